@@ -1,0 +1,27 @@
+/*
+ * Private key files: PEM (traditional and PKCS#8, encrypted or not) through OpenSSL, and
+ * OpenSSH's own "openssh-key-v1" format for ed25519, ecdsa and rsa (unencrypted; an encrypted
+ * one is refused with SSH_ERR_UNSUPPORTED and a message saying how to convert it).
+ */
+#ifndef X509SSH_KEYFILE_H
+#define X509SSH_KEYFILE_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+/*
+ * Load the private key in path. passphrase may be NULL: an encrypted key then returns
+ * SSH_ERR_PASSPHRASE (so the caller can ask and retry); a wrong passphrase also returns
+ * SSH_ERR_PASSPHRASE. On any failure, if errbuf is not NULL, a one-line cause is written there
+ * ("unsupported key format", "encrypted OpenSSH key: convert it with ssh-keygen -p -m PEM -f FILE",
+ * "no such file", ...). The returned key is checked to be RSA (>= 1024 bits), P-256/384/521 or
+ * Ed25519.
+ */
+int keyfile_load(const char *path, const char *passphrase, EVP_PKEY **out, char *errbuf,
+    size_t errlen);
+
+/* 1 if the file exists and looks like a private key we could load (without a passphrase check) */
+int keyfile_exists(const char *path);
+
+#endif

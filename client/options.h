@@ -1,0 +1,132 @@
+/*
+ * The effective configuration for one destination: every keyword of OPTIONS.md. Values come
+ * from the command line (-o, -p, -l, ...), then the user config, then the system config; the
+ * first obtained value wins (ssh_config(5) semantics). Unset fields are filled with defaults by
+ * options_finish().
+ */
+#ifndef X509SSH_OPTIONS_H
+#define X509SSH_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define OPT_UNSET (-1)
+#define OPT_MAX_LIST 32 /* IdentityFile, SendEnv, SetEnv, ... entries */
+
+enum strict_hostkey { SHK_ASK = 0, SHK_YES, SHK_ACCEPT_NEW, SHK_NO };
+enum request_tty { RTTY_AUTO = 0, RTTY_YES, RTTY_NO, RTTY_FORCE };
+enum address_family { AF_OPT_ANY = 0, AF_OPT_INET, AF_OPT_INET6 };
+enum log_level { LOG_QUIET = 0, LOG_FATAL, LOG_ERROR, LOG_INFO, LOG_VERBOSE, LOG_DEBUG1,
+	LOG_DEBUG2, LOG_DEBUG3 };
+enum x509_hostkeys { X509HK_PREFER = 0, X509HK_REQUIRE, X509HK_NO };
+enum x509_revocation { X509REV_CHECK = 0, X509REV_REQUIRE, X509REV_NO };
+enum user_from_cert { UFC_NO = 0, UFC_CN, UFC_UPN };
+
+struct options {
+	/* destination */
+	char *host;            /* as given on the command line (after user@ / ssh:// parsing) */
+	char *hostname;        /* HostName */
+	int port;              /* Port */
+	char *user;            /* User */
+	int address_family;    /* AddressFamily */
+	int connect_timeout;   /* ConnectTimeout, seconds; OPT_UNSET = none */
+	int connection_attempts;
+	int server_alive_interval;
+	int server_alive_count_max;
+
+	int batch_mode;        /* yes/no: 1/0 */
+	int log_level;         /* enum log_level */
+	int request_tty;       /* enum request_tty */
+	int escape_char;       /* -1 = none, else the character; OPT_UNSET until finished ('~') */
+	char *set_env[OPT_MAX_LIST]; size_t n_set_env;   /* "NAME=value" */
+	char *send_env[OPT_MAX_LIST]; size_t n_send_env; /* patterns */
+
+	/* algorithm lists, comma-separated, already resolved against the defaults (+ - ^ applied) */
+	char *kex_algorithms;
+	char *ciphers;
+	char *macs;
+	char *hostkey_algorithms;
+	char *pubkey_accepted_algorithms;
+	char *preferred_authentications;
+	int number_of_password_prompts;
+
+	/* plain host keys */
+	int strict_host_key_checking; /* enum strict_hostkey */
+	char *user_known_hosts_file[OPT_MAX_LIST]; size_t n_user_known_hosts_file;
+	char *global_known_hosts_file[OPT_MAX_LIST]; size_t n_global_known_hosts_file;
+	char *host_key_alias;
+
+	/* X.509 (issue 3/4; parsed and printed by -G now) */
+	char *ca_certificate_file;
+	char *ca_certificate_path;
+	char *ca_revocation_file;
+	char *ca_revocation_path;
+	int x509_host_keys;          /* enum x509_hostkeys */
+	char *x509_host_name;
+	int x509_name_fallback_cn;   /* yes/no */
+	char *x509_host_purposes;    /* comma list */
+	int x509_revocation;         /* enum x509_revocation */
+	int x509_allow_partial_chain;
+	int x509_max_chain;
+	char *x509_certificate_file[OPT_MAX_LIST]; size_t n_x509_certificate_file;
+	int x509_send_root;
+	int user_from_certificate;   /* enum user_from_cert */
+
+	/* identities */
+	char *identity_file[OPT_MAX_LIST]; size_t n_identity_file; /* paths or pkcs11: URIs */
+	int identities_only;
+	char *pkcs11_provider;
+
+	/* command-line only */
+	int force_tty;         /* -t count */
+	int no_tty;            /* -T */
+	char *log_file;        /* -E */
+};
+
+/* Every field unset (strings NULL, ints OPT_UNSET, counts 0). */
+void options_init(struct options *o);
+void options_free(struct options *o);
+
+/*
+ * Apply one "Keyword value" / "Keyword=value" setting (keyword case-insensitive, value may be
+ * quoted). First obtained value wins for single values; list keywords (IdentityFile, SendEnv,
+ * SetEnv, X509CertificateFile, UserKnownHostsFile, ...) accumulate. `where` is "FILE:LINE" or
+ * "command line" for messages. On error, writes a one-line cause to err ("unknown option
+ * 'Foo'", "bad value 'maybe' for BatchMode") and returns a negative value.
+ */
+int options_apply(struct options *o, const char *line, const char *where, char *err, size_t errlen);
+
+/*
+ * Read a config file in ssh_config(5) style, applying the lines whose Host / Match host blocks
+ * match o->host (patterns with * and ?, negation with !). Include (glob, relative to ~/.x509ssh
+ * for user files) is followed up to 16 levels deep. A missing file is not an error when
+ * `optional`. Errors: "FILE:LINE: cause" in err, negative return.
+ */
+int options_read_file(struct options *o, const char *path, int optional, char *err, size_t errlen);
+
+/*
+ * Fill defaults (OPTIONS.md), resolve algorithm lists (+name appends, -name removes (patterns
+ * allowed), ^name prepends, a plain list replaces) against our defaults, validate every name
+ * against the tables, set hostname/user/port defaults. `have_ca_store` says whether a CA store
+ * exists (it decides the x509v3 host-key defaults).
+ */
+int options_finish(struct options *o, const char *local_user, int have_ca_store, char *err,
+    size_t errlen);
+
+/* Print the effective configuration, one "keyword value" per line, keywords lower case (-G). */
+void options_dump(const struct options *o, FILE *f);
+
+/*
+ * Resolve an algorithm list specification against a default list and the full list of supported
+ * names (both comma-separated). Returns a malloc'd comma list, or NULL with err set (unknown
+ * name, empty result).
+ */
+char *algo_list_resolve(const char *spec, const char *defaults, const char *supported,
+    char *err, size_t errlen);
+
+/* The default and supported comma-separated lists for a category: "kex", "cipher", "mac",
+ * "key" (host key), "pubkey" (userauth). x509 = include x509v3 rows in defaults. malloc'd. */
+char *algo_default_list(const char *category, int x509);
+char *algo_supported_list(const char *category);
+
+#endif

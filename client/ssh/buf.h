@@ -1,0 +1,91 @@
+/*
+ * Byte buffers in the sshbuf manner.
+ *
+ * struct buf  - a growable, owned byte buffer with a read offset. Writers append at the end,
+ *               readers consume from the front. A buffer marked secret wipes itself when it
+ *               shrinks, is reset or freed. Every buffer has a size cap (BUF_MAX by default).
+ * struct rd   - a borrowed, read-only cursor over bytes someone else owns. Every getter checks
+ *               bounds, zeroes its out-parameters on entry and consumes only on success.
+ *               rd_end() is the explicit "no trailing bytes" check every parser ends with.
+ *
+ * All functions return 0 or a negative enum ssh_err.
+ */
+#ifndef X509SSH_BUF_H
+#define X509SSH_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/bn.h>
+
+#define BUF_MAX (64u * 1024 * 1024) /* default cap on any buffer */
+
+struct buf {
+	uint8_t *d;    /* storage */
+	size_t off;    /* read offset */
+	size_t len;    /* end of data (off <= len <= cap) */
+	size_t cap;    /* allocated */
+	size_t max;    /* cap on len - off growth */
+	int secret;    /* wipe on free/reset/compaction */
+};
+
+struct rd {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* ---- struct buf ---- */
+void buf_init(struct buf *b);                 /* empty, no allocation, cap BUF_MAX */
+void buf_init_secret(struct buf *b);          /* same, wipes itself */
+void buf_free(struct buf *b);                 /* frees (wiping if secret) and re-inits */
+void buf_reset(struct buf *b);                /* empties, keeps storage */
+static inline size_t buf_len(const struct buf *b) { return b->len - b->off; }
+static inline uint8_t *buf_ptr(const struct buf *b) { return b->d ? b->d + b->off : NULL; }
+int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, return pointer to them */
+int buf_consume(struct buf *b, size_t n);     /* drop n bytes from the front */
+int buf_consume_end(struct buf *b, size_t n); /* drop n bytes from the end */
+struct rd buf_rd(const struct buf *b);        /* a reader over the unread bytes */
+
+int buf_put(struct buf *b, const void *v, size_t n);
+int buf_put_u8(struct buf *b, uint8_t v);
+int buf_put_u32(struct buf *b, uint32_t v);
+int buf_put_u64(struct buf *b, uint64_t v);
+int buf_put_string(struct buf *b, const void *v, size_t n); /* uint32 length + bytes */
+int buf_put_cstring(struct buf *b, const char *s);          /* string from NUL-terminated text */
+int buf_put_buf(struct buf *b, const struct buf *v);        /* string holding v's unread bytes */
+int buf_put_bool(struct buf *b, int v);
+/* mpint from an unsigned big-endian magnitude (leading zeros stripped, 0x00 added if the top bit
+ * is set) */
+int buf_put_mpint_bytes(struct buf *b, const uint8_t *v, size_t n);
+int buf_put_bignum(struct buf *b, const BIGNUM *bn);        /* non-negative BIGNUM as mpint */
+
+/* ---- struct rd ---- */
+static inline struct rd rd_make(const void *p, size_t len)
+{
+	struct rd r;
+	r.p = (const uint8_t *)p;
+	r.len = len;
+	return r;
+}
+int rd_u8(struct rd *r, uint8_t *v);
+int rd_bool(struct rd *r, int *v);
+int rd_u32(struct rd *r, uint32_t *v);
+int rd_u64(struct rd *r, uint64_t *v);
+int rd_bytes(struct rd *r, size_t n, const uint8_t **p);     /* borrow n raw bytes */
+int rd_string(struct rd *r, const uint8_t **p, size_t *n);   /* borrow a string's contents */
+int rd_string_rd(struct rd *r, struct rd *sub);              /* a string as a nested reader */
+/* a string that must be text without NULs; returns a malloc'd NUL-terminated copy */
+int rd_cstring(struct rd *r, char **s);
+/* an mpint that must be non-negative; borrowed magnitude without the leading 0x00 */
+int rd_mpint_bytes(struct rd *r, const uint8_t **p, size_t *n);
+int rd_bignum(struct rd *r, BIGNUM **bn);                     /* non-negative mpint as BIGNUM */
+int rd_skip_string(struct rd *r);
+int rd_end(const struct rd *r);                               /* SSH_ERR_FORMAT if bytes remain */
+
+/* ---- helpers ---- */
+uint32_t peek_u32(const uint8_t *p);
+void poke_u32(uint8_t *p, uint32_t v);
+/* 1 if s equals the n bytes at p (no NUL inside) */
+int str_eq(const uint8_t *p, size_t n, const char *s);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * The SSH-2 client engine: one connection as an I/O-free state machine (BearSSL style).
+ *
+ * The caller (client/loop.c) owns the socket, the clock and the terminal:
+ *   - bytes read from the socket go in with ssh_conn_recv(); ssh_conn_recv_eof() when it closed;
+ *   - bytes to write come out of ssh_conn_send_ptr() / ssh_conn_send_consumed();
+ *   - decisions the engine cannot make alone come out as events (ssh_conn_next_event()) and are
+ *     answered with the ssh_conn_answer_* / ssh_conn_auth_* calls;
+ *   - channel data: remote stdout/stderr accumulate in buffers the caller drains
+ *     (ssh_conn_channel_out() + ssh_conn_channel_consumed()); local stdin goes in with
+ *     ssh_conn_stdin_write() while ssh_conn_stdin_room() > 0.
+ * Errors are sticky: after one, every call fails with it and ssh_conn_error() says why in the
+ * "category: cause" form of OPTIONS.md (without the "x509ssh: " prefix).
+ * The engine never blocks, sleeps, exits, or touches a file descriptor; it has no globals.
+ */
+#ifndef X509SSH_CONN_H
+#define X509SSH_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../signer.h"
+#include "buf.h"
+
+struct ssh_conn;
+
+/* log levels of the callback (match enum log_level of options.h) */
+#define SSH_LOG_ERROR 2
+#define SSH_LOG_INFO 3
+#define SSH_LOG_VERBOSE 4
+#define SSH_LOG_DEBUG1 5
+#define SSH_LOG_DEBUG2 6
+#define SSH_LOG_DEBUG3 7
+
+struct ssh_conn_config {
+	/* comma-separated algorithm lists in preference order (already resolved) */
+	const char *kex_algs;
+	const char *ciphers;
+	const char *macs;
+	const char *hostkey_algs;
+	const char *pubkey_algs;
+	const char *user;            /* login name */
+	const char *command;         /* NULL or "" = shell */
+	int want_tty;                /* send pty-req */
+	const char *term;            /* TERM for pty-req */
+	uint32_t cols, rows;         /* window size for pty-req */
+	const char *const *env;      /* NULL-terminated "NAME=value" list for env requests */
+	uint64_t rekey_bytes;        /* 0 = cipher-dependent default (1 GiB) */
+	uint32_t rekey_seconds;      /* 0 = none */
+	int cisco_gex_cap;           /* reserved: cap GEX at 4096 bits for Cisco banners */
+	void (*log)(void *arg, int level, const char *msg);
+	void *log_arg;
+};
+
+enum ssh_event_type {
+	SSH_EV_NONE = 0,
+	SSH_EV_HOSTKEY,       /* host key proved (signature over H verified): trust it? */
+	SSH_EV_AUTH_BANNER,   /* SSH_MSG_USERAUTH_BANNER text (already sanitised) */
+	SSH_EV_AUTH_NEXT,     /* pick the next authentication attempt */
+	SSH_EV_SIGN,          /* sign data with a signer (userauth publickey after PK_OK) */
+	SSH_EV_AUTH_DONE,     /* authenticated */
+	SSH_EV_SESSION_READY, /* channel open and command/shell accepted: start reading stdin */
+	SSH_EV_CHANNEL_DATA,  /* remote stdout or stderr has bytes (ssh_conn_channel_out) */
+	SSH_EV_EXIT,          /* channel closed: exit status or signal known */
+};
+
+struct ssh_event {
+	enum ssh_event_type type;
+	union {
+		struct {
+			const char *alg;       /* negotiated host-key algorithm */
+			const uint8_t *blob;   /* K_S as sent */
+			size_t len;
+		} hostkey;
+		struct {
+			const char *text;
+		} banner;
+		struct {
+			const char *methods;   /* methods that can continue, comma-separated */
+			int partial;           /* partial success */
+			int first;             /* 1 for the answer to "none" */
+		} auth;
+		struct {
+			struct signer *signer;
+			const char *alg;       /* algorithm to sign with */
+			const uint8_t *data;
+			size_t len;
+		} sign;
+		struct {
+			int has_status;
+			int status;            /* exit-status */
+			const char *signal;    /* exit-signal name without "SIG", or NULL */
+			int core_dumped;
+			const char *message;   /* exit-signal error message, may be "" */
+		} exit;
+	} u;
+};
+
+int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out);
+void ssh_conn_free(struct ssh_conn *c);
+
+/* Network side. */
+int ssh_conn_recv(struct ssh_conn *c, const uint8_t *data, size_t len);
+int ssh_conn_recv_eof(struct ssh_conn *c); /* peer closed: error unless the session had ended */
+const uint8_t *ssh_conn_send_ptr(struct ssh_conn *c, size_t *len);
+void ssh_conn_send_consumed(struct ssh_conn *c, size_t n);
+/* Time passes (ms, monotonic): time-based rekeying. */
+int ssh_conn_tick(struct ssh_conn *c, uint64_t now_ms);
+
+/* Events: returns 1 and fills ev, or 0 when none is pending. ev's pointers are valid until the
+ * next call into the engine. */
+int ssh_conn_next_event(struct ssh_conn *c, struct ssh_event *ev);
+
+/* Answers. */
+int ssh_conn_answer_hostkey(struct ssh_conn *c, int trusted);
+/* Try public-key authentication with this signer (borrowed until AUTH_DONE/next AUTH_NEXT).
+ * The engine picks the algorithms (server-sig-algs, config order), queries first, then raises
+ * SSH_EV_SIGN after PK_OK; AUTH_NEXT comes back when all its algorithms were refused. */
+int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s);
+int ssh_conn_auth_password(struct ssh_conn *c, const char *password);
+/* Nothing more to try: the connection fails with "auth: ..." listing the methods. */
+int ssh_conn_auth_give_up(struct ssh_conn *c);
+/* The answer to SSH_EV_SIGN: the signature blob, or err < 0 with a cause (e.g. token error) */
+int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int err,
+    const char *cause);
+
+/* Channel side. */
+struct buf *ssh_conn_channel_out(struct ssh_conn *c, int is_stderr);
+int ssh_conn_channel_consumed(struct ssh_conn *c, int is_stderr, size_t n);
+size_t ssh_conn_stdin_room(struct ssh_conn *c);
+int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len);
+int ssh_conn_stdin_eof(struct ssh_conn *c);
+int ssh_conn_window_change(struct ssh_conn *c, uint32_t cols, uint32_t rows);
+
+/* State. */
+int ssh_conn_error(const struct ssh_conn *c, const char **msg); /* 0 or the sticky error */
+int ssh_conn_done(const struct ssh_conn *c);  /* session finished cleanly; nothing more to send
+                                                 once send_ptr is empty */
+const char *ssh_conn_server_version(const struct ssh_conn *c);
+const char *ssh_conn_negotiated(const struct ssh_conn *c, const char *what); /* "kex", "hostkey",
+                                                 "cipher_ctos", "mac_ctos", ... */
+#endif

@@ -1,0 +1,59 @@
+/*
+ * Public-key algorithms (host keys and userauth keys) as table rows with separate columns for
+ * the negotiated name, the key-blob name and the signature name: rsa-sha2-256 sends an "ssh-rsa"
+ * key blob and signs as "rsa-sha2-256"; x509v3-ssh-rsa (next issue) sends an x509v3-ssh-rsa blob
+ * and signs as "ssh-rsa". Plain key blobs (RFC 4253 6.6, RFC 5656, RFC 8709) and signature blobs
+ * are encoded and decoded here with EVP keys.
+ */
+#ifndef X509SSH_HOSTKEY_H
+#define X509SSH_HOSTKEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+
+#define HK_FLAG_DEFAULT 1  /* in our default HostKeyAlgorithms / PubkeyAcceptedAlgorithms */
+#define HK_FLAG_LEGACY 2   /* only on request (ssh-rsa with SHA-1) */
+#define HK_FLAG_X509 4     /* RFC 6187 row (added by the X.509 issue) */
+
+struct hostkey_alg {
+	const char *name;      /* negotiated name: "rsa-sha2-256" */
+	const char *blob_name; /* key type in the key blob: "ssh-rsa" */
+	const char *sig_name;  /* name inside the signature blob: "rsa-sha2-256" */
+	int pkey_type;         /* EVP_PKEY_RSA, EVP_PKEY_EC, EVP_PKEY_ED25519 */
+	const char *curve;     /* EC: OpenSSL group name "P-256"; else NULL */
+	const char *ssh_curve; /* EC: "nistp256"; else NULL */
+	const char *digest;    /* OpenSSL digest name ("SHA256"); NULL for Ed25519 */
+	int flags;             /* HK_FLAG_* */
+};
+
+const struct hostkey_alg *hostkey_alg_by_name(const char *name);
+const struct hostkey_alg *hostkey_alg_at(size_t i);
+
+/* Decode a plain public-key blob; *type_out (optional) gets the key type name (malloc'd).
+ * Rejects trailing bytes, RSA moduli under 1024 bits, points not on the curve. */
+int sshkey_from_blob(const uint8_t *blob, size_t len, EVP_PKEY **out, char **type_out);
+/* Does this EVP key fit this algorithm row (type, curve, RSA size >= 1024)? 1 or 0. */
+int sshkey_fits_alg(const EVP_PKEY *pk, const struct hostkey_alg *alg);
+/* Encode a public key (private keys work too: only the public part is written) as the plain
+ * blob of algorithm alg (alg->blob_name). */
+int sshkey_to_blob(const EVP_PKEY *pk, const struct hostkey_alg *alg, struct buf *out);
+/* "SHA256:<unpadded base64>" of a key blob; malloc'd */
+int sshkey_fingerprint(const uint8_t *blob, size_t len, char **out);
+
+/* Verify the signature blob (string sig_name, string signature) over data with alg; the name
+ * inside must equal alg->sig_name. Returns 0, SSH_ERR_SIGNATURE or SSH_ERR_FORMAT. */
+int sshsig_verify(const struct hostkey_alg *alg, EVP_PKEY *pk, const uint8_t *sig, size_t siglen,
+    const uint8_t *data, size_t dlen);
+/* Make the signature blob for alg with a private key and append it to out. */
+int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
+    struct buf *out);
+
+/* Raw signature conversions shared with token signers: ECDSA DER <-> r,s mpints */
+int sshsig_ecdsa_der_to_ssh(const uint8_t *der, size_t len, struct buf *out); /* appends mpint r, mpint s */
+int sshsig_ecdsa_raw_to_ssh(const uint8_t *rs, size_t len, struct buf *out);  /* r||s halves */
+
+#endif
