@@ -1,0 +1,721 @@
+/*
+ * OpenSSH known_hosts files: lookup (plain and hashed names, patterns, @revoked), the list of
+ * known key types for a host, and appending a new line.
+ */
+#include "known_hosts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define KH_MAX_LINE   (16 * 1024) /* longer lines are skipped */
+#define KH_MAX_NAME   1024        /* host name as looked up / written */
+#define KH_MAX_TYPE   64          /* key type name */
+#define KH_SALT_LEN   20          /* OpenSSH: salt and hash are both SHA-1 sized */
+#define KH_HASH_LEN   20
+#define KH_HASH_MAGIC "|1|"
+
+/* ---- patterns ---- */
+
+static int chr_eq(char a, char b, int nocase)
+{
+	if (nocase) {
+		if (a >= 'A' && a <= 'Z') {
+			a = (char)(a - 'A' + 'a');
+		}
+		if (b >= 'A' && b <= 'Z') {
+			b = (char)(b - 'A' + 'a');
+		}
+	}
+	return a == b;
+}
+
+/* match s against the plen bytes of pattern p; one backtrack point per '*' keeps it O(n*m) */
+static int match_n(const char *s, const char *p, size_t plen, int nocase)
+{
+	const char *pe = p + plen;
+	const char *star_p = NULL;
+	const char *star_s = NULL;
+
+	while (*s != '\0') {
+		if (p < pe && *p == '*') {
+			star_p = ++p;
+			star_s = s;
+			continue;
+		}
+		if (p < pe && (*p == '?' || chr_eq(*p, *s, nocase))) {
+			p++;
+			s++;
+			continue;
+		}
+		if (star_p != NULL) {
+			p = star_p;
+			s = ++star_s;
+			continue;
+		}
+		return 0;
+	}
+	while (p < pe && *p == '*') {
+		p++;
+	}
+	return p == pe;
+}
+
+int pattern_match(const char *s, const char *pattern, int nocase)
+{
+	if (s == NULL || pattern == NULL) {
+		return 0;
+	}
+	return match_n(s, pattern, strlen(pattern), nocase);
+}
+
+int pattern_match_list(const char *s, const char *list)
+{
+	const char *q = list;
+	int got = 0;
+
+	if (s == NULL || list == NULL) {
+		return 0;
+	}
+	for (;;) {
+		const char *e = strchr(q, ',');
+		size_t n = e != NULL ? (size_t)(e - q) : strlen(q);
+		const char *p = q;
+		int neg = 0;
+
+		if (n > 0 && *p == '!') {
+			neg = 1;
+			p++;
+			n--;
+		}
+		if (n > 0 && match_n(s, p, n, 1)) {
+			if (neg) {
+				return -1;
+			}
+			got = 1;
+		}
+		if (e == NULL) {
+			break;
+		}
+		q = e + 1;
+	}
+	return got;
+}
+
+/* ---- helpers ---- */
+
+static int b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
+{
+	uint8_t *d = NULL;
+	size_t pad = 0, i;
+	int n, r = SSH_ERR_FORMAT;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len == 0 || len % 4 != 0 || len > KH_MAX_LINE) {
+		goto out;
+	}
+	if (s[len - 1] == '=') {
+		pad++;
+		if (s[len - 2] == '=') {
+			pad++;
+		}
+	}
+	for (i = 0; i < len - pad; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		        c == '+' || c == '/')) {
+			goto out;
+		}
+	}
+	if ((d = malloc(len / 4 * 3)) == NULL) {
+		r = SSH_ERR_ALLOC;
+		goto out;
+	}
+	n = EVP_DecodeBlock(d, (const unsigned char *)s, (int)len);
+	if (n < 0 || (size_t)n != len / 4 * 3 || (size_t)n < pad) {
+		goto out;
+	}
+	*outlen = (size_t)n - pad;
+	*out = d;
+	d = NULL;
+	r = 0;
+out:
+	free(d);
+	return r;
+}
+
+/* NUL-terminated base64 of n bytes into a malloc'd string */
+static char *b64_encode(const uint8_t *p, size_t n)
+{
+	char *s = NULL;
+
+	if (n > KH_MAX_LINE || (s = malloc((n + 2) / 3 * 4 + 1)) == NULL) {
+		return NULL;
+	}
+	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	return s;
+}
+
+/* The key type at the start of a key blob (a string of printable non-space ASCII). */
+static int blob_type(const uint8_t *blob, size_t len, char *out, size_t outlen)
+{
+	struct rd r = rd_make(blob, len);
+	const uint8_t *t = NULL;
+	size_t tlen = 0, i;
+	int ret;
+
+	out[0] = '\0';
+	if ((ret = rd_string(&r, &t, &tlen)) != 0) {
+		return ret;
+	}
+	if (tlen == 0 || tlen > KH_MAX_TYPE || tlen >= outlen) {
+		return SSH_ERR_FORMAT;
+	}
+	for (i = 0; i < tlen; i++) {
+		if (t[i] <= 0x20 || t[i] >= 0x7f) {
+			return SSH_ERR_FORMAT;
+		}
+	}
+	memcpy(out, t, tlen);
+	out[tlen] = '\0';
+	return 0;
+}
+
+static int lower_name(const char *name, char *out, size_t outlen)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= outlen) {
+		return SSH_ERR_TOO_LARGE;
+	}
+	for (i = 0; i <= n; i++) {
+		char c = name[i];
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	return 0;
+}
+
+static int hash_name(
+    const uint8_t *salt, size_t saltlen, const char *name, uint8_t out[KH_HASH_LEN])
+{
+	size_t outlen = 0;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL, salt, saltlen, (const unsigned char *)name,
+	        strlen(name), out, KH_HASH_LEN, &outlen) == NULL ||
+	    outlen != KH_HASH_LEN) {
+		return SSH_ERR_LIBCRYPTO;
+	}
+	return 0;
+}
+
+/* 1 if the host field (pattern list or |1|salt|hash) names lname, 0 if not, negative on error */
+static int host_matches(const char *field, const char *lname)
+{
+	uint8_t *salt = NULL, *want = NULL;
+	uint8_t got[KH_HASH_LEN];
+	size_t saltlen = 0, wantlen = 0;
+	const char *s, *bar;
+	int r = 0;
+
+	if (strncmp(field, KH_HASH_MAGIC, strlen(KH_HASH_MAGIC)) != 0) {
+		if (field[0] == '|') {
+			return 0; /* another hash scheme: not ours */
+		}
+		return pattern_match_list(lname, field) == 1;
+	}
+	s = field + strlen(KH_HASH_MAGIC);
+	if ((bar = strchr(s, '|')) == NULL) {
+		goto out;
+	}
+	if (b64_decode(s, (size_t)(bar - s), &salt, &saltlen) != 0 || saltlen != KH_SALT_LEN) {
+		goto out;
+	}
+	if (b64_decode(bar + 1, strlen(bar + 1), &want, &wantlen) != 0 || wantlen != KH_HASH_LEN) {
+		goto out;
+	}
+	if ((r = hash_name(salt, saltlen, lname, got)) != 0) {
+		goto out;
+	}
+	r = CRYPTO_memcmp(got, want, KH_HASH_LEN) == 0;
+out:
+	free(salt);
+	free(want);
+	return r;
+}
+
+/* One line into buf (NUL-terminated); *bad if it was too long or held a NUL. 0 at EOF. */
+static int read_line(FILE *fp, char *buf, size_t cap, int *bad)
+{
+	size_t n = 0;
+	int c, any = 0;
+
+	*bad = 0;
+	while ((c = getc(fp)) != EOF) {
+		any = 1;
+		if (c == '\n') {
+			break;
+		}
+		if (c == '\0' || n + 1 >= cap) {
+			*bad = 1;
+			continue;
+		}
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return any;
+}
+
+static char *next_token(char **pp)
+{
+	char *p = *pp, *start;
+
+	while (*p == ' ' || *p == '\t') {
+		p++;
+	}
+	if (*p == '\0') {
+		*pp = p;
+		return NULL;
+	}
+	start = p;
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		p++;
+	}
+	if (*p != '\0') {
+		*p++ = '\0';
+	}
+	*pp = p;
+	return start;
+}
+
+struct kh_entry {
+	const char *file;
+	unsigned long line;
+	int revoked;
+	const char *type;
+	const uint8_t *blob;
+	size_t bloblen;
+};
+
+typedef int (*kh_cb)(const struct kh_entry *e, void *ctx);
+
+/* Call cb for every well-formed line of every readable file whose host field names lname. */
+static int kh_foreach(
+    const char *const *files, size_t nfiles, const char *lname, kh_cb cb, void *ctx)
+{
+	FILE *fp = NULL;
+	char *line = NULL;
+	uint8_t *kblob = NULL;
+	size_t i;
+	int r = 0;
+
+	if ((line = malloc(KH_MAX_LINE + 1)) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	for (i = 0; i < nfiles; i++) {
+		unsigned long lineno = 0;
+		int bad = 0;
+
+		if (files == NULL || files[i] == NULL || (fp = fopen(files[i], "re")) == NULL) {
+			continue; /* missing or unreadable files are skipped */
+		}
+		while (read_line(fp, line, KH_MAX_LINE + 1, &bad)) {
+			struct kh_entry e;
+			char ktype[KH_MAX_TYPE + 1];
+			char *p = line, *hosts, *type, *b64;
+			size_t kbloblen = 0, len;
+			int m;
+
+			lineno++;
+			if (bad) {
+				continue;
+			}
+			len = strlen(line);
+			if (len > 0 && line[len - 1] == '\r') {
+				line[--len] = '\0';
+			}
+			memset(&e, 0, sizeof(e));
+			if ((hosts = next_token(&p)) == NULL || hosts[0] == '#') {
+				continue;
+			}
+			if (hosts[0] == '@') {
+				if (strcmp(hosts, "@revoked") != 0) {
+					continue; /* @cert-authority and unknown markers */
+				}
+				e.revoked = 1;
+				if ((hosts = next_token(&p)) == NULL) {
+					continue;
+				}
+			}
+			if ((type = next_token(&p)) == NULL || (b64 = next_token(&p)) == NULL) {
+				continue;
+			}
+			if ((m = host_matches(hosts, lname)) < 0) {
+				r = m;
+				goto out;
+			}
+			if (m == 0) {
+				continue;
+			}
+			free(kblob);
+			kblob = NULL;
+			if ((m = b64_decode(b64, strlen(b64), &kblob, &kbloblen)) != 0) {
+				if (m == SSH_ERR_ALLOC) {
+					r = m;
+					goto out;
+				}
+				continue;
+			}
+			if (blob_type(kblob, kbloblen, ktype, sizeof(ktype)) != 0 ||
+			    strcmp(ktype, type) != 0) {
+				continue;
+			}
+			e.file = files[i];
+			e.line = lineno;
+			e.type = ktype;
+			e.blob = kblob;
+			e.bloblen = kbloblen;
+			if ((r = cb(&e, ctx)) != 0) {
+				goto out;
+			}
+		}
+		fclose(fp);
+		fp = NULL;
+	}
+out:
+	if (fp != NULL) {
+		fclose(fp);
+	}
+	free(kblob);
+	free(line);
+	return r;
+}
+
+/* ---- lookup ---- */
+
+struct check_ctx {
+	const uint8_t *blob;
+	size_t bloblen;
+	const char *type;
+	int revoked, match, mismatch, other;
+	struct kh_result rev_at, match_at, mismatch_at;
+};
+
+static void set_where(struct kh_result *res, const struct kh_entry *e)
+{
+	snprintf(res->file, sizeof(res->file), "%s", e->file);
+	res->line = e->line;
+}
+
+static int check_cb(const struct kh_entry *e, void *vctx)
+{
+	struct check_ctx *c = vctx;
+	int same = e->bloblen == c->bloblen && memcmp(e->blob, c->blob, c->bloblen) == 0;
+
+	if (e->revoked) {
+		if (same && !c->revoked) {
+			c->revoked = 1;
+			set_where(&c->rev_at, e);
+		}
+		return 0;
+	}
+	if (strcmp(e->type, c->type) != 0) {
+		c->other = 1;
+	} else if (same) {
+		if (!c->match) {
+			c->match = 1;
+			set_where(&c->match_at, e);
+		}
+	} else if (!c->mismatch) {
+		c->mismatch = 1;
+		set_where(&c->mismatch_at, e);
+	}
+	return 0;
+}
+
+int known_hosts_check(const char *const *files, size_t nfiles, const char *khname,
+    const uint8_t *blob, size_t bloblen, struct kh_result *res)
+{
+	struct check_ctx c;
+	char lname[KH_MAX_NAME + 1];
+	char type[KH_MAX_TYPE + 1];
+	int r;
+
+	if (res == NULL) {
+		return SSH_ERR_INTERNAL;
+	}
+	memset(res, 0, sizeof(*res));
+	res->status = KH_NOT_FOUND;
+	if (khname == NULL || blob == NULL || (files == NULL && nfiles > 0)) {
+		return SSH_ERR_INTERNAL;
+	}
+	if ((r = lower_name(khname, lname, sizeof(lname))) != 0) {
+		return r;
+	}
+	if ((r = blob_type(blob, bloblen, type, sizeof(type))) != 0) {
+		return r;
+	}
+	memset(&c, 0, sizeof(c));
+	c.blob = blob;
+	c.bloblen = bloblen;
+	c.type = type;
+	if ((r = kh_foreach(files, nfiles, lname, check_cb, &c)) != 0) {
+		return r;
+	}
+	if (c.revoked) {
+		*res = c.rev_at;
+		res->status = KH_REVOKED;
+	} else if (c.match) {
+		*res = c.match_at;
+		res->status = KH_MATCH;
+	} else if (c.mismatch) {
+		*res = c.mismatch_at;
+		res->status = KH_MISMATCH;
+	} else if (c.other) {
+		res->status = KH_OTHER_TYPES;
+	}
+	return 0;
+}
+
+/* ---- known types ---- */
+
+struct types_ctx {
+	struct buf out;
+};
+
+static int types_cb(const struct kh_entry *e, void *vctx)
+{
+	struct types_ctx *c = vctx;
+	size_t tlen = strlen(e->type), n = buf_len(&c->out);
+	const char *p = (const char *)buf_ptr(&c->out);
+	size_t i = 0;
+	int r;
+
+	if (e->revoked) {
+		return 0;
+	}
+	while (i < n) {
+		const char *comma = memchr(p + i, ',', n - i);
+		size_t len = comma != NULL ? (size_t)(comma - (p + i)) : n - i;
+		if (len == tlen && memcmp(p + i, e->type, tlen) == 0) {
+			return 0; /* already listed */
+		}
+		i += len + 1;
+	}
+	if (n > 0 && (r = buf_put_u8(&c->out, ',')) != 0) {
+		return r;
+	}
+	return buf_put(&c->out, e->type, tlen);
+}
+
+char *known_hosts_types(const char *const *files, size_t nfiles, const char *khname)
+{
+	struct types_ctx c;
+	char lname[KH_MAX_NAME + 1];
+	char *s = NULL;
+
+	buf_init(&c.out);
+	if (khname == NULL || (files == NULL && nfiles > 0) ||
+	    lower_name(khname, lname, sizeof(lname)) != 0) {
+		goto out;
+	}
+	if (kh_foreach(files, nfiles, lname, types_cb, &c) != 0) {
+		goto out;
+	}
+	if ((s = malloc(buf_len(&c.out) + 1)) == NULL) {
+		goto out;
+	}
+	if (buf_len(&c.out) > 0) {
+		memcpy(s, buf_ptr(&c.out), buf_len(&c.out));
+	}
+	s[buf_len(&c.out)] = '\0';
+out:
+	buf_free(&c.out);
+	return s;
+}
+
+/* ---- names and adding ---- */
+
+int known_hosts_hostname(const char *host, int port, char *out, size_t outlen)
+{
+	int n;
+
+	if (host == NULL || out == NULL || outlen == 0) {
+		return SSH_ERR_INTERNAL;
+	}
+	if (port <= 0 || port == 22) {
+		n = snprintf(out, outlen, "%s", host);
+	} else {
+		n = snprintf(out, outlen, "[%s]:%d", host, port);
+	}
+	if (n < 0 || (size_t)n >= outlen) {
+		out[0] = '\0';
+		return SSH_ERR_TOO_LARGE;
+	}
+	return 0;
+}
+
+/* a name we may write: no whitespace, control bytes, list or pattern characters, markers */
+static int name_ok(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (*p == '\0' || *p == '@' || *p == '|' || *p == '#') {
+		return 0;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p == 0x7f || strchr(",*?!", *p) != NULL) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int make_parent_dir(const char *file)
+{
+	struct stat st;
+	char *dir = NULL, *slash;
+	int r = 0;
+
+	if ((dir = strdup(file)) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
+		goto out; /* current directory or root */
+	}
+	*slash = '\0';
+	if (stat(dir, &st) == 0) {
+		goto out;
+	}
+	if (errno != ENOENT || (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		r = SSH_ERR_SYSTEM;
+	}
+out:
+	free(dir);
+	return r;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return SSH_ERR_SYSTEM;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int known_hosts_add(
+    const char *file, const char *khname, const uint8_t *blob, size_t bloblen, int hash)
+{
+	struct buf line;
+	struct stat st;
+	char lname[KH_MAX_NAME + 1];
+	char type[KH_MAX_TYPE + 1];
+	uint8_t salt[KH_SALT_LEN], mac[KH_HASH_LEN];
+	char *b64 = NULL, *b64salt = NULL, *b64mac = NULL;
+	int fd = -1, r, saved;
+
+	buf_init(&line);
+	if (file == NULL || khname == NULL || blob == NULL) {
+		r = SSH_ERR_INTERNAL;
+		goto out;
+	}
+	if ((r = lower_name(khname, lname, sizeof(lname))) != 0) {
+		goto out;
+	}
+	if (!name_ok(lname)) {
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	if ((r = blob_type(blob, bloblen, type, sizeof(type))) != 0) {
+		goto out;
+	}
+	if ((b64 = b64_encode(blob, bloblen)) == NULL) {
+		r = SSH_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (hash) {
+		if (RAND_bytes(salt, sizeof(salt)) != 1) {
+			r = SSH_ERR_LIBCRYPTO;
+			goto out;
+		}
+		if ((r = hash_name(salt, sizeof(salt), lname, mac)) != 0) {
+			goto out;
+		}
+		if ((b64salt = b64_encode(salt, sizeof(salt))) == NULL ||
+		    (b64mac = b64_encode(mac, sizeof(mac))) == NULL) {
+			r = SSH_ERR_ALLOC;
+			goto out;
+		}
+		if ((r = buf_put(&line, KH_HASH_MAGIC, strlen(KH_HASH_MAGIC))) != 0 ||
+		    (r = buf_put(&line, b64salt, strlen(b64salt))) != 0 ||
+		    (r = buf_put_u8(&line, '|')) != 0 ||
+		    (r = buf_put(&line, b64mac, strlen(b64mac))) != 0) {
+			goto out;
+		}
+	} else if ((r = buf_put(&line, lname, strlen(lname))) != 0) {
+		goto out;
+	}
+	if ((r = buf_put_u8(&line, ' ')) != 0 || (r = buf_put(&line, type, strlen(type))) != 0 ||
+	    (r = buf_put_u8(&line, ' ')) != 0 || (r = buf_put(&line, b64, strlen(b64))) != 0 ||
+	    (r = buf_put_u8(&line, '\n')) != 0) {
+		goto out;
+	}
+	if ((r = make_parent_dir(file)) != 0) {
+		goto out;
+	}
+	if ((fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		r = SSH_ERR_SYSTEM;
+		goto out;
+	}
+	if (st.st_size > 0) {
+		char last = '\n';
+		if (pread(fd, &last, 1, st.st_size - 1) != 1) {
+			r = SSH_ERR_SYSTEM;
+			goto out;
+		}
+		if (last != '\n' && (r = write_all(fd, (const uint8_t *)"\n", 1)) != 0) {
+			goto out;
+		}
+	}
+	if ((r = write_all(fd, buf_ptr(&line), buf_len(&line))) != 0) {
+		goto out;
+	}
+	if (fsync(fd) != 0) {
+		r = SSH_ERR_SYSTEM;
+		goto out;
+	}
+	r = close(fd) == 0 ? 0 : SSH_ERR_SYSTEM;
+	fd = -1;
+out:
+	saved = errno;
+	if (fd >= 0) {
+		close(fd);
+	}
+	OPENSSL_cleanse(salt, sizeof(salt));
+	free(b64);
+	free(b64salt);
+	free(b64mac);
+	buf_free(&line);
+	errno = saved;
+	return r;
+}

@@ -1,0 +1,438 @@
+/* known_hosts: plain, hashed (fixture hashed by ssh-keygen -H), [host]:port, patterns, markers,
+ * garbage, add-then-check, and a mutation sweep. Blobs come from ssh-keygen .pub fixtures. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "known_hosts.h"
+#include "t.h"
+
+struct key {
+	uint8_t blob[2048];
+	size_t len;
+};
+
+static struct key ed, ed_b, ec256, ec384, rsa;
+
+/* the blob of an OpenSSH .pub file ("type base64 comment") */
+static int load_pub(const char *path, struct key *k)
+{
+	char line[4096], *p, *e;
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
+		if (f != NULL) {
+			fclose(f);
+		}
+		return -1;
+	}
+	fclose(f);
+	if ((p = strchr(line, ' ')) == NULL) {
+		return -1;
+	}
+	p++;
+	if ((e = strchr(p, ' ')) == NULL) {
+		return -1;
+	}
+	*e = '\0';
+	n = EVP_DecodeBlock(k->blob, (unsigned char *)p, (int)strlen(p));
+	if (n < 0) {
+		return -1;
+	}
+	k->len = (size_t)n;
+	while (e > p && e[-1] == '=') {
+		k->len--;
+		e--;
+	}
+	return 0;
+}
+
+static struct kh_result res;
+
+static enum kh_status chk(const char *const *files, size_t n, const char *name, const struct key *k)
+{
+	memset(&res, 0xee, sizeof(res));
+	if (known_hosts_check(files, n, name, k->blob, k->len, &res) != 0) {
+		return (enum kh_status) - 1;
+	}
+	return res.status;
+}
+
+static const char *plain[] = {"data/kh_plain"};
+static const char *both[] = {"data/kh_plain", "data/kh_second"};
+static const char *hashed[] = {"data/kh_hashed"};
+
+static void test_patterns(void)
+{
+	CHECK(pattern_match("host.example.com", "*.example.com", 1));
+	CHECK(pattern_match("HOST.Example.COM", "host.example.*", 1));
+	CHECK(!pattern_match("HOST", "host", 0));
+	CHECK(pattern_match("abc", "a?c", 0));
+	CHECK(!pattern_match("ac", "a?c", 0));
+	CHECK(pattern_match("", "*", 0));
+	CHECK(!pattern_match("", "?", 0));
+	CHECK(pattern_match("aaab", "*a*b", 0));
+	CHECK(pattern_match("abcabcabd", "*abd", 0));
+	CHECK(!pattern_match("abcabcabe", "*abd", 0));
+	CHECK(pattern_match("[h]:22", "[h]:2?", 0)); /* brackets are literal */
+	CHECK(!pattern_match("h", "[h]", 0));
+	/* many stars against a long miss: must stay fast */
+	CHECK(!pattern_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+	    "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c", 0));
+	CHECK_EQ_INT(pattern_match_list("a.x", "b.x,a.*"), 1);
+	CHECK_EQ_INT(pattern_match_list("a.x", "*.x,!a.x"), -1);
+	CHECK_EQ_INT(pattern_match_list("b.x", "*.x,!a.x"), 1);
+	CHECK_EQ_INT(pattern_match_list("c.y", "*.x,!a.x"), 0);
+	CHECK_EQ_INT(pattern_match_list("a", ",,!,"), 0);
+}
+
+static void test_hostname(void)
+{
+	char b[64];
+
+	CHECK_EQ_INT(known_hosts_hostname("h.example", 22, b, sizeof(b)), 0);
+	CHECK_STR(b, "h.example");
+	CHECK_EQ_INT(known_hosts_hostname("h.example", 2222, b, sizeof(b)), 0);
+	CHECK_STR(b, "[h.example]:2222");
+	CHECK_EQ_INT(known_hosts_hostname("::1", 830, b, sizeof(b)), 0);
+	CHECK_STR(b, "[::1]:830");
+	CHECK_EQ_INT(known_hosts_hostname("h.example", 2222, b, 10), SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(known_hosts_hostname("h.example", 22, b, 9), SSH_ERR_TOO_LARGE);
+}
+
+static void test_plain(void)
+{
+	CHECK_EQ_INT(chk(plain, 1, "example.com", &ed), KH_MATCH);
+	CHECK_STR(res.file, "data/kh_plain");
+	CHECK_EQ_INT(res.line, 2);
+	CHECK_EQ_INT(chk(plain, 1, "192.0.2.1", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 2);
+	CHECK_EQ_INT(chk(plain, 1, "EXAMPLE.com", &ed), KH_MATCH);
+	CHECK_EQ_INT(chk(plain, 1, "example.com", &ec256), KH_OTHER_TYPES);
+	CHECK_EQ_INT(chk(plain, 1, "example.net", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "example.co", &ed), KH_NOT_FOUND);
+	/* [host]:port */
+	CHECK_EQ_INT(chk(plain, 1, "[example.com]:2222", &ec256), KH_MATCH);
+	CHECK_EQ_INT(res.line, 3);
+	CHECK_EQ_INT(chk(plain, 1, "[example.com]:2222", &ed), KH_OTHER_TYPES);
+	CHECK_EQ_INT(chk(plain, 1, "[example.com]:2223", &ec256), KH_NOT_FOUND);
+	/* several keys per host */
+	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 4);
+	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &ec256), KH_MATCH);
+	CHECK_EQ_INT(res.line, 5);
+	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &rsa), KH_MATCH);
+	CHECK_EQ_INT(res.line, 6);
+	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &ed_b), KH_MISMATCH);
+	CHECK_STR(res.file, "data/kh_plain");
+	CHECK_EQ_INT(res.line, 4);
+	/* the second file knows ed_b for this host: a match anywhere beats a mismatch */
+	CHECK_EQ_INT(chk(both, 2, "multi.example.org", &ed_b), KH_MATCH);
+	CHECK_STR(res.file, "data/kh_second");
+	CHECK_EQ_INT(res.line, 3);
+	/* ECDSA curves are distinct key types */
+	CHECK_EQ_INT(chk(plain, 1, "p384.example", &ec256), KH_OTHER_TYPES);
+	CHECK_EQ_INT(chk(both, 2, "p384.example", &ec256), KH_MATCH);
+	CHECK_EQ_INT(res.line, 4);
+	CHECK_EQ_INT(chk(both, 2, "p384.example", &ec384), KH_MATCH);
+	CHECK_EQ_INT(res.line, 20);
+	/* patterns and negation */
+	CHECK_EQ_INT(chk(plain, 1, "a.wild.test", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 7);
+	CHECK_EQ_INT(chk(plain, 1, "bad.wild.test", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "wild.test", &ed), KH_NOT_FOUND);
+	/* mismatch: file and line */
+	CHECK_EQ_INT(chk(both, 2, "changed.example", &ed), KH_MISMATCH);
+	CHECK_STR(res.file, "data/kh_plain");
+	CHECK_EQ_INT(res.line, 8);
+	CHECK_EQ_INT(chk(both, 2, "second-only.example", &ed), KH_MISMATCH);
+	CHECK_STR(res.file, "data/kh_second");
+	CHECK_EQ_INT(res.line, 5);
+	/* @revoked wins over the plain line naming the same key */
+	CHECK_EQ_INT(chk(plain, 1, "revoked.example", &ed), KH_REVOKED);
+	CHECK_EQ_INT(res.line, 9);
+	CHECK_EQ_INT(chk(plain, 1, "revoked.example", &ed_b), KH_MISMATCH);
+	CHECK_EQ_INT(res.line, 10);
+	/* @cert-authority skipped */
+	CHECK_EQ_INT(chk(plain, 1, "www.example.com", &ed_b), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "www.example.com", &ed), KH_NOT_FOUND);
+	/* garbage lines are skipped */
+	CHECK_EQ_INT(chk(plain, 1, "garbage", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "onlyhost", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "bad64.example", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "typemix.example", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "typemix.example", &rsa), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "marker.example", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(plain, 1, "|1|bad|bad", &ed), KH_NOT_FOUND);
+	/* CRLF line ending, leading whitespace and mixed case */
+	CHECK_EQ_INT(chk(plain, 1, "crlf.example", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 18);
+	CHECK_EQ_INT(chk(plain, 1, "mixed.example", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 19);
+	/* missing files are skipped */
+	{
+		const char *f[] = {"data/kh_does_not_exist", "data/kh_plain"};
+		CHECK_EQ_INT(chk(f, 2, "example.com", &ed), KH_MATCH);
+		CHECK_EQ_INT(chk(f, 1, "example.com", &ed), KH_NOT_FOUND);
+		CHECK_EQ_INT(chk(NULL, 0, "example.com", &ed), KH_NOT_FOUND);
+	}
+	/* a blob that is not a key blob */
+	CHECK(known_hosts_check(
+	          plain, 1, "example.com", (const uint8_t *)"\0\0\0\x09ssh", 7, &res) < 0);
+	CHECK(known_hosts_check(plain, 1, "", ed.blob, ed.len, &res) < 0);
+}
+
+static void test_hashed(void)
+{
+	CHECK_EQ_INT(chk(hashed, 1, "hashed.example", &ed), KH_MATCH);
+	CHECK_STR(res.file, "data/kh_hashed");
+	CHECK_EQ_INT(res.line, 1);
+	CHECK_EQ_INT(chk(hashed, 1, "Hashed.EXAMPLE", &ed), KH_MATCH);
+	CHECK_EQ_INT(chk(hashed, 1, "hashed.example", &ec256), KH_OTHER_TYPES);
+	CHECK_EQ_INT(chk(hashed, 1, "[hashed.example]:2200", &ec256), KH_MATCH);
+	CHECK_EQ_INT(res.line, 2);
+	CHECK_EQ_INT(chk(hashed, 1, "[hashed.example]:2201", &ec256), KH_NOT_FOUND);
+	CHECK_EQ_INT(chk(hashed, 1, "hashed2.example", &rsa), KH_MATCH);
+	CHECK_EQ_INT(res.line, 3);
+	CHECK_EQ_INT(chk(hashed, 1, "192.0.2.77", &rsa), KH_MATCH);
+	CHECK_EQ_INT(res.line, 4);
+	CHECK_EQ_INT(chk(hashed, 1, "192.0.2.77", &ed), KH_OTHER_TYPES);
+	CHECK_EQ_INT(chk(hashed, 1, "hashed3.example", &ed), KH_NOT_FOUND);
+}
+
+static void test_types(void)
+{
+	char *s;
+
+	s = known_hosts_types(both, 2, "multi.example.org");
+	CHECK_STR(s, "ssh-ed25519,ecdsa-sha2-nistp256,ssh-rsa");
+	free(s);
+	s = known_hosts_types(both, 2, "p384.example");
+	CHECK_STR(s, "ecdsa-sha2-nistp384,ecdsa-sha2-nistp256");
+	free(s);
+	s = known_hosts_types(plain, 1, "revoked.example");
+	CHECK_STR(s, "ssh-ed25519");
+	free(s);
+	s = known_hosts_types(plain, 1, "nobody.example");
+	CHECK_STR(s, "");
+	free(s);
+	s = known_hosts_types(hashed, 1, "[hashed.example]:2200");
+	CHECK_STR(s, "ecdsa-sha2-nistp256");
+	free(s);
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+	char buf[16384];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		return 0;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static void test_add(void)
+{
+	char dir[] = "/tmp/x509ssh-kh-XXXXXX";
+	char sub[128], file[160], cmd[512];
+	const char *files[1];
+	struct stat st;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(file, sizeof(file), "%s/known_hosts", sub);
+	files[0] = file;
+
+	CHECK_EQ_INT(chk(files, 1, "round.example", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(known_hosts_add(file, "Round.Example", ed.blob, ed.len, 0), 0);
+	CHECK(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700);
+	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(file_contains(file, "round.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"));
+	CHECK_EQ_INT(chk(files, 1, "round.example", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 1);
+	CHECK_EQ_INT(chk(files, 1, "round.example", &ed_b), KH_MISMATCH);
+
+	CHECK_EQ_INT(known_hosts_add(file, "[round.example]:2022", ec256.blob, ec256.len, 1), 0);
+	CHECK(file_contains(file, "\n|1|"));
+	CHECK(!file_contains(file, "2022"));
+	CHECK_EQ_INT(chk(files, 1, "[round.example]:2022", &ec256), KH_MATCH);
+	CHECK_EQ_INT(res.line, 2);
+	CHECK_EQ_INT(chk(files, 1, "round.example", &ec256), KH_OTHER_TYPES);
+	/* OpenSSH finds our hashed entry too */
+	if (access("/usr/bin/ssh-keygen", X_OK) == 0) {
+		snprintf(cmd, sizeof(cmd),
+		    "/usr/bin/ssh-keygen -F '[round.example]:2022' -f %s | grep -q "
+		    "ecdsa-sha2-nistp256",
+		    file);
+		CHECK_EQ_INT(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd),
+		    "/usr/bin/ssh-keygen -F '[round.example]:2023' -f %s >/dev/null", file);
+		CHECK(system(cmd) != 0);
+	}
+
+	/* a file without a final newline gets one before the new line */
+	f = fopen(file, "a");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		fputs("dangling.example ssh-ed25519", f);
+		fclose(f);
+	}
+	CHECK_EQ_INT(known_hosts_add(file, "after.example", rsa.blob, rsa.len, 0), 0);
+	CHECK_EQ_INT(chk(files, 1, "after.example", &rsa), KH_MATCH);
+	CHECK_EQ_INT(res.line, 4);
+
+	/* names that would change the meaning of the line are refused */
+	CHECK(known_hosts_add(file, "a b", ed.blob, ed.len, 0) < 0);
+	CHECK(known_hosts_add(file, "a,b", ed.blob, ed.len, 0) < 0);
+	CHECK(known_hosts_add(file, "*", ed.blob, ed.len, 1) < 0);
+	CHECK(known_hosts_add(file, "@revoked", ed.blob, ed.len, 0) < 0);
+	CHECK(known_hosts_add(file, "x\ny", ed.blob, ed.len, 0) < 0);
+	CHECK(known_hosts_add(file, "", ed.blob, ed.len, 0) < 0);
+	CHECK(known_hosts_add(file, "ok.example", (const uint8_t *)"\0\0\0\x01", 4, 0) < 0);
+	CHECK_EQ_INT(chk(files, 1, "a", &ed), KH_NOT_FOUND);
+
+	/* the directory cannot be created */
+	snprintf(cmd, sizeof(cmd), "%s/known_hosts/x/y", sub);
+	CHECK_EQ_INT(known_hosts_add(cmd, "h", ed.blob, ed.len, 0), SSH_ERR_SYSTEM);
+
+	unlink(file);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	unsigned char *b = malloc(65536);
+	FILE *f = fopen(path, "rb");
+
+	*len = 0;
+	if (b == NULL || f == NULL) {
+		if (f != NULL) {
+			fclose(f);
+		}
+		free(b);
+		return NULL;
+	}
+	*len = fread(b, 1, 65536, f);
+	fclose(f);
+	return b;
+}
+
+static int write_file(const char *path, const unsigned char *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL) {
+		return -1;
+	}
+	if (n > 0 && fwrite(b, 1, n, f) != n) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+/* every result must be an error or consistent: a valid status, file/line inside the input */
+static int consistent(const char *path, size_t nlines, const struct key *k, const char *name)
+{
+	const char *files[1] = {path};
+	struct kh_result r;
+	char *t;
+	int ok = 1;
+
+	if (known_hosts_check(files, 1, name, k->blob, k->len, &r) != 0) {
+		return 1;
+	}
+	switch (r.status) {
+	case KH_NOT_FOUND:
+	case KH_OTHER_TYPES:
+		break;
+	case KH_MATCH:
+	case KH_MISMATCH:
+	case KH_REVOKED:
+		ok = strcmp(r.file, path) == 0 && r.line >= 1 && r.line <= nlines;
+		break;
+	default:
+		ok = 0;
+	}
+	if ((t = known_hosts_types(files, 1, name)) == NULL) {
+		return 0;
+	}
+	free(t);
+	return ok;
+}
+
+/* step 1 flips every bit; step 9 flips one bit per byte, a different one each time */
+static void sweep_one(const char *fixture, const char *name, const struct key *k, size_t step)
+{
+	char path[] = "/tmp/x509ssh-khmut-XXXXXX";
+	unsigned char *orig, *mut;
+	size_t len, i, nlines = 1, bad = 0;
+	int fd = mkstemp(path);
+
+	orig = slurp(fixture, &len);
+	if (fd < 0 || orig == NULL || (mut = malloc(len + 1)) == NULL) {
+		CHECK(0);
+		free(orig);
+		return;
+	}
+	close(fd);
+	for (i = 0; i < len; i++) {
+		nlines += orig[i] == '\n';
+	}
+	for (i = 0; i <= len; i++) { /* every truncation */
+		if (write_file(path, orig, i) != 0 || !consistent(path, nlines, k, name)) {
+			bad++;
+		}
+	}
+	for (i = 0; i < len * 8; i += step) { /* single-bit flips */
+		memcpy(mut, orig, len);
+		mut[i / 8] ^= (unsigned char)(1u << (i % 8));
+		if (write_file(path, mut, len) != 0 || !consistent(path, nlines, k, name)) {
+			bad++;
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+	unlink(path);
+	free(mut);
+	free(orig);
+}
+
+int main(void)
+{
+	CHECK_EQ_INT(load_pub("data/kh_ed25519.pub", &ed), 0);
+	CHECK_EQ_INT(load_pub("data/kh_ed25519_b.pub", &ed_b), 0);
+	CHECK_EQ_INT(load_pub("data/kh_ecdsa256.pub", &ec256), 0);
+	CHECK_EQ_INT(load_pub("data/kh_ecdsa384.pub", &ec384), 0);
+	CHECK_EQ_INT(load_pub("data/kh_rsa.pub", &rsa), 0);
+	CHECK_EQ_INT(ed.len, 51);
+	CHECK_EQ_INT(ec256.len, 104);
+
+	test_patterns();
+	test_hostname();
+	test_plain();
+	test_hashed();
+	test_types();
+	test_add();
+	sweep_one("data/kh_hashed", "hashed.example", &ed, 1);
+	sweep_one("data/kh_second", "multi.example.org", &ed_b, 1);
+	sweep_one("data/kh_plain", "multi.example.org", &ed, 9);
+	T_DONE();
+}
