@@ -27,6 +27,7 @@ struct pkt_dir {
 	struct buf plain;      /* decrypted packet being assembled; payload borrowed from here */
 	uint32_t need;         /* packet_length once known, else 0 */
 	int have_first;        /* first block already decrypted into plain */
+	int failed;            /* sticky: after an error every pkt_seal/pkt_open returns it */
 };
 
 void pkt_dir_init(struct pkt_dir *d);
