@@ -1,0 +1,428 @@
+/* The engine's public face: construction, byte I/O, the event queue, sticky errors. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "conn_int.h"
+#include "err.h"
+
+#define CLIENT_VERSION "SSH-2.0-x509ssh_0.1"
+
+static char *dup_or_null(const char *s)
+{
+	return s == NULL ? NULL : strdup(s);
+}
+
+int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
+{
+	struct ssh_conn *c = NULL;
+	size_t n = 0, i;
+	int r = SSH_ERR_ALLOC;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	c->cfg = *cfg;
+	{
+		const char *src[8] = { cfg->kex_algs, cfg->ciphers, cfg->macs, cfg->hostkey_algs,
+			cfg->pubkey_algs, cfg->user, cfg->command, cfg->term };
+		for (i = 0; i < 8; i++) {
+			c->cfg_strings[i] = dup_or_null(src[i]);
+			if (src[i] != NULL && c->cfg_strings[i] == NULL) {
+				goto out;
+			}
+		}
+		/* lists and the user are required */
+		for (i = 0; i < 6; i++) {
+			if (i != 4 && c->cfg_strings[i] == NULL) {
+				r = SSH_ERR_INTERNAL;
+				goto out;
+			}
+		}
+	}
+	c->cfg.kex_algs = c->cfg_strings[0];
+	c->cfg.ciphers = c->cfg_strings[1];
+	c->cfg.macs = c->cfg_strings[2];
+	c->cfg.hostkey_algs = c->cfg_strings[3];
+	c->cfg.pubkey_algs = c->cfg_strings[4] != NULL ? c->cfg_strings[4] : c->cfg_strings[3];
+	c->cfg.user = c->cfg_strings[5];
+	c->cfg.command = c->cfg_strings[6];
+	c->cfg.term = c->cfg_strings[7];
+	if (cfg->env != NULL) {
+		while (cfg->env[n] != NULL) {
+			n++;
+		}
+	}
+	if ((c->env = calloc(n + 1, sizeof(char *))) == NULL) {
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((c->env[i] = strdup(cfg->env[i])) == NULL) {
+			goto out;
+		}
+	}
+	c->cfg.env = (const char *const *)c->env;
+	if (c->cfg.rekey_bytes == 0) {
+		c->cfg.rekey_bytes = REKEY_BYTES_DEFAULT;
+	}
+	buf_init(&c->in);
+	buf_init(&c->out);
+	buf_init(&c->held);
+	buf_init(&c->first_hostkey);
+	pkt_dir_init(&c->rx);
+	pkt_dir_init(&c->tx);
+	buf_init(&c->kex.my_kexinit);
+	buf_init(&c->kex.peer_kexinit);
+	buf_init(&c->kex.client_pub);
+	buf_init(&c->kex.hostkey_blob);
+	buf_init_secret(&c->kex.shared);
+	buf_init(&c->auth.blob);
+	buf_init(&c->auth.signdata);
+	buf_init(&c->ch.out[0]);
+	buf_init(&c->ch.out[1]);
+	c->ch.out[0].max = CHAN_WINDOW + CHAN_MAXPACKET;
+	c->ch.out[1].max = CHAN_WINDOW + CHAN_MAXPACKET;
+	c->kex.first = 1;
+	snprintf(c->client_version, sizeof(c->client_version), "%s", CLIENT_VERSION);
+	/* our identification line goes out first, then our KEXINIT right behind it */
+	if ((r = buf_put(&c->out, c->client_version, strlen(c->client_version))) != 0 ||
+	    (r = buf_put(&c->out, "\r\n", 2)) != 0) {
+		goto out;
+	}
+	if ((r = kex_start(c)) != 0) {
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	ssh_conn_free(c);
+	return r;
+}
+
+static void ev_release_current(struct ssh_conn *c)
+{
+	free(c->ev_owned_cur[0]);
+	free(c->ev_owned_cur[1]);
+	c->ev_owned_cur[0] = NULL;
+	c->ev_owned_cur[1] = NULL;
+}
+
+void ssh_conn_free(struct ssh_conn *c)
+{
+	size_t i;
+
+	if (c == NULL) {
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		free(c->cfg_strings[i]);
+	}
+	if (c->env != NULL) {
+		for (i = 0; c->env[i] != NULL; i++) {
+			free(c->env[i]);
+		}
+		free(c->env);
+	}
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->held);
+	buf_free(&c->first_hostkey);
+	pkt_dir_free(&c->rx);
+	pkt_dir_free(&c->tx);
+	kex_ctx_free(&c->kex);
+	auth_ctx_free(&c->auth);
+	chan_free(&c->ch);
+	free(c->server_version);
+	free(c->server_sig_algs);
+	for (i = 0; i < CONN_MAX_EVENTS; i++) {
+		free(c->evq[i].owned[0]);
+		free(c->evq[i].owned[1]);
+	}
+	ev_release_current(c);
+	OPENSSL_cleanse(c->session_id, sizeof(c->session_id));
+	free(c);
+}
+
+void conn_log(struct ssh_conn *c, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (c->cfg.log == NULL) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->cfg.log(c->cfg.log_arg, level, msg);
+}
+
+int conn_fail(struct ssh_conn *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (err >= 0) {
+		err = SSH_ERR_INTERNAL;
+	}
+	c->err = err;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	conn_log(c, SSH_LOG_DEBUG1, "engine error: %s", c->errmsg);
+	return err;
+}
+
+int conn_event(struct ssh_conn *c, const struct ssh_event *ev, char *own1, char *own2)
+{
+	struct ev_slot *s;
+
+	if (c->ev_count >= CONN_MAX_EVENTS) {
+		free(own1);
+		free(own2);
+		return conn_fail(c, SSH_ERR_TOO_LARGE, "connect: too many pending events (internal)");
+	}
+	s = &c->evq[(c->ev_head + c->ev_count) % CONN_MAX_EVENTS];
+	s->ev = *ev;
+	s->owned[0] = own1;
+	s->owned[1] = own2;
+	c->ev_count++;
+	return 0;
+}
+
+int ssh_conn_next_event(struct ssh_conn *c, struct ssh_event *ev)
+{
+	struct ev_slot *s;
+
+	memset(ev, 0, sizeof(*ev));
+	ev_release_current(c);
+	if (c->ev_count == 0) {
+		return 0;
+	}
+	s = &c->evq[c->ev_head];
+	*ev = s->ev;
+	c->ev_owned_cur[0] = s->owned[0];
+	c->ev_owned_cur[1] = s->owned[1];
+	s->owned[0] = NULL;
+	s->owned[1] = NULL;
+	c->ev_head = (c->ev_head + 1) % CONN_MAX_EVENTS;
+	c->ev_count--;
+	if (ev->type == SSH_EV_CHANNEL_DATA) {
+		c->ch.data_event = 0;
+	}
+	return 1;
+}
+
+/* Run the input side as far as it goes: version line, then packets, until input runs out, an
+ * answer is awaited, or an error happens. */
+int conn_process(struct ssh_conn *c)
+{
+	struct rd msg;
+	uint8_t type;
+	int r = 0;
+
+	if (c->in_process) {
+		return 0;
+	}
+	c->in_process = 1;
+	while (c->err == 0 && c->wait == WAIT_NONE) {
+		if (c->state == ST_VERSION) {
+			r = transport_version(c);
+			if (r == SSH_ERR_AGAIN) {
+				r = 0;
+				break;
+			}
+			if (r != 0) {
+				break;
+			}
+			continue;
+		}
+		if (buf_len(&c->in) == 0) {
+			break;
+		}
+		r = pkt_open(&c->rx, &c->in, &msg);
+		if (r == SSH_ERR_AGAIN) {
+			r = 0;
+			break;
+		}
+		if (r != 0) {
+			switch (r) {
+			case SSH_ERR_MAC:
+				r = conn_fail(c, r, "connect: message authentication code incorrect "
+						    "(corrupted data from the server)");
+				break;
+			case SSH_ERR_TOO_LARGE:
+				r = conn_fail(c, r, "connect: server sent an oversized packet "
+						    "(packet length over %u bytes)", PKT_MAX_LEN);
+				break;
+			default:
+				r = conn_fail(c, r, "connect: malformed packet from the server (%s)",
+				    ssh_err_str(r));
+				break;
+			}
+			transport_disconnect(c, 2, "packet corrupt");
+			break;
+		}
+		if ((r = rd_u8(&msg, &type)) != 0) {
+			r = conn_fail(c, SSH_ERR_FORMAT, "connect: empty packet from the server");
+			break;
+		}
+		if ((r = transport_dispatch(c, type, &msg)) != 0) {
+			break;
+		}
+		if (c->err == 0 && (r = kex_maybe_rekey(c)) != 0) {
+			break;
+		}
+	}
+	c->in_process = 0;
+	if (c->err != 0) {
+		return c->err;
+	}
+	return r;
+}
+
+int ssh_conn_recv(struct ssh_conn *c, const uint8_t *data, size_t len)
+{
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (buf_len(&c->in) + len > CONN_MAX_IN) {
+		return conn_fail(c, SSH_ERR_TOO_LARGE, "connect: too much unprocessed input from the "
+						     "server");
+	}
+	if ((r = buf_put(&c->in, data, len)) != 0) {
+		return conn_fail(c, r, "connect: %s", ssh_err_str(r));
+	}
+	return conn_process(c);
+}
+
+int ssh_conn_recv_eof(struct ssh_conn *c)
+{
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->state == ST_DONE) {
+		return 0;
+	}
+	if (c->state == ST_VERSION) {
+		if (buf_len(&c->in) > 0 || c->prebanner > 0) {
+			char *t = sanitize_text(buf_ptr(&c->in), buf_len(&c->in) > 80 ? 80 :
+			    buf_len(&c->in), 0);
+			int r = conn_fail(c, SSH_ERR_PROTOCOL, "connect: connection closed before the SSH "
+							       "identification line (server sent '%s')", t ? t : "");
+			free(t);
+			return r;
+		}
+		return conn_fail(c, SSH_ERR_PROTOCOL, "connect: connection closed by the server before "
+						      "the SSH identification line");
+	}
+	if (c->state == ST_KEX) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: connection closed by the server during key "
+						      "exchange");
+	}
+	if (c->state == ST_SERVICE || c->state == ST_AUTH) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: connection closed by the server during "
+						      "authentication");
+	}
+	return conn_fail(c, SSH_ERR_PROTOCOL, "channel: connection closed by the server before the "
+					      "remote command finished");
+}
+
+const uint8_t *ssh_conn_send_ptr(struct ssh_conn *c, size_t *len)
+{
+	*len = buf_len(&c->out);
+	return buf_ptr(&c->out);
+}
+
+void ssh_conn_send_consumed(struct ssh_conn *c, size_t n)
+{
+	(void)buf_consume(&c->out, n);
+}
+
+int ssh_conn_tick(struct ssh_conn *c, uint64_t now_ms)
+{
+	if (c->err != 0) {
+		return c->err;
+	}
+	c->now_ms = now_ms;
+	if (c->last_kex_ms == 0) {
+		c->last_kex_ms = now_ms;
+	}
+	if (c->cfg.rekey_seconds > 0 && c->state >= ST_AUTH &&
+	    now_ms - c->last_kex_ms >= (uint64_t)c->cfg.rekey_seconds * 1000) {
+		c->rekey_wanted = 1;
+	}
+	return kex_maybe_rekey(c);
+}
+
+int ssh_conn_answer_hostkey(struct ssh_conn *c, int trusted)
+{
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->wait != WAIT_HOSTKEY) {
+		return conn_fail(c, SSH_ERR_INTERNAL, "hostkey: unexpected host key answer");
+	}
+	c->wait = WAIT_NONE;
+	if ((r = kex_hostkey_answer(c, trusted)) != 0) {
+		return r;
+	}
+	return conn_process(c);
+}
+
+int ssh_conn_error(const struct ssh_conn *c, const char **msg)
+{
+	if (msg != NULL) {
+		*msg = c->err != 0 ? c->errmsg : NULL;
+	}
+	return c->err;
+}
+
+int ssh_conn_done(const struct ssh_conn *c)
+{
+	return c->err == 0 && c->state == ST_DONE;
+}
+
+const char *ssh_conn_server_version(const struct ssh_conn *c)
+{
+	return c->server_version;
+}
+
+const char *ssh_conn_negotiated(const struct ssh_conn *c, const char *what)
+{
+	const struct kex_ctx *k = &c->kex;
+
+	if (strcmp(what, "kex") == 0) {
+		return k->kalg ? k->kalg->name : NULL;
+	}
+	if (strcmp(what, "hostkey") == 0) {
+		return k->halg ? k->halg->name : NULL;
+	}
+	if (strcmp(what, "cipher_ctos") == 0) {
+		return k->cipher[0] ? k->cipher[0]->name : NULL;
+	}
+	if (strcmp(what, "cipher_stoc") == 0) {
+		return k->cipher[1] ? k->cipher[1]->name : NULL;
+	}
+	if (strcmp(what, "mac_ctos") == 0) {
+		return k->mac[0] ? k->mac[0]->name : NULL;
+	}
+	if (strcmp(what, "mac_stoc") == 0) {
+		return k->mac[1] ? k->mac[1]->name : NULL;
+	}
+	if (strcmp(what, "server-sig-algs") == 0) {
+		return c->server_sig_algs;
+	}
+	return NULL;
+}

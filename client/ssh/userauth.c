@@ -1,0 +1,379 @@
+/* User authentication (RFC 4252): none, publickey (query first, then sign), password. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "conn_int.h"
+#include "err.h"
+
+#define AUTH_MAX_BANNERS 32
+
+void auth_ctx_free(struct auth_ctx *a)
+{
+	buf_free(&a->blob);
+	buf_free(&a->signdata);
+	free(a->methods);
+	a->methods = NULL;
+}
+
+static int put_request_head(struct ssh_conn *c, struct buf *b, const char *method)
+{
+	int r;
+
+	if ((r = buf_put_u8(b, SSH_MSG_USERAUTH_REQUEST)) != 0 ||
+	    (r = buf_put_cstring(b, c->cfg.user)) != 0 ||
+	    (r = buf_put_cstring(b, "ssh-connection")) != 0 ||
+	    (r = buf_put_cstring(b, method)) != 0) {
+		return r;
+	}
+	return 0;
+}
+
+int userauth_start(struct ssh_conn *c)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b);
+	if ((r = buf_put_u8(&b, SSH_MSG_SERVICE_REQUEST)) == 0 &&
+	    (r = buf_put_cstring(&b, "ssh-userauth")) == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	conn_log(c, SSH_LOG_DEBUG1, "SSH2_MSG_SERVICE_REQUEST sent");
+	return r;
+}
+
+static int send_none(struct ssh_conn *c)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b);
+	if ((r = put_request_head(c, &b, "none")) == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	c->auth.none_sent = 1;
+	c->auth.pending = 1;
+	c->auth.method = 0;
+	return r;
+}
+
+static int raise_auth_next(struct ssh_conn *c, int first)
+{
+	struct ssh_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_AUTH_NEXT;
+	ev.u.auth.methods = c->auth.methods != NULL ? c->auth.methods : "";
+	ev.u.auth.partial = c->auth.partial;
+	ev.u.auth.first = first;
+	c->wait = WAIT_AUTH;
+	c->auth.signer = NULL;
+	return conn_event(c, &ev, NULL, NULL);
+}
+
+/* query (has-signature FALSE) with the current candidate algorithm */
+static int send_pubkey_query(struct ssh_conn *c)
+{
+	struct auth_ctx *a = &c->auth;
+	const char *alg = a->cand[a->icand];
+	struct buf b;
+	int r;
+
+	buf_init(&b);
+	buf_reset(&a->blob);
+	if ((r = a->signer->ops->public_blob(a->signer, alg, &a->blob)) != 0) {
+		r = conn_fail(c, r, "auth: cannot make the %s public key of %s: %s", alg,
+		    a->signer->name, ssh_err_str(r));
+		goto out;
+	}
+	if ((r = put_request_head(c, &b, "publickey")) != 0 || (r = buf_put_bool(&b, 0)) != 0 ||
+	    (r = buf_put_cstring(&b, alg)) != 0 || (r = buf_put_buf(&b, &a->blob)) != 0 ||
+	    (r = transport_send(c, &b)) != 0) {
+		goto out;
+	}
+	conn_log(c, SSH_LOG_DEBUG1, "Offering public key: %s %s", alg, a->signer->name);
+	a->pending = 1;
+	a->method = 1;
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* next candidate algorithm for the current signer, or AUTH_NEXT */
+static int pubkey_next(struct ssh_conn *c)
+{
+	struct auth_ctx *a = &c->auth;
+
+	while (a->signer != NULL && a->icand + 1 < a->ncand) {
+		a->icand++;
+		return send_pubkey_query(c);
+	}
+	return raise_auth_next(c, 0);
+}
+
+int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
+{
+	struct auth_ctx *a = &c->auth;
+	const char *p;
+	size_t i;
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->wait != WAIT_AUTH) {
+		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected publickey attempt");
+	}
+	c->wait = WAIT_NONE;
+	a->signer = s;
+	a->ncand = 0;
+	a->icand = 0;
+	/* candidates: our PubkeyAcceptedAlgorithms order, restricted to what the key can do */
+	p = c->cfg.pubkey_algs;
+	while (p != NULL && *p != '\0' && a->ncand < sizeof(a->cand) / sizeof(a->cand[0])) {
+		const char *e = strchr(p, ',');
+		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+		for (i = 0; s->algs != NULL && s->algs[i] != NULL; i++) {
+			if (strlen(s->algs[i]) == l && memcmp(s->algs[i], p, l) == 0) {
+				a->cand[a->ncand++] = s->algs[i];
+				break;
+			}
+		}
+		p = e != NULL ? e + 1 : NULL;
+	}
+	/* with server-sig-algs, the first of ours the server lists wins */
+	if (c->server_sig_algs != NULL && a->ncand > 1) {
+		for (i = 0; i < a->ncand; i++) {
+			if (namelist_has(c->server_sig_algs, a->cand[i])) {
+				a->cand[0] = a->cand[i];
+				a->ncand = 1;
+				break;
+			}
+		}
+	}
+	if (a->ncand == 0) {
+		conn_log(c, SSH_LOG_DEBUG1, "Skipping %s: no acceptable algorithm for its key type",
+		    s->name);
+		r = raise_auth_next(c, 0);
+		return r != 0 ? r : conn_process(c);
+	}
+	if ((r = send_pubkey_query(c)) != 0) {
+		return r;
+	}
+	return conn_process(c);
+}
+
+int ssh_conn_auth_password(struct ssh_conn *c, const char *password)
+{
+	struct buf b;
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->wait != WAIT_AUTH) {
+		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected password attempt");
+	}
+	c->wait = WAIT_NONE;
+	buf_init_secret(&b);
+	if ((r = put_request_head(c, &b, "password")) == 0 && (r = buf_put_bool(&b, 0)) == 0 &&
+	    (r = buf_put_cstring(&b, password)) == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	if (r != 0) {
+		return r;
+	}
+	conn_log(c, SSH_LOG_DEBUG1, "Trying password authentication");
+	c->auth.pending = 1;
+	c->auth.method = 3;
+	return conn_process(c);
+}
+
+int ssh_conn_auth_give_up(struct ssh_conn *c)
+{
+	if (c->err != 0) {
+		return c->err;
+	}
+	transport_disconnect(c, 14, "no more authentication methods available");
+	return conn_fail(c, SSH_ERR_PROTOCOL, "auth: permission denied for user %s (the server "
+					      "accepts: %s)", c->cfg.user,
+	    c->auth.methods != NULL && c->auth.methods[0] != '\0' ? c->auth.methods : "nothing");
+}
+
+int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int err,
+    const char *cause)
+{
+	struct auth_ctx *a = &c->auth;
+	struct buf b;
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->wait != WAIT_SIGN) {
+		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected signature");
+	}
+	c->wait = WAIT_NONE;
+	if (err != 0) {
+		return conn_fail(c, err, "auth: signing with %s failed: %s", a->signer->name,
+		    cause != NULL ? cause : ssh_err_str(err));
+	}
+	buf_init(&b);
+	/* the request is the signed data without the session id, plus the signature */
+	if ((r = buf_put(&b, buf_ptr(&a->signdata) + 4 + c->sid_len,
+		 buf_len(&a->signdata) - 4 - c->sid_len)) == 0 &&
+	    (r = buf_put_string(&b, sig, len)) == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	buf_reset(&a->signdata);
+	if (r != 0) {
+		return r;
+	}
+	a->pending = 1;
+	a->method = 2;
+	return conn_process(c);
+}
+
+static int recv_pk_ok(struct ssh_conn *c, struct rd *msg)
+{
+	struct auth_ctx *a = &c->auth;
+	const char *alg = a->cand[a->icand];
+	const uint8_t *p, *kb;
+	size_t n, kbl;
+	struct ssh_event ev;
+	int r;
+
+	if (rd_string(msg, &p, &n) != 0 || rd_string(msg, &kb, &kbl) != 0 || rd_end(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed PK_OK from the server");
+	}
+	if (!str_eq(p, n, alg) || kbl != buf_len(&a->blob) ||
+	    memcmp(kb, buf_ptr(&a->blob), kbl) != 0) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: the server's PK_OK names another key "
+						      "than the one offered");
+	}
+	conn_log(c, SSH_LOG_DEBUG1, "Server accepts key: %s %s", alg, a->signer->name);
+	buf_reset(&a->signdata);
+	if ((r = buf_put_string(&a->signdata, c->session_id, c->sid_len)) != 0 ||
+	    (r = put_request_head(c, &a->signdata, "publickey")) != 0 ||
+	    (r = buf_put_bool(&a->signdata, 1)) != 0 || (r = buf_put_cstring(&a->signdata, alg)) != 0 ||
+	    (r = buf_put_buf(&a->signdata, &a->blob)) != 0) {
+		return conn_fail(c, r, "auth: %s", ssh_err_str(r));
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_SIGN;
+	ev.u.sign.signer = a->signer;
+	ev.u.sign.alg = alg;
+	ev.u.sign.data = buf_ptr(&a->signdata);
+	ev.u.sign.len = buf_len(&a->signdata);
+	c->wait = WAIT_SIGN;
+	return conn_event(c, &ev, NULL, NULL);
+}
+
+static int recv_failure(struct ssh_conn *c, struct rd *msg)
+{
+	struct auth_ctx *a = &c->auth;
+	const uint8_t *p;
+	size_t n;
+	int partial, first = a->method == 0;
+
+	if (rd_string(msg, &p, &n) != 0 || rd_bool(msg, &partial) != 0 || rd_end(msg) != 0 ||
+	    n > CONN_MAX_NAMELIST) {
+		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed USERAUTH_FAILURE");
+	}
+	free(a->methods);
+	if ((a->methods = sanitize_text(p, n, 0)) == NULL) {
+		return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
+	}
+	a->partial = partial;
+	a->pending = 0;
+	conn_log(c, SSH_LOG_DEBUG1, "Authentications that can continue: %s%s", a->methods,
+	    partial ? " (partial success)" : "");
+	if (a->method == 1 && !partial) {
+		return pubkey_next(c); /* query refused: next algorithm */
+	}
+	return raise_auth_next(c, first);
+}
+
+static int recv_banner(struct ssh_conn *c, struct rd *msg)
+{
+	const uint8_t *p;
+	size_t n;
+	struct ssh_event ev;
+	char *t;
+
+	if (rd_string(msg, &p, &n) != 0 || rd_skip_string(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed USERAUTH_BANNER");
+	}
+	if (++c->auth.banner_count > AUTH_MAX_BANNERS) {
+		return 0;
+	}
+	if ((t = sanitize_text(p, n > 65536 ? 65536 : n, 1)) == NULL) {
+		return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_AUTH_BANNER;
+	ev.u.banner.text = t;
+	return conn_event(c, &ev, t, NULL);
+}
+
+int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
+{
+	struct auth_ctx *a = &c->auth;
+	struct ssh_event ev;
+
+	if (type == SSH_MSG_SERVICE_ACCEPT) {
+		if (c->state != ST_SERVICE) {
+			return conn_fail(c, SSH_ERR_PROTOCOL, "auth: unexpected SERVICE_ACCEPT");
+		}
+		c->state = ST_AUTH;
+		a->service_accepted = 1;
+		conn_log(c, SSH_LOG_DEBUG1, "SSH2_MSG_SERVICE_ACCEPT received");
+		return send_none(c);
+	}
+	if (c->state != ST_AUTH) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u",
+		    type);
+	}
+	if (type == SSH_MSG_USERAUTH_BANNER) {
+		return recv_banner(c, msg);
+	}
+	if (!a->pending) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u",
+		    type);
+	}
+	switch (type) {
+	case SSH_MSG_USERAUTH_SUCCESS:
+		a->pending = 0;
+		a->done = 1;
+		conn_log(c, SSH_LOG_VERBOSE, "Authenticated to the server using \"%s\".",
+		    a->method == 3 ? "password" : a->method == 0 ? "none" : "publickey");
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SSH_EV_AUTH_DONE;
+		c->state = ST_SESSION;
+		if (conn_event(c, &ev, NULL, NULL) != 0) {
+			return c->err;
+		}
+		return channel_open(c);
+	case SSH_MSG_USERAUTH_FAILURE:
+		return recv_failure(c, msg);
+	case SSH_MSG_USERAUTH_PK_OK:
+		if (a->method == 1) {
+			a->pending = 0;
+			return recv_pk_ok(c, msg);
+		}
+		if (a->method == 3) {
+			return conn_fail(c, SSH_ERR_PROTOCOL, "auth: the server demands a password "
+							      "change, which is not supported");
+		}
+		break;
+	default:
+		break;
+	}
+	return conn_fail(c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u", type);
+}

@@ -1,0 +1,292 @@
+/* The engine driven with byte buffers: identification line, pre-banner text, bad banners,
+ * KEXINIT negotiation failures, a peer closing mid-kex, and a mutation sweep over the server's
+ * first flight. No network. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "err.h"
+#include "packet.h"
+#include "t.h"
+
+static struct ssh_conn_config base_cfg(void)
+{
+	struct ssh_conn_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.kex_algs = "curve25519-sha256,ecdh-sha2-nistp256";
+	cfg.ciphers = "aes128-gcm@openssh.com,aes128-ctr";
+	cfg.macs = "hmac-sha2-256";
+	cfg.hostkey_algs = "ssh-ed25519,rsa-sha2-256";
+	cfg.user = "tester";
+	cfg.command = "true";
+	return cfg;
+}
+
+static struct ssh_conn *new_conn(void)
+{
+	struct ssh_conn_config cfg = base_cfg();
+	struct ssh_conn *c = NULL;
+
+	CHECK_EQ_INT(ssh_conn_new(&cfg, &c), 0);
+	return c;
+}
+
+/* a plaintext server packet carrying payload */
+static void server_packet(struct buf *wire, const struct buf *payload)
+{
+	struct pkt_dir d;
+
+	pkt_dir_init(&d);
+	CHECK_EQ_INT(pkt_seal(&d, buf_ptr(payload), buf_len(payload), wire), 0);
+	pkt_dir_free(&d);
+}
+
+static void server_kexinit(struct buf *p, const char *kex, const char *hk, const char *enc,
+    const char *mac)
+{
+	uint8_t cookie[16] = { 0 };
+
+	buf_put_u8(p, 20);
+	buf_put(p, cookie, 16);
+	buf_put_cstring(p, kex);
+	buf_put_cstring(p, hk);
+	buf_put_cstring(p, enc);
+	buf_put_cstring(p, enc);
+	buf_put_cstring(p, mac);
+	buf_put_cstring(p, mac);
+	buf_put_cstring(p, "none");
+	buf_put_cstring(p, "none");
+	buf_put_cstring(p, "");
+	buf_put_cstring(p, "");
+	buf_put_u8(p, 0);
+	buf_put_u32(p, 0);
+}
+
+static int feed(struct ssh_conn *c, const char *s)
+{
+	return ssh_conn_recv(c, (const uint8_t *)s, strlen(s));
+}
+
+static void test_identification(void)
+{
+	struct ssh_conn *c = new_conn();
+	const uint8_t *p;
+	size_t n;
+
+	p = ssh_conn_send_ptr(c, &n);
+	CHECK(n > 20);
+	CHECK(memcmp(p, "SSH-2.0-x509ssh", 15) == 0);
+	CHECK(memmem(p, n, "OpenSSH", 7) == NULL);
+	CHECK(memmem(p, n, "\r\n", 2) != NULL);
+	/* our KEXINIT follows: offers strict kex and ext-info-c */
+	CHECK(memmem(p, n, "kex-strict-c-v00@openssh.com", 28) != NULL);
+	CHECK(memmem(p, n, "ext-info-c", 10) != NULL);
+	ssh_conn_free(c);
+}
+
+static void test_banners(void)
+{
+	struct ssh_conn *c;
+	const char *msg = NULL;
+
+	/* text lines before the identification line are allowed */
+	c = new_conn();
+	CHECK_EQ_INT(feed(c, "hello there\r\nsecond line\nSSH-2.0-Test_1.0\r\n"), 0);
+	CHECK_STR(ssh_conn_server_version(c), "SSH-2.0-Test_1.0");
+	ssh_conn_free(c);
+
+	/* SSH-1.99 is SSH-2 */
+	c = new_conn();
+	CHECK_EQ_INT(feed(c, "SSH-1.99-Cisco-1.25\r\n"), 0);
+	CHECK_STR(ssh_conn_server_version(c), "SSH-1.99-Cisco-1.25");
+	ssh_conn_free(c);
+
+	/* SSH-1.5 is refused */
+	c = new_conn();
+	CHECK(feed(c, "SSH-1.5-old\r\n") < 0);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strncmp(msg, "connect: ", 9) == 0 && strstr(msg, "SSH-1.5") != NULL);
+	ssh_conn_free(c);
+
+	/* garbage then close */
+	c = new_conn();
+	CHECK_EQ_INT(feed(c, "HTTP/1.1 400 Bad Request\r\n"), 0);
+	CHECK(ssh_conn_recv_eof(c) < 0);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strstr(msg, "identification") != NULL);
+	ssh_conn_free(c);
+
+	/* an endless line is capped */
+	c = new_conn();
+	{
+		char *big = malloc(10000);
+		memset(big, 'A', 9999);
+		big[9999] = '\0';
+		CHECK(feed(c, big) == SSH_ERR_TOO_LARGE);
+		free(big);
+	}
+	ssh_conn_free(c);
+
+	/* endless pre-banner lines are capped */
+	c = new_conn();
+	{
+		int i, r = 0;
+		for (i = 0; i < 10000 && r == 0; i++) {
+			r = feed(c, "blah blah blah blah\r\n");
+		}
+		CHECK(r == SSH_ERR_TOO_LARGE);
+	}
+	ssh_conn_free(c);
+}
+
+static void test_no_common_cipher(void)
+{
+	struct ssh_conn *c = new_conn();
+	struct buf wire, p;
+	const char *msg = NULL;
+
+	buf_init(&wire);
+	buf_init(&p);
+	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
+	server_kexinit(&p, "curve25519-sha256", "ssh-ed25519", "3des-cbc,aes256-cbc", "hmac-sha2-256");
+	server_packet(&wire, &p);
+	CHECK(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)) == SSH_ERR_NO_ALGO);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strncmp(msg, "kex: no matching cipher", 23) == 0);
+	CHECK(msg != NULL && strstr(msg, "3des-cbc,aes256-cbc") != NULL);
+	CHECK(msg != NULL && strstr(msg, "aes128-gcm@openssh.com,aes128-ctr") != NULL);
+	CHECK(msg != NULL && strstr(msg, "-o Ciphers=+aes256-cbc") != NULL);
+	ssh_conn_free(c);
+
+	c = new_conn();
+	buf_reset(&wire);
+	buf_reset(&p);
+	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
+	server_kexinit(&p, "diffie-hellman-group1-sha1", "ssh-ed25519", "aes128-ctr", "hmac-sha2-256");
+	server_packet(&wire, &p);
+	CHECK(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)) == SSH_ERR_NO_ALGO);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strstr(msg, "key exchange algorithm") != NULL);
+	ssh_conn_free(c);
+	buf_free(&wire);
+	buf_free(&p);
+}
+
+static void test_close_mid_kex(void)
+{
+	struct ssh_conn *c = new_conn();
+	struct buf wire, p;
+	const char *msg = NULL;
+	size_t n;
+
+	buf_init(&wire);
+	buf_init(&p);
+	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
+	server_kexinit(&p, "curve25519-sha256,kex-strict-s-v00@openssh.com", "ssh-ed25519",
+	    "aes128-ctr", "hmac-sha2-256");
+	server_packet(&wire, &p);
+	CHECK_EQ_INT(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)), 0);
+	/* the client answered with its ECDH init */
+	ssh_conn_send_ptr(c, &n);
+	CHECK(n > 0);
+	CHECK(ssh_conn_recv_eof(c) < 0);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strncmp(msg, "kex: ", 5) == 0);
+	ssh_conn_free(c);
+	buf_free(&wire);
+	buf_free(&p);
+}
+
+static void test_strict_kex_first_packet(void)
+{
+	struct ssh_conn *c = new_conn();
+	struct buf wire, p;
+	const char *msg = NULL;
+
+	buf_init(&wire);
+	buf_init(&p);
+	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
+	/* an IGNORE before KEXINIT: allowed without strict kex, fatal with it (Terrapin) */
+	buf_put_u8(&p, 2);
+	buf_put_cstring(&p, "x");
+	server_packet(&wire, &p);
+	buf_reset(&p);
+	server_kexinit(&p, "curve25519-sha256,kex-strict-s-v00@openssh.com", "ssh-ed25519",
+	    "aes128-ctr", "hmac-sha2-256");
+	server_packet(&wire, &p);
+	CHECK(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)) < 0);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strstr(msg, "strict") != NULL);
+	ssh_conn_free(c);
+
+	c = new_conn();
+	buf_reset(&wire);
+	buf_reset(&p);
+	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
+	buf_put_u8(&p, 2);
+	buf_put_cstring(&p, "x");
+	server_packet(&wire, &p);
+	buf_reset(&p);
+	server_kexinit(&p, "curve25519-sha256", "ssh-ed25519", "aes128-ctr", "hmac-sha2-256");
+	server_packet(&wire, &p);
+	CHECK_EQ_INT(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)), 0);
+	ssh_conn_free(c);
+	buf_free(&wire);
+	buf_free(&p);
+}
+
+/* every truncation and bit flip of the server's first flight: an error or waiting, never a
+ * crash, and never an event */
+static void test_mutation_sweep(void)
+{
+	struct buf wire, p;
+	size_t i, bit;
+	int bad = 0;
+
+	buf_init(&wire);
+	buf_init(&p);
+	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
+	server_kexinit(&p, "curve25519-sha256,kex-strict-s-v00@openssh.com", "ssh-ed25519",
+	    "aes128-ctr", "hmac-sha2-256");
+	server_packet(&wire, &p);
+	for (i = 0; i <= buf_len(&wire); i++) {
+		struct ssh_conn *c = new_conn();
+		struct ssh_event ev;
+		int r = ssh_conn_recv(c, buf_ptr(&wire), i);
+		if (r > 0 || ssh_conn_next_event(c, &ev) != 0) {
+			bad++;
+		}
+		ssh_conn_free(c);
+	}
+	for (i = 0; i < buf_len(&wire); i++) {
+		for (bit = 0; bit < 8; bit += 3) {
+			struct ssh_conn *c = new_conn();
+			struct ssh_event ev;
+			uint8_t *copy = malloc(buf_len(&wire));
+			memcpy(copy, buf_ptr(&wire), buf_len(&wire));
+			copy[i] ^= (uint8_t)(1u << bit);
+			(void)ssh_conn_recv(c, copy, buf_len(&wire));
+			if (ssh_conn_next_event(c, &ev) != 0) {
+				bad++;
+			}
+			free(copy);
+			ssh_conn_free(c);
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+	buf_free(&wire);
+	buf_free(&p);
+}
+
+int main(void)
+{
+	test_identification();
+	test_banners();
+	test_no_common_cipher();
+	test_close_mid_kex();
+	test_strict_kex_first_packet();
+	test_mutation_sweep();
+	T_DONE();
+}
