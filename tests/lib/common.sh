@@ -1,0 +1,529 @@
+# shellcheck shell=bash
+# Shared helpers for the integration tests (sourced, never run).
+#
+#   . "$(dirname "$0")/../lib/common.sh"
+#   start_sshd                       # throwaway sshd on a free loopback port
+#   run_client -- echo hello         # x509ssh with the standard options, output captured
+#   expect_exit 0; expect_eq "stdout" "hello" "$(cat "$OUT")"
+#   t_done                           # prints "N passed, N failed", exits non-zero on failure
+#
+# Environment: X509SSH (client binary; /usr/bin/ssh to validate the tests themselves),
+# X509SSH_SRC, X509SSH_BUILD (set by ctest), KEEP_TMP=1 keeps the temp dir for post-mortems,
+# T_VERBOSE=1 prints every passing check too.
+#
+# Everything works under `set -euo pipefail`.
+
+set -euo pipefail
+
+T_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+X509SSH_SRC="${X509SSH_SRC:-$(cd "$T_LIB_DIR/../.." && pwd)}"
+X509SSH_BUILD="${X509SSH_BUILD:-$X509SSH_SRC/build}"
+if [[ -z "${X509SSH:-}" ]]; then
+	X509SSH="$X509SSH_BUILD/x509ssh"
+fi
+PEERS_DIR="$X509SSH_SRC/tests/peers"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+SSHD_BIN="${SSHD_BIN:-/usr/sbin/sshd}"
+T_NAME="$(basename "${0%.sh}")"
+
+T_PASS=0
+T_FAIL=0
+T_PIDS=()
+T_DONE_CALLED=0
+
+# ---------------------------------------------------------------- messages
+
+t_log() {
+	printf '%s: %s\n' "$T_NAME" "$*" >&2
+}
+
+pass() {
+	T_PASS=$((T_PASS + 1))
+	if [[ "${T_VERBOSE:-0}" == 1 ]]; then
+		printf 'ok   %s\n' "$*"
+	fi
+}
+
+# fail MESSAGE: records a failure and prints the message plus the captured client stderr.
+fail() {
+	T_FAIL=$((T_FAIL + 1))
+	printf 'FAIL %s\n' "$*"
+	if [[ -n "${ERR:-}" && -s "${ERR:-/nonexistent}" ]]; then
+		printf '     client stderr (last 10 lines):\n'
+		tail -n 10 "$ERR" | sed 's/^/     | /'
+	fi
+}
+
+# Abort the whole script (setup could not be done): counts as a failure.
+die() {
+	printf 'FATAL %s\n' "$*"
+	T_FAIL=$((T_FAIL + 1))
+	t_done
+}
+
+# ---------------------------------------------------------------- temp dir and cleanup
+
+t_cleanup() {
+	local rc=$?
+	local pid
+	for pid in "${T_PIDS[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null || true
+		fi
+	done
+	for pid in "${T_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [[ -n "${T_DIR:-}" && -d "$T_DIR" ]]; then
+		if [[ "${KEEP_TMP:-0}" == 1 || ("$rc" != 0 && "${KEEP_TMP_ON_FAIL:-0}" == 1) ]]; then
+			printf 'temp dir kept: %s\n' "$T_DIR" >&2
+		else
+			rm -rf "$T_DIR"
+		fi
+	fi
+	if [[ "$T_DONE_CALLED" == 0 && "$rc" != 0 ]]; then
+		printf '%s: aborted (exit %s) after %d passed, %d failed\n' "$T_NAME" "$rc" "$T_PASS" "$T_FAIL"
+	fi
+	exit "$rc"
+}
+
+T_DIR="$(mktemp -d "${TMPDIR:-/tmp}/x509ssh-test.XXXXXX")"
+chmod 700 "$T_DIR"
+trap t_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Remember a background process so the EXIT trap kills it.
+t_track_pid() {
+	T_PIDS+=("$1")
+}
+
+# ---------------------------------------------------------------- small utilities
+
+# Print a free TCP port on 127.0.0.1 (the kernel picks it; there is a small race until it is
+# bound again, start_sshd retries on "Address already in use").
+free_port() {
+	if [[ -x "$PYTHON" ]]; then
+		"$PYTHON" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+		return
+	fi
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+	return 1
+}
+
+# port_open PORT: true when something accepts connections on 127.0.0.1:PORT.
+port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_port PORT PID [SECONDS]: wait until PORT accepts or PID died.
+wait_port() {
+	local port=$1 pid=$2 limit=${3:-10} i
+	for ((i = 0; i < limit * 20; i++)); do
+		if port_open "$port"; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_file FILE [SECONDS]: wait until FILE exists and is non-empty.
+wait_file() {
+	local f=$1 limit=${2:-10} i
+	for ((i = 0; i < limit * 20; i++)); do
+		if [[ -s "$f" ]]; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# is_x509ssh: true when the client under test is x509ssh (not OpenSSH's ssh used to validate
+# the tests); x509ssh-only checks (the exact error line) are guarded by it.
+is_x509ssh() {
+	case "$(basename "$X509SSH")" in
+	ssh | ssh.*) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+sha256_of() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# ---------------------------------------------------------------- keys and sshd
+
+# make_keys: host keys (ed25519, ecdsa P-256, rsa) and a client ed25519 key in $T_DIR/keys,
+# authorized_keys with the client key. Idempotent.
+make_keys() {
+	local k="$T_DIR/keys"
+	if [[ -f "$k/id_ed25519" ]]; then
+		return 0
+	fi
+	mkdir -p "$k"
+	ssh-keygen -q -t ed25519 -N '' -C hostkey -f "$k/host_ed25519" </dev/null
+	ssh-keygen -q -t ecdsa -b 256 -N '' -C hostkey -f "$k/host_ecdsa" </dev/null
+	ssh-keygen -q -t rsa -b 2048 -N '' -C hostkey -f "$k/host_rsa" </dev/null
+	ssh-keygen -q -t ed25519 -N '' -C client -f "$k/id_ed25519" </dev/null
+	cat "$k/id_ed25519.pub" >"$T_DIR/authorized_keys"
+	chmod 600 "$k"/host_* "$k/id_ed25519" "$T_DIR/authorized_keys"
+	CLIENT_KEY="$k/id_ed25519"
+}
+
+SSHD_ALL_KEX="curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1,sntrup761x25519-sha512@openssh.com"
+SSHD_ALL_CIPHERS="chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,aes192-cbc,aes256-cbc,3des-cbc"
+SSHD_ALL_MACS="hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1,hmac-sha1-etm@openssh.com,umac-64-etm@openssh.com,umac-128-etm@openssh.com"
+SSHD_ALL_HOSTKEYS="ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256,ssh-rsa"
+SSHD_ALL_PUBKEYS="ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa"
+
+SSHD_N=0
+
+# start_sshd [sshd_config line ...]: start a throwaway sshd on 127.0.0.1 and a free port.
+# Extra lines come first in the config, so they win over the defaults below (sshd_config is
+# first-value-wins). Sets SSHD_PORT, SSHD_PID, SSHD_LOG, SSHD_CONFIG; writes the host keys
+# into $T_DIR/known_hosts (the client's default UserKnownHostsFile).
+start_sshd() {
+	local attempt cfg log pid port line
+	make_keys
+	mkdir -p /run/sshd 2>/dev/null || true
+	for attempt in 1 2 3 4 5; do
+		SSHD_N=$((SSHD_N + 1))
+		cfg="$T_DIR/sshd_config.$SSHD_N"
+		log="$T_DIR/sshd.$SSHD_N.log"
+		port=$(free_port)
+		{
+			for line in "$@"; do
+				printf '%s\n' "$line"
+			done
+			cat <<EOF
+ListenAddress 127.0.0.1
+Port $port
+HostKey $T_DIR/keys/host_ed25519
+HostKey $T_DIR/keys/host_ecdsa
+HostKey $T_DIR/keys/host_rsa
+PidFile $T_DIR/sshd.$SSHD_N.pid
+AuthorizedKeysFile $T_DIR/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+LogLevel DEBUG1
+KexAlgorithms $SSHD_ALL_KEX
+Ciphers $SSHD_ALL_CIPHERS
+MACs $SSHD_ALL_MACS
+HostKeyAlgorithms $SSHD_ALL_HOSTKEYS
+PubkeyAcceptedAlgorithms $SSHD_ALL_PUBKEYS
+MaxStartups 100:30:200
+MaxSessions 50
+LoginGraceTime 30
+PrintMotd no
+PrintLastLog no
+Banner none
+UseDNS no
+X11Forwarding no
+AcceptEnv LANG LC_*
+Subsystem sftp internal-sftp
+EOF
+		} >"$cfg"
+		"$SSHD_BIN" -t -f "$cfg" >"$log" 2>&1 || die "sshd -t rejected $cfg: $(tail -n 3 "$log")"
+		"$SSHD_BIN" -D -e -f "$cfg" -E "$log" </dev/null >>"$log" 2>&1 &
+		pid=$!
+		t_track_pid "$pid"
+		if wait_port "$port" "$pid" 10; then
+			SSHD_PORT=$port
+			SSHD_PID=$pid
+			SSHD_LOG=$log
+			SSHD_CONFIG=$cfg
+			log_settle
+			trust_host_keys "$T_DIR/known_hosts"
+			return 0
+		fi
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		if ! grep -q 'Address already in use' "$log"; then
+			die "sshd did not start (attempt $attempt): $(tail -n 5 "$log")"
+		fi
+	done
+	die "sshd did not start after 5 attempts"
+}
+
+stop_sshd() {
+	if [[ -n "${SSHD_PID:-}" ]]; then
+		kill "$SSHD_PID" 2>/dev/null || true
+		wait "$SSHD_PID" 2>/dev/null || true
+		SSHD_PID=
+	fi
+}
+
+# known_hosts_line KEYFILE.pub [PORT]: the known_hosts line for the current sshd (or for
+# 127.0.0.1:PORT, e.g. a proxy in front of it).
+known_hosts_line() {
+	local pub=$1 port=${2:-$SSHD_PORT}
+	printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$pub")"
+}
+
+# trust_host_keys FILE [PORT]: FILE lists every host key of the current sshd (for PORT).
+trust_host_keys() {
+	local f=$1 port=${2:-$SSHD_PORT} t
+	: >"$f"
+	for t in ed25519 ecdsa rsa; do
+		known_hosts_line "$T_DIR/keys/host_$t.pub" "$port" >>"$f"
+	done
+}
+
+# log_mark: remember the current size of the sshd log (sets LOG_MARK).
+log_mark() {
+	LOG_MARK=$(stat -c %s "$SSHD_LOG")
+}
+
+# log_since_mark: print what sshd logged since log_mark. Waits (up to 5 s) until a connection
+# end has been logged and the log has been quiet for 0.3 s, so nothing arrives after we looked.
+log_since_mark() {
+	local i size last=-1 quiet=0
+	for ((i = 0; i < 100; i++)); do
+		size=$(stat -c %s "$SSHD_LOG")
+		if [[ "$size" == "$last" ]]; then
+			quiet=$((quiet + 1))
+		else
+			quiet=0
+		fi
+		last=$size
+		if ((quiet >= 6)) && tail -c +"$((LOG_MARK + 1))" "$SSHD_LOG" |
+			grep -Eq 'Connection closed|Disconnected from|Received disconnect|Connection reset|Timeout before authentication|Unable to negotiate|kex_exchange_identification|error: kex|Bad packet|Corrupted|ssh_dispatch_run_fatal|banner exchange|Disconnecting|Close session'; then
+			break
+		fi
+		sleep 0.05
+	done
+	tail -c +"$((LOG_MARK + 1))" "$SSHD_LOG"
+}
+
+# log_settle: wait until the sshd log has been quiet for 0.3 s (at most 3 s).
+log_settle() {
+	local i size last=-1 quiet=0
+	for ((i = 0; i < 60; i++)); do
+		size=$(stat -c %s "$SSHD_LOG")
+		if [[ "$size" == "$last" ]]; then
+			quiet=$((quiet + 1))
+			if ((quiet >= 6)); then
+				return 0
+			fi
+		else
+			quiet=0
+		fi
+		last=$size
+		sleep 0.05
+	done
+}
+
+# start_peer NAME SCRIPT [ARG ...]: run a scripted peer (tests/peers/SCRIPT) that listens on a
+# port of its choosing and writes it to a port file; sets PEER_PORT and PEER_PID.
+start_peer() {
+	local name=$1 script=$2 pf pid
+	shift 2
+	pf="$T_DIR/peer.$name.port"
+	rm -f "$pf"
+	"$PYTHON" "$PEERS_DIR/$script" --port-file "$pf" "$@" </dev/null >"$T_DIR/peer.$name.log" 2>&1 &
+	pid=$!
+	t_track_pid "$pid"
+	if ! wait_file "$pf" 10; then
+		die "peer $script $* did not start: $(tail -n 5 "$T_DIR/peer.$name.log")"
+	fi
+	PEER_PORT=$(cat "$pf")
+	PEER_PID=$pid
+	wait_port "$PEER_PORT" "$pid" 5 || die "peer $script is not listening on $PEER_PORT"
+}
+
+stop_peer() {
+	if [[ -n "${PEER_PID:-}" ]]; then
+		kill "$PEER_PID" 2>/dev/null || true
+		wait "$PEER_PID" 2>/dev/null || true
+		PEER_PID=
+	fi
+}
+
+# ---------------------------------------------------------------- running the client
+
+CLIENT_KEY="$T_DIR/keys/id_ed25519"
+# The client's known_hosts file; tests may point it elsewhere.
+KNOWN_HOSTS="$T_DIR/known_hosts"
+OUT="$T_DIR/out"
+ERR="$T_DIR/err"
+RC=0
+# Wall-clock limit for one client run (seconds); exceeding it is a failure ("hang").
+CLIENT_TIMEOUT="${CLIENT_TIMEOUT:-60}"
+
+# client_argv [option ...] -- [command ...]: print nothing, fill the array CLIENT_ARGV with the
+# full client command line: the caller's options first (first value wins), then the standard ones.
+client_argv() {
+	local -a opts=() cmd=()
+	while [[ $# -gt 0 ]]; do
+		if [[ "$1" == -- ]]; then
+			shift
+			cmd=("$@")
+			break
+		fi
+		opts+=("$1")
+		shift
+	done
+	make_keys
+	CLIENT_ARGV=("$X509SSH" "${opts[@]}"
+		-F /dev/null
+		-o "UserKnownHostsFile=$KNOWN_HOSTS"
+		-o GlobalKnownHostsFile=/dev/null
+		-o BatchMode=yes
+		-o IdentitiesOnly=yes
+		-o LogLevel=ERROR
+		-i "$CLIENT_KEY"
+		-l "$(id -un)"
+		-p "${CLIENT_PORT:-$SSHD_PORT}"
+		127.0.0.1 "${cmd[@]}")
+}
+
+# run_client [option ...] -- [command ...]: run the client (stdin from /dev/null unless
+# CLIENT_STDIN names a file), stdout to $OUT, stderr to $ERR, exit status in $RC.
+# A run that exceeds CLIENT_TIMEOUT is killed and reported as a hang (RC=124).
+run_client() {
+	client_argv "$@"
+	local in=${CLIENT_STDIN:-/dev/null}
+	set +e
+	env -u SSH_AUTH_SOCK timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" <"$in" >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	if [[ "$RC" == 124 || "$RC" == 137 ]]; then
+		# timeout(1): 124 = stopped by SIGTERM after CLIENT_TIMEOUT, 137 = SIGKILL 5 s later
+		fail "client hung (killed after ${CLIENT_TIMEOUT}s): ${CLIENT_ARGV[*]}"
+	fi
+	return 0
+}
+
+# run_cmd COMMAND...: run any command with the same capture conventions.
+run_cmd() {
+	set +e
+	timeout -k 5 "$CLIENT_TIMEOUT" "$@" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	return 0
+}
+
+# ---------------------------------------------------------------- assertions
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [[ "$2" == "$3" ]]; then
+		pass "$1"
+	else
+		fail "$1: expected '$2', got '$3'"
+	fi
+}
+
+# expect_ne DESCRIPTION UNEXPECTED ACTUAL
+expect_ne() {
+	if [[ "$2" != "$3" ]]; then
+		pass "$1"
+	else
+		fail "$1: did not expect '$2'"
+	fi
+}
+
+# expect_exit EXPECTED [DESCRIPTION]: the last run's exit status.
+expect_exit() {
+	local what=${2:-exit status}
+	if [[ "$RC" == "$1" ]]; then
+		pass "$what is $1"
+	else
+		fail "$what: expected $1, got $RC"
+	fi
+}
+
+# expect_no_crash [DESCRIPTION]: the last run ended by itself: not killed by a signal (bash
+# reports 128+N; 255 is the client's own failure status) and not stopped by the hang timeout.
+expect_no_crash() {
+	local what=${1:-client}
+	if ((RC > 128 && RC < 255)) || [[ "$RC" == 124 ]]; then
+		fail "$what: died from a signal or timeout (exit $RC)"
+	else
+		pass "$what: no crash (exit $RC)"
+	fi
+}
+
+# expect_stdout_eq EXPECTED [DESCRIPTION]
+expect_stdout_eq() {
+	expect_eq "${2:-stdout}" "$1" "$(cat "$OUT")"
+}
+
+# expect_file_matches FILE REGEX DESCRIPTION (grep -E)
+expect_file_matches() {
+	if grep -Eq -- "$2" "$1"; then
+		pass "$3"
+	else
+		fail "$3: no line of $(basename "$1") matches /$2/"
+	fi
+}
+
+# expect_file_not_matches FILE REGEX DESCRIPTION
+expect_file_not_matches() {
+	if grep -Eq -- "$2" "$1"; then
+		fail "$3: unexpected line /$2/: $(grep -E -m1 -- "$2" "$1")"
+	else
+		pass "$3"
+	fi
+}
+
+expect_stderr_matches() {
+	expect_file_matches "$ERR" "$1" "${2:-stderr matches /$1/}"
+}
+
+expect_stderr_not_matches() {
+	expect_file_not_matches "$ERR" "$1" "${2:-stderr does not match /$1/}"
+}
+
+# expect_error_line CATEGORY [DESCRIPTION]: x509ssh only (a no-op for OpenSSH): stderr holds
+# exactly one line starting with "x509ssh: ", and it is "x509ssh: CATEGORY: <cause>".
+# CATEGORY may be an ERE alternative such as 'kex|connect'.
+expect_error_line() {
+	local cat=$1 what=${2:-error line} n
+	if ! is_x509ssh; then
+		return 0
+	fi
+	n=$(grep -c '^x509ssh: ' "$ERR" || true)
+	if [[ "$n" != 1 ]]; then
+		fail "$what: expected exactly one 'x509ssh: ' line on stderr, got $n"
+		return 0
+	fi
+	expect_file_matches "$ERR" "^x509ssh: ($cat): .+" "$what: 'x509ssh: $cat: ...'"
+}
+
+# t_done: closing line; exit status 0 only when nothing failed (and something was checked).
+t_done() {
+	T_DONE_CALLED=1
+	printf '%s: %d passed, %d failed\n' "$T_NAME" "$T_PASS" "$T_FAIL"
+	if ((T_FAIL > 0 || T_PASS == 0)); then
+		exit 1
+	fi
+	exit 0
+}
+
+# Refuse to run without a client binary (a clear message instead of 100 failures).
+require_client() {
+	if [[ ! -x "$X509SSH" ]]; then
+		die "client binary not found: X509SSH=$X509SSH (build first, or set X509SSH)"
+	fi
+}
