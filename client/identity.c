@@ -1,0 +1,390 @@
+/* Identities: which key files to offer, loaded one at a time when their turn comes. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "identity.h"
+#include "keyfile.h"
+#include "log.h"
+#include "prompt.h"
+#include "signer_file.h"
+#include "ssh/err.h"
+
+#define ID_MAX           (OPT_MAX_LIST + 3)
+#define PASSPHRASE_TRIES 3
+#define PATH_MAX_LEN     4096
+
+static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"};
+
+struct identity {
+	char *path;            /* expanded */
+	int user_provided;     /* configured (IdentityFile / -i), not a default */
+	struct signer *signer; /* loaded */
+};
+
+struct identities {
+	struct identity v[ID_MAX];
+	size_t n, next;
+	char **prefs; /* NULL-terminated PubkeyAcceptedAlgorithms names */
+	int batch_mode;
+	char note[512];
+};
+
+const char *path_home(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0') {
+		return h;
+	}
+	pw = getpwuid(getuid());
+	if (pw != NULL && pw->pw_dir != NULL) {
+		return pw->pw_dir;
+	}
+	return "/";
+}
+
+static const char *local_user(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw != NULL && pw->pw_name != NULL) {
+		return pw->pw_name;
+	}
+	return getenv("USER") != NULL ? getenv("USER") : "";
+}
+
+static int append(char *dst, size_t *n, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (*n + l >= PATH_MAX_LEN) {
+		return SSH_ERR_TOO_LARGE;
+	}
+	memcpy(dst + *n, s, l);
+	*n += l;
+	dst[*n] = '\0';
+	return 0;
+}
+
+int path_expand(const char *in, const struct options *o, char **out)
+{
+	char buf[PATH_MAX_LEN], num[32], lhost[256];
+	const char *p = in, *v;
+	size_t n = 0;
+	int r = 0;
+
+	*out = NULL;
+	buf[0] = '\0';
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
+		if ((r = append(buf, &n, path_home())) != 0) {
+			return r;
+		}
+		p++;
+	}
+	for (; *p != '\0'; p++) {
+		char one[2] = {*p, '\0'};
+		if (*p != '%') {
+			if ((r = append(buf, &n, one)) != 0) {
+				return r;
+			}
+			continue;
+		}
+		p++;
+		v = NULL;
+		switch (*p) {
+		case '%':
+			v = "%";
+			break;
+		case 'd':
+			v = path_home();
+			break;
+		case 'u':
+			v = local_user();
+			break;
+		case 'l':
+			if (gethostname(lhost, sizeof(lhost)) != 0) {
+				lhost[0] = '\0';
+			}
+			lhost[sizeof(lhost) - 1] = '\0';
+			v = lhost;
+			break;
+		case 'h':
+			v = o != NULL ? (o->hostname != NULL ? o->hostname : o->host) : NULL;
+			break;
+		case 'n':
+			v = o != NULL ? o->host : NULL;
+			break;
+		case 'r':
+			v = o != NULL ? o->user : NULL;
+			break;
+		case 'p':
+			if (o != NULL) {
+				snprintf(num, sizeof(num), "%d", o->port > 0 ? o->port : 22);
+				v = num;
+			}
+			break;
+		default:
+			break;
+		}
+		if (v == NULL) {
+			return SSH_ERR_FORMAT;
+		}
+		if ((r = append(buf, &n, v)) != 0) {
+			return r;
+		}
+	}
+	if ((*out = strdup(buf)) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	return 0;
+}
+
+static int is_default_path(const char *expanded)
+{
+	char *d = NULL;
+	int same = 0;
+
+	for (size_t i = 0; i < sizeof(default_ids) / sizeof(default_ids[0]) && !same; i++) {
+		if (path_expand(default_ids[i], NULL, &d) == 0) {
+			same = strcmp(d, expanded) == 0;
+		}
+		free(d);
+		d = NULL;
+	}
+	return same;
+}
+
+static int split_prefs(const char *list, char ***out)
+{
+	char **v = NULL, *copy = NULL, *tok, *save = NULL;
+	size_t n = 0, cap = 1;
+	int r = SSH_ERR_ALLOC;
+
+	*out = NULL;
+	if (list == NULL) {
+		return 0;
+	}
+	for (const char *c = list; *c != '\0'; c++) {
+		cap += *c == ',';
+	}
+	if ((v = calloc(cap + 1, sizeof(*v))) == NULL || (copy = strdup(list)) == NULL) {
+		goto out;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && n < cap;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if ((v[n] = strdup(tok)) == NULL) {
+			goto out;
+		}
+		n++;
+	}
+	*out = v;
+	v = NULL;
+	r = 0;
+out:
+	if (v != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			free(v[i]);
+		}
+		free(v);
+	}
+	free(copy);
+	return r;
+}
+
+static int add_identity(
+    struct identities *ids, const char *spec, int user_provided, const struct options *o)
+{
+	char *path = NULL;
+	int r;
+
+	if (ids->n >= ID_MAX) {
+		return 0;
+	}
+	if ((r = path_expand(spec, o, &path)) != 0) {
+		log_info("identity file %s: cannot expand path", spec);
+		return 0;
+	}
+	for (size_t i = 0; i < ids->n; i++) {
+		if (strcmp(ids->v[i].path, path) == 0) {
+			free(path);
+			return 0;
+		}
+	}
+	ids->v[ids->n].path = path;
+	ids->v[ids->n].user_provided = user_provided && !is_default_path(path);
+	ids->n++;
+	return 0;
+}
+
+int identities_new(const struct options *o, struct identities **out)
+{
+	struct identities *ids = NULL;
+	int r = SSH_ERR_ALLOC;
+
+	*out = NULL;
+	if ((ids = calloc(1, sizeof(*ids))) == NULL) {
+		goto out;
+	}
+	ids->batch_mode = o->batch_mode == 1;
+	if ((r = split_prefs(o->pubkey_accepted_algorithms, &ids->prefs)) != 0) {
+		goto out;
+	}
+	if (o->pkcs11_provider != NULL) {
+		log_debug1(
+		    "PKCS11Provider %s: tokens are not supported yet, skipped", o->pkcs11_provider);
+	}
+	for (size_t i = 0; i < o->n_identity_file; i++) {
+		const char *spec = o->identity_file[i];
+		if (strncmp(spec, "pkcs11:", 7) == 0) {
+			log_debug1(
+			    "identity %s: PKCS#11 keys are not supported yet, skipped", spec);
+			continue;
+		}
+		if ((r = add_identity(ids, spec, 1, o)) != 0) {
+			goto out;
+		}
+	}
+	if (o->n_identity_file == 0) {
+		for (size_t i = 0; i < sizeof(default_ids) / sizeof(default_ids[0]); i++) {
+			if ((r = add_identity(ids, default_ids[i], 0, o)) != 0) {
+				goto out;
+			}
+		}
+	}
+	*out = ids;
+	ids = NULL;
+	r = 0;
+out:
+	identities_free(ids);
+	return r;
+}
+
+static void add_note(struct identities *ids, const char *path)
+{
+	size_t l = strlen(ids->note);
+
+	if (l == 0) {
+		snprintf(
+		    ids->note, sizeof(ids->note), "encrypted key %s skipped in BatchMode", path);
+	} else if (l + 16 < sizeof(ids->note)) {
+		snprintf(ids->note + l, sizeof(ids->note) - l, ", %s", path);
+	}
+}
+
+/* Load one identity's private key, asking its passphrase when it is encrypted. */
+static int load_key(struct identities *ids, struct identity *id, EVP_PKEY **pk)
+{
+	char err[256], prompt[PATH_MAX_LEN + 64];
+	char *pass = NULL;
+	int r, tries;
+
+	err[0] = '\0';
+	r = keyfile_load(id->path, NULL, pk, err, sizeof(err));
+	if (r != SSH_ERR_PASSPHRASE) {
+		if (r != 0) {
+			log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
+		}
+		return r;
+	}
+	if (ids->batch_mode) {
+		log_verbose("Skipping encrypted key %s: BatchMode is on", id->path);
+		add_note(ids, id->path);
+		return r;
+	}
+	snprintf(prompt, sizeof(prompt), "Enter passphrase for key '%s': ", id->path);
+	for (tries = 0; tries < PASSPHRASE_TRIES; tries++) {
+		if ((r = prompt_secret(prompt, 0, &pass)) != 0) {
+			log_debug1("no passphrase for %s: %s", id->path, ssh_err_str(r));
+			return SSH_ERR_PASSPHRASE;
+		}
+		if (pass[0] == '\0') {
+			prompt_free_secret(pass);
+			return SSH_ERR_PASSPHRASE; /* an empty answer skips the key, as in OpenSSH
+			                            */
+		}
+		err[0] = '\0';
+		r = keyfile_load(id->path, pass, pk, err, sizeof(err));
+		prompt_free_secret(pass);
+		pass = NULL;
+		if (r == 0) {
+			return 0;
+		}
+		if (r != SSH_ERR_PASSPHRASE) {
+			log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
+			return r;
+		}
+		log_debug1("bad passphrase for %s", id->path);
+	}
+	return SSH_ERR_PASSPHRASE;
+}
+
+struct signer *identities_next(struct identities *ids)
+{
+	struct identity *id;
+	struct stat st;
+	EVP_PKEY *pk = NULL;
+	struct signer *s = NULL;
+	int r;
+
+	while (ids != NULL && ids->next < ids->n) {
+		id = &ids->v[ids->next++];
+		if (stat(id->path, &st) != 0) {
+			if (id->user_provided) {
+				log_info("no such identity: %s: %s", id->path, strerror(errno));
+			} else {
+				log_debug3("no such identity: %s: %s", id->path, strerror(errno));
+			}
+			continue;
+		}
+		if (load_key(ids, id, &pk) != 0) {
+			continue;
+		}
+		r = signer_file_new(pk, id->path, (const char *const *)ids->prefs, &s);
+		pk = NULL; /* owned by the signer now, or freed by it on failure */
+		if (r != 0) {
+			log_info("Load key \"%s\": %s", id->path, ssh_err_str(r));
+			continue;
+		}
+		log_debug1("Will attempt key: %s", id->path);
+		id->signer = s;
+		return s;
+	}
+	return NULL;
+}
+
+const char *identities_note(const struct identities *ids)
+{
+	if (ids == NULL || ids->note[0] == '\0') {
+		return NULL;
+	}
+	return ids->note;
+}
+
+void identities_free(struct identities *ids)
+{
+	if (ids == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < ids->n; i++) {
+		free(ids->v[i].path);
+		if (ids->v[i].signer != NULL) {
+			signer_free(ids->v[i].signer);
+		}
+	}
+	if (ids->prefs != NULL) {
+		for (size_t i = 0; ids->prefs[i] != NULL; i++) {
+			free(ids->prefs[i]);
+		}
+		free(ids->prefs);
+	}
+	free(ids);
+}

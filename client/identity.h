@@ -1,0 +1,42 @@
+/*
+ * The identities to offer for one destination: the IdentityFile entries (paths with ~ and %
+ * tokens expanded), or when none is configured the defaults that exist (~/.ssh/id_ed25519,
+ * id_ecdsa, id_rsa). Keys are loaded lazily, one per identities_next() call, so a passphrase is
+ * asked (up to 3 tries, never in BatchMode) only when the key's turn comes. pkcs11: entries are
+ * skipped for now.
+ */
+#ifndef X509SSH_IDENTITY_H
+#define X509SSH_IDENTITY_H
+
+#include <stddef.h>
+
+#include "options.h"
+#include "signer.h"
+
+struct identities;
+
+/* The home directory: $HOME if set and not empty, else the password database's. */
+const char *path_home(void);
+
+/*
+ * Expand a leading "~" / "~/" and the tokens %d (home), %u (local user), %h (remote host name),
+ * %r (remote user), %p (port), %l (local host name), %n (host as given), %% in `in`. o may be
+ * NULL (then only ~, %d, %u, %l and %% are known). *out is malloc'd. SSH_ERR_FORMAT for an
+ * unknown token.
+ */
+int path_expand(const char *in, const struct options *o, char **out);
+
+/* Collect the candidate identities (nothing is read yet). */
+int identities_new(const struct options *o, struct identities **out);
+/*
+ * Load and return the next usable identity (borrowed: valid until identities_free), or NULL when
+ * none is left. Missing explicit files are reported like OpenSSH ("no such identity: PATH: No such
+ * file or directory") and skipped; so are keys that do not load.
+ */
+struct signer *identities_next(struct identities *ids);
+/* NULL, or a note for the final authentication error, e.g. "encrypted key ~/.ssh/id_rsa skipped
+ * in BatchMode". */
+const char *identities_note(const struct identities *ids);
+void identities_free(struct identities *ids);
+
+#endif

@@ -1,0 +1,863 @@
+/* The poll loop: one socket, stdin, stdout, stderr and the engine's events. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "identity.h"
+#include "log.h"
+#include "loop.h"
+#include "prompt.h"
+#include "ssh/err.h"
+#include "ssh/hostkey.h"
+#include "trust.h"
+
+#define IO_CHUNK (256u * 1024) /* socket and stdin reads */
+#define ERR_MAX  2048
+
+struct loop {
+	const struct options *o;
+	struct identities *ids;
+	struct ssh_conn *c;
+	const char *host; /* HostName, for messages */
+	int port;
+	int sock;
+	char addr[64];
+
+	int stdin_open;    /* not yet at EOF */
+	int session_ready; /* SESSION_READY seen: stdin may flow */
+	int out_dead[2];   /* stdout / stderr gone (EPIPE): discard */
+	int out_nb[2];     /* stdout / stderr are non-blocking */
+	int saved_fl[3];   /* original fcntl flags, -1 = untouched */
+	int raw_tty;       /* stdin put in raw mode */
+	struct termios saved_tio;
+
+	int kex_done;         /* ConnectTimeout no longer applies */
+	uint64_t deadline_ms; /* 0 = none */
+
+	int pubkey_exhausted;
+	int password_tries;
+	char *auth_method; /* "publickey" / "password": the attempt under way */
+
+	struct signer *sign_signer; /* asynchronous signature pending */
+	struct buf sign_out;
+
+	int exit_known, exit_has_status, exit_status, exit_core;
+	char exit_signal[32];
+	char exit_message[256];
+
+	char local_err[ERR_MAX]; /* a local refusal that replaces the engine's message */
+	int finished;
+	uint8_t *iobuf;
+};
+
+static volatile sig_atomic_t got_winch;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	got_winch = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0) {
+		return -1;
+	}
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl);
+}
+
+/* ---- connecting ---- */
+
+static int connect_one(const struct addrinfo *ai, int timeout_s, int *fd_out, int *err_out)
+{
+	int fd, r, one = 1, soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	struct pollfd pfd;
+
+	*fd_out = -1;
+	*err_out = 0;
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0) {
+		*err_out = errno;
+		return -1;
+	}
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (r != 0 && errno != EINPROGRESS) {
+		*err_out = errno;
+		close(fd);
+		return -1;
+	}
+	if (r != 0) {
+		uint64_t end = timeout_s > 0 ? now_ms() + (uint64_t)timeout_s * 1000u : 0;
+		for (;;) {
+			int wait = -1;
+			if (end != 0) {
+				uint64_t t = now_ms();
+				wait = t >= end ? 0 : (int)(end - t);
+			}
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			pfd.revents = 0;
+			r = poll(&pfd, 1, wait);
+			if (r < 0 && errno == EINTR) {
+				continue;
+			}
+			if (r < 0) {
+				*err_out = errno;
+				close(fd);
+				return -1;
+			}
+			if (r == 0) {
+				*err_out = ETIMEDOUT;
+				close(fd);
+				return -1;
+			}
+			break;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+			soerr = errno;
+		}
+		if (soerr != 0) {
+			*err_out = soerr;
+			close(fd);
+			return -1;
+		}
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*fd_out = fd;
+	return 0;
+}
+
+int loop_connect(
+    const struct options *o, int *fd, char *addr, size_t addrlen, char *err, size_t errlen)
+{
+	const char *host = o->hostname != NULL ? o->hostname : o->host;
+	int port = o->port > 0 ? o->port : 22;
+	int attempts = o->connection_attempts > 0 ? o->connection_attempts : 1;
+	struct addrinfo hints, *res = NULL, *ai;
+	char portstr[16], num[64];
+	int r, last_err = 0;
+
+	*fd = -1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = o->address_family == AF_OPT_INET    ? AF_INET
+	                  : o->address_family == AF_OPT_INET6 ? AF_INET6
+	                                                      : AF_UNSPEC;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	r = getaddrinfo(host, portstr, &hints, &res);
+	if (r != 0) {
+		snprintf(err, errlen, "connect: could not resolve hostname %s: %s", host,
+		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return SSH_ERR_NOT_FOUND;
+	}
+	for (int a = 0; a < attempts; a++) {
+		if (a > 0) {
+			sleep(1);
+		}
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			num[0] = '\0';
+			getnameinfo(
+			    ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0, NI_NUMERICHOST);
+			log_debug1("Connecting to %s [%s] port %d.", host, num, port);
+			if (connect_one(ai, o->connect_timeout, fd, &last_err) == 0) {
+				log_debug1("Connection established.");
+				if (addr != NULL) {
+					snprintf(addr, addrlen, "%s", num);
+				}
+				freeaddrinfo(res);
+				return 0;
+			}
+			log_debug1(
+			    "connect to address %s port %d: %s", num, port, strerror(last_err));
+		}
+	}
+	freeaddrinfo(res);
+	snprintf(err, errlen, "connect: %s port %d: %s", host, port,
+	    last_err == ETIMEDOUT ? "Connection timed out" : strerror(last_err));
+	return SSH_ERR_SYSTEM;
+}
+
+/* ---- terminal and descriptors ---- */
+
+static void fds_setup(struct loop *l)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		l->saved_fl[fd] = -1;
+		if (fd == STDERR_FILENO || isatty(fd)) {
+			continue; /* a terminal shared with others, and our own log channel */
+		}
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && !(fl & O_NONBLOCK) && set_nonblock(fd, 1) == 0) {
+			l->saved_fl[fd] = fl;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		int fl = fcntl(i + 1, F_GETFL);
+		l->out_nb[i] = fl >= 0 && (fl & O_NONBLOCK);
+	}
+}
+
+static void fds_restore(struct loop *l)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (l->saved_fl[fd] >= 0) {
+			fcntl(fd, F_SETFL, l->saved_fl[fd]);
+			l->saved_fl[fd] = -1;
+		}
+	}
+	if (l->raw_tty) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &l->saved_tio);
+		l->raw_tty = 0;
+	}
+}
+
+static void enter_raw_mode(struct loop *l)
+{
+	struct termios tio;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &l->saved_tio) != 0) {
+		return;
+	}
+	tio = l->saved_tio;
+	tio.c_iflag |= IGNPAR;
+	tio.c_iflag &= ~(tcflag_t)(ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXANY | IXOFF);
+	tio.c_lflag &= ~(tcflag_t)(ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHONL | IEXTEN);
+	tio.c_oflag &= ~(tcflag_t)OPOST;
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &tio) == 0) {
+		l->raw_tty = 1;
+	}
+}
+
+/* ---- failing ---- */
+
+static void fail_local(struct loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_local(struct loop *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->local_err[0] != '\0') {
+		return; /* the first cause wins */
+	}
+	va_start(ap, fmt);
+	vsnprintf(l->local_err, sizeof(l->local_err), fmt, ap);
+	va_end(ap);
+}
+
+/* The one error line for the engine's sticky error (or our own cause). */
+static void print_failure(struct loop *l, int r)
+{
+	const char *msg = NULL;
+	const char *note = identities_note(l->ids);
+
+	if (l->local_err[0] != '\0') {
+		fatal_line(l->local_err);
+		return;
+	}
+	if (l->c != NULL && ssh_conn_error(l->c, &msg) != 0 && msg != NULL) {
+		if (note != NULL && strncmp(msg, "auth:", 5) == 0) {
+			char line[ERR_MAX];
+			snprintf(line, sizeof(line), "%s (%s)", msg, note);
+			fatal_line(line);
+		} else {
+			fatal_line(msg);
+		}
+		return;
+	}
+	fatal_error("connect", "%s port %d: %s", l->host, l->port, ssh_err_str(r));
+}
+
+/* ---- events ---- */
+
+static int list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0') {
+		const char *e = strchr(p, ',');
+		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0) {
+			return 1;
+		}
+		p = e != NULL ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static int try_password(struct loop *l)
+{
+	char prompt[1200];
+	char *pw = NULL;
+	int r;
+
+	int max = l->o->number_of_password_prompts >= 0 ? l->o->number_of_password_prompts : 3;
+	if (l->o->batch_mode == 1 || l->password_tries >= max) {
+		return 1; /* not possible: next method */
+	}
+	if (l->password_tries > 0) {
+		log_error("Permission denied, please try again.");
+	}
+	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", l->o->user != NULL ? l->o->user : "",
+	    l->host);
+	if ((r = prompt_secret(prompt, 0, &pw)) != 0) {
+		log_debug1("password prompt: %s", ssh_err_str(r));
+		l->password_tries = max;
+		return 1;
+	}
+	l->password_tries++;
+	l->auth_method = "password";
+	r = ssh_conn_auth_password(l->c, pw);
+	prompt_free_secret(pw);
+	return r < 0 ? r : 0;
+}
+
+static int on_auth_next(struct loop *l, const struct ssh_event *ev)
+{
+	const char *pref = l->o->preferred_authentications;
+	char method[64];
+	const char *p;
+	int r;
+
+	if (pref == NULL) {
+		pref = "publickey,keyboard-interactive,password";
+	}
+	for (p = pref; *p != '\0';) {
+		const char *e = strchr(p, ',');
+		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+		const char *start = p;
+		p = e != NULL ? e + 1 : p + len;
+		if (len == 0 || len >= sizeof(method)) {
+			continue;
+		}
+		memcpy(method, start, len);
+		method[len] = '\0';
+		if (!list_has(ev->u.auth.methods, method)) {
+			continue;
+		}
+		if (strcmp(method, "publickey") == 0 && !l->pubkey_exhausted) {
+			struct signer *s = identities_next(l->ids);
+			if (s != NULL) {
+				l->auth_method = "publickey";
+				return ssh_conn_auth_pubkey(l->c, s);
+			}
+			l->pubkey_exhausted = 1;
+			continue;
+		}
+		if (strcmp(method, "password") == 0) {
+			r = try_password(l);
+			if (r <= 0) {
+				return r;
+			}
+		}
+	}
+	log_debug1("No more authentication methods to try.");
+	return ssh_conn_auth_give_up(l->c);
+}
+
+static int on_sign(struct loop *l, const struct ssh_event *ev)
+{
+	struct signer *s = ev->u.sign.signer;
+	char cause[256];
+	int r;
+
+	buf_free(&l->sign_out);
+	r = s->ops->sign(s, ev->u.sign.alg, ev->u.sign.data, ev->u.sign.len, &l->sign_out);
+	if (r == SSH_ERR_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
+		l->sign_signer = s;
+		return 0;
+	}
+	if (r != 0) {
+		snprintf(cause, sizeof(cause), "signing with %s failed: %s",
+		    s->name != NULL ? s->name : "key", ssh_err_str(r));
+		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
+	} else {
+		r = ssh_conn_answer_sign(
+		    l->c, buf_ptr(&l->sign_out), buf_len(&l->sign_out), 0, NULL);
+	}
+	buf_free(&l->sign_out);
+	return r;
+}
+
+static int finish_sign(struct loop *l)
+{
+	struct signer *s = l->sign_signer;
+	char cause[256];
+	int r;
+
+	r = s->ops->sign_finish(s, &l->sign_out);
+	if (r == SSH_ERR_AGAIN) {
+		return 0;
+	}
+	l->sign_signer = NULL;
+	if (r != 0) {
+		snprintf(cause, sizeof(cause), "signing with %s failed: %s",
+		    s->name != NULL ? s->name : "key", ssh_err_str(r));
+		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
+	} else {
+		r = ssh_conn_answer_sign(
+		    l->c, buf_ptr(&l->sign_out), buf_len(&l->sign_out), 0, NULL);
+	}
+	buf_free(&l->sign_out);
+	return r;
+}
+
+static int on_hostkey(struct loop *l, const struct ssh_event *ev)
+{
+	char err[ERR_MAX];
+	char *fp = NULL;
+	int trusted = 0, r;
+
+	l->kex_done = 1; /* the key exchange is through; prompts may take their time */
+	if (sshkey_fingerprint(ev->u.hostkey.blob, ev->u.hostkey.len, &fp) == 0) {
+		log_debug1("Server host key: %s %s", ev->u.hostkey.alg, fp);
+	}
+	free(fp);
+	r = trust_hostkey(l->o, l->addr, ev->u.hostkey.alg, ev->u.hostkey.blob, ev->u.hostkey.len,
+	    &trusted, err, sizeof(err));
+	if (!trusted) {
+		fail_local(l, "%s", err[0] != '\0' ? err : "hostkey: host key not trusted");
+	}
+	(void)r;
+	return ssh_conn_answer_hostkey(l->c, trusted);
+}
+
+static void on_exit_event(struct loop *l, const struct ssh_event *ev)
+{
+	l->exit_known = 1;
+	l->exit_has_status = ev->u.exit.has_status;
+	l->exit_status = ev->u.exit.status;
+	l->exit_core = ev->u.exit.core_dumped;
+	l->exit_signal[0] = '\0';
+	l->exit_message[0] = '\0';
+	if (ev->u.exit.signal != NULL) {
+		snprintf(l->exit_signal, sizeof(l->exit_signal), "%s", ev->u.exit.signal);
+	}
+	if (ev->u.exit.message != NULL) {
+		snprintf(l->exit_message, sizeof(l->exit_message), "%s", ev->u.exit.message);
+	}
+}
+
+static int drain_events(struct loop *l)
+{
+	struct ssh_event ev;
+	int r = 0;
+
+	while (r >= 0 && ssh_conn_next_event(l->c, &ev) == 1) {
+		switch (ev.type) {
+		case SSH_EV_HOSTKEY:
+			r = on_hostkey(l, &ev);
+			break;
+		case SSH_EV_AUTH_BANNER:
+			if (log_get_level() >= LOG_INFO && ev.u.banner.text != NULL) {
+				fputs(ev.u.banner.text, stderr);
+				fflush(stderr);
+			}
+			break;
+		case SSH_EV_AUTH_NEXT:
+			l->kex_done = 1;
+			r = on_auth_next(l, &ev);
+			break;
+		case SSH_EV_SIGN:
+			r = on_sign(l, &ev);
+			break;
+		case SSH_EV_AUTH_DONE:
+			log_debug2("authenticated to %s ([%s]:%d)", l->host, l->addr, l->port);
+			break;
+		case SSH_EV_SESSION_READY:
+			l->session_ready = 1;
+			if (l->o->force_tty > 0 && !l->raw_tty) {
+				enter_raw_mode(l);
+			}
+			break;
+		case SSH_EV_CHANNEL_DATA:
+			break; /* the buffers are drained by the loop */
+		case SSH_EV_EXIT:
+			on_exit_event(l, &ev);
+			break;
+		case SSH_EV_NONE:
+		default:
+			break;
+		}
+	}
+	return r;
+}
+
+/* ---- I/O ---- */
+
+static int sock_read(struct loop *l)
+{
+	ssize_t n;
+	int r;
+
+	n = recv(l->sock, l->iobuf, IO_CHUNK, 0);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			return 0;
+		}
+		fail_local(
+		    l, "connect: read from %s port %d: %s", l->host, l->port, strerror(errno));
+		return SSH_ERR_SYSTEM;
+	}
+	if (n == 0) {
+		r = ssh_conn_recv_eof(l->c);
+		if (r < 0) {
+			const char *msg = NULL;
+			if (ssh_conn_error(l->c, &msg) == 0 || msg == NULL) {
+				fail_local(l, "connect: connection closed by %s", l->host);
+			}
+			return r;
+		}
+		if (!ssh_conn_done(l->c)) {
+			fail_local(l, "connect: connection closed by %s", l->host);
+			return SSH_ERR_PROTOCOL;
+		}
+		l->finished = 1;
+		return 0;
+	}
+	return ssh_conn_recv(l->c, l->iobuf, (size_t)n);
+}
+
+static int sock_write(struct loop *l)
+{
+	const uint8_t *p;
+	size_t len;
+	ssize_t n;
+
+	for (;;) {
+		p = ssh_conn_send_ptr(l->c, &len);
+		if (p == NULL || len == 0) {
+			return 0;
+		}
+		n = send(l->sock, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+				return 0;
+			}
+			fail_local(l, "connect: write to %s port %d: %s", l->host, l->port,
+			    strerror(errno));
+			return SSH_ERR_SYSTEM;
+		}
+		ssh_conn_send_consumed(l->c, (size_t)n);
+		if ((size_t)n < len) {
+			return 0;
+		}
+	}
+}
+
+static int stdin_read(struct loop *l)
+{
+	size_t room = ssh_conn_stdin_room(l->c);
+	ssize_t n;
+
+	if (room == 0) {
+		return 0;
+	}
+	if (room > IO_CHUNK) {
+		room = IO_CHUNK;
+	}
+	n = read(STDIN_FILENO, l->iobuf, room);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			return 0;
+		}
+		log_debug1("read from stdin: %s", strerror(errno));
+		n = 0;
+	}
+	if (n == 0) {
+		l->stdin_open = 0;
+		return ssh_conn_stdin_eof(l->c);
+	}
+	return ssh_conn_stdin_write(l->c, l->iobuf, (size_t)n);
+}
+
+/* Write what the channel has for fd 1 (is_stderr 0) or 2. */
+static int out_write(struct loop *l, int is_stderr)
+{
+	struct buf *b = ssh_conn_channel_out(l->c, is_stderr);
+	int fd = is_stderr ? STDERR_FILENO : STDOUT_FILENO;
+	ssize_t n;
+
+	if (b == NULL) {
+		return 0;
+	}
+	while (buf_len(b) > 0) {
+		if (l->out_dead[is_stderr]) {
+			return ssh_conn_channel_consumed(l->c, is_stderr, buf_len(b));
+		}
+		n = write(fd, buf_ptr(b), buf_len(b));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				return 0;
+			}
+			if (errno == EINTR) {
+				continue;
+			}
+			log_debug1(
+			    "write to %s: %s", is_stderr ? "stderr" : "stdout", strerror(errno));
+			l->out_dead[is_stderr] = 1;
+			continue;
+		}
+		int r = ssh_conn_channel_consumed(l->c, is_stderr, (size_t)n);
+		if (r < 0) {
+			return r;
+		}
+		b = ssh_conn_channel_out(l->c, is_stderr);
+		if (b == NULL || !l->out_nb[is_stderr]) {
+			return 0; /* a blocking descriptor: let poll say when it can take more */
+		}
+	}
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+static int outputs_drained(struct loop *l)
+{
+	for (int i = 0; i < 2; i++) {
+		struct buf *b = ssh_conn_channel_out(l->c, i);
+		if (b != NULL && buf_len(b) > 0 && !l->out_dead[i]) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static size_t send_pending(struct loop *l)
+{
+	size_t len = 0;
+
+	if (ssh_conn_send_ptr(l->c, &len) == NULL) {
+		return 0;
+	}
+	return len;
+}
+
+static int exit_code(struct loop *l)
+{
+	if (!l->exit_known) {
+		log_debug1("the session ended without an exit status");
+		return 255;
+	}
+	if (l->exit_signal[0] != '\0') {
+		fatal_error("channel", "remote command killed by signal %s%s%s%s", l->exit_signal,
+		    l->exit_core ? " (core dumped)" : "", l->exit_message[0] ? ": " : "",
+		    l->exit_message);
+		return 255;
+	}
+	if (!l->exit_has_status) {
+		return 255;
+	}
+	return l->exit_status & 0xff;
+}
+
+enum { P_SOCK, P_STDIN, P_STDOUT, P_STDERR, P_SIGN, P_N };
+
+static int run(struct loop *l)
+{
+	struct pollfd pfd[P_N];
+	uint64_t now, last_tick = 0;
+	const char *emsg = NULL;
+	int r = 0, sock_eof = 0;
+
+	for (;;) {
+		if ((r = drain_events(l)) < 0) {
+			return r;
+		}
+		if (ssh_conn_error(l->c, &emsg) != 0) {
+			return SSH_ERR_PROTOCOL;
+		}
+		if (!sock_eof && (r = sock_write(l)) < 0) {
+			return r;
+		}
+		for (int i = 0; i < 2; i++) {
+			if ((r = out_write(l, i)) < 0) {
+				return r;
+			}
+		}
+		if ((r = drain_events(l)) < 0) {
+			return r;
+		}
+		if (ssh_conn_done(l->c) && (sock_eof || send_pending(l) == 0) &&
+		    outputs_drained(l)) {
+			return 0;
+		}
+		if (sock_eof && !ssh_conn_done(l->c)) {
+			fail_local(l, "connect: connection closed by %s", l->host);
+			return SSH_ERR_PROTOCOL;
+		}
+		for (int i = 0; i < P_N; i++) {
+			pfd[i].fd = -1;
+			pfd[i].events = 0;
+			pfd[i].revents = 0;
+		}
+		if (!sock_eof) {
+			pfd[P_SOCK].fd = l->sock;
+			pfd[P_SOCK].events = POLLIN | (send_pending(l) > 0 ? POLLOUT : 0);
+		}
+		if (l->session_ready && l->stdin_open && ssh_conn_stdin_room(l->c) > 0) {
+			pfd[P_STDIN].fd = STDIN_FILENO;
+			pfd[P_STDIN].events = POLLIN;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct buf *b = ssh_conn_channel_out(l->c, i);
+			if (b != NULL && buf_len(b) > 0 && !l->out_dead[i]) {
+				pfd[P_STDOUT + i].fd = STDOUT_FILENO + i;
+				pfd[P_STDOUT + i].events = POLLOUT;
+			}
+		}
+		if (l->sign_signer != NULL) {
+			pfd[P_SIGN].fd = l->sign_signer->ops->poll_fd(l->sign_signer);
+			pfd[P_SIGN].events = POLLIN;
+		}
+		int timeout = 1000;
+		if (!l->kex_done && l->deadline_ms != 0) {
+			now = now_ms();
+			if (now >= l->deadline_ms) {
+				timeout = 0;
+			} else if (l->deadline_ms - now < (uint64_t)timeout) {
+				timeout = (int)(l->deadline_ms - now);
+			}
+		}
+		r = poll(pfd, P_N, timeout);
+		if (r < 0 && errno != EINTR) {
+			fail_local(l, "connect: poll: %s", strerror(errno));
+			return SSH_ERR_SYSTEM;
+		}
+		now = now_ms();
+		if (now - last_tick >= 1000) {
+			last_tick = now;
+			if ((r = ssh_conn_tick(l->c, now)) < 0) {
+				return r;
+			}
+		}
+		if (!l->kex_done && l->deadline_ms != 0 && now >= l->deadline_ms) {
+			fail_local(l,
+			    "connect: %s port %d: connection timed out during key exchange",
+			    l->host, l->port);
+			return SSH_ERR_SYSTEM;
+		}
+		if (got_winch) {
+			struct winsize ws;
+			got_winch = 0;
+			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && l->session_ready) {
+				if ((r = ssh_conn_window_change(l->c, ws.ws_col, ws.ws_row)) < 0) {
+					return r;
+				}
+			}
+		}
+		if (pfd[P_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if ((r = sock_read(l)) < 0) {
+				return r;
+			}
+			if (l->finished) {
+				sock_eof = 1;
+			}
+		}
+		if (l->sign_signer != NULL &&
+		    (pfd[P_SIGN].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if ((r = finish_sign(l)) < 0) {
+				return r;
+			}
+		}
+		if (pfd[P_STDIN].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if ((r = stdin_read(l)) < 0) {
+				return r;
+			}
+		}
+	}
+}
+
+int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct identities *ids)
+{
+	struct loop l;
+	char err[ERR_MAX];
+	struct sigaction sa;
+	int r, status = 255;
+
+	memset(&l, 0, sizeof(l));
+	l.o = o;
+	l.ids = ids;
+	l.sock = -1;
+	l.host = o->hostname != NULL ? o->hostname : o->host;
+	l.port = o->port > 0 ? o->port : 22;
+	l.stdin_open = 1;
+	for (int i = 0; i < 3; i++) {
+		l.saved_fl[i] = -1;
+	}
+	buf_init(&l.sign_out);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = loop_connect(o, &l.sock, l.addr, sizeof(l.addr), err, sizeof(err))) != 0) {
+		fatal_line(err);
+		goto out;
+	}
+	if (o->connect_timeout > 0) {
+		l.deadline_ms = now_ms() + (uint64_t)o->connect_timeout * 1000u;
+	}
+	if ((l.iobuf = malloc(IO_CHUNK)) == NULL) {
+		fatal_error("connect", "out of memory");
+		goto out;
+	}
+	if ((r = ssh_conn_new(cfg, &l.c)) != 0) {
+		fatal_error("connect", "cannot start the session: %s", ssh_err_str(r));
+		goto out;
+	}
+	if (o->force_tty > 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_winch;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGWINCH, &sa, NULL);
+	}
+	fds_setup(&l);
+	r = run(&l);
+	fds_restore(&l);
+	if (r < 0 || l.local_err[0] != '\0') {
+		print_failure(&l, r);
+		goto out;
+	}
+	status = exit_code(&l);
+out:
+	fds_restore(&l);
+	if (l.sign_signer != NULL) {
+		l.sign_signer = NULL;
+	}
+	buf_free(&l.sign_out);
+	if (l.c != NULL) {
+		ssh_conn_free(l.c);
+	}
+	if (l.sock >= 0) {
+		close(l.sock);
+	}
+	free(l.iobuf);
+	return status;
+}

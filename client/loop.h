@@ -1,0 +1,28 @@
+/*
+ * The poll loop around the engine: resolve and connect (AddressFamily, ConnectionAttempts,
+ * ConnectTimeout), then shuttle bytes between the socket, the engine and stdin/stdout/stderr,
+ * answering the engine's events (host-key trust, authentication, signing, channel data, exit).
+ */
+#ifndef X509SSH_LOOP_H
+#define X509SSH_LOOP_H
+
+#include "identity.h"
+#include "options.h"
+#include "ssh/conn.h"
+
+/*
+ * Connect to o's destination: every address of HostName/Port in order, ConnectionAttempts
+ * rounds, each connect bounded by ConnectTimeout. On success *fd is a connected non-blocking
+ * TCP socket with TCP_NODELAY and addr (if not NULL) its numeric address. On failure, err holds
+ * the "connect: ..." line and a negative error is returned.
+ */
+int loop_connect(
+    const struct options *o, int *fd, char *addr, size_t addrlen, char *err, size_t errlen);
+
+/*
+ * Run one session to its end. Prints every failure as one "x509ssh: category: cause" line.
+ * Returns the process exit status: the remote exit status, or 255.
+ */
+int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct identities *ids);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Trust decisions for plain host keys (SSH_EV_HOSTKEY): known_hosts lookup, then
+ * StrictHostKeyChecking (ask on the terminal, accept-new, no, yes / BatchMode). X.509 host-key
+ * algorithms (x509v3-*) are refused here for now.
+ */
+#ifndef X509SSH_TRUST_H
+#define X509SSH_TRUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+/*
+ * Decide whether to trust the host key `blob` offered with algorithm `alg` by the host of o
+ * (addr: the peer's numeric address for messages, may be NULL). Returns 0 with *trusted 1 or 0;
+ * when 0, err holds the one-line "category: cause" reason (e.g. "hostkey: host key for ... has
+ * changed ..."). A negative return is a local failure (err set as well).
+ */
+int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,
+    size_t len, int *trusted, char *err, size_t errlen);
+
+/* The known_hosts name for o: HostKeyAlias if set, else "host" / "[host]:port". */
+int trust_khname(const struct options *o, char *out, size_t outlen);
+
+/* The known_hosts files of o, expanded: user files first, then global ones. *out is a
+ * NULL-terminated malloc'd array of malloc'd strings (free with trust_files_free). */
+int trust_files(const struct options *o, char ***out, size_t *n);
+void trust_files_free(char **files);
+
+#endif
