@@ -1,0 +1,335 @@
+/* Prompts on a pseudo-terminal (echo off, restored, signals, confirm) and through askpass; path
+ * expansion of identity.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "prompt.h"
+#include "ssh/err.h"
+#include "t.h"
+
+/* What the child reports back through a pipe. */
+struct report {
+	int r;
+	int yes;
+	int echo_restored;
+	int got_sigint;
+	char answer[PROMPT_MAX + 8];
+};
+
+static volatile sig_atomic_t child_sigint;
+static void child_on_sigint(int s)
+{
+	(void)s;
+	child_sigint = 1;
+}
+
+enum mode { M_SECRET, M_CONFIRM, M_SIGINT };
+
+static int count_prompts(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++) {
+		n += (s[0] == ':' || s[0] == '?') && s[1] == ' ';
+	}
+	return n;
+}
+
+/* Run a prompt in a child whose controlling terminal is a new pty; feed `input` (after the prompt
+ * appeared), collect what the terminal showed in shown and the child's report. */
+static int run_on_pty(
+    enum mode mode, const char *input, char *shown, size_t shownsz, struct report *rep)
+{
+	int master, rp[2];
+	pid_t pid;
+	char *slave;
+	size_t n = 0;
+	int status = 0, fed = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0 || pipe(rp) != 0) {
+		return -1;
+	}
+	slave = ptsname(master);
+	pid = fork();
+	if (pid == 0) {
+		struct report r;
+		struct termios before, after;
+		char *ans = NULL;
+		int fd;
+		memset(&r, 0, sizeof(r));
+		close(master);
+		setsid();
+		fd = open(slave, O_RDWR); /* becomes the controlling terminal */
+		tcgetattr(fd, &before);
+		if (mode == M_SIGINT) {
+			signal(SIGINT, child_on_sigint);
+		}
+		if (mode == M_CONFIRM) {
+			r.r = prompt_confirm("Continue (yes/no)? ", "SHA256:abc", &r.yes);
+		} else {
+			r.r = prompt_secret("Secret: ", 0, &ans);
+			if (r.r == 0) {
+				snprintf(r.answer, sizeof(r.answer), "%s", ans);
+			}
+			prompt_free_secret(ans);
+		}
+		tcgetattr(fd, &after);
+		r.echo_restored =
+		    (before.c_lflag & ECHO) == (after.c_lflag & ECHO) && (after.c_lflag & ECHO);
+		r.got_sigint = child_sigint;
+		if (write(rp[1], &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+			_exit(2);
+		}
+		_exit(0);
+	}
+	close(rp[1]);
+	for (int rounds = 0; rounds < 400; rounds++) {
+		char buf[512];
+		ssize_t k;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		fcntl(master, F_SETFL, O_NONBLOCK);
+		k = read(master, buf, sizeof(buf));
+		if (k > 0) {
+			size_t c = (size_t)k < shownsz - 1 - n ? (size_t)k : shownsz - 1 - n;
+			memcpy(shown + n, buf, c);
+			n += c;
+			shown[n] = '\0';
+		}
+		/* feed the next '|'-separated piece once one more prompt has appeared (type-ahead
+		 * is flushed by the prompt, as in OpenSSH) */
+		if (count_prompts(shown) > fed && *input != '\0') {
+			size_t len = strcspn(input, "|");
+			nanosleep(&ts, NULL);
+			fed++;
+			if (mode == M_SIGINT) {
+				kill(pid, SIGINT);
+			} else if (write(master, input, len) < 0) {
+				break;
+			}
+			input += len;
+			if (*input == '|') {
+				input++;
+			}
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = 0;
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (pid != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (read(rp[0], rep, sizeof(*rep)) != (ssize_t)sizeof(*rep)) {
+		rep->r = 999;
+	}
+	close(rp[0]);
+	close(master);
+	return 0;
+}
+
+static void test_tty(void)
+{
+	char shown[4096];
+	struct report rep;
+	char longline[3000];
+
+	memset(shown, 0, sizeof(shown));
+	CHECK_EQ_INT(run_on_pty(M_SECRET, "hunter2\n", shown, sizeof(shown), &rep), 0);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_STR(rep.answer, "hunter2");
+	CHECK(strstr(shown, "Secret: ") != NULL);
+	CHECK(strstr(shown, "hunter2") == NULL); /* not echoed */
+	CHECK(rep.echo_restored);
+
+	/* an empty line is an empty secret */
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_SECRET, "\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_STR(rep.answer, "");
+
+	/* EOF (^D on an empty line) */
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_SECRET, "\004", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, SSH_ERR_INCOMPLETE);
+	CHECK(rep.echo_restored);
+
+	/* a long line is cut at PROMPT_MAX */
+	memset(longline, 'a', sizeof(longline));
+	longline[PROMPT_MAX + 100] = '\n';
+	longline[PROMPT_MAX + 101] = '\0';
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_SECRET, longline, shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_EQ_INT(strlen(rep.answer), PROMPT_MAX);
+
+	/* SIGINT during the prompt: terminal restored, the program's own handler ran */
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_SIGINT, "x", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, SSH_ERR_SYSTEM);
+	CHECK(rep.got_sigint);
+	CHECK(rep.echo_restored);
+
+	/* confirmations */
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_CONFIRM, "yes\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_EQ_INT(rep.yes, 1);
+	CHECK(strstr(shown, "yes") != NULL); /* echoed */
+
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_CONFIRM, "no\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_EQ_INT(rep.yes, 0);
+
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_CONFIRM, "maybe\n|SHA256:abc\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_EQ_INT(rep.yes, 1);
+	CHECK(strstr(shown, "Please type 'yes', 'no' or the fingerprint") != NULL);
+
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_CONFIRM, "\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.yes, 0);
+}
+
+/* askpass and "no terminal" paths, in a child without a controlling terminal */
+static int no_tty_prompt(
+    const char *askpass, const char *require, const char *display, char *ans, size_t anslen)
+{
+	int p[2], status = 0;
+	struct report rep;
+	pid_t pid;
+
+	memset(&rep, 0, sizeof(rep));
+	if (pipe(p) != 0) {
+		return 999;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *a = NULL;
+		setsid(); /* no controlling terminal: /dev/tty cannot be opened */
+		unsetenv("SSH_ASKPASS");
+		unsetenv("SSH_ASKPASS_REQUIRE");
+		unsetenv("DISPLAY");
+		unsetenv("WAYLAND_DISPLAY");
+		if (askpass != NULL) {
+			setenv("SSH_ASKPASS", askpass, 1);
+		}
+		if (require != NULL) {
+			setenv("SSH_ASKPASS_REQUIRE", require, 1);
+		}
+		if (display != NULL) {
+			setenv("DISPLAY", display, 1);
+		}
+		rep.r = prompt_secret("Password: ", 0, &a);
+		if (rep.r == 0) {
+			snprintf(rep.answer, sizeof(rep.answer), "%s", a);
+		}
+		prompt_free_secret(a);
+		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+			_exit(2);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+		rep.r = 999;
+	}
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	snprintf(ans, anslen, "%s", rep.answer);
+	return rep.r;
+}
+
+static void write_script(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(body, f);
+		fclose(f);
+	}
+	chmod(path, 0700);
+}
+
+static void test_askpass(void)
+{
+	char dir[] = "/tmp/test_prompt.XXXXXX", ok[64], bad[64], ans[PROMPT_MAX + 8];
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(ok, sizeof(ok), "%s/ok", dir);
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	write_script(ok, "#!/bin/sh\n[ \"$1\" = 'Password: ' ] || exit 3\nprintf 's3cret\\r\\n'\n");
+	write_script(bad, "#!/bin/sh\nexit 1\n");
+
+	CHECK_EQ_INT(no_tty_prompt(ok, "force", NULL, ans, sizeof(ans)), 0);
+	CHECK_STR(ans, "s3cret");
+	CHECK_EQ_INT(no_tty_prompt(ok, NULL, ":0", ans, sizeof(ans)), 0); /* no tty + display */
+	CHECK_STR(ans, "s3cret");
+	CHECK_EQ_INT(no_tty_prompt(ok, "prefer", ":0", ans, sizeof(ans)), 0);
+	CHECK_EQ_INT(
+	    no_tty_prompt(ok, NULL, NULL, ans, sizeof(ans)), SSH_ERR_NOT_FOUND); /* no display */
+	CHECK_EQ_INT(no_tty_prompt(ok, "never", ":0", ans, sizeof(ans)), SSH_ERR_NOT_FOUND);
+	CHECK_EQ_INT(no_tty_prompt(NULL, "force", ":0", ans, sizeof(ans)), SSH_ERR_NOT_FOUND);
+	CHECK_EQ_INT(no_tty_prompt(bad, "force", NULL, ans, sizeof(ans)), SSH_ERR_INCOMPLETE);
+	unlink(ok);
+	unlink(bad);
+	rmdir(dir);
+}
+
+static void test_path_expand(void)
+{
+	struct options o;
+	char *p = NULL, user[64];
+
+	memset(&o, 0, sizeof(o));
+	o.host = "alias";
+	o.hostname = "real.example";
+	o.user = "bob";
+	o.port = 2222;
+	setenv("HOME", "/home/t", 1);
+	CHECK_EQ_INT(path_expand("~/.ssh/id_%h_%r_%p_%n%%", &o, &p), 0);
+	CHECK_STR(p, "/home/t/.ssh/id_real.example_bob_2222_alias%");
+	free(p);
+	CHECK_EQ_INT(path_expand("%d/x", NULL, &p), 0);
+	CHECK_STR(p, "/home/t/x");
+	free(p);
+	CHECK_EQ_INT(path_expand("~", NULL, &p), 0);
+	CHECK_STR(p, "/home/t");
+	free(p);
+	CHECK_EQ_INT(path_expand("/a~b", NULL, &p), 0); /* ~ only at the start */
+	CHECK_STR(p, "/a~b");
+	free(p);
+	CHECK_EQ_INT(path_expand("%h", NULL, &p), SSH_ERR_FORMAT); /* needs options */
+	CHECK(p == NULL);
+	CHECK_EQ_INT(path_expand("%z", &o, &p), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(path_expand("trailing%", &o, &p), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(path_expand("%u", NULL, &p), 0);
+	snprintf(user, sizeof(user), "%s", p != NULL ? p : "");
+	CHECK(user[0] != '\0');
+	free(p);
+}
+
+int main(void)
+{
+	test_path_expand();
+	test_askpass();
+	test_tty();
+	T_DONE();
+}
