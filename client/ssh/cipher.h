@@ -6,6 +6,13 @@
  * authenticated but, for AEAD/etm, not encrypted with the main key, and authlen is the tag length
  * (0 for non-AEAD). Encrypting appends the tag after len bytes; decrypting checks it first and
  * returns SSH_ERR_MAC without touching dst on mismatch.
+ *
+ * Layout (as OpenSSH's): src holds aadlen + len bytes (len does NOT include aadlen), followed when
+ * decrypting an AEAD packet by authlen bytes of tag; dst receives aadlen + len bytes, plus the tag
+ * when encrypting. chacha20-poly1305 encrypts the aadlen bytes under K_1; GCM and the non-AEAD
+ * ciphers copy them unchanged. GCM cannot check before decrypting: on a tag mismatch it wipes the
+ * len bytes at dst + aadlen instead. GCM ignores seqnr (it keeps its own invocation counter, one
+ * step per call, failed calls included); CTR/CBC keep their stream state across calls.
  */
 #ifndef X509SSH_CIPHER_H
 #define X509SSH_CIPHER_H
