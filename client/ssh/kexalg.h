@@ -51,6 +51,12 @@ int kex_state_new(const struct kex_alg *alg, const BIGNUM *p, const BIGNUM *g,
 int kex_derive_shared(struct kex_state *st, const uint8_t *server_pub, size_t len,
     struct buf *shared_mpint);
 void kex_state_free(struct kex_state *st); /* wipes the private key */
+/*
+ * Test hook: like kex_state_new() but with a given private key instead of a fresh one, for
+ * known-answer tests. Only KEX_CURVE25519 (32-byte private key); SSH_ERR_UNSUPPORTED otherwise.
+ */
+int kex_state_new_with_private(const struct kex_alg *alg, const uint8_t *priv, size_t privlen,
+    struct kex_state **out, struct buf *client_pub);
 
 /* Encode a raw public value into the exchange hash input as the method wants (string or mpint). */
 int kex_put_pub(const struct kex_alg *alg, struct buf *h, const uint8_t *pub, size_t len);
