@@ -7,6 +7,7 @@
 #define X509SSH_KEYFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -23,5 +24,14 @@ int keyfile_load(const char *path, const char *passphrase, EVP_PKEY **out, char 
 
 /* 1 if the file exists and looks like a private key we could load (without a passphrase check) */
 int keyfile_exists(const char *path);
+
+/* keyfile_load on file contents already in memory (PEM or OpenSSH armour) */
+int keyfile_from_bytes(const uint8_t *data, size_t len, const char *passphrase, EVP_PKEY **out,
+    char *errbuf, size_t errlen);
+
+/* Decode the binary "openssh-key-v1" container (the base64 payload of an OpenSSH key file);
+ * checks the check-ints, the padding, and that the clear public key matches the private one. */
+int keyfile_from_openssh_blob(const uint8_t *blob, size_t len, EVP_PKEY **out, char *errbuf,
+    size_t errlen);
 
 #endif

@@ -1,0 +1,763 @@
+/*
+ * Private key files: PEM (traditional or PKCS#8, maybe encrypted) through OpenSSL's decoders,
+ * and OpenSSH's "openssh-key-v1" container (unencrypted only) decoded here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+
+#include "keyfile.h"
+#include "ssh/buf.h"
+#include "ssh/err.h"
+#include "ssh/hostkey.h"
+
+#define KEYFILE_MAX (1024 * 1024) /* no private key file is larger */
+#define PASS_MAX    1024
+#define OSSH_MAGIC  "openssh-key-v1"
+#define OSSH_BEGIN  "-----BEGIN OPENSSH PRIVATE KEY-----"
+#define OSSH_END    "-----END OPENSSH PRIVATE KEY-----"
+#define OSSH_BLOCK  8 /* block size of cipher "none" */
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf == NULL || errlen == 0) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* read a whole (small) file into a secret buffer */
+static int read_file(const char *path, struct buf *out, char *errbuf, size_t errlen)
+{
+	struct stat st;
+	uint8_t *p;
+	ssize_t n;
+	int fd = -1, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		set_err(errbuf, errlen, "%s", strerror(errno));
+		e = SSH_ERR_SYSTEM;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		set_err(errbuf, errlen, "%s", strerror(errno));
+		e = SSH_ERR_SYSTEM;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(errbuf, errlen, "not a regular file");
+		e = SSH_ERR_FORMAT;
+		goto out;
+	}
+	if (st.st_size > KEYFILE_MAX) {
+		set_err(errbuf, errlen, "file too large for a private key");
+		e = SSH_ERR_TOO_LARGE;
+		goto out;
+	}
+	for (;;) {
+		if (buf_len(out) >= KEYFILE_MAX) {
+			set_err(errbuf, errlen, "file too large for a private key");
+			e = SSH_ERR_TOO_LARGE;
+			goto out;
+		}
+		if ((e = buf_reserve(out, 4096, &p)) != 0) {
+			set_err(errbuf, errlen, "%s", ssh_err_str(e));
+			goto out;
+		}
+		n = read(fd, p, 4096);
+		if (n < 0 && errno == EINTR) {
+			buf_consume_end(out, 4096);
+			continue;
+		}
+		if (n < 0) {
+			set_err(errbuf, errlen, "%s", strerror(errno));
+			buf_consume_end(out, 4096);
+			e = SSH_ERR_SYSTEM;
+			goto out;
+		}
+		buf_consume_end(out, 4096 - (size_t)n);
+		if (n == 0) {
+			break;
+		}
+	}
+	e = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+	}
+	return e;
+}
+
+/* ---- key checks ---- */
+
+/* the key must fit at least one plain algorithm of the table */
+static int check_key_usable(EVP_PKEY *pk, char *errbuf, size_t errlen)
+{
+	const struct hostkey_alg *alg;
+	size_t i;
+	int bits;
+
+	for (i = 0; (alg = hostkey_alg_at(i)) != NULL; i++) {
+		if ((alg->flags & HK_FLAG_X509) == 0 && sshkey_fits_alg(pk, alg)) {
+			return 0;
+		}
+	}
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		bits = EVP_PKEY_get_bits(pk);
+		set_err(errbuf, errlen, "RSA key of %d bits is %s (allowed: 1024 to 16384)", bits,
+		    bits < 1024 ? "too small" : "too large");
+		break;
+	case EVP_PKEY_EC:
+		set_err(errbuf, errlen, "unsupported elliptic curve (need P-256, P-384 or P-521)");
+		break;
+	default:
+		set_err(errbuf, errlen, "unsupported key type %s",
+		    EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "?");
+		break;
+	}
+	return SSH_ERR_KEY_TYPE;
+}
+
+/* ---- OpenSSH format ---- */
+
+static int b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z') {
+		return c - 'A';
+	}
+	if (c >= 'a' && c <= 'z') {
+		return c - 'a' + 26;
+	}
+	if (c >= '0' && c <= '9') {
+		return c - '0' + 52;
+	}
+	if (c == '+') {
+		return 62;
+	}
+	if (c == '/') {
+		return 63;
+	}
+	return -1;
+}
+
+/* base64 with line breaks and '=' padding only at the end; output to a secret buffer */
+static int b64_decode(const uint8_t *p, size_t n, struct buf *out)
+{
+	uint32_t acc = 0;
+	size_t i, nch = 0, pad = 0;
+	uint8_t *o;
+	int v, e;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
+			continue;
+		}
+		if (p[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad != 0 || (v = b64_val(p[i])) < 0) {
+			return SSH_ERR_FORMAT;
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		if (++nch % 4 == 0) {
+			if ((e = buf_reserve(out, 3, &o)) != 0) {
+				return e;
+			}
+			o[0] = (uint8_t)(acc >> 16);
+			o[1] = (uint8_t)(acc >> 8);
+			o[2] = (uint8_t)acc;
+			acc = 0;
+		}
+	}
+	switch (nch % 4) {
+	case 0:
+		e = pad == 0 ? 0 : SSH_ERR_FORMAT;
+		break;
+	case 2:
+		e = pad == 0 || pad == 2 ? buf_put_u8(out, (uint8_t)(acc >> 4)) : SSH_ERR_FORMAT;
+		break;
+	case 3:
+		e = pad == 0 || pad == 1 ? buf_put_u8(out, (uint8_t)(acc >> 10)) : SSH_ERR_FORMAT;
+		if (e == 0) {
+			e = buf_put_u8(out, (uint8_t)(acc >> 2));
+		}
+		break;
+	default:
+		e = SSH_ERR_FORMAT;
+		break;
+	}
+	acc = 0;
+	return e;
+}
+
+/* an mpint into a BIGNUM allocated in secure memory (wiped on BN_clear_free) */
+static int rd_secret_bn(struct rd *r, BIGNUM **out)
+{
+	const uint8_t *p;
+	size_t n;
+	BIGNUM *bn = NULL;
+	int e;
+
+	*out = NULL;
+	if ((e = rd_mpint_bytes(r, &p, &n)) != 0) {
+		return e;
+	}
+	if ((bn = BN_secure_new()) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	if (BN_bin2bn(p, (int)n, bn) == NULL) {
+		BN_clear_free(bn);
+		return SSH_ERR_LIBCRYPTO;
+	}
+	*out = bn;
+	return 0;
+}
+
+static int build_key(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+{
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+	int e = SSH_ERR_LIBCRYPTO;
+
+	*out = NULL;
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1) {
+		goto out;
+	}
+	if (EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEYPAIR, params) != 1 || pk == NULL) {
+		e = SSH_ERR_FORMAT;
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+	e = 0;
+out:
+	EVP_PKEY_free(pk);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params); /* wipes the secure part holding the private numbers */
+	return e;
+}
+
+static int ossh_ed25519(struct rd *r, EVP_PKEY **out)
+{
+	const uint8_t *pub, *sk;
+	size_t publen, sklen, rawlen = 32;
+	uint8_t raw[32];
+	EVP_PKEY *pk = NULL;
+	int e;
+
+	if ((e = rd_string(r, &pub, &publen)) != 0 || (e = rd_string(r, &sk, &sklen)) != 0) {
+		return e;
+	}
+	/* sk is seed || public key */
+	if (publen != 32 || sklen != 64 || CRYPTO_memcmp(sk + 32, pub, 32) != 0) {
+		return SSH_ERR_FORMAT;
+	}
+	if ((pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, 32)) == NULL) {
+		return SSH_ERR_LIBCRYPTO;
+	}
+	if (!EVP_PKEY_get_raw_public_key(pk, raw, &rawlen) || rawlen != 32 ||
+	    memcmp(raw, pub, 32) != 0) {
+		EVP_PKEY_free(pk);
+		return SSH_ERR_FORMAT;
+	}
+	*out = pk;
+	return 0;
+}
+
+static int ossh_ecdsa(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **out)
+{
+	const uint8_t *curve, *q;
+	size_t curvelen, qlen;
+	BIGNUM *d = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int e;
+
+	if ((e = rd_string(r, &curve, &curvelen)) != 0 || (e = rd_string(r, &q, &qlen)) != 0 ||
+	    (e = rd_secret_bn(r, &d)) != 0) {
+		goto out;
+	}
+	if (!str_eq(curve, curvelen, alg->ssh_curve) || qlen == 0 || qlen > 1 + 2 * 66 ||
+	    q[0] != 0x04 || BN_is_zero(d)) {
+		e = SSH_ERR_FORMAT;
+		goto out;
+	}
+	e = SSH_ERR_LIBCRYPTO;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, alg->curve, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)) {
+		goto out;
+	}
+	if ((e = build_key("EC", bld, &pk)) != 0) {
+		goto out;
+	}
+	/* point on the curve, scalar in range, d * G == Q */
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL) {
+		e = SSH_ERR_LIBCRYPTO;
+		goto out;
+	}
+	if (EVP_PKEY_check(ctx) != 1) {
+		e = SSH_ERR_FORMAT;
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+	e = 0;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	return e;
+}
+
+/* consistency of n, e, d, p, q, iqmp; computes dmp1, dmq1 */
+static int rsa_check_crt(const BIGNUM *n, const BIGNUM *e, const BIGNUM *d, const BIGNUM *p,
+    const BIGNUM *q, const BIGNUM *iqmp, BIGNUM *dmp1, BIGNUM *dmq1)
+{
+	BN_CTX *ctx = NULL;
+	BIGNUM *t = NULL, *pm1 = NULL, *qm1 = NULL;
+	int r = SSH_ERR_LIBCRYPTO;
+
+	if ((ctx = BN_CTX_secure_new()) == NULL) {
+		goto out;
+	}
+	BN_CTX_start(ctx);
+	if ((t = BN_CTX_get(ctx)) == NULL || (pm1 = BN_CTX_get(ctx)) == NULL ||
+	    (qm1 = BN_CTX_get(ctx)) == NULL) {
+		goto out;
+	}
+	if (BN_num_bits(n) < 1024 || BN_num_bits(n) > 16384 || !BN_is_odd(e) || BN_is_one(e) ||
+	    BN_cmp(e, n) >= 0 || BN_is_zero(d) || BN_cmp(d, n) >= 0 ||
+	    BN_cmp(p, BN_value_one()) <= 0 || BN_cmp(q, BN_value_one()) <= 0 ||
+	    BN_cmp(iqmp, p) >= 0) {
+		r = BN_num_bits(n) < 1024 || BN_num_bits(n) > 16384 ? SSH_ERR_KEY_TYPE
+		                                                    : SSH_ERR_FORMAT;
+		goto out;
+	}
+	r = SSH_ERR_LIBCRYPTO;
+	if (!BN_mul(t, p, q, ctx)) {
+		goto out;
+	}
+	if (BN_cmp(t, n) != 0) {
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	if (!BN_sub(pm1, p, BN_value_one()) || !BN_sub(qm1, q, BN_value_one()) ||
+	    !BN_mod(dmp1, d, pm1, ctx) || !BN_mod(dmq1, d, qm1, ctx)) {
+		goto out;
+	}
+	/* e * d == 1 mod (p - 1) and mod (q - 1) */
+	if (!BN_mod_mul(t, e, dmp1, pm1, ctx)) {
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	if (!BN_mod_mul(t, e, dmq1, qm1, ctx)) {
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	/* iqmp * q == 1 mod p */
+	if (!BN_mod_mul(t, iqmp, q, p, ctx)) {
+		goto out;
+	}
+	if (!BN_is_one(t)) {
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	r = 0;
+out:
+	if (ctx != NULL) {
+		BN_CTX_end(ctx);
+	}
+	BN_CTX_free(ctx);
+	ERR_clear_error();
+	return r;
+}
+
+static int ossh_rsa(struct rd *r, EVP_PKEY **out)
+{
+	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL, *q = NULL;
+	BIGNUM *dmp1 = NULL, *dmq1 = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *pk = NULL;
+	int err;
+
+	if ((err = rd_bignum(r, &n)) != 0 || (err = rd_bignum(r, &e)) != 0 ||
+	    (err = rd_secret_bn(r, &d)) != 0 || (err = rd_secret_bn(r, &iqmp)) != 0 ||
+	    (err = rd_secret_bn(r, &p)) != 0 || (err = rd_secret_bn(r, &q)) != 0) {
+		goto out;
+	}
+	if ((dmp1 = BN_secure_new()) == NULL || (dmq1 = BN_secure_new()) == NULL) {
+		err = SSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((err = rsa_check_crt(n, e, d, p, q, iqmp, dmp1, dmq1)) != 0) {
+		goto out;
+	}
+	err = SSH_ERR_LIBCRYPTO;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dmp1) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dmq1) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iqmp)) {
+		goto out;
+	}
+	if ((err = build_key("RSA", bld, &pk)) != 0) {
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+	err = 0;
+out:
+	EVP_PKEY_free(pk);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	BN_clear_free(d);
+	BN_clear_free(iqmp);
+	BN_clear_free(p);
+	BN_clear_free(q);
+	BN_clear_free(dmp1);
+	BN_clear_free(dmq1);
+	return err;
+}
+
+/* the first plain row whose key blob has this type name */
+static const struct hostkey_alg *row_for_type(const uint8_t *p, size_t n)
+{
+	const struct hostkey_alg *alg;
+	size_t i;
+
+	for (i = 0; (alg = hostkey_alg_at(i)) != NULL; i++) {
+		if ((alg->flags & HK_FLAG_X509) == 0 && str_eq(p, n, alg->blob_name)) {
+			return alg;
+		}
+	}
+	return NULL;
+}
+
+/* the private section: checkints, one key, comment, padding 1, 2, 3, ... */
+static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP_PKEY **out,
+    char *errbuf, size_t errlen)
+{
+	const struct hostkey_alg *alg;
+	const uint8_t *type, *pad;
+	size_t typelen, padlen, i;
+	uint32_t c1, c2;
+	EVP_PKEY *pk = NULL;
+	struct buf blob;
+	int e;
+
+	buf_init(&blob);
+	if ((e = rd_u32(r, &c1)) != 0 || (e = rd_u32(r, &c2)) != 0 ||
+	    (e = rd_string(r, &type, &typelen)) != 0) {
+		goto bad;
+	}
+	if (c1 != c2) {
+		e = SSH_ERR_FORMAT;
+		goto bad;
+	}
+	if ((alg = row_for_type(type, typelen)) == NULL) {
+		set_err(errbuf, errlen, "unsupported key type in OpenSSH key file");
+		e = SSH_ERR_KEY_TYPE;
+		goto out;
+	}
+	switch (alg->pkey_type) {
+	case EVP_PKEY_ED25519:
+		e = ossh_ed25519(r, &pk);
+		break;
+	case EVP_PKEY_EC:
+		e = ossh_ecdsa(alg, r, &pk);
+		break;
+	case EVP_PKEY_RSA:
+		e = ossh_rsa(r, &pk);
+		break;
+	default:
+		e = SSH_ERR_INTERNAL;
+		break;
+	}
+	if (e == SSH_ERR_KEY_TYPE) {
+		set_err(errbuf, errlen, "RSA key size outside 1024 to 16384 bits");
+		goto out;
+	}
+	if (e != 0 || (e = rd_skip_string(r)) != 0) { /* comment */
+		goto bad;
+	}
+	/* whatever remains is padding 1, 2, 3, ... */
+	padlen = r->len;
+	if ((e = rd_bytes(r, padlen, &pad)) != 0) {
+		goto bad;
+	}
+	for (i = 0; i < padlen; i++) {
+		if (pad[i] != (uint8_t)(i + 1)) {
+			e = SSH_ERR_FORMAT;
+			goto bad;
+		}
+	}
+	if ((e = rd_end(r)) != 0) {
+		goto bad;
+	}
+	/* the clear public key must be the same key */
+	if ((e = sshkey_to_blob(pk, alg, &blob)) != 0) {
+		goto bad;
+	}
+	if (buf_len(&blob) != publen || memcmp(buf_ptr(&blob), pubblob, publen) != 0) {
+		set_err(errbuf, errlen, "public and private parts of the key file do not match");
+		e = SSH_ERR_FORMAT;
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+	e = 0;
+	goto out;
+bad:
+	set_err(errbuf, errlen, "invalid OpenSSH private key");
+	if (e == 0 || e == SSH_ERR_INCOMPLETE) {
+		e = SSH_ERR_FORMAT;
+	}
+out:
+	ERR_clear_error();
+	buf_free(&blob);
+	EVP_PKEY_free(pk);
+	return e;
+}
+
+int keyfile_from_openssh_blob(
+    const uint8_t *blob, size_t len, EVP_PKEY **out, char *errbuf, size_t errlen)
+{
+	struct rd r = rd_make(blob, len), priv;
+	const uint8_t *magic, *cipher, *kdf, *kdfopt, *pub;
+	size_t cipherlen, kdflen, kdfoptlen, publen;
+	uint32_t nkeys;
+	int e;
+
+	*out = NULL;
+	if ((e = rd_bytes(&r, sizeof(OSSH_MAGIC), &magic)) != 0 ||
+	    memcmp(magic, OSSH_MAGIC, sizeof(OSSH_MAGIC)) != 0) {
+		set_err(errbuf, errlen, "not an OpenSSH private key");
+		return SSH_ERR_FORMAT;
+	}
+	if ((e = rd_string(&r, &cipher, &cipherlen)) != 0 ||
+	    (e = rd_string(&r, &kdf, &kdflen)) != 0 ||
+	    (e = rd_string(&r, &kdfopt, &kdfoptlen)) != 0) {
+		set_err(errbuf, errlen, "invalid OpenSSH private key");
+		return SSH_ERR_FORMAT;
+	}
+	if (!str_eq(cipher, cipherlen, "none")) {
+		set_err(errbuf, errlen,
+		    "encrypted OpenSSH-format key: convert it once with "
+		    "'ssh-keygen -p -m PEM -f FILE' (or -m PKCS8)");
+		return SSH_ERR_UNSUPPORTED;
+	}
+	if (!str_eq(kdf, kdflen, "none") || kdfoptlen != 0) {
+		set_err(errbuf, errlen, "invalid OpenSSH private key (kdf without cipher)");
+		return SSH_ERR_FORMAT;
+	}
+	if ((e = rd_u32(&r, &nkeys)) != 0) {
+		set_err(errbuf, errlen, "invalid OpenSSH private key");
+		return SSH_ERR_FORMAT;
+	}
+	if (nkeys != 1) {
+		set_err(errbuf, errlen, "OpenSSH key file holds %u keys (only one is supported)",
+		    (unsigned)nkeys);
+		return SSH_ERR_UNSUPPORTED;
+	}
+	if ((e = rd_string(&r, &pub, &publen)) != 0 || (e = rd_string_rd(&r, &priv)) != 0 ||
+	    (e = rd_end(&r)) != 0 || priv.len == 0 || priv.len % OSSH_BLOCK != 0) {
+		set_err(errbuf, errlen, "invalid OpenSSH private key");
+		return SSH_ERR_FORMAT;
+	}
+	return ossh_private(&priv, pub, publen, out, errbuf, errlen);
+}
+
+static const uint8_t *find(const uint8_t *p, size_t n, const char *s)
+{
+	return memmem(p, n, s, strlen(s));
+}
+
+static int load_openssh(
+    const uint8_t *data, size_t len, EVP_PKEY **out, char *errbuf, size_t errlen)
+{
+	const uint8_t *b, *end;
+	struct buf bin;
+	int e;
+
+	buf_init_secret(&bin);
+	b = find(data, len, OSSH_BEGIN) + strlen(OSSH_BEGIN);
+	if ((end = find(b, len - (size_t)(b - data), OSSH_END)) == NULL) {
+		set_err(errbuf, errlen, "OpenSSH private key without end line");
+		e = SSH_ERR_FORMAT;
+		goto out;
+	}
+	if ((e = b64_decode(b, (size_t)(end - b), &bin)) != 0) {
+		set_err(errbuf, errlen, "invalid base64 in OpenSSH private key");
+		goto out;
+	}
+	e = keyfile_from_openssh_blob(buf_ptr(&bin), buf_len(&bin), out, errbuf, errlen);
+out:
+	buf_free(&bin);
+	return e;
+}
+
+/* ---- PEM through OpenSSL ---- */
+
+struct pw_state {
+	const char *pass;
+	int asked;
+};
+
+static int pw_cb(char *out, int size, int rwflag, void *u)
+{
+	struct pw_state *st = u;
+	size_t n;
+
+	(void)rwflag;
+	st->asked = 1;
+	if (st->pass == NULL || size <= 0) {
+		return -1;
+	}
+	n = strlen(st->pass);
+	if (n > (size_t)size || n > PASS_MAX) {
+		return -1;
+	}
+	memcpy(out, st->pass, n);
+	return (int)n;
+}
+
+static int load_pem(
+    const uint8_t *data, size_t len, const char *pass, EVP_PKEY **out, char *errbuf, size_t errlen)
+{
+	struct pw_state st = {pass, 0};
+	BIO *bio = NULL;
+	EVP_PKEY *pk = NULL;
+	int e;
+
+	if (len > KEYFILE_MAX) {
+		return SSH_ERR_TOO_LARGE;
+	}
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
+		e = SSH_ERR_LIBCRYPTO;
+		goto out;
+	}
+	if ((pk = PEM_read_bio_PrivateKey(bio, NULL, pw_cb, &st)) == NULL) {
+		if (st.asked && pass == NULL) {
+			set_err(errbuf, errlen, "key is encrypted: passphrase required");
+			e = SSH_ERR_PASSPHRASE;
+		} else if (st.asked) {
+			set_err(errbuf, errlen, "incorrect passphrase");
+			e = SSH_ERR_PASSPHRASE;
+		} else {
+			set_err(errbuf, errlen, "not a private key (unsupported key format)");
+			e = SSH_ERR_FORMAT;
+		}
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+	e = 0;
+out:
+	ERR_clear_error();
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	return e;
+}
+
+int keyfile_from_bytes(const uint8_t *data, size_t len, const char *passphrase, EVP_PKEY **out,
+    char *errbuf, size_t errlen)
+{
+	EVP_PKEY *pk = NULL;
+	int e;
+
+	*out = NULL;
+	if (find(data, len, OSSH_BEGIN) != NULL) {
+		e = load_openssh(data, len, &pk, errbuf, errlen);
+	} else {
+		e = load_pem(data, len, passphrase, &pk, errbuf, errlen);
+	}
+	if (e != 0) {
+		goto out;
+	}
+	if ((e = check_key_usable(pk, errbuf, errlen)) != 0) {
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+out:
+	EVP_PKEY_free(pk);
+	return e;
+}
+
+int keyfile_load(
+    const char *path, const char *passphrase, EVP_PKEY **out, char *errbuf, size_t errlen)
+{
+	struct buf data;
+	int e;
+
+	*out = NULL;
+	buf_init_secret(&data);
+	if (path == NULL) {
+		set_err(errbuf, errlen, "no key file given");
+		e = SSH_ERR_INTERNAL;
+		goto out;
+	}
+	if ((e = read_file(path, &data, errbuf, errlen)) != 0) {
+		goto out;
+	}
+	e = keyfile_from_bytes(buf_ptr(&data), buf_len(&data), passphrase, out, errbuf, errlen);
+out:
+	buf_free(&data);
+	return e;
+}
+
+int keyfile_exists(const char *path)
+{
+	struct buf data;
+	int r = 0;
+
+	buf_init_secret(&data);
+	if (path == NULL || read_file(path, &data, NULL, 0) != 0 || buf_len(&data) == 0) {
+		goto out;
+	}
+	r = find(buf_ptr(&data), buf_len(&data), "-----BEGIN ") != NULL &&
+	    find(buf_ptr(&data), buf_len(&data), "PRIVATE KEY-----") != NULL;
+out:
+	buf_free(&data);
+	return r;
+}

@@ -1,0 +1,1 @@
+384 SHA256:EcWaNIL6FAj74MtqitKbmXUReCRyXSQvM/DNkije290 no comment (ECDSA)

@@ -1,0 +1,1 @@
+2048 SHA256:Ok7BHCDO83piSKQxxhm6g0r/Iyf/ASx+0/DodlkIL9M test rsa2048 (RSA)

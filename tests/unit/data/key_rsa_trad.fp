@@ -1,0 +1,1 @@
+2048 SHA256:DF/zIOqnNWZb5l3Oh3BEFbNPCPjNFX9Fe4imUxW6jVw no comment (RSA)
