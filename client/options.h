@@ -28,6 +28,7 @@ struct options {
 	char *hostname;        /* HostName */
 	int port;              /* Port */
 	char *user;            /* User */
+	int user_from_default; /* set by options_finish: user is the local user, none was given */
 	int address_family;    /* AddressFamily */
 	int connect_timeout;   /* ConnectTimeout, seconds; OPT_UNSET = none */
 	int connection_attempts;

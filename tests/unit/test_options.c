@@ -1,0 +1,776 @@
+/* options: keyword parsing, precedence, Host / Match / Include, errors with FILE:LINE, defaults,
+ * algorithm list resolution, the -G dump, and a mutation sweep over a config file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "options.h"
+#include "t.h"
+
+static char home[1024];
+static char err[1024];
+
+static void fresh(struct options *o, const char *host)
+{
+	options_init(o);
+	o->host = strdup(host);
+}
+
+static int apply(struct options *o, const char *line)
+{
+	err[0] = '\0';
+	return options_apply(o, line, "command line", err, sizeof(err));
+}
+
+static int finish(struct options *o)
+{
+	err[0] = '\0';
+	return options_finish(o, "localuser", 0, err, sizeof(err));
+}
+
+/* ---- options_apply ---- */
+
+static void test_apply(void)
+{
+	struct options o;
+	char line[64];
+	int i;
+
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "bAtChMoDe YES"), 0);
+	CHECK_EQ_INT(o.batch_mode, 1);
+	CHECK_EQ_INT(apply(&o, "BatchMode=no"), 0); /* first obtained value wins */
+	CHECK_EQ_INT(o.batch_mode, 1);
+	CHECK_EQ_INT(apply(&o, "Port = 2022"), 0);
+	CHECK_EQ_INT(o.port, 2022);
+	CHECK_EQ_INT(apply(&o, "  port\t=\t33"), 0);
+	CHECK_EQ_INT(o.port, 2022);
+	CHECK_EQ_INT(apply(&o, "User=\"a user\""), 0);
+	CHECK_STR(o.user, "a user");
+	CHECK_EQ_INT(apply(&o, "IdentityFile \"/path with/spaces\""), 0);
+	CHECK_EQ_INT(apply(&o, "IdentityFile='/second'"), 0);
+	CHECK_EQ_INT(apply(&o, "IdentityFile /path\\ escaped"), 0);
+	CHECK_EQ_INT(apply(&o, "IdentityFile /second"), 0); /* duplicate: kept once */
+	CHECK_EQ_INT(o.n_identity_file, 3);
+	CHECK_STR(o.identity_file[0], "/path with/spaces");
+	CHECK_STR(o.identity_file[1], "/second");
+	CHECK_STR(o.identity_file[2], "/path escaped");
+	CHECK_EQ_INT(apply(&o, "SendEnv LANG LC_* # comment"), 0);
+	CHECK_EQ_INT(apply(&o, "SendEnv XTERM_*"), 0);
+	CHECK_EQ_INT(o.n_send_env, 3);
+	CHECK_STR(o.send_env[2], "XTERM_*");
+	CHECK_EQ_INT(apply(&o, "SetEnv A=1 \"B=two words\""), 0);
+	CHECK_EQ_INT(apply(&o, "SetEnv A=other C="), 0); /* A: first definition wins */
+	CHECK_EQ_INT(o.n_set_env, 3);
+	CHECK_STR(o.set_env[0], "A=1");
+	CHECK_STR(o.set_env[1], "B=two words");
+	CHECK_STR(o.set_env[2], "C=");
+	CHECK_EQ_INT(apply(&o, "UserKnownHostsFile /a /b"), 0);
+	CHECK_EQ_INT(apply(&o, "UserKnownHostsFile /c"), 0);
+	CHECK_EQ_INT(o.n_user_known_hosts_file, 3);
+	CHECK_EQ_INT(apply(&o, "EscapeChar ^A"), 0);
+	CHECK_EQ_INT(o.escape_char, 1);
+	CHECK_EQ_INT(apply(&o, "ConnectTimeout none"), 0);
+	CHECK_EQ_INT(o.connect_timeout, 0);
+	CHECK_EQ_INT(apply(&o, "ConnectTimeout 5"), 0);
+	CHECK_EQ_INT(o.connect_timeout, 0);
+	CHECK_EQ_INT(apply(&o, "LogLevel debug"), 0);
+	CHECK_EQ_INT(o.log_level, LOG_DEBUG1);
+	CHECK_EQ_INT(apply(&o, "StrictHostKeyChecking accept-new"), 0);
+	CHECK_EQ_INT(o.strict_host_key_checking, SHK_ACCEPT_NEW);
+	CHECK_EQ_INT(apply(&o, "X509HostPurposes SERVERAUTH,secureshellserver"), 0);
+	CHECK_STR(o.x509_host_purposes, "serverAuth,secureShellServer");
+	CHECK_EQ_INT(apply(&o, "Ciphers +aes128-cbc"), 0);
+	CHECK_STR(o.ciphers, "+aes128-cbc"); /* resolved by options_finish */
+	CHECK_EQ_INT(apply(&o, "   "), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(apply(&o, "# only a comment"), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(o.escape_char, 1);
+	CHECK_EQ_INT(o.connect_timeout, OPT_UNSET);
+	CHECK_EQ_INT(o.user_from_default, 0);
+	options_free(&o);
+
+	/* EscapeChar none and a plain character */
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "EscapeChar none"), 0);
+	CHECK_EQ_INT(apply(&o, "EscapeChar %"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(o.escape_char, -1);
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "EscapeChar %"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(o.escape_char, '%');
+	options_free(&o);
+
+	/* list cap */
+	fresh(&o, "h");
+	for (i = 0; i < OPT_MAX_LIST; i++) {
+		snprintf(line, sizeof(line), "IdentityFile /k%d", i);
+		CHECK_EQ_INT(apply(&o, line), 0);
+	}
+	CHECK_EQ_INT(apply(&o, "IdentityFile /one-too-many"), SSH_ERR_TOO_LARGE);
+	CHECK_STR(err, "too many IdentityFile entries (at most 32)");
+	CHECK_EQ_INT(o.n_identity_file, OPT_MAX_LIST);
+	options_free(&o);
+}
+
+struct bad {
+	const char *line;
+	const char *err;
+};
+
+static const struct bad bads[] = {
+    {"Foo bar", "unknown option 'Foo'"},
+    {"Host *", "'Host' is only allowed in a config file"},
+    {"match all", "'match' is only allowed in a config file"},
+    {"Include x", "'Include' is only allowed in a config file"},
+    {"=yes", "missing keyword"},
+    {"BatchMode", "missing value for BatchMode"},
+    {"BatchMode maybe", "bad value 'maybe' for BatchMode"},
+    {"BatchMode yes no", "too many values for BatchMode"},
+    {"BatchMode true", "bad value 'true' for BatchMode"},
+    {"IdentitiesOnly 1", "bad value '1' for IdentitiesOnly"},
+    {"X509NameFallbackCN maybe", "bad value 'maybe' for X509NameFallbackCN"},
+    {"X509AllowPartialChain y", "bad value 'y' for X509AllowPartialChain"},
+    {"X509SendRoot on", "bad value 'on' for X509SendRoot"},
+    {"AddressFamily inet4", "bad value 'inet4' for AddressFamily"},
+    {"LogLevel LOUD", "bad value 'LOUD' for LogLevel"},
+    {"LogLevel DEBUG4", "bad value 'DEBUG4' for LogLevel"},
+    {"RequestTTY sometimes", "bad value 'sometimes' for RequestTTY"},
+    {"StrictHostKeyChecking accept", "bad value 'accept' for StrictHostKeyChecking"},
+    {"X509HostKeys only", "bad value 'only' for X509HostKeys"},
+    {"X509Revocation soft", "bad value 'soft' for X509Revocation"},
+    {"UserFromCertificate email", "bad value 'email' for UserFromCertificate"},
+    {"EscapeChar ab", "bad value 'ab' for EscapeChar"},
+    {"EscapeChar ^1", "bad value '^1' for EscapeChar"},
+    {"EscapeChar \"\"", "bad value '' for EscapeChar"},
+    {"Port 0", "bad value '0' for Port"},
+    {"Port 65536", "bad value '65536' for Port"},
+    {"Port -1", "bad value '-1' for Port"},
+    {"Port 22x", "bad value '22x' for Port"},
+    {"Port 99999999999999999999", "bad value '99999999999999999999' for Port"},
+    {"ConnectTimeout soon", "bad value 'soon' for ConnectTimeout"},
+    {"ConnectTimeout -5", "bad value '-5' for ConnectTimeout"},
+    {"ConnectionAttempts 0", "bad value '0' for ConnectionAttempts"},
+    {"ServerAliveInterval x", "bad value 'x' for ServerAliveInterval"},
+    {"ServerAliveCountMax +3", "bad value '+3' for ServerAliveCountMax"},
+    {"NumberOfPasswordPrompts many", "bad value 'many' for NumberOfPasswordPrompts"},
+    {"X509MaxChain 0", "bad value '0' for X509MaxChain"},
+    {"X509MaxChain 65", "bad value '65' for X509MaxChain"},
+    {"PreferredAuthentications publickey,hostbased",
+        "bad value 'hostbased' for PreferredAuthentications"},
+    {"PreferredAuthentications publickey,", "bad value '' for PreferredAuthentications"},
+    {"X509HostPurposes serverAuth,clientAuth", "bad value 'clientAuth' for X509HostPurposes"},
+    {"SetEnv NOVALUE", "bad value 'NOVALUE' for SetEnv"},
+    {"SetEnv A=1 =x", "bad value '=x' for SetEnv"},
+    {"IdentityFile /a /b", "too many values for IdentityFile"},
+    {"IdentityFile \"\"", "bad value '' for IdentityFile"},
+    {"HostName \"\"", "bad value '' for HostName"},
+    {"User 'unterminated", "unterminated quoted value"},
+    {"Ciphers aes128-ctr,rot13", "unsupported algorithm 'rot13' in Ciphers"},
+    {"Ciphers +rot13", "unsupported algorithm 'rot13' in Ciphers"},
+    {"Ciphers ^aes128-ctr,", "empty algorithm name in Ciphers"},
+    {"Ciphers -*", "empty algorithm list in Ciphers"},
+    {"MACs hmac-md5", "unsupported algorithm 'hmac-md5' in MACs"},
+    {"KexAlgorithms sntrup761x25519-sha512@openssh.com",
+        "unsupported algorithm 'sntrup761x25519-sha512@openssh.com' in KexAlgorithms"},
+    {"HostKeyAlgorithms ssh-dss", "unsupported algorithm 'ssh-dss' in HostKeyAlgorithms"},
+    {"PubkeyAcceptedAlgorithms ecdsa-sha2-*",
+        "unsupported algorithm 'ecdsa-sha2-*' in PubkeyAcceptedAlgorithms"},
+};
+
+static void test_bad_values(void)
+{
+	struct options o;
+	size_t i;
+
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		fresh(&o, "h");
+		if (apply(&o, bads[i].line) >= 0 || strcmp(err, bads[i].err) != 0) {
+			fprintf(stderr, "line '%s': got '%s', want '%s'\n", bads[i].line, err,
+			    bads[i].err);
+			CHECK(0);
+		} else {
+			CHECK(1);
+		}
+		/* nothing was stored */
+		CHECK(o.batch_mode == OPT_UNSET && o.port == OPT_UNSET && o.ciphers == NULL &&
+		      o.n_identity_file == 0 && o.n_set_env == 0);
+		options_free(&o);
+	}
+}
+
+/* ---- files ---- */
+
+static int load(struct options *o, const char *host, const char *file)
+{
+	int r;
+
+	fresh(o, host);
+	err[0] = '\0';
+	if ((r = options_read_file(o, file, 0, err, sizeof(err))) != 0) {
+		return r;
+	}
+	return finish(o);
+}
+
+static char *home_path(const char *rel)
+{
+	static char p[1200];
+
+	snprintf(p, sizeof(p), "%s/%s", home, rel);
+	return p;
+}
+
+static void test_files(void)
+{
+	struct options o;
+
+	/* alpha.example: the first Host block wins over "*.example" and "Host *" */
+	CHECK_EQ_INT(load(&o, "alpha.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(o.port, 2201);
+	CHECK_STR(o.user, "fileuser");
+	CHECK_STR(o.hostname, "alpha.example");
+	CHECK_EQ_INT(o.connect_timeout, 7);
+	CHECK_STR(o.ciphers, "aes128-ctr,aes256-ctr");
+	CHECK_EQ_INT(o.n_identity_file, 2);
+	CHECK_STR(o.identity_file[0], home_path("id_alpha"));
+	CHECK_STR(o.identity_file[1], home_path("id_all"));
+	CHECK_EQ_INT(o.n_send_env, 4); /* LANG LC_* FROM_A FROM_B: glob in sorted order */
+	CHECK_STR(o.send_env[0], "LANG");
+	CHECK_STR(o.send_env[1], "LC_*");
+	CHECK_STR(o.send_env[2], "FROM_A");
+	CHECK_STR(o.send_env[3], "FROM_B");
+	CHECK_EQ_INT(o.x509_max_chain, 5);
+	CHECK_EQ_INT(o.log_level, LOG_DEBUG2);
+	CHECK_EQ_INT(o.number_of_password_prompts, 5); /* Match !host real-* */
+	CHECK_EQ_INT(o.connection_attempts, 1);
+	CHECK_EQ_INT(o.server_alive_interval, 0);
+	CHECK_EQ_INT(o.batch_mode, 1);
+	CHECK_EQ_INT(o.strict_host_key_checking, SHK_ACCEPT_NEW);
+	options_free(&o);
+
+	/* host names match case-insensitively */
+	CHECK_EQ_INT(load(&o, "ALPHA.Example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(o.port, 2201);
+	options_free(&o);
+	CHECK_EQ_INT(load(&o, "x.alpha.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(o.port, 2201);
+	options_free(&o);
+	/* negated in the first block: falls to *.example */
+	CHECK_EQ_INT(load(&o, "beta.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(o.port, 2202);
+	CHECK_EQ_INT(o.n_identity_file, 1);
+	CHECK_STR(o.ciphers, "aes128-ctr,aes256-ctr");
+	options_free(&o);
+	/* negated in *.example: only Host * applies */
+	CHECK_EQ_INT(load(&o, "secret.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(o.port, 2299);
+	CHECK(o.ciphers != NULL && strstr(o.ciphers, "chacha20-poly1305@openssh.com") != NULL);
+	CHECK_EQ_INT(o.n_send_env, 2);
+	options_free(&o);
+	/* gamma: Match host sees HostName only once it is set (the Match before it does not
+	 * apply, the one after does); Include'd Host gamma */
+	CHECK_EQ_INT(load(&o, "gamma", "data/cfg_main"), 0);
+	CHECK_STR(o.hostname, "real-gamma.example.net");
+	CHECK_EQ_INT(o.port, 2299);
+	CHECK_EQ_INT(o.server_alive_interval, 30);
+	CHECK_EQ_INT(o.number_of_password_prompts, 3);
+	CHECK_EQ_INT(o.connection_attempts, 4);
+	CHECK_STR(o.x509_host_name, "real-gamma.example.net");
+	options_free(&o);
+
+	/* command line first, then the file */
+	fresh(&o, "alpha.example");
+	CHECK_EQ_INT(apply(&o, "Port 9"), 0);
+	CHECK_EQ_INT(apply(&o, "User cli"), 0);
+	CHECK_EQ_INT(apply(&o, "IdentityFile /cli_key"), 0);
+	CHECK_EQ_INT(options_read_file(&o, "data/cfg_main", 0, err, sizeof(err)), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(o.port, 9);
+	CHECK_STR(o.user, "cli");
+	CHECK_EQ_INT(o.n_identity_file, 3);
+	CHECK_STR(o.identity_file[0], "/cli_key");
+	options_free(&o);
+
+	/* a missing file: error unless optional */
+	fresh(&o, "h");
+	CHECK_EQ_INT(options_read_file(&o, "data/cfg_does_not_exist", 1, err, sizeof(err)), 0);
+	CHECK_EQ_INT(
+	    options_read_file(&o, "data/cfg_does_not_exist", 0, err, sizeof(err)), SSH_ERR_SYSTEM);
+	CHECK_STR(err, "data/cfg_does_not_exist: No such file or directory");
+	options_free(&o);
+}
+
+struct ferr {
+	const char *file;
+	const char *err; /* exact, or a suffix when it starts with '*' */
+};
+
+static void test_file_errors(void)
+{
+	static const struct ferr ferrs[] = {
+	    {"data/cfg_err_unknown", "data/cfg_err_unknown:3: unknown option 'Foo'"},
+	    {"data/cfg_err_value", "data/cfg_err_value:4: bad value 'maybe' for BatchMode"},
+	    {"data/cfg_err_quote", "data/cfg_err_quote:1: unterminated quoted value"},
+	    {"data/cfg_err_match", "data/cfg_err_match:3: unsupported Match criterion 'user'"},
+	    {"data/cfg_err_host", "data/cfg_err_host:1: Host needs a pattern"},
+	    {"data/cfg_err_algo", "data/cfg_err_algo:1: unsupported algorithm 'rot13' in Ciphers"},
+	    {"data/cfg_err_nested",
+	        "*/cfg_home/.x509ssh/err_inner.conf:2: bad value 'maybe' for BatchMode"},
+	    {"data/cfg_home/.x509ssh/loop.conf",
+	        "*/cfg_home/.x509ssh/loop.conf:2: Include nested too deeply"},
+	};
+	struct options o;
+	size_t i;
+
+	for (i = 0; i < sizeof(ferrs) / sizeof(ferrs[0]); i++) {
+		const char *want = ferrs[i].err;
+		int ok;
+
+		fresh(&o, "h");
+		err[0] = '\0';
+		ok = options_read_file(&o, ferrs[i].file, 0, err, sizeof(err)) < 0;
+		if (want[0] == '*') {
+			size_t el = strlen(err), wl = strlen(want + 1);
+			ok =
+			    ok && el >= wl && strcmp(err + el - wl, want + 1) == 0 && err[0] == '/';
+		} else {
+			ok = ok && strcmp(err, want) == 0;
+		}
+		if (!ok) {
+			fprintf(stderr, "%s: got '%s', want '%s'\n", ferrs[i].file, err, want);
+		}
+		CHECK(ok);
+		options_free(&o);
+	}
+}
+
+/* ---- defaults ---- */
+
+static int contains(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while (p != NULL && (p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')) {
+			return 1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+static void test_defaults(void)
+{
+	struct options o;
+	char *def;
+
+	fresh(&o, "plain.example");
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.hostname, "plain.example");
+	CHECK_EQ_INT(o.port, 22);
+	CHECK_STR(o.user, "localuser");
+	CHECK_EQ_INT(o.user_from_default, 1);
+	CHECK_EQ_INT(o.address_family, AF_OPT_ANY);
+	CHECK_EQ_INT(o.connect_timeout, OPT_UNSET);
+	CHECK_EQ_INT(o.connection_attempts, 1);
+	CHECK_EQ_INT(o.server_alive_interval, 0);
+	CHECK_EQ_INT(o.server_alive_count_max, 3);
+	CHECK_EQ_INT(o.batch_mode, 0);
+	CHECK_EQ_INT(o.log_level, LOG_INFO);
+	CHECK_EQ_INT(o.request_tty, RTTY_AUTO);
+	CHECK_EQ_INT(o.escape_char, '~');
+	CHECK_STR(o.preferred_authentications, "publickey,keyboard-interactive,password");
+	CHECK_EQ_INT(o.number_of_password_prompts, 3);
+	CHECK_EQ_INT(o.strict_host_key_checking, SHK_ASK);
+	CHECK_EQ_INT(o.n_user_known_hosts_file, 1);
+	CHECK_STR(o.user_known_hosts_file[0], home_path(".ssh/known_hosts"));
+	CHECK_EQ_INT(o.n_global_known_hosts_file, 1);
+	CHECK_STR(o.global_known_hosts_file[0], "/etc/ssh/ssh_known_hosts");
+	CHECK_EQ_INT(o.n_identity_file, 3);
+	CHECK_STR(o.identity_file[0], home_path(".ssh/id_ed25519"));
+	CHECK_STR(o.identity_file[1], home_path(".ssh/id_ecdsa"));
+	CHECK_STR(o.identity_file[2], home_path(".ssh/id_rsa"));
+	CHECK_EQ_INT(o.x509_host_keys, X509HK_PREFER);
+	CHECK_STR(o.x509_host_name, "plain.example");
+	CHECK_EQ_INT(o.x509_name_fallback_cn, 1);
+	CHECK_STR(o.x509_host_purposes, "secureShellServer,serverAuth,anyExtendedKeyUsage");
+	CHECK_EQ_INT(o.x509_revocation, X509REV_CHECK);
+	CHECK_EQ_INT(o.x509_allow_partial_chain, 0);
+	CHECK_EQ_INT(o.x509_max_chain, 10);
+	CHECK_EQ_INT(o.x509_send_root, 0);
+	CHECK_EQ_INT(o.user_from_certificate, UFC_NO);
+	CHECK_EQ_INT(o.identities_only, 0);
+	CHECK_EQ_INT(o.force_tty, 0);
+	CHECK_EQ_INT(o.no_tty, 0);
+	CHECK(o.ca_certificate_file == NULL && o.pkcs11_provider == NULL);
+	def = algo_default_list("cipher", 0);
+	CHECK_STR(o.ciphers, def);
+	free(def);
+	def = algo_default_list("key", 0); /* no CA store: plain host keys only */
+	CHECK_STR(o.hostkey_algorithms, def);
+	free(def);
+	def = algo_default_list("pubkey", 1);
+	CHECK_STR(o.pubkey_accepted_algorithms, def);
+	free(def);
+	options_free(&o);
+
+	/* BatchMode: never ask */
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "BatchMode yes"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(o.strict_host_key_checking, SHK_YES);
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "BatchMode yes"), 0);
+	CHECK_EQ_INT(apply(&o, "StrictHostKeyChecking no"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(o.strict_host_key_checking, SHK_NO);
+	options_free(&o);
+
+	/* X509HostName: explicit, else HostKeyAlias, else HostName; HostName %h */
+	fresh(&o, "short");
+	CHECK_EQ_INT(apply(&o, "HostName %h.corp.example%%"), 0);
+	CHECK_EQ_INT(apply(&o, "HostKeyAlias alias.example"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.hostname, "short.corp.example%");
+	CHECK_STR(o.x509_host_name, "alias.example");
+	options_free(&o);
+	fresh(&o, "short");
+	CHECK_EQ_INT(apply(&o, "HostName %x"), 0);
+	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	options_free(&o);
+	fresh(&o, "short");
+	CHECK_EQ_INT(apply(&o, "X509HostName cert.example"), 0);
+	CHECK_EQ_INT(apply(&o, "HostKeyAlias alias.example"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.x509_host_name, "cert.example");
+	options_free(&o);
+
+	/* a CA store turns the x509v3 host-key defaults on, X509HostKeys no turns them off */
+	fresh(&o, "h");
+	CHECK_EQ_INT(options_finish(&o, "u", 1, err, sizeof(err)), 0);
+	def = algo_default_list("key", 1);
+	CHECK_STR(o.hostkey_algorithms, def);
+	free(def);
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "X509HostKeys no"), 0);
+	CHECK_EQ_INT(options_finish(&o, "u", 1, err, sizeof(err)), 0);
+	CHECK(o.hostkey_algorithms != NULL && strstr(o.hostkey_algorithms, "x509v3-") == NULL);
+	options_free(&o);
+
+	/* algorithm lists resolved against the defaults */
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "Ciphers -*-gcm@openssh.com,chacha*"), 0);
+	CHECK_EQ_INT(apply(&o, "MACs ^hmac-sha2-512"), 0);
+	CHECK_EQ_INT(apply(&o, "KexAlgorithms +diffie-hellman-group14-sha1"), 0);
+	CHECK_EQ_INT(apply(&o, "HostKeyAlgorithms +ssh-rsa"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.ciphers, "aes128-ctr,aes192-ctr,aes256-ctr");
+	CHECK(o.macs != NULL && strncmp(o.macs, "hmac-sha2-512,", 14) == 0);
+	CHECK(contains(o.macs, "hmac-sha2-256"));
+	CHECK(o.kex_algorithms != NULL && contains(o.kex_algorithms, "curve25519-sha256"));
+	CHECK(o.kex_algorithms != NULL &&
+	      strstr(o.kex_algorithms, ",diffie-hellman-group14-sha1") != NULL &&
+	      strcmp(strstr(o.kex_algorithms, ",diffie-hellman-group14-sha1"),
+	          ",diffie-hellman-group14-sha1") == 0);
+	CHECK(contains(o.hostkey_algorithms, "ssh-rsa"));
+	options_free(&o);
+
+	/* no destination, no user */
+	options_init(&o);
+	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(options_finish(&o, NULL, 0, err, sizeof(err)), SSH_ERR_FORMAT);
+	options_free(&o);
+}
+
+/* ---- algorithm lists ---- */
+
+struct res_case {
+	const char *spec;
+	const char *want; /* NULL: error */
+	const char *err;
+};
+
+static void test_resolve(void)
+{
+	static const struct res_case cases[] = {
+	    {NULL, "a,b,c", NULL}, {"+d", "a,b,c,d", NULL}, {"+b,d,d", "a,b,c,d", NULL},
+	    {"-b", "a,c", NULL}, {"-zz", "a,b,c", NULL}, /* removing an unknown name is harmless */
+	    {"-?", "", "empty algorithm list"}, {"-*", "", "empty algorithm list"},
+	    {"-a*,c", "b", NULL}, {"^d,c", "d,c,a,b", NULL}, {"^c", "c,a,b", NULL},
+	    {"d,a", "d,a", NULL}, {"e-2,e-1,e-2", "e-2,e-1", NULL},
+	    {"a,x", NULL, "unsupported algorithm 'x'"}, {"+x", NULL, "unsupported algorithm 'x'"},
+	    {"^e-*", NULL, "unsupported algorithm 'e-*'"},
+	    {"e-*", NULL, "unsupported algorithm 'e-*'"}, {"a,,b", NULL, "empty algorithm name"},
+	    {"", NULL, "empty algorithm name"}, {"+", NULL, "empty algorithm name"},
+	    {"-", NULL, "empty algorithm name"},
+	    {"A", NULL, "unsupported algorithm 'A'"}, /* names are case-sensitive */
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		s = algo_list_resolve(cases[i].spec, "a,b,c", "a,b,c,d,e-1,e-2", err, sizeof(err));
+		if (cases[i].err == NULL) {
+			CHECK_STR(s, cases[i].want);
+		} else {
+			CHECK(s == NULL);
+			CHECK_STR(err, cases[i].err);
+		}
+		if ((cases[i].err == NULL) != (s != NULL)) {
+			fprintf(stderr, "spec '%s': got '%s' err '%s'\n",
+			    cases[i].spec ? cases[i].spec : "(null)", s ? s : "(null)", err);
+		}
+		free(s);
+	}
+	/* a default that is not supported is a table bug and an error */
+	s = algo_list_resolve(NULL, "a,q", "a,b", err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK_STR(err, "unsupported algorithm 'q'");
+	s = algo_list_resolve(NULL, "", "a", err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK_STR(err, "empty algorithm list");
+	CHECK(algo_list_resolve("a", NULL, "a", err, sizeof(err)) == NULL);
+}
+
+/* the default lists OPTIONS.md spells out */
+static void test_default_lists(void)
+{
+	char *s, *sup;
+	const char *p;
+
+	s = algo_default_list("kex", 0);
+	CHECK_STR(s, "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+	             "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
+	             "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
+	             "diffie-hellman-group14-sha256");
+	free(s);
+	s = algo_default_list("cipher", 0);
+	CHECK_STR(s, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
+	             "aes128-ctr,aes192-ctr,aes256-ctr");
+	free(s);
+	s = algo_default_list("mac", 0);
+	CHECK_STR(s, "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,"
+	             "hmac-sha2-512");
+	free(s);
+	s = algo_default_list("key", 0);
+	CHECK_STR(s, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+	             "rsa-sha2-512,rsa-sha2-256");
+	free(s);
+	/* with x509: the x509v3 rows (if the table has them) first, then the same plain list */
+	s = algo_default_list("key", 1);
+	CHECK(s != NULL && (p = strstr(s, "ssh-ed25519,")) != NULL &&
+	      strcmp(p, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+	                "rsa-sha2-512,rsa-sha2-256") == 0);
+	if (s != NULL && strncmp(s, "x509v3-", 7) == 0) {
+		CHECK(strncmp(s, "x509v3-ecdsa-sha2-nistp256,", 27) == 0);
+		CHECK(contains(s, "x509v3-sign-rsa"));
+		CHECK(contains(s, "x509v3-ssh-rsa"));
+	}
+	free(s);
+	s = algo_default_list("pubkey", 1);
+	CHECK(s != NULL && !contains(s, "x509v3-sign-rsa") && !contains(s, "ssh-rsa") &&
+	      contains(s, "rsa-sha2-256"));
+	free(s);
+	/* legacy algorithms are supported but not default */
+	sup = algo_supported_list("key");
+	CHECK(sup != NULL && contains(sup, "ssh-rsa") && contains(sup, "ssh-ed25519"));
+	free(sup);
+	sup = algo_supported_list("cipher");
+	CHECK(sup != NULL && contains(sup, "aes256-ctr"));
+	free(sup);
+	CHECK(algo_default_list("bogus", 0) == NULL);
+	CHECK(algo_supported_list("bogus") == NULL);
+}
+
+/* ---- -G ---- */
+
+static char *dump_to_string(const struct options *o)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	if (f == NULL) {
+		return NULL;
+	}
+	options_dump(o, f);
+	fclose(f);
+	return s;
+}
+
+static char *slurp(const char *path)
+{
+	char *b = calloc(1, 65537);
+	FILE *f = fopen(path, "rb");
+
+	if (b == NULL || f == NULL) {
+		if (f != NULL) {
+			fclose(f);
+		}
+		free(b);
+		return NULL;
+	}
+	if (fread(b, 1, 65536, f) == 0) {
+		b[0] = '\0';
+	}
+	fclose(f);
+	return b;
+}
+
+static void test_dump(void)
+{
+	struct options o, o2;
+	char *got, *want, *again, *line, *save = NULL, *copy;
+
+	CHECK_EQ_INT(load(&o, "dumphost", "data/cfg_dump"), 0);
+	got = dump_to_string(&o);
+	want = slurp("data/cfg_dump.expected");
+	CHECK_STR(got, want != NULL ? want : "(missing)");
+	if (got != NULL && want != NULL && strcmp(got, want) != 0) {
+		fprintf(stderr, "dump:\n%s", got);
+	}
+
+	/* the dump reads back to the same configuration */
+	fresh(&o2, "dumphost");
+	copy = got != NULL ? strdup(got) : NULL;
+	for (line = copy != NULL ? strtok_r(copy, "\n", &save) : NULL; line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "host ", 5) == 0) {
+			continue;
+		}
+		if (apply(&o2, line) != 0) {
+			fprintf(stderr, "read back '%s': %s\n", line, err);
+			CHECK(0);
+		}
+	}
+	CHECK_EQ_INT(finish(&o2), 0);
+	again = dump_to_string(&o2);
+	CHECK_STR(again, got != NULL ? got : "(none)");
+	free(again);
+	free(copy);
+	free(got);
+	free(want);
+	options_free(&o2);
+	options_free(&o);
+
+	/* defaults for a bare host: the flags print as yes/no, the lists one per line */
+	fresh(&o, "bare");
+	CHECK_EQ_INT(finish(&o), 0);
+	got = dump_to_string(&o);
+	CHECK(got != NULL &&
+	      strncmp(got, "host bare\nuser localuser\nhostname bare\nport 22\n", 45) == 0);
+	CHECK(got != NULL && strstr(got, "\nbatchmode no\n") != NULL);
+	CHECK(got != NULL && strstr(got, "\nconnecttimeout none\n") != NULL);
+	CHECK(got != NULL && strstr(got, "\nescapechar ~\n") != NULL);
+	CHECK(got != NULL && strstr(got, "\nloglevel INFO\n") != NULL);
+	CHECK(got != NULL && strstr(got, "\nstricthostkeychecking ask\n") != NULL);
+	CHECK(got != NULL && strstr(got, "\nidentityfile ") != NULL &&
+	      strstr(got, "/.ssh/id_ecdsa\nidentityfile ") != NULL);
+	CHECK(got != NULL && strstr(got, "\nglobalknownhostsfile /etc/ssh/ssh_known_hosts\n"));
+	free(got);
+	options_free(&o);
+}
+
+/* ---- mutation sweep over a config file: never crash; an error names FILE:LINE ---- */
+
+static int write_file(const char *path, const char *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL) {
+		return -1;
+	}
+	if (n > 0 && fwrite(b, 1, n, f) != n) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int sweep_case(const char *path, size_t plen)
+{
+	struct options o;
+	int r, ok = 1;
+
+	fresh(&o, "alpha.example");
+	err[0] = '\0';
+	r = options_read_file(&o, path, 0, err, sizeof(err));
+	if (r != 0) {
+		/* our file, or one it includes, with a line number */
+		ok = r < 0 && err[0] != '\0' && strchr(err, ':') != NULL &&
+		     (strncmp(err, path, plen) == 0 || err[0] == '/');
+	} else if ((r = finish(&o)) != 0) {
+		ok = r < 0 && err[0] != '\0';
+	} else {
+		char *d = dump_to_string(&o);
+		ok = d != NULL && o.port >= 1 && o.port <= 65535 && o.hostname != NULL;
+		free(d);
+	}
+	options_free(&o);
+	return ok;
+}
+
+static void test_sweep(void)
+{
+	char path[] = "/tmp/x509ssh-cfgmut-XXXXXX";
+	char *orig = slurp("data/cfg_main"), *mut = NULL;
+	size_t len, i, bad = 0, plen = strlen(path);
+	int fd = mkstemp(path);
+
+	if (fd < 0 || orig == NULL || (mut = malloc(strlen(orig) + 1)) == NULL) {
+		CHECK(0);
+		free(orig);
+		return;
+	}
+	close(fd);
+	len = strlen(orig);
+	for (i = 0; i <= len; i++) {
+		if (write_file(path, orig, i) != 0 || !sweep_case(path, plen)) {
+			bad++;
+		}
+	}
+	for (i = 0; i < len * 8; i++) {
+		memcpy(mut, orig, len);
+		mut[i / 8] ^= (char)(1u << (i % 8));
+		if (write_file(path, mut, len) != 0 || !sweep_case(path, plen)) {
+			bad++;
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+	unlink(path);
+	free(mut);
+	free(orig);
+}
+
+int main(void)
+{
+	char cwd[900];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		return 1;
+	}
+	snprintf(home, sizeof(home), "%s/data/cfg_home", cwd);
+	setenv("HOME", home, 1);
+
+	test_apply();
+	test_bad_values();
+	test_files();
+	test_file_errors();
+	test_defaults();
+	test_resolve();
+	test_default_lists();
+	test_dump();
+	test_sweep();
+	T_DONE();
+}
