@@ -584,6 +584,8 @@ int main(int argc, char **argv)
 	cfg.user = o.user;
 	cfg.command = a.command;
 	cfg.want_tty = 0;
+	cfg.rekey_bytes = o.rekey_bytes > 0 ? (uint64_t)o.rekey_bytes : 0;
+	cfg.rekey_seconds = o.rekey_seconds > 0 ? (uint32_t)o.rekey_seconds : 0;
 	if (o.force_tty > 0 && !o.no_tty) {
 		if (o.force_tty >= 2 || isatty(STDIN_FILENO)) {
 			cfg.want_tty = 1;

@@ -361,6 +361,7 @@ enum kw_kind {
 	KW_SETENV,   /* accumulating NAME=value, first per NAME */
 	KW_ESCAPE,   /* EscapeChar */
 	KW_TIMEOUT,  /* seconds or none */
+	KW_REKEY,    /* RekeyLimit: size [time] */
 	KW_AUTHS,    /* PreferredAuthentications */
 	KW_PURPOSES, /* X509HostPurposes */
 };
@@ -438,6 +439,7 @@ static const struct kw keywords[] = {
     LIST("SendEnv", send_env, OPT_MAX_ARGS),
     {"PreferredAuthentications", KW_AUTHS, F(preferred_authentications), 0, NULL, 0, 0, NULL},
     INT("NumberOfPasswordPrompts", number_of_password_prompts, 0, 1000),
+    {"RekeyLimit", KW_REKEY, F(rekey_bytes), F(rekey_seconds), NULL, 0, 0, NULL},
     ALGOS("KexAlgorithms", kex_algorithms, "kex"),
     ALGOS("Ciphers", ciphers, "cipher"),
     ALGOS("MACs", macs, "mac"),
@@ -486,6 +488,8 @@ void options_init(struct options *o)
 			break;
 		}
 	}
+	o->rekey_bytes = OPT_UNSET;
+	o->rekey_seconds = OPT_UNSET;
 	o->force_tty = 0; /* counts of -t / -T: main() increments them */
 	o->no_tty = 0;
 	o->user_from_default = 0;
@@ -653,6 +657,89 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* "1G", "512M", "100K", "4096": bytes, at most 2^62 */
+static int parse_size(const char *s, long long *out)
+{
+	char *end = NULL;
+	unsigned long long v, mult = 1;
+
+	*out = 0;
+	if (s[0] < '0' || s[0] > '9') {
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0) {
+		return -1;
+	}
+	if (*end != '\0') {
+		switch (*end == '\0' ? 0 : end[0] | 0x20) {
+		case 'k':
+			mult = 1ull << 10;
+			break;
+		case 'm':
+			mult = 1ull << 20;
+			break;
+		case 'g':
+			mult = 1ull << 30;
+			break;
+		default:
+			return -1;
+		}
+		if (end[1] != '\0') {
+			return -1;
+		}
+	}
+	if (v > (1ull << 62) / mult) {
+		return -1;
+	}
+	*out = (long long)(v * mult);
+	return 0;
+}
+
+/* "3600", "30m", "1h", "1d": seconds, capped at a year */
+static int parse_seconds(const char *s, long *out)
+{
+	char *end = NULL;
+	unsigned long v, mult = 1;
+
+	*out = 0;
+	if (s[0] < '0' || s[0] > '9') {
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0) {
+		return -1;
+	}
+	if (*end != '\0') {
+		switch (end[0] | 0x20) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		default:
+			return -1;
+		}
+		if (end[1] != '\0') {
+			return -1;
+		}
+	}
+	if (v > 31536000ul / mult) {
+		return -1;
+	}
+	*out = (long)(v * mult);
+	return 0;
+}
+
 static int set_str(char **field, const char *v, int active)
 {
 	if (!active || *field != NULL) {
@@ -767,7 +854,7 @@ static int apply_kw(
 		seterr(err, errlen, "missing value for %s", k->name);
 		return SSH_ERR_FORMAT;
 	}
-	if (k->kind != KW_LIST && k->kind != KW_SETENV && a->n > 2) {
+	if (k->kind != KW_LIST && k->kind != KW_SETENV && k->kind != KW_REKEY && a->n > 2) {
 		seterr(err, errlen, "too many values for %s", k->name);
 		return SSH_ERR_FORMAT;
 	}
@@ -830,6 +917,28 @@ static int apply_kw(
 		}
 		set_int(FIELD(o, k->off, int), (int)num, active);
 		break;
+	case KW_REKEY: {
+		long long bytes = 0;
+		long secs = 0;
+
+		if (a->n > 3) {
+			seterr(err, errlen, "too many values for %s", k->name);
+			return SSH_ERR_FORMAT;
+		}
+		if (strcasecmp(v, "default") != 0 && (parse_size(v, &bytes) != 0 || bytes < 16)) {
+			goto badval;
+		}
+		if (a->n == 3 && strcasecmp(a->v[2], "none") != 0 &&
+		    strcasecmp(a->v[2], "default") != 0 && parse_seconds(a->v[2], &secs) != 0) {
+			v = a->v[2];
+			goto badval;
+		}
+		if (active && *FIELD(o, k->off, long long) == OPT_UNSET) {
+			*FIELD(o, k->off, long long) = bytes;
+			*FIELD(o, k->cnt_off, int) = (int)secs;
+		}
+		break;
+	}
 	case KW_ALGOS: {
 		char *def = algo_default_list(k->algocat, 1);
 		char *sup = algo_supported_list(k->algocat);
@@ -1400,6 +1509,10 @@ int options_finish(
 	}
 	default_int(&o->connection_attempts, 1);
 	default_int(&o->server_alive_interval, 0);
+	if (o->rekey_bytes == OPT_UNSET) {
+		o->rekey_bytes = 0;
+		o->rekey_seconds = 0;
+	}
 	default_int(&o->server_alive_count_max, 3);
 	default_int(&o->batch_mode, 0);
 	default_int(&o->log_level, LOG_INFO);
@@ -1605,6 +1718,7 @@ void options_dump(const struct options *o, FILE *f)
 	dump_enum(f, "loglevel", ev_loglevel, o->log_level);
 	dump_int(f, "numberofpasswordprompts", o->number_of_password_prompts);
 	dump_enum(f, "requesttty", ev_rtty, o->request_tty);
+	fprintf(f, "rekeylimit %lld %d\n", o->rekey_bytes, o->rekey_seconds);
 	dump_int(f, "serveraliveinterval", o->server_alive_interval);
 	dump_int(f, "serveralivecountmax", o->server_alive_count_max);
 	dump_enum(f, "stricthostkeychecking", ev_shk, o->strict_host_key_checking);

@@ -50,6 +50,8 @@ struct options {
 	char *pubkey_accepted_algorithms;
 	char *preferred_authentications;
 	int number_of_password_prompts;
+	long long rekey_bytes;        /* RekeyLimit: 0 = default (1 GiB); OPT_UNSET until set */
+	int rekey_seconds;            /* RekeyLimit's second value: 0 = none */
 
 	/* plain host keys */
 	int strict_host_key_checking; /* enum strict_hostkey */
