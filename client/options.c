@@ -925,7 +925,8 @@ static int apply_kw(
 			seterr(err, errlen, "too many values for %s", k->name);
 			return SSH_ERR_FORMAT;
 		}
-		if (strcasecmp(v, "default") != 0 && (parse_size(v, &bytes) != 0 || bytes < 16)) {
+		if (strcasecmp(v, "default") != 0 &&
+		    (parse_size(v, &bytes) != 0 || (bytes > 0 && bytes < 16))) {
 			goto badval;
 		}
 		if (a->n == 3 && strcasecmp(a->v[2], "none") != 0 &&

@@ -28,6 +28,7 @@ client_argv -- wc -c
 set +e
 (printf 'abc'; sleep 1; printf 'def') | env -u SSH_AUTH_SOCK timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" >"$OUT" 2>"$ERR"
 RC=$?
+check_sanitizer_report
 set -e
 expect_exit 0 "stdin from a slow pipe"
 expect_eq "pipe bytes counted" 6 "$(tr -d ' ' <"$OUT")"

@@ -411,7 +411,15 @@ run_client() {
 		# timeout(1): 124 = stopped by SIGTERM after CLIENT_TIMEOUT, 137 = SIGKILL 5 s later
 		fail "client hung (killed after ${CLIENT_TIMEOUT}s): ${CLIENT_ARGV[*]}"
 	fi
+	check_sanitizer_report
 	return 0
+}
+
+# A sanitizer (ASan/UBSan/LSan) report on the client's stderr is always a failure.
+check_sanitizer_report() {
+	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: (Address|Undefined|Leak)' "$ERR" 2>/dev/null; then
+		fail "sanitizer report from the client: $(grep -E -m1 'ERROR: |runtime error: ' "$ERR")"
+	fi
 }
 
 # run_cmd COMMAND...: run any command with the same capture conventions.
