@@ -1,0 +1,132 @@
+#!/bin/bash
+# Throughput, CPU and connection-setup benchmark: x509ssh against OpenSSH's ssh, both talking
+# to one local sshd with curve25519-sha256. Not part of ctest.
+#
+#   tests/bench/bench.sh                       # 1 GiB each way, 50 connections
+#   BENCH_BYTES=16777216 BENCH_CONNS=5 tests/bench/bench.sh   # a quick smoke run
+#
+# Environment: X509SSH (default build/x509ssh), OPENSSH (default /usr/bin/ssh), BENCH_BYTES,
+# BENCH_CONNS, BENCH_CIPHERS (default "aes128-gcm@openssh.com chacha20-poly1305@openssh.com").
+# Wall time is the client's elapsed seconds; CPU is the client's user+system seconds, both from
+# GNU time wrapped around the client process alone (the data source and sink are not counted).
+. "$(dirname "$0")/../lib/common.sh"
+set +e # a failed measurement is reported, not fatal
+
+unset SSH_AUTH_SOCK
+OPENSSH=${OPENSSH:-/usr/bin/ssh}
+BYTES=${BENCH_BYTES:-1073741824}
+CONNS=${BENCH_CONNS:-50}
+read -r -a CIPHERS <<<"${BENCH_CIPHERS:-aes128-gcm@openssh.com chacha20-poly1305@openssh.com}"
+GNU_TIME=/usr/bin/time
+[[ -x "$GNU_TIME" ]] || die "GNU time (/usr/bin/time) is needed: apt-get install time"
+
+declare -a CLIENTS=()
+declare -A LABEL=()
+if [[ -x "$X509SSH" ]]; then
+	CLIENTS+=("$X509SSH")
+	LABEL[$X509SSH]=x509ssh
+else
+	echo "note: $X509SSH not found; measuring OpenSSH only" >&2
+fi
+CLIENTS+=("$OPENSSH")
+LABEL[$OPENSSH]=openssh
+if [[ "$X509SSH" == "$OPENSSH" ]]; then
+	CLIENTS=("$OPENSSH")
+fi
+
+start_sshd "KexAlgorithms curve25519-sha256"
+
+# argv_for CLIENT CIPHER: the client command line without the remote command.
+argv_for() {
+	local saved=$X509SSH
+	X509SSH=$1
+	client_argv -o KexAlgorithms=curve25519-sha256 -o "Ciphers=$2" -o LogLevel=ERROR --
+	X509SSH=$saved
+	unset 'CLIENT_ARGV[${#CLIENT_ARGV[@]}-1]' # the destination is appended by the caller
+}
+
+# The timings of the last GNU time file: sums M_WALL, M_CPU over its lines.
+sum_times() {
+	read -r M_WALL M_CPU < <(awk '{ w += $1; c += $2 + $3 } END { printf "%.2f %.2f\n", w, c }' "$1")
+}
+declare -A RESULT=()
+declare -a METRICS=()
+
+record() { # metric client value
+	RESULT["$1|$2"]=$3
+	local m
+	for m in "${METRICS[@]}"; do
+		[[ "$m" == "$1" ]] && return
+	done
+	METRICS+=("$1")
+}
+
+mib=$(awk -v b="$BYTES" 'BEGIN { printf "%g", b / 1048576 }')
+for cipher in "${CIPHERS[@]}"; do
+	short=${cipher%%@*}
+	for c in "${CLIENTS[@]}"; do
+		l=${LABEL[$c]}
+		argv_for "$c" "$cipher"
+
+		# up: local zeros -> remote cat > /dev/null (GNU time wraps the client only)
+		tf="$T_DIR/time.up"
+		rm -f "$tf"
+		head -c "$BYTES" /dev/zero | "$GNU_TIME" -f '%e %U %S' -o "$tf" "${CLIENT_ARGV[@]}" 127.0.0.1 'cat > /dev/null'
+		rc=$?
+		if [[ $rc == 0 ]]; then
+			sum_times "$tf"
+			record "up ${mib} MiB $short wall s" "$l" "$M_WALL"
+			record "up ${mib} MiB $short client cpu s" "$l" "$M_CPU"
+		else
+			echo "$l up $short: failed (exit $rc)" >&2
+		fi
+
+		# down: remote head -c -> local byte count (checked)
+		tf="$T_DIR/time.down"
+		rm -f "$tf"
+		got=$("$GNU_TIME" -f '%e %U %S' -o "$tf" "${CLIENT_ARGV[@]}" 127.0.0.1 "head -c $BYTES /dev/zero" </dev/null | wc -c)
+		rc=$?
+		if [[ $rc == 0 && "$got" == "$BYTES" ]]; then
+			sum_times "$tf"
+			record "down ${mib} MiB $short wall s" "$l" "$M_WALL"
+			record "down ${mib} MiB $short client cpu s" "$l" "$M_CPU"
+		else
+			echo "$l down $short: failed (exit $rc, $got bytes)" >&2
+		fi
+	done
+done
+
+# connection setup: CONNS sequential connections running `true` with the ed25519 key
+for c in "${CLIENTS[@]}"; do
+	l=${LABEL[$c]}
+	argv_for "$c" "aes128-gcm@openssh.com"
+	tf="$T_DIR/time.conns"
+	rm -f "$tf"
+	ok=1
+	for ((i = 0; i < CONNS; i++)); do
+		if ! "$GNU_TIME" -a -f '%e %U %S' -o "$tf" "${CLIENT_ARGV[@]}" 127.0.0.1 true </dev/null; then
+			ok=0
+			break
+		fi
+	done
+	if [[ $ok == 1 ]]; then
+		sum_times "$tf"
+		record "$CONNS connections wall s" "$l" "$M_WALL"
+		record "$CONNS connections client cpu s" "$l" "$M_CPU"
+		record "per connection wall ms" "$l" "$(awk -v w="$M_WALL" -v n="$CONNS" 'BEGIN { printf "%.1f", 1000 * w / n }')"
+	else
+		echo "$l connections: failed at connection $((i + 1))" >&2
+	fi
+done
+
+# ---- report
+printf '\n%-44s %12s %12s %8s\n' "metric" "x509ssh" "openssh" "ratio"
+for m in "${METRICS[@]}"; do
+	x=${RESULT["$m|x509ssh"]:-n/a}
+	o=${RESULT["$m|openssh"]:-n/a}
+	r=$(awk -v x="$x" -v o="$o" 'BEGIN { if (x == "n/a" || o == "n/a" || o + 0 == 0) print "n/a"; else printf "%.2f", x / o }')
+	printf '%-44s %12s %12s %8s\n' "$m" "$x" "$o" "$r"
+done
+echo "(ratio = x509ssh / OpenSSH; below 1 is better for x509ssh)"
+T_PASS=1
+t_done >/dev/null

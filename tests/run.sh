@@ -1,0 +1,192 @@
+#!/bin/bash
+# The whole check, one command, on a fresh Debian 12 as root:
+#   install what is missing -> build + ctest -> ASan/UBSan build + ctest -> unit tests under
+#   valgrind -> cppcheck -> man page lint -> summary. Exit status 0 only when every step passed.
+#
+# Environment: RUN_ASAN=0, RUN_VALGRIND=0, RUN_CPPCHECK=0, RUN_MANLINT=0 skip a step;
+# CTEST_ARGS adds arguments to both ctest runs (e.g. "-L unit"); BUILD_DIR / ASAN_BUILD_DIR
+# override build/ and build-asan/.
+set -uo pipefail
+
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$SRC" || exit 1
+. "$SRC/tests/lib/install.sh"
+
+BUILD_DIR=${BUILD_DIR:-$SRC/build}
+ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-$SRC/build-asan}
+LOG_DIR=${LOG_DIR:-$BUILD_DIR/run-logs}
+read -r -a CTEST_EXTRA <<<"${CTEST_ARGS:-}"
+
+declare -a STEP_NAMES=() STEP_RESULTS=() STEP_TIMES=() STEP_NOTES=()
+FAILED=0
+T_START=$SECONDS
+
+# step NAME COMMAND...: run one step, record PASS/FAIL and its duration.
+step() {
+	local name=$1 t0=$SECONDS rc
+	shift
+	printf '\n==== %s\n' "$name"
+	"$@"
+	rc=$?
+	STEP_NAMES+=("$name")
+	STEP_TIMES+=($((SECONDS - t0)))
+	if [[ $rc == 0 ]]; then
+		STEP_RESULTS+=(PASS)
+	else
+		STEP_RESULTS+=("FAIL($rc)")
+		FAILED=$((FAILED + 1))
+	fi
+	return $rc
+}
+
+skip() {
+	STEP_NAMES+=("$1")
+	STEP_RESULTS+=(SKIP)
+	STEP_TIMES+=(0)
+	STEP_NOTES[${#STEP_NAMES[@]} - 1]=" ($2)"
+}
+
+run_ctest() {
+	local dir=$1
+	shift
+	(cd "$dir" && env "$@" ctest --output-on-failure -j2 "${CTEST_EXTRA[@]}")
+}
+
+# One unit test under valgrind; writes "<seconds> <exit status>" to LOG.rc.
+valgrind_one() {
+	local bin=$1 log=$2 t0=$SECONDS rc
+	(cd "$SRC/tests/unit" && timeout 1200 valgrind -q --error-exitcode=1 --leak-check=full \
+		--errors-for-leak-kinds=definite --log-file="$log" "$bin" >"$log.out" 2>&1)
+	rc=$?
+	echo "$((SECONDS - t0)) $rc" >"$log.rc"
+}
+
+# Every unit test binary under valgrind (definite leaks and memory errors fail), VALGRIND_JOBS
+# (default 2) at a time.
+valgrind_units() {
+	local bin rc=0 log secs st
+	local -a bins=()
+	local jobs=${VALGRIND_JOBS:-2}
+	mkdir -p "$LOG_DIR"
+	shopt -s nullglob
+	for bin in "$BUILD_DIR"/test_*; do
+		if [[ -x "$bin" && -f "$bin" ]]; then
+			bins+=("$bin")
+		fi
+	done
+	shopt -u nullglob
+	if ((${#bins[@]} == 0)); then
+		echo "valgrind: no unit test binaries in $BUILD_DIR"
+		return 0
+	fi
+	for bin in "${bins[@]}"; do
+		while (($(jobs -rp | wc -l) >= jobs)); do
+			wait -n
+		done
+		log="$LOG_DIR/valgrind.$(basename "$bin").log"
+		rm -f "$log.rc"
+		valgrind_one "$bin" "$log" &
+	done
+	wait
+	for bin in "${bins[@]}"; do
+		log="$LOG_DIR/valgrind.$(basename "$bin").log"
+		read -r secs st <"$log.rc" 2>/dev/null || { secs=?; st=missing; }
+		if [[ "$st" == 0 ]]; then
+			printf 'valgrind ok    %-24s %5ss\n' "$(basename "$bin")" "$secs"
+		else
+			printf 'valgrind FAIL  %-24s %5ss (exit %s; see %s)\n' "$(basename "$bin")" "$secs" "$st" "$log"
+			tail -n 30 "$log" "$log.out" | sed 's/^/    /'
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+run_cppcheck() {
+	local -a dirs=() incs=()
+	local d
+	for d in client pkcs11 certstore; do
+		if compgen -G "$d/*.c" >/dev/null || compgen -G "$d/*/*.c" >/dev/null; then
+			dirs+=("$d")
+		fi
+	done
+	for d in client client/ssh pkcs11 certstore; do
+		[[ -d "$d" ]] && incs+=(-I "$d")
+	done
+	if ((${#dirs[@]} == 0)); then
+		echo "cppcheck: no sources"
+		return 0
+	fi
+	cppcheck --error-exitcode=1 --quiet --enable=warning --inline-suppr --std=c11 \
+		-D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED -j 2 \
+		"${incs[@]}" "${dirs[@]}"
+}
+
+run_manlint() {
+	local -a pages
+	shopt -s nullglob
+	pages=(man/*.[15])
+	shopt -u nullglob
+	mandoc -Tlint -W warning "${pages[@]}"
+}
+
+# ---------------------------------------------------------------- the steps
+
+step "install dependencies" x509ssh_install_deps || {
+	echo "cannot continue without the build dependencies"
+	exit 1
+}
+
+# A failed build still runs ctest: what did build is tested, what did not shows as "Not Run".
+step "build (RelWithDebInfo) in ${BUILD_DIR#"$SRC"/}" x509ssh_build "$BUILD_DIR"
+if [[ -f "$BUILD_DIR/CTestTestfile.cmake" ]]; then
+	step "ctest ${BUILD_DIR#"$SRC"/}" run_ctest "$BUILD_DIR"
+	if [[ "${RUN_VALGRIND:-1}" == 1 ]]; then
+		step "unit tests under valgrind" valgrind_units
+	else
+		skip "unit tests under valgrind" "RUN_VALGRIND=0"
+	fi
+else
+	skip "ctest ${BUILD_DIR#"$SRC"/}" "not configured"
+	skip "unit tests under valgrind" "not configured"
+fi
+
+if [[ "${RUN_ASAN:-1}" == 1 ]]; then
+	step "build (ASan+UBSan) in ${ASAN_BUILD_DIR#"$SRC"/}" x509ssh_build "$ASAN_BUILD_DIR" -DX509SSH_SANITIZE=ON
+	if [[ -f "$ASAN_BUILD_DIR/CTestTestfile.cmake" ]]; then
+		step "ctest ${ASAN_BUILD_DIR#"$SRC"/}" run_ctest "$ASAN_BUILD_DIR" \
+			ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	else
+		skip "ctest ${ASAN_BUILD_DIR#"$SRC"/}" "not configured"
+	fi
+else
+	skip "ASan+UBSan build and ctest" "RUN_ASAN=0"
+fi
+
+if [[ "${RUN_CPPCHECK:-1}" == 1 ]]; then
+	step "cppcheck" run_cppcheck
+else
+	skip "cppcheck" "RUN_CPPCHECK=0"
+fi
+
+if [[ "${RUN_MANLINT:-1}" != 1 ]]; then
+	skip "mandoc -Tlint" "RUN_MANLINT=0"
+elif compgen -G "man/*.[15]" >/dev/null; then
+	step "mandoc -Tlint" run_manlint
+else
+	skip "mandoc -Tlint" "no man pages yet"
+fi
+
+# ---------------------------------------------------------------- summary
+
+printf '\n==== summary (%d s)\n' $((SECONDS - T_START))
+for i in "${!STEP_NAMES[@]}"; do
+	printf '%-8s %5ss  %s%s\n' "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}" "${STEP_NAMES[$i]}" "${STEP_NOTES[$i]:-}"
+done
+if ((FAILED > 0)); then
+	printf '%d step(s) failed\n' "$FAILED"
+	exit 1
+fi
+echo "all steps passed"
+exit 0
