@@ -66,6 +66,12 @@ struct loop {
 };
 
 static volatile sig_atomic_t got_winch;
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+	got_term = sig;
+}
 
 static void on_winch(int sig)
 {
@@ -491,12 +497,14 @@ static int drain_events(struct loop *l)
 			break;
 		case SSH_EV_AUTH_DONE:
 			log_debug2("authenticated to %s ([%s]:%d)", l->host, l->addr, l->port);
-			break;
-		case SSH_EV_SESSION_READY:
-			l->session_ready = 1;
+			/* a pty is requested next: the local terminal goes raw now, so that nothing
+			 * the remote side prints meets our own output processing */
 			if (l->o->force_tty > 0 && !l->raw_tty) {
 				enter_raw_mode(l);
 			}
+			break;
+		case SSH_EV_SESSION_READY:
+			l->session_ready = 1;
 			break;
 		case SSH_EV_CHANNEL_DATA:
 			break; /* the buffers are drained by the loop */
@@ -765,6 +773,10 @@ static int run(struct loop *l)
 			    l->host, l->port);
 			return SSH_ERR_SYSTEM;
 		}
+		if (got_term) {
+			fail_local(l, "channel: killed by signal %d", (int)got_term);
+			return SSH_ERR_SYSTEM;
+		}
 		if (got_winch) {
 			struct winsize ws;
 			got_winch = 0;
@@ -837,10 +849,20 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		sigemptyset(&sa.sa_mask);
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGWINCH, &sa, NULL);
+		/* leave the terminal as we found it even when killed */
+		sa.sa_handler = on_term;
+		sa.sa_flags = 0;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGQUIT, &sa, NULL);
 	}
 	fds_setup(&l);
 	r = run(&l);
+	int had_tty = l.raw_tty;
 	fds_restore(&l);
+	if (had_tty && r >= 0 && l.local_err[0] == '\0') {
+		log_info("Connection to %s closed.", l.host);
+	}
 	if (r < 0 || l.local_err[0] != '\0') {
 		print_failure(&l, r);
 		goto out;
