@@ -113,9 +113,7 @@ void fatal_line(const char *msg)
 {
 	char line[LOG_LINE_MAX];
 
-	if (log_level < LOG_FATAL) {
-		return;
-	}
+	/* printed at every level, QUIET included: a failure always says why */
 	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "internal error");
 	sanitise(line);
 	emit(stderr, "x509ssh: ", line);
