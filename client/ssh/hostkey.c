@@ -1,6 +1,8 @@
 /*
  * Public-key algorithm table, plain key blobs (RFC 4253 6.6, RFC 5656 3.1, RFC 8709 4) and
- * signature blobs (RFC 8332, RFC 5656 3.1.2, RFC 8709 6) on EVP keys.
+ * signature blobs (RFC 8332, RFC 5656 3.1.2, RFC 8709 6, RFC 6187 3) on EVP keys. The x509v3
+ * rows sign like the plain rows under their own inner names; their certificate blobs are
+ * x509key.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +28,32 @@
 
 static const struct hostkey_alg hostkey_algs[] = {
     {"ssh-ed25519", "ssh-ed25519", "ssh-ed25519", EVP_PKEY_ED25519, NULL, NULL, NULL,
-        HK_FLAG_DEFAULT},
+        HK_FLAG_DEFAULT, 0},
     {"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", EVP_PKEY_EC, "P-256",
-        "nistp256", "SHA256", HK_FLAG_DEFAULT},
+        "nistp256", "SHA256", HK_FLAG_DEFAULT, 0},
     {"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", EVP_PKEY_EC, "P-384",
-        "nistp384", "SHA384", HK_FLAG_DEFAULT},
+        "nistp384", "SHA384", HK_FLAG_DEFAULT, 0},
     {"ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", EVP_PKEY_EC, "P-521",
-        "nistp521", "SHA512", HK_FLAG_DEFAULT},
+        "nistp521", "SHA512", HK_FLAG_DEFAULT, 0},
     {"rsa-sha2-512", "ssh-rsa", "rsa-sha2-512", EVP_PKEY_RSA, NULL, NULL, "SHA512",
-        HK_FLAG_DEFAULT},
+        HK_FLAG_DEFAULT, 0},
     {"rsa-sha2-256", "ssh-rsa", "rsa-sha2-256", EVP_PKEY_RSA, NULL, NULL, "SHA256",
-        HK_FLAG_DEFAULT},
-    {"ssh-rsa", "ssh-rsa", "ssh-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1", HK_FLAG_LEGACY},
+        HK_FLAG_DEFAULT, 0},
+    {"ssh-rsa", "ssh-rsa", "ssh-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1", HK_FLAG_LEGACY, 0},
+    /* RFC 6187 rows after the plain ones: the default lists take them in a separate pass */
+    {"x509v3-ecdsa-sha2-nistp256", "x509v3-ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256",
+        EVP_PKEY_EC, "P-256", "nistp256", "SHA256", HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
+    {"x509v3-ecdsa-sha2-nistp384", "x509v3-ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384",
+        EVP_PKEY_EC, "P-384", "nistp384", "SHA384", HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
+    {"x509v3-ecdsa-sha2-nistp521", "x509v3-ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521",
+        EVP_PKEY_EC, "P-521", "nistp521", "SHA512", HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
+    {"x509v3-rsa2048-sha256", "x509v3-rsa2048-sha256", "rsa2048-sha256", EVP_PKEY_RSA, NULL,
+        NULL, "SHA256", HK_FLAG_DEFAULT | HK_FLAG_X509, 2048},
+    {"x509v3-ssh-rsa", "x509v3-ssh-rsa", "ssh-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1",
+        HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
+    /* pre-RFC (PKIX-SSH, Tectia): the key blob is one bare DER certificate */
+    {"x509v3-sign-rsa", "x509v3-sign-rsa", "x509v3-sign-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1",
+        HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
 };
 
 #define N_ALGS (sizeof(hostkey_algs) / sizeof(hostkey_algs[0]))
@@ -130,7 +146,7 @@ int sshkey_fits_alg(const EVP_PKEY *pk, const struct hostkey_alg *alg)
 		return key_curve_nid(pk) == EC_curve_nist2nid(alg->curve);
 	case EVP_PKEY_RSA:
 		bits = EVP_PKEY_get_bits(pk);
-		return bits >= RSA_MIN_BITS && bits <= RSA_MAX_BITS;
+		return bits >= RSA_MIN_BITS && bits >= alg->min_bits && bits <= RSA_MAX_BITS;
 	}
 	return 0;
 }
@@ -651,7 +667,7 @@ int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *da
 	int e = SSH_ERR_LIBCRYPTO;
 
 	buf_init(&inner);
-	if (alg == NULL || !sshkey_fits_alg(priv, alg) || (alg->flags & HK_FLAG_X509) != 0) {
+	if (alg == NULL || !sshkey_fits_alg(priv, alg)) {
 		e = SSH_ERR_KEY_TYPE;
 		goto out;
 	}

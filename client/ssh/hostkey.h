@@ -1,7 +1,7 @@
 /*
  * Public-key algorithms (host keys and userauth keys) as table rows with separate columns for
  * the negotiated name, the key-blob name and the signature name: rsa-sha2-256 sends an "ssh-rsa"
- * key blob and signs as "rsa-sha2-256"; x509v3-ssh-rsa (next issue) sends an x509v3-ssh-rsa blob
+ * key blob and signs as "rsa-sha2-256"; x509v3-ssh-rsa sends an x509v3-ssh-rsa blob (x509key.h)
  * and signs as "ssh-rsa". Plain key blobs (RFC 4253 6.6, RFC 5656, RFC 8709) and signature blobs
  * are encoded and decoded here with EVP keys.
  */
@@ -17,7 +17,7 @@
 
 #define HK_FLAG_DEFAULT 1  /* in our default HostKeyAlgorithms / PubkeyAcceptedAlgorithms */
 #define HK_FLAG_LEGACY 2   /* only on request (ssh-rsa with SHA-1) */
-#define HK_FLAG_X509 4     /* RFC 6187 row (added by the X.509 issue) */
+#define HK_FLAG_X509 4     /* RFC 6187 row: certificate blob (x509key.h), plain signatures */
 
 struct hostkey_alg {
 	const char *name;      /* negotiated name: "rsa-sha2-256" */
@@ -28,6 +28,7 @@ struct hostkey_alg {
 	const char *ssh_curve; /* EC: "nistp256"; else NULL */
 	const char *digest;    /* OpenSSL digest name ("SHA256"); NULL for Ed25519 */
 	int flags;             /* HK_FLAG_* */
+	int min_bits;          /* RSA: smallest modulus this row accepts (0: the 1024-bit floor) */
 };
 
 const struct hostkey_alg *hostkey_alg_by_name(const char *name);
@@ -36,7 +37,8 @@ const struct hostkey_alg *hostkey_alg_at(size_t i);
 /* Decode a plain public-key blob; *type_out (optional) gets the key type name (malloc'd).
  * Rejects trailing bytes, RSA moduli under 1024 bits, points not on the curve. */
 int sshkey_from_blob(const uint8_t *blob, size_t len, EVP_PKEY **out, char **type_out);
-/* Does this EVP key fit this algorithm row (type, curve, RSA size >= 1024)? 1 or 0. */
+/* Does this EVP key fit this algorithm row (type, curve, RSA size >= 1024 and >= the row's
+ * min_bits: 2048 for x509v3-rsa2048-sha256)? 1 or 0. */
 int sshkey_fits_alg(const EVP_PKEY *pk, const struct hostkey_alg *alg);
 /* Encode a public key (private keys work too: only the public part is written) as the plain
  * blob of algorithm alg (alg->blob_name). */
@@ -48,7 +50,8 @@ int sshkey_fingerprint(const uint8_t *blob, size_t len, char **out);
  * inside must equal alg->sig_name. Returns 0, SSH_ERR_SIGNATURE or SSH_ERR_FORMAT. */
 int sshsig_verify(const struct hostkey_alg *alg, EVP_PKEY *pk, const uint8_t *sig, size_t siglen,
     const uint8_t *data, size_t dlen);
-/* Make the signature blob for alg with a private key and append it to out. */
+/* Make the signature blob for alg with a private key and append it to out (x509v3 rows too:
+ * same encodings under their inner names). */
 int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
     struct buf *out);
 

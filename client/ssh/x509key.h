@@ -1,0 +1,72 @@
+/*
+ * RFC 6187 X.509v3 public-key blobs (the server's K_S and the userauth key blob):
+ *
+ *   string  algorithm              equal to the negotiated name ("x509v3-ssh-rsa", ...)
+ *   uint32  certificate-count      >= 1; [0] is the sender's own certificate
+ *   string  certificate[count]     DER
+ *   uint32  ocsp-response-count    <= certificate-count
+ *   string  ocsp-response[n]       DER OCSPResponse (may be empty: no response for that one)
+ *
+ * and the pre-RFC x509v3-sign-rsa blob, which is one bare DER certificate. The parsed view
+ * borrows pointers into the caller's blob: keep the blob alive while using it. Signatures for
+ * the x509v3 rows are made and checked by sshsig_sign / sshsig_verify (hostkey.h) with the
+ * leaf's public key. Certificate policy (trust, names, EKU, revocation) is certstore's.
+ */
+#ifndef X509SSH_X509KEY_H
+#define X509SSH_X509KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "buf.h"
+#include "hostkey.h"
+
+#define X509_BLOB_MAX      16          /* certificates (and OCSP responses) in one blob */
+#define X509_BLOB_ITEM_MAX (64 * 1024) /* bytes of one certificate or OCSP response */
+
+struct x509_blob {
+	const struct hostkey_alg *alg; /* the row the blob was parsed for */
+	size_t ncerts;                 /* 1 .. X509_BLOB_MAX */
+	const uint8_t *cert[X509_BLOB_MAX];
+	size_t cert_len[X509_BLOB_MAX];
+	size_t nocsp; /* 0 .. ncerts; ocsp[i] belongs to cert[i] */
+	const uint8_t *ocsp[X509_BLOB_MAX];
+	size_t ocsp_len[X509_BLOB_MAX];
+};
+
+/*
+ * Parse a blob for algorithm row alg (an HK_FLAG_X509 row, else SSH_ERR_KEY_TYPE). The name
+ * inside must equal alg->name (SSH_ERR_KEY_TYPE); more than max_chain certificates (0 or more
+ * than X509_BLOB_MAX mean X509_BLOB_MAX) or an oversized item is SSH_ERR_TOO_LARGE; a count of
+ * 0, an empty certificate, something that is not exactly one DER SEQUENCE, more OCSP responses
+ * than certificates, or trailing bytes is SSH_ERR_FORMAT (short input: SSH_ERR_INCOMPLETE).
+ * The certificates are not decoded here beyond their outer DER header.
+ */
+int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t len, size_t max_chain,
+    struct x509_blob *out);
+
+/* The leaf certificate decoded (caller frees): SSH_ERR_FORMAT when it does not decode or has
+ * bytes after the certificate. */
+int x509blob_leaf_cert(const struct x509_blob *b, X509 **out);
+
+/* The leaf certificate's public key (caller frees); SSH_ERR_KEY_TYPE when it does not fit the
+ * row (wrong type or curve, RSA under 1024 bits, under 2048 bits for x509v3-rsa2048-sha256). */
+int x509blob_leaf_key(const struct x509_blob *b, EVP_PKEY **out);
+
+/*
+ * Append the blob of alg for certs[0..n) (leaf first, DER, each exactly one SEQUENCE) with no
+ * OCSP responses; x509v3-sign-rsa writes the leaf only. n must be 1 .. X509_BLOB_MAX. On error
+ * out is left as it was.
+ */
+int x509blob_build(const struct hostkey_alg *alg, const uint8_t *const *certs, const size_t *lens,
+    size_t n, struct buf *out);
+
+/* One line for logs, malloc'd: "x509v3-ssh-rsa, 2 certificates, 0 OCSP, leaf subject
+ * CN=...,O=..." (RFC 2253 order); the subject part says "(undecodable)" when the leaf does not
+ * decode. */
+int x509blob_describe(const struct x509_blob *b, char **out);
+
+#endif
