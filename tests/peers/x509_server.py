@@ -14,8 +14,10 @@
     serve are dropped for it; by default one RSA chain offers every x509v3 and plain name.
 --port 0 (default) lets the kernel pick; the port is printed as "PORT <n>" on stdout (flushed)
     and, with --port-file, written to that file atomically once the socket listens.
---authorized-keys: an asyncssh authorized_keys file (plain keys, "x509v3-ssh-rsa subject=<DN>",
-    "cert-authority x509v3-ssh-rsa <base64 DER root>"). --password: accepted for any user.
+--authorized-keys: an asyncssh authorized_keys file (plain keys, "x509v3-ssh-rsa subject=O=t,CN=bob"
+    -- comma-separated, RDNs in the order stored in the certificate, no leading slash --, or
+    "cert-authority x509v3-ssh-rsa <base64 DER root>"). --password: accepted for any user (asyncssh
+    also offers it as keyboard-interactive).
 --client-ca: PEM file of CA certificates trusted for X.509 client certificates;
     --x509-purposes: required client EKU (default secureShellClient; "any" accepts any).
 --log: one line is appended per userauth request, "userauth <method> <user> <alg>" (alg is "-"
