@@ -1,0 +1,112 @@
+/* Internals shared by the pkcs11/ files: modules, tokens and keys. Not for the client. */
+#ifndef X509SSH_P11_INT_H
+#define X509SSH_P11_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "p11.h"
+#include "ssh/hostkey.h"
+
+#define P11_MAX_OBJECTS 256   /* objects of one class read from a token */
+#define P11_MAX_ATTR    16384 /* bytes of one attribute value */
+#define P11_MAX_CHAIN   10    /* certificates in a chain we send */
+#define P11_PIN_MAX     256   /* bytes of a PIN, NUL included */
+#define P11_MAX_ALGS    16
+
+/* The set of initialized modules one load used; shared by its tokens. */
+struct p11_modset {
+	CK_FUNCTION_LIST **mods; /* NULL-terminated */
+	int from_registry;       /* release with p11_kit_modules_finalize_and_release */
+	int refs;
+};
+
+/* One token (slot) with one session; shared by its keys. */
+struct p11_token {
+	int refs;
+	struct p11_modset *set;
+	CK_FUNCTION_LIST *fl;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE session;
+	int have_session;
+	char label[33], serial[17], manufacturer[33], model[17];
+	char *module_path; /* for the keys' URIs when the module was named by path, else NULL */
+	int logged_in;
+	int pin_failed;     /* a PIN was refused: never try again */
+	pthread_mutex_t mu; /* serialises use of the session */
+};
+
+/* One key on a token; the signer's impl. */
+struct p11_key {
+	struct p11_token *tok;
+	uint8_t *id;
+	size_t idlen;
+	char *label;
+	EVP_PKEY *pub;
+	const char *type; /* "RSA", "ECDSA", "Ed25519" */
+	int bits;
+	X509 *leaf;
+	STACK_OF(X509) * chain; /* as sent: leaf first, root only with send_root */
+	const char *algs[P11_MAX_ALGS + 1];
+
+	/* login */
+	int batch_mode;
+	int (*ask_pin)(void *arg, const char *prompt, char *buf, size_t len);
+	void *ask_arg;
+	char *uri_pin;   /* pin-value, or NULL */
+	char *pin_file;  /* pin-source path, or NULL */
+	char *pin;       /* one mmap'd, mlocked page while a PIN is kept, else NULL */
+	int always_auth; /* -1 unknown until logged in */
+
+	/* the asynchronous job */
+	int busy;
+	pthread_t th;
+	int pfd[2];
+	const struct hostkey_alg *row;
+	CK_MECHANISM_TYPE mech;
+	uint8_t in[128]; /* DigestInfo, hash */
+	size_t inlen;
+	uint8_t *raw_in; /* Ed25519 signs the data itself */
+	size_t raw_len;
+	int use_pin; /* the worker may use key->pin */
+	int rc;
+	uint8_t *sig;
+	CK_ULONG siglen;
+	char err[512];
+};
+
+/* p11util.c */
+void p11_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* copy a blank-padded fixed-width field into a NUL-terminated string without the padding */
+void p11_field(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t n);
+/* read one attribute value (malloc'd, capped); SSH_ERR_NOT_FOUND if unavailable */
+int p11_get_attr(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+    CK_ATTRIBUTE_TYPE type, uint8_t **out, size_t *len);
+/* find up to max objects matching the template */
+int p11_find(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n,
+    CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *found, CK_RV *rv_out, const char **fn);
+
+/* p11pub.c: the public key of a CKO_PUBLIC_KEY object */
+int p11_pubkey_from_object(
+    CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out);
+/* type name and size of an EVP key */
+void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits);
+/* the chain sent for leaf: issuers taken from pool, stopping at a self-signed certificate */
+int p11_build_chain(X509 *leaf, STACK_OF(X509) * pool, int send_root, STACK_OF(X509) * *out);
+/* read every certificate of a PEM file into pool */
+int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_t errlen);
+
+/* p11key.c: the signer over a key (takes the token reference) */
+int p11_signer_new(
+    struct p11_key *k, const struct p11_opts *o, const char *uri, struct signer **out);
+void p11_token_unref(struct p11_token *t);
+void p11_key_free(struct p11_key *k);
+
+#endif
