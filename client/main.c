@@ -18,6 +18,7 @@
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
 #include "trust.h"
+#include "trust_x509.h"
 
 extern char **environ;
 
@@ -582,6 +583,7 @@ int main(int argc, char **argv)
 	cfg.hostkey_algs = hk_algs != NULL ? hk_algs : o.hostkey_algorithms;
 	cfg.pubkey_algs = o.pubkey_accepted_algorithms;
 	cfg.user = o.user;
+	cfg.x509_max_chain = o.x509_max_chain > 0 ? (size_t)o.x509_max_chain : 10;
 	cfg.command = a.command;
 	cfg.want_tty = 0;
 	cfg.rekey_bytes = o.rekey_bytes > 0 ? (uint64_t)o.rekey_bytes : 0;
@@ -618,6 +620,7 @@ out:
 	identities_free(ids);
 	free(hk_algs);
 	free(a.command);
+	trust_x509_cleanup();
 	options_free(&o);
 	log_close();
 	return status;

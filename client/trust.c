@@ -11,6 +11,7 @@
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
 #include "trust.h"
+#include "trust_x509.h"
 
 #define KH_NAME_MAX 1100
 
@@ -154,7 +155,11 @@ int trust_hostkey(const struct options *o, const char *addr, const char *alg, co
 	err[0] = '\0';
 	memset(&res, 0, sizeof(res));
 	if (strncmp(alg, "x509v3-", 7) == 0) {
-		snprintf(err, errlen, "x509: not supported yet (host key algorithm %s)", alg);
+		return trust_x509(o, alg, blob, len, trusted, err, errlen);
+	}
+	if (o->x509_host_keys == X509HK_REQUIRE) {
+		snprintf(err, errlen, "x509: the server offered no X.509 host key we accept (it "
+				      "uses %s) and X509HostKeys is require", alg);
 		return 0;
 	}
 	if ((r = trust_khname(o, khname, sizeof(khname))) != 0) {

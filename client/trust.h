@@ -1,7 +1,7 @@
 /*
  * Trust decisions for plain host keys (SSH_EV_HOSTKEY): known_hosts lookup, then
  * StrictHostKeyChecking (ask on the terminal, accept-new, no, yes / BatchMode). X.509 host-key
- * algorithms (x509v3-*) are refused here for now.
+ * algorithms (x509v3-*) go to trust_x509.c instead and never touch known_hosts.
  */
 #ifndef X509SSH_TRUST_H
 #define X509SSH_TRUST_H

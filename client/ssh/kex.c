@@ -7,6 +7,7 @@
 
 #include "conn_int.h"
 #include "err.h"
+#include "x509key.h"
 
 #define KEX_STRICT_C "kex-strict-c-v00@openssh.com"
 #define KEX_STRICT_S "kex-strict-s-v00@openssh.com"
@@ -473,9 +474,22 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 	int r;
 
 	if (k->halg->flags & HK_FLAG_X509) {
-		return conn_fail(c, SSH_ERR_NO_ALGO, "x509: X.509 host keys are not supported yet");
-	}
-	if ((r = sshkey_from_blob(buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob), &pk,
+		struct x509_blob xb;
+		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob),
+			 c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10, &xb)) != 0) {
+			return conn_fail(c, r, "x509: malformed %s host key from the server (%s)",
+			    k->halg->name, r == SSH_ERR_TOO_LARGE ? "more certificates than "
+								    "X509MaxChain" : ssh_err_str(r));
+		}
+		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
+			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
+			    ssh_err_str(r));
+		}
+		if ((type = strdup(k->halg->blob_name)) == NULL) {
+			r = conn_fail(c, SSH_ERR_ALLOC, "kex: out of memory");
+			goto out;
+		}
+	} else if ((r = sshkey_from_blob(buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob), &pk,
 	    &type)) != 0) {
 		r = conn_fail(c, r, "hostkey: malformed %s host key from the server (%s)",
 		    k->halg->name, ssh_err_str(r));

@@ -1,0 +1,185 @@
+/* X.509 host keys: chain, name and purpose checks through certstore. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certstore.h"
+#include "identity.h"
+#include "log.h"
+#include "ssh/err.h"
+#include "ssh/hostkey.h"
+#include "ssh/x509key.h"
+#include "trust_x509.h"
+
+/* the store is loaded once per process: one loop may drive many connections */
+static struct certstore *store;
+
+void trust_x509_cleanup(void)
+{
+	certstore_free(store);
+	store = NULL;
+}
+
+static int expand(const struct options *o, const char *in, char **out)
+{
+	return path_expand(in, o, out);
+}
+
+/* CACertificateFile/Path and CARevocationFile/Path, or the defaults of OPTIONS.md */
+static int load_store(const struct options *o, char *err, size_t errlen)
+{
+	struct certstore_config cfg;
+	char *paths[8] = { 0 };
+	char cause[512];
+	size_t np = 0, i;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (o->ca_certificate_file != NULL || o->ca_certificate_path != NULL) {
+		cfg.explicit_ca = 1;
+		if (o->ca_certificate_file != NULL && (r = expand(o, o->ca_certificate_file,
+		    &paths[np])) == 0) {
+			cfg.ca_files[0] = paths[np++];
+		}
+		if (o->ca_certificate_path != NULL && (r = expand(o, o->ca_certificate_path,
+		    &paths[np])) == 0) {
+			cfg.ca_paths[0] = paths[np++];
+		}
+	} else {
+		if (expand(o, "~/.x509ssh/ca-bundle.pem", &paths[np]) == 0) {
+			cfg.ca_files[0] = paths[np++];
+		}
+		if (expand(o, "~/.x509ssh/ca", &paths[np]) == 0) {
+			cfg.ca_paths[0] = paths[np++];
+		}
+		cfg.ca_files[1] = "/etc/x509ssh/ca-bundle.pem";
+		cfg.ca_paths[1] = "/etc/x509ssh/ca";
+	}
+	if (o->ca_revocation_file != NULL || o->ca_revocation_path != NULL) {
+		if (o->ca_revocation_file != NULL && expand(o, o->ca_revocation_file,
+		    &paths[np]) == 0) {
+			cfg.crl_files[0] = paths[np++];
+		}
+		if (o->ca_revocation_path != NULL && expand(o, o->ca_revocation_path,
+		    &paths[np]) == 0) {
+			cfg.crl_paths[0] = paths[np++];
+		}
+	} else {
+		if (expand(o, "~/.x509ssh/crl", &paths[np]) == 0) {
+			cfg.crl_paths[0] = paths[np++];
+		}
+		cfg.crl_paths[1] = "/etc/x509ssh/crl";
+	}
+	cfg.allow_partial_chain = o->x509_allow_partial_chain == 1;
+	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : 10;
+	cfg.revocation = o->x509_revocation == X509REV_REQUIRE ? CERTSTORE_REV_REQUIRE :
+	    o->x509_revocation == X509REV_NO ? CERTSTORE_REV_NO : CERTSTORE_REV_CHECK;
+	cause[0] = '\0';
+	r = certstore_new(&cfg, &store, cause, sizeof(cause));
+	if (r != 0) {
+		snprintf(err, errlen, "x509: cannot load the CA store: %s",
+		    cause[0] != '\0' ? cause : ssh_err_str(r));
+	}
+	for (i = 0; i < np; i++) {
+		free(paths[i]);
+	}
+	return r;
+}
+
+static const struct {
+	const char *name;
+	int bit;
+} purpose_names[] = {
+	{ "secureShellServer", CERTSTORE_PURPOSE_SSH_SERVER },
+	{ "serverAuth", CERTSTORE_PURPOSE_SERVER_AUTH },
+	{ "anyExtendedKeyUsage", CERTSTORE_PURPOSE_ANY },
+};
+
+/* X509HostPurposes (validated by the option parser) as certstore bits; default: all three */
+static int purposes_of(const struct options *o)
+{
+	const char *p = o->x509_host_purposes;
+	int bits = 0;
+	size_t i;
+
+	if (p == NULL) {
+		return CERTSTORE_PURPOSE_SSH_SERVER | CERTSTORE_PURPOSE_SERVER_AUTH |
+		    CERTSTORE_PURPOSE_ANY;
+	}
+	while (p != NULL && *p != '\0') {
+		const char *e = strchr(p, ',');
+		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+		for (i = 0; i < sizeof(purpose_names) / sizeof(purpose_names[0]); i++) {
+			if (strlen(purpose_names[i].name) == l &&
+			    strncmp(p, purpose_names[i].name, l) == 0) {
+				bits |= purpose_names[i].bit;
+			}
+		}
+		p = e != NULL ? e + 1 : NULL;
+	}
+	return bits;
+}
+
+int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, size_t len,
+    int *trusted, char *err, size_t errlen)
+{
+	const struct hostkey_alg *ha = hostkey_alg_by_name(alg);
+	struct certstore_check chk;
+	struct certstore_result res;
+	struct x509_blob xb;
+	int r;
+
+	*trusted = 0;
+	memset(&res, 0, sizeof(res));
+	if (ha == NULL || !(ha->flags & HK_FLAG_X509)) {
+		snprintf(err, errlen, "x509: unknown X.509 host key algorithm %s", alg);
+		return 0;
+	}
+	if ((r = x509blob_parse(ha, blob, len, o->x509_max_chain > 0 ? (size_t)o->x509_max_chain :
+	    10, &xb)) != 0) {
+		snprintf(err, errlen, "x509: malformed %s host key from the server (%s)", alg,
+		    ssh_err_str(r));
+		return 0;
+	}
+	if (store == NULL && (r = load_store(o, err, errlen)) != 0) {
+		return 0;
+	}
+	memset(&chk, 0, sizeof(chk));
+	chk.host = o->x509_host_name != NULL ? o->x509_host_name :
+	    o->host_key_alias != NULL ? o->host_key_alias : o->hostname;
+	chk.name_fallback_cn = o->x509_name_fallback_cn != 0;
+	chk.purposes = purposes_of(o);
+	if ((r = certstore_verify(store, xb.cert, xb.cert_len, xb.ncerts, xb.ocsp, xb.ocsp_len,
+	    xb.nocsp, &chk, &res)) != 0) {
+		snprintf(err, errlen, "x509: cannot verify the host certificate: %s",
+		    ssh_err_str(r));
+		goto out;
+	}
+	if (res.chain_text != NULL) {
+		char *line = res.chain_text, *nl;
+		while (line != NULL && *line != '\0') {
+			nl = strchr(line, '\n');
+			if (nl != NULL) {
+				*nl = '\0';
+			}
+			log_verbose("x509: %s", line);
+			line = nl != NULL ? nl + 1 : NULL;
+		}
+	}
+	if (res.verdict != CERTSTORE_OK) {
+		if (res.depth >= 0 && res.subject[0] != '\0') {
+			snprintf(err, errlen, "x509: %s host certificate refused: %s (certificate "
+					      "'%s', depth %d)", chk.host, res.reason, res.subject, res.depth);
+		} else {
+			snprintf(err, errlen, "x509: %s host certificate refused: %s", chk.host,
+			    res.reason);
+		}
+		goto out;
+	}
+	log_verbose("x509: host certificate for %s verified (%s, %zu certificate%s sent)",
+	    chk.host, alg, xb.ncerts, xb.ncerts == 1 ? "" : "s");
+	*trusted = 1;
+out:
+	certstore_result_clear(&res);
+	return 0;
+}
