@@ -40,9 +40,11 @@ struct certstore_config {
 };
 
 struct certstore_check {
-	const char *host;          /* name the leaf must carry: DNS name or IP address literal */
+	const char *host;          /* name the leaf must carry: DNS name or IP address literal;
+	                            * NULL = no name check (e.g. a client certificate) */
 	int name_fallback_cn;      /* check the CN only when the leaf has no subjectAltName at all */
-	int purposes;              /* CERTSTORE_PURPOSE_* bits acceptable in an EKU extension */
+	int purposes;              /* CERTSTORE_PURPOSE_* bits acceptable in an EKU extension;
+	                            * 0 = SSH_SERVER | SERVER_AUTH | ANY */
 	time_t now;                /* 0 = current time */
 };
 
@@ -91,6 +93,7 @@ size_t certstore_anchor_count(const struct certstore *cs);
  * intermediates (the root may or may not be included). ocsp[i] (may be 0 long) is the stapled
  * response for certs[i]; nocsp <= ncerts. Fills res (caller frees res->chain_text with
  * certstore_result_clear). Returns 0 whenever a verdict was reached (good or bad).
+ * res is overwritten without freeing: clear a previous result first.
  */
 int certstore_verify(struct certstore *cs, const uint8_t *const *certs, const size_t *lens,
     size_t ncerts, const uint8_t *const *ocsp, const size_t *ocsp_lens, size_t nocsp,

@@ -254,6 +254,32 @@ static void names_carried(X509 *leaf, int has_san, char *buf, size_t len)
 	ERR_clear_error();
 }
 
+/* letters, digits, '-' and '_' in labels of 1..63 bytes: no wildcards, no leading dot (which
+ * X509_check_host would take as "any host in this domain") */
+static int valid_dns_name(const char *name)
+{
+	size_t label = 0;
+
+	for (; *name != '\0'; name++) {
+		char ch = *name;
+
+		if (ch == '.') {
+			if (label == 0) {
+				return 0;
+			}
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		           (ch >= '0' && ch <= '9') || ch == '-' || ch == '_') {
+			if (++label > 63) {
+				return 0;
+			}
+		} else {
+			return 0;
+		}
+	}
+	return label > 0;
+}
+
 int cs_check_name(X509 *leaf, const char *host, int fallback_cn, struct certstore_result *res)
 {
 	ASN1_OCTET_STRING *ip = NULL;
@@ -285,6 +311,8 @@ int cs_check_name(X509 *leaf, const char *host, int fallback_cn, struct certstor
 		} else {
 			why = " (the CN is never checked for an IP address)";
 		}
+	} else if (!valid_dns_name(name)) {
+		why = " (not a valid host name)";
 	} else if (has_san) {
 		/* decide the CN fallback here: OpenSSL would also use the CN when the SAN holds
 		 * only addresses */

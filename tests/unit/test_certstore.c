@@ -293,6 +293,8 @@ static void test_names(void)
 	EXPECT(cs, &c, "a.wild.example.com", CERTSTORE_OK, NULL);
 	EXPECT(cs, &c, "wild.example.com", CERTSTORE_NAME_MISMATCH, "DNS:*.wild.example.com");
 	EXPECT(cs, &c, "a.b.wild.example.com", CERTSTORE_NAME_MISMATCH, NULL);
+	EXPECT(cs, &c, "*.wild.example.com", CERTSTORE_NAME_MISMATCH, "(not a valid host name)");
+	EXPECT(cs, &c, ".wild.example.com", CERTSTORE_NAME_MISMATCH, NULL);
 	chain_free(&c);
 
 	chain_add(&c, "partwild.chain.pem");
