@@ -1,0 +1,153 @@
+/*
+ * x509ssh-token: look at keys on PKCS#11 tokens.
+ *
+ *   x509ssh-token list [pkcs11-uri | module]
+ *
+ * For every key: its pkcs11: URI, type and size, label, the certificate's subject, issuer and
+ * validity, the OpenSSH authorized_keys line and the distinguished-name line
+ * ("x509v3-sign-rsa subject=...") for servers that take X.509 identities. Never logs in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "p11.h"
+#include "signer.h"
+#include "ssh/buf.h"
+#include "ssh/err.h"
+#include "ssh/hostkey.h"
+
+#define EXIT_FAIL 255
+
+static void print_name(const char *what, const X509_NAME *name)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+
+	if (b == NULL) {
+		return;
+	}
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0) {
+		printf("  %s: %.*s\n", what, (int)n, p);
+	}
+	BIO_free(b);
+}
+
+static void print_time(const char *what, const ASN1_TIME *t)
+{
+	struct tm tm;
+	char buf[64];
+
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(t, &tm) == 1 &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm) > 0) {
+		printf("  %s: %s\n", what, buf);
+	}
+}
+
+/* "ssh-rsa AAAA... label" from the key's first plain algorithm */
+static int authorized_keys_line(struct signer *s, const char *label, char **out)
+{
+	const struct hostkey_alg *row = NULL;
+	struct buf blob;
+	char *b64 = NULL, *line = NULL;
+	size_t i, n;
+	int r;
+
+	*out = NULL;
+	buf_init(&blob);
+	for (i = 0; s->algs[i] != NULL; i++) {
+		row = hostkey_alg_by_name(s->algs[i]);
+		if (row != NULL && (row->flags & HK_FLAG_X509) == 0) {
+			break;
+		}
+		row = NULL;
+	}
+	if (row == NULL) {
+		return SSH_ERR_KEY_TYPE;
+	}
+	if ((r = s->ops->public_blob(s, row->name, &blob)) != 0) {
+		goto out;
+	}
+	r = SSH_ERR_ALLOC;
+	n = 4 * ((buf_len(&blob) + 2) / 3) + 1;
+	if ((b64 = malloc(n)) == NULL) {
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, buf_ptr(&blob), (int)buf_len(&blob));
+	n = strlen(row->blob_name) + strlen(b64) + strlen(label) + 4;
+	if ((line = malloc(n)) == NULL) {
+		goto out;
+	}
+	snprintf(line, n, "%s %s%s%s", row->blob_name, b64, label[0] != '\0' ? " " : "", label);
+	*out = line;
+	r = 0;
+out:
+	free(b64);
+	buf_free(&blob);
+	return r;
+}
+
+static int list(const char *spec)
+{
+	struct p11_opts o;
+	struct p11_key_info ki;
+	struct signer **v = NULL;
+	char err[1024], *line = NULL;
+	size_t n = 0, i;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.batch_mode = 1; /* listing never needs a PIN */
+	if ((r = p11_load_signers(spec, &o, &v, &n, err, sizeof(err))) != 0) {
+		fprintf(stderr, "x509ssh: pkcs11: %s\n", err[0] != '\0' ? err : ssh_err_str(r));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (p11_key_info(v[i], &ki) != 0) {
+			continue;
+		}
+		printf("%s%s\n", i > 0 ? "\n" : "", ki.uri);
+		printf("  type: %s %d\n", ki.type, ki.bits);
+		printf("  label: %s\n", ki.label);
+		if (ki.cert != NULL) {
+			print_name("subject", X509_get_subject_name(ki.cert));
+			print_name("issuer", X509_get_issuer_name(ki.cert));
+			print_time("not before", X509_get0_notBefore(ki.cert));
+			print_time("not after", X509_get0_notAfter(ki.cert));
+			printf("  chain sent: %zu certificate%s\n", ki.chain_len,
+			    ki.chain_len == 1 ? "" : "s");
+		} else {
+			printf("  certificate: none\n");
+		}
+		if (authorized_keys_line(v[i], ki.label, &line) == 0) {
+			printf("  authorized_keys: %s\n", line);
+			free(line);
+			line = NULL;
+		}
+		if (p11_dn_line(v[i], &line) == 0) {
+			printf("  authorized_keys (X.509): %s\n", line);
+			free(line);
+			line = NULL;
+		}
+	}
+	p11_free_signers(v, n);
+	return fflush(stdout) == 0 ? 0 : EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "list") != 0) {
+		fprintf(
+		    stderr, "x509ssh: config: usage: x509ssh-token list [pkcs11-uri | module]\n");
+		return EXIT_FAIL;
+	}
+	return list(argc == 3 ? argv[2] : "pkcs11:");
+}
