@@ -31,12 +31,12 @@ start_sshd
 kh="$T_DIR/demo_known_hosts"
 common=(-F /dev/null -o "UserKnownHostsFile=$kh" -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes
 	-o IdentitiesOnly=yes -i "$CLIENT_KEY" -l "$(id -un)" -p "$SSHD_PORT")
-cmd='echo "hello from $(hostname) as $(id -un), remote shell $0"'
+remote_cmd='echo "hello from $(hostname) as $(id -un), remote shell $0"'
 
-echo "== $(basename "$X509SSH") -v -o StrictHostKeyChecking=accept-new ... 127.0.0.1 '$cmd'"
+echo "== $(basename "$X509SSH") -v -o StrictHostKeyChecking=accept-new ... 127.0.0.1 '$remote_cmd'"
 log_mark
 set +e
-env -u SSH_AUTH_SOCK timeout 60 "$X509SSH" -v -o StrictHostKeyChecking=accept-new "${common[@]}" 127.0.0.1 "$cmd" \
+env -u SSH_AUTH_SOCK timeout 60 "$X509SSH" -v -o StrictHostKeyChecking=accept-new "${common[@]}" 127.0.0.1 "$remote_cmd" \
 	>"$T_DIR/demo.out" 2>"$T_DIR/demo.err"
 rc=$?
 set -e

@@ -90,7 +90,7 @@ valgrind_units() {
 	wait
 	for bin in "${bins[@]}"; do
 		log="$LOG_DIR/valgrind.$(basename "$bin").log"
-		read -r secs st <"$log.rc" 2>/dev/null || { secs=?; st=missing; }
+		read -r secs st <"$log.rc" 2>/dev/null || { secs='?'; st=missing; }
 		if [[ "$st" == 0 ]]; then
 			printf 'valgrind ok    %-24s %5ss\n' "$(basename "$bin")" "$secs"
 		else
