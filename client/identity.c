@@ -13,6 +13,7 @@
 #include "identity.h"
 #include "keyfile.h"
 #include "log.h"
+#include "p11.h"
 #include "prompt.h"
 #include "signer_file.h"
 #include "ssh/err.h"
@@ -24,9 +25,11 @@
 static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"};
 
 struct identity {
-	char *path;            /* expanded */
+	char *path;            /* expanded; for a token: the pkcs11: URI or module path */
 	int user_provided;     /* configured (IdentityFile / -i), not a default */
 	struct signer *signer; /* loaded */
+	struct signer **p11v;  /* a token source: every key it selected */
+	size_t p11n, p11next;
 };
 
 struct identities {
@@ -36,6 +39,90 @@ struct identities {
 	int batch_mode;
 	char note[512];
 };
+
+/* PIN prompts for token keys: SSH_ASKPASS or the terminal, through prompt.c */
+static int ask_pin(void *arg, const char *prompt, char *buf, size_t len)
+{
+	char *pin = NULL;
+	size_t l;
+	int r;
+
+	(void)arg;
+	if ((r = prompt_secret(prompt, 0, &pin)) != 0) {
+		return r;
+	}
+	l = strlen(pin);
+	if (l >= len) {
+		prompt_free_secret(pin);
+		return SSH_ERR_TOO_LARGE;
+	}
+	memcpy(buf, pin, l + 1);
+	prompt_free_secret(pin);
+	return 0;
+}
+
+/* Find the keys of a token source now (no login: that waits for the first signature). */
+static int add_token(struct identities *ids, const char *spec, const struct options *o, char *err,
+    size_t errlen)
+{
+	struct p11_opts po;
+	char *certs[OPT_MAX_LIST + 1] = { 0 };
+	char cause[512];
+	size_t i, nc = 0;
+	int r;
+
+	if (ids->n >= ID_MAX) {
+		return 0;
+	}
+	for (i = 0; i < ids->n; i++) {
+		if (ids->v[i].p11v != NULL && strcmp(ids->v[i].path, spec) == 0) {
+			return 0;
+		}
+	}
+	for (i = 0; i < o->n_x509_certificate_file; i++) {
+		if ((r = path_expand(o->x509_certificate_file[i], o, &certs[nc])) != 0) {
+			snprintf(err, errlen, "config: X509CertificateFile %s: cannot expand the path",
+			    o->x509_certificate_file[i]);
+			goto out;
+		}
+		nc++;
+	}
+	memset(&po, 0, sizeof(po));
+	po.batch_mode = ids->batch_mode;
+	po.ask_pin = ask_pin;
+	po.cert_files = (const char *const *)certs;
+	po.send_root = o->x509_send_root == 1;
+	po.pubkey_algs = (const char *const *)ids->prefs;
+	cause[0] = '\0';
+	if ((ids->v[ids->n].path = strdup(spec)) == NULL) {
+		r = SSH_ERR_ALLOC;
+		snprintf(err, errlen, "pkcs11: out of memory");
+		goto out;
+	}
+	r = p11_load_signers(spec, &po, &ids->v[ids->n].p11v, &ids->v[ids->n].p11n, cause,
+	    sizeof(cause));
+	if (r != 0) {
+		free(ids->v[ids->n].path);
+		ids->v[ids->n].path = NULL;
+		snprintf(err, errlen, "pkcs11: %s", cause[0] != '\0' ? cause : ssh_err_str(r));
+		goto out;
+	}
+	for (i = 0; i < ids->v[ids->n].p11n; i++) {
+		char *d = NULL;
+		if (p11_describe(ids->v[ids->n].p11v[i], &d) == 0) {
+			log_debug1("token key: %s", d);
+		}
+		free(d);
+	}
+	ids->v[ids->n].user_provided = 1;
+	ids->n++;
+	r = 0;
+out:
+	for (i = 0; i < nc; i++) {
+		free(certs[i]);
+	}
+	return r;
+}
 
 const char *path_home(void)
 {
@@ -225,12 +312,13 @@ static int add_identity(
 	return 0;
 }
 
-int identities_new(const struct options *o, struct identities **out)
+int identities_new(const struct options *o, struct identities **out, char *err, size_t errlen)
 {
 	struct identities *ids = NULL;
-	int r = SSH_ERR_ALLOC;
+	int r = SSH_ERR_ALLOC, tokens = 0;
 
 	*out = NULL;
+	err[0] = '\0';
 	if ((ids = calloc(1, sizeof(*ids))) == NULL) {
 		goto out;
 	}
@@ -238,22 +326,29 @@ int identities_new(const struct options *o, struct identities **out)
 	if ((r = split_prefs(o->pubkey_accepted_algorithms, &ids->prefs)) != 0) {
 		goto out;
 	}
+	/* -I / PKCS11Provider first: the user picked a token */
 	if (o->pkcs11_provider != NULL) {
-		log_debug1(
-		    "PKCS11Provider %s: tokens are not supported yet, skipped", o->pkcs11_provider);
+		if ((r = add_token(ids, o->pkcs11_provider, o, err, errlen)) != 0) {
+			goto out;
+		}
+		tokens++;
 	}
 	for (size_t i = 0; i < o->n_identity_file; i++) {
 		const char *spec = o->identity_file[i];
 		if (strncmp(spec, "pkcs11:", 7) == 0) {
-			log_debug1(
-			    "identity %s: PKCS#11 keys are not supported yet, skipped", spec);
+			if ((r = add_token(ids, spec, o, err, errlen)) != 0) {
+				goto out;
+			}
+			tokens++;
 			continue;
 		}
 		if ((r = add_identity(ids, spec, 1, o)) != 0) {
 			goto out;
 		}
 	}
-	if (o->n_identity_file == 0) {
+	/* default key files only when nothing was chosen: with a token, only its keys are offered
+	 * (routers count every refused key against a few retries) */
+	if (o->n_identity_file == 0 && tokens == 0) {
 		for (size_t i = 0; i < sizeof(default_ids) / sizeof(default_ids[0]); i++) {
 			if ((r = add_identity(ids, default_ids[i], 0, o)) != 0) {
 				goto out;
@@ -264,6 +359,9 @@ int identities_new(const struct options *o, struct identities **out)
 	ids = NULL;
 	r = 0;
 out:
+	if (r != 0 && err[0] == '\0') {
+		snprintf(err, errlen, "auth: cannot list identities: %s", ssh_err_str(r));
+	}
 	identities_free(ids);
 	return r;
 }
@@ -336,7 +434,19 @@ struct signer *identities_next(struct identities *ids)
 	int r;
 
 	while (ids != NULL && ids->next < ids->n) {
-		id = &ids->v[ids->next++];
+		id = &ids->v[ids->next];
+		if (id->p11v != NULL) {
+			while (id->p11next < id->p11n) {
+				s = id->p11v[id->p11next++];
+				if (s != NULL) {
+					log_debug1("Will attempt token key: %s", s->name);
+					return s;
+				}
+			}
+			ids->next++;
+			continue;
+		}
+		ids->next++;
 		if (stat(id->path, &st) != 0) {
 			if (id->user_provided) {
 				log_info("no such identity: %s: %s", id->path, strerror(errno));
@@ -378,6 +488,9 @@ void identities_free(struct identities *ids)
 		free(ids->v[i].path);
 		if (ids->v[i].signer != NULL) {
 			signer_free(ids->v[i].signer);
+		}
+		if (ids->v[i].p11v != NULL) {
+			p11_free_signers(ids->v[i].p11v, ids->v[i].p11n);
 		}
 	}
 	if (ids->prefs != NULL) {

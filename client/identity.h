@@ -2,8 +2,9 @@
  * The identities to offer for one destination: the IdentityFile entries (paths with ~ and %
  * tokens expanded), or when none is configured the defaults that exist (~/.ssh/id_ed25519,
  * id_ecdsa, id_rsa). Keys are loaded lazily, one per identities_next() call, so a passphrase is
- * asked (up to 3 tries, never in BatchMode) only when the key's turn comes. pkcs11: entries are
- * skipped for now.
+ * asked (up to 3 tries, never in BatchMode) only when the key's turn comes. Token keys come
+ * first (PKCS11Provider / -I, then pkcs11: IdentityFile entries in order); with a token chosen,
+ * the default key files are not offered.
  */
 #ifndef X509SSH_IDENTITY_H
 #define X509SSH_IDENTITY_H
@@ -26,8 +27,11 @@ const char *path_home(void);
  */
 int path_expand(const char *in, const struct options *o, char **out);
 
-/* Collect the candidate identities (nothing is read yet). */
-int identities_new(const struct options *o, struct identities **out);
+/* Collect the candidate identities. Key files are read later, one at a time; token sources
+ * (-I / PKCS11Provider / pkcs11: IdentityFile entries) are opened now, without logging in, so a
+ * missing module, token or key fails before connecting: err then holds the one-line
+ * "pkcs11: ..." message. */
+int identities_new(const struct options *o, struct identities **out, char *err, size_t errlen);
 /*
  * Load and return the next usable identity (borrowed: valid until identities_free), or NULL when
  * none is left. Missing explicit files are reported like OpenSSH ("no such identity: PATH: No such

@@ -21,6 +21,7 @@
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
+#include "p11.h"
 #include "prompt.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
@@ -389,10 +390,24 @@ static int on_auth_next(struct loop *l, const struct ssh_event *ev)
 	return ssh_conn_auth_give_up(l->c);
 }
 
+/* the one-line message for a failed signature: token errors in their own category */
+static void sign_failure(struct signer *s, int r, char *cause, size_t len)
+{
+	const char *detail = p11_is_signer(s) ? p11_signer_error(s) : "";
+
+	if (p11_is_signer(s)) {
+		snprintf(cause, len, "pkcs11: %s: %s", s->name != NULL ? s->name : "token key",
+		    detail[0] != '\0' ? detail : ssh_err_str(r));
+	} else {
+		snprintf(cause, len, "auth: signing with %s failed: %s",
+		    s->name != NULL ? s->name : "key", ssh_err_str(r));
+	}
+}
+
 static int on_sign(struct loop *l, const struct ssh_event *ev)
 {
 	struct signer *s = ev->u.sign.signer;
-	char cause[256];
+	char cause[1024];
 	int r;
 
 	buf_free(&l->sign_out);
@@ -402,8 +417,7 @@ static int on_sign(struct loop *l, const struct ssh_event *ev)
 		return 0;
 	}
 	if (r != 0) {
-		snprintf(cause, sizeof(cause), "signing with %s failed: %s",
-		    s->name != NULL ? s->name : "key", ssh_err_str(r));
+		sign_failure(s, r, cause, sizeof(cause));
 		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
 	} else {
 		r = ssh_conn_answer_sign(
@@ -416,7 +430,7 @@ static int on_sign(struct loop *l, const struct ssh_event *ev)
 static int finish_sign(struct loop *l)
 {
 	struct signer *s = l->sign_signer;
-	char cause[256];
+	char cause[1024];
 	int r;
 
 	r = s->ops->sign_finish(s, &l->sign_out);
@@ -425,8 +439,7 @@ static int finish_sign(struct loop *l)
 	}
 	l->sign_signer = NULL;
 	if (r != 0) {
-		snprintf(cause, sizeof(cause), "signing with %s failed: %s",
-		    s->name != NULL ? s->name : "key", ssh_err_str(r));
+		sign_failure(s, r, cause, sizeof(cause));
 		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
 	} else {
 		r = ssh_conn_answer_sign(

@@ -611,8 +611,8 @@ int main(int argc, char **argv)
 	cfg.log = log_conn_cb;
 	cfg.log_arg = NULL;
 
-	if ((r = identities_new(&o, &ids)) != 0) {
-		fatal_error("auth", "cannot list identities: %s", ssh_err_str(r));
+	if ((r = identities_new(&o, &ids, err, sizeof(err))) != 0) {
+		fatal_line(err);
 		goto out;
 	}
 	status = loop_run(&o, &cfg, ids);

@@ -121,7 +121,8 @@ int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s);
 int ssh_conn_auth_password(struct ssh_conn *c, const char *password);
 /* Nothing more to try: the connection fails with "auth: ..." listing the methods. */
 int ssh_conn_auth_give_up(struct ssh_conn *c);
-/* The answer to SSH_EV_SIGN: the signature blob, or err < 0 with a cause (e.g. token error) */
+/* The answer to SSH_EV_SIGN: the signature blob, or err < 0 with the whole one-line message in
+ * "category: cause" form (e.g. "pkcs11: C_Login: CKR_PIN_INCORRECT"), or NULL for a generic one */
 int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int err,
     const char *cause);
 

@@ -220,8 +220,11 @@ int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int
 	}
 	c->wait = WAIT_NONE;
 	if (err != 0) {
+		if (cause != NULL) {
+			return conn_fail(c, err, "%s", cause); /* already "category: cause" */
+		}
 		return conn_fail(c, err, "auth: signing with %s failed: %s", a->signer->name,
-		    cause != NULL ? cause : ssh_err_str(err));
+		    ssh_err_str(err));
 	}
 	buf_init(&b);
 	/* the request is the signed data without the session id, plus the signature */
