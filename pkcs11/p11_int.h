@@ -35,6 +35,7 @@ struct p11_token {
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE session;
 	int have_session;
+	unsigned seq; /* order of discovery, for a stable key order */
 	char label[33], serial[17], manufacturer[33], model[17];
 	char *module_path; /* for the keys' URIs when the module was named by path, else NULL */
 	int logged_in;

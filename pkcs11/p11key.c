@@ -306,7 +306,7 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	if (rv == CKR_OK || (rv == CKR_USER_ALREADY_LOGGED_IN && who == CKU_USER)) {
 		return 0;
 	}
-	if (who == CKU_USER) {
+	if (who == CKU_USER || rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
 		t->pin_failed = 1; /* never resend: the next try could lock the token */
 	}
 	f = 0;
@@ -535,6 +535,19 @@ static void probe_always_auth(struct p11_key *k)
 	pthread_mutex_unlock(&k->tok->mu);
 }
 
+static int session_logged_in(struct p11_token *t)
+{
+	CK_SESSION_INFO si;
+	int yes = 0;
+
+	pthread_mutex_lock(&t->mu);
+	if (t->fl->C_GetSessionInfo(t->session, &si) == CKR_OK) {
+		yes = si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return yes;
+}
+
 static int p11s_sign(
     struct signer *s, const char *alg, const uint8_t *data, size_t len, struct buf *out)
 {
@@ -560,6 +573,9 @@ static int p11s_sign(
 		tflags = ti.flags;
 	}
 	pinpad = (tflags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
+	if (!t->logged_in && session_logged_in(t)) {
+		t->logged_in = 1; /* another load of the same module logged this token in */
+	}
 	if (!t->logged_in && (tflags & CKF_LOGIN_REQUIRED) != 0) {
 		if (t->pin_failed) {
 			p11_seterr(k->err, sizeof(k->err),
@@ -576,6 +592,11 @@ static int p11s_sign(
 		}
 	} else {
 		probe_always_auth(k);
+		if (k->always_auth == 1 && t->pin_failed) {
+			p11_seterr(k->err, sizeof(k->err),
+			    "token %s: a PIN was refused before; not trying again", t->label);
+			return SSH_ERR_PASSPHRASE;
+		}
 		if (k->always_auth == 1 && !pinpad && (r = get_pin(k, tflags)) != 0) {
 			return r;
 		}

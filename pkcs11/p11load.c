@@ -33,6 +33,7 @@ struct load {
 	struct p11_key *keys[MAX_KEYS];
 	size_t nkeys;
 	int tokens_matched;
+	unsigned ntokens;
 	char *err;
 	size_t errlen;
 };
@@ -468,6 +469,7 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 		return SSH_ERR_SYSTEM;
 	}
 	t->refs = 1;
+	t->seq = L->ntokens++;
 	t->set = set;
 	set->refs++;
 	t->fl = fl;
@@ -542,6 +544,35 @@ static int module_wanted(const struct p11uri *u, CK_FUNCTION_LIST *fl)
 	ok = !(v != NULL && strcmp(v, "yes") == 0);
 	free(v);
 	return ok;
+}
+
+/* keys in token order, then by CKA_ID (modules list objects in any order) */
+static int key_before(const struct p11_key *a, const struct p11_key *b)
+{
+	size_t n = a->idlen < b->idlen ? a->idlen : b->idlen;
+	int c;
+
+	if (a->tok->seq != b->tok->seq) {
+		return a->tok->seq < b->tok->seq;
+	}
+	if ((c = memcmp(a->id, b->id, n)) != 0) {
+		return c < 0;
+	}
+	return a->idlen < b->idlen;
+}
+
+static void sort_keys(struct load *L)
+{
+	struct p11_key *k;
+	size_t i, j;
+
+	for (i = 1; i < L->nkeys; i++) {
+		k = L->keys[i];
+		for (j = i; j > 0 && key_before(k, L->keys[j - 1]); j--) {
+			L->keys[j] = L->keys[j - 1];
+		}
+		L->keys[j] = k;
+	}
 }
 
 static int make_signers(struct load *L, struct signer ***out, size_t *n)
@@ -674,6 +705,7 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 			}
 		}
 	}
+	sort_keys(&L);
 	if ((r = make_signers(&L, &v, &nv)) != 0) {
 		goto out;
 	}

@@ -319,6 +319,21 @@ static void test_module_path(void)
 		check_plain_blob(ed, "ssh-ed25519", ed_pk);
 		check_sign(ed, "ssh-ed25519", ed_pk);
 	}
+	/* a second load of the same token while the first is logged in: no PIN needed */
+	{
+		struct p11_opts bo = {1, NULL, NULL, NULL, 0, NULL};
+		struct signer **v2 = NULL;
+		size_t n2 = 0;
+
+		CHECK_EQ_INT(
+		    p11_load_signers("pkcs11:token=x509ssh-test;object=ec?module-path=" SOFTHSM,
+		        &bo, &v2, &n2, err, sizeof(err)),
+		    0);
+		if (n2 == 1) {
+			check_sign(v2[0], "ecdsa-sha2-nistp256", ec_pk);
+		}
+		p11_free_signers(v2, n2);
+	}
 out:
 	buf_free(&sig);
 	p11_free_signers(v, n);
