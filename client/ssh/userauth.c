@@ -155,6 +155,19 @@ int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 			}
 		}
 	}
+	/* without server-sig-algs, a Cisco router hears x509v3-ssh-rsa first: IOS accepts it for
+	 * RSA certificates and counts every refusal against its few retries */
+	if (c->server_sig_algs == NULL && c->server_version != NULL &&
+	    strstr(c->server_version, "Cisco-") != NULL) {
+		for (i = 1; i < a->ncand; i++) {
+			if (strcmp(a->cand[i], "x509v3-ssh-rsa") == 0) {
+				const char *t = a->cand[i];
+				memmove(&a->cand[1], &a->cand[0], i * sizeof(a->cand[0]));
+				a->cand[0] = t;
+				break;
+			}
+		}
+	}
 	if (a->ncand == 0) {
 		conn_log(c, SSH_LOG_DEBUG1, "Skipping %s: no acceptable algorithm for its key type",
 		    s->name);

@@ -16,7 +16,7 @@
 #include "packet.h"
 #include "t.h"
 
-#define V_S "SSH-2.0-TestServer_1"
+static const char *V_S = "SSH-2.0-TestServer_1";
 
 struct server {
 	struct pkt_dir rx, tx;
@@ -128,8 +128,72 @@ static int next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_e
 	return 0;
 }
 
+/* a signer that only answers public_blob: enough to watch which algorithms get queried */
+static int fake_blob(struct signer *sg, const char *alg, struct buf *out)
+{
+	(void)sg;
+	return buf_put_cstring(out, alg);
+}
+
+static const struct signer_ops fake_ops = { fake_blob, NULL, NULL, NULL, NULL };
+
+/* the algorithm of the client's next publickey query */
+static int query_alg_is(struct server *s, struct ssh_conn *c, struct buf *p, const char *alg)
+{
+	struct rd rd;
+	const uint8_t *v;
+	size_t n;
+	uint8_t t;
+	int has_sig = 1, i;
+
+	pump(s, c);
+	if (!srv_recv(s, p)) {
+		return 0;
+	}
+	rd = buf_rd(p);
+	rd_u8(&rd, &t);
+	for (i = 0; i < 3; i++) {
+		rd_skip_string(&rd); /* user, service, method */
+	}
+	rd_bool(&rd, &has_sig);
+	rd_string(&rd, &v, &n);
+	return t == 50 && !has_sig && str_eq(v, n, alg);
+}
+
+/* without server-sig-algs, a Cisco banner puts x509v3-ssh-rsa first; a refused query moves on
+ * to the next algorithm; when all are refused the caller is asked again */
+static void check_pubkey_order(struct server *s, struct ssh_conn *c, struct buf *p)
+{
+	static const char *algs[] = { "x509v3-rsa2048-sha256", "x509v3-ssh-rsa", "rsa-sha2-512",
+		NULL };
+	struct signer sg = { &fake_ops, (char *)"fake", algs, NULL };
+	struct ssh_event ev;
+	int cisco = strstr(V_S, "Cisco-") != NULL;
+
+	CHECK_EQ_INT(ssh_conn_auth_pubkey(c, &sg), 0);
+	CHECK(query_alg_is(s, c, p, cisco ? "x509v3-ssh-rsa" : "x509v3-rsa2048-sha256"));
+	buf_reset(p);
+	buf_put_u8(p, 51);
+	buf_put_cstring(p, "publickey");
+	buf_put_u8(p, 0);
+	srv_send(s, c, p, 0);
+	CHECK(query_alg_is(s, c, p, cisco ? "x509v3-rsa2048-sha256" : "x509v3-ssh-rsa"));
+	buf_reset(p);
+	buf_put_u8(p, 51);
+	buf_put_cstring(p, "publickey");
+	buf_put_u8(p, 0);
+	srv_send(s, c, p, 0);
+	CHECK(query_alg_is(s, c, p, "rsa-sha2-512"));
+	buf_reset(p);
+	buf_put_u8(p, 51);
+	buf_put_cstring(p, "publickey");
+	buf_put_u8(p, 0);
+	srv_send(s, c, p, 0);
+	CHECK(next_event(c, SSH_EV_AUTH_NEXT, &ev));
+}
+
 /* returns the exit status the client saw, or -1 */
-static int run_session(int corrupt_sig, int corrupt_mac, const char **errmsg)
+static int run_session(int corrupt_sig, int corrupt_mac, int pubkey, const char **errmsg)
 {
 	struct ssh_conn_config cfg;
 	struct ssh_conn *c = NULL;
@@ -149,6 +213,7 @@ static int run_session(int corrupt_sig, int corrupt_mac, const char **errmsg)
 	cfg.ciphers = "aes128-gcm@openssh.com";
 	cfg.macs = "hmac-sha2-256";
 	cfg.hostkey_algs = "ssh-ed25519";
+	cfg.pubkey_algs = "x509v3-rsa2048-sha256,x509v3-ssh-rsa,rsa-sha2-512";
 	cfg.user = "tester";
 	cfg.command = "echo hi";
 	memset(&s, 0, sizeof(s));
@@ -168,7 +233,8 @@ static int run_session(int corrupt_sig, int corrupt_mac, const char **errmsg)
 
 	CHECK_EQ_INT(ssh_conn_new(&cfg, &c), 0);
 	/* server hello */
-	ssh_conn_recv(c, (const uint8_t *)V_S "\r\n", strlen(V_S) + 2);
+	ssh_conn_recv(c, (const uint8_t *)V_S, strlen(V_S));
+	ssh_conn_recv(c, (const uint8_t *)"\r\n", 2);
 	kexinit_payload(&s.i_s);
 	srv_send(&s, c, &s.i_s, 0);
 	pump(&s, c);
@@ -247,6 +313,10 @@ static int run_session(int corrupt_sig, int corrupt_mac, const char **errmsg)
 	CHECK(next_event(c, SSH_EV_AUTH_BANNER, &ev) && strstr(ev.u.banner.text, "\x1b") == NULL);
 	CHECK(next_event(c, SSH_EV_AUTH_NEXT, &ev));
 	CHECK_STR(ev.u.auth.methods, "publickey,password");
+	if (pubkey) {
+		check_pubkey_order(&s, c, &p);
+		goto out;
+	}
 	CHECK_EQ_INT(ssh_conn_auth_password(c, "sekrit"), 0);
 	pump(&s, c);
 	CHECK(srv_recv(&s, &p) && buf_ptr(&p)[0] == 50);
@@ -337,12 +407,16 @@ int main(void)
 {
 	const char *msg = NULL;
 
-	CHECK_EQ_INT(run_session(0, 0, &msg), 7);
+	CHECK_EQ_INT(run_session(0, 0, 0, &msg), 7);
 	CHECK(msg == NULL);
-	CHECK_EQ_INT(run_session(1, 0, &msg), -1);
+	(void)run_session(0, 0, 1, &msg);
+	V_S = "SSH-1.99-Cisco-1.25";
+	(void)run_session(0, 0, 1, &msg);
+	V_S = "SSH-2.0-TestServer_1";
+	CHECK_EQ_INT(run_session(1, 0, 0, &msg), -1);
 	CHECK(msg != NULL && strncmp(msg, "hostkey: ", 9) == 0 && strstr(msg, "does not verify"));
 	free((char *)msg);
-	CHECK_EQ_INT(run_session(0, 1, &msg), -1);
+	CHECK_EQ_INT(run_session(0, 1, 0, &msg), -1);
 	CHECK(msg != NULL && strstr(msg, "message authentication code incorrect") != NULL);
 	free((char *)msg);
 	T_DONE();
