@@ -9,6 +9,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
 
 #include "identity.h"
 #include "keyfile.h"
@@ -500,4 +502,86 @@ void identities_free(struct identities *ids)
 		free(ids->prefs);
 	}
 	free(ids);
+}
+
+/* the UPN (Microsoft otherName 1.3.6.1.4.1.311.20.2.3) of a certificate's subjectAltName */
+static char *cert_upn(const X509 *cert)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	ASN1_OBJECT *upn_oid = OBJ_txt2obj("1.3.6.1.4.1.311.20.2.3", 1);
+	char *out = NULL;
+	int i;
+
+	for (i = 0; names != NULL && upn_oid != NULL && i < sk_GENERAL_NAME_num(names) && out == NULL;
+	     i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		const ASN1_TYPE *v;
+		if (gn->type != GEN_OTHERNAME || OBJ_cmp(gn->d.otherName->type_id, upn_oid) != 0) {
+			continue;
+		}
+		v = gn->d.otherName->value;
+		if (v != NULL && v->type == V_ASN1_UTF8STRING) {
+			out = strndup((const char *)ASN1_STRING_get0_data(v->value.utf8string),
+			    (size_t)ASN1_STRING_length(v->value.utf8string));
+		}
+	}
+	GENERAL_NAMES_free(names);
+	ASN1_OBJECT_free(upn_oid);
+	return out;
+}
+
+static char *cert_cn(const X509 *cert)
+{
+	const X509_NAME *subj = X509_get_subject_name(cert);
+	int idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
+	const ASN1_STRING *d;
+	unsigned char *utf8 = NULL;
+	char *out = NULL;
+	int n;
+
+	if (idx < 0) {
+		return NULL;
+	}
+	d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx));
+	if ((n = ASN1_STRING_to_UTF8(&utf8, d)) < 0) {
+		return NULL;
+	}
+	out = strndup((const char *)utf8, (size_t)n);
+	OPENSSL_free(utf8);
+	return out;
+}
+
+int identities_cert_user(const struct identities *ids, int upn, char **out)
+{
+	struct p11_key_info info;
+	char *name;
+	size_t i, j;
+
+	*out = NULL;
+	for (i = 0; ids != NULL && i < ids->n; i++) {
+		for (j = 0; ids->v[i].p11v != NULL && j < ids->v[i].p11n; j++) {
+			if (ids->v[i].p11v[j] == NULL || p11_key_info(ids->v[i].p11v[j], &info) != 0 ||
+			    info.cert == NULL) {
+				continue;
+			}
+			name = upn ? cert_upn(info.cert) : cert_cn(info.cert);
+			if (name == NULL) {
+				continue;
+			}
+			/* a login name: no control characters */
+			for (const char *c = name; *c != '\0'; c++) {
+				if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+					free(name);
+					name = NULL;
+					break;
+				}
+			}
+			if (name != NULL && name[0] != '\0') {
+				*out = name;
+				return 0;
+			}
+			free(name);
+		}
+	}
+	return SSH_ERR_NOT_FOUND;
 }

@@ -43,4 +43,8 @@ struct signer *identities_next(struct identities *ids);
 const char *identities_note(const struct identities *ids);
 void identities_free(struct identities *ids);
 
+/* UserFromCertificate: the CN (upn = 0) or the subjectAltName UPN (upn = 1) of the first token
+ * key's certificate, malloc'd; SSH_ERR_NOT_FOUND when no certificate has one. */
+int identities_cert_user(const struct identities *ids, int upn, char **out);
+
 #endif

@@ -539,7 +539,7 @@ int main(int argc, char **argv)
 	struct identities *ids = NULL;
 	struct winsize ws;
 	const char *env[ENV_MAX + 1];
-	char err[1024], *hk_algs = NULL;
+	char err[1024], *hk_algs = NULL, *cert_user = NULL;
 	int r, status = EXIT_FAIL;
 
 	options_init(&o);
@@ -615,9 +615,21 @@ int main(int argc, char **argv)
 		fatal_line(err);
 		goto out;
 	}
+	if (o.user_from_default && o.user_from_certificate != OPT_UNSET &&
+	    o.user_from_certificate != UFC_NO) {
+		int upn = o.user_from_certificate == UFC_UPN;
+		if (identities_cert_user(ids, upn, &cert_user) != 0) {
+			fatal_error("auth", "UserFromCertificate %s: no token certificate carries a%s",
+			    upn ? "upn" : "cn", upn ? " UPN" : " CN");
+			goto out;
+		}
+		log_verbose("login name '%s' from the certificate's %s", cert_user, upn ? "UPN" : "CN");
+		cfg.user = cert_user;
+	}
 	status = loop_run(&o, &cfg, ids);
 out:
 	identities_free(ids);
+	free(cert_user);
 	free(hk_algs);
 	free(a.command);
 	trust_x509_cleanup();
