@@ -63,6 +63,7 @@ enum ssh_event_type {
 	SSH_EV_SESSION_READY, /* channel open and command/shell accepted: start reading stdin */
 	SSH_EV_CHANNEL_DATA,  /* remote stdout or stderr has bytes (ssh_conn_channel_out) */
 	SSH_EV_EXIT,          /* channel closed: exit status or signal known */
+	SSH_EV_PROMPT,        /* keyboard-interactive: show name/instruction, ask the prompts */
 };
 
 struct ssh_event {
@@ -87,6 +88,13 @@ struct ssh_event {
 			const uint8_t *data;
 			size_t len;
 		} sign;
+		struct {
+			const char *name;        /* may be "" */
+			const char *instruction; /* may be "" (newlines kept) */
+			size_t n;                /* number of prompts, may be 0 */
+			const char *const *prompts;
+			const int *echo;         /* echo[i]: the answer may be shown while typed */
+		} prompt;
 		struct {
 			int has_status;
 			int status;            /* exit-status */
@@ -119,6 +127,10 @@ int ssh_conn_answer_hostkey(struct ssh_conn *c, int trusted);
  * SSH_EV_SIGN after PK_OK; AUTH_NEXT comes back when all its algorithms were refused. */
 int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s);
 int ssh_conn_auth_password(struct ssh_conn *c, const char *password);
+/* Try keyboard-interactive: each round raises SSH_EV_PROMPT, answered with
+ * ssh_conn_answer_prompts (exactly n answers; wiped by the engine after sending). */
+int ssh_conn_auth_kbdint(struct ssh_conn *c);
+int ssh_conn_answer_prompts(struct ssh_conn *c, const char *const *answers, size_t n);
 /* Nothing more to try: the connection fails with "auth: ..." listing the methods. */
 int ssh_conn_auth_give_up(struct ssh_conn *c);
 /* The answer to SSH_EV_SIGN: the signature blob, or err < 0 with the whole one-line message in
@@ -133,6 +145,9 @@ size_t ssh_conn_stdin_room(struct ssh_conn *c);
 int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len);
 int ssh_conn_stdin_eof(struct ssh_conn *c);
 int ssh_conn_window_change(struct ssh_conn *c, uint32_t cols, uint32_t rows);
+/* ServerAlive: send a keepalive@openssh.com global request that wants a reply; returns how many
+ * are unanswered (including this one), or an error. Any reply resets the count. */
+int ssh_conn_keepalive(struct ssh_conn *c);
 
 /* State. */
 int ssh_conn_error(const struct ssh_conn *c, const char **msg); /* 0 or the sticky error */

@@ -34,6 +34,8 @@
 #define SSH_MSG_USERAUTH_SUCCESS 52
 #define SSH_MSG_USERAUTH_BANNER 53
 #define SSH_MSG_USERAUTH_PK_OK 60 /* also PASSWD_CHANGEREQ, INFO_REQUEST */
+#define SSH_MSG_USERAUTH_INFO_REQUEST 60
+#define SSH_MSG_USERAUTH_INFO_RESPONSE 61
 #define SSH_MSG_GLOBAL_REQUEST 80
 #define SSH_MSG_REQUEST_SUCCESS 81
 #define SSH_MSG_REQUEST_FAILURE 82
@@ -56,6 +58,8 @@
 #define CONN_MAX_OUT (8u * 1024 * 1024)  /* wire bytes waiting to be sent before stdin stops */
 #define CONN_MAX_EVENTS 16
 #define CONN_MAX_NAMELIST 4096           /* one name-list in KEXINIT */
+#define AUTH_MAX_PROMPTS 32              /* prompts in one keyboard-interactive round */
+#define AUTH_MAX_KB_ROUNDS 64            /* keyboard-interactive rounds in one attempt */
 #define CHAN_WINDOW (8u * 1024 * 1024)   /* our receive window */
 #define CHAN_MAXPACKET (128u * 1024)     /* largest data packet we accept */
 #define CHAN_SEND_CHUNK (32u * 1024)     /* largest data packet we send (before the peer's cap) */
@@ -76,6 +80,7 @@ enum conn_wait {
 	WAIT_HOSTKEY,    /* SSH_EV_HOSTKEY raised */
 	WAIT_AUTH,       /* SSH_EV_AUTH_NEXT raised */
 	WAIT_SIGN,       /* SSH_EV_SIGN raised */
+	WAIT_PROMPT,     /* SSH_EV_PROMPT raised */
 };
 
 enum kex_phase {
@@ -140,6 +145,12 @@ struct auth_ctx {
 	int partial;
 	int banner_count;
 	int done;
+	/* keyboard-interactive round */
+	char *kb_name, *kb_instr;
+	char *kb_prompts[AUTH_MAX_PROMPTS];
+	int kb_echo[AUTH_MAX_PROMPTS];
+	size_t kb_n;
+	int kb_rounds;
 };
 
 struct ev_slot {
@@ -174,6 +185,7 @@ struct ssh_conn {
 	size_t ev_head, ev_count;
 	char *ev_owned_cur[2];        /* strings of the event last handed out */
 	int in_process;
+	int keepalive_pending;        /* keepalive requests without a reply */
 };
 
 /* conn.c */

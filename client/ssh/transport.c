@@ -291,7 +291,11 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		return recv_global_request(c, msg);
 	case SSH_MSG_REQUEST_SUCCESS:
 	case SSH_MSG_REQUEST_FAILURE:
-		return 0; /* we make no global requests */
+		/* our only global requests are keepalives: any reply proves the server is alive */
+		if (c->keepalive_pending > 0) {
+			c->keepalive_pending--;
+		}
+		return 0;
 	default:
 		break;
 	}
@@ -314,4 +318,28 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "unimplemented message %u", type);
 	return send_unimplemented(c, seq);
+}
+
+int ssh_conn_keepalive(struct ssh_conn *c)
+{
+	struct buf b;
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->state != ST_SESSION) {
+		return 0; /* connection-protocol requests only once authenticated */
+	}
+	buf_init(&b);
+	if ((r = buf_put_u8(&b, SSH_MSG_GLOBAL_REQUEST)) == 0 &&
+	    (r = buf_put_cstring(&b, "keepalive@openssh.com")) == 0 &&
+	    (r = buf_put_bool(&b, 1)) == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	if (r != 0) {
+		return r;
+	}
+	return ++c->keepalive_pending;
 }

@@ -9,12 +9,27 @@
 
 #define AUTH_MAX_BANNERS 32
 
+static void kb_clear(struct auth_ctx *a)
+{
+	size_t i;
+
+	free(a->kb_name);
+	free(a->kb_instr);
+	a->kb_name = a->kb_instr = NULL;
+	for (i = 0; i < a->kb_n; i++) {
+		free(a->kb_prompts[i]);
+		a->kb_prompts[i] = NULL;
+	}
+	a->kb_n = 0;
+}
+
 void auth_ctx_free(struct auth_ctx *a)
 {
 	buf_free(&a->blob);
 	buf_free(&a->signdata);
 	free(a->methods);
 	a->methods = NULL;
+	kb_clear(a);
 }
 
 static int put_request_head(struct ssh_conn *c, struct buf *b, const char *method)
@@ -207,6 +222,115 @@ int ssh_conn_auth_password(struct ssh_conn *c, const char *password)
 	return conn_process(c);
 }
 
+int ssh_conn_auth_kbdint(struct ssh_conn *c)
+{
+	struct buf b;
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->wait != WAIT_AUTH) {
+		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected keyboard-interactive attempt");
+	}
+	c->wait = WAIT_NONE;
+	buf_init(&b);
+	if ((r = put_request_head(c, &b, "keyboard-interactive")) == 0 &&
+	    (r = buf_put_cstring(&b, "")) == 0 && (r = buf_put_cstring(&b, "")) == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	if (r != 0) {
+		return r;
+	}
+	conn_log(c, SSH_LOG_DEBUG1, "Trying keyboard-interactive authentication");
+	c->auth.pending = 1;
+	c->auth.method = 4;
+	c->auth.kb_rounds = 0;
+	return conn_process(c);
+}
+
+static int recv_info_request(struct ssh_conn *c, struct rd *msg)
+{
+	struct auth_ctx *a = &c->auth;
+	const uint8_t *p;
+	size_t n;
+	uint32_t np, i;
+	int echo;
+	struct ssh_event ev;
+
+	kb_clear(a);
+	if (++a->kb_rounds > AUTH_MAX_KB_ROUNDS) {
+		return conn_fail(c, SSH_ERR_TOO_LARGE, "auth: the server asked more than %d rounds of "
+						       "keyboard-interactive questions", AUTH_MAX_KB_ROUNDS);
+	}
+	if (rd_string(msg, &p, &n) != 0 || (a->kb_name = sanitize_text(p, n > 1024 ? 1024 : n,
+	    0)) == NULL || rd_string(msg, &p, &n) != 0 ||
+	    (a->kb_instr = sanitize_text(p, n > 8192 ? 8192 : n, 1)) == NULL ||
+	    rd_skip_string(msg) != 0 || rd_u32(msg, &np) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed keyboard-interactive request");
+	}
+	if (np > AUTH_MAX_PROMPTS) {
+		return conn_fail(c, SSH_ERR_TOO_LARGE, "auth: the server asked %u keyboard-interactive "
+						       "questions at once (at most %d)", np, AUTH_MAX_PROMPTS);
+	}
+	for (i = 0; i < np; i++) {
+		if (rd_string(msg, &p, &n) != 0 || rd_bool(msg, &echo) != 0) {
+			return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed keyboard-interactive "
+							    "request");
+		}
+		if ((a->kb_prompts[i] = sanitize_text(p, n > 1024 ? 1024 : n, 0)) == NULL) {
+			return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
+		}
+		a->kb_echo[i] = echo;
+		a->kb_n++;
+	}
+	if (rd_end(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed keyboard-interactive request");
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_PROMPT;
+	ev.u.prompt.name = a->kb_name;
+	ev.u.prompt.instruction = a->kb_instr;
+	ev.u.prompt.n = a->kb_n;
+	ev.u.prompt.prompts = (const char *const *)a->kb_prompts;
+	ev.u.prompt.echo = a->kb_echo;
+	c->wait = WAIT_PROMPT;
+	return conn_event(c, &ev, NULL, NULL);
+}
+
+int ssh_conn_answer_prompts(struct ssh_conn *c, const char *const *answers, size_t n)
+{
+	struct buf b;
+	size_t i;
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if (c->wait != WAIT_PROMPT || n != c->auth.kb_n) {
+		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected keyboard-interactive answer");
+	}
+	c->wait = WAIT_NONE;
+	buf_init_secret(&b);
+	if ((r = buf_put_u8(&b, SSH_MSG_USERAUTH_INFO_RESPONSE)) == 0) {
+		r = buf_put_u32(&b, (uint32_t)n);
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		r = buf_put_cstring(&b, answers[i] != NULL ? answers[i] : "");
+	}
+	if (r == 0) {
+		r = transport_send(c, &b);
+	}
+	buf_free(&b);
+	kb_clear(&c->auth);
+	if (r != 0) {
+		return r;
+	}
+	c->auth.pending = 1;
+	return conn_process(c);
+}
+
 int ssh_conn_auth_give_up(struct ssh_conn *c)
 {
 	if (c->err != 0) {
@@ -368,7 +492,8 @@ int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		a->pending = 0;
 		a->done = 1;
 		conn_log(c, SSH_LOG_VERBOSE, "Authenticated to the server using \"%s\".",
-		    a->method == 3 ? "password" : a->method == 0 ? "none" : "publickey");
+		    a->method == 3 ? "password" : a->method == 0 ? "none" :
+		    a->method == 4 ? "keyboard-interactive" : "publickey");
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SSH_EV_AUTH_DONE;
 		c->state = ST_SESSION;
@@ -386,6 +511,10 @@ int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		if (a->method == 3) {
 			return conn_fail(c, SSH_ERR_PROTOCOL, "auth: the server demands a password "
 							      "change, which is not supported");
+		}
+		if (a->method == 4) {
+			a->pending = 0;
+			return recv_info_request(c, msg);
 		}
 		break;
 	default:

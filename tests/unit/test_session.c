@@ -192,6 +192,73 @@ static void check_pubkey_order(struct server *s, struct ssh_conn *c, struct buf 
 	CHECK(next_event(c, SSH_EV_AUTH_NEXT, &ev));
 }
 
+static void info_request(struct server *s, struct ssh_conn *c, struct buf *p, uint32_t n)
+{
+	buf_reset(p);
+	buf_put_u8(p, 60);
+	buf_put_cstring(p, "Router login");
+	buf_put_cstring(p, "Use your token code.\nLine two\x1b[2J");
+	buf_put_cstring(p, "");
+	buf_put_u32(p, n);
+	if (n > 0) {
+		buf_put_cstring(p, "Username: ");
+		buf_put_u8(p, 1);
+		buf_put_cstring(p, "Password: ");
+		buf_put_u8(p, 0);
+	}
+	srv_send(s, c, p, 0);
+}
+
+/* keyboard-interactive: two rounds (two prompts, then none), answers reach the server; returns
+ * 0 when the whole exchange went as expected */
+static int check_kbdint(struct server *s, struct ssh_conn *c, struct buf *p)
+{
+	const char *answers[2] = { "alice", "s3cret" };
+	struct ssh_event ev;
+	struct rd rd;
+	uint8_t t;
+	uint32_t n = 0;
+	const uint8_t *v;
+	size_t vl;
+	int ok = 1;
+
+	CHECK_EQ_INT(ssh_conn_auth_kbdint(c), 0);
+	pump(s, c);
+	ok &= srv_recv(s, p) && memmem(buf_ptr(p), buf_len(p), "keyboard-interactive", 20) != NULL;
+	info_request(s, c, p, 2);
+	ok &= next_event(c, SSH_EV_PROMPT, &ev);
+	CHECK(ok);
+	if (!ok) {
+		return -1;
+	}
+	CHECK_STR(ev.u.prompt.name, "Router login");
+	CHECK(strchr(ev.u.prompt.instruction, '\n') != NULL && strchr(ev.u.prompt.instruction,
+	    0x1b) == NULL);
+	CHECK_EQ_INT(ev.u.prompt.n, 2);
+	CHECK_STR(ev.u.prompt.prompts[0], "Username: ");
+	CHECK(ev.u.prompt.echo[0] == 1 && ev.u.prompt.echo[1] == 0);
+	CHECK_EQ_INT(ssh_conn_answer_prompts(c, answers, 2), 0);
+	pump(s, c);
+	CHECK(srv_recv(s, p));
+	rd = buf_rd(p);
+	CHECK(rd_u8(&rd, &t) == 0 && t == 61 && rd_u32(&rd, &n) == 0 && n == 2);
+	CHECK(rd_string(&rd, &v, &vl) == 0 && str_eq(v, vl, "alice"));
+	CHECK(rd_string(&rd, &v, &vl) == 0 && str_eq(v, vl, "s3cret") && rd_end(&rd) == 0);
+	/* a second round without prompts still needs an (empty) answer */
+	info_request(s, c, p, 0);
+	CHECK(next_event(c, SSH_EV_PROMPT, &ev) && ev.u.prompt.n == 0);
+	CHECK_EQ_INT(ssh_conn_answer_prompts(c, NULL, 0), 0);
+	pump(s, c);
+	CHECK(srv_recv(s, p));
+	rd = buf_rd(p);
+	CHECK(rd_u8(&rd, &t) == 0 && t == 61 && rd_u32(&rd, &n) == 0 && n == 0 && rd_end(&rd) == 0);
+	buf_reset(p);
+	buf_put_u8(p, 52);
+	srv_send(s, c, p, 0);
+	CHECK(next_event(c, SSH_EV_AUTH_DONE, &ev));
+	return 0;
+}
+
 /* returns the exit status the client saw, or -1 */
 static int run_session(int corrupt_sig, int corrupt_mac, int pubkey, const char **errmsg)
 {
@@ -313,8 +380,12 @@ static int run_session(int corrupt_sig, int corrupt_mac, int pubkey, const char 
 	CHECK(next_event(c, SSH_EV_AUTH_BANNER, &ev) && strstr(ev.u.banner.text, "\x1b") == NULL);
 	CHECK(next_event(c, SSH_EV_AUTH_NEXT, &ev));
 	CHECK_STR(ev.u.auth.methods, "publickey,password");
-	if (pubkey) {
+	if (pubkey == 1) {
 		check_pubkey_order(&s, c, &p);
+		goto out;
+	}
+	if (pubkey == 2) {
+		result = check_kbdint(&s, c, &p);
 		goto out;
 	}
 	CHECK_EQ_INT(ssh_conn_auth_password(c, "sekrit"), 0);
@@ -413,6 +484,7 @@ int main(void)
 	V_S = "SSH-1.99-Cisco-1.25";
 	(void)run_session(0, 0, 1, &msg);
 	V_S = "SSH-2.0-TestServer_1";
+	CHECK_EQ_INT(run_session(0, 0, 2, &msg), 0);
 	CHECK_EQ_INT(run_session(1, 0, 0, &msg), -1);
 	CHECK(msg != NULL && strncmp(msg, "hostkey: ", 9) == 0 && strstr(msg, "does not verify"));
 	free((char *)msg);
