@@ -13,21 +13,29 @@
 #   token "x509ssh-two" (same config): id 02 "ec", the P-256 key again, without certificate
 #   token "x509ssh-bad" (config DIR/bad/softhsm2.conf): id 01 "bad", an RSA key pair whose
 #     certificate object holds the certificate of another key (must be refused)
-# Files: DIR/{root,inter,rsa,ec}.pem (certificates), DIR/{rsa,ec,aa,ed}.pub.pem (public keys),
-# DIR/{rsa,ec}.key (PKCS#8), DIR/pin (the PIN and a newline), DIR/env (the variables below).
-# Prints the variables as shell assignments:
-#   SOFTHSM2_CONF, SOFTHSM_MODULE, P11_PIN, P11_DIR, P11_HAVE_ED25519
+#   token "x509ssh-users" (config DIR/users/softhsm2.conf, apart so the tokens above keep their
+#     key counts), every certificate issued by the intermediate, EKU clientAuth+secureShellClient:
+#     id 01 "aacert" RSA-2048 generated on the token with CKA_ALWAYS_AUTHENTICATE, certificate
+#                    CN "aa user" (no subjectAltName)
+#     id 02 "upn"    P-256, certificate CN "UPN Holder" with subjectAltName otherName UPN
+#                    (1.3.6.1.4.1.311.20.2.3) "upnuser@example.com" and the same rfc822Name
+#     id 03 "bob"    P-256, certificate CN "bob" (another user)
+#     id 10 "inter", id 11 "root"
+# Files: DIR/{root,inter,rsa,ec,aacert,upn,bob}.pem (certificates), DIR/{rsa,ec,aa,ed,aacert,upn,
+# bob}.pub.pem (public keys), DIR/{rsa,ec,upn,bob}.key (PKCS#8), DIR/pin (the PIN and a newline),
+# DIR/env (the variables below). Prints the variables as shell assignments:
+#   SOFTHSM2_CONF, SOFTHSM_MODULE, P11_PIN, P11_DIR, P11_HAVE_ED25519, P11_USERS_CONF
 set -euo pipefail
 
 DIR=${1:?usage: softhsm.sh DIR}
 MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 PIN=123456
 SOPIN=12345678
-mkdir -p "$DIR/tokens" "$DIR/bad/tokens" "$DIR/work"
+mkdir -p "$DIR/tokens" "$DIR/bad/tokens" "$DIR/users/tokens" "$DIR/work"
 DIR=$(cd "$DIR" && pwd)
 W=$DIR/work
 
-for d in "$DIR" "$DIR/bad"; do
+for d in "$DIR" "$DIR/bad" "$DIR/users"; do
 	cat >"$d/softhsm2.conf" <<CONF
 directories.tokendir = $d/tokens
 objectstore.backend = file
@@ -50,6 +58,13 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth,1.3.6.1.5.5.7.3.21
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[upn]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth,1.3.6.1.5.5.7.3.21
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:upnuser@example.com,email:upnuser@example.com
 CNF
 ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/root.key"
 ossl req -new -x509 -key "$W/root.key" -subj "/O=x509ssh test/CN=Token Test Root" -days 3650 \
@@ -106,6 +121,43 @@ SOFTHSM2_CONF=$DIR/bad/softhsm2.conf softhsm2-util --import "$W/bad.key" --token
 SOFTHSM2_CONF=$DIR/bad/softhsm2.conf p11 x509ssh-bad --write-object "$W/rsa.der" --type cert \
 	--id 01 --label bad
 
+# ---- token x509ssh-users (its own config) ----
+UC=$DIR/users/softhsm2.conf
+SOFTHSM2_CONF=$UC softhsm2-util --init-token --free --label x509ssh-users --pin $PIN \
+	--so-pin $SOPIN >/dev/null
+up11() { SOFTHSM2_CONF=$UC p11 x509ssh-users "$@"; }
+# the always-authenticate key is made on the token; its certificate carries the token's public
+# key (the request is signed by a throwaway key, -force_pubkey puts the right one in)
+up11 --keypairgen --key-type rsa:2048 --id 01 --label aacert --always-auth --usage-sign
+up11 --read-object --type pubkey --id 01 -o "$W/aacert.pub.der"
+ossl pkey -pubin -inform DER -in "$W/aacert.pub.der" -out "$DIR/aacert.pub.pem"
+ossl req -new -key "$W/bad.key" -subj "/C=DE/O=x509ssh test/CN=aa user" -out "$W/aacert.csr"
+ossl x509 -req -in "$W/aacert.csr" -force_pubkey "$DIR/aacert.pub.pem" -CA "$DIR/inter.pem" \
+	-CAkey "$W/inter.key" -set_serial $((serial++)) -days 825 -extfile "$W/ext.cnf" \
+	-extensions leaf -out "$DIR/aacert.pem"
+for k in upn bob; do
+	ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/$k.key"
+	ossl pkey -in "$DIR/$k.key" -pubout -out "$DIR/$k.pub.pem"
+done
+ossl req -new -key "$DIR/upn.key" -subj "/C=DE/O=x509ssh test/CN=UPN Holder" -out "$W/upn.csr"
+ossl x509 -req -in "$W/upn.csr" -CA "$DIR/inter.pem" -CAkey "$W/inter.key" \
+	-set_serial $((serial++)) -days 825 -extfile "$W/ext.cnf" -extensions upn -out "$DIR/upn.pem"
+ossl req -new -key "$DIR/bob.key" -subj "/C=DE/O=x509ssh test/CN=bob" -out "$W/bob.csr"
+ossl x509 -req -in "$W/bob.csr" -CA "$DIR/inter.pem" -CAkey "$W/inter.key" \
+	-set_serial $((serial++)) -days 825 -extfile "$W/ext.cnf" -extensions leaf -out "$DIR/bob.pem"
+for c in aacert upn bob; do
+	ossl x509 -in "$DIR/$c.pem" -outform DER -out "$W/$c.der"
+done
+up11 --write-object "$W/aacert.der" --type cert --id 01 --label aacert
+SOFTHSM2_CONF=$UC softhsm2-util --import "$DIR/upn.key" --token x509ssh-users --label upn --id 02 \
+	--pin $PIN >/dev/null
+up11 --write-object "$W/upn.der" --type cert --id 02 --label upn
+SOFTHSM2_CONF=$UC softhsm2-util --import "$DIR/bob.key" --token x509ssh-users --label bob --id 03 \
+	--pin $PIN >/dev/null
+up11 --write-object "$W/bob.der" --type cert --id 03 --label bob
+up11 --write-object "$W/inter.der" --type cert --id 10 --label inter
+up11 --write-object "$W/root.der" --type cert --id 11 --label root
+
 printf '%s\n' "$PIN" >"$DIR/pin"
 chmod 600 "$DIR/pin"
 cat >"$DIR/env" <<ENV
@@ -114,5 +166,6 @@ SOFTHSM_MODULE=$MODULE
 P11_PIN=$PIN
 P11_DIR=$DIR
 P11_HAVE_ED25519=$HAVE_ED
+P11_USERS_CONF=$UC
 ENV
 cat "$DIR/env"
