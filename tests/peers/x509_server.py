@@ -3,7 +3,8 @@
 
     x509_server.py --key KEY.pem --chain CHAIN.pem [--port N] [--host-key-algs A,B]
                    [--authorized-keys FILE] [--password PW] [--client-ca FILE]
-                   [--x509-purposes P,Q] [--log FILE] [--kex L] [--ciphers L] [--macs L]
+                   [--x509-purposes P,Q] [--log FILE] [--log-connections] [--kex L]
+                   [--ciphers L] [--macs L]
                    [--sig-algs L] [--port-file FILE]
 
 --key / --chain: the host's private key and its certificate chain (PEM, leaf first). More
@@ -22,7 +23,11 @@
     --x509-purposes: required client EKU (default secureShellClient; "any" accepts any).
 --log: one line is appended per userauth request, "userauth <method> <user> <alg>" (alg is "-"
     for methods without one), and "auth-ok <user>" when a user is authenticated, so tests can
-    prove that no userauth request was sent at all.
+    prove that no userauth request was sent at all. With --log-connections, also "connect" for
+    every TCP connection accepted (proves that a client made none). For every X.509 client
+    chain checked (the signed request, and the query first):
+    "x509-chain <user> certs=<n> result=ok|refused subjects=<leaf DN>|<next DN>|..."
+    (n is the number of certificates the client sent).
 --kex / --ciphers / --macs / --sig-algs: comma lists restricting those algorithms.
 
 Sessions: an exec request runs the command with /bin/sh -c, a shell request (with or without
@@ -41,7 +46,7 @@ import warnings
 warnings.simplefilter("ignore")
 
 import asyncssh  # noqa: E402
-from asyncssh.connection import SSHConnection  # noqa: E402
+from asyncssh.connection import SSHConnection, SSHServerConnection  # noqa: E402
 from asyncssh.constants import MSG_USERAUTH_REQUEST  # noqa: E402
 
 ARGS = None
@@ -90,7 +95,28 @@ def _install_userauth_logger():
     SSHConnection._packet_handlers[MSG_USERAUTH_REQUEST] = logged
 
 
+def _install_x509_chain_logger():
+    """Log each X.509 chain a client presents: asyncssh checks it in
+    SSHServerConnection._validate_x509_certificate_chain(username, chain), where
+    chain._certs holds the certificates in the order sent."""
+    orig = SSHServerConnection._validate_x509_certificate_chain
+
+    async def logged(self, username, cert):
+        key = await orig(self, username, cert)
+        certs = list(getattr(cert, "_certs", ()))
+        subjects = "|".join(str(getattr(c, "subject", "?")) for c in certs)
+        log_line("x509-chain %s certs=%d result=%s subjects=%s"
+                 % (username, len(certs), "ok" if key is not None else "refused", subjects))
+        return key
+
+    SSHServerConnection._validate_x509_certificate_chain = logged
+
+
 class Server(asyncssh.SSHServer):
+    def connection_made(self, conn):
+        if ARGS.log_connections:
+            log_line("connect")
+
     def begin_auth(self, username):
         return True
 
@@ -176,6 +202,7 @@ def load_host_keys():
 
 async def main():
     _install_userauth_logger()
+    _install_x509_chain_logger()
     opts = {
         "server_factory": Server,
         "process_factory": run_session,
@@ -222,6 +249,7 @@ def parse_args(argv):
     p.add_argument("--client-ca")
     p.add_argument("--x509-purposes", default="secureShellClient")
     p.add_argument("--log")
+    p.add_argument("--log-connections", action="store_true")
     p.add_argument("--kex")
     p.add_argument("--ciphers")
     p.add_argument("--macs")
