@@ -237,29 +237,7 @@ static int rd_secret_bn(struct rd *r, BIGNUM **out)
 
 static int build_key(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
 {
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pk = NULL;
-	int e = SSH_ERR_LIBCRYPTO;
-
-	*out = NULL;
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1) {
-		goto out;
-	}
-	if (EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEYPAIR, params) != 1 || pk == NULL) {
-		e = SSH_ERR_FORMAT;
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	e = 0;
-out:
-	EVP_PKEY_free(pk);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params); /* wipes the secure part holding the private numbers */
-	return e;
+	return sshkey_from_params(type, EVP_PKEY_KEYPAIR, bld, out);
 }
 
 static int ossh_ed25519(struct rd *r, EVP_PKEY **out)

@@ -2,6 +2,7 @@
  * OpenSSH known_hosts files: lookup (plain and hashed names, patterns, @revoked), the list of
  * known key types for a host, and appending a new line.
  */
+#include "textfile.h"
 #include "known_hosts.h"
 
 #include <errno.h>
@@ -255,27 +256,6 @@ out:
 	return r;
 }
 
-/* One line into buf (NUL-terminated); *bad if it was too long or held a NUL. 0 at EOF. */
-static int read_line(FILE *fp, char *buf, size_t cap, int *bad)
-{
-	size_t n = 0;
-	int c, any = 0;
-
-	*bad = 0;
-	while ((c = getc(fp)) != EOF) {
-		any = 1;
-		if (c == '\n') {
-			break;
-		}
-		if (c == '\0' || n + 1 >= cap) {
-			*bad = 1;
-			continue;
-		}
-		buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return any;
-}
 
 static char *next_token(char **pp)
 {
@@ -330,7 +310,7 @@ static int kh_foreach(
 		if (files == NULL || files[i] == NULL || (fp = fopen(files[i], "re")) == NULL) {
 			continue; /* missing or unreadable files are skipped */
 		}
-		while (read_line(fp, line, KH_MAX_LINE + 1, &bad)) {
+		while (textfile_read_line(fp, line, KH_MAX_LINE + 1, &bad)) {
 			struct kh_entry e;
 			char ktype[KH_MAX_TYPE + 1];
 			char *p = line, *hosts, *type, *b64;

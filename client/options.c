@@ -2,6 +2,7 @@
  * The configuration: keyword parsing (command line and ssh_config(5)-style files with Host,
  * Match host, Include), defaults, algorithm list resolution and the -G dump.
  */
+#include "textfile.h"
 #include "options.h"
 
 #include <errno.h>
@@ -1211,27 +1212,6 @@ static int do_include(struct options *o, const struct args *a, int depth, const 
 	return r;
 }
 
-/* One line into buf; *bad if it was too long or held a NUL. 0 at EOF. */
-static int read_line(FILE *fp, char *buf, size_t cap, int *bad)
-{
-	size_t n = 0;
-	int c, any = 0;
-
-	*bad = 0;
-	while ((c = getc(fp)) != EOF) {
-		any = 1;
-		if (c == '\n') {
-			break;
-		}
-		if (c == '\0' || n + 1 >= cap) {
-			*bad = 1;
-			continue;
-		}
-		buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	return any;
-}
 
 static int read_file_depth(struct options *o, const char *path, int optional, int depth,
     const char *incdir, char *err, size_t errlen)
@@ -1256,7 +1236,7 @@ static int read_file_depth(struct options *o, const char *path, int optional, in
 		r = SSH_ERR_ALLOC;
 		goto out;
 	}
-	while (read_line(fp, line, OPT_MAX_LINE + 1, &bad)) {
+	while (textfile_read_line(fp, line, OPT_MAX_LINE + 1, &bad)) {
 		lineno++;
 		snprintf(where, sizeof(where), "%.500s:%lu", path, lineno);
 		if (bad) {

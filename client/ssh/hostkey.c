@@ -174,8 +174,7 @@ static int ed25519_from_rd(struct rd *r, EVP_PKEY **out)
 	return 0;
 }
 
-/* build a key from params and check it (public part) */
-static int pkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
 {
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
@@ -248,7 +247,7 @@ static int ecdsa_from_rd(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY *
 	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen)) {
 		goto out;
 	}
-	if ((e = pkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0 ||
+	if ((e = sshkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0 ||
 	    (e = ec_public_check(pk)) != 0) {
 		goto out;
 	}
@@ -295,7 +294,7 @@ static int rsa_from_rd(struct rd *r, EVP_PKEY **out)
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
 		goto out;
 	}
-	if ((err = pkey_from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0) {
+	if ((err = sshkey_from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0) {
 		goto out;
 	}
 	*out = pk;

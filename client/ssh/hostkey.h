@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "buf.h"
 
@@ -54,6 +55,11 @@ int sshsig_verify(const struct hostkey_alg *alg, EVP_PKEY *pk, const uint8_t *si
  * same encodings under their inner names). */
 int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
     struct buf *out);
+
+/* An EVP key of OpenSSL type `type` ("RSA", "EC") from the parameters in bld; selection is
+ * EVP_PKEY_PUBLIC_KEY or EVP_PKEY_KEYPAIR. SSH_ERR_FORMAT when OpenSSL refuses the values. The
+ * parameter copy is freed (and wiped, when bld held secure numbers) before returning. */
+int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out);
 
 /* Raw signature conversions shared with token signers: ECDSA DER <-> r,s mpints */
 int sshsig_ecdsa_der_to_ssh(const uint8_t *der, size_t len, struct buf *out); /* appends mpint r, mpint s */

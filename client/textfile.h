@@ -1,0 +1,12 @@
+/* Reading line-oriented text files (config, known_hosts) with a cap per line. */
+#ifndef X509SSH_TEXTFILE_H
+#define X509SSH_TEXTFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* One line into buf (NUL-terminated, newline removed). *bad is set when the line was longer
+ * than cap - 1 or held a NUL byte (the rest of the line is skipped). Returns 0 at EOF. */
+int textfile_read_line(FILE *fp, char *buf, size_t cap, int *bad);
+
+#endif
