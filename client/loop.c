@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 
+#include "escape.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -32,6 +33,7 @@
 
 struct loop {
 	const struct options *o;
+	const struct ssh_conn_config *cfg;
 	struct identities *ids;
 	struct ssh_conn *c;
 	const char *host; /* HostName, for messages */
@@ -46,13 +48,26 @@ struct loop {
 	int saved_fl[3];   /* original fcntl flags, -1 = untouched */
 	int raw_tty;       /* stdin put in raw mode */
 	struct termios saved_tio;
+	int want_tty;   /* a pty was requested */
+	int esc_active; /* escape sequences recognised on stdin */
+	struct escape esc;
+	uint8_t *escbuf; /* filtered stdin (IO_CHUNK + 1) */
+	int escape_quit; /* ~. typed */
 
 	int kex_done;         /* ConnectTimeout no longer applies */
 	uint64_t deadline_ms; /* 0 = none */
 
 	int pubkey_exhausted;
 	int password_tries;
-	char *auth_method; /* "publickey" / "password": the attempt under way */
+	int kbdint_tries;
+	int kbdint_exhausted; /* no way to ask the questions */
+	char *auth_method;    /* "publickey" / "password": the attempt under way */
+	char auth_note[256];  /* why prompting methods were not (all) tried */
+
+	int alive_interval_ms; /* ServerAliveInterval, 0 = off */
+	uint64_t alive_next;   /* when to send the next keepalive (0 = not armed) */
+	int alive_misses;      /* keepalives sent since the server was last heard */
+	int got_data;          /* the last sock_read received bytes */
 
 	struct signer *sign_signer; /* asynchronous signature pending */
 	struct buf sign_out;
@@ -290,9 +305,10 @@ static void print_failure(struct loop *l, int r)
 		return;
 	}
 	if (l->c != NULL && ssh_conn_error(l->c, &msg) != 0 && msg != NULL) {
-		if (note != NULL && strncmp(msg, "auth:", 5) == 0) {
+		if ((note != NULL || l->auth_note[0] != '\0') && strncmp(msg, "auth:", 5) == 0) {
 			char line[ERR_MAX];
-			snprintf(line, sizeof(line), "%s (%s)", msg, note);
+			snprintf(line, sizeof(line), "%s (%s%s%s)", msg, note != NULL ? note : "",
+			    note != NULL && l->auth_note[0] != '\0' ? "; " : "", l->auth_note);
 			fatal_line(line);
 		} else {
 			fatal_line(msg);
@@ -320,24 +336,53 @@ static int list_has(const char *list, const char *name)
 	return 0;
 }
 
+/* Remember why a prompting method was skipped, for the final "auth:" line. */
+static void auth_note(struct loop *l, const char *what)
+{
+	size_t n = strlen(l->auth_note);
+
+	if (strstr(l->auth_note, what) != NULL || n + strlen(what) + 3 >= sizeof(l->auth_note)) {
+		return;
+	}
+	snprintf(l->auth_note + n, sizeof(l->auth_note) - n, "%s%s", n > 0 ? "; " : "", what);
+}
+
+static int max_prompts(const struct loop *l)
+{
+	return l->o->number_of_password_prompts >= 0 ? l->o->number_of_password_prompts : 3;
+}
+
+static const char *login_name(const struct loop *l)
+{
+	if (l->cfg != NULL && l->cfg->user != NULL) {
+		return l->cfg->user;
+	}
+	return l->o->user != NULL ? l->o->user : "";
+}
+
+/* Returns 0 when an attempt was sent, 1 when password is not possible, or an error. */
 static int try_password(struct loop *l)
 {
 	char prompt[1200];
 	char *pw = NULL;
 	int r;
 
-	int max = l->o->number_of_password_prompts >= 0 ? l->o->number_of_password_prompts : 3;
-	if (l->o->batch_mode == 1 || l->password_tries >= max) {
+	if (l->o->batch_mode == 1) {
+		auth_note(l, "BatchMode: no password or keyboard-interactive prompts");
+		return 1;
+	}
+	if (l->password_tries >= max_prompts(l)) {
 		return 1; /* not possible: next method */
 	}
 	if (l->password_tries > 0) {
 		log_error("Permission denied, please try again.");
 	}
-	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", l->o->user != NULL ? l->o->user : "",
-	    l->host);
+	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", login_name(l), l->host);
 	if ((r = prompt_secret(prompt, 0, &pw)) != 0) {
 		log_debug1("password prompt: %s", ssh_err_str(r));
-		l->password_tries = max;
+		auth_note(l, r == SSH_ERR_NOT_FOUND ? "no terminal or SSH_ASKPASS to ask a password"
+		                                    : "password prompt cancelled");
+		l->password_tries = max_prompts(l);
 		return 1;
 	}
 	l->password_tries++;
@@ -345,6 +390,77 @@ static int try_password(struct loop *l)
 	r = ssh_conn_auth_password(l->c, pw);
 	prompt_free_secret(pw);
 	return r < 0 ? r : 0;
+}
+
+/* Returns 0 when an attempt was sent, 1 when keyboard-interactive is not possible. */
+static int try_kbdint(struct loop *l)
+{
+	if (l->o->batch_mode == 1) {
+		auth_note(l, "BatchMode: no password or keyboard-interactive prompts");
+		return 1;
+	}
+	if (l->kbdint_exhausted || l->kbdint_tries >= max_prompts(l)) {
+		return 1;
+	}
+	l->kbdint_tries++;
+	l->auth_method = "keyboard-interactive";
+	return ssh_conn_auth_kbdint(l->c);
+}
+
+/* Show a server text (name or instruction) on stderr like OpenSSH: one line each. */
+static void show_text(const char *text)
+{
+	size_t n;
+
+	if (text == NULL || text[0] == '\0' || log_get_level() < LOG_INFO) {
+		return;
+	}
+	n = strlen(text);
+	fputs(text, stderr);
+	if (text[n - 1] != '\n') {
+		fputc('\n', stderr);
+	}
+	fflush(stderr);
+}
+
+/* SSH_EV_PROMPT: one round of keyboard-interactive questions. */
+static int on_prompt(struct loop *l, const struct ssh_event *ev)
+{
+	size_t n = ev->u.prompt.n, i;
+	char **answers = NULL;
+	int r;
+
+	if ((answers = calloc(n > 0 ? n : 1, sizeof(*answers))) == NULL) {
+		fail_local(l, "auth: out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	show_text(ev->u.prompt.name);
+	show_text(ev->u.prompt.instruction);
+	for (i = 0; i < n && !l->kbdint_exhausted; i++) {
+		int flags = ev->u.prompt.echo[i] ? PROMPT_ECHO : 0;
+		r = prompt_secret(ev->u.prompt.prompts[i], flags, &answers[i]);
+		if (r != 0) {
+			/* answer the round with empty strings; the method is then used up */
+			log_debug1("keyboard-interactive prompt: %s", ssh_err_str(r));
+			auth_note(
+			    l, r == SSH_ERR_NOT_FOUND
+			           ? "no terminal or SSH_ASKPASS to answer keyboard-interactive"
+			           : "keyboard-interactive prompt cancelled");
+			l->kbdint_exhausted = 1;
+		}
+	}
+	if (l->kbdint_exhausted) {
+		for (i = 0; i < n; i++) {
+			prompt_free_secret(answers[i]);
+			answers[i] = NULL;
+		}
+	}
+	r = ssh_conn_answer_prompts(l->c, (const char *const *)answers, n);
+	for (i = 0; i < n; i++) {
+		prompt_free_secret(answers[i]);
+	}
+	free(answers);
+	return r;
 }
 
 static int on_auth_next(struct loop *l, const struct ssh_event *ev)
@@ -379,11 +495,14 @@ static int on_auth_next(struct loop *l, const struct ssh_event *ev)
 			l->pubkey_exhausted = 1;
 			continue;
 		}
-		if (strcmp(method, "password") == 0) {
+		r = 1;
+		if (strcmp(method, "keyboard-interactive") == 0) {
+			r = try_kbdint(l);
+		} else if (strcmp(method, "password") == 0) {
 			r = try_password(l);
-			if (r <= 0) {
-				return r;
-			}
+		}
+		if (r <= 0) {
+			return r;
 		}
 	}
 	log_debug1("No more authentication methods to try.");
@@ -508,11 +627,14 @@ static int drain_events(struct loop *l)
 		case SSH_EV_SIGN:
 			r = on_sign(l, &ev);
 			break;
+		case SSH_EV_PROMPT:
+			r = on_prompt(l, &ev);
+			break;
 		case SSH_EV_AUTH_DONE:
 			log_debug2("authenticated to %s ([%s]:%d)", l->host, l->addr, l->port);
 			/* a pty is requested next: the local terminal goes raw now, so that nothing
 			 * the remote side prints meets our own output processing */
-			if (l->o->force_tty > 0 && !l->raw_tty) {
+			if (l->want_tty && !l->raw_tty) {
 				enter_raw_mode(l);
 			}
 			break;
@@ -564,6 +686,7 @@ static int sock_read(struct loop *l)
 		l->finished = 1;
 		return 0;
 	}
+	l->got_data = 1;
 	return ssh_conn_recv(l->c, l->iobuf, (size_t)n);
 }
 
@@ -594,11 +717,78 @@ static int sock_write(struct loop *l)
 	}
 }
 
+/* Write a message on the terminal while it may be in raw mode (lines end in CR LF there). */
+static void tty_message(const char *text)
+{
+	fputs(text, stderr);
+	fflush(stderr);
+}
+
+/* ~^Z: give the terminal back, stop, and take it again when continued. */
+static void suspend_self(struct loop *l)
+{
+	char msg[64];
+	int was_raw = l->raw_tty;
+
+	snprintf(msg, sizeof(msg), "%c^Z [suspend x509ssh]\r\n", l->esc.ch);
+	tty_message(msg);
+	if (was_raw) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &l->saved_tio);
+		l->raw_tty = 0;
+	}
+	kill(getpid(), SIGTSTP);
+	if (was_raw) {
+		enter_raw_mode(l);
+	}
+	got_winch = 1; /* the window may have changed meanwhile */
+}
+
+/* Send typed bytes through the escape filter; acts on commands. */
+static int stdin_escapes(struct loop *l, const uint8_t *in, size_t len)
+{
+	char help[1024], msg[16];
+	int r;
+
+	while (len > 0 && !l->escape_quit) {
+		enum escape_cmd cmd = ESC_CMD_NONE;
+		size_t used = 0;
+		size_t k = escape_filter(&l->esc, in, len, l->escbuf, &used, &cmd);
+		if (k > 0 && (r = ssh_conn_stdin_write(l->c, l->escbuf, k)) < 0) {
+			return r;
+		}
+		in += used;
+		len -= used;
+		switch (cmd) {
+		case ESC_CMD_DISCONNECT:
+			snprintf(msg, sizeof(msg), "%c.\r\n", l->esc.ch);
+			tty_message(msg);
+			l->escape_quit = 1;
+			break;
+		case ESC_CMD_HELP:
+			snprintf(msg, sizeof(msg), "%c?\r\n", l->esc.ch);
+			tty_message(msg);
+			escape_help(l->esc.ch, help, sizeof(help));
+			tty_message(help);
+			break;
+		case ESC_CMD_SUSPEND:
+			suspend_self(l);
+			break;
+		case ESC_CMD_NONE:
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 static int stdin_read(struct loop *l)
 {
 	size_t room = ssh_conn_stdin_room(l->c);
 	ssize_t n;
 
+	if (l->esc_active) {
+		room = room > 0 ? room - 1 : 0; /* a held-back escape character may join a byte */
+	}
 	if (room == 0) {
 		return 0;
 	}
@@ -616,6 +806,9 @@ static int stdin_read(struct loop *l)
 	if (n == 0) {
 		l->stdin_open = 0;
 		return ssh_conn_stdin_eof(l->c);
+	}
+	if (l->esc_active) {
+		return stdin_escapes(l, l->iobuf, (size_t)n);
 	}
 	return ssh_conn_stdin_write(l->c, l->iobuf, (size_t)n);
 }
@@ -731,6 +924,9 @@ static int run(struct loop *l)
 		    outputs_drained(l)) {
 			return 0;
 		}
+		if (l->escape_quit) {
+			return 0; /* ~.: leave at once, like ssh */
+		}
 		if (sock_eof && !ssh_conn_done(l->c)) {
 			fail_local(l, "connect: connection closed by %s", l->host);
 			return SSH_ERR_PROTOCOL;
@@ -744,7 +940,8 @@ static int run(struct loop *l)
 			pfd[P_SOCK].fd = l->sock;
 			pfd[P_SOCK].events = POLLIN | (send_pending(l) > 0 ? POLLOUT : 0);
 		}
-		if (l->session_ready && l->stdin_open && ssh_conn_stdin_room(l->c) > 0) {
+		if (l->session_ready && l->stdin_open &&
+		    ssh_conn_stdin_room(l->c) > (l->esc_active ? 1u : 0u)) {
 			pfd[P_STDIN].fd = STDIN_FILENO;
 			pfd[P_STDIN].events = POLLIN;
 		}
@@ -768,6 +965,17 @@ static int run(struct loop *l)
 				timeout = (int)(l->deadline_ms - now);
 			}
 		}
+		if (l->alive_interval_ms > 0 && l->session_ready) {
+			now = now_ms();
+			if (l->alive_next == 0) {
+				l->alive_next = now + (uint64_t)l->alive_interval_ms;
+			}
+			if (now >= l->alive_next) {
+				timeout = 0;
+			} else if (l->alive_next - now < (uint64_t)timeout) {
+				timeout = (int)(l->alive_next - now);
+			}
+		}
 		r = poll(pfd, P_N, timeout);
 		if (r < 0 && errno != EINTR) {
 			fail_local(l, "connect: poll: %s", strerror(errno));
@@ -781,9 +989,12 @@ static int run(struct loop *l)
 			}
 		}
 		if (!l->kex_done && l->deadline_ms != 0 && now >= l->deadline_ms) {
-			fail_local(l,
-			    "connect: %s port %d: connection timed out during key exchange",
-			    l->host, l->port);
+			fail_local(l, "connect: %s port %d: timed out %s (ConnectTimeout %d s)",
+			    l->host, l->port,
+			    ssh_conn_server_version(l->c) == NULL
+			        ? "waiting for the server's banner"
+			        : "during key exchange",
+			    l->o->connect_timeout);
 			return SSH_ERR_SYSTEM;
 		}
 		if (got_term) {
@@ -800,12 +1011,31 @@ static int run(struct loop *l)
 			}
 		}
 		if (pfd[P_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) {
+			l->got_data = 0;
 			if ((r = sock_read(l)) < 0) {
 				return r;
 			}
 			if (l->finished) {
 				sock_eof = 1;
 			}
+			if (l->got_data && l->alive_interval_ms > 0) {
+				/* the server was heard: it is alive */
+				l->alive_misses = 0;
+				l->alive_next = now + (uint64_t)l->alive_interval_ms;
+			}
+		}
+		if (l->alive_interval_ms > 0 && l->session_ready && l->alive_next != 0 &&
+		    now >= l->alive_next && !sock_eof) {
+			if (++l->alive_misses > l->o->server_alive_count_max) {
+				fail_local(l, "connect: timeout: server not responding");
+				return SSH_ERR_SYSTEM;
+			}
+			log_debug1("no data from the server for %d ms: keepalive %d of %d",
+			    l->alive_interval_ms, l->alive_misses, l->o->server_alive_count_max);
+			if ((r = ssh_conn_keepalive(l->c)) < 0) {
+				return r;
+			}
+			l->alive_next = now + (uint64_t)l->alive_interval_ms;
 		}
 		if (l->sign_signer != NULL &&
 		    (pfd[P_SIGN].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -830,6 +1060,8 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 
 	memset(&l, 0, sizeof(l));
 	l.o = o;
+	l.cfg = cfg;
+	l.want_tty = cfg->want_tty;
 	l.ids = ids;
 	l.sock = -1;
 	l.host = o->hostname != NULL ? o->hostname : o->host;
@@ -848,7 +1080,14 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 	if (o->connect_timeout > 0) {
 		l.deadline_ms = now_ms() + (uint64_t)o->connect_timeout * 1000u;
 	}
-	if ((l.iobuf = malloc(IO_CHUNK)) == NULL) {
+	if (o->server_alive_interval > 0) {
+		l.alive_interval_ms = o->server_alive_interval > 2000000
+		                          ? 2000000000
+		                          : o->server_alive_interval * 1000;
+	}
+	l.esc_active = l.want_tty && o->escape_char >= 0;
+	escape_init(&l.esc, o->escape_char);
+	if ((l.iobuf = malloc(IO_CHUNK)) == NULL || (l.escbuf = malloc(IO_CHUNK + 1)) == NULL) {
 		fatal_error("connect", "out of memory");
 		goto out;
 	}
@@ -856,7 +1095,7 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		fatal_error("connect", "cannot start the session: %s", ssh_err_str(r));
 		goto out;
 	}
-	if (o->force_tty > 0) {
+	if (l.want_tty) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_winch;
 		sigemptyset(&sa.sa_mask);
@@ -868,13 +1107,17 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 		sigaction(SIGQUIT, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
 	}
 	fds_setup(&l);
 	r = run(&l);
 	int had_tty = l.raw_tty;
 	fds_restore(&l);
-	if (had_tty && r >= 0 && l.local_err[0] == '\0') {
+	if ((had_tty || l.escape_quit) && r >= 0 && l.local_err[0] == '\0') {
 		log_info("Connection to %s closed.", l.host);
+	}
+	if (l.escape_quit && r >= 0 && l.local_err[0] == '\0') {
+		goto out; /* ~. : 255, as ssh */
 	}
 	if (r < 0 || l.local_err[0] != '\0') {
 		print_failure(&l, r);
@@ -894,5 +1137,6 @@ out:
 		close(l.sock);
 	}
 	free(l.iobuf);
+	free(l.escbuf);
 	return status;
 }

@@ -531,6 +531,41 @@ static void build_env(const struct options *o, const char **env, size_t max)
 	env[n] = NULL;
 }
 
+/*
+ * RequestTTY: -T = no, -t = yes, -tt = force (the command line wins over the config), else the
+ * RequestTTY option; auto = a pty when no command is given. Without force, stdin must be a tty.
+ */
+static int want_tty(const struct options *o, const char *command)
+{
+	int mode = o->request_tty, want;
+
+	if (o->no_tty) {
+		mode = RTTY_NO;
+	} else if (o->force_tty >= 2) {
+		mode = RTTY_FORCE;
+	} else if (o->force_tty == 1) {
+		mode = RTTY_YES;
+	}
+	switch (mode) {
+	case RTTY_FORCE:
+		return 1;
+	case RTTY_YES:
+		want = 1;
+		break;
+	case RTTY_NO:
+		return 0;
+	case RTTY_AUTO:
+	default:
+		want = command == NULL || command[0] == '\0';
+		break;
+	}
+	if (want && !isatty(STDIN_FILENO)) {
+		log_info("Pseudo-terminal will not be allocated because stdin is not a terminal.");
+		want = 0;
+	}
+	return want;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -585,17 +620,9 @@ int main(int argc, char **argv)
 	cfg.user = o.user;
 	cfg.x509_max_chain = o.x509_max_chain > 0 ? (size_t)o.x509_max_chain : 10;
 	cfg.command = a.command;
-	cfg.want_tty = 0;
 	cfg.rekey_bytes = o.rekey_bytes > 0 ? (uint64_t)o.rekey_bytes : 0;
 	cfg.rekey_seconds = o.rekey_seconds > 0 ? (uint32_t)o.rekey_seconds : 0;
-	if (o.force_tty > 0 && !o.no_tty) {
-		if (o.force_tty >= 2 || isatty(STDIN_FILENO)) {
-			cfg.want_tty = 1;
-		} else {
-			log_info("Pseudo-terminal will not be allocated because stdin is not a "
-			         "terminal.");
-		}
-	}
+	cfg.want_tty = want_tty(&o, a.command);
 	if (!cfg.want_tty) {
 		o.force_tty = 0; /* the loop puts the terminal in raw mode only with a pty */
 	}

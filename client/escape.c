@@ -1,0 +1,77 @@
+/* Escape sequences of interactive sessions: a small byte filter, no I/O. */
+#include <stdio.h>
+
+#include "escape.h"
+
+#define CTRL_Z 0x1a
+
+void escape_init(struct escape *e, int ch)
+{
+	e->ch = ch >= 0 && ch <= 255 ? ch : -1;
+	e->at_bol = 1;
+	e->pending = 0;
+}
+
+size_t escape_filter(struct escape *e, const uint8_t *in, size_t len, uint8_t *out, size_t *used,
+    enum escape_cmd *cmd)
+{
+	size_t i, n = 0;
+
+	*cmd = ESC_CMD_NONE;
+	for (i = 0; i < len; i++) {
+		uint8_t b = in[i];
+		if (e->ch < 0) {
+			out[n++] = b;
+			continue;
+		}
+		if (e->pending) {
+			e->pending = 0;
+			if (b == '.') {
+				*cmd = ESC_CMD_DISCONNECT;
+			} else if (b == '?') {
+				*cmd = ESC_CMD_HELP;
+			} else if (b == CTRL_Z) {
+				*cmd = ESC_CMD_SUSPEND;
+			}
+			if (*cmd != ESC_CMD_NONE) {
+				/* still at the start of a line: another escape may follow */
+				*used = i + 1;
+				return n;
+			}
+			if (b != (uint8_t)e->ch) {
+				out[n++] =
+				    (uint8_t)e->ch; /* not a command: both bytes go through */
+			}
+			out[n++] = b;
+			e->at_bol = b == '\r' || b == '\n';
+			continue;
+		}
+		if (e->at_bol && b == (uint8_t)e->ch) {
+			e->pending = 1;
+			continue;
+		}
+		out[n++] = b;
+		e->at_bol = b == '\r' || b == '\n';
+	}
+	*used = len;
+	return n;
+}
+
+void escape_help(int ch, char *buf, size_t len)
+{
+	char c[8];
+
+	if (ch < 32) {
+		snprintf(c, sizeof(c), "^%c", ch + 64);
+	} else {
+		snprintf(c, sizeof(c), "%c", ch);
+	}
+	snprintf(buf, len,
+	    "Supported escape sequences:\r\n"
+	    " %s.   - terminate connection\r\n"
+	    " %s^Z  - suspend x509ssh\r\n"
+	    " %s?   - this message\r\n"
+	    " %s%s   - send the escape character by typing it twice\r\n"
+	    "(Note that escapes are only recognized immediately after newline.)\r\n",
+	    c, c, c, c, c);
+}
