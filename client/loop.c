@@ -428,6 +428,7 @@ static int on_prompt(struct loop *l, const struct ssh_event *ev)
 {
 	size_t n = ev->u.prompt.n, i;
 	char **answers = NULL;
+	char shown[2400];
 	int r;
 
 	if ((answers = calloc(n > 0 ? n : 1, sizeof(*answers))) == NULL) {
@@ -438,7 +439,10 @@ static int on_prompt(struct loop *l, const struct ssh_event *ev)
 	show_text(ev->u.prompt.instruction);
 	for (i = 0; i < n && !l->kbdint_exhausted; i++) {
 		int flags = ev->u.prompt.echo[i] ? PROMPT_ECHO : 0;
-		r = prompt_secret(ev->u.prompt.prompts[i], flags, &answers[i]);
+		/* as OpenSSH: say who asks, so a prompt cannot pose as a local one */
+		snprintf(shown, sizeof(shown), "(%s@%s) %s", login_name(l), l->host,
+		    ev->u.prompt.prompts[i]);
+		r = prompt_secret(shown, flags, &answers[i]);
 		if (r != 0) {
 			/* answer the round with empty strings; the method is then used up */
 			log_debug1("keyboard-interactive prompt: %s", ssh_err_str(r));

@@ -5,7 +5,7 @@
                    [--authorized-keys FILE] [--password PW] [--client-ca FILE]
                    [--x509-purposes P,Q] [--log FILE] [--log-connections] [--kex L]
                    [--ciphers L] [--macs L]
-                   [--sig-algs L] [--port-file FILE]
+                   [--sig-algs L] [--port-file FILE] [--kbdint FILE] [--no-kbdint]
 
 --key / --chain: the host's private key and its certificate chain (PEM, leaf first). More
     --key/--chain pairs may be given (the i-th chain belongs to the i-th key); a key without a
@@ -29,6 +29,11 @@
     "x509-chain <user> certs=<n> result=ok|refused subjects=<leaf DN>|<next DN>|..."
     (n is the number of certificates the client sent).
 --kex / --ciphers / --macs / --sig-algs: comma lists restricting those algorithms.
+--kbdint FILE: keyboard-interactive rounds from a JSON file, a list of
+    {"name": "...", "instruction": "...", "prompts": [["Prompt: ", echo, "expected answer"], ...]};
+    every round must be answered exactly for the user to be accepted (a round may have no
+    prompts). Each round answered is logged as "kbdint-round <i> ok|fail" with --log.
+--no-kbdint: no keyboard-interactive at all (asyncssh otherwise offers --password through it).
 
 Sessions: an exec request runs the command with /bin/sh -c, a shell request (with or without
 pty) runs /bin/sh; binary clean, stdin/stdout/stderr piped, the exit status (or the signal) is
@@ -37,6 +42,7 @@ returned. A subsystem request is refused. Runs until killed.
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import struct
@@ -125,6 +131,36 @@ class Server(asyncssh.SSHServer):
 
     def validate_password(self, username, password):
         return ARGS.password is not None and password == ARGS.password
+
+    def kbdint_auth_supported(self):
+        if ARGS.no_kbdint:
+            return False
+        if ARGS.kbdint_rounds is not None:
+            return True
+        return NotImplemented  # asyncssh: keyboard-interactive carries --password
+
+    def _challenge(self):
+        r = ARGS.kbdint_rounds[self.kb_round]
+        prompts = [(p[0], bool(p[1])) for p in r.get("prompts", [])]
+        return (r.get("name", ""), r.get("instruction", ""), "", prompts)
+
+    def get_kbdint_challenge(self, username, lang, submethods):
+        self.kb_round = 0
+        if not ARGS.kbdint_rounds:
+            return False
+        return self._challenge()
+
+    def validate_kbdint_response(self, username, responses):
+        r = ARGS.kbdint_rounds[self.kb_round]
+        want = [p[2] for p in r.get("prompts", [])]
+        ok = list(responses) == want
+        log_line("kbdint-round %d %s" % (self.kb_round + 1, "ok" if ok else "fail"))
+        if not ok:
+            return False
+        self.kb_round += 1
+        if self.kb_round >= len(ARGS.kbdint_rounds):
+            return True
+        return self._challenge()
 
     def auth_completed(self):
         log_line("auth-ok")
@@ -254,7 +290,13 @@ def parse_args(argv):
     p.add_argument("--ciphers")
     p.add_argument("--macs")
     p.add_argument("--sig-algs")
+    p.add_argument("--kbdint")
+    p.add_argument("--no-kbdint", action="store_true")
     a = p.parse_args(argv)
+    a.kbdint_rounds = None
+    if a.kbdint:
+        with open(a.kbdint, encoding="utf-8") as f:
+            a.kbdint_rounds = json.load(f)
     if a.x509_purposes != "any":
         a.x509_purposes = split(a.x509_purposes)
     return a
