@@ -1,0 +1,161 @@
+#!/bin/bash
+# Token login benchmark: connection time with a SoftHSM2 key through x509ssh against OpenSSH's ssh
+# with PKCS11Provider on the same key and the same sshd, and the PKCS#11 calls x509ssh makes per
+# connection (OpenSC's pkcs11-spy between the client and SoftHSM). Not part of ctest.
+#
+#   tests/bench/token_bench.sh                 # 20 connections per client
+#   BENCH_CONNS=5 tests/bench/token_bench.sh   # a quick run
+#
+# Environment: X509SSH (default build/x509ssh), OPENSSH (default /usr/bin/ssh), BENCH_CONNS.
+# Both clients log in with the token's RSA-2048 key (rsa-sha2-512), curve25519-sha256 and an
+# ed25519 host key, run `true`, and get the PIN from the same askpass script
+# (SSH_ASKPASS_REQUIRE=force, DISPLAY set). OpenSSH is given the key's public half with
+# IdentitiesOnly so it offers only that key. A baseline row per client logs in with an ed25519
+# key file, so the token's own cost shows. Wall time is the client's elapsed time; CPU is its
+# user+system time including the children it waited for (OpenSSH's ssh-pkcs11-helper, the
+# askpass runs of both clients).
+. "$(dirname "$0")/../lib/common.sh"
+set +e # a failed measurement is reported, not fatal
+
+unset SSH_AUTH_SOCK
+OPENSSH=${OPENSSH:-/usr/bin/ssh}
+CONNS=${BENCH_CONNS:-20}
+SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
+[[ -x "$X509SSH" ]] || die "x509ssh not found: $X509SSH (build first, or set X509SSH)"
+
+P="$T_DIR/p11"
+bash "$X509SSH_SRC/tests/lib/softhsm.sh" "$P" >"$T_DIR/p11.env" 2>"$T_DIR/p11.log" ||
+	die "softhsm.sh failed: $(tail -n 3 "$T_DIR/p11.log")"
+. "$P/env"
+export SOFTHSM2_CONF
+M=$SOFTHSM_MODULE
+PIN=$P11_PIN
+TOK="pkcs11:token=x509ssh-test"
+
+make_keys
+for k in rsa aa; do
+	ssh-keygen -i -m PKCS8 -f "$P/$k.pub.pem" >"$T_DIR/$k.pub"
+done
+cat "$T_DIR/rsa.pub" "$T_DIR/aa.pub" "$CLIENT_KEY.pub" >"$T_DIR/authorized_keys"
+start_sshd "KexAlgorithms curve25519-sha256" "LogLevel ERROR"
+
+ASKPASS="$T_DIR/askpass.sh"
+printf '#!/bin/sh\necho %s\n' "$PIN" >"$ASKPASS"
+chmod 700 "$ASKPASS"
+export SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY="${DISPLAY:-:0}"
+
+common_opts() { # common_opts CLIENT [PUBKEY_ALG]: options both clients get, one per line
+	printf '%s\n' "$1" -o "PubkeyAcceptedAlgorithms=${2:-rsa-sha2-512}" -F /dev/null -o "UserKnownHostsFile=$KNOWN_HOSTS" \
+		-o GlobalKnownHostsFile=/dev/null -o BatchMode=no -o IdentitiesOnly=yes \
+		-o StrictHostKeyChecking=yes -o KexAlgorithms=curve25519-sha256 \
+		-o HostKeyAlgorithms=ssh-ed25519 -o LogLevel=ERROR -o PreferredAuthentications=publickey -p "$SSHD_PORT" -l "$(id -un)"
+}
+mapfile -t X_ARGV < <(common_opts "$X509SSH")
+X_ARGV+=(-I "$TOK;object=rsa?module-path=$M")
+mapfile -t X_FILE_ARGV < <(common_opts "$X509SSH")
+X_FILE_ARGV+=(-I "$TOK;object=rsa?module-path=$M&pin-source=file:$P/pin")
+mapfile -t O_ARGV < <(common_opts "$OPENSSH")
+O_ARGV+=(-o "PKCS11Provider=$M" -i "$T_DIR/rsa.pub")
+
+# measure LABEL ARGV...: CONNS connections running `true`; sets MEAN_WALL, MEAN_CPU, MED_WALL
+# (ms) and FAILS. Python times each run: wall with perf_counter, CPU from RUSAGE_CHILDREN
+# (microseconds; GNU time's 10 ms steps are too coarse for a 5 ms client).
+measure() {
+	local label=$1
+	shift
+	read -r MEAN_WALL MED_WALL MEAN_CPU FAILS < <("$PYTHON" - "$CONNS" "$T_DIR/err.$label" "$@" 127.0.0.1 true <<'PY'
+import resource, statistics, subprocess, sys, time
+n, errf, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+walls, cpus, fails = [], [], 0
+for i in range(n):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    with open(errf, "w") as e:
+        rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=e).returncode
+    t1 = time.perf_counter()
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if rc != 0:
+        fails += 1
+        sys.stderr.write("run %d failed (exit %d): %s\n" % (i, rc, open(errf).read().strip()[-200:]))
+        continue
+    walls.append(1000 * (t1 - t0))
+    cpus.append(1000 * ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)))
+if walls:
+    print("%.1f %.1f %.1f %d" % (statistics.mean(walls), statistics.median(walls), statistics.mean(cpus), fails))
+else:
+    print("nan nan nan %d" % fails)
+PY
+	)
+}
+
+# warm-up (page cache, sshd's first fork)
+"${X_ARGV[@]}" 127.0.0.1 true </dev/null >/dev/null 2>&1 || die "x509ssh cannot log in with the token key: $("${X_ARGV[@]}" 127.0.0.1 true 2>&1 </dev/null | tail -n 1)"
+"${O_ARGV[@]}" 127.0.0.1 true </dev/null >/dev/null 2>&1 || die "OpenSSH cannot log in with the token key: $("${O_ARGV[@]}" 127.0.0.1 true 2>&1 </dev/null | tail -n 1)"
+
+declare -a ROWS=()
+row() { # row LABEL ARGV...: measure and keep one table row; sets the row's MEAN_WALL, MEAN_CPU
+	local label=$1
+	shift
+	measure "${label// /_}" "$@"
+	ROWS+=("$(printf '%-40s %10s %10s %10s %6s' "$label" "$MEAN_WALL" "$MED_WALL" "$MEAN_CPU" "$FAILS")")
+}
+mapfile -t XB_ARGV < <(common_opts "$X509SSH" ssh-ed25519)
+mapfile -t OB_ARGV < <(common_opts "$OPENSSH" ssh-ed25519)
+row "x509ssh, ed25519 key file (baseline)" "${XB_ARGV[@]}" -i "$CLIENT_KEY"
+XBW=$MEAN_WALL XBC=$MEAN_CPU
+row "OpenSSH, ed25519 key file (baseline)" "${OB_ARGV[@]}" -i "$CLIENT_KEY"
+OBW=$MEAN_WALL OBC=$MEAN_CPU
+row "x509ssh, token key, PIN by askpass" "${X_ARGV[@]}"
+XW=$MEAN_WALL XC=$MEAN_CPU
+row "x509ssh, token key, pin-source=file:" "${X_FILE_ARGV[@]}"
+row "OpenSSH, PKCS11Provider, PIN by askpass" "${O_ARGV[@]}"
+OW=$MEAN_WALL OC=$MEAN_CPU
+
+# PKCS#11 calls per connection, through pkcs11-spy (one connection each)
+spy_counts() { # spy_counts LOG: "C_Login C_Sign CKU_CONTEXT_SPECIFIC" counts
+	printf '%s %s %s\n' "$(grep -c 'C_Login$' "$1")" "$(grep -c 'C_Sign$' "$1")" \
+		"$(grep -c 'CKU_CONTEXT_SPECIFIC' "$1")"
+}
+spy_x509ssh() { # spy_x509ssh OBJECT: the counts of one x509ssh connection with OBJECT
+	local log="$T_DIR/spy.x.$1"
+	mapfile -t a < <(common_opts "$X509SSH")
+	PKCS11SPY=$M PKCS11SPY_OUTPUT=$log "${a[@]}" -I "$TOK;object=$1?module-path=$SPY" 127.0.0.1 true </dev/null >/dev/null 2>"$T_DIR/err.spy"
+	local rc=$?
+	[[ $rc == 0 ]] || printf 'spy run with %s failed (exit %d): %s\n' "$1" "$rc" "$(tail -n 1 "$T_DIR/err.spy")" >&2
+	spy_counts "$log"
+}
+spy_openssh() { # spy_openssh PUBFILE
+	local log="$T_DIR/spy.o.$(basename "$1")"
+	mapfile -t a < <(common_opts "$OPENSSH")
+	PKCS11SPY=$M PKCS11SPY_OUTPUT=$log "${a[@]}" -o "PKCS11Provider=$SPY" -i "$1" \
+		127.0.0.1 true </dev/null >/dev/null 2>"$T_DIR/err.spy"
+	local rc=$?
+	[[ $rc == 0 ]] || printf 'OpenSSH spy run with %s failed (exit %d): %s\n' "$1" "$rc" "$(tail -n 1 "$T_DIR/err.spy")" >&2
+	spy_counts "$log"
+}
+read -r XL XS XCS < <(spy_x509ssh rsa)
+read -r AL AS ACS < <(spy_x509ssh aa)
+read -r OL OS OCS < <(spy_openssh "$T_DIR/rsa.pub")
+read -r OAL OAS OACS < <(spy_openssh "$T_DIR/aa.pub")
+
+diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", a - b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+echo
+printf 'Token login: SoftHSM2 RSA-2048 key (rsa-sha2-512), curve25519-sha256, ssh-ed25519 host key,\n'
+printf 'remote command `true`, %d connections per row, PIN from an askpass script.\n' "$CONNS"
+printf 'x509ssh: %s   OpenSSH: %s\n\n' "$X509SSH" "$("$OPENSSH" -V 2>&1)"
+printf '%-40s %10s %10s %10s %6s\n' "client, key" "wall mean" "wall med" "CPU mean" "failed"
+printf '%-40s %10s %10s %10s %6s\n' "" "ms/conn" "ms/conn" "ms/conn" ""
+printf '%s\n' "${ROWS[@]}"
+printf '%-40s %10s %10s %10s\n' "ratio x509ssh/OpenSSH, token key" "$(ratio "$XW" "$OW")" "" "$(ratio "$XC" "$OC")"
+printf '%-40s %10s %10s %10s\n' "token cost over baseline, x509ssh (ms)" "$(diff_ms "$XW" "$XBW")" "" "$(diff_ms "$XC" "$XBC")"
+printf '%-40s %10s %10s %10s\n' "token cost over baseline, OpenSSH (ms)" "$(diff_ms "$OW" "$OBW")" "" "$(diff_ms "$OC" "$OBC")"
+echo
+printf 'PKCS#11 calls in one connection (pkcs11-spy):\n'
+printf '%-44s %8s %8s %22s\n' "client, key" "C_Login" "C_Sign" "of which context login"
+printf '%-44s %8s %8s %22s\n' "x509ssh, rsa (normal key)" "$XL" "$XS" "$XCS"
+printf '%-44s %8s %8s %22s\n' "x509ssh, aa (CKA_ALWAYS_AUTHENTICATE)" "$AL" "$AS" "$ACS"
+printf '%-44s %8s %8s %22s\n' "OpenSSH, rsa (normal key)" "$OL" "$OS" "$OCS"
+printf '%-44s %8s %8s %22s\n' "OpenSSH, aa (CKA_ALWAYS_AUTHENTICATE)" "$OAL" "$OAS" "$OACS"
+T_PASS=1
+t_done
