@@ -335,7 +335,7 @@ int identities_new(const struct options *o, struct identities **out, char *err, 
 		}
 		tokens++;
 	}
-	for (size_t i = 0; i < o->n_identity_file; i++) {
+	for (size_t i = 0; i < o->n_identity_file && !o->identity_file_default; i++) {
 		const char *spec = o->identity_file[i];
 		if (strncmp(spec, "pkcs11:", 7) == 0) {
 			if ((r = add_token(ids, spec, o, err, errlen)) != 0) {
@@ -350,7 +350,7 @@ int identities_new(const struct options *o, struct identities **out, char *err, 
 	}
 	/* default key files only when nothing was chosen: with a token, only its keys are offered
 	 * (routers count every refused key against a few retries) */
-	if (o->n_identity_file == 0 && tokens == 0) {
+	if ((o->n_identity_file == 0 || o->identity_file_default) && tokens == 0) {
 		for (size_t i = 0; i < sizeof(default_ids) / sizeof(default_ids[0]); i++) {
 			if ((r = add_identity(ids, default_ids[i], 0, o)) != 0) {
 				goto out;

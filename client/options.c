@@ -1460,7 +1460,7 @@ static const char *const def_ids[] = {
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen)
 {
-	size_t i;
+	size_t i, had_ids;
 	int r = SSH_ERR_ALLOC;
 
 	if (o == NULL || o->host == NULL || o->host[0] == '\0') {
@@ -1547,6 +1547,7 @@ int options_finish(
 	}
 
 	/* files: defaults, then "~" (the % tokens are expanded where the files are opened) */
+	had_ids = o->n_identity_file;
 	if ((r = default_list(
 	         o->user_known_hosts_file, &o->n_user_known_hosts_file, def_user_kh)) != 0 ||
 	    (r = default_list(
@@ -1554,6 +1555,7 @@ int options_finish(
 	    (r = default_list(o->identity_file, &o->n_identity_file, def_ids)) != 0) {
 		goto oom;
 	}
+	o->identity_file_default = had_ids == 0;
 	for (i = 0; i < o->n_user_known_hosts_file; i++) {
 		if ((r = expand_field(&o->user_known_hosts_file[i])) != 0) {
 			goto oom;

@@ -77,6 +77,7 @@ struct options {
 
 	/* identities */
 	char *identity_file[OPT_MAX_LIST]; size_t n_identity_file; /* paths or pkcs11: URIs */
+	int identity_file_default;   /* set by options_finish: the entries are the default files */
 	int identities_only;
 	char *pkcs11_provider;
 

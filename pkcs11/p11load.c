@@ -584,14 +584,26 @@ static int make_signers(struct load *L, struct signer ***out, size_t *n)
 	if ((v = calloc(L->nkeys + 1, sizeof(*v))) == NULL) {
 		return SSH_ERR_ALLOC;
 	}
+	size_t kept = 0;
+
 	for (i = 0; i < L->nkeys; i++) {
 		r = p11_signer_new(L->keys[i], L->o, NULL, &v[i]);
 		L->keys[i] = NULL; /* owned by the signer, or freed */
+		if (r == SSH_ERR_KEY_TYPE) {
+			v[i] = NULL; /* fits no PubkeyAcceptedAlgorithms entry: not offered */
+			continue;
+		}
 		if (r != 0) {
 			p11_seterr(L->err, L->errlen, "cannot make a signer: %s", ssh_err_str(r));
 			p11_free_signers(v, i);
 			return r;
 		}
+		kept++;
+	}
+	if (kept == 0) {
+		p11_seterr(L->err, L->errlen, "no selected key fits PubkeyAcceptedAlgorithms");
+		p11_free_signers(v, L->nkeys);
+		return SSH_ERR_KEY_TYPE;
 	}
 	*out = v;
 	*n = L->nkeys;
