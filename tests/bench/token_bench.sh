@@ -57,33 +57,51 @@ X_FILE_ARGV+=(-I "$TOK;object=rsa?module-path=$M&pin-source=file:$P/pin")
 mapfile -t O_ARGV < <(common_opts "$OPENSSH")
 O_ARGV+=(-o "PKCS11Provider=$M" -i "$T_DIR/rsa.pub")
 
-# measure LABEL ARGV...: CONNS connections running `true`; sets MEAN_WALL, MEAN_CPU, MED_WALL
-# (ms) and FAILS. Python times each run: wall with perf_counter, CPU from RUSAGE_CHILDREN
-# (microseconds; GNU time's 10 ms steps are too coarse for a 5 ms client).
-measure() {
-	local label=$1
+# Rows are measured round-robin (one connection of each row in turn, CONNS rounds) so that drift
+# in the machine's load spreads evenly over them. Python times each run: wall with perf_counter,
+# CPU from RUSAGE_CHILDREN (microseconds; GNU time's 10 ms steps are too coarse here).
+declare -a ROW_LABELS=()
+row() { # row LABEL ARGV...: one row of the table (its command line, NUL-separated, in a file)
+	ROW_LABELS+=("$1")
 	shift
-	read -r MEAN_WALL MED_WALL MEAN_CPU FAILS < <("$PYTHON" - "$CONNS" "$T_DIR/err.$label" "$@" 127.0.0.1 true <<'PY'
+	printf '%s\0' "$@" 127.0.0.1 true >"$T_DIR/row.${#ROW_LABELS[@]}"
+}
+# measure_rows: fills MEAN_WALL[i], MED_WALL[i], MEAN_CPU[i], FAILS[i] (ms) for rows 1..n
+measure_rows() {
+	local i=1 mw md mc f
+	while read -r mw md mc f; do
+		MEAN_WALL[i]=$mw MED_WALL[i]=$md MEAN_CPU[i]=$mc FAILS[i]=$f
+		i=$((i + 1))
+	done < <("$PYTHON" - "$CONNS" "$T_DIR/err.bench" "$T_DIR"/row.* <<'PY'
 import resource, statistics, subprocess, sys, time
-n, errf, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-walls, cpus, fails = [], [], 0
+n, errf = int(sys.argv[1]), sys.argv[2]
+files = sorted(sys.argv[3:], key=lambda f: int(f.rsplit(".", 1)[1]))
+rows = [open(f, "rb").read().split(b"\0")[:-1] for f in files]
+walls = [[] for _ in rows]
+cpus = [[] for _ in rows]
+fails = [0] * len(rows)
 for i in range(n):
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    with open(errf, "w") as e:
-        rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=e).returncode
-    t1 = time.perf_counter()
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if rc != 0:
-        fails += 1
-        sys.stderr.write("run %d failed (exit %d): %s\n" % (i, rc, open(errf).read().strip()[-200:]))
-        continue
-    walls.append(1000 * (t1 - t0))
-    cpus.append(1000 * ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)))
-if walls:
-    print("%.1f %.1f %.1f %d" % (statistics.mean(walls), statistics.median(walls), statistics.mean(cpus), fails))
-else:
-    print("nan nan nan %d" % fails)
+    for j, argv in enumerate(rows):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        with open(errf, "w") as e:
+            rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=e).returncode
+        t1 = time.perf_counter()
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if rc != 0:
+            fails[j] += 1
+            sys.stderr.write("row %d run %d failed (exit %d): %s\n"
+                             % (j + 1, i, rc, open(errf).read().strip()[-200:]))
+            continue
+        walls[j].append(1000 * (t1 - t0))
+        cpus[j].append(1000 * ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)))
+for j in range(len(rows)):
+    if walls[j]:
+        print("%.1f %.1f %.1f %d" % (statistics.mean(walls[j]), statistics.median(walls[j]),
+                                     statistics.mean(cpus[j]), fails[j]))
+    else:
+        print("nan nan nan %d" % fails[j])
 PY
 	)
 }
@@ -92,24 +110,17 @@ PY
 "${X_ARGV[@]}" 127.0.0.1 true </dev/null >/dev/null 2>&1 || die "x509ssh cannot log in with the token key: $("${X_ARGV[@]}" 127.0.0.1 true 2>&1 </dev/null | tail -n 1)"
 "${O_ARGV[@]}" 127.0.0.1 true </dev/null >/dev/null 2>&1 || die "OpenSSH cannot log in with the token key: $("${O_ARGV[@]}" 127.0.0.1 true 2>&1 </dev/null | tail -n 1)"
 
-declare -a ROWS=()
-row() { # row LABEL ARGV...: measure and keep one table row; sets the row's MEAN_WALL, MEAN_CPU
-	local label=$1
-	shift
-	measure "${label// /_}" "$@"
-	ROWS+=("$(printf '%-40s %10s %10s %10s %6s' "$label" "$MEAN_WALL" "$MED_WALL" "$MEAN_CPU" "$FAILS")")
-}
 mapfile -t XB_ARGV < <(common_opts "$X509SSH" ssh-ed25519)
 mapfile -t OB_ARGV < <(common_opts "$OPENSSH" ssh-ed25519)
 row "x509ssh, ed25519 key file (baseline)" "${XB_ARGV[@]}" -i "$CLIENT_KEY"
-XBW=$MEAN_WALL XBC=$MEAN_CPU
 row "OpenSSH, ed25519 key file (baseline)" "${OB_ARGV[@]}" -i "$CLIENT_KEY"
-OBW=$MEAN_WALL OBC=$MEAN_CPU
 row "x509ssh, token key, PIN by askpass" "${X_ARGV[@]}"
-XW=$MEAN_WALL XC=$MEAN_CPU
 row "x509ssh, token key, pin-source=file:" "${X_FILE_ARGV[@]}"
 row "OpenSSH, PKCS11Provider, PIN by askpass" "${O_ARGV[@]}"
-OW=$MEAN_WALL OC=$MEAN_CPU
+declare -a MEAN_WALL=() MED_WALL=() MEAN_CPU=() FAILS=()
+measure_rows
+XBW=${MEAN_WALL[1]} XBC=${MEAN_CPU[1]} OBW=${MEAN_WALL[2]} OBC=${MEAN_CPU[2]}
+XW=${MEAN_WALL[3]} XC=${MEAN_CPU[3]} OW=${MEAN_WALL[5]} OC=${MEAN_CPU[5]}
 
 # PKCS#11 calls per connection, through pkcs11-spy (one connection each)
 spy_counts() { # spy_counts LOG: "C_Login C_Sign CKU_CONTEXT_SPECIFIC" counts
@@ -142,11 +153,14 @@ diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", a - b }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 echo
 printf 'Token login: SoftHSM2 RSA-2048 key (rsa-sha2-512), curve25519-sha256, ssh-ed25519 host key,\n'
-printf 'remote command `true`, %d connections per row, PIN from an askpass script.\n' "$CONNS"
+printf 'remote command `true`, %d connections per row (rows interleaved), PIN from an askpass script.\n' "$CONNS"
 printf 'x509ssh: %s   OpenSSH: %s\n\n' "$X509SSH" "$("$OPENSSH" -V 2>&1)"
 printf '%-40s %10s %10s %10s %6s\n' "client, key" "wall mean" "wall med" "CPU mean" "failed"
 printf '%-40s %10s %10s %10s %6s\n' "" "ms/conn" "ms/conn" "ms/conn" ""
-printf '%s\n' "${ROWS[@]}"
+for ((i = 1; i <= ${#ROW_LABELS[@]}; i++)); do
+	printf '%-40s %10s %10s %10s %6s\n' "${ROW_LABELS[i - 1]}" "${MEAN_WALL[i]}" "${MED_WALL[i]}" \
+		"${MEAN_CPU[i]}" "${FAILS[i]}"
+done
 printf '%-40s %10s %10s %10s\n' "ratio x509ssh/OpenSSH, token key" "$(ratio "$XW" "$OW")" "" "$(ratio "$XC" "$OC")"
 printf '%-40s %10s %10s %10s\n' "token cost over baseline, x509ssh (ms)" "$(diff_ms "$XW" "$XBW")" "" "$(diff_ms "$XC" "$XBC")"
 printf '%-40s %10s %10s %10s\n' "token cost over baseline, OpenSSH (ms)" "$(diff_ms "$OW" "$OBW")" "" "$(diff_ms "$OC" "$OBC")"
