@@ -123,9 +123,9 @@ XBW=${MEAN_WALL[1]} XBC=${MEAN_CPU[1]} OBW=${MEAN_WALL[2]} OBC=${MEAN_CPU[2]}
 XW=${MEAN_WALL[3]} XC=${MEAN_CPU[3]} OW=${MEAN_WALL[5]} OC=${MEAN_CPU[5]}
 
 # PKCS#11 calls per connection, through pkcs11-spy (one connection each)
-spy_counts() { # spy_counts LOG: "C_Login C_Sign CKU_CONTEXT_SPECIFIC" counts
-	printf '%s %s %s\n' "$(grep -c 'C_Login$' "$1")" "$(grep -c 'C_Sign$' "$1")" \
-		"$(grep -c 'CKU_CONTEXT_SPECIFIC' "$1")"
+spy_counts() { # spy_counts LOG RC: "C_Login C_Sign CKU_CONTEXT_SPECIFIC login-result"
+	printf '%s %s %s %s\n' "$(grep -c 'C_Login$' "$1")" "$(grep -c 'C_Sign$' "$1")" \
+		"$(grep -c 'CKU_CONTEXT_SPECIFIC' "$1")" "$([[ $2 == 0 ]] && echo ok || echo "FAILED(exit $2)")"
 }
 spy_x509ssh() { # spy_x509ssh OBJECT: the counts of one x509ssh connection with OBJECT
 	local log="$T_DIR/spy.x.$1"
@@ -133,21 +133,22 @@ spy_x509ssh() { # spy_x509ssh OBJECT: the counts of one x509ssh connection with 
 	PKCS11SPY=$M PKCS11SPY_OUTPUT=$log "${a[@]}" -I "$TOK;object=$1?module-path=$SPY" 127.0.0.1 true </dev/null >/dev/null 2>"$T_DIR/err.spy"
 	local rc=$?
 	[[ $rc == 0 ]] || printf 'spy run with %s failed (exit %d): %s\n' "$1" "$rc" "$(tail -n 1 "$T_DIR/err.spy")" >&2
-	spy_counts "$log"
+	spy_counts "$log" "$rc"
 }
 spy_openssh() { # spy_openssh PUBFILE
-	local log="$T_DIR/spy.o.$(basename "$1")"
+	local log
+	log="$T_DIR/spy.o.$(basename "$1")"
 	mapfile -t a < <(common_opts "$OPENSSH")
 	PKCS11SPY=$M PKCS11SPY_OUTPUT=$log "${a[@]}" -o "PKCS11Provider=$SPY" -i "$1" \
 		127.0.0.1 true </dev/null >/dev/null 2>"$T_DIR/err.spy"
 	local rc=$?
 	[[ $rc == 0 ]] || printf 'OpenSSH spy run with %s failed (exit %d): %s\n' "$1" "$rc" "$(tail -n 1 "$T_DIR/err.spy")" >&2
-	spy_counts "$log"
+	spy_counts "$log" "$rc"
 }
-read -r XL XS XCS < <(spy_x509ssh rsa)
-read -r AL AS ACS < <(spy_x509ssh aa)
-read -r OL OS OCS < <(spy_openssh "$T_DIR/rsa.pub")
-read -r OAL OAS OACS < <(spy_openssh "$T_DIR/aa.pub")
+read -r XL XS XCS XLR < <(spy_x509ssh rsa)
+read -r AL AS ACS ALR < <(spy_x509ssh aa)
+read -r OL OS OCS OLR < <(spy_openssh "$T_DIR/rsa.pub")
+read -r OAL OAS OACS OALR < <(spy_openssh "$T_DIR/aa.pub")
 
 diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f", a - b }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -166,10 +167,10 @@ printf '%-40s %10s %10s %10s\n' "token cost over baseline, x509ssh (ms)" "$(diff
 printf '%-40s %10s %10s %10s\n' "token cost over baseline, OpenSSH (ms)" "$(diff_ms "$OW" "$OBW")" "" "$(diff_ms "$OC" "$OBC")"
 echo
 printf 'PKCS#11 calls in one connection (pkcs11-spy):\n'
-printf '%-44s %8s %8s %22s\n' "client, key" "C_Login" "C_Sign" "of which context login"
-printf '%-44s %8s %8s %22s\n' "x509ssh, rsa (normal key)" "$XL" "$XS" "$XCS"
-printf '%-44s %8s %8s %22s\n' "x509ssh, aa (CKA_ALWAYS_AUTHENTICATE)" "$AL" "$AS" "$ACS"
-printf '%-44s %8s %8s %22s\n' "OpenSSH, rsa (normal key)" "$OL" "$OS" "$OCS"
-printf '%-44s %8s %8s %22s\n' "OpenSSH, aa (CKA_ALWAYS_AUTHENTICATE)" "$OAL" "$OAS" "$OACS"
+printf '%-40s %8s %7s %15s %s\n' "client, key" "C_Login" "C_Sign" "context login" "login"
+printf '%-40s %8s %7s %15s %s\n' "x509ssh, rsa (normal key)" "$XL" "$XS" "$XCS" "$XLR"
+printf '%-40s %8s %7s %15s %s\n' "x509ssh, aa (CKA_ALWAYS_AUTHENTICATE)" "$AL" "$AS" "$ACS" "$ALR"
+printf '%-40s %8s %7s %15s %s\n' "OpenSSH, rsa (normal key)" "$OL" "$OS" "$OCS" "$OLR"
+printf '%-40s %8s %7s %15s %s\n' "OpenSSH, aa (CKA_ALWAYS_AUTHENTICATE)" "$OAL" "$OAS" "$OACS" "$OALR"
 T_PASS=1
 t_done
