@@ -1,7 +1,10 @@
 #!/bin/bash
 # A two-minute tour: install what is missing, build, start a throwaway sshd on 127.0.0.1,
 # connect to it with `x509ssh -v` (the host key accepted into a temporary known_hosts), run a
-# command, and tell what happened in a few readable lines.
+# command; then start an RFC 6187 server (asyncssh) with an X.509 host certificate and a SoftHSM2
+# token holding the user's key and certificate, log in with the token (PIN from a file) trusting
+# the host through a CA instead of known_hosts, and watch a host with an untrusted CA refused.
+# Tells what happened in a few readable lines.
 #
 # Environment: BUILD_DIR (default build/), DEMO_SKIP_BUILD=1 to use an existing binary,
 # X509SSH to demo another client binary (e.g. /usr/bin/ssh).
@@ -66,7 +69,67 @@ rc2=$?
 set -e
 printf 'exit status:   %s\n' "$rc2"
 
-if [[ "$rc" == 0 && "$rc2" == 0 ]]; then
+# ---------------------------------------------------------------- part 2: X.509 and a token
+echo
+echo "== part 2: an RFC 6187 server with an X.509 host certificate, a SoftHSM token for the user"
+PKI="$T_DIR/pki"
+HSM="$T_DIR/hsm"
+"$SRC/tests/lib/pki.sh" "$PKI" init >/dev/null
+"$SRC/tests/lib/pki.sh" "$PKI" leaf rtr --key rsa2048 --cn rtr-demo.example.net \
+	--san "DNS:rtr-demo.example.net,IP:127.0.0.1" --eku serverAuth >/dev/null
+"$SRC/tests/lib/pki.sh" "$PKI" leaf rogue --key rsa2048 --issuer other --san "IP:127.0.0.1" >/dev/null
+eval "$("$SRC/tests/lib/softhsm.sh" "$HSM")"
+export SOFTHSM2_CONF
+printf 'host CA:       %s (root) -> %s -> rtr-demo.example.net\n' \
+	"$(openssl x509 -in "$PKI/root.pem" -noout -subject | sed 's/^subject=//')" \
+	"$(openssl x509 -in "$PKI/inter.pem" -noout -subject | sed 's/^subject=//')"
+printf 'token:         SoftHSM2 "x509ssh-test" in %s, PIN in a file\n' "$HSM"
+# the server trusts the token's CA for user certificates
+{
+	printf 'cert-authority x509v3-ssh-rsa %s\n' "$(openssl x509 -in "$HSM/root.pem" -outform DER | base64 -w0)"
+} >"$T_DIR/x509_authorized_keys"
+cat "$HSM/root.pem" "$HSM/inter.pem" >"$T_DIR/user_ca.pem"
+start_peer rtr x509_server.py --key "$PKI/rtr.key" --chain "$PKI/rtr.chain.pem" \
+	--host-key-algs "x509v3-ssh-rsa,x509v3-rsa2048-sha256" --authorized-keys "$T_DIR/x509_authorized_keys" \
+	--client-ca "$T_DIR/user_ca.pem" --log "$T_DIR/x509_auth.log"
+uri="pkcs11:token=x509ssh-test;object=rsa?pin-source=file:$HSM/pin"
+x509_common=(-F /dev/null -o "CACertificateFile=$PKI/root.pem" -o X509HostKeys=require
+	-o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$T_DIR/empty_known_hosts" -o BatchMode=yes
+	-o UserFromCertificate=cn -I "$uri" -p "$PEER_PORT")
+: >"$T_DIR/empty_known_hosts"
+echo "== $(basename "$X509SSH") -v -o CACertificateFile=root.pem -o X509HostKeys=require -o UserFromCertificate=cn \\"
+echo "       -I '$uri' 127.0.0.1 'echo hello from the X.509 server'"
+set +e
+env -u SSH_AUTH_SOCK timeout 60 "$X509SSH" -v "${x509_common[@]}" 127.0.0.1 'echo "hello from the X.509 server"' \
+	>"$T_DIR/x509.out" 2>"$T_DIR/x509.err"
+rc3=$?
+set -e
+echo
+echo "-- what happened --------------------------------------------------------------"
+grep -E '^x509: |Authenticated|login name|Server accepts key' "$T_DIR/x509.err" | sed 's/^debug1: //' || true
+printf 'server saw:    %s\n' "$(grep -E 'x509-chain|auth-ok|userauth publickey' "$T_DIR/x509_auth.log" | tail -n 2 | paste -sd ';' || true)"
+printf 'known_hosts:   %s\n' "$(if [[ -s "$T_DIR/empty_known_hosts" ]]; then echo "written (unexpected)"; else echo "untouched: the CA vouched for the host"; fi)"
+printf 'remote output: %s\n' "$(head -n 3 "$T_DIR/x509.out")"
+printf 'exit status:   %s\n' "$rc3"
+
+echo
+echo "== the same server presenting a certificate from a CA we do not trust"
+stop_peer
+start_peer rogue x509_server.py --key "$PKI/rogue.key" --chain "$PKI/rogue.chain.pem" \
+	--host-key-algs x509v3-ssh-rsa --authorized-keys "$T_DIR/x509_authorized_keys" \
+	--client-ca "$T_DIR/user_ca.pem" --log "$T_DIR/rogue_auth.log"
+x509_common[${#x509_common[@]} - 1]=$PEER_PORT
+set +e
+env -u SSH_AUTH_SOCK timeout 60 "$X509SSH" "${x509_common[@]}" 127.0.0.1 'echo should not run' \
+	>"$T_DIR/rogue.out" 2>"$T_DIR/rogue.err"
+rc4=$?
+set -e
+sed 's/^/  /' "$T_DIR/rogue.err"
+seen=$(cat "$T_DIR/rogue_auth.log" 2>/dev/null | grep -c userauth || true)
+printf 'exit status:   %s; userauth requests the server saw: %s (nothing was sent)\n' "$rc4" "${seen:-0}"
+stop_peer
+
+if [[ "$rc" == 0 && "$rc2" == 0 && "$rc3" == 0 && "$rc4" == 255 && "${seen:-0}" == 0 ]]; then
 	echo "demo: OK"
 	T_PASS=1
 else
