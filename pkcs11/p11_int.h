@@ -14,11 +14,12 @@
 #include "p11.h"
 #include "ssh/hostkey.h"
 
-#define P11_MAX_OBJECTS 256   /* objects of one class read from a token */
-#define P11_MAX_ATTR    16384 /* bytes of one attribute value */
-#define P11_MAX_CHAIN   10    /* certificates in a chain we send */
-#define P11_PIN_MAX     256   /* bytes of a PIN, NUL included */
-#define P11_MAX_ALGS    16
+#define P11_MAX_OBJECTS  256   /* objects of one class read from a token */
+#define P11_MAX_ATTR     16384 /* bytes of one attribute value */
+#define P11_MAX_CHAIN    10    /* certificates in a chain we send */
+#define P11_PIN_MAX      256   /* bytes of a PIN, NUL included */
+#define P11_MAX_ALGS     16
+#define P11_MAX_PEM_FILE (4 * 1024 * 1024) /* bytes of one X509CertificateFile */
 
 /* The set of initialized modules one load used; shared by its tokens. */
 struct p11_modset {
@@ -99,9 +100,8 @@ int p11_pubkey_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out);
 /* type name and size of an EVP key */
 void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits);
-/* the chain sent for leaf: issuers taken from pool, stopping at a self-signed certificate */
-int p11_build_chain(X509 *leaf, STACK_OF(X509) * pool, int send_root, STACK_OF(X509) * *out);
-/* read every certificate of a PEM file into pool */
+/* read every certificate of a PEM file into pool (x509_pem_certs; at most P11_MAX_OBJECTS in
+ * pool); a file without any is an error. Chains are built with x509chain_build (x509key.h). */
 int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_t errlen);
 
 /* p11key.c: the signer over a key (takes the token reference) */

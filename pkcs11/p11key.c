@@ -138,10 +138,6 @@ static int p11s_public_blob(struct signer *s, const char *alg, struct buf *out)
 {
 	struct p11_key *k = s->impl;
 	const struct hostkey_alg *row;
-	const uint8_t *certs[P11_MAX_CHAIN];
-	uint8_t *der[P11_MAX_CHAIN] = {NULL};
-	size_t lens[P11_MAX_CHAIN], n = 0, i;
-	int r, l;
 
 	if ((row = row_for(k, alg)) == NULL) {
 		return hostkey_alg_by_name(alg) == NULL ? SSH_ERR_NO_ALGO : SSH_ERR_KEY_TYPE;
@@ -149,22 +145,7 @@ static int p11s_public_blob(struct signer *s, const char *alg, struct buf *out)
 	if ((row->flags & HK_FLAG_X509) == 0) {
 		return sshkey_to_blob(k->pub, row, out);
 	}
-	for (i = 0; i < (size_t)sk_X509_num(k->chain) && i < P11_MAX_CHAIN; i++) {
-		der[i] = NULL;
-		if ((l = i2d_X509(sk_X509_value(k->chain, (int)i), &der[i])) <= 0) {
-			r = SSH_ERR_LIBCRYPTO;
-			goto out;
-		}
-		certs[i] = der[i];
-		lens[i] = (size_t)l;
-		n++;
-	}
-	r = x509blob_build(row, certs, lens, n, out);
-out:
-	for (i = 0; i < n; i++) {
-		OPENSSL_free(der[i]);
-	}
-	return r;
+	return x509chain_blob(row, k->chain, out);
 }
 
 /* ---- the PIN ---- */

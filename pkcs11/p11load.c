@@ -14,6 +14,7 @@
 #include "p11_int.h"
 #include "p11uri.h"
 #include "ssh/err.h"
+#include "ssh/x509key.h"
 
 #define MAX_SLOTS 64
 #define MAX_KEYS  64
@@ -302,7 +303,8 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 			goto out;
 		}
 		k->leaf = leaf;
-		if ((r = p11_build_chain(leaf, pool, L->o->send_root, &k->chain)) != 0) {
+		if ((r = x509chain_build(leaf, pool, L->o->send_root, P11_MAX_CHAIN, &k->chain)) !=
+		    0) {
 			goto out;
 		}
 	}

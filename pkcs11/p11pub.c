@@ -13,6 +13,7 @@
 
 #include "p11_int.h"
 #include "ssh/err.h"
+#include "ssh/x509key.h"
 
 static int rsa_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out)
@@ -182,82 +183,62 @@ void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits)
 	}
 }
 
-static int self_signed(X509 *c)
+/* the file into memory (certificates are public: no wiping), capped */
+static int read_small_file(const char *path, uint8_t **out, size_t *len)
 {
-	return X509_check_issued(c, c) == X509_V_OK;
-}
-
-int p11_build_chain(X509 *leaf, STACK_OF(X509) * pool, int send_root, STACK_OF(X509) * *out)
-{
-	STACK_OF(X509) *chain = NULL;
-	X509 *cur = leaf, *next;
-	int i, r = SSH_ERR_ALLOC;
+	FILE *f = NULL;
+	uint8_t *p = NULL;
+	size_t n = 0, got;
+	int r = SSH_ERR_ALLOC;
 
 	*out = NULL;
-	if ((chain = sk_X509_new_null()) == NULL || !X509_up_ref(leaf)) {
+	*len = 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		return SSH_ERR_SYSTEM;
+	}
+	if ((p = malloc(P11_MAX_PEM_FILE + 1)) == NULL) {
 		goto out;
 	}
-	if (!sk_X509_push(chain, leaf)) {
-		X509_free(leaf);
+	while (n <= P11_MAX_PEM_FILE && (got = fread(p + n, 1, P11_MAX_PEM_FILE + 1 - n, f)) > 0) {
+		n += got;
+	}
+	if (ferror(f)) {
+		r = SSH_ERR_SYSTEM;
 		goto out;
 	}
-	while (!self_signed(cur) && sk_X509_num(chain) < P11_MAX_CHAIN) {
-		next = NULL;
-		for (i = 0; pool != NULL && i < sk_X509_num(pool); i++) {
-			X509 *c = sk_X509_value(pool, i);
-
-			if (X509_cmp(c, cur) != 0 && X509_check_issued(c, cur) == X509_V_OK) {
-				next = c;
-				break;
-			}
-		}
-		if (next == NULL || (self_signed(next) && !send_root)) {
-			break;
-		}
-		/* a loop in the pool (A issued B issued A) ends here */
-		for (i = 0; i < sk_X509_num(chain); i++) {
-			if (X509_cmp(sk_X509_value(chain, i), next) == 0) {
-				next = NULL;
-				break;
-			}
-		}
-		if (next == NULL || !X509_up_ref(next)) {
-			break;
-		}
-		if (!sk_X509_push(chain, next)) {
-			X509_free(next);
-			goto out;
-		}
-		cur = next;
+	if (n > P11_MAX_PEM_FILE) {
+		r = SSH_ERR_TOO_LARGE;
+		goto out;
 	}
-	*out = chain;
-	chain = NULL;
+	*out = p;
+	p = NULL;
+	*len = n;
 	r = 0;
 out:
-	sk_X509_pop_free(chain, X509_free);
+	free(p);
+	fclose(f);
 	return r;
 }
 
 int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_t errlen)
 {
-	FILE *f = NULL;
-	X509 *c = NULL;
-	int n = 0, r;
+	uint8_t *pem = NULL;
+	size_t len = 0, n = 0;
+	int r;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		p11_seterr(err, errlen, "%s: cannot open", path);
-		return SSH_ERR_SYSTEM;
+	if ((r = read_small_file(path, &pem, &len)) != 0) {
+		p11_seterr(err, errlen, "%s: %s", path,
+		    r == SSH_ERR_SYSTEM
+		        ? "cannot read"
+		        : (r == SSH_ERR_TOO_LARGE ? "file too large" : ssh_err_str(r)));
+		goto out;
 	}
-	while ((c = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		if (n >= P11_MAX_OBJECTS || !sk_X509_push(pool, c)) {
-			X509_free(c);
-			r = n >= P11_MAX_OBJECTS ? SSH_ERR_TOO_LARGE : SSH_ERR_ALLOC;
-			p11_seterr(err, errlen, "%s: too many certificates", path);
-			goto out;
-		}
-		n++;
+	if ((r = x509_pem_certs(pem, len, P11_MAX_OBJECTS, pool, &n)) != 0) {
+		p11_seterr(err, errlen, "%s: %s", path,
+		    r == SSH_ERR_TOO_LARGE ? "too many certificates"
+		                           : "a PEM certificate does not decode");
+		goto out;
 	}
-	ERR_clear_error();
 	if (n == 0) {
 		p11_seterr(err, errlen, "%s: no PEM certificate in the file", path);
 		r = SSH_ERR_FORMAT;
@@ -265,6 +246,6 @@ int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_
 	}
 	r = 0;
 out:
-	fclose(f);
+	free(pem);
 	return r;
 }
