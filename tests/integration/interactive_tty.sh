@@ -60,12 +60,26 @@ wait_rc() {
 	done
 	return 1
 }
+# A sanitizer report in the pane (the client's stderr) is a failure.
+pane_sanitizer_check() {
+	if tm capture-pane -p -t s -S -500 2>/dev/null | grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: '; then
+		fail "sanitizer report in the pane"
+	fi
+}
 # start_pane [client option ...]: a new tmux session (100x30) running the client, no command
 start_pane() {
+	local i
 	rm -f "$T_DIR/rc" "$T_DIR/stty.before" "$T_DIR/stty.after"
+	pane_sanitizer_check
 	tm kill-server 2>/dev/null || true
 	client_argv -o LogLevel=INFO "$@" --
-	tm new-session -d -s s -x 100 -y 30 bash "$T_DIR/wrap.sh" "$T_DIR" "${CLIENT_ARGV[@]}"
+	# (a new server may race with the old one's exit: retry)
+	for i in 1 2 3 4 5; do
+		if tm new-session -d -s s -x 100 -y 30 bash "$T_DIR/wrap.sh" "$T_DIR" "${CLIENT_ARGV[@]}" 2>/dev/null; then
+			break
+		fi
+		sleep 0.2
+	done
 	tm set-option -g -t s remain-on-exit on >/dev/null 2>&1 || true
 }
 client_pid() {
@@ -164,4 +178,5 @@ tm send-keys -t s 'tty; echo notty-$((5*5))' Enter
 expect_pane '^not a tty' "-T: the remote shell has no pty"
 tm send-keys -t s 'exit' Enter
 wait_rc || true
+pane_sanitizer_check
 t_done
