@@ -157,9 +157,17 @@ expect_pane '^esc-9' "session with EscapeChar ^] ready"
 tm send-keys -t s -l '~.'
 tm send-keys -t s Enter
 sleep 0.5
-[[ -s "$T_DIR/rc" ]] && fail "~. ended a session whose escape character is ^]" || pass "~. is plain text with EscapeChar ^]"
+if [[ -s "$T_DIR/rc" ]]; then
+	fail "~. ended a session whose escape character is ^]"
+else
+	pass "~. is plain text with EscapeChar ^]"
+fi
 tm send-keys -t s C-] .
-wait_rc && pass "^]. ends the session" || fail "^]. did not end the session"
+if wait_rc; then
+	pass "^]. ends the session"
+else
+	fail "^]. did not end the session"
+fi
 
 start_pane -o EscapeChar=none
 tm send-keys -t s 'echo none-$((4*4))' Enter
@@ -167,7 +175,11 @@ expect_pane '^none-16' "session with EscapeChar none ready"
 tm send-keys -t s -l '~.'
 tm send-keys -t s -l '~?'
 sleep 0.5
-[[ -s "$T_DIR/rc" ]] && fail "~. ended a session with EscapeChar none" || pass "no escapes with EscapeChar none"
+if [[ -s "$T_DIR/rc" ]]; then
+	fail "~. ended a session with EscapeChar none"
+else
+	pass "no escapes with EscapeChar none"
+fi
 tm send-keys -t s C-u 'exit 3' Enter
 wait_rc || fail "exit did not end the EscapeChar none session"
 expect_eq "exit status, EscapeChar none" 3 "$(cat "$T_DIR/rc" 2>/dev/null)"

@@ -19,7 +19,7 @@ start_peer kbd x509_server.py --key "$T_DIR/peer_host" --kbdint "$T_DIR/rounds.j
 	--log "$T_DIR/peer.log"
 KNOWN_HOSTS="$T_DIR/kh_peer"
 printf '[127.0.0.1]:%s %s\n' "$PEER_PORT" "$(cut -d' ' -f1,2 "$T_DIR/peer_host.pub")" >"$KNOWN_HOSTS"
-CLIENT_PORT=$PEER_PORT
+export CLIENT_PORT=$PEER_PORT # read by client_argv
 
 # The askpass program answers by prompt text (a tab-separated table) and logs every prompt.
 cat >"$T_DIR/askpass" <<'SH'
@@ -36,7 +36,8 @@ exit 1
 SH
 chmod 755 "$T_DIR/askpass"
 export SSH_ASKPASS="$T_DIR/askpass" SSH_ASKPASS_REQUIRE=force ASKPASS_LOG="$T_DIR/askpass.log"
-export ASKPASS_ANSWERS="$T_DIR/answers" ASKPASS_WHO="$(id -un)@127.0.0.1"
+ASKPASS_WHO="$(id -un)@127.0.0.1"
+export ASKPASS_ANSWERS="$T_DIR/answers" ASKPASS_WHO
 unset DISPLAY WAYLAND_DISPLAY
 
 answers() {

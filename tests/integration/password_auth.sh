@@ -26,7 +26,7 @@ peer() {
 	PLOG="$T_DIR/peer.$name.userauth"
 	KNOWN_HOSTS="$T_DIR/kh_$name"
 	printf '[127.0.0.1]:%s %s\n' "$PEER_PORT" "$(cut -d' ' -f1,2 "$T_DIR/peer_host.pub")" >"$KNOWN_HOSTS"
-	CLIENT_PORT=$PEER_PORT
+	export CLIENT_PORT=$PEER_PORT # read by client_argv
 }
 answer() {
 	printf '%s\n' "$1" >"$ASKPASS_ANSWER"
@@ -81,7 +81,7 @@ expect_file_not_matches "$PLOG" 'userauth password' "no password request in Batc
 answer 'Corr3ct horse'
 client_argv "${pw_opts[@]}" -- true
 set +e
-SSH_ASKPASS= SSH_ASKPASS_REQUIRE= setsid -w timeout 30 "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"
+SSH_ASKPASS='' SSH_ASKPASS_REQUIRE='' setsid -w timeout 30 "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"
 RC=$?
 set -e
 expect_exit 255 "no way to prompt"
