@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
@@ -19,10 +21,13 @@
 #include "prompt.h"
 #include "signer_file.h"
 #include "ssh/err.h"
+#include "ssh/x509key.h"
 
 #define ID_MAX           (OPT_MAX_LIST + 3)
 #define PASSPHRASE_TRIES 3
 #define PATH_MAX_LEN     4096
+#define CERT_POOL_MAX    256 /* certificates read from the X509CertificateFile files */
+#define CHAIN_SEND_MAX   10  /* certificates in a chain we send (as for token keys) */
 
 static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"};
 
@@ -39,6 +44,11 @@ struct identities {
 	size_t n, next;
 	char **prefs; /* NULL-terminated PubkeyAcceptedAlgorithms names */
 	int batch_mode;
+	int send_root;                  /* X509SendRoot */
+	char *cert_files[OPT_MAX_LIST]; /* X509CertificateFile, expanded */
+	size_t n_cert_files;
+	STACK_OF(X509) * cert_pool; /* their certificates, read at the first key file */
+	int pool_read;
 	char note[512];
 };
 
@@ -64,11 +74,11 @@ static int ask_pin(void *arg, const char *prompt, char *buf, size_t len)
 }
 
 /* Find the keys of a token source now (no login: that waits for the first signature). */
-static int add_token(struct identities *ids, const char *spec, const struct options *o, char *err,
-    size_t errlen)
+static int add_token(
+    struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen)
 {
 	struct p11_opts po;
-	char *certs[OPT_MAX_LIST + 1] = { 0 };
+	char *certs[OPT_MAX_LIST + 1] = {0};
 	char cause[512];
 	size_t i, nc = 0;
 	int r;
@@ -83,7 +93,8 @@ static int add_token(struct identities *ids, const char *spec, const struct opti
 	}
 	for (i = 0; i < o->n_x509_certificate_file; i++) {
 		if ((r = path_expand(o->x509_certificate_file[i], o, &certs[nc])) != 0) {
-			snprintf(err, errlen, "config: X509CertificateFile %s: cannot expand the path",
+			snprintf(err, errlen,
+			    "config: X509CertificateFile %s: cannot expand the path",
 			    o->x509_certificate_file[i]);
 			goto out;
 		}
@@ -101,8 +112,8 @@ static int add_token(struct identities *ids, const char *spec, const struct opti
 		snprintf(err, errlen, "pkcs11: out of memory");
 		goto out;
 	}
-	r = p11_load_signers(spec, &po, &ids->v[ids->n].p11v, &ids->v[ids->n].p11n, cause,
-	    sizeof(cause));
+	r = p11_load_signers(
+	    spec, &po, &ids->v[ids->n].p11v, &ids->v[ids->n].p11n, cause, sizeof(cause));
 	if (r != 0) {
 		free(ids->v[ids->n].path);
 		ids->v[ids->n].path = NULL;
@@ -325,6 +336,16 @@ int identities_new(const struct options *o, struct identities **out, char *err, 
 		goto out;
 	}
 	ids->batch_mode = o->batch_mode == 1;
+	ids->send_root = o->x509_send_root == 1;
+	for (size_t i = 0; i < o->n_x509_certificate_file && i < OPT_MAX_LIST; i++) {
+		if (path_expand(
+		        o->x509_certificate_file[i], o, &ids->cert_files[ids->n_cert_files]) != 0) {
+			log_info("X509CertificateFile %s: cannot expand the path",
+			    o->x509_certificate_file[i]);
+			continue;
+		}
+		ids->n_cert_files++;
+	}
 	if ((r = split_prefs(o->pubkey_accepted_algorithms, &ids->prefs)) != 0) {
 		goto out;
 	}
@@ -427,11 +448,129 @@ static int load_key(struct identities *ids, struct identity *id, EVP_PKEY **pk)
 	return SSH_ERR_PASSPHRASE;
 }
 
+/* the subject of c on one line (RFC 2253), possibly cut */
+static void subject_of(X509 *c, char *s, size_t max)
+{
+	BIO *bio = NULL;
+	int n;
+
+	snprintf(s, max, "?");
+	if ((bio = BIO_new(BIO_s_mem())) != NULL &&
+	    X509_NAME_print_ex(bio, X509_get_subject_name(c), 0, XN_FLAG_RFC2253) >= 0 &&
+	    (n = BIO_read(bio, s, (int)max - 1)) > 0) {
+		s[n] = '\0';
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+}
+
+/* the certificates of the X509CertificateFile files, once; a file that cannot be used is
+ * reported and left out */
+static void read_cert_pool(struct identities *ids)
+{
+	char err[256];
+	size_t n, i;
+
+	if (ids->pool_read) {
+		return;
+	}
+	ids->pool_read = 1;
+	if (ids->n_cert_files == 0 || (ids->cert_pool = sk_X509_new_null()) == NULL) {
+		return;
+	}
+	for (i = 0; i < ids->n_cert_files; i++) {
+		err[0] = '\0';
+		n = 0;
+		if (keyfile_certs(ids->cert_files[i], CERT_POOL_MAX, ids->cert_pool, &n, err,
+		        sizeof(err)) != 0) {
+			log_info("X509CertificateFile %s: %s", ids->cert_files[i], err);
+		} else if (n == 0) {
+			log_info("X509CertificateFile %s: no PEM certificate in the file",
+			    ids->cert_files[i]);
+		} else {
+			log_debug1("X509CertificateFile %s: %zu certificate%s", ids->cert_files[i],
+			    n, n == 1 ? "" : "s");
+		}
+	}
+}
+
+/*
+ * The chain for a key file: the leaf is the first certificate in the file itself (PKIX-SSH
+ * identity format; it must be the key's), else the X509CertificateFile certificate with the
+ * key's public key; issuers come from the rest of the file and the X509CertificateFile pool.
+ * *out stays NULL for a key without certificate; an error means the key is not to be used.
+ */
+static int key_chain(struct identities *ids, const char *path, EVP_PKEY *pk, STACK_OF(X509) * *out)
+{
+	STACK_OF(X509) *file = NULL, *pool = NULL;
+	X509 *leaf = NULL;
+	char err[256], subj[256];
+	size_t n = 0;
+	int i, r = SSH_ERR_ALLOC;
+
+	*out = NULL;
+	err[0] = '\0';
+	if ((file = sk_X509_new_null()) == NULL) {
+		goto out;
+	}
+	if ((r = keyfile_certs(path, CERT_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
+		log_info("Load key \"%s\": certificates: %s", path, err[0] ? err : ssh_err_str(r));
+		goto out;
+	}
+	read_cert_pool(ids);
+	if (n > 0) {
+		leaf = sk_X509_value(file, 0);
+		if (!signer_file_cert_matches(pk, leaf)) {
+			subject_of(leaf, subj, sizeof(subj));
+			log_info(
+			    "Load key \"%s\": the certificate in the file (subject %s) is not the "
+			    "private key's; key not used",
+			    path, subj);
+			r = SSH_ERR_KEY_TYPE;
+			goto out;
+		}
+	}
+	for (i = 0; leaf == NULL && i < sk_X509_num(ids->cert_pool); i++) {
+		if (signer_file_cert_matches(pk, sk_X509_value(ids->cert_pool, i))) {
+			leaf = sk_X509_value(ids->cert_pool, i);
+		}
+	}
+	if (leaf == NULL) {
+		r = 0;
+		goto out;
+	}
+	/* a borrowing view: the rest of the file, then the pool */
+	if ((pool = sk_X509_dup(file)) == NULL) {
+		r = SSH_ERR_ALLOC;
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(ids->cert_pool); i++) {
+		if (!sk_X509_push(pool, sk_X509_value(ids->cert_pool, i))) {
+			r = SSH_ERR_ALLOC;
+			goto out;
+		}
+	}
+	if ((r = x509chain_build(leaf, pool, ids->send_root, CHAIN_SEND_MAX, out)) != 0) {
+		log_info("Load key \"%s\": certificate chain: %s", path, ssh_err_str(r));
+		goto out;
+	}
+	subject_of(leaf, subj, sizeof(subj));
+	log_debug1("key %s: X.509 certificate %s from %s, %d certificate%s sent", path, subj,
+	    n > 0 ? "the key file" : "X509CertificateFile", sk_X509_num(*out),
+	    sk_X509_num(*out) == 1 ? "" : "s");
+	r = 0;
+out:
+	sk_X509_free(pool);
+	sk_X509_pop_free(file, X509_free);
+	return r;
+}
+
 struct signer *identities_next(struct identities *ids)
 {
 	struct identity *id;
 	struct stat st;
 	EVP_PKEY *pk = NULL;
+	STACK_OF(X509) *chain = NULL;
 	struct signer *s = NULL;
 	int r;
 
@@ -460,13 +599,20 @@ struct signer *identities_next(struct identities *ids)
 		if (load_key(ids, id, &pk) != 0) {
 			continue;
 		}
-		r = signer_file_new(pk, id->path, (const char *const *)ids->prefs, &s);
+		if (key_chain(ids, id->path, pk, &chain) != 0) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+			continue;
+		}
+		r = signer_file_new_x509(pk, chain, id->path, (const char *const *)ids->prefs, &s);
 		pk = NULL; /* owned by the signer now, or freed by it on failure */
 		if (r != 0) {
 			log_info("Load key \"%s\": %s", id->path, ssh_err_str(r));
+			chain = NULL;
 			continue;
 		}
-		log_debug1("Will attempt key: %s", id->path);
+		log_debug1("Will attempt key: %s%s", id->path, chain != NULL ? " (X.509)" : "");
+		chain = NULL;
 		id->signer = s;
 		return s;
 	}
@@ -495,6 +641,10 @@ void identities_free(struct identities *ids)
 			p11_free_signers(ids->v[i].p11v, ids->v[i].p11n);
 		}
 	}
+	for (size_t i = 0; i < ids->n_cert_files; i++) {
+		free(ids->cert_files[i]);
+	}
+	sk_X509_pop_free(ids->cert_pool, X509_free);
 	if (ids->prefs != NULL) {
 		for (size_t i = 0; ids->prefs[i] != NULL; i++) {
 			free(ids->prefs[i]);
@@ -512,7 +662,8 @@ static char *cert_upn(const X509 *cert)
 	char *out = NULL;
 	int i;
 
-	for (i = 0; names != NULL && upn_oid != NULL && i < sk_GENERAL_NAME_num(names) && out == NULL;
+	for (i = 0;
+	     names != NULL && upn_oid != NULL && i < sk_GENERAL_NAME_num(names) && out == NULL;
 	     i++) {
 		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
 		const ASN1_TYPE *v;
@@ -560,8 +711,8 @@ int identities_cert_user(const struct identities *ids, int upn, char **out)
 	*out = NULL;
 	for (i = 0; ids != NULL && i < ids->n; i++) {
 		for (j = 0; ids->v[i].p11v != NULL && j < ids->v[i].p11n; j++) {
-			if (ids->v[i].p11v[j] == NULL || p11_key_info(ids->v[i].p11v[j], &info) != 0 ||
-			    info.cert == NULL) {
+			if (ids->v[i].p11v[j] == NULL ||
+			    p11_key_info(ids->v[i].p11v[j], &info) != 0 || info.cert == NULL) {
 				continue;
 			}
 			name = upn ? cert_upn(info.cert) : cert_cn(info.cert);

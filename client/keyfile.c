@@ -23,6 +23,7 @@
 #include "ssh/buf.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/x509key.h"
 
 #define KEYFILE_MAX (1024 * 1024) /* no private key file is larger */
 #define PASS_MAX    1024
@@ -738,4 +739,33 @@ int keyfile_exists(const char *path)
 out:
 	buf_free(&data);
 	return r;
+}
+
+int keyfile_certs(
+    const char *path, size_t max, STACK_OF(X509) * pool, size_t *added, char *errbuf, size_t errlen)
+{
+	struct buf data;
+	int e;
+
+	if (added != NULL) {
+		*added = 0;
+	}
+	buf_init_secret(&data);
+	if (path == NULL || pool == NULL) {
+		set_err(errbuf, errlen, "no file given");
+		e = SSH_ERR_INTERNAL;
+		goto out;
+	}
+	if ((e = read_file(path, &data, errbuf, errlen)) != 0) {
+		goto out;
+	}
+	if ((e = x509_pem_certs(buf_ptr(&data), buf_len(&data), max, pool, added)) != 0) {
+		set_err(errbuf, errlen, "%s",
+		    e == SSH_ERR_TOO_LARGE ? "too many certificates"
+		                           : "a PEM certificate in the file does not decode");
+		goto out;
+	}
+out:
+	buf_free(&data);
+	return e;
 }

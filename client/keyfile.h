@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 /*
  * Load the private key in path. passphrase may be NULL: an encrypted key then returns
@@ -19,8 +20,8 @@
  * "no such file", ...). The returned key is checked to be RSA (>= 1024 bits), P-256/384/521 or
  * Ed25519.
  */
-int keyfile_load(const char *path, const char *passphrase, EVP_PKEY **out, char *errbuf,
-    size_t errlen);
+int keyfile_load(
+    const char *path, const char *passphrase, EVP_PKEY **out, char *errbuf, size_t errlen);
 
 /* 1 if the file exists and looks like a private key we could load (without a passphrase check) */
 int keyfile_exists(const char *path);
@@ -31,7 +32,18 @@ int keyfile_from_bytes(const uint8_t *data, size_t len, const char *passphrase, 
 
 /* Decode the binary "openssh-key-v1" container (the base64 payload of an OpenSSH key file);
  * checks the check-ints, the padding, and that the clear public key matches the private one. */
-int keyfile_from_openssh_blob(const uint8_t *blob, size_t len, EVP_PKEY **out, char *errbuf,
+int keyfile_from_openssh_blob(
+    const uint8_t *blob, size_t len, EVP_PKEY **out, char *errbuf, size_t errlen);
+
+/*
+ * The certificates of a PEM file, in file order, appended to pool (at most max in pool): those
+ * that follow the private key in a PKIX-SSH identity file (key, then its certificate, then
+ * intermediates), or every certificate of an X509CertificateFile. Key blocks are skipped without
+ * being decoded (no passphrase needed); the file is read into wiped memory. *added (may be NULL)
+ * gets the number appended, 0 for a file without certificates. Errors as keyfile_load (a
+ * certificate block that does not decode: SSH_ERR_FORMAT; too many: SSH_ERR_TOO_LARGE).
+ */
+int keyfile_certs(const char *path, size_t max, STACK_OF(X509) * pool, size_t *added, char *errbuf,
     size_t errlen);
 
 #endif

@@ -1,19 +1,35 @@
-/* The signer interface over a private key held in memory (loaded from a file): synchronous. */
+/*
+ * The signer interface over a private key held in memory (loaded from a file): synchronous.
+ * With a certificate chain (PKIX-SSH identity file, X509CertificateFile) it also signs for the
+ * RFC 6187 x509v3 algorithms.
+ */
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "signer_file.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/x509key.h"
 
-/* a plain row this key can sign for (X.509 rows belong to the certificate signers) */
-static const struct hostkey_alg *usable_row(EVP_PKEY *pk, const char *name)
+struct sf_key {
+	EVP_PKEY *pk;
+	STACK_OF(X509) * chain; /* as sent, leaf first; NULL for a plain key */
+};
+
+static int is_x509(const struct hostkey_alg *alg)
+{
+	return (alg->flags & HK_FLAG_X509) != 0;
+}
+
+/* a row this key can sign for: x509v3 rows only with a chain */
+static const struct hostkey_alg *usable_row(const struct sf_key *k, const char *name)
 {
 	const struct hostkey_alg *alg = hostkey_alg_by_name(name);
 
-	if (alg == NULL || (alg->flags & HK_FLAG_X509) != 0 || !sshkey_fits_alg(pk, alg)) {
+	if (alg == NULL || (is_x509(alg) && k->chain == NULL) || !sshkey_fits_alg(k->pk, alg)) {
 		return NULL;
 	}
 	return alg;
@@ -22,34 +38,51 @@ static const struct hostkey_alg *usable_row(EVP_PKEY *pk, const char *name)
 static int sf_public_blob(struct signer *s, const char *alg, struct buf *out)
 {
 	const struct hostkey_alg *row;
+	struct sf_key *k;
 
 	if (s == NULL || s->impl == NULL || alg == NULL) {
 		return SSH_ERR_INTERNAL;
 	}
+	k = s->impl;
 	if (hostkey_alg_by_name(alg) == NULL) {
 		return SSH_ERR_NO_ALGO;
 	}
-	if ((row = usable_row(s->impl, alg)) == NULL) {
+	if ((row = usable_row(k, alg)) == NULL) {
 		return SSH_ERR_KEY_TYPE;
 	}
-	return sshkey_to_blob(s->impl, row, out);
+	if (is_x509(row)) {
+		return x509chain_blob(row, k->chain, out);
+	}
+	return sshkey_to_blob(k->pk, row, out);
 }
 
 static int sf_sign(
     struct signer *s, const char *alg, const uint8_t *data, size_t len, struct buf *out)
 {
 	const struct hostkey_alg *row;
+	struct sf_key *k;
 
 	if (s == NULL || s->impl == NULL || alg == NULL) {
 		return SSH_ERR_INTERNAL;
 	}
+	k = s->impl;
 	if (hostkey_alg_by_name(alg) == NULL) {
 		return SSH_ERR_NO_ALGO;
 	}
-	if ((row = usable_row(s->impl, alg)) == NULL) {
+	if ((row = usable_row(k, alg)) == NULL) {
 		return SSH_ERR_KEY_TYPE;
 	}
-	return sshsig_sign(row, s->impl, data, len, out);
+	return sshsig_sign(row, k->pk, data, len, out);
+}
+
+static void sf_key_free(struct sf_key *k)
+{
+	if (k == NULL) {
+		return;
+	}
+	EVP_PKEY_free(k->pk);
+	sk_X509_pop_free(k->chain, X509_free);
+	free(k);
 }
 
 static void sf_free(struct signer *s)
@@ -57,7 +90,7 @@ static void sf_free(struct signer *s)
 	if (s == NULL) {
 		return;
 	}
-	EVP_PKEY_free(s->impl);
+	sf_key_free(s->impl);
 	free(s->algs);
 	free(s->name);
 	free(s);
@@ -89,19 +122,46 @@ static int key_usable(EVP_PKEY *pk)
 	size_t i;
 
 	for (i = 0; (alg = hostkey_alg_at(i)) != NULL; i++) {
-		if ((alg->flags & HK_FLAG_X509) == 0 && sshkey_fits_alg(pk, alg)) {
+		if (!is_x509(alg) && sshkey_fits_alg(pk, alg)) {
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/* names point into the static algorithm table */
-static int make_algs(EVP_PKEY *pk, const char *const *prefs, const char ***out)
+/* the row at position i of the list for this pass (0: x509v3 rows, 1: plain rows), or NULL */
+static const struct hostkey_alg *pick(
+    const struct sf_key *k, const char *const *prefs, size_t i, int pass)
+{
+	const struct hostkey_alg *alg;
+
+	if (prefs != NULL) {
+		/* legacy rows only when asked for by name, as here */
+		alg = usable_row(k, prefs[i]);
+		if (alg != NULL && (alg->flags & (HK_FLAG_DEFAULT | HK_FLAG_LEGACY)) == 0) {
+			alg = NULL;
+		}
+	} else {
+		alg = hostkey_alg_at(i);
+		/* x509v3-sign-rsa is a host-key default only (OPTIONS.md) */
+		if ((alg->flags & HK_FLAG_DEFAULT) == 0 ||
+		    strcmp(alg->name, "x509v3-sign-rsa") == 0 || usable_row(k, alg->name) == NULL) {
+			alg = NULL;
+		}
+	}
+	if (alg != NULL && is_x509(alg) != (pass == 0)) {
+		alg = NULL;
+	}
+	return alg;
+}
+
+/* x509v3 names first, then plain ones; names point into the static algorithm table */
+static int make_algs(const struct sf_key *k, const char *const *prefs, const char ***out)
 {
 	const struct hostkey_alg *alg;
 	const char **algs = NULL;
 	size_t i, n = 0, max = 0;
+	int pass;
 
 	*out = NULL;
 	if (prefs != NULL) {
@@ -116,22 +176,12 @@ static int make_algs(EVP_PKEY *pk, const char *const *prefs, const char ***out)
 	if ((algs = calloc(max + 1, sizeof(*algs))) == NULL) {
 		return SSH_ERR_ALLOC;
 	}
-	for (i = 0; i < max; i++) {
-		if (prefs != NULL) {
-			/* legacy rows only when asked for by name, as here */
-			alg = usable_row(pk, prefs[i]);
-			if (alg != NULL && (alg->flags & (HK_FLAG_DEFAULT | HK_FLAG_LEGACY)) == 0) {
-				alg = NULL;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < max; i++) {
+			alg = pick(k, prefs, i, pass);
+			if (alg != NULL && n < max && !listed(algs, n, alg->name)) {
+				algs[n++] = alg->name;
 			}
-		} else {
-			alg = hostkey_alg_at(i);
-			if ((alg->flags & HK_FLAG_DEFAULT) == 0 ||
-			    (alg->flags & HK_FLAG_X509) != 0 || !sshkey_fits_alg(pk, alg)) {
-				alg = NULL;
-			}
-		}
-		if (alg != NULL && !listed(algs, n, alg->name)) {
-			algs[n++] = alg->name;
 		}
 	}
 	algs[n] = NULL;
@@ -139,38 +189,76 @@ static int make_algs(EVP_PKEY *pk, const char *const *prefs, const char ***out)
 	return 0;
 }
 
-int signer_file_new(EVP_PKEY *pkey, const char *path, const char *const *prefs, struct signer **out)
+int signer_file_cert_matches(EVP_PKEY *pkey, X509 *cert)
+{
+	EVP_PKEY *pub;
+	int eq;
+
+	if (pkey == NULL || cert == NULL || (pub = X509_get0_pubkey(cert)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	eq = EVP_PKEY_eq(pub, pkey) == 1;
+	ERR_clear_error();
+	return eq;
+}
+
+int signer_file_new_x509(EVP_PKEY *pkey, STACK_OF(X509) * chain, const char *path,
+    const char *const *prefs, struct signer **out)
 {
 	struct signer *s = NULL;
+	struct sf_key *k = NULL;
 	int e;
 
 	*out = NULL;
 	if (pkey == NULL) {
-		return SSH_ERR_INTERNAL;
+		e = SSH_ERR_INTERNAL;
+		goto out;
+	}
+	if (chain != NULL &&
+	    (sk_X509_num(chain) <= 0 || (size_t)sk_X509_num(chain) > X509_BLOB_MAX)) {
+		e = sk_X509_num(chain) <= 0 ? SSH_ERR_INTERNAL : SSH_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (chain != NULL && !signer_file_cert_matches(pkey, sk_X509_value(chain, 0))) {
+		e = SSH_ERR_KEY_TYPE;
+		goto out;
 	}
 	if (!key_usable(pkey)) {
 		e = SSH_ERR_KEY_TYPE;
 		goto out;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((k = calloc(1, sizeof(*k))) == NULL || (s = calloc(1, sizeof(*s))) == NULL) {
 		e = SSH_ERR_ALLOC;
 		goto out;
 	}
+	k->pk = pkey;
+	pkey = NULL;
+	k->chain = chain;
+	chain = NULL;
 	s->ops = &signer_file_ops;
+	s->impl = k;
+	k = NULL;
 	if ((s->name = strdup(path != NULL ? path : "(key)")) == NULL) {
 		e = SSH_ERR_ALLOC;
 		goto out;
 	}
-	if ((e = make_algs(pkey, prefs, &s->algs)) != 0) {
+	if ((e = make_algs(s->impl, prefs, &s->algs)) != 0) {
 		goto out;
 	}
-	s->impl = pkey;
-	pkey = NULL;
 	*out = s;
 	s = NULL;
 	e = 0;
 out:
-	EVP_PKEY_free(pkey); /* ownership was taken even on failure */
+	/* ownership was taken even on failure */
+	EVP_PKEY_free(pkey);
+	sk_X509_pop_free(chain, X509_free);
+	sf_key_free(k);
 	sf_free(s);
 	return e;
+}
+
+int signer_file_new(EVP_PKEY *pkey, const char *path, const char *const *prefs, struct signer **out)
+{
+	return signer_file_new_x509(pkey, NULL, path, prefs, out);
 }

@@ -3,11 +3,27 @@
 #define X509SSH_SIGNER_FILE_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "signer.h"
 
 /* Takes ownership of pkey. s->algs lists the plain algorithms the key can do, in the order of
  * the given preference list (NULL-terminated names; NULL = the table's default order). */
-int signer_file_new(EVP_PKEY *pkey, const char *path, const char *const *prefs, struct signer **out);
+int signer_file_new(
+    EVP_PKEY *pkey, const char *path, const char *const *prefs, struct signer **out);
+
+/*
+ * The same with an X.509 chain as sent (leaf first, then intermediates; x509chain_build): takes
+ * ownership of pkey and chain, even on failure. The leaf's public key must equal pkey's
+ * (SSH_ERR_KEY_TYPE otherwise; signer_file_cert_matches tells beforehand). s->algs lists the
+ * x509v3 algorithms the key fits first, in preference order (with prefs NULL: the table's
+ * defaults, x509v3-sign-rsa only when named), then the plain ones as signer_file_new;
+ * public_blob() gives the RFC 6187 blob of the chain for the x509v3 names.
+ */
+int signer_file_new_x509(EVP_PKEY *pkey, STACK_OF(X509) * chain, const char *path,
+    const char *const *prefs, struct signer **out);
+
+/* 1 when cert's public key is pkey's public key, else 0 */
+int signer_file_cert_matches(EVP_PKEY *pkey, X509 *cert);
 
 #endif

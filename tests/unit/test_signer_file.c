@@ -1,0 +1,320 @@
+/*
+ * File-key signers (client/signer_file.c) with and without an X.509 chain, and keyfile_certs
+ * (PKIX-SSH identity files). Known answers: the x509v3 blobs equal the asyncssh-made blobs of
+ * the same leaf + intermediate (data/x509_*.bin, see data/x509_make_fixtures.sh).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "keyfile.h"
+#include "signer_file.h"
+#include "ssh/err.h"
+#include "ssh/hostkey.h"
+#include "ssh/x509key.h"
+#include "t.h"
+
+static const uint8_t msg[] = "session id || userauth request";
+
+static uint8_t *load(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *p = NULL;
+	long n;
+
+	*len = 0;
+	if (f == NULL) {
+		fprintf(stderr, "cannot open %s\n", path);
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (p = malloc((size_t)n + 1)) == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static EVP_PKEY *load_key(const char *k)
+{
+	char path[128];
+	EVP_PKEY *pk = NULL;
+
+	snprintf(path, sizeof(path), "data/x509_%s.key.pem", k);
+	CHECK_EQ_INT(keyfile_load(path, NULL, &pk, NULL, 0), 0);
+	return pk;
+}
+
+static STACK_OF(X509) * load_chain(const char *k)
+{
+	char path[128];
+	STACK_OF(X509) *ch = sk_X509_new_null();
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "data/x509_%s.chain.pem", k);
+	CHECK_EQ_INT(keyfile_certs(path, 10, ch, &n, NULL, 0), 0);
+	CHECK_EQ_INT(n, 2);
+	return ch;
+}
+
+static int algs_are(const struct signer *s, const char *const *want)
+{
+	size_t i;
+
+	for (i = 0; want[i] != NULL; i++) {
+		if (s->algs[i] == NULL || strcmp(s->algs[i], want[i]) != 0) {
+			fprintf(stderr, "algs[%zu] = %s, want %s\n", i,
+			    s->algs[i] ? s->algs[i] : "(end)", want[i]);
+			return 0;
+		}
+	}
+	return s->algs[i] == NULL;
+}
+
+/* the signer's blob for alg is the fixture, parses, and a signature from it verifies with
+ * the leaf's key (and not over other data) */
+static void check_alg(struct signer *s, const char *alg, const char *fixture)
+{
+	const struct hostkey_alg *row = hostkey_alg_by_name(alg);
+	struct x509_blob xb;
+	EVP_PKEY *leafkey = NULL;
+	uint8_t *want = NULL;
+	size_t wlen = 0;
+	struct buf blob, sig;
+	char path[128];
+
+	buf_init(&blob);
+	buf_init(&sig);
+	snprintf(path, sizeof(path), "data/%s.bin", fixture);
+	want = load(path, &wlen);
+	CHECK(want != NULL && row != NULL);
+	if (want == NULL || row == NULL) {
+		goto out;
+	}
+	CHECK_EQ_INT(s->ops->public_blob(s, alg, &blob), 0);
+	CHECK(buf_len(&blob) == wlen && memcmp(buf_ptr(&blob), want, wlen) == 0);
+	CHECK_EQ_INT(x509blob_parse(row, buf_ptr(&blob), buf_len(&blob), 0, &xb), 0);
+	CHECK_EQ_INT(xb.ncerts, 2);
+	CHECK_EQ_INT(x509blob_leaf_key(&xb, &leafkey), 0);
+	CHECK_EQ_INT(s->ops->sign(s, alg, msg, sizeof(msg), &sig), 0);
+	CHECK_EQ_INT(
+	    sshsig_verify(row, leafkey, buf_ptr(&sig), buf_len(&sig), msg, sizeof(msg)), 0);
+	CHECK_EQ_INT(
+	    sshsig_verify(row, leafkey, buf_ptr(&sig), buf_len(&sig), msg, sizeof(msg) - 1),
+	    SSH_ERR_SIGNATURE);
+out:
+	EVP_PKEY_free(leafkey);
+	buf_free(&blob);
+	buf_free(&sig);
+	free(want);
+}
+
+static void test_rsa_chain(void)
+{
+	static const char *const defaults[] = {
+	    "x509v3-rsa2048-sha256", "x509v3-ssh-rsa", "rsa-sha2-512", "rsa-sha2-256", NULL};
+	static const char *const prefs[] = {"rsa-sha2-256", "ssh-ed25519", "x509v3-sign-rsa",
+	    "x509v3-ssh-rsa", "ssh-rsa", "x509v3-ecdsa-sha2-nistp256", "no-such-alg", NULL};
+	static const char *const pref_algs[] = {
+	    "x509v3-sign-rsa", "x509v3-ssh-rsa", "rsa-sha2-256", "ssh-rsa", NULL};
+	struct signer *s = NULL;
+	struct buf b, plain;
+	EVP_PKEY *pk;
+
+	buf_init(&b);
+	buf_init(&plain);
+	pk = load_key("rsa2048");
+	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("rsa2048"), "k", NULL, &s), 0);
+	if (s == NULL) {
+		goto out;
+	}
+	CHECK(algs_are(s, defaults));
+	check_alg(s, "x509v3-ssh-rsa", "x509_ssh_rsa");
+	check_alg(s, "x509v3-rsa2048-sha256", "x509_rsa2048_sha256");
+	/* x509v3-sign-rsa: not in the defaults, but the signer can do it when asked */
+	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-sign-rsa", &b), 0);
+	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-ecdsa-sha2-nistp256", &b), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-nonsense", &b), SSH_ERR_NO_ALGO);
+	CHECK_EQ_INT(s->ops->sign(s, "ssh-ed25519", msg, sizeof(msg), &b), SSH_ERR_KEY_TYPE);
+	/* the plain names still give the plain blob */
+	buf_reset(&b);
+	CHECK_EQ_INT(s->ops->public_blob(s, "rsa-sha2-256", &b), 0);
+	CHECK_EQ_INT(sshkey_to_blob(pk, hostkey_alg_by_name("rsa-sha2-256"), &plain), 0);
+	CHECK(buf_len(&b) == buf_len(&plain) &&
+	      memcmp(buf_ptr(&b), buf_ptr(&plain), buf_len(&b)) == 0);
+	signer_free(s);
+	s = NULL;
+
+	/* PubkeyAcceptedAlgorithms order for each group, x509v3 first, sign-rsa when named */
+	pk = load_key("rsa2048");
+	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("rsa2048"), "k", prefs, &s), 0);
+	CHECK(s != NULL && algs_are(s, pref_algs));
+out:
+	signer_free(s);
+	buf_free(&b);
+	buf_free(&plain);
+}
+
+static void test_ec_chain(void)
+{
+	static const char *const defaults[] = {
+	    "x509v3-ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", NULL};
+	struct signer *s = NULL;
+	struct buf b;
+
+	buf_init(&b);
+	CHECK_EQ_INT(
+	    signer_file_new_x509(load_key("ec256"), load_chain("ec256"), "k", NULL, &s), 0);
+	if (s == NULL) {
+		return;
+	}
+	CHECK(algs_are(s, defaults));
+	check_alg(s, "x509v3-ecdsa-sha2-nistp256", "x509_nistp256");
+	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-ssh-rsa", &b), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-ecdsa-sha2-nistp384", &b), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(buf_len(&b), 0);
+	signer_free(s);
+	buf_free(&b);
+}
+
+static void test_plain_and_refused(void)
+{
+	static const char *const plain_defaults[] = {"ecdsa-sha2-nistp256", NULL};
+	STACK_OF(X509) *empty = sk_X509_new_null();
+	struct signer *s = NULL;
+	struct buf b;
+	EVP_PKEY *pk;
+
+	buf_init(&b);
+	/* without a chain: no x509v3 name, no x509v3 blob */
+	CHECK_EQ_INT(signer_file_new(load_key("ec256"), "k", NULL, &s), 0);
+	CHECK(s != NULL && algs_are(s, plain_defaults));
+	if (s != NULL) {
+		CHECK_EQ_INT(
+		    s->ops->public_blob(s, "x509v3-ecdsa-sha2-nistp256", &b), SSH_ERR_KEY_TYPE);
+		CHECK_EQ_INT(s->ops->sign(s, "x509v3-ecdsa-sha2-nistp256", msg, sizeof(msg), &b),
+		    SSH_ERR_KEY_TYPE);
+	}
+	signer_free(s);
+	s = NULL;
+
+	/* a certificate for another key: refused (both handed over all the same) */
+	pk = load_key("rsa2048");
+	CHECK_EQ_INT(
+	    signer_file_new_x509(pk, load_chain("ec256"), "k", NULL, &s), SSH_ERR_KEY_TYPE);
+	CHECK(s == NULL);
+	pk = load_key("ec384");
+	CHECK_EQ_INT(
+	    signer_file_new_x509(pk, load_chain("ec256"), "k", NULL, &s), SSH_ERR_KEY_TYPE);
+	CHECK(s == NULL);
+	/* an empty chain is a caller bug */
+	CHECK_EQ_INT(
+	    signer_file_new_x509(load_key("ec256"), empty, "k", NULL, &s), SSH_ERR_INTERNAL);
+	CHECK(s == NULL);
+	CHECK_EQ_INT(
+	    signer_file_new_x509(NULL, load_chain("ec256"), "k", NULL, &s), SSH_ERR_INTERNAL);
+
+	/* signer_file_cert_matches */
+	{
+		STACK_OF(X509) *ch = load_chain("rsa2048");
+		EVP_PKEY *rsa = load_key("rsa2048"), *ec = load_key("ec256");
+		CHECK_EQ_INT(signer_file_cert_matches(rsa, sk_X509_value(ch, 0)), 1);
+		CHECK_EQ_INT(signer_file_cert_matches(ec, sk_X509_value(ch, 0)), 0);
+		CHECK_EQ_INT(signer_file_cert_matches(rsa, sk_X509_value(ch, 1)), 0);
+		CHECK_EQ_INT(signer_file_cert_matches(rsa, NULL), 0);
+		EVP_PKEY_free(rsa);
+		EVP_PKEY_free(ec);
+		sk_X509_pop_free(ch, X509_free);
+	}
+	buf_free(&b);
+}
+
+/* write a..c into a temp file; returns its path in p */
+static int write_tmp(char *p, size_t plen, const char *const *parts)
+{
+	FILE *f;
+	uint8_t *d;
+	size_t i, n;
+	int fd, ok = 1;
+
+	snprintf(p, plen, "/tmp/test_signer_file.XXXXXX");
+	if ((fd = mkstemp(p)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		return 0;
+	}
+	for (i = 0; parts[i] != NULL; i++) {
+		if ((d = load(parts[i], &n)) == NULL || fwrite(d, 1, n, f) != n) {
+			ok = 0;
+		}
+		free(d);
+	}
+	fclose(f);
+	return ok;
+}
+
+static void test_keyfile_certs(void)
+{
+	const char *const pkix[] = {
+	    "data/x509_ec256.key.pem", "data/x509_ec256.pem", "data/x509_inter.pem", NULL};
+	const char *const enc[] = {"data/key_rsa_trad_enc.pem", "data/x509_rsa2048.pem", NULL};
+	const char *const keyonly[] = {"data/x509_ec256.key.pem", NULL};
+	STACK_OF(X509) *pool = sk_X509_new_null(), *chain = NULL;
+	struct signer *s = NULL;
+	EVP_PKEY *pk = NULL;
+	char path[64], err[128];
+	size_t n = 0;
+
+	CHECK(pool != NULL);
+	/* PKIX-SSH identity file: the key loads as usual, the certificates come separately */
+	CHECK(write_tmp(path, sizeof(path), pkix));
+	CHECK_EQ_INT(keyfile_load(path, NULL, &pk, NULL, 0), 0);
+	CHECK_EQ_INT(keyfile_certs(path, 10, pool, &n, NULL, 0), 0);
+	CHECK_EQ_INT(n, 2);
+	if (pk != NULL && n == 2) {
+		CHECK_EQ_INT(x509chain_build(sk_X509_value(pool, 0), pool, 0, 10, &chain), 0);
+		CHECK_EQ_INT(signer_file_new_x509(pk, chain, path, NULL, &s), 0);
+		pk = NULL;
+		if (s != NULL) {
+			check_alg(s, "x509v3-ecdsa-sha2-nistp256", "x509_nistp256");
+		}
+		signer_free(s);
+	}
+	EVP_PKEY_free(pk);
+	/* the cap on the pool */
+	CHECK_EQ_INT(keyfile_certs(path, 3, pool, &n, NULL, 0), SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(sk_X509_num(pool), 2);
+	unlink(path);
+
+	/* the certificates of an encrypted key file are read without its passphrase */
+	CHECK(write_tmp(path, sizeof(path), enc));
+	CHECK_EQ_INT(keyfile_certs(path, 10, pool, &n, NULL, 0), 0);
+	CHECK_EQ_INT(n, 1);
+	unlink(path);
+
+	CHECK(write_tmp(path, sizeof(path), keyonly));
+	CHECK_EQ_INT(keyfile_certs(path, 10, pool, &n, NULL, 0), 0);
+	CHECK_EQ_INT(n, 0);
+	unlink(path);
+	err[0] = '\0';
+	CHECK(keyfile_certs("data/no-such-file", 10, pool, &n, err, sizeof(err)) < 0);
+	CHECK(err[0] != '\0');
+	CHECK_EQ_INT(sk_X509_num(pool), 3);
+	sk_X509_pop_free(pool, X509_free);
+}
+
+int main(void)
+{
+	test_rsa_chain();
+	test_ec_chain();
+	test_plain_and_refused();
+	test_keyfile_certs();
+	ERR_clear_error();
+	T_DONE();
+}
