@@ -422,12 +422,12 @@ static void sweep_sig(
 	size_t n = buf_len(sig), i, bad = 0;
 	uint8_t *m = malloc(n);
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i = t_sweep_next(i, n)) {
 		if (sshsig_verify(a, pk, buf_ptr(sig), i, d, dl) == 0) {
 			bad++;
 		}
 	}
-	for (i = 0; i < n * 8; i++) {
+	for (i = 0; i < n * 8; i = t_sweep_next_bit(i, n * 8)) {
 		memcpy(m, buf_ptr(sig), n);
 		m[i / 8] ^= (uint8_t)(1u << (i % 8));
 		if (sshsig_verify(a, pk, m, n, d, dl) == 0) {
@@ -541,7 +541,7 @@ static void test_blob_sweep(void)
 		n = read_pub(path, blob, sizeof(blob));
 		a = hostkey_alg_by_name(pubs[k].alg);
 		ok = bad = 0;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n; i = t_sweep_next(i, n)) {
 			if (sshkey_from_blob(blob, i, &pk, &type) == 0) {
 				bad++;
 				EVP_PKEY_free(pk);
@@ -551,7 +551,7 @@ static void test_blob_sweep(void)
 				bad++;
 			}
 		}
-		for (i = 0; i < n * 8; i++) {
+		for (i = 0; i < n * 8; i = t_sweep_next_bit(i, n * 8)) {
 			memcpy(m, blob, n);
 			m[i / 8] ^= (uint8_t)(1u << (i % 8));
 			if (sshkey_from_blob(m, n, &pk, &type) != 0) {

@@ -268,14 +268,14 @@ static void sweep_openssh(const char *path, const char *pubpath, int flips)
 	n = read_openssh(path, bin, sizeof(bin));
 	publen = read_pub(pubpath, pub, sizeof(pub));
 	CHECK(n > 0 && publen > 0);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i = t_sweep_next(i, n)) {
 		if (keyfile_from_openssh_blob(bin, i, &pk, err, sizeof(err)) == 0 || pk != NULL) {
 			bad++;
 			EVP_PKEY_free(pk);
 			pk = NULL;
 		}
 	}
-	for (i = 0; flips && i < n * 8; i++) {
+	for (i = 0; flips && i < n * 8; i = t_sweep_next_bit(i, n * 8)) {
 		memcpy(m, bin, n);
 		m[i / 8] ^= (uint8_t)(1u << (i % 8));
 		if (keyfile_from_openssh_blob(m, n, &pk, err, sizeof(err)) != 0) {
@@ -313,14 +313,14 @@ static void sweep_pem(const char *path)
 		fclose(f);
 	}
 	CHECK(n > 0);
-	for (i = 0; i < n; i += 7) {
+	for (i = 0; i < n; i = t_sweep_next_by(i, n, 7)) {
 		if (keyfile_from_bytes(text, i, NULL, &pk, NULL, 0) == 0) {
 			bad += row_for(pk) == NULL;
 			EVP_PKEY_free(pk);
 			pk = NULL;
 		}
 	}
-	for (i = 0; i < n * 8; i += 3) {
+	for (i = 0; i < n * 8; i = t_sweep_next_by(i, n * 8, 3)) {
 		memcpy(m, text, n);
 		m[i / 8] ^= (uint8_t)(1u << (i % 8));
 		if (keyfile_from_bytes(m, n, NULL, &pk, NULL, 0) == 0) {

@@ -397,12 +397,13 @@ static void sweep_one(const char *fixture, const char *name, const struct key *k
 	for (i = 0; i < len; i++) {
 		nlines += orig[i] == '\n';
 	}
-	for (i = 0; i <= len; i++) { /* every truncation */
+	for (i = 0; i <= len; i = t_sweep_next(i, len + 1)) { /* every truncation */
 		if (write_file(path, orig, i) != 0 || !consistent(path, nlines, k, name)) {
 			bad++;
 		}
 	}
-	for (i = 0; i < len * 8; i += step) { /* single-bit flips */
+	for (i = 0; i < len * 8; /* single-bit flips */
+	     i = step == 1 ? t_sweep_next_bit(i, len * 8) : t_sweep_next_by(i, len * 8, step)) {
 		memcpy(mut, orig, len);
 		mut[i / 8] ^= (unsigned char)(1u << (i % 8));
 		if (write_file(path, mut, len) != 0 || !consistent(path, nlines, k, name)) {

@@ -735,12 +735,12 @@ static void test_sweep(void)
 	}
 	close(fd);
 	len = strlen(orig);
-	for (i = 0; i <= len; i++) {
+	for (i = 0; i <= len; i = t_sweep_next(i, len + 1)) {
 		if (write_file(path, orig, i) != 0 || !sweep_case(path, plen)) {
 			bad++;
 		}
 	}
-	for (i = 0; i < len * 8; i++) {
+	for (i = 0; i < len * 8; i = t_sweep_next_bit(i, len * 8)) {
 		memcpy(mut, orig, len);
 		mut[i / 8] ^= (char)(1u << (i % 8));
 		if (write_file(path, mut, len) != 0 || !sweep_case(path, plen)) {
