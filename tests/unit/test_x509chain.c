@@ -365,7 +365,7 @@ static void test_pem(void)
 	 * is there and comes from an unflipped block decodes to the original */
 	{
 		size_t bad_results = 0, oks = 0;
-		for (i = 0; i <= len; i++) {
+		for (i = 0; i <= len; i = t_sweep_next(i, len + 1)) {
 			int r = x509_pem_certs(pem, i, 10, pool, &n);
 			if ((r == 0 && (size_t)sk_X509_num(pool) != n) ||
 			    (r != 0 && sk_X509_num(pool) != 0) || n > 2 ||
@@ -379,7 +379,7 @@ static void test_pem(void)
 		CHECK_EQ_INT(bad_results, 0);
 		CHECK(oks > 0);
 		memcpy(buf, pem, len);
-		for (i = 0; i < len; i++) {
+		for (i = 0; i < len; i = t_sweep_next(i, len)) {
 			int r;
 			buf[i] ^= (uint8_t)(1u << (i % 8));
 			r = x509_pem_certs(buf, len, 10, pool, &n);
