@@ -114,6 +114,27 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **out)
 	return 0;
 }
 
+int buf_tail(struct buf *b, size_t n, uint8_t **out)
+{
+	int r;
+
+	*out = NULL;
+	if ((r = buf_grow(b, n)) != 0) {
+		return r;
+	}
+	*out = b->d + b->len;
+	return 0;
+}
+
+int buf_commit(struct buf *b, size_t n)
+{
+	if (n > b->cap - b->len) {
+		return SSH_ERR_INTERNAL;
+	}
+	b->len += n;
+	return 0;
+}
+
 int buf_consume(struct buf *b, size_t n)
 {
 	if (n > buf_len(b)) {

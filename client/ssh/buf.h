@@ -43,6 +43,10 @@ static inline size_t buf_len(const struct buf *b) { return b->len - b->off; }
 static inline uint8_t *buf_ptr(const struct buf *b) { return b->d ? b->d + b->off : NULL; }
 int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, return pointer to them */
 int buf_consume(struct buf *b, size_t n);     /* drop n bytes from the front */
+/* room for at least n more bytes at the end without adding them: *out points at the free space
+ * (valid until the next call that may grow b); buf_commit(b, k) then adds the first k of them */
+int buf_tail(struct buf *b, size_t n, uint8_t **out);
+int buf_commit(struct buf *b, size_t n);
 int buf_consume_end(struct buf *b, size_t n); /* drop n bytes from the end */
 struct rd buf_rd(const struct buf *b);        /* a reader over the unread bytes */
 

@@ -305,6 +305,37 @@ int ssh_conn_recv(struct ssh_conn *c, const uint8_t *data, size_t len)
 	return conn_process(c);
 }
 
+uint8_t *ssh_conn_recv_window(struct ssh_conn *c, size_t want, size_t *room)
+{
+	uint8_t *p = NULL;
+
+	*room = 0;
+	if (c->err != 0 || buf_len(&c->in) >= CONN_MAX_IN) {
+		return NULL;
+	}
+	if (want > CONN_MAX_IN - buf_len(&c->in)) {
+		want = CONN_MAX_IN - buf_len(&c->in);
+	}
+	if (buf_tail(&c->in, want, &p) != 0) {
+		return NULL;
+	}
+	*room = want;
+	return p;
+}
+
+int ssh_conn_recv_commit(struct ssh_conn *c, size_t n)
+{
+	int r;
+
+	if (c->err != 0) {
+		return c->err;
+	}
+	if ((r = buf_commit(&c->in, n)) != 0) {
+		return conn_fail(c, r, "connect: input window overrun (internal)");
+	}
+	return conn_process(c);
+}
+
 int ssh_conn_recv_eof(struct ssh_conn *c)
 {
 	if (c->err != 0) {

@@ -110,6 +110,10 @@ void ssh_conn_free(struct ssh_conn *c);
 
 /* Network side. */
 int ssh_conn_recv(struct ssh_conn *c, const uint8_t *data, size_t len);
+/* Zero-copy input: a window of at least `want` bytes to read the socket into (NULL when input is
+ * capped or after an error), then ssh_conn_recv_commit with the count read. */
+uint8_t *ssh_conn_recv_window(struct ssh_conn *c, size_t want, size_t *room);
+int ssh_conn_recv_commit(struct ssh_conn *c, size_t n);
 int ssh_conn_recv_eof(struct ssh_conn *c); /* peer closed: error unless the session had ended */
 const uint8_t *ssh_conn_send_ptr(struct ssh_conn *c, size_t *len);
 void ssh_conn_send_consumed(struct ssh_conn *c, size_t n);
