@@ -47,6 +47,10 @@ int transport_version(struct ssh_conn *c)
 			return SSH_ERR_AGAIN;
 		}
 		linelen = (size_t)(nl - p);
+		if (memchr(p, '\0', linelen) != NULL) {
+			return conn_fail(c, SSH_ERR_FORMAT, "connect: the server sent a NUL byte before "
+							    "or in its SSH identification line");
+		}
 		if (linelen > 0 && p[linelen - 1] == '\r') {
 			linelen--;
 		}

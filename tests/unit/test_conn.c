@@ -118,6 +118,13 @@ static void test_banners(void)
 	CHECK(msg != NULL && strstr(msg, "identification") != NULL);
 	ssh_conn_free(c);
 
+	/* a NUL before the identification line is refused */
+	c = new_conn();
+	CHECK(ssh_conn_recv(c, (const uint8_t *)"hi\0there\r\nSSH-2.0-x\r\n", 20) == SSH_ERR_FORMAT);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strstr(msg, "NUL byte") != NULL);
+	ssh_conn_free(c);
+
 	/* an endless line is capped */
 	c = new_conn();
 	{
