@@ -244,6 +244,56 @@ static void test_strict_kex_first_packet(void)
 	buf_free(&p);
 }
 
+/* group exchange asks for 2048 < 3072 < 8192 bits, but at most 4096 from a Cisco banner */
+static uint32_t gex_max_for(const char *banner)
+{
+	struct ssh_conn_config cfg = base_cfg();
+	struct ssh_conn *c = NULL;
+	struct buf wire, p;
+	struct pkt_dir rx;
+	struct rd payload;
+	const uint8_t *out;
+	size_t n;
+	uint32_t mn = 0, pref = 0, mx = 0;
+	uint8_t type = 0;
+
+	cfg.kex_algs = "diffie-hellman-group-exchange-sha256";
+	CHECK_EQ_INT(ssh_conn_new(&cfg, &c), 0);
+	buf_init(&wire);
+	buf_init(&p);
+	buf_put(&wire, banner, strlen(banner));
+	server_kexinit(&p, "diffie-hellman-group-exchange-sha256", "ssh-ed25519", "aes128-ctr",
+	    "hmac-sha2-256");
+	server_packet(&wire, &p);
+	CHECK_EQ_INT(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)), 0);
+	/* the client's output: its identification line, KEXINIT, then the GEX request */
+	out = ssh_conn_send_ptr(c, &n);
+	buf_reset(&wire);
+	buf_put(&wire, out, n);
+	{
+		uint8_t *nl = memchr(buf_ptr(&wire), '\n', buf_len(&wire));
+		CHECK(nl != NULL);
+		buf_consume(&wire, (size_t)(nl - buf_ptr(&wire)) + 1);
+	}
+	pkt_dir_init(&rx);
+	CHECK_EQ_INT(pkt_open(&rx, &wire, &payload), 0); /* KEXINIT */
+	CHECK_EQ_INT(pkt_open(&rx, &wire, &payload), 0);
+	CHECK(rd_u8(&payload, &type) == 0 && type == 34);
+	CHECK(rd_u32(&payload, &mn) == 0 && rd_u32(&payload, &pref) == 0 && rd_u32(&payload, &mx) == 0);
+	CHECK(mn == 2048 && pref == 3072);
+	pkt_dir_free(&rx);
+	buf_free(&wire);
+	buf_free(&p);
+	ssh_conn_free(c);
+	return mx;
+}
+
+static void test_gex_sizes(void)
+{
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-OpenSSH_9.2\r\n"), 8192);
+	CHECK_EQ_INT(gex_max_for("SSH-1.99-Cisco-1.25\r\n"), 4096);
+}
+
 /* every truncation and bit flip of the server's first flight: an error or waiting, never a
  * crash, and never an event */
 static void test_mutation_sweep(void)
@@ -294,6 +344,7 @@ int main(void)
 	test_no_common_cipher();
 	test_close_mid_kex();
 	test_strict_kex_first_packet();
+	test_gex_sizes();
 	test_mutation_sweep();
 	T_DONE();
 }
