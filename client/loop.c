@@ -909,6 +909,23 @@ static int exit_code(struct loop *l)
 
 enum { P_SOCK, P_STDIN, P_STDOUT, P_STDERR, P_SIGN, P_N };
 
+/* the name of a signal we catch, as OpenSSH names remote ones ("TERM") */
+static const char *local_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "INT";
+	case SIGTERM:
+		return "TERM";
+	case SIGHUP:
+		return "HUP";
+	case SIGQUIT:
+		return "QUIT";
+	default:
+		return "unknown";
+	}
+}
+
 static int run(struct loop *l)
 {
 	struct pollfd pfd[P_N];
@@ -1012,7 +1029,7 @@ static int run(struct loop *l)
 			return SSH_ERR_SYSTEM;
 		}
 		if (got_term) {
-			fail_local(l, "channel: killed by signal %d", (int)got_term);
+			fail_local(l, "channel: killed by signal %s", local_signal_name((int)got_term));
 			return SSH_ERR_SYSTEM;
 		}
 		if (got_winch) {
