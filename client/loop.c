@@ -540,18 +540,11 @@ static void sign_failure(struct signer *s, int r, char *cause, size_t len)
 	}
 }
 
-static int on_sign(struct loop *l, const struct ssh_event *ev)
+/* hand the signer's result (r, and the blob in l->sign_out) to the engine */
+static int answer_signature(struct loop *l, struct signer *s, int r)
 {
-	struct signer *s = ev->u.sign.signer;
 	char cause[1024];
-	int r;
 
-	buf_free(&l->sign_out);
-	r = s->ops->sign(s, ev->u.sign.alg, ev->u.sign.data, ev->u.sign.len, &l->sign_out);
-	if (r == SSH_ERR_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
-		l->sign_signer = s;
-		return 0;
-	}
 	if (r != 0) {
 		sign_failure(s, r, cause, sizeof(cause));
 		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
@@ -563,10 +556,23 @@ static int on_sign(struct loop *l, const struct ssh_event *ev)
 	return r;
 }
 
+static int on_sign(struct loop *l, const struct ssh_event *ev)
+{
+	struct signer *s = ev->u.sign.signer;
+	int r;
+
+	buf_free(&l->sign_out);
+	r = s->ops->sign(s, ev->u.sign.alg, ev->u.sign.data, ev->u.sign.len, &l->sign_out);
+	if (r == SSH_ERR_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
+		l->sign_signer = s; /* a token signs in its thread: wait for poll_fd */
+		return 0;
+	}
+	return answer_signature(l, s, r);
+}
+
 static int finish_sign(struct loop *l)
 {
 	struct signer *s = l->sign_signer;
-	char cause[1024];
 	int r;
 
 	r = s->ops->sign_finish(s, &l->sign_out);
@@ -574,15 +580,7 @@ static int finish_sign(struct loop *l)
 		return 0;
 	}
 	l->sign_signer = NULL;
-	if (r != 0) {
-		sign_failure(s, r, cause, sizeof(cause));
-		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
-	} else {
-		r = ssh_conn_answer_sign(
-		    l->c, buf_ptr(&l->sign_out), buf_len(&l->sign_out), 0, NULL);
-	}
-	buf_free(&l->sign_out);
-	return r;
+	return answer_signature(l, s, r);
 }
 
 static int on_hostkey(struct loop *l, const struct ssh_event *ev)
