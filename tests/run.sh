@@ -1,9 +1,11 @@
 #!/bin/bash
 # The whole check, one command, on a fresh Debian 12 as root:
 #   install what is missing -> build + ctest -> ASan/UBSan build + ctest -> unit tests under
-#   valgrind -> cppcheck -> man page lint -> summary. Exit status 0 only when every step passed.
+#   valgrind -> cppcheck -> libFuzzer smoke run -> man page lint -> summary. Exit status 0 only
+#   when every step passed.
 #
-# Environment: RUN_ASAN=0, RUN_VALGRIND=0, RUN_CPPCHECK=0, RUN_MANLINT=0 skip a step;
+# Environment: RUN_ASAN=0, RUN_VALGRIND=0, RUN_CPPCHECK=0, RUN_FUZZ=0, RUN_MANLINT=0 skip a step
+# (FUZZ_SECONDS sets the time per fuzz target);
 # CTEST_ARGS adds arguments to both ctest runs (e.g. "-L unit"); BUILD_DIR / ASAN_BUILD_DIR
 # override build/ and build-asan/.
 set -uo pipefail
@@ -140,6 +142,29 @@ run_cppcheck() {
 		"${incs[@]}" "${dirs[@]}"
 }
 
+# libFuzzer smoke run: a clang build with -DX509SSH_FUZZ=ON (ASan+UBSan), every tests/fuzz target
+# for FUZZ_SECONDS (default 15) from an empty corpus; a crash, leak or sanitizer report fails.
+run_fuzz() {
+	local dir=${FUZZ_BUILD_DIR:-$SRC/build-fuzz} t rc=0 name
+	CC=clang cmake -S "$SRC" -B "$dir" -DX509SSH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		>"$LOG_DIR/fuzz-configure.log" 2>&1 || { tail -n 20 "$LOG_DIR/fuzz-configure.log"; return 1; }
+	cmake --build "$dir" -j2 >"$LOG_DIR/fuzz-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/fuzz-build.log"; return 1; }
+	for t in "$dir"/fuzz_*; do
+		[[ -x "$t" && -f "$t" ]] || continue
+		name=$(basename "$t")
+		mkdir -p "$LOG_DIR/$name"
+		if (cd "$LOG_DIR/$name" && timeout $((${FUZZ_SECONDS:-15} + 60)) "$t" \
+			-max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 >"$LOG_DIR/$name.log" 2>&1); then
+			printf 'fuzz ok    %-20s %s\n' "$name" "$(grep -o 'Done [0-9]* runs' "$LOG_DIR/$name.log" | tail -n 1)"
+		else
+			printf 'fuzz FAIL  %-20s (see %s)\n' "$name" "$LOG_DIR/$name.log"
+			grep -E 'ERROR|SUMMARY|runtime error' "$LOG_DIR/$name.log" | head -n 5 | sed 's/^/    /'
+			rc=1
+		fi
+	done
+	return $rc
+}
+
 run_manlint() {
 	local -a pages
 	shopt -s nullglob
@@ -191,6 +216,13 @@ if [[ "${RUN_CPPCHECK:-1}" == 1 ]]; then
 	step "cppcheck" run_cppcheck
 else
 	skip "cppcheck" "RUN_CPPCHECK=0"
+fi
+
+if [[ "${RUN_FUZZ:-1}" == 1 ]]; then
+	mkdir -p "$LOG_DIR"
+	step "fuzz smoke (libFuzzer, ${FUZZ_SECONDS:-15} s per target)" run_fuzz
+else
+	skip "fuzz smoke" "RUN_FUZZ=0"
 fi
 
 if [[ "${RUN_MANLINT:-1}" != 1 ]]; then
