@@ -702,37 +702,52 @@ static char *cert_cn(const X509 *cert)
 	return out;
 }
 
+/* the login name a certificate carries (CN or UPN), checked to be usable; NULL if none */
+static char *cert_login(const X509 *cert, int upn)
+{
+	char *name = upn ? cert_upn(cert) : cert_cn(cert);
+
+	if (name == NULL) {
+		return NULL;
+	}
+	for (const char *c = name; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			free(name); /* a login name: no control characters */
+			return NULL;
+		}
+	}
+	if (name[0] == '\0') {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
 int identities_cert_user(const struct identities *ids, int upn, char **out)
 {
 	struct p11_key_info info;
-	char *name;
-	size_t i, j;
+	STACK_OF(X509) *certs = NULL;
+	char err[256];
+	size_t i, j, n;
 
 	*out = NULL;
-	for (i = 0; ids != NULL && i < ids->n; i++) {
-		for (j = 0; ids->v[i].p11v != NULL && j < ids->v[i].p11n; j++) {
-			if (ids->v[i].p11v[j] == NULL ||
-			    p11_key_info(ids->v[i].p11v[j], &info) != 0 || info.cert == NULL) {
-				continue;
+	for (i = 0; ids != NULL && i < ids->n && *out == NULL; i++) {
+		for (j = 0; ids->v[i].p11v != NULL && j < ids->v[i].p11n && *out == NULL; j++) {
+			if (ids->v[i].p11v[j] != NULL && p11_key_info(ids->v[i].p11v[j], &info) == 0 &&
+			    info.cert != NULL) {
+				*out = cert_login(info.cert, upn);
 			}
-			name = upn ? cert_upn(info.cert) : cert_cn(info.cert);
-			if (name == NULL) {
-				continue;
+		}
+		/* a PKIX-SSH identity file: its first certificate (read without the passphrase) */
+		if (ids->v[i].p11v == NULL && *out == NULL && (certs = sk_X509_new_null()) != NULL) {
+			n = 0;
+			if (keyfile_certs(ids->v[i].path, CERT_POOL_MAX, certs, &n, err, sizeof(err)) == 0 &&
+			    n > 0) {
+				*out = cert_login(sk_X509_value(certs, 0), upn);
 			}
-			/* a login name: no control characters */
-			for (const char *c = name; *c != '\0'; c++) {
-				if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-					free(name);
-					name = NULL;
-					break;
-				}
-			}
-			if (name != NULL && name[0] != '\0') {
-				*out = name;
-				return 0;
-			}
-			free(name);
+			sk_X509_pop_free(certs, X509_free);
+			certs = NULL;
 		}
 	}
-	return SSH_ERR_NOT_FOUND;
+	return *out != NULL ? 0 : SSH_ERR_NOT_FOUND;
 }

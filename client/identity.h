@@ -43,8 +43,9 @@ struct signer *identities_next(struct identities *ids);
 const char *identities_note(const struct identities *ids);
 void identities_free(struct identities *ids);
 
-/* UserFromCertificate: the CN (upn = 0) or the subjectAltName UPN (upn = 1) of the first token
- * key's certificate, malloc'd; SSH_ERR_NOT_FOUND when no certificate has one. */
+/* UserFromCertificate: the CN (upn = 0) or the subjectAltName UPN (upn = 1) of the first
+ * identity's certificate (a token key's, or the first certificate in a PKIX-SSH identity file),
+ * malloc'd; SSH_ERR_NOT_FOUND when no certificate has one. */
 int identities_cert_user(const struct identities *ids, int upn, char **out);
 
 #endif

@@ -651,7 +651,7 @@ int main(int argc, char **argv)
 	    o.user_from_certificate != UFC_NO) {
 		int upn = o.user_from_certificate == UFC_UPN;
 		if (identities_cert_user(ids, upn, &cert_user) != 0) {
-			fatal_error("auth", "UserFromCertificate %s: no token certificate carries a%s",
+			fatal_error("auth", "UserFromCertificate %s: no identity's certificate carries a%s",
 			    upn ? "upn" : "cn", upn ? " UPN" : " CN");
 			goto out;
 		}

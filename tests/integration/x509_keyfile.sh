@@ -150,6 +150,19 @@ expect_exit 255 "no matching certificate: refused by the X.509-only server"
 expect_file_not_matches "$PLOG" "x509v3" "no matching certificate: no x509v3 algorithm offered"
 expect_file_matches "$PLOG" "^userauth publickey ecuser ecdsa-sha2-nistp256" \
 	"no matching certificate: offered as a plain key"
+# ---- UserFromCertificate cn: no user given, the login name comes from the key file's certificate
+: >"$PLOG"
+kf_run -o UserFromCertificate=cn -i "$K/ecuser.pkix" -- 'echo "ufc $((6 * 7))"'
+expect_exit 0 "UserFromCertificate cn from a PKIX-SSH file: exit status"
+expect_eq "UserFromCertificate cn from a PKIX-SSH file: output" "ufc 42" "$(cat "$OUT")"
+expect_file_matches "$PLOG" "^userauth publickey ecuser x509v3-" \
+	"UserFromCertificate cn: the login name is the certificate's CN"
+: >"$PLOG"
+kf_run -o UserFromCertificate=upn -i "$K/ecuser.pkix" -- 'echo no'
+expect_exit 255 "UserFromCertificate upn without a UPN: exit status"
+expect_error_line auth "UserFromCertificate upn without a UPN"
+expect_file_not_matches "$PLOG" "userauth" "UserFromCertificate upn without a UPN: nothing sent"
+
 stop_peer
 
 # ---- sshd (no x509v3 names): plain keys through authorized_keys
