@@ -394,7 +394,6 @@ int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len)
 {
 	struct chan *ch = &c->ch;
 	uint32_t chunk_max = CHAN_SEND_CHUNK;
-	struct buf b;
 	int r = 0;
 
 	if (c->err != 0) {
@@ -406,20 +405,21 @@ int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len)
 	if (ch->rmaxpkt > 0 && ch->rmaxpkt < chunk_max) {
 		chunk_max = ch->rmaxpkt;
 	}
-	buf_init(&b);
 	while (len > 0) {
 		size_t n = len > chunk_max ? chunk_max : len;
-		buf_reset(&b);
-		if ((r = buf_put_u8(&b, SSH_MSG_CHANNEL_DATA)) != 0 ||
-		    (r = buf_put_u32(&b, ch->remote_id)) != 0 || (r = buf_put_string(&b, data, n)) != 0 ||
-		    (r = transport_send(c, &b)) != 0) {
+		uint8_t head[9];
+		head[0] = SSH_MSG_CHANNEL_DATA;
+		poke_u32(head + 1, ch->remote_id);
+		poke_u32(head + 5, (uint32_t)n);
+		/* no key exchange is running (stdin_room is 0 then): seal straight into the output */
+		if ((r = pkt_seal_parts(&c->tx, head, sizeof(head), data, n, &c->out)) != 0) {
+			r = conn_fail(c, r, "connect: cannot send packet: %s", ssh_err_str(r));
 			break;
 		}
 		ch->rwin -= n;
 		data += n;
 		len -= n;
 	}
-	buf_free(&b);
 	if (r == 0) {
 		r = kex_maybe_rekey(c);
 	}

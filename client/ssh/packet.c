@@ -121,13 +121,20 @@ static void pkt_count(struct pkt_dir *d, size_t wire)
 
 int pkt_seal(struct pkt_dir *d, const uint8_t *payload, size_t len, struct buf *out)
 {
+	return pkt_seal_parts(d, payload, len, NULL, 0, out);
+}
+
+int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const uint8_t *data,
+    size_t dlen, struct buf *out)
+{
 	struct pkt_mode m;
 	uint8_t *p = NULL;
 	uint32_t padlen, packlen;
-	size_t total = 0;
+	size_t total = 0, len = hlen + dlen;
 	int r = SSH_ERR_INTERNAL;
 
-	if (d == NULL || out == NULL || (payload == NULL && len > 0)) {
+	if (d == NULL || out == NULL || (head == NULL && hlen > 0) || (data == NULL && dlen > 0) ||
+	    len < hlen) {
 		return SSH_ERR_INTERNAL;
 	}
 	if (d->failed != 0) {
@@ -148,8 +155,11 @@ int pkt_seal(struct pkt_dir *d, const uint8_t *payload, size_t len, struct buf *
 	}
 	poke_u32(p, packlen);
 	p[4] = (uint8_t)padlen;
-	if (len > 0) {
-		memcpy(p + 5, payload, len);
+	if (hlen > 0) {
+		memcpy(p + 5, head, hlen);
+	}
+	if (dlen > 0) {
+		memcpy(p + 5 + hlen, data, dlen);
 	}
 	if (RAND_bytes(p + 5 + len, (int)padlen) != 1) {
 		r = SSH_ERR_LIBCRYPTO;

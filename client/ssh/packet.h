@@ -43,6 +43,10 @@ int pkt_dir_set_keys(struct pkt_dir *d, const struct cipher_alg *c, const struct
 /* Frame, pad (random, at least 4 bytes, to the block size), encrypt and MAC one packet whose
  * payload is given; append the wire bytes to out. Increments seqnr. */
 int pkt_seal(struct pkt_dir *d, const uint8_t *payload, size_t len, struct buf *out);
+/* The same for a payload given in two parts (a message header and its data), so bulk data is
+ * copied once, straight into the wire buffer. */
+int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const uint8_t *data,
+    size_t dlen, struct buf *out);
 
 /*
  * Take at most one packet from the front of in (consuming exactly its bytes). Returns 0 and
