@@ -34,6 +34,8 @@ struct certstore_config {
 	int explicit_ca;
 	const char *crl_files[4];
 	const char *crl_paths[4];
+	int explicit_crl;          /* CRL files/dirs named by the user: missing ones are errors (a
+	                            * typo must not switch revocation checking off silently) */
 	int allow_partial_chain;   /* X509AllowPartialChain */
 	int max_chain;             /* X509MaxChain: cap on certificates sent and chain depth */
 	int revocation;            /* CERTSTORE_REV_* */

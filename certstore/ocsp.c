@@ -79,7 +79,7 @@ int cs_ocsp_check(const unsigned char *der, size_t len, X509 *cert, X509 *issuer
 	ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL, *nextupd = NULL;
 	const unsigned char *p = der;
 	char when[40], name[512];
-	time_t lo = now - CS_OCSP_SKEW, hi = now + CS_OCSP_SKEW;
+	time_t lo = now - CS_OCSP_SKEW, hi = now + CS_OCSP_SKEW, oldest;
 	int r = 0, st, reason = 0;
 
 	*good = 0;
@@ -152,6 +152,16 @@ int cs_ocsp_check(const unsigned char *der, size_t len, X509 *cert, X509 *issuer
 		cs_time_str(nextupd, when, sizeof(when));
 		cs_verdict(res, CERTSTORE_BAD_OCSP, depth, cert,
 		    "stale OCSP response: nextUpdate %s has passed", when);
+		goto out;
+	}
+	/* without nextUpdate a response says nothing about how long it holds: a stapled one older
+	 * than CS_OCSP_MAX_AGE could have been captured before a revocation, so it is stale */
+	oldest = now - CS_OCSP_MAX_AGE - CS_OCSP_SKEW;
+	if (nextupd == NULL && X509_cmp_time(thisupd, &oldest) <= 0) {
+		cs_time_str(thisupd, when, sizeof(when));
+		cs_verdict(res, CERTSTORE_BAD_OCSP, depth, cert,
+		    "stale OCSP response: no nextUpdate and thisUpdate %s is more than %d hours old",
+		    when, CS_OCSP_MAX_AGE / 3600);
 		goto out;
 	}
 	if (st == V_OCSP_CERTSTATUS_GOOD) {

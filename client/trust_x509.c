@@ -56,6 +56,7 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 		cfg.ca_paths[1] = "/etc/x509ssh/ca";
 	}
 	if (o->ca_revocation_file != NULL || o->ca_revocation_path != NULL) {
+		cfg.explicit_crl = 1;
 		if (o->ca_revocation_file != NULL && expand(o, o->ca_revocation_file,
 		    &paths[np]) == 0) {
 			cfg.crl_files[0] = paths[np++];

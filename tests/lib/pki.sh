@@ -28,7 +28,7 @@
 #                                  the issuing CA (default), a responder name, or any other CA
 #                                  name (a wrong signer); --nmin N: nextUpdate N minutes ahead
 #                                  (default 1 day); N=1 gives a response that is stale for any
-#                                  check made more than 6 minutes later
+#                                  check made more than 6 minutes later; N=none: no nextUpdate
 #   hashdir OUT FILE...            OUT (under DIR) = copies of the PEM certificates / CRLs named
 #                                  (paths relative to DIR), with `openssl rehash` links
 #   standard                       everything tests/unit/test_certstore.c uses (see below)
@@ -261,7 +261,11 @@ cmd_ocsp() {
 	fi
 	[[ -f "$rcert" && -f "$rkey" ]] || die "ocsp: no signer '$signer'"
 	local next=(-ndays 1)
-	[[ -z "$nmin" ]] || next=(-nmin "$nmin")
+	if [[ "$nmin" == none ]]; then
+		next=() # no nextUpdate at all
+	elif [[ -n "$nmin" ]]; then
+		next=(-nmin "$nmin")
+	fi
 	openssl ocsp -index "$D/$ca/index.txt" -CA "$D/$ca/ca.pem" -rsigner "$rcert" -rkey "$rkey" \
 	    -issuer "$D/$ca/ca.pem" -cert "$D/$name.pem" -no_nonce "${next[@]}" \
 	    -respout "$D/$out" >/dev/null
@@ -309,6 +313,7 @@ cmd_standard() {
 	cmd_ocsp good good.ocsp-resp.der --signer responder
 	cmd_ocsp revoked revoked.ocsp.der
 	cmd_ocsp good good.ocsp-stale.der --nmin 1
+	cmd_ocsp good good.ocsp-nonext.der --nmin none
 	cmd_ocsp good good.ocsp-wrong.der --signer other
 	cmd_ocsp good good.ocsp-leafsig.der --signer tlseku
 	# a deep chain: root -> inter -> inter2 -> inter3 -> deep

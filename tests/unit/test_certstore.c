@@ -435,6 +435,13 @@ static void test_ocsp(void)
 	EXPECT_FULL(cs, &c, "good.example.com", 1, 0, now + 240, CERTSTORE_OK, NULL);
 	EXPECT_FULL(off, &c, "good.example.com", 1, 0, now + 3600, CERTSTORE_OK, NULL);
 	chain_free(&c);
+	/* no nextUpdate: good for a day after thisUpdate, stale after that */
+	chain_add(&c, "good.chain.pem");
+	chain_ocsp(&c, 0, "good.ocsp-nonext.der");
+	EXPECT_FULL(cs, &c, "good.example.com", 1, 0, now + 3600, CERTSTORE_OK, NULL);
+	EXPECT_FULL(cs, &c, "good.example.com", 1, 0, now + 2 * 86400, CERTSTORE_BAD_OCSP,
+	    "stale OCSP response: no nextUpdate");
+	chain_free(&c);
 
 	/* require: a status for every certificate below the anchor */
 	ONE(req, "good.chain.pem", NULL, "good.example.com", CERTSTORE_NO_REVOCATION_STATUS,
@@ -636,11 +643,26 @@ static void test_store(void)
 	cfg.crl_files[0] = path("root.pem");
 	CHECK(certstore_new(&cfg, &cs, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "holds certificates") != NULL);
+	/* a CRL file or directory the user named must exist: a typo must not turn revocation
+	 * checking off; a default one that is missing is skipped */
+	cfg.crl_files[0] = path("nonexistent.crl.pem");
+	CHECK_EQ_INT(certstore_new(&cfg, &cs, err, sizeof(err)), 0);
+	certstore_free(cs);
+	cs = NULL;
+	cfg.explicit_crl = 1;
+	CHECK(certstore_new(&cfg, &cs, err, sizeof(err)) < 0);
+	CHECK(cs == NULL && strstr(err, "nonexistent.crl.pem") != NULL);
 	cfg.crl_files[0] = NULL;
+	cfg.crl_paths[0] = path("nonexistent.crl.d");
+	CHECK(certstore_new(&cfg, &cs, err, sizeof(err)) < 0);
+	CHECK(cs == NULL && strstr(err, "nonexistent.crl.d") != NULL);
+	cfg.crl_paths[0] = NULL;
+	cfg.explicit_crl = 0;
 	cfg.revocation = 7;
 	CHECK(certstore_new(&cfg, &cs, err, sizeof(err)) < 0);
 	cfg.revocation = 0;
-	/* several sources add up */
+	/* several sources add up (path() rotates four buffers: name every source anew) */
+	cfg.ca_files[0] = path("bundle.pem");
 	cfg.ca_files[1] = path("other.pem");
 	cfg.ca_paths[0] = path("cadir");
 	CHECK_EQ_INT(certstore_new(&cfg, &cs, err, sizeof(err)), 0);
