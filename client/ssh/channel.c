@@ -383,7 +383,15 @@ size_t ssh_conn_stdin_room(struct ssh_conn *c)
 	if (buf_len(&c->out) >= CONN_MAX_OUT) {
 		return 0;
 	}
-	room = CONN_MAX_OUT - buf_len(&c->out);
+	/* the output cap counts wire bytes: allow for each packet's framing (a peer may announce a
+	 * tiny maximum packet size, making the overhead dominate) */
+	{
+		size_t chunk = CHAN_SEND_CHUNK, overhead = 9 + 4 + 1 + 64 + 64;
+		if (ch->rmaxpkt > 0 && ch->rmaxpkt < chunk) {
+			chunk = ch->rmaxpkt;
+		}
+		room = (CONN_MAX_OUT - buf_len(&c->out)) / (chunk + overhead) * chunk;
+	}
 	if (room > ch->rwin) {
 		room = (size_t)ch->rwin;
 	}

@@ -71,7 +71,7 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	}
 	buf_init(&c->in);
 	buf_init(&c->out);
-	buf_init(&c->held);
+	buf_init_secret(&c->held); /* may hold a password sent during a rekey */
 	buf_init(&c->first_hostkey);
 	pkt_dir_init(&c->rx);
 	pkt_dir_init(&c->tx);
@@ -233,6 +233,11 @@ int conn_process(struct ssh_conn *c)
 	}
 	c->in_process = 1;
 	while (c->err == 0 && c->wait == WAIT_NONE) {
+		/* leave room for the events one packet may raise: the caller drains them and the
+		 * rest of the input waits in c->in */
+		if (c->ev_count + 4 > CONN_MAX_EVENTS) {
+			break;
+		}
 		if (c->state == ST_VERSION) {
 			r = transport_version(c);
 			if (r == SSH_ERR_AGAIN) {
@@ -388,7 +393,7 @@ int ssh_conn_tick(struct ssh_conn *c, uint64_t now_ms)
 	if (c->last_kex_ms == 0) {
 		c->last_kex_ms = now_ms;
 	}
-	if (c->cfg.rekey_seconds > 0 && c->state >= ST_AUTH &&
+	if (c->cfg.rekey_seconds > 0 && c->state >= ST_AUTH && c->kex.phase == KP_IDLE &&
 	    now_ms - c->last_kex_ms >= (uint64_t)c->cfg.rekey_seconds * 1000) {
 		c->rekey_wanted = 1;
 	}
@@ -422,7 +427,9 @@ int ssh_conn_error(const struct ssh_conn *c, const char **msg)
 
 int ssh_conn_done(const struct ssh_conn *c)
 {
-	return c->err == 0 && c->state == ST_DONE;
+	/* our CHANNEL_CLOSE may still be held back by a key exchange in progress */
+	return c->err == 0 && c->state == ST_DONE && c->kex.phase == KP_IDLE &&
+	    buf_len(&c->held) == 0;
 }
 
 const char *ssh_conn_server_version(const struct ssh_conn *c)

@@ -571,6 +571,7 @@ static int finish_if_done(struct ssh_conn *c)
 	BN_free(k->gex_g);
 	k->gex_p = k->gex_g = NULL;
 	c->last_kex_ms = c->now_ms;
+	c->rekey_wanted = 0;
 	if (was_first) {
 		c->state = ST_SERVICE;
 		if ((r = userauth_start(c)) != 0) {
@@ -618,7 +619,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	struct ssh_event ev;
 	int r;
 
-	buf_init(&h);
+	buf_init_secret(&h); /* the hash input ends with K */
 	if ((r = rd_string(msg, &ks, &kslen)) != 0) {
 		goto malformed;
 	}

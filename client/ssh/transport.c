@@ -286,8 +286,13 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	case SSH_MSG_UNIMPLEMENTED: {
 		uint32_t s = 0;
 		(void)rd_u32(msg, &s);
-		return conn_fail(c, SSH_ERR_PROTOCOL, "connect: server does not implement a message "
-						      "we sent (sequence %u)", s);
+		/* as OpenSSH: note it and go on (an old server may answer a keepalive this way) */
+		conn_log(c, SSH_LOG_DEBUG1, "server does not implement a message we sent "
+					    "(sequence %u)", s);
+		if (c->keepalive_pending > 0) {
+			c->keepalive_pending = 0;
+		}
+		return 0;
 	}
 	case SSH_MSG_EXT_INFO:
 		return recv_ext_info(c, msg);
@@ -296,9 +301,7 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	case SSH_MSG_REQUEST_SUCCESS:
 	case SSH_MSG_REQUEST_FAILURE:
 		/* our only global requests are keepalives: any reply proves the server is alive */
-		if (c->keepalive_pending > 0) {
-			c->keepalive_pending--;
-		}
+		c->keepalive_pending = 0;
 		return 0;
 	default:
 		break;
