@@ -580,35 +580,33 @@ static void sort_keys(struct load *L)
 static int make_signers(struct load *L, struct signer ***out, size_t *n)
 {
 	struct signer **v = NULL;
-	size_t i;
+	size_t i, kept = 0;
 	int r;
 
 	if ((v = calloc(L->nkeys + 1, sizeof(*v))) == NULL) {
 		return SSH_ERR_ALLOC;
 	}
-	size_t kept = 0;
-
 	for (i = 0; i < L->nkeys; i++) {
-		r = p11_signer_new(L->keys[i], L->o, NULL, &v[i]);
+		r = p11_signer_new(L->keys[i], L->o, NULL, &v[kept]);
 		L->keys[i] = NULL; /* owned by the signer, or freed */
 		if (r == SSH_ERR_KEY_TYPE) {
-			v[i] = NULL; /* fits no PubkeyAcceptedAlgorithms entry: not offered */
+			v[kept] = NULL; /* fits no PubkeyAcceptedAlgorithms entry: not offered */
 			continue;
 		}
 		if (r != 0) {
 			p11_seterr(L->err, L->errlen, "cannot make a signer: %s", ssh_err_str(r));
-			p11_free_signers(v, i);
+			p11_free_signers(v, kept);
 			return r;
 		}
 		kept++;
 	}
 	if (kept == 0) {
 		p11_seterr(L->err, L->errlen, "no selected key fits PubkeyAcceptedAlgorithms");
-		p11_free_signers(v, L->nkeys);
+		free(v);
 		return SSH_ERR_KEY_TYPE;
 	}
 	*out = v;
-	*n = L->nkeys;
+	*n = kept;
 	return 0;
 }
 
