@@ -3,6 +3,7 @@
  * the URI, a file or a prompt) and signing in a worker thread (SSH_ERR_AGAIN, poll_fd,
  * sign_finish).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,31 @@ static int read_pin_file(struct p11_key *k, char *pin)
 		    k->err, sizeof(k->err), "pin-source %s: not a regular file", k->pin_file);
 		goto out;
 	}
-	while (n < P11_PIN_MAX && (got = read(fd, pin + n, P11_PIN_MAX - n)) > 0) {
+	/* a PIN others can read (or write) is no secret: refuse, as OpenSSH refuses such keys */
+	if ((st.st_mode & 077) != 0 || (st.st_uid != getuid() && st.st_uid != 0)) {
+		p11_seterr(k->err, sizeof(k->err),
+		    "pin-source %s: permissions %04o or owner uid %u are too open (make it mode "
+		    "0600, owned by you)",
+		    k->pin_file, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+		r = SSH_ERR_SYSTEM;
+		goto out;
+	}
+	for (;;) {
+		if (n >= P11_PIN_MAX) {
+			break;
+		}
+		got = read(fd, pin + n, P11_PIN_MAX - n);
+		if (got < 0 && errno == EINTR) {
+			continue;
+		}
+		if (got < 0) {
+			p11_seterr(k->err, sizeof(k->err), "pin-source %s: read: %s", k->pin_file,
+			    strerror(errno));
+			goto out; /* never a truncated PIN: it would cost a try */
+		}
+		if (got == 0) {
+			break;
+		}
 		n += (size_t)got;
 	}
 	if (n >= P11_PIN_MAX) {
@@ -176,7 +201,10 @@ static int read_pin_file(struct p11_key *k, char *pin)
 		goto out;
 	}
 	if (n > 0 && pin[n - 1] == '\n') {
-		n--; /* one trailing newline */
+		n--; /* one trailing newline (or CR LF) */
+		if (n > 0 && pin[n - 1] == '\r') {
+			n--;
+		}
 	}
 	pin[n] = '\0';
 	r = 0;
@@ -202,10 +230,10 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 	}
 	if (k->uri_pin != NULL || k->pin_file != NULL) {
 		if ((tflags & CKF_USER_PIN_FINAL_TRY) != 0) {
+			/* a wrong stored PIN must not lock the token: the last try is a person's */
 			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): a stored PIN is "
-			    "not "
-			    "used; enter it interactively",
+			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): the stored PIN is "
+			    "not used; enter it interactively",
 			    k->tok->label);
 			r = SSH_ERR_PASSPHRASE;
 			goto out;

@@ -92,6 +92,19 @@ ok "pin-value" -I "$TOK;object=ec?module-path=$M&pin-value=$PIN"
 ok "pin-source=file: (absolute path)" -I "$TOK;object=ec?module-path=$M&pin-source=file:$P/pin"
 ok "pin-source=file:// URI form" -I "$TOK;object=ec?module-path=$M&pin-source=file://$P/pin"
 ok "pin-source=file: through p11-kit's registration" -I "$TOK;object=ec?pin-source=file:$P/pin"
+# CR LF line ends are stripped too
+printf '%s\r\n' "$PIN" >"$T_DIR/pin.crlf"
+chmod 600 "$T_DIR/pin.crlf"
+ok "pin-source file with CR LF" -I "$TOK;object=ec?module-path=$M&pin-source=file:$T_DIR/pin.crlf"
+# a PIN file others can read is refused before the PIN reaches the token
+cp "$P/pin" "$T_DIR/pin.open"
+chmod 644 "$T_DIR/pin.open"
+: >"$PLOG"
+tok_run -l "ec user" -I "$TOK;object=ec?module-path=$M&pin-source=file:$T_DIR/pin.open" -- 'echo no'
+expect_exit 255 "pin file readable by others: exit status"
+expect_error_line pkcs11 "pin file readable by others"
+expect_stderr_matches "permissions 0644 .* too open" "pin file readable by others: the cause"
+expect_eq "pin file readable by others: nothing ran" "" "$(cat "$OUT")"
 
 rm -f "$ASKLOG"
 TOK_ENV=(SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ASKPASS_ANSWER="$PIN")
