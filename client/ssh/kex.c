@@ -610,6 +610,31 @@ static int send_newkeys(struct ssh_conn *c)
 	return finish_if_done(c);
 }
 
+/* Is K_S of a rekey the host key trusted at first? For X.509 host keys the certificates must be
+ * the same, while stapled OCSP responses may have been refreshed in between. */
+static int same_hostkey(struct ssh_conn *c, const uint8_t *ks, size_t kslen)
+{
+	struct x509_blob a, b;
+	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10;
+
+	if (buf_len(&c->first_hostkey) == kslen && memcmp(buf_ptr(&c->first_hostkey), ks,
+	    kslen) == 0) {
+		return 1;
+	}
+	if (!(c->kex.halg->flags & HK_FLAG_X509) ||
+	    x509blob_parse(c->kex.halg, buf_ptr(&c->first_hostkey), buf_len(&c->first_hostkey), max,
+		&a) != 0 || x509blob_parse(c->kex.halg, ks, kslen, max, &b) != 0 ||
+	    a.ncerts != b.ncerts) {
+		return 0;
+	}
+	for (i = 0; i < a.ncerts; i++) {
+		if (a.cert_len[i] != b.cert_len[i] || memcmp(a.cert[i], b.cert[i], a.cert_len[i]) != 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int recv_reply(struct ssh_conn *c, struct rd *msg)
 {
 	struct kex_ctx *k = &c->kex;
@@ -657,8 +682,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	}
 	if (!k->first) {
 		/* a rekey must present the very key we trusted at first */
-		if (buf_len(&c->first_hostkey) != kslen ||
-		    memcmp(buf_ptr(&c->first_hostkey), ks, kslen) != 0) {
+		if (!same_hostkey(c, ks, kslen)) {
 			r = conn_fail(c, SSH_ERR_PROTOCOL, "hostkey: the server presented a different "
 							   "host key during rekeying");
 			goto out;

@@ -54,6 +54,16 @@ int transport_version(struct ssh_conn *c)
 		if (linelen > 0 && p[linelen - 1] == '\r') {
 			linelen--;
 		}
+		/* the identification line goes into the exchange hash as sent: it must be printable
+		 * text, or the copy we keep (sanitised for messages) would differ from it */
+		if (linelen >= 4 && memcmp(p, "SSH-", 4) == 0) {
+			for (i = 0; i < linelen; i++) {
+				if (p[i] < 0x20 || p[i] == 0x7f) {
+					return conn_fail(c, SSH_ERR_FORMAT, "connect: the server's SSH "
+									    "identification line holds control characters");
+				}
+			}
+		}
 		line = sanitize_text(p, linelen, 0);
 		if (line == NULL) {
 			return conn_fail(c, SSH_ERR_ALLOC, "connect: out of memory");
@@ -68,11 +78,6 @@ int transport_version(struct ssh_conn *c)
 								       "unsupported protocol version ('%s')", line);
 				free(line);
 				return r;
-			}
-			if (memchr(line, '?', linelen) != NULL && strchr(line, '?') < line + 8) {
-				free(line);
-				return conn_fail(c, SSH_ERR_PROTOCOL, "connect: malformed SSH "
-								      "identification line");
 			}
 			c->server_version = line;
 			conn_log(c, SSH_LOG_DEBUG1, "Remote protocol version %s, remote software "

@@ -125,6 +125,17 @@ static void test_banners(void)
 	CHECK(msg != NULL && strstr(msg, "NUL byte") != NULL);
 	ssh_conn_free(c);
 
+	/* control characters in the identification line (it is hashed as sent) */
+	c = new_conn();
+	CHECK(feed(c, "SSH-2.0-Evil\x1b[2J\r\n") == SSH_ERR_FORMAT);
+	ssh_conn_error(c, &msg);
+	CHECK(msg != NULL && strstr(msg, "control characters") != NULL);
+	ssh_conn_free(c);
+	/* ... while pre-banner text may hold them (shown sanitised) */
+	c = new_conn();
+	CHECK_EQ_INT(feed(c, "hi\x1b[2J\r\nSSH-2.0-Fine\r\n"), 0);
+	ssh_conn_free(c);
+
 	/* an endless line is capped */
 	c = new_conn();
 	{
