@@ -32,7 +32,9 @@ static void on_signal(int sig)
 void prompt_free_secret(char *s)
 {
 	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
+		/* the whole buffer prompt_secret allocated: askpass output after the first line
+		 * lies beyond the string's end */
+		OPENSSL_cleanse(s, PROMPT_MAX + 1);
 		free(s);
 	}
 }
