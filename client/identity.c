@@ -596,6 +596,12 @@ struct signer *identities_next(struct identities *ids)
 			}
 			continue;
 		}
+		/* as OpenSSH: a private key others may read is not used */
+		if (st.st_uid == getuid() && (st.st_mode & 077) != 0) {
+			log_error("Load key \"%s\": permissions %04o are too open: this private key "
+				  "is ignored (chmod 600 it)", id->path, (unsigned)(st.st_mode & 07777));
+			continue;
+		}
 		if (load_key(ids, id, &pk) != 0) {
 			continue;
 		}
