@@ -24,29 +24,9 @@ SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
 # and no -l; TOK_ENV (array of NAME=VALUE) is added to its environment.
 TOK_ENV=()
 tok_run() {
-	local -a opts=() cmd=()
-	while [[ $# -gt 0 ]]; do
-		if [[ "$1" == -- ]]; then
-			shift
-			cmd=("$@")
-			break
-		fi
-		opts+=("$1")
-		shift
-	done
-	CLIENT_ARGV=("$X509SSH" "${opts[@]}" -F /dev/null -o "UserKnownHostsFile=$KNOWN_HOSTS"
-		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes
-		-o LogLevel=ERROR -p "$CLIENT_PORT" 127.0.0.1 "${cmd[@]}")
-	set +e
-	env -u SSH_AUTH_SOCK -u SSH_ASKPASS -u SSH_ASKPASS_REQUIRE -u DISPLAY "${TOK_ENV[@]}" \
-		setsid -w timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	set -e
+	CLIENT_ENV=("${TOK_ENV[@]}")
 	TOK_ENV=()
-	if [[ "$RC" == 124 || "$RC" == 137 ]]; then
-		fail "client hung: ${CLIENT_ARGV[*]}"
-	fi
-	check_sanitizer_report
+	run_client_bare "$@"
 }
 
 ROOT_B64=$(openssl x509 -in "$P/root.pem" -outform DER | base64 -w0)

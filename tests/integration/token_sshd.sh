@@ -21,29 +21,7 @@ X509SSH_TOKEN=${X509SSH_TOKEN:-$(dirname "$X509SSH")/x509ssh-token}
 
 # tok_run [option ...] -- [command ...]: the client with the standard test options but no -i
 # (the caller picks the token key), output in $OUT / $ERR.
-tok_run() {
-	local -a opts=() cmd=()
-	while [[ $# -gt 0 ]]; do
-		if [[ "$1" == -- ]]; then
-			shift
-			cmd=("$@")
-			break
-		fi
-		opts+=("$1")
-		shift
-	done
-	CLIENT_ARGV=("$X509SSH" "${opts[@]}" -F /dev/null -o "UserKnownHostsFile=$KNOWN_HOSTS"
-		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes
-		-o LogLevel=ERROR -p "$SSHD_PORT" 127.0.0.1 "${cmd[@]}")
-	set +e
-	env -u SSH_AUTH_SOCK timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	set -e
-	if [[ "$RC" == 124 || "$RC" == 137 ]]; then
-		fail "client hung: ${CLIENT_ARGV[*]}"
-	fi
-	check_sanitizer_report
-}
+tok_run() { run_client_bare "$@"; }
 
 fp_of() { # fp_of PUB.pem: the SHA256 fingerprint of a PEM public key, as an ERE
 	ssh-keygen -i -m PKCS8 -f "$1" | ssh-keygen -lf - | cut -d' ' -f2 | sed 's/[+.]/\\&/g'

@@ -22,29 +22,7 @@ USERS="pkcs11:token=x509ssh-users"
 
 # tok_run [option ...] -- [command ...]: the client with the standard test options but no -i
 # and no -l (the caller picks the token key and the login name), output in $OUT / $ERR.
-tok_run() {
-	local -a opts=() cmd=()
-	while [[ $# -gt 0 ]]; do
-		if [[ "$1" == -- ]]; then
-			shift
-			cmd=("$@")
-			break
-		fi
-		opts+=("$1")
-		shift
-	done
-	CLIENT_ARGV=("$X509SSH" "${opts[@]}" -F /dev/null -o "UserKnownHostsFile=$KNOWN_HOSTS"
-		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes
-		-o LogLevel=ERROR -p "$CLIENT_PORT" 127.0.0.1 "${cmd[@]}")
-	set +e
-	env -u SSH_AUTH_SOCK timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	set -e
-	if [[ "$RC" == 124 || "$RC" == 137 ]]; then
-		fail "client hung: ${CLIENT_ARGV[*]}"
-	fi
-	check_sanitizer_report
-}
+tok_run() { run_client_bare "$@"; }
 
 # peer AUTHORIZED_KEYS_TEXT: a fresh asyncssh server trusting the token root for client
 # certificates, with a plain ed25519 host key (known_hosts), logging to $PLOG (emptied).

@@ -415,6 +415,38 @@ run_client() {
 	return 0
 }
 
+# run_client_bare [option ...] -- [command ...]: like run_client, but without -i and -l (the
+# caller picks the identity and the login name) and without a controlling terminal; SSH_ASKPASS,
+# SSH_ASKPASS_REQUIRE and DISPLAY are removed from the environment, and CLIENT_ENV (an array of
+# NAME=VALUE, emptied afterwards) is added to it.
+CLIENT_ENV=()
+run_client_bare() {
+	local -a opts=() cmd=()
+	while [[ $# -gt 0 ]]; do
+		if [[ "$1" == -- ]]; then
+			shift
+			cmd=("$@")
+			break
+		fi
+		opts+=("$1")
+		shift
+	done
+	CLIENT_ARGV=("$X509SSH" "${opts[@]}" -F /dev/null -o "UserKnownHostsFile=$KNOWN_HOSTS"
+		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes
+		-o LogLevel=ERROR -p "${CLIENT_PORT:-$SSHD_PORT}" 127.0.0.1 "${cmd[@]}")
+	set +e
+	env -u SSH_AUTH_SOCK -u SSH_ASKPASS -u SSH_ASKPASS_REQUIRE -u DISPLAY "${CLIENT_ENV[@]}" \
+		setsid -w timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	CLIENT_ENV=()
+	if [[ "$RC" == 124 || "$RC" == 137 ]]; then
+		fail "client hung (killed after ${CLIENT_TIMEOUT}s): ${CLIENT_ARGV[*]}"
+	fi
+	check_sanitizer_report
+	return 0
+}
+
 # A sanitizer (ASan/UBSan/LSan) report on the client's stderr is always a failure.
 check_sanitizer_report() {
 	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: (Address|Undefined|Leak)' "$ERR" 2>/dev/null; then
