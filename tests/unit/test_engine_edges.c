@@ -1,0 +1,646 @@
+/* Edge cases of the client engine found in review, each driven over byte buffers against an
+ * in-test server built from the engine's own primitives (kexalg, packet, hostkey), as in
+ * test_session.c:
+ *   - a time-based rekey starts exactly once per interval, however often the clock ticks while
+ *     it is in flight, and not again right after it completed;
+ *   - our CHANNEL_CLOSE held back by a key exchange: the session is not "done" until it went out;
+ *   - a server announcing a maximum packet of 1 byte: the stdin room counts each packet's framing,
+ *     so writing all of it succeeds and the output stays under its cap;
+ *   - many USERAUTH_BANNERs in one read do not overflow the event queue, and arrive in order;
+ *   - SSH_MSG_UNIMPLEMENTED (an old server's answer to a keepalive) is not fatal and, like any
+ *     global-request reply, resets the keepalive count. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "cipher.h"
+#include "conn.h"
+#include "err.h"
+#include "hostkey.h"
+#include "kexalg.h"
+#include "packet.h"
+#include "t.h"
+
+/* the engine's output cap (CONN_MAX_OUT) and the largest data packet it sends, on the wire */
+#define OUT_CAP    (8u * 1024 * 1024)
+#define ONE_PACKET (32u * 1024 + 256)
+
+/* banners shown per connection (AUTH_MAX_BANNERS of userauth.c); later ones are dropped */
+#define MAX_BANNERS 32
+
+#define PATTERN(i) ((uint8_t)((i)*7 % 251))
+
+static const char *V_S = "SSH-2.0-TestServer_1";
+
+struct server {
+	struct pkt_dir rx, tx;
+	struct buf in; /* client bytes not yet parsed */
+	char v_c[256];
+	int have_version;
+	struct buf i_c, i_s;
+	EVP_PKEY *hostkey;
+	uint8_t sid[64];
+	size_t sidlen;
+	const struct kex_alg *kalg;
+	struct buf shared;
+	uint8_t h[64];
+	size_t hlen;
+};
+
+/* one client connection and the server it talks to */
+struct rig {
+	struct server s;
+	struct ssh_conn_config cfg;
+	struct ssh_conn *c;
+	struct buf p; /* scratch payload */
+};
+
+static const char *conn_err(struct ssh_conn *c)
+{
+	const char *m = NULL;
+
+	(void)ssh_conn_error(c, &m);
+	return m != NULL ? m : "";
+}
+
+/* seal a server payload onto wire (several packets may then go in with one read) */
+static void srv_seal(struct rig *r, const struct buf *payload, struct buf *wire)
+{
+	CHECK_EQ_INT(pkt_seal(&r->s.tx, buf_ptr(payload), buf_len(payload), wire), 0);
+}
+
+static void srv_send(struct rig *r, const struct buf *payload)
+{
+	struct buf wire;
+
+	buf_init(&wire);
+	srv_seal(r, payload, &wire);
+	(void)ssh_conn_recv(r->c, buf_ptr(&wire), buf_len(&wire));
+	buf_free(&wire);
+}
+
+/* move client output into the server's input */
+static void pump(struct rig *r)
+{
+	size_t n;
+	const uint8_t *p = ssh_conn_send_ptr(r->c, &n);
+
+	buf_put(&r->s.in, p, n);
+	ssh_conn_send_consumed(r->c, n);
+	if (!r->s.have_version) {
+		uint8_t *nl = memchr(buf_ptr(&r->s.in), '\n', buf_len(&r->s.in));
+		if (nl != NULL) {
+			size_t l = (size_t)(nl - buf_ptr(&r->s.in));
+			memcpy(r->s.v_c, buf_ptr(&r->s.in), l - 1);
+			r->s.v_c[l - 1] = '\0';
+			buf_consume(&r->s.in, l + 1);
+			r->s.have_version = 1;
+		}
+	}
+}
+
+/* next client packet payload (copied into out), 0 if none */
+static int srv_recv(struct rig *r, struct buf *out)
+{
+	struct rd payload;
+	int rc = pkt_open(&r->s.rx, &r->s.in, &payload);
+
+	buf_reset(out);
+	if (rc != 0) {
+		return 0;
+	}
+	buf_put(out, payload.p, payload.len);
+	return 1;
+}
+
+/* the type of the client's next packet (left in r->p), or -1 when it sent none */
+static int srv_next_type(struct rig *r)
+{
+	pump(r);
+	if (!srv_recv(r, &r->p) || buf_len(&r->p) == 0) {
+		return -1;
+	}
+	return buf_ptr(&r->p)[0];
+}
+
+static void kexinit_payload(struct buf *p)
+{
+	uint8_t cookie[16] = {1};
+	const char *lists[] = {"curve25519-sha256,kex-strict-s-v00@openssh.com", "ssh-ed25519",
+	    "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256",
+	    "none", "none", "", ""};
+	size_t i;
+
+	buf_reset(p);
+	buf_put_u8(p, 20);
+	buf_put(p, cookie, 16);
+	for (i = 0; i < 10; i++) {
+		buf_put_cstring(p, lists[i]);
+	}
+	buf_put_u8(p, 0);
+	buf_put_u32(p, 0);
+}
+
+static void install(struct rig *r, int dir)
+{
+	const struct cipher_alg *ca = cipher_alg_by_name("aes128-gcm@openssh.com");
+	struct server *s = &r->s;
+	uint8_t key[64], iv[64];
+
+	/* dir 0: client->server (server receives) letters A/C; dir 1: B/D */
+	CHECK_EQ_INT(kex_derive_key(s->kalg, &s->shared, s->h, s->hlen, (char)('A' + dir), s->sid,
+	                 s->sidlen, iv, ca->iv_len),
+	    0);
+	CHECK_EQ_INT(kex_derive_key(s->kalg, &s->shared, s->h, s->hlen, (char)('C' + dir), s->sid,
+	                 s->sidlen, key, ca->key_len),
+	    0);
+	CHECK_EQ_INT(
+	    pkt_dir_set_keys(dir == 0 ? &s->rx : &s->tx, ca, NULL, dir == 1, key, iv, NULL), 0);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (dir == 0) {
+		s->rx.seqnr = 0; /* strict kex */
+	} else {
+		s->tx.seqnr = 0;
+	}
+}
+
+/* the server's half of a key exchange, s.i_c holding the client's KEXINIT: its own KEXINIT,
+ * the ECDH reply and NEWKEYS; then the client's NEWKEYS. Returns 0 when all went as expected. */
+static int srv_kex(struct rig *r)
+{
+	struct server *s = &r->s;
+	const struct hostkey_alg *ha = hostkey_alg_by_name("ssh-ed25519");
+	struct kex_state *st = NULL;
+	struct buf pk, hb, sig, h;
+	const uint8_t *qc = NULL;
+	size_t qclen = 0;
+	struct rd rd;
+	uint8_t t;
+	int ret = -1;
+
+	buf_init(&pk);
+	buf_init(&hb);
+	buf_init(&sig);
+	buf_init_secret(&h);
+	kexinit_payload(&s->i_s);
+	srv_send(r, &s->i_s);
+	if (srv_next_type(r) != 30) {
+		goto out;
+	}
+	rd = buf_rd(&r->p);
+	if (rd_u8(&rd, &t) != 0 || rd_string(&rd, &qc, &qclen) != 0 || rd_end(&rd) != 0) {
+		goto out;
+	}
+	buf_reset(&s->shared);
+	if (kex_state_new(s->kalg, NULL, NULL, &st, &pk) != 0 ||
+	    kex_derive_shared(st, qc, qclen, &s->shared) != 0 ||
+	    sshkey_to_blob(s->hostkey, ha, &hb) != 0) {
+		goto out;
+	}
+	buf_put_cstring(&h, s->v_c);
+	buf_put_cstring(&h, V_S);
+	buf_put_buf(&h, &s->i_c);
+	buf_put_buf(&h, &s->i_s);
+	buf_put_buf(&h, &hb);
+	kex_put_pub(s->kalg, &h, qc, qclen);
+	kex_put_pub(s->kalg, &h, buf_ptr(&pk), buf_len(&pk));
+	buf_put(&h, buf_ptr(&s->shared), buf_len(&s->shared));
+	if (kex_hash(s->kalg, buf_ptr(&h), buf_len(&h), s->h, &s->hlen) != 0) {
+		goto out;
+	}
+	if (s->sidlen == 0) {
+		memcpy(s->sid, s->h, s->hlen);
+		s->sidlen = s->hlen;
+	}
+	if (sshsig_sign(ha, s->hostkey, s->h, s->hlen, &sig) != 0) {
+		goto out;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 31);
+	buf_put_buf(&r->p, &hb);
+	buf_put_buf(&r->p, &pk);
+	buf_put_buf(&r->p, &sig);
+	srv_send(r, &r->p);
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 21);
+	srv_send(r, &r->p);
+	install(r, 1);
+	ret = 0;
+out:
+	CHECK_EQ_INT(ret, 0);
+	kex_state_free(st);
+	buf_free(&pk);
+	buf_free(&hb);
+	buf_free(&sig);
+	buf_free(&h);
+	return ret;
+}
+
+/* after srv_kex and the client's answer: the client's NEWKEYS, then its new keys */
+static int srv_newkeys(struct rig *r)
+{
+	if (srv_next_type(r) != 21) {
+		return -1;
+	}
+	install(r, 0);
+	return 0;
+}
+
+static int next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_event *ev)
+{
+	while (ssh_conn_next_event(c, ev)) {
+		if (ev->type == want) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* client KEXINITs among the packets it sent (the last one kept in s.i_c) */
+static int count_kexinits(struct rig *r)
+{
+	int n = 0;
+
+	pump(r);
+	while (srv_recv(r, &r->p)) {
+		if (buf_len(&r->p) > 0 && buf_ptr(&r->p)[0] == 20) {
+			n++;
+			buf_reset(&r->s.i_c);
+			buf_put(&r->s.i_c, buf_ptr(&r->p), buf_len(&r->p));
+		}
+	}
+	return n;
+}
+
+static void rig_free(struct rig *r)
+{
+	ssh_conn_free(r->c);
+	r->c = NULL;
+	EVP_PKEY_free(r->s.hostkey);
+	pkt_dir_free(&r->s.rx);
+	pkt_dir_free(&r->s.tx);
+	buf_free(&r->s.in);
+	buf_free(&r->s.i_c);
+	buf_free(&r->s.i_s);
+	buf_free(&r->s.shared);
+	buf_free(&r->p);
+}
+
+/* a connection through the first key exchange and the service request, up to the server's
+ * answer to "none" (the client's USERAUTH_REQUEST was read); the clock starts at 1000 ms.
+ * Returns 0 on success; r must be freed with rig_free either way. */
+static int rig_start(struct rig *r, uint32_t rekey_seconds)
+{
+	struct ssh_event ev;
+
+	memset(r, 0, sizeof(*r));
+	pkt_dir_init(&r->s.rx);
+	pkt_dir_init(&r->s.tx);
+	buf_init(&r->s.in);
+	buf_init(&r->s.i_c);
+	buf_init(&r->s.i_s);
+	buf_init_secret(&r->s.shared);
+	buf_init(&r->p);
+	r->s.kalg = kex_alg_by_name("curve25519-sha256");
+	r->s.hostkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	r->cfg.kex_algs = "curve25519-sha256";
+	r->cfg.ciphers = "aes128-gcm@openssh.com";
+	r->cfg.macs = "hmac-sha2-256";
+	r->cfg.hostkey_algs = "ssh-ed25519";
+	r->cfg.user = "tester";
+	r->cfg.command = "echo hi";
+	r->cfg.rekey_seconds = rekey_seconds;
+	if (r->s.hostkey == NULL || ssh_conn_new(&r->cfg, &r->c) != 0) {
+		return -1;
+	}
+	CHECK_EQ_INT(ssh_conn_tick(r->c, 1000), 0);
+	ssh_conn_recv(r->c, (const uint8_t *)V_S, strlen(V_S));
+	ssh_conn_recv(r->c, (const uint8_t *)"\r\n", 2);
+	if (srv_next_type(r) != 20) {
+		return -1;
+	}
+	buf_put(&r->s.i_c, buf_ptr(&r->p), buf_len(&r->p));
+	if (srv_kex(r) != 0 || !next_event(r->c, SSH_EV_HOSTKEY, &ev) ||
+	    ssh_conn_answer_hostkey(r->c, 1) != 0 || srv_newkeys(r) != 0) {
+		return -1;
+	}
+	if (srv_next_type(r) != 5) { /* SERVICE_REQUEST */
+		return -1;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 6);
+	buf_put_cstring(&r->p, "ssh-userauth");
+	srv_send(r, &r->p);
+	if (srv_next_type(r) != 50) { /* USERAUTH_REQUEST "none" */
+		return -1;
+	}
+	return 0;
+}
+
+/* rig_start, then "none" succeeds, the session channel opens with the server's window rwin and
+ * maximum packet rmax, and the command is accepted (SESSION_READY) */
+static int rig_session(struct rig *r, uint32_t rwin, uint32_t rmax, uint32_t rekey_seconds)
+{
+	struct ssh_event ev;
+
+	if (rig_start(r, rekey_seconds) != 0) {
+		return -1;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 52);
+	srv_send(r, &r->p);
+	if (srv_next_type(r) != 90) { /* CHANNEL_OPEN */
+		return -1;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 91);
+	buf_put_u32(&r->p, 0);
+	buf_put_u32(&r->p, 5);
+	buf_put_u32(&r->p, rwin);
+	buf_put_u32(&r->p, rmax);
+	srv_send(r, &r->p);
+	if (srv_next_type(r) != 98) { /* exec */
+		return -1;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 99);
+	buf_put_u32(&r->p, 0);
+	srv_send(r, &r->p);
+	if (!next_event(r->c, SSH_EV_SESSION_READY, &ev)) {
+		return -1;
+	}
+	return 0;
+}
+
+/* a one-byte CHANNEL_DATA from the client reaches the server (the keys in use agree) */
+static int data_flows(struct rig *r, uint8_t byte)
+{
+	if (ssh_conn_stdin_write(r->c, &byte, 1) != 0 || srv_next_type(r) != 94) {
+		return 0;
+	}
+	return buf_len(&r->p) == 10 && buf_ptr(&r->p)[9] == byte;
+}
+
+/* 1. rekey_seconds = 10, the clock started at 1000 ms */
+static void test_rekey_once(void)
+{
+	struct rig r;
+	int ok = rig_session(&r, 100000, 32768, 10) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 10999), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 0); /* not yet */
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 12000), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 1);
+	/* the loop goes on ticking while the server takes its time */
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 13000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 14000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 30000), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 0);
+	CHECK_EQ_INT(srv_kex(&r), 0);
+	CHECK_EQ_INT(srv_newkeys(&r), 0);
+	CHECK_STR(conn_err(r.c), "");
+	/* completed at 30000 ms: nothing more now, nor before the next interval */
+	CHECK_EQ_INT(count_kexinits(&r), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 31000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 39999), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 0);
+	CHECK(data_flows(&r, 'k')); /* the new keys are in use on both sides */
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 40000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 40001), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 1); /* the next interval: once */
+	CHECK_STR(conn_err(r.c), "");
+out:
+	rig_free(&r);
+}
+
+/* 2. the server closes the channel while our rekey is in flight: our CLOSE waits for NEWKEYS
+ * and the session is not done before it went out */
+static void test_close_held(void)
+{
+	struct rig r;
+	struct ssh_event ev;
+	size_t n = 1;
+	int ok = rig_session(&r, 100000, 32768, 10) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 12000), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 1);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 96); /* EOF */
+	buf_put_u32(&r.p, 0);
+	srv_send(&r, &r.p);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 97); /* CLOSE */
+	buf_put_u32(&r.p, 0);
+	srv_send(&r, &r.p);
+	CHECK_STR(conn_err(r.c), "");
+	CHECK(next_event(r.c, SSH_EV_EXIT, &ev));
+	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK_EQ_INT(n, 0); /* nothing but kex messages may go out now */
+	CHECK_EQ_INT(ssh_conn_done(r.c), 0);
+	CHECK_EQ_INT(srv_kex(&r), 0);
+	CHECK_EQ_INT(srv_newkeys(&r), 0);
+	CHECK_EQ_INT(srv_next_type(&r), 97); /* our CLOSE, under the new keys */
+	CHECK_EQ_INT(srv_next_type(&r), -1);
+	CHECK_EQ_INT(ssh_conn_done(r.c), 1);
+	CHECK_STR(conn_err(r.c), "");
+out:
+	rig_free(&r);
+}
+
+/* 3. the server's maximum packet is 1 byte and its window 4 GiB: each byte is a packet of its own.
+ * Writing the whole room, again and again without draining, never fails and never takes the
+ * output past its cap (plus one packet); then every byte reaches the server, in order. */
+static void test_tiny_maxpkt(void)
+{
+	struct rig r;
+	uint8_t *d = NULL;
+	size_t room = 0, first = 0, total = 0, n = 0, i, got = 0, bad = 0;
+	int rounds = 0, ok = rig_session(&r, 0xffffffffu, 1, 0) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	first = ssh_conn_stdin_room(r.c);
+	CHECK(first > 0 && first < OUT_CAP / 16);
+	if ((d = malloc(first)) == NULL) {
+		CHECK(d != NULL);
+		goto out;
+	}
+	while ((room = ssh_conn_stdin_room(r.c)) > 0 && room <= first && rounds++ < 200) {
+		for (i = 0; i < room; i++) {
+			d[i] = PATTERN(total + i);
+		}
+		if (ssh_conn_stdin_write(r.c, d, room) != 0) {
+			break;
+		}
+		total += room;
+		(void)ssh_conn_send_ptr(r.c, &n);
+		if (n > OUT_CAP + ONE_PACKET) {
+			break;
+		}
+	}
+	CHECK_EQ_INT(room, 0); /* the writes filled the output up, none failed */
+	CHECK_STR(conn_err(r.c), "");
+	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK(n > OUT_CAP / 2 && n <= OUT_CAP + ONE_PACKET);
+	/* every byte arrives, one per packet, in order */
+	pump(&r);
+	while (srv_recv(&r, &r.p)) {
+		if (buf_len(&r.p) != 10 || buf_ptr(&r.p)[0] != 94 || got >= total ||
+		    buf_ptr(&r.p)[9] != PATTERN(got)) {
+			bad++;
+		}
+		got++;
+	}
+	CHECK_EQ_INT(got, total);
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(ssh_conn_stdin_room(r.c), first); /* output drained: the same room again */
+out:
+	free(d);
+	rig_free(&r);
+}
+
+/* 4. nb banners and the answer to "none" in one read; returns how many times the drained engine
+ * needed more input to go on */
+static int check_banners(int nb)
+{
+	static const uint8_t nothing[1];
+	struct rig r;
+	struct ssh_event ev;
+	struct buf wire;
+	char want[32];
+	int i, seen = 0, resumes = 0, rounds, auth_next = 0, order_ok = 1;
+
+	buf_init(&wire);
+	if (rig_start(&r, 0) != 0) {
+		CHECK(0);
+		goto out;
+	}
+	for (i = 0; i < nb; i++) {
+		snprintf(want, sizeof(want), "banner %d\n", i);
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 53);
+		buf_put_cstring(&r.p, want);
+		buf_put_cstring(&r.p, "");
+		srv_seal(&r, &r.p, &wire);
+	}
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 51);
+	buf_put_cstring(&r.p, "password");
+	buf_put_u8(&r.p, 0);
+	srv_seal(&r, &r.p, &wire);
+	CHECK_EQ_INT(ssh_conn_recv(r.c, buf_ptr(&wire), buf_len(&wire)), 0);
+	CHECK_STR(conn_err(r.c), "");
+	/* drain as the loop does; when the engine stops with input left, an empty read resumes */
+	for (rounds = 0; rounds < 4 * nb + 8 && !auth_next; rounds++) {
+		if (!ssh_conn_next_event(r.c, &ev)) {
+			resumes++;
+			CHECK_EQ_INT(ssh_conn_recv(r.c, nothing, 0), 0);
+			continue;
+		}
+		if (ev.type == SSH_EV_AUTH_BANNER) {
+			snprintf(want, sizeof(want), "banner %d\n", seen);
+			order_ok &= ev.u.banner.text != NULL && strcmp(ev.u.banner.text, want) == 0;
+			seen++;
+		} else if (ev.type == SSH_EV_AUTH_NEXT) {
+			auth_next = 1;
+			CHECK_STR(ev.u.auth.methods, "password");
+		} else {
+			order_ok = 0;
+		}
+	}
+	CHECK_EQ_INT(seen, nb < MAX_BANNERS ? nb : MAX_BANNERS);
+	CHECK(order_ok);
+	CHECK(auth_next);
+	CHECK(!ssh_conn_next_event(r.c, &ev));
+	CHECK_STR(conn_err(r.c), "");
+out:
+	buf_free(&wire);
+	rig_free(&r);
+	return resumes;
+}
+
+/* 6. keepalives answered with SSH_MSG_UNIMPLEMENTED (or a REQUEST_FAILURE) */
+static void test_unimplemented(void)
+{
+	struct rig r;
+	struct rd rd;
+	uint8_t t;
+	const uint8_t *v;
+	size_t vl;
+	int want_reply = 0, ok = rig_session(&r, 100000, 32768, 0) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1);
+	CHECK_EQ_INT(srv_next_type(&r), 80); /* GLOBAL_REQUEST keepalive@openssh.com, want reply */
+	rd = buf_rd(&r.p);
+	CHECK(rd_u8(&rd, &t) == 0 && rd_string(&rd, &v, &vl) == 0 &&
+	      str_eq(v, vl, "keepalive@openssh.com") && rd_bool(&rd, &want_reply) == 0 &&
+	      want_reply == 1 && rd_end(&rd) == 0);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 3); /* UNIMPLEMENTED, the sequence number of the keepalive */
+	buf_put_u32(&r.p, 7);
+	srv_send(&r, &r.p);
+	CHECK_STR(conn_err(r.c), "");
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1); /* answered: the count starts over */
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 2);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 3);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 82); /* REQUEST_FAILURE: the server is alive, all are answered */
+	srv_send(&r, &r.p);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 2);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 3);
+	buf_put_u32(&r.p, 9);
+	srv_send(&r, &r.p);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1);
+	/* the session goes on both ways */
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 94);
+	buf_put_u32(&r.p, 0);
+	buf_put_cstring(&r.p, "ok");
+	srv_send(&r, &r.p);
+	CHECK(buf_len(ssh_conn_channel_out(r.c, 0)) == 2 &&
+	      memcmp(buf_ptr(ssh_conn_channel_out(r.c, 0)), "ok", 2) == 0);
+	while (srv_next_type(&r) == 80) {
+	}
+	CHECK(data_flows(&r, 'u'));
+	CHECK_STR(conn_err(r.c), "");
+out:
+	rig_free(&r);
+}
+
+int main(void)
+{
+	static const int counts[] = {1, 12, 13, 16, 17, 31, 32, 33, 40};
+	size_t i;
+	int resumes = 0;
+
+	test_rekey_once();
+	test_close_held();
+	test_tiny_maxpkt();
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		resumes += check_banners(counts[i]);
+	}
+	if (resumes > 0) {
+		fprintf(stderr, "note: input waited for the next read %d time(s)\n", resumes);
+	}
+	test_unimplemented();
+	T_DONE();
+}
