@@ -203,6 +203,10 @@ int ssh_conn_next_event(struct ssh_conn *c, struct ssh_event *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	ev_release_current(c);
+	/* input left waiting while the queue was full: go on with it now that it is drained */
+	if (c->ev_count == 0 && c->err == 0 && c->wait == WAIT_NONE && buf_len(&c->in) > 0) {
+		(void)conn_process(c);
+	}
 	if (c->ev_count == 0) {
 		return 0;
 	}
