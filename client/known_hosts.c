@@ -116,47 +116,6 @@ int pattern_match_list(const char *s, const char *list)
 
 /* ---- helpers ---- */
 
-static int b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
-{
-	uint8_t *d = NULL;
-	size_t pad = 0, i;
-	int n, r = SSH_ERR_FORMAT;
-
-	*out = NULL;
-	*outlen = 0;
-	if (len == 0 || len % 4 != 0 || len > KH_MAX_LINE) {
-		goto out;
-	}
-	if (s[len - 1] == '=') {
-		pad++;
-		if (s[len - 2] == '=') {
-			pad++;
-		}
-	}
-	for (i = 0; i < len - pad; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		        c == '+' || c == '/')) {
-			goto out;
-		}
-	}
-	if ((d = malloc(len / 4 * 3)) == NULL) {
-		r = SSH_ERR_ALLOC;
-		goto out;
-	}
-	n = EVP_DecodeBlock(d, (const unsigned char *)s, (int)len);
-	if (n < 0 || (size_t)n != len / 4 * 3 || (size_t)n < pad) {
-		goto out;
-	}
-	*outlen = (size_t)n - pad;
-	*out = d;
-	d = NULL;
-	r = 0;
-out:
-	free(d);
-	return r;
-}
-
 /* NUL-terminated base64 of n bytes into a malloc'd string */
 static char *b64_encode(const uint8_t *p, size_t n)
 {
@@ -240,10 +199,10 @@ static int host_matches(const char *field, const char *lname)
 	if ((bar = strchr(s, '|')) == NULL) {
 		goto out;
 	}
-	if (b64_decode(s, (size_t)(bar - s), &salt, &saltlen) != 0 || saltlen != KH_SALT_LEN) {
+	if (textfile_b64_decode(s, (size_t)(bar - s), &salt, &saltlen) != 0 || saltlen != KH_SALT_LEN) {
 		goto out;
 	}
-	if (b64_decode(bar + 1, strlen(bar + 1), &want, &wantlen) != 0 || wantlen != KH_HASH_LEN) {
+	if (textfile_b64_decode(bar + 1, strlen(bar + 1), &want, &wantlen) != 0 || wantlen != KH_HASH_LEN) {
 		goto out;
 	}
 	if ((r = hash_name(salt, saltlen, lname, got)) != 0) {
@@ -350,7 +309,7 @@ static int kh_foreach(
 			}
 			free(kblob);
 			kblob = NULL;
-			if ((m = b64_decode(b64, strlen(b64), &kblob, &kbloblen)) != 0) {
+			if ((m = textfile_b64_decode(b64, strlen(b64), &kblob, &kbloblen)) != 0) {
 				if (m == SSH_ERR_ALLOC) {
 					r = m;
 					goto out;

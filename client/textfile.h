@@ -3,10 +3,17 @@
 #define X509SSH_TEXTFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* One line into buf (NUL-terminated, newline removed). *bad is set when the line was longer
  * than cap - 1 or held a NUL byte (the rest of the line is skipped). Returns 0 at EOF. */
 int textfile_read_line(FILE *fp, char *buf, size_t cap, int *bad);
+
+#define TEXTFILE_B64_MAX (64 * 1024) /* longest base64 text decoded */
+
+/* Strict base64 (RFC 4648, padded, no whitespace) of len characters into a malloc'd buffer.
+ * SSH_ERR_FORMAT for anything else. */
+int textfile_b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen);
 
 #endif
