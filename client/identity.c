@@ -20,7 +20,9 @@
 #include "p11.h"
 #include "prompt.h"
 #include "signer_file.h"
+#include "textfile.h"
 #include "ssh/err.h"
+#include "ssh/hostkey.h"
 #include "ssh/x509key.h"
 
 #define ID_MAX           (OPT_MAX_LIST + 3)
@@ -32,6 +34,7 @@
 static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"};
 
 struct identity {
+	struct identities *owner;
 	char *path;            /* expanded; for a token: the pkcs11: URI or module path */
 	int user_provided;     /* configured (IdentityFile / -i), not a default */
 	struct signer *signer; /* loaded */
@@ -565,6 +568,46 @@ out:
 	return r;
 }
 
+/* The public key of an encrypted key file from FILE.pub ("type base64 [comment]"), or NULL. */
+static EVP_PKEY *read_pub_file(const char *path)
+{
+	char pubpath[PATH_MAX_LEN + 8], line[TEXTFILE_B64_MAX];
+	char *type, *b64, *save = NULL;
+	uint8_t *blob = NULL;
+	size_t bloblen = 0;
+	EVP_PKEY *pk = NULL;
+	char *btype = NULL;
+	FILE *f = NULL;
+	int bad = 0;
+
+	if (snprintf(pubpath, sizeof(pubpath), "%s.pub", path) >= (int)sizeof(pubpath) ||
+	    (f = fopen(pubpath, "r")) == NULL) {
+		return NULL;
+	}
+	if (textfile_read_line(f, line, sizeof(line), &bad) && !bad &&
+	    (type = strtok_r(line, " \t", &save)) != NULL &&
+	    (b64 = strtok_r(NULL, " \t", &save)) != NULL &&
+	    textfile_b64_decode(b64, strlen(b64), &blob, &bloblen) == 0 &&
+	    sshkey_from_blob(blob, bloblen, &pk, &btype) == 0 && strcmp(btype, type) != 0) {
+		EVP_PKEY_free(pk); /* the line names another type than its blob */
+		pk = NULL;
+	}
+	fclose(f);
+	free(blob);
+	free(btype);
+	return pk;
+}
+
+/* signer_file unlock callback: the private key, asking its passphrase now */
+static int unlock_identity(void *arg, EVP_PKEY **priv)
+{
+	struct identity *id = arg;
+
+	*priv = NULL;
+	log_debug1("decrypting %s: the server accepts its public key", id->path);
+	return load_key(id->owner, id, priv) == 0 ? 0 : SSH_ERR_PASSPHRASE;
+}
+
 struct signer *identities_next(struct identities *ids)
 {
 	struct identity *id;
@@ -572,7 +615,7 @@ struct signer *identities_next(struct identities *ids)
 	EVP_PKEY *pk = NULL;
 	STACK_OF(X509) *chain = NULL;
 	struct signer *s = NULL;
-	int r;
+	int r, deferred;
 
 	while (ids != NULL && ids->next < ids->n) {
 		id = &ids->v[ids->next];
@@ -602,8 +645,16 @@ struct signer *identities_next(struct identities *ids)
 				  "is ignored (chmod 600 it)", id->path, (unsigned)(st.st_mode & 07777));
 			continue;
 		}
-		if (load_key(ids, id, &pk) != 0) {
-			continue;
+		id->owner = ids;
+		deferred = 0;
+		/* an encrypted key whose public half is known (FILE.pub): offer it first, decrypt
+		 * only once the server accepts it (as OpenSSH does) */
+		r = keyfile_load(id->path, NULL, &pk, NULL, 0);
+		if (r == SSH_ERR_PASSPHRASE && !ids->batch_mode &&
+		    (pk = read_pub_file(id->path)) != NULL) {
+			deferred = 1;
+		} else if (r != 0 && load_key(ids, id, &pk) != 0) {
+			continue; /* load_key asks the passphrase (or says why not) */
 		}
 		if (key_chain(ids, id->path, pk, &chain) != 0) {
 			EVP_PKEY_free(pk);
@@ -617,7 +668,12 @@ struct signer *identities_next(struct identities *ids)
 			chain = NULL;
 			continue;
 		}
-		log_debug1("Will attempt key: %s%s", id->path, chain != NULL ? " (X.509)" : "");
+		if (deferred && signer_file_set_unlock(s, unlock_identity, id) != 0) {
+			signer_free(s);
+			continue;
+		}
+		log_debug1("Will attempt key: %s%s%s", id->path, chain != NULL ? " (X.509)" : "",
+		    deferred ? " (encrypted: its passphrase is asked once the server accepts it)" : "");
 		chain = NULL;
 		id->signer = s;
 		return s;

@@ -17,7 +17,12 @@
 struct sf_key {
 	EVP_PKEY *pk;
 	STACK_OF(X509) * chain; /* as sent, leaf first; NULL for a plain key */
+	/* a key whose private half is loaded at its first signature (pk is public until then) */
+	int (*unlock)(void *arg, EVP_PKEY **priv);
+	void *unlock_arg;
 };
+
+static const struct signer_ops signer_file_ops;
 
 static int is_x509(const struct hostkey_alg *alg)
 {
@@ -72,7 +77,34 @@ static int sf_sign(
 	if ((row = usable_row(k, alg)) == NULL) {
 		return SSH_ERR_KEY_TYPE;
 	}
+	if (k->unlock != NULL) {
+		EVP_PKEY *priv = NULL;
+		int r = k->unlock(k->unlock_arg, &priv);
+		if (r != 0) {
+			return r;
+		}
+		if (EVP_PKEY_eq(priv, k->pk) != 1) {
+			EVP_PKEY_free(priv);
+			ERR_clear_error();
+			return SSH_ERR_KEY_TYPE; /* the .pub file is not this key's */
+		}
+		EVP_PKEY_free(k->pk);
+		k->pk = priv;
+		k->unlock = NULL;
+	}
 	return sshsig_sign(row, k->pk, data, len, out);
+}
+
+int signer_file_set_unlock(struct signer *s, int (*unlock)(void *arg, EVP_PKEY **priv), void *arg)
+{
+	struct sf_key *k;
+
+	if (s == NULL || s->ops != &signer_file_ops || (k = s->impl) == NULL) {
+		return SSH_ERR_INTERNAL;
+	}
+	k->unlock = unlock;
+	k->unlock_arg = arg;
+	return 0;
 }
 
 static void sf_key_free(struct sf_key *k)

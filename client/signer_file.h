@@ -23,6 +23,14 @@ int signer_file_new(
 int signer_file_new_x509(EVP_PKEY *pkey, STACK_OF(X509) * chain, const char *path,
     const char *const *prefs, struct signer **out);
 
+/*
+ * Load the private half later: s was made from the public key alone (e.g. FILE.pub of an
+ * encrypted key), and its first sign() calls unlock(arg, &priv) for the private key, which must
+ * equal the public one (SSH_ERR_KEY_TYPE otherwise). So a passphrase is asked only once the
+ * server has accepted the public key, as OpenSSH does.
+ */
+int signer_file_set_unlock(struct signer *s, int (*unlock)(void *arg, EVP_PKEY **priv), void *arg);
+
 /* 1 when cert's public key is pkey's public key, else 0 */
 int signer_file_cert_matches(EVP_PKEY *pkey, X509 *cert);
 
