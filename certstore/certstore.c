@@ -228,7 +228,8 @@ int certstore_new(
 		if (cfg->crl_files[i] == NULL) {
 			continue;
 		}
-		if ((p = present(cfg->crl_files[i], cfg->explicit_crl, 0, "CRL file", err, errlen)) < 0) {
+		if ((p = present(
+		         cfg->crl_files[i], cfg->explicit_crl, 0, "CRL file", err, errlen)) < 0) {
 			r = p;
 			goto out;
 		}
@@ -252,7 +253,8 @@ int certstore_new(
 		if (cfg->crl_paths[i] == NULL) {
 			continue;
 		}
-		if ((p = present(cfg->crl_paths[i], cfg->explicit_crl, 1, "CRL directory", err, errlen)) < 0) {
+		if ((p = present(cfg->crl_paths[i], cfg->explicit_crl, 1, "CRL directory", err,
+		         errlen)) < 0) {
 			r = p;
 			goto out;
 		}

@@ -15,14 +15,14 @@
 #include <stdint.h>
 #include <time.h>
 
-#define CERTSTORE_REV_CHECK 0   /* use CRLs and stapled OCSP when present */
+#define CERTSTORE_REV_CHECK   0 /* use CRLs and stapled OCSP when present */
 #define CERTSTORE_REV_REQUIRE 1 /* every certificate below the anchor must have a status */
-#define CERTSTORE_REV_NO 2
+#define CERTSTORE_REV_NO      2
 
-#define CERTSTORE_PURPOSE_SSH_SERVER 1 /* id-kp-secureShellServer 1.3.6.1.5.5.7.3.22 */
+#define CERTSTORE_PURPOSE_SSH_SERVER  1 /* id-kp-secureShellServer 1.3.6.1.5.5.7.3.22 */
 #define CERTSTORE_PURPOSE_SERVER_AUTH 2 /* id-kp-serverAuth */
-#define CERTSTORE_PURPOSE_ANY 4         /* anyExtendedKeyUsage */
-#define CERTSTORE_PURPOSE_SSH_CLIENT 8  /* id-kp-secureShellClient (for client certs) */
+#define CERTSTORE_PURPOSE_ANY         4 /* anyExtendedKeyUsage */
+#define CERTSTORE_PURPOSE_SSH_CLIENT  8 /* id-kp-secureShellClient (for client certs) */
 #define CERTSTORE_PURPOSE_CLIENT_AUTH 16
 
 struct certstore_config {
@@ -30,29 +30,30 @@ struct certstore_config {
 	 * named explicitly (explicit_ca = 1) and cannot be read is an error; defaults that do not
 	 * exist are skipped. */
 	const char *ca_files[4];
-	const char *ca_paths[4];   /* hashed directories (c_rehash / openssl rehash layout) */
+	const char *ca_paths[4]; /* hashed directories (c_rehash / openssl rehash layout) */
 	int explicit_ca;
 	const char *crl_files[4];
 	const char *crl_paths[4];
-	int explicit_crl;          /* CRL files/dirs named by the user: missing ones are errors (a
-	                            * typo must not switch revocation checking off silently) */
-	int allow_partial_chain;   /* X509AllowPartialChain */
-	int max_chain;             /* X509MaxChain: cap on certificates sent and chain depth */
-	int revocation;            /* CERTSTORE_REV_* */
+	int explicit_crl;        /* CRL files/dirs named by the user: missing ones are errors (a
+	                          * typo must not switch revocation checking off silently) */
+	int allow_partial_chain; /* X509AllowPartialChain */
+	int max_chain;           /* X509MaxChain: cap on certificates sent and chain depth */
+	int revocation;          /* CERTSTORE_REV_* */
 };
 
 struct certstore_check {
-	const char *host;          /* name the leaf must carry: DNS name or IP address literal;
-	                            * NULL = no name check (e.g. a client certificate) */
-	int name_fallback_cn;      /* check the CN only when the leaf has no subjectAltName at all */
-	int purposes;              /* CERTSTORE_PURPOSE_* bits acceptable in an EKU extension;
-	                            * 0 = SSH_SERVER | SERVER_AUTH | ANY */
-	time_t now;                /* 0 = current time */
+	const char *host;     /* name the leaf must carry: DNS name or IP address literal;
+	                       * NULL = no name check (e.g. a client certificate) */
+	int name_fallback_cn; /* check the CN only when the leaf has no subjectAltName at all */
+	int purposes;         /* CERTSTORE_PURPOSE_* bits acceptable in an EKU extension;
+	                       * 0 = SSH_SERVER | SERVER_AUTH | ANY */
+	time_t now;           /* 0 = current time */
 };
 
 enum certstore_verdict {
 	CERTSTORE_OK = 0,
-	CERTSTORE_UNTRUSTED,       /* no path to a trust anchor (untrusted issuer, missing intermediate) */
+	CERTSTORE_UNTRUSTED, /* no path to a trust anchor (untrusted issuer, missing intermediate)
+	                      */
 	CERTSTORE_EXPIRED,
 	CERTSTORE_NOT_YET_VALID,
 	CERTSTORE_NAME_MISMATCH,
@@ -61,16 +62,16 @@ enum certstore_verdict {
 	CERTSTORE_REVOKED,
 	CERTSTORE_NO_REVOCATION_STATUS, /* X509Revocation require, and none available */
 	CERTSTORE_BAD_SIGNATURE,
-	CERTSTORE_BAD_OCSP,        /* stapled response wrongly signed, stale, or for another cert */
+	CERTSTORE_BAD_OCSP, /* stapled response wrongly signed, stale, or for another cert */
 	CERTSTORE_CHAIN_TOO_LONG,
-	CERTSTORE_MALFORMED,       /* a certificate or OCSP response does not parse */
-	CERTSTORE_NO_ANCHORS,      /* the store has no trust anchors at all */
+	CERTSTORE_MALFORMED,  /* a certificate or OCSP response does not parse */
+	CERTSTORE_NO_ANCHORS, /* the store has no trust anchors at all */
 };
 
 struct certstore_result {
 	enum certstore_verdict verdict;
-	int depth;                 /* certificate the verdict is about (0 = leaf), -1 if none */
-	char subject[512];         /* its subject, one line (RFC 2253) */
+	int depth;         /* certificate the verdict is about (0 = leaf), -1 if none */
+	char subject[512]; /* its subject, one line (RFC 2253) */
 	/* one-line specific reason, e.g. "certificate expired on 2026-01-02 10:00:00 UTC",
 	 * "name mismatch: 'rtr1.example.net' is not in DNS:rtr2.example.net, IP:10.0.0.1",
 	 * "untrusted issuer 'CN=Other CA'" */
@@ -84,8 +85,8 @@ struct certstore_result {
 struct certstore;
 
 /* Load anchors and CRLs. On failure *err gets a one-line cause (caller's buffer). */
-int certstore_new(const struct certstore_config *cfg, struct certstore **out, char *err,
-    size_t errlen);
+int certstore_new(
+    const struct certstore_config *cfg, struct certstore **out, char *err, size_t errlen);
 void certstore_free(struct certstore *cs);
 /* number of trust anchors loaded (0 = the X.509 path cannot succeed) */
 size_t certstore_anchor_count(const struct certstore *cs);

@@ -23,8 +23,8 @@
 #define CS_MAX_CERT_DER      32768 /* one DER certificate from the peer */
 #define CS_MAX_OCSP_DER      65536 /* one stapled OCSP response */
 #define CS_DEFAULT_MAX_CHAIN 10
-#define CS_MAX_CHAIN_LIMIT   32  /* X509MaxChain is clamped to this */
-#define CS_OCSP_SKEW         300 /* seconds of clock skew allowed on thisUpdate / nextUpdate */
+#define CS_MAX_CHAIN_LIMIT   32    /* X509MaxChain is clamped to this */
+#define CS_OCSP_SKEW         300   /* seconds of clock skew allowed on thisUpdate / nextUpdate */
 #define CS_OCSP_MAX_AGE      86400 /* a response without nextUpdate holds for a day at most */
 
 struct certstore {

@@ -160,7 +160,8 @@ int cs_ocsp_check(const unsigned char *der, size_t len, X509 *cert, X509 *issuer
 	if (nextupd == NULL && X509_cmp_time(thisupd, &oldest) <= 0) {
 		cs_time_str(thisupd, when, sizeof(when));
 		cs_verdict(res, CERTSTORE_BAD_OCSP, depth, cert,
-		    "stale OCSP response: no nextUpdate and thisUpdate %s is more than %d hours old",
+		    "stale OCSP response: no nextUpdate and thisUpdate %s is more than %d hours "
+		    "old",
 		    when, CS_OCSP_MAX_AGE / 3600);
 		goto out;
 	}

@@ -641,8 +641,10 @@ struct signer *identities_next(struct identities *ids)
 		}
 		/* as OpenSSH: a private key others may read is not used */
 		if (st.st_uid == getuid() && (st.st_mode & 077) != 0) {
-			log_error("Load key \"%s\": permissions %04o are too open: this private key "
-				  "is ignored (chmod 600 it)", id->path, (unsigned)(st.st_mode & 07777));
+			log_error(
+			    "Load key \"%s\": permissions %04o are too open: this private key "
+			    "is ignored (chmod 600 it)",
+			    id->path, (unsigned)(st.st_mode & 07777));
 			continue;
 		}
 		id->owner = ids;
@@ -673,7 +675,8 @@ struct signer *identities_next(struct identities *ids)
 			continue;
 		}
 		log_debug1("Will attempt key: %s%s%s", id->path, chain != NULL ? " (X.509)" : "",
-		    deferred ? " (encrypted: its passphrase is asked once the server accepts it)" : "");
+		    deferred ? " (encrypted: its passphrase is asked once the server accepts it)"
+		             : "");
 		chain = NULL;
 		id->signer = s;
 		return s;
@@ -795,15 +798,17 @@ int identities_cert_user(const struct identities *ids, int upn, char **out)
 	*out = NULL;
 	for (i = 0; ids != NULL && i < ids->n && *out == NULL; i++) {
 		for (j = 0; ids->v[i].p11v != NULL && j < ids->v[i].p11n && *out == NULL; j++) {
-			if (ids->v[i].p11v[j] != NULL && p11_key_info(ids->v[i].p11v[j], &info) == 0 &&
-			    info.cert != NULL) {
+			if (ids->v[i].p11v[j] != NULL &&
+			    p11_key_info(ids->v[i].p11v[j], &info) == 0 && info.cert != NULL) {
 				*out = cert_login(info.cert, upn);
 			}
 		}
 		/* a PKIX-SSH identity file: its first certificate (read without the passphrase) */
-		if (ids->v[i].p11v == NULL && *out == NULL && (certs = sk_X509_new_null()) != NULL) {
+		if (ids->v[i].p11v == NULL && *out == NULL &&
+		    (certs = sk_X509_new_null()) != NULL) {
 			n = 0;
-			if (keyfile_certs(ids->v[i].path, CERT_POOL_MAX, certs, &n, err, sizeof(err)) == 0 &&
+			if (keyfile_certs(
+			        ids->v[i].path, CERT_POOL_MAX, certs, &n, err, sizeof(err)) == 0 &&
 			    n > 0) {
 				*out = cert_login(sk_X509_value(certs, 0), upn);
 			}

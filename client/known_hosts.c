@@ -199,10 +199,12 @@ static int host_matches(const char *field, const char *lname)
 	if ((bar = strchr(s, '|')) == NULL) {
 		goto out;
 	}
-	if (textfile_b64_decode(s, (size_t)(bar - s), &salt, &saltlen) != 0 || saltlen != KH_SALT_LEN) {
+	if (textfile_b64_decode(s, (size_t)(bar - s), &salt, &saltlen) != 0 ||
+	    saltlen != KH_SALT_LEN) {
 		goto out;
 	}
-	if (textfile_b64_decode(bar + 1, strlen(bar + 1), &want, &wantlen) != 0 || wantlen != KH_HASH_LEN) {
+	if (textfile_b64_decode(bar + 1, strlen(bar + 1), &want, &wantlen) != 0 ||
+	    wantlen != KH_HASH_LEN) {
 		goto out;
 	}
 	if ((r = hash_name(salt, saltlen, lname, got)) != 0) {
@@ -214,7 +216,6 @@ out:
 	free(want);
 	return r;
 }
-
 
 static char *next_token(char **pp)
 {

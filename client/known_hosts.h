@@ -10,16 +10,16 @@
 #include <stdint.h>
 
 enum kh_status {
-	KH_NOT_FOUND = 0,  /* no line names this host */
-	KH_MATCH,          /* a line names this host with exactly this key */
-	KH_MISMATCH,       /* the host is known with another key of the same type (file/line set) */
-	KH_OTHER_TYPES,    /* the host is known, but only with keys of other types */
-	KH_REVOKED,        /* the key is marked @revoked (file/line set) */
+	KH_NOT_FOUND = 0, /* no line names this host */
+	KH_MATCH,         /* a line names this host with exactly this key */
+	KH_MISMATCH,      /* the host is known with another key of the same type (file/line set) */
+	KH_OTHER_TYPES,   /* the host is known, but only with keys of other types */
+	KH_REVOKED,       /* the key is marked @revoked (file/line set) */
 };
 
 struct kh_result {
 	enum kh_status status;
-	char file[512];        /* for KH_MATCH/KH_MISMATCH/KH_REVOKED: where */
+	char file[512]; /* for KH_MATCH/KH_MISMATCH/KH_REVOKED: where */
 	unsigned long line;
 };
 
@@ -40,8 +40,8 @@ int known_hosts_hostname(const char *host, int port, char *out, size_t outlen);
 
 /* Append "khname keytype base64" (hashed name if hash) to file, creating it (and its directory,
  * mode 0700) if needed. */
-int known_hosts_add(const char *file, const char *khname, const uint8_t *blob, size_t bloblen,
-    int hash);
+int known_hosts_add(
+    const char *file, const char *khname, const uint8_t *blob, size_t bloblen, int hash);
 
 /*
  * Shell-style patterns as ssh_config(5) and known_hosts use them: '*' matches any run of

@@ -1040,7 +1040,8 @@ static int run(struct loop *l)
 			return SSH_ERR_SYSTEM;
 		}
 		if (got_term) {
-			fail_local(l, "channel: killed by signal %s", local_signal_name((int)got_term));
+			fail_local(
+			    l, "channel: killed by signal %s", local_signal_name((int)got_term));
 			return SSH_ERR_SYSTEM;
 		}
 		if (got_winch) {

@@ -651,11 +651,13 @@ int main(int argc, char **argv)
 	    o.user_from_certificate != UFC_NO) {
 		int upn = o.user_from_certificate == UFC_UPN;
 		if (identities_cert_user(ids, upn, &cert_user) != 0) {
-			fatal_error("auth", "UserFromCertificate %s: no identity's certificate carries a%s",
+			fatal_error("auth",
+			    "UserFromCertificate %s: no identity's certificate carries a%s",
 			    upn ? "upn" : "cn", upn ? " UPN" : " CN");
 			goto out;
 		}
-		log_verbose("login name '%s' from the certificate's %s", cert_user, upn ? "UPN" : "CN");
+		log_verbose(
+		    "login name '%s' from the certificate's %s", cert_user, upn ? "UPN" : "CN");
 		cfg.user = cert_user;
 	}
 	status = loop_run(&o, &cfg, ids);

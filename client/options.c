@@ -1212,7 +1212,6 @@ static int do_include(struct options *o, const struct args *a, int depth, const 
 	return r;
 }
 
-
 static int read_file_depth(struct options *o, const char *path, int optional, int depth,
     const char *incdir, char *err, size_t errlen)
 {

@@ -10,14 +10,22 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define OPT_UNSET (-1)
+#define OPT_UNSET    (-1)
 #define OPT_MAX_LIST 32 /* IdentityFile, SendEnv, SetEnv, ... entries */
 
 enum strict_hostkey { SHK_ASK = 0, SHK_YES, SHK_ACCEPT_NEW, SHK_NO };
 enum request_tty { RTTY_AUTO = 0, RTTY_YES, RTTY_NO, RTTY_FORCE };
 enum address_family { AF_OPT_ANY = 0, AF_OPT_INET, AF_OPT_INET6 };
-enum log_level { LOG_QUIET = 0, LOG_FATAL, LOG_ERROR, LOG_INFO, LOG_VERBOSE, LOG_DEBUG1,
-	LOG_DEBUG2, LOG_DEBUG3 };
+enum log_level {
+	LOG_QUIET = 0,
+	LOG_FATAL,
+	LOG_ERROR,
+	LOG_INFO,
+	LOG_VERBOSE,
+	LOG_DEBUG1,
+	LOG_DEBUG2,
+	LOG_DEBUG3
+};
 enum x509_hostkeys { X509HK_PREFER = 0, X509HK_REQUIRE, X509HK_NO };
 enum x509_revocation { X509REV_CHECK = 0, X509REV_REQUIRE, X509REV_NO };
 enum user_from_cert { UFC_NO = 0, UFC_CN, UFC_UPN };
@@ -35,14 +43,17 @@ struct options {
 	int server_alive_interval;
 	int server_alive_count_max;
 
-	int batch_mode;        /* yes/no: 1/0 */
-	int log_level;         /* enum log_level */
-	int request_tty;       /* enum request_tty */
-	int escape_char;       /* -1 = none, else the character; OPT_UNSET until finished ('~') */
-	char *set_env[OPT_MAX_LIST]; size_t n_set_env;   /* "NAME=value" */
-	char *send_env[OPT_MAX_LIST]; size_t n_send_env; /* patterns */
+	int batch_mode;  /* yes/no: 1/0 */
+	int log_level;   /* enum log_level */
+	int request_tty; /* enum request_tty */
+	int escape_char; /* -1 = none, else the character; OPT_UNSET until finished ('~') */
+	char *set_env[OPT_MAX_LIST];
+	size_t n_set_env; /* "NAME=value" */
+	char *send_env[OPT_MAX_LIST];
+	size_t n_send_env; /* patterns */
 
-	/* algorithm lists, comma-separated, already resolved against the defaults (+ - ^ applied) */
+	/* algorithm lists, comma-separated, already resolved against the defaults (+ - ^ applied)
+	 */
 	char *kex_algorithms;
 	char *ciphers;
 	char *macs;
@@ -50,13 +61,15 @@ struct options {
 	char *pubkey_accepted_algorithms;
 	char *preferred_authentications;
 	int number_of_password_prompts;
-	long long rekey_bytes;        /* RekeyLimit: 0 = default (1 GiB); OPT_UNSET until set */
-	int rekey_seconds;            /* RekeyLimit's second value: 0 = none */
+	long long rekey_bytes; /* RekeyLimit: 0 = default (1 GiB); OPT_UNSET until set */
+	int rekey_seconds;     /* RekeyLimit's second value: 0 = none */
 
 	/* plain host keys */
 	int strict_host_key_checking; /* enum strict_hostkey */
-	char *user_known_hosts_file[OPT_MAX_LIST]; size_t n_user_known_hosts_file;
-	char *global_known_hosts_file[OPT_MAX_LIST]; size_t n_global_known_hosts_file;
+	char *user_known_hosts_file[OPT_MAX_LIST];
+	size_t n_user_known_hosts_file;
+	char *global_known_hosts_file[OPT_MAX_LIST];
+	size_t n_global_known_hosts_file;
 	char *host_key_alias;
 
 	/* X.509 (issue 3/4; parsed and printed by -G now) */
@@ -64,27 +77,29 @@ struct options {
 	char *ca_certificate_path;
 	char *ca_revocation_file;
 	char *ca_revocation_path;
-	int x509_host_keys;          /* enum x509_hostkeys */
+	int x509_host_keys; /* enum x509_hostkeys */
 	char *x509_host_name;
-	int x509_name_fallback_cn;   /* yes/no */
-	char *x509_host_purposes;    /* comma list */
-	int x509_revocation;         /* enum x509_revocation */
+	int x509_name_fallback_cn; /* yes/no */
+	char *x509_host_purposes;  /* comma list */
+	int x509_revocation;       /* enum x509_revocation */
 	int x509_allow_partial_chain;
 	int x509_max_chain;
-	char *x509_certificate_file[OPT_MAX_LIST]; size_t n_x509_certificate_file;
+	char *x509_certificate_file[OPT_MAX_LIST];
+	size_t n_x509_certificate_file;
 	int x509_send_root;
-	int user_from_certificate;   /* enum user_from_cert */
+	int user_from_certificate; /* enum user_from_cert */
 
 	/* identities */
-	char *identity_file[OPT_MAX_LIST]; size_t n_identity_file; /* paths or pkcs11: URIs */
-	int identity_file_default;   /* set by options_finish: the entries are the default files */
+	char *identity_file[OPT_MAX_LIST];
+	size_t n_identity_file;    /* paths or pkcs11: URIs */
+	int identity_file_default; /* set by options_finish: the entries are the default files */
 	int identities_only;
 	char *pkcs11_provider;
 
 	/* command-line only */
-	int force_tty;         /* -t count */
-	int no_tty;            /* -T */
-	char *log_file;        /* -E */
+	int force_tty;  /* -t count */
+	int no_tty;     /* -T */
+	char *log_file; /* -E */
 };
 
 /* Every field unset (strings NULL, ints OPT_UNSET, counts 0). */
@@ -114,8 +129,8 @@ int options_read_file(struct options *o, const char *path, int optional, char *e
  * against the tables, set hostname/user/port defaults. `have_ca_store` says whether a CA store
  * exists (it decides the x509v3 host-key defaults).
  */
-int options_finish(struct options *o, const char *local_user, int have_ca_store, char *err,
-    size_t errlen);
+int options_finish(
+    struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen);
 
 /* Print the effective configuration, one "keyword value" per line, keywords lower case (-G). */
 void options_dump(const struct options *o, FILE *f);
@@ -125,8 +140,8 @@ void options_dump(const struct options *o, FILE *f);
  * names (both comma-separated). Returns a malloc'd comma list, or NULL with err set (unknown
  * name, empty result).
  */
-char *algo_list_resolve(const char *spec, const char *defaults, const char *supported,
-    char *err, size_t errlen);
+char *algo_list_resolve(
+    const char *spec, const char *defaults, const char *supported, char *err, size_t errlen);
 
 /* The default and supported comma-separated lists for a category: "kex", "cipher", "mac",
  * "key" (host key), "pubkey" (userauth). x509 = include x509v3 rows in defaults. malloc'd. */

@@ -20,17 +20,18 @@ struct signer_ops {
 	int (*public_blob)(struct signer *s, const char *alg, struct buf *out);
 	/* Sign data for algorithm `alg`; append the SSH signature blob (string name, string sig) to
 	 * out, or return SSH_ERR_AGAIN and finish later with sign_finish. */
-	int (*sign)(struct signer *s, const char *alg, const uint8_t *data, size_t len,
-	    struct buf *out);
-	int (*sign_finish)(struct signer *s, struct buf *out); /* may be NULL for synchronous signers */
-	int (*poll_fd)(struct signer *s);                      /* may be NULL */
+	int (*sign)(
+	    struct signer *s, const char *alg, const uint8_t *data, size_t len, struct buf *out);
+	int (*sign_finish)(
+	    struct signer *s, struct buf *out); /* may be NULL for synchronous signers */
+	int (*poll_fd)(struct signer *s);       /* may be NULL */
 	void (*free)(struct signer *s);
 };
 
 struct signer {
 	const struct signer_ops *ops;
-	char *name;            /* for messages: the file path or the pkcs11: URI */
-	const char **algs;     /* NULL-terminated key algorithms this key can do, in our preference */
+	char *name;        /* for messages: the file path or the pkcs11: URI */
+	const char **algs; /* NULL-terminated key algorithms this key can do, in our preference */
 	void *impl;
 };
 

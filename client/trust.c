@@ -158,8 +158,10 @@ int trust_hostkey(const struct options *o, const char *addr, const char *alg, co
 		return trust_x509(o, alg, blob, len, trusted, err, errlen);
 	}
 	if (o->x509_host_keys == X509HK_REQUIRE) {
-		snprintf(err, errlen, "x509: the server offered no X.509 host key we accept (it "
-				      "uses %s) and X509HostKeys is require", alg);
+		snprintf(err, errlen,
+		    "x509: the server offered no X.509 host key we accept (it "
+		    "uses %s) and X509HostKeys is require",
+		    alg);
 		return 0;
 	}
 	if ((r = trust_khname(o, khname, sizeof(khname))) != 0) {

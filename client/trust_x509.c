@@ -29,7 +29,7 @@ static int expand(const struct options *o, const char *in, char **out)
 static int load_store(const struct options *o, char *err, size_t errlen)
 {
 	struct certstore_config cfg;
-	char *paths[8] = { 0 };
+	char *paths[8] = {0};
 	char cause[512];
 	size_t np = 0, i;
 	int r;
@@ -37,12 +37,12 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 	memset(&cfg, 0, sizeof(cfg));
 	if (o->ca_certificate_file != NULL || o->ca_certificate_path != NULL) {
 		cfg.explicit_ca = 1;
-		if (o->ca_certificate_file != NULL && (r = expand(o, o->ca_certificate_file,
-		    &paths[np])) == 0) {
+		if (o->ca_certificate_file != NULL &&
+		    (r = expand(o, o->ca_certificate_file, &paths[np])) == 0) {
 			cfg.ca_files[0] = paths[np++];
 		}
-		if (o->ca_certificate_path != NULL && (r = expand(o, o->ca_certificate_path,
-		    &paths[np])) == 0) {
+		if (o->ca_certificate_path != NULL &&
+		    (r = expand(o, o->ca_certificate_path, &paths[np])) == 0) {
 			cfg.ca_paths[0] = paths[np++];
 		}
 	} else {
@@ -57,12 +57,12 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 	}
 	if (o->ca_revocation_file != NULL || o->ca_revocation_path != NULL) {
 		cfg.explicit_crl = 1;
-		if (o->ca_revocation_file != NULL && expand(o, o->ca_revocation_file,
-		    &paths[np]) == 0) {
+		if (o->ca_revocation_file != NULL &&
+		    expand(o, o->ca_revocation_file, &paths[np]) == 0) {
 			cfg.crl_files[0] = paths[np++];
 		}
-		if (o->ca_revocation_path != NULL && expand(o, o->ca_revocation_path,
-		    &paths[np]) == 0) {
+		if (o->ca_revocation_path != NULL &&
+		    expand(o, o->ca_revocation_path, &paths[np]) == 0) {
 			cfg.crl_paths[0] = paths[np++];
 		}
 	} else {
@@ -73,8 +73,9 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 	}
 	cfg.allow_partial_chain = o->x509_allow_partial_chain == 1;
 	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : 10;
-	cfg.revocation = o->x509_revocation == X509REV_REQUIRE ? CERTSTORE_REV_REQUIRE :
-	    o->x509_revocation == X509REV_NO ? CERTSTORE_REV_NO : CERTSTORE_REV_CHECK;
+	cfg.revocation = o->x509_revocation == X509REV_REQUIRE ? CERTSTORE_REV_REQUIRE
+	                 : o->x509_revocation == X509REV_NO    ? CERTSTORE_REV_NO
+	                                                       : CERTSTORE_REV_CHECK;
 	cause[0] = '\0';
 	r = certstore_new(&cfg, &store, cause, sizeof(cause));
 	if (r != 0) {
@@ -91,9 +92,9 @@ static const struct {
 	const char *name;
 	int bit;
 } purpose_names[] = {
-	{ "secureShellServer", CERTSTORE_PURPOSE_SSH_SERVER },
-	{ "serverAuth", CERTSTORE_PURPOSE_SERVER_AUTH },
-	{ "anyExtendedKeyUsage", CERTSTORE_PURPOSE_ANY },
+    {"secureShellServer", CERTSTORE_PURPOSE_SSH_SERVER},
+    {"serverAuth", CERTSTORE_PURPOSE_SERVER_AUTH},
+    {"anyExtendedKeyUsage", CERTSTORE_PURPOSE_ANY},
 };
 
 /* X509HostPurposes (validated by the option parser) as certstore bits; default: all three */
@@ -105,7 +106,7 @@ static int purposes_of(const struct options *o)
 
 	if (p == NULL) {
 		return CERTSTORE_PURPOSE_SSH_SERVER | CERTSTORE_PURPOSE_SERVER_AUTH |
-		    CERTSTORE_PURPOSE_ANY;
+		       CERTSTORE_PURPOSE_ANY;
 	}
 	while (p != NULL && *p != '\0') {
 		const char *e = strchr(p, ',');
@@ -136,8 +137,8 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 		snprintf(err, errlen, "x509: unknown X.509 host key algorithm %s", alg);
 		return 0;
 	}
-	if ((r = x509blob_parse(ha, blob, len, o->x509_max_chain > 0 ? (size_t)o->x509_max_chain :
-	    10, &xb)) != 0) {
+	if ((r = x509blob_parse(ha, blob, len,
+	         o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : 10, &xb)) != 0) {
 		snprintf(err, errlen, "x509: malformed %s host key from the server (%s)", alg,
 		    ssh_err_str(r));
 		return 0;
@@ -146,14 +147,15 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 		return 0;
 	}
 	memset(&chk, 0, sizeof(chk));
-	chk.host = o->x509_host_name != NULL ? o->x509_host_name :
-	    o->host_key_alias != NULL ? o->host_key_alias : o->hostname;
+	chk.host = o->x509_host_name != NULL   ? o->x509_host_name
+	           : o->host_key_alias != NULL ? o->host_key_alias
+	                                       : o->hostname;
 	chk.name_fallback_cn = o->x509_name_fallback_cn != 0;
 	chk.purposes = purposes_of(o);
 	if ((r = certstore_verify(store, xb.cert, xb.cert_len, xb.ncerts, xb.ocsp, xb.ocsp_len,
-	    xb.nocsp, &chk, &res)) != 0) {
-		snprintf(err, errlen, "x509: cannot verify the host certificate: %s",
-		    ssh_err_str(r));
+	         xb.nocsp, &chk, &res)) != 0) {
+		snprintf(
+		    err, errlen, "x509: cannot verify the host certificate: %s", ssh_err_str(r));
 		goto out;
 	}
 	if (res.chain_text != NULL) {
@@ -169,16 +171,18 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 	}
 	if (res.verdict != CERTSTORE_OK) {
 		if (res.depth >= 0 && res.subject[0] != '\0') {
-			snprintf(err, errlen, "x509: %s host certificate refused: %s (certificate "
-					      "'%s', depth %d)", chk.host, res.reason, res.subject, res.depth);
+			snprintf(err, errlen,
+			    "x509: %s host certificate refused: %s (certificate "
+			    "'%s', depth %d)",
+			    chk.host, res.reason, res.subject, res.depth);
 		} else {
 			snprintf(err, errlen, "x509: %s host certificate refused: %s", chk.host,
 			    res.reason);
 		}
 		goto out;
 	}
-	log_verbose("x509: host certificate for %s verified (%s, %zu certificate%s sent)",
-	    chk.host, alg, xb.ncerts, xb.ncerts == 1 ? "" : "s");
+	log_verbose("x509: host certificate for %s verified (%s, %zu certificate%s sent)", chk.host,
+	    alg, xb.ncerts, xb.ncerts == 1 ? "" : "s");
 	*trusted = 1;
 out:
 	certstore_result_clear(&res);

@@ -232,7 +232,8 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 		if ((tflags & CKF_USER_PIN_FINAL_TRY) != 0) {
 			/* a wrong stored PIN must not lock the token: the last try is a person's */
 			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): the stored PIN is "
+			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): the stored PIN "
+			    "is "
 			    "not used; enter it interactively",
 			    k->tok->label);
 			r = SSH_ERR_PASSPHRASE;

@@ -125,11 +125,14 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 		if (!value_char(c, query)) {
 			if (strcmp(name, "pin-value") == 0) {
 				/* not even one character of a PIN in a message */
-				seterr(err, errlen, "PKCS#11 URI: a character not allowed in pin-value "
-						    "(percent-encode it)");
+				seterr(err, errlen,
+				    "PKCS#11 URI: a character not allowed in pin-value "
+				    "(percent-encode it)");
 			} else {
-				seterr(err, errlen, "PKCS#11 URI: character 0x%02x not allowed in %s "
-						    "(percent-encode it)", c, name);
+				seterr(err, errlen,
+				    "PKCS#11 URI: character 0x%02x not allowed in %s "
+				    "(percent-encode it)",
+				    c, name);
 			}
 			OPENSSL_cleanse(d, n + 1);
 			free(d);

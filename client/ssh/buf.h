@@ -21,12 +21,12 @@
 #define BUF_MAX (64u * 1024 * 1024) /* default cap on any buffer */
 
 struct buf {
-	uint8_t *d;    /* storage */
-	size_t off;    /* read offset */
-	size_t len;    /* end of data (off <= len <= cap) */
-	size_t cap;    /* allocated */
-	size_t max;    /* cap on len - off growth */
-	int secret;    /* wipe on free/reset/compaction */
+	uint8_t *d; /* storage */
+	size_t off; /* read offset */
+	size_t len; /* end of data (off <= len <= cap) */
+	size_t cap; /* allocated */
+	size_t max; /* cap on len - off growth */
+	int secret; /* wipe on free/reset/compaction */
 };
 
 struct rd {
@@ -35,14 +35,21 @@ struct rd {
 };
 
 /* ---- struct buf ---- */
-void buf_init(struct buf *b);                 /* empty, no allocation, cap BUF_MAX */
-void buf_init_secret(struct buf *b);          /* same, wipes itself */
-void buf_free(struct buf *b);                 /* frees (wiping if secret) and re-inits */
-void buf_reset(struct buf *b);                /* empties, keeps storage */
-static inline size_t buf_len(const struct buf *b) { return b->len - b->off; }
-static inline uint8_t *buf_ptr(const struct buf *b) { return b->d ? b->d + b->off : NULL; }
-int buf_reserve(struct buf *b, size_t n, uint8_t **out); /* append n bytes, return pointer to them */
-int buf_consume(struct buf *b, size_t n);     /* drop n bytes from the front */
+void buf_init(struct buf *b);        /* empty, no allocation, cap BUF_MAX */
+void buf_init_secret(struct buf *b); /* same, wipes itself */
+void buf_free(struct buf *b);        /* frees (wiping if secret) and re-inits */
+void buf_reset(struct buf *b);       /* empties, keeps storage */
+static inline size_t buf_len(const struct buf *b)
+{
+	return b->len - b->off;
+}
+static inline uint8_t *buf_ptr(const struct buf *b)
+{
+	return b->d ? b->d + b->off : NULL;
+}
+int buf_reserve(
+    struct buf *b, size_t n, uint8_t **out); /* append n bytes, return pointer to them */
+int buf_consume(struct buf *b, size_t n);    /* drop n bytes from the front */
 /* room for at least n more bytes at the end without adding them: *out points at the free space
  * (valid until the next call that may grow b); buf_commit(b, k) then adds the first k of them */
 int buf_tail(struct buf *b, size_t n, uint8_t **out);
@@ -61,7 +68,7 @@ int buf_put_bool(struct buf *b, int v);
 /* mpint from an unsigned big-endian magnitude (leading zeros stripped, 0x00 added if the top bit
  * is set) */
 int buf_put_mpint_bytes(struct buf *b, const uint8_t *v, size_t n);
-int buf_put_bignum(struct buf *b, const BIGNUM *bn);        /* non-negative BIGNUM as mpint */
+int buf_put_bignum(struct buf *b, const BIGNUM *bn); /* non-negative BIGNUM as mpint */
 
 /* ---- struct rd ---- */
 static inline struct rd rd_make(const void *p, size_t len)
@@ -75,16 +82,16 @@ int rd_u8(struct rd *r, uint8_t *v);
 int rd_bool(struct rd *r, int *v);
 int rd_u32(struct rd *r, uint32_t *v);
 int rd_u64(struct rd *r, uint64_t *v);
-int rd_bytes(struct rd *r, size_t n, const uint8_t **p);     /* borrow n raw bytes */
-int rd_string(struct rd *r, const uint8_t **p, size_t *n);   /* borrow a string's contents */
-int rd_string_rd(struct rd *r, struct rd *sub);              /* a string as a nested reader */
+int rd_bytes(struct rd *r, size_t n, const uint8_t **p);   /* borrow n raw bytes */
+int rd_string(struct rd *r, const uint8_t **p, size_t *n); /* borrow a string's contents */
+int rd_string_rd(struct rd *r, struct rd *sub);            /* a string as a nested reader */
 /* a string that must be text without NULs; returns a malloc'd NUL-terminated copy */
 int rd_cstring(struct rd *r, char **s);
 /* an mpint that must be non-negative; borrowed magnitude without the leading 0x00 */
 int rd_mpint_bytes(struct rd *r, const uint8_t **p, size_t *n);
-int rd_bignum(struct rd *r, BIGNUM **bn);                     /* non-negative mpint as BIGNUM */
+int rd_bignum(struct rd *r, BIGNUM **bn); /* non-negative mpint as BIGNUM */
 int rd_skip_string(struct rd *r);
-int rd_end(const struct rd *r);                               /* SSH_ERR_FORMAT if bytes remain */
+int rd_end(const struct rd *r); /* SSH_ERR_FORMAT if bytes remain */
 
 /* ---- helpers ---- */
 uint32_t peek_u32(const uint8_t *p);

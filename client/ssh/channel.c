@@ -27,8 +27,9 @@ int channel_open(struct ssh_conn *c)
 	buf_init(&b);
 	ch->lwin = CHAN_WINDOW;
 	if ((r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN)) == 0 &&
-	    (r = buf_put_cstring(&b, "session")) == 0 && (r = buf_put_u32(&b, CHAN_LOCAL_ID)) == 0 &&
-	    (r = buf_put_u32(&b, CHAN_WINDOW)) == 0 && (r = buf_put_u32(&b, CHAN_MAXPACKET)) == 0) {
+	    (r = buf_put_cstring(&b, "session")) == 0 &&
+	    (r = buf_put_u32(&b, CHAN_LOCAL_ID)) == 0 && (r = buf_put_u32(&b, CHAN_WINDOW)) == 0 &&
+	    (r = buf_put_u32(&b, CHAN_MAXPACKET)) == 0) {
 		r = transport_send(c, &b);
 	}
 	buf_free(&b);
@@ -74,9 +75,10 @@ static int send_session_requests(struct ssh_conn *c)
 		buf_reset(&b);
 		if ((r = chan_request_head(c, &b, "pty-req", 0)) != 0 ||
 		    (r = buf_put_cstring(&b, c->cfg.term != NULL ? c->cfg.term : "vt100")) != 0 ||
-		    (r = buf_put_u32(&b, c->cfg.cols)) != 0 || (r = buf_put_u32(&b, c->cfg.rows)) != 0 ||
-		    (r = buf_put_u32(&b, 0)) != 0 || (r = buf_put_u32(&b, 0)) != 0 ||
-		    (r = buf_put_cstring(&b, "")) != 0 || (r = transport_send(c, &b)) != 0) {
+		    (r = buf_put_u32(&b, c->cfg.cols)) != 0 ||
+		    (r = buf_put_u32(&b, c->cfg.rows)) != 0 || (r = buf_put_u32(&b, 0)) != 0 ||
+		    (r = buf_put_u32(&b, 0)) != 0 || (r = buf_put_cstring(&b, "")) != 0 ||
+		    (r = transport_send(c, &b)) != 0) {
 			goto out;
 		}
 	}
@@ -154,8 +156,10 @@ static int recv_data(struct ssh_conn *c, struct rd *msg, int ext)
 		return conn_fail(c, SSH_ERR_PROTOCOL, "channel: data after EOF from the server");
 	}
 	if (n > ch->lwin) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "channel: the server sent %zu bytes beyond our "
-						      "window", n - ch->lwin);
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "channel: the server sent %zu bytes beyond our "
+		    "window",
+		    n - ch->lwin);
 	}
 	ch->lwin -= (uint32_t)n;
 	if (ext && code != 1) {
@@ -224,8 +228,8 @@ static int recv_request(struct ssh_conn *c, struct rd *msg)
 
 static const char *open_failure_reason(uint32_t code)
 {
-	static const char *const reasons[] = { "unknown reason", "administratively prohibited",
-		"connect failed", "unknown channel type", "resource shortage" };
+	static const char *const reasons[] = {"unknown reason", "administratively prohibited",
+	    "connect failed", "unknown channel type", "resource shortage"};
 	return code < 5 ? reasons[code] : reasons[0];
 }
 
@@ -259,13 +263,13 @@ int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed channel message %u", type);
 	}
 	if (id != CHAN_LOCAL_ID || !ch->open_sent || ch->close_got) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "channel: message %u for unknown channel %u",
-		    type, id);
+		return conn_fail(
+		    c, SSH_ERR_PROTOCOL, "channel: message %u for unknown channel %u", type, id);
 	}
 	if (!ch->open && type != SSH_MSG_CHANNEL_OPEN_CONFIRMATION &&
 	    type != SSH_MSG_CHANNEL_OPEN_FAILURE) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "channel: message %u before the channel opened",
-		    type);
+		return conn_fail(
+		    c, SSH_ERR_PROTOCOL, "channel: message %u before the channel opened", type);
 	}
 	switch (type) {
 	case SSH_MSG_CHANNEL_OPEN_CONFIRMATION:
@@ -283,9 +287,10 @@ int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 			return conn_fail(c, SSH_ERR_FORMAT, "channel: bad open failure");
 		}
 		t = sanitize_text(p, n > 200 ? 200 : n, 0);
-		r = conn_fail(c, SSH_ERR_PROTOCOL, "channel: the server refused the session channel: "
-						   "%s%s%s", open_failure_reason(v), t != NULL && t[0] ? ": " : "",
-		    t != NULL ? t : "");
+		r = conn_fail(c, SSH_ERR_PROTOCOL,
+		    "channel: the server refused the session channel: "
+		    "%s%s%s",
+		    open_failure_reason(v), t != NULL && t[0] ? ": " : "", t != NULL ? t : "");
 		free(t);
 		return r;
 	case SSH_MSG_CHANNEL_WINDOW_ADJUST:
@@ -321,8 +326,10 @@ int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		}
 		ch->req_pending = 0;
 		if (type == SSH_MSG_CHANNEL_FAILURE) {
-			return conn_fail(c, SSH_ERR_PROTOCOL, "channel: the server refused to run %s",
-			    c->cfg.command != NULL && c->cfg.command[0] ? "the command" : "a shell");
+			return conn_fail(c, SSH_ERR_PROTOCOL,
+			    "channel: the server refused to run %s",
+			    c->cfg.command != NULL && c->cfg.command[0] ? "the command"
+			                                                : "a shell");
 		}
 		ch->ready = 1;
 		memset(&ev, 0, sizeof(ev));
@@ -351,7 +358,8 @@ int ssh_conn_channel_consumed(struct ssh_conn *c, int is_stderr, size_t n)
 	}
 	if (n > 0) {
 		if (buf_consume(&ch->out[is_stderr ? 1 : 0], n) != 0) {
-			return conn_fail(c, SSH_ERR_INTERNAL, "channel: consumed more than buffered");
+			return conn_fail(
+			    c, SSH_ERR_INTERNAL, "channel: consumed more than buffered");
 		}
 		ch->lconsumed += (uint32_t)n;
 	}
@@ -359,7 +367,8 @@ int ssh_conn_channel_consumed(struct ssh_conn *c, int is_stderr, size_t n)
 	if (ch->open && !ch->close_sent && !ch->eof_got && ch->lconsumed >= CHAN_WINDOW / 4) {
 		buf_init(&b);
 		if ((r = buf_put_u8(&b, SSH_MSG_CHANNEL_WINDOW_ADJUST)) == 0 &&
-		    (r = buf_put_u32(&b, ch->remote_id)) == 0 && (r = buf_put_u32(&b, ch->lconsumed)) == 0) {
+		    (r = buf_put_u32(&b, ch->remote_id)) == 0 &&
+		    (r = buf_put_u32(&b, ch->lconsumed)) == 0) {
 			r = transport_send(c, &b);
 		}
 		buf_free(&b);
@@ -419,7 +428,8 @@ int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len)
 		head[0] = SSH_MSG_CHANNEL_DATA;
 		poke_u32(head + 1, ch->remote_id);
 		poke_u32(head + 5, (uint32_t)n);
-		/* no key exchange is running (stdin_room is 0 then): seal straight into the output */
+		/* no key exchange is running (stdin_room is 0 then): seal straight into the output
+		 */
 		if ((r = pkt_seal_parts(&c->tx, head, sizeof(head), data, n, &c->out)) != 0) {
 			r = conn_fail(c, r, "connect: cannot send packet: %s", ssh_err_str(r));
 			break;

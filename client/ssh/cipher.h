@@ -20,34 +20,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CIPHER_AEAD_GCM 1   /* aes*-gcm@openssh.com: RFC 5647 with OpenSSH's naming */
+#define CIPHER_AEAD_GCM   1 /* aes*-gcm@openssh.com: RFC 5647 with OpenSSH's naming */
 #define CIPHER_CHACHAPOLY 2 /* chacha20-poly1305@openssh.com */
-#define CIPHER_CTR 3        /* plain stream cipher (aes*-ctr), needs a MAC */
-#define CIPHER_CBC 4        /* aes*-cbc, legacy, needs a MAC */
+#define CIPHER_CTR        3 /* plain stream cipher (aes*-ctr), needs a MAC */
+#define CIPHER_CBC        4 /* aes*-cbc, legacy, needs a MAC */
 
 struct cipher_alg {
 	const char *name;
 	int kind;            /* CIPHER_* */
 	uint32_t block_size; /* for padding: 8 for chacha, 16 for AES */
-	uint32_t key_len;    /* bytes of key material to derive (64 for chacha: K2||K1... see RFC) */
-	uint32_t iv_len;     /* bytes of IV to derive (0 for chacha) */
-	uint32_t auth_len;   /* tag length (16 for AEAD), 0 otherwise */
-	int is_default;      /* in our default list */
+	uint32_t key_len;  /* bytes of key material to derive (64 for chacha: K2||K1... see RFC) */
+	uint32_t iv_len;   /* bytes of IV to derive (0 for chacha) */
+	uint32_t auth_len; /* tag length (16 for AEAD), 0 otherwise */
+	int is_default;    /* in our default list */
 };
 
 const struct cipher_alg *cipher_alg_by_name(const char *name);
 const struct cipher_alg *cipher_alg_at(size_t i); /* NULL past the end: iterate the table */
 
 struct cipher_ctx;
-int cipher_ctx_new(const struct cipher_alg *alg, int encrypt, const uint8_t *key,
-    const uint8_t *iv, struct cipher_ctx **out);
+int cipher_ctx_new(const struct cipher_alg *alg, int encrypt, const uint8_t *key, const uint8_t *iv,
+    struct cipher_ctx **out);
 void cipher_ctx_free(struct cipher_ctx *ctx); /* wipes keys */
 /* see the top of this file; dst and src may be equal */
 int cipher_crypt(struct cipher_ctx *ctx, uint32_t seqnr, uint8_t *dst, const uint8_t *src,
     uint32_t len, uint32_t aadlen, uint32_t authlen);
 /* chacha20-poly1305 only: decrypt the 4-byte length field at cp without consuming state */
-int cipher_get_length(struct cipher_ctx *ctx, uint32_t *plen, uint32_t seqnr, const uint8_t *cp,
-    uint32_t len);
+int cipher_get_length(
+    struct cipher_ctx *ctx, uint32_t *plen, uint32_t seqnr, const uint8_t *cp, uint32_t len);
 
 /* ---- MACs ---- */
 struct mac_alg {

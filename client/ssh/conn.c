@@ -28,8 +28,8 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	}
 	c->cfg = *cfg;
 	{
-		const char *src[8] = { cfg->kex_algs, cfg->ciphers, cfg->macs, cfg->hostkey_algs,
-			cfg->pubkey_algs, cfg->user, cfg->command, cfg->term };
+		const char *src[8] = {cfg->kex_algs, cfg->ciphers, cfg->macs, cfg->hostkey_algs,
+		    cfg->pubkey_algs, cfg->user, cfg->command, cfg->term};
 		for (i = 0; i < 8; i++) {
 			c->cfg_strings[i] = dup_or_null(src[i]);
 			if (src[i] != NULL && c->cfg_strings[i] == NULL) {
@@ -187,7 +187,8 @@ int conn_event(struct ssh_conn *c, const struct ssh_event *ev, char *own1, char 
 	if (c->ev_count >= CONN_MAX_EVENTS) {
 		free(own1);
 		free(own2);
-		return conn_fail(c, SSH_ERR_TOO_LARGE, "connect: too many pending events (internal)");
+		return conn_fail(
+		    c, SSH_ERR_TOO_LARGE, "connect: too many pending events (internal)");
 	}
 	s = &c->evq[(c->ev_head + c->ev_count) % CONN_MAX_EVENTS];
 	s->ev = *ev;
@@ -264,15 +265,19 @@ int conn_process(struct ssh_conn *c)
 		if (r != 0) {
 			switch (r) {
 			case SSH_ERR_MAC:
-				r = conn_fail(c, r, "connect: message authentication code incorrect "
-						    "(corrupted data from the server)");
+				r = conn_fail(c, r,
+				    "connect: message authentication code incorrect "
+				    "(corrupted data from the server)");
 				break;
 			case SSH_ERR_TOO_LARGE:
-				r = conn_fail(c, r, "connect: server sent an oversized packet "
-						    "(packet length over %u bytes)", PKT_MAX_LEN);
+				r = conn_fail(c, r,
+				    "connect: server sent an oversized packet "
+				    "(packet length over %u bytes)",
+				    PKT_MAX_LEN);
 				break;
 			default:
-				r = conn_fail(c, r, "connect: malformed packet from the server (%s)",
+				r = conn_fail(c, r,
+				    "connect: malformed packet from the server (%s)",
 				    ssh_err_str(r));
 				break;
 			}
@@ -305,8 +310,9 @@ int ssh_conn_recv(struct ssh_conn *c, const uint8_t *data, size_t len)
 		return c->err;
 	}
 	if (buf_len(&c->in) + len > CONN_MAX_IN) {
-		return conn_fail(c, SSH_ERR_TOO_LARGE, "connect: too much unprocessed input from the "
-						     "server");
+		return conn_fail(c, SSH_ERR_TOO_LARGE,
+		    "connect: too much unprocessed input from the "
+		    "server");
 	}
 	if ((r = buf_put(&c->in, data, len)) != 0) {
 		return conn_fail(c, r, "connect: %s", ssh_err_str(r));
@@ -355,26 +361,32 @@ int ssh_conn_recv_eof(struct ssh_conn *c)
 	}
 	if (c->state == ST_VERSION) {
 		if (buf_len(&c->in) > 0 || c->prebanner > 0) {
-			char *t = sanitize_text(buf_ptr(&c->in), buf_len(&c->in) > 80 ? 80 :
-			    buf_len(&c->in), 0);
-			int r = conn_fail(c, SSH_ERR_PROTOCOL, "connect: connection closed before the SSH "
-							       "identification line (server sent '%s')", t ? t : "");
+			char *t = sanitize_text(
+			    buf_ptr(&c->in), buf_len(&c->in) > 80 ? 80 : buf_len(&c->in), 0);
+			int r = conn_fail(c, SSH_ERR_PROTOCOL,
+			    "connect: connection closed before the SSH "
+			    "identification line (server sent '%s')",
+			    t ? t : "");
 			free(t);
 			return r;
 		}
-		return conn_fail(c, SSH_ERR_PROTOCOL, "connect: connection closed by the server before "
-						      "the SSH identification line");
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "connect: connection closed by the server before "
+		    "the SSH identification line");
 	}
 	if (c->state == ST_KEX) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: connection closed by the server during key "
-						      "exchange");
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "kex: connection closed by the server during key "
+		    "exchange");
 	}
 	if (c->state == ST_SERVICE || c->state == ST_AUTH) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: connection closed by the server during "
-						      "authentication");
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "auth: connection closed by the server during "
+		    "authentication");
 	}
-	return conn_fail(c, SSH_ERR_PROTOCOL, "channel: connection closed by the server before the "
-					      "remote command finished");
+	return conn_fail(c, SSH_ERR_PROTOCOL,
+	    "channel: connection closed by the server before the "
+	    "remote command finished");
 }
 
 const uint8_t *ssh_conn_send_ptr(struct ssh_conn *c, size_t *len)
@@ -433,7 +445,7 @@ int ssh_conn_done(const struct ssh_conn *c)
 {
 	/* our CHANNEL_CLOSE may still be held back by a key exchange in progress */
 	return c->err == 0 && c->state == ST_DONE && c->kex.phase == KP_IDLE &&
-	    buf_len(&c->held) == 0;
+	       buf_len(&c->held) == 0;
 }
 
 const char *ssh_conn_server_version(const struct ssh_conn *c)

@@ -25,12 +25,12 @@
 struct ssh_conn;
 
 /* log levels of the callback (match enum log_level of options.h) */
-#define SSH_LOG_ERROR 2
-#define SSH_LOG_INFO 3
+#define SSH_LOG_ERROR   2
+#define SSH_LOG_INFO    3
 #define SSH_LOG_VERBOSE 4
-#define SSH_LOG_DEBUG1 5
-#define SSH_LOG_DEBUG2 6
-#define SSH_LOG_DEBUG3 7
+#define SSH_LOG_DEBUG1  5
+#define SSH_LOG_DEBUG2  6
+#define SSH_LOG_DEBUG3  7
 
 struct ssh_conn_config {
 	/* comma-separated algorithm lists in preference order (already resolved) */
@@ -39,16 +39,16 @@ struct ssh_conn_config {
 	const char *macs;
 	const char *hostkey_algs;
 	const char *pubkey_algs;
-	const char *user;            /* login name */
-	const char *command;         /* NULL or "" = shell */
-	int want_tty;                /* send pty-req */
-	const char *term;            /* TERM for pty-req */
-	uint32_t cols, rows;         /* window size for pty-req */
-	const char *const *env;      /* NULL-terminated "NAME=value" list for env requests */
-	uint64_t rekey_bytes;        /* 0 = cipher-dependent default (1 GiB) */
-	uint32_t rekey_seconds;      /* 0 = none */
-	size_t x509_max_chain;       /* X509MaxChain: cap on certificates in a host key (0 = 10) */
-	int cisco_gex_cap;           /* reserved: cap GEX at 4096 bits for Cisco banners */
+	const char *user;       /* login name */
+	const char *command;    /* NULL or "" = shell */
+	int want_tty;           /* send pty-req */
+	const char *term;       /* TERM for pty-req */
+	uint32_t cols, rows;    /* window size for pty-req */
+	const char *const *env; /* NULL-terminated "NAME=value" list for env requests */
+	uint64_t rekey_bytes;   /* 0 = cipher-dependent default (1 GiB) */
+	uint32_t rekey_seconds; /* 0 = none */
+	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key (0 = 10) */
+	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
 };
@@ -70,21 +70,21 @@ struct ssh_event {
 	enum ssh_event_type type;
 	union {
 		struct {
-			const char *alg;       /* negotiated host-key algorithm */
-			const uint8_t *blob;   /* K_S as sent */
+			const char *alg;     /* negotiated host-key algorithm */
+			const uint8_t *blob; /* K_S as sent */
 			size_t len;
 		} hostkey;
 		struct {
 			const char *text;
 		} banner;
 		struct {
-			const char *methods;   /* methods that can continue, comma-separated */
-			int partial;           /* partial success */
-			int first;             /* 1 for the answer to "none" */
+			const char *methods; /* methods that can continue, comma-separated */
+			int partial;         /* partial success */
+			int first;           /* 1 for the answer to "none" */
 		} auth;
 		struct {
 			struct signer *signer;
-			const char *alg;       /* algorithm to sign with */
+			const char *alg; /* algorithm to sign with */
 			const uint8_t *data;
 			size_t len;
 		} sign;
@@ -93,14 +93,14 @@ struct ssh_event {
 			const char *instruction; /* may be "" (newlines kept) */
 			size_t n;                /* number of prompts, may be 0 */
 			const char *const *prompts;
-			const int *echo;         /* echo[i]: the answer may be shown while typed */
+			const int *echo; /* echo[i]: the answer may be shown while typed */
 		} prompt;
 		struct {
 			int has_status;
-			int status;            /* exit-status */
-			const char *signal;    /* exit-signal name without "SIG", or NULL */
+			int status;         /* exit-status */
+			const char *signal; /* exit-signal name without "SIG", or NULL */
 			int core_dumped;
-			const char *message;   /* exit-signal error message, may be "" */
+			const char *message; /* exit-signal error message, may be "" */
 		} exit;
 	} u;
 };
@@ -139,8 +139,8 @@ int ssh_conn_answer_prompts(struct ssh_conn *c, const char *const *answers, size
 int ssh_conn_auth_give_up(struct ssh_conn *c);
 /* The answer to SSH_EV_SIGN: the signature blob, or err < 0 with the whole one-line message in
  * "category: cause" form (e.g. "pkcs11: C_Login: CKR_PIN_INCORRECT"), or NULL for a generic one */
-int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int err,
-    const char *cause);
+int ssh_conn_answer_sign(
+    struct ssh_conn *c, const uint8_t *sig, size_t len, int err, const char *cause);
 
 /* Channel side. */
 struct buf *ssh_conn_channel_out(struct ssh_conn *c, int is_stderr);
@@ -155,8 +155,8 @@ int ssh_conn_keepalive(struct ssh_conn *c);
 
 /* State. */
 int ssh_conn_error(const struct ssh_conn *c, const char **msg); /* 0 or the sticky error */
-int ssh_conn_done(const struct ssh_conn *c);  /* session finished cleanly; nothing more to send
-                                                 once send_ptr is empty */
+int ssh_conn_done(const struct ssh_conn *c); /* session finished cleanly; nothing more to send
+                                                once send_ptr is empty */
 const char *ssh_conn_server_version(const struct ssh_conn *c);
 const char *ssh_conn_negotiated(const struct ssh_conn *c, const char *what); /* "kex", "hostkey",
                                                  "cipher_ctos", "mac_ctos", ... */

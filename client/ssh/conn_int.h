@@ -14,92 +14,92 @@
 #include "packet.h"
 
 /* message numbers (RFC 4250 and extensions) */
-#define SSH_MSG_DISCONNECT 1
-#define SSH_MSG_IGNORE 2
-#define SSH_MSG_UNIMPLEMENTED 3
-#define SSH_MSG_DEBUG 4
-#define SSH_MSG_SERVICE_REQUEST 5
-#define SSH_MSG_SERVICE_ACCEPT 6
-#define SSH_MSG_EXT_INFO 7
-#define SSH_MSG_KEXINIT 20
-#define SSH_MSG_NEWKEYS 21
-#define SSH_MSG_KEX_ECDH_INIT 30 /* also KEXDH_INIT */
-#define SSH_MSG_KEX_ECDH_REPLY 31 /* also KEXDH_REPLY and KEX_DH_GEX_GROUP */
-#define SSH_MSG_KEX_DH_GEX_GROUP 31
-#define SSH_MSG_KEX_DH_GEX_INIT 32
-#define SSH_MSG_KEX_DH_GEX_REPLY 33
-#define SSH_MSG_KEX_DH_GEX_REQUEST 34
-#define SSH_MSG_USERAUTH_REQUEST 50
-#define SSH_MSG_USERAUTH_FAILURE 51
-#define SSH_MSG_USERAUTH_SUCCESS 52
-#define SSH_MSG_USERAUTH_BANNER 53
-#define SSH_MSG_USERAUTH_PK_OK 60 /* also PASSWD_CHANGEREQ, INFO_REQUEST */
-#define SSH_MSG_USERAUTH_INFO_REQUEST 60
-#define SSH_MSG_USERAUTH_INFO_RESPONSE 61
-#define SSH_MSG_GLOBAL_REQUEST 80
-#define SSH_MSG_REQUEST_SUCCESS 81
-#define SSH_MSG_REQUEST_FAILURE 82
-#define SSH_MSG_CHANNEL_OPEN 90
+#define SSH_MSG_DISCONNECT                1
+#define SSH_MSG_IGNORE                    2
+#define SSH_MSG_UNIMPLEMENTED             3
+#define SSH_MSG_DEBUG                     4
+#define SSH_MSG_SERVICE_REQUEST           5
+#define SSH_MSG_SERVICE_ACCEPT            6
+#define SSH_MSG_EXT_INFO                  7
+#define SSH_MSG_KEXINIT                   20
+#define SSH_MSG_NEWKEYS                   21
+#define SSH_MSG_KEX_ECDH_INIT             30 /* also KEXDH_INIT */
+#define SSH_MSG_KEX_ECDH_REPLY            31 /* also KEXDH_REPLY and KEX_DH_GEX_GROUP */
+#define SSH_MSG_KEX_DH_GEX_GROUP          31
+#define SSH_MSG_KEX_DH_GEX_INIT           32
+#define SSH_MSG_KEX_DH_GEX_REPLY          33
+#define SSH_MSG_KEX_DH_GEX_REQUEST        34
+#define SSH_MSG_USERAUTH_REQUEST          50
+#define SSH_MSG_USERAUTH_FAILURE          51
+#define SSH_MSG_USERAUTH_SUCCESS          52
+#define SSH_MSG_USERAUTH_BANNER           53
+#define SSH_MSG_USERAUTH_PK_OK            60 /* also PASSWD_CHANGEREQ, INFO_REQUEST */
+#define SSH_MSG_USERAUTH_INFO_REQUEST     60
+#define SSH_MSG_USERAUTH_INFO_RESPONSE    61
+#define SSH_MSG_GLOBAL_REQUEST            80
+#define SSH_MSG_REQUEST_SUCCESS           81
+#define SSH_MSG_REQUEST_FAILURE           82
+#define SSH_MSG_CHANNEL_OPEN              90
 #define SSH_MSG_CHANNEL_OPEN_CONFIRMATION 91
-#define SSH_MSG_CHANNEL_OPEN_FAILURE 92
-#define SSH_MSG_CHANNEL_WINDOW_ADJUST 93
-#define SSH_MSG_CHANNEL_DATA 94
-#define SSH_MSG_CHANNEL_EXTENDED_DATA 95
-#define SSH_MSG_CHANNEL_EOF 96
-#define SSH_MSG_CHANNEL_CLOSE 97
-#define SSH_MSG_CHANNEL_REQUEST 98
-#define SSH_MSG_CHANNEL_SUCCESS 99
-#define SSH_MSG_CHANNEL_FAILURE 100
+#define SSH_MSG_CHANNEL_OPEN_FAILURE      92
+#define SSH_MSG_CHANNEL_WINDOW_ADJUST     93
+#define SSH_MSG_CHANNEL_DATA              94
+#define SSH_MSG_CHANNEL_EXTENDED_DATA     95
+#define SSH_MSG_CHANNEL_EOF               96
+#define SSH_MSG_CHANNEL_CLOSE             97
+#define SSH_MSG_CHANNEL_REQUEST           98
+#define SSH_MSG_CHANNEL_SUCCESS           99
+#define SSH_MSG_CHANNEL_FAILURE           100
 
 /* caps on what a peer controls */
-#define CONN_MAX_PREBANNER (64u * 1024)  /* bytes of text lines before the version line */
-#define CONN_MAX_LINE 8192               /* one pre-banner or version line */
-#define CONN_MAX_IN (4u * 1024 * 1024)   /* unprocessed network input */
-#define CONN_MAX_OUT (8u * 1024 * 1024)  /* wire bytes waiting to be sent before stdin stops */
-#define CONN_MAX_EVENTS 16
-#define CONN_MAX_NAMELIST 4096           /* one name-list in KEXINIT */
-#define AUTH_MAX_PROMPTS 32              /* prompts in one keyboard-interactive round */
-#define AUTH_MAX_KB_ROUNDS 64            /* keyboard-interactive rounds in one attempt */
-#define CHAN_WINDOW (8u * 1024 * 1024)   /* our receive window */
-#define CHAN_MAXPACKET (128u * 1024)     /* largest data packet we accept */
-#define CHAN_SEND_CHUNK (32u * 1024)     /* largest data packet we send (before the peer's cap) */
+#define CONN_MAX_PREBANNER  (64u * 1024)       /* bytes of text lines before the version line */
+#define CONN_MAX_LINE       8192               /* one pre-banner or version line */
+#define CONN_MAX_IN         (4u * 1024 * 1024) /* unprocessed network input */
+#define CONN_MAX_OUT        (8u * 1024 * 1024) /* wire bytes waiting to be sent before stdin stops */
+#define CONN_MAX_EVENTS     16
+#define CONN_MAX_NAMELIST   4096               /* one name-list in KEXINIT */
+#define AUTH_MAX_PROMPTS    32                 /* prompts in one keyboard-interactive round */
+#define AUTH_MAX_KB_ROUNDS  64                 /* keyboard-interactive rounds in one attempt */
+#define CHAN_WINDOW         (8u * 1024 * 1024) /* our receive window */
+#define CHAN_MAXPACKET      (128u * 1024)      /* largest data packet we accept */
+#define CHAN_SEND_CHUNK     (32u * 1024) /* largest data packet we send (before the peer's cap) */
 #define REKEY_BYTES_DEFAULT (1ull << 30)
-#define REKEY_PACKETS_MAX (1ull << 31)
+#define REKEY_PACKETS_MAX   (1ull << 31)
 
 enum conn_state {
-	ST_VERSION = 0,  /* waiting for the server's identification line */
-	ST_KEX,          /* first key exchange */
-	ST_SERVICE,      /* waiting for SERVICE_ACCEPT */
-	ST_AUTH,         /* user authentication */
-	ST_SESSION,      /* channel open or opening */
-	ST_DONE,         /* channel closed, nothing more to do */
+	ST_VERSION = 0, /* waiting for the server's identification line */
+	ST_KEX,         /* first key exchange */
+	ST_SERVICE,     /* waiting for SERVICE_ACCEPT */
+	ST_AUTH,        /* user authentication */
+	ST_SESSION,     /* channel open or opening */
+	ST_DONE,        /* channel closed, nothing more to do */
 };
 
 enum conn_wait {
 	WAIT_NONE = 0,
-	WAIT_HOSTKEY,    /* SSH_EV_HOSTKEY raised */
-	WAIT_AUTH,       /* SSH_EV_AUTH_NEXT raised */
-	WAIT_SIGN,       /* SSH_EV_SIGN raised */
-	WAIT_PROMPT,     /* SSH_EV_PROMPT raised */
+	WAIT_HOSTKEY, /* SSH_EV_HOSTKEY raised */
+	WAIT_AUTH,    /* SSH_EV_AUTH_NEXT raised */
+	WAIT_SIGN,    /* SSH_EV_SIGN raised */
+	WAIT_PROMPT,  /* SSH_EV_PROMPT raised */
 };
 
 enum kex_phase {
-	KP_IDLE = 0,     /* no key exchange running */
-	KP_INIT,         /* KEXINIT sent and/or received, waiting for the other */
-	KP_GEX_GROUP,    /* GEX request sent, waiting for the group */
-	KP_REPLY,        /* our public value sent, waiting for the reply */
-	KP_NEWKEYS,      /* reply verified (and trusted), NEWKEYS sent, waiting for theirs */
+	KP_IDLE = 0,  /* no key exchange running */
+	KP_INIT,      /* KEXINIT sent and/or received, waiting for the other */
+	KP_GEX_GROUP, /* GEX request sent, waiting for the group */
+	KP_REPLY,     /* our public value sent, waiting for the reply */
+	KP_NEWKEYS,   /* reply verified (and trusted), NEWKEYS sent, waiting for theirs */
 };
 
 struct kex_ctx {
 	enum kex_phase phase;
 	int sent_kexinit, got_kexinit;
-	int first;                    /* the initial key exchange */
-	int strict;                   /* strict kex negotiated (Terrapin countermeasure) */
-	int skip_guess;               /* server's wrong guessed packet to drop */
+	int first;      /* the initial key exchange */
+	int strict;     /* strict kex negotiated (Terrapin countermeasure) */
+	int skip_guess; /* server's wrong guessed packet to drop */
 	int newkeys_sent, newkeys_got;
-	struct buf my_kexinit;        /* I_C payload */
-	struct buf peer_kexinit;      /* I_S payload */
+	struct buf my_kexinit;   /* I_C payload */
+	struct buf peer_kexinit; /* I_S payload */
 	const struct kex_alg *kalg;
 	const struct hostkey_alg *halg;
 	const struct cipher_alg *cipher[2]; /* [0] client->server, [1] server->client */
@@ -108,8 +108,8 @@ struct kex_ctx {
 	struct buf client_pub;
 	BIGNUM *gex_p, *gex_g;
 	uint32_t gex_min, gex_n, gex_max;
-	struct buf hostkey_blob;      /* K_S of this exchange */
-	struct buf shared;            /* K as mpint (secret) */
+	struct buf hostkey_blob; /* K_S of this exchange */
+	struct buf shared;       /* K as mpint (secret) */
 	uint8_t h[64];
 	size_t hlen;
 	uint64_t started_ms;
@@ -117,15 +117,15 @@ struct kex_ctx {
 
 struct chan {
 	int open_sent, open, eof_sent, eof_got, close_sent, close_got;
-	int req_pending;              /* exec/shell request awaiting reply */
+	int req_pending; /* exec/shell request awaiting reply */
 	int ready;
 	uint32_t remote_id;
-	uint64_t rwin;                /* what we may still send */
+	uint64_t rwin; /* what we may still send */
 	uint32_t rmaxpkt;
-	uint32_t lwin;                /* what the server may still send */
-	uint32_t lconsumed;           /* consumed by the caller, not yet granted back */
-	struct buf out[2];            /* remote stdout, stderr */
-	int data_event;               /* a CHANNEL_DATA event is pending */
+	uint32_t lwin;      /* what the server may still send */
+	uint32_t lconsumed; /* consumed by the caller, not yet granted back */
+	struct buf out[2];  /* remote stdout, stderr */
+	int data_event;     /* a CHANNEL_DATA event is pending */
 	int has_status, status, core;
 	char *signal, *sigmsg;
 	int exit_raised;
@@ -134,14 +134,14 @@ struct chan {
 struct auth_ctx {
 	int service_accepted;
 	int none_sent;
-	int pending;                  /* a request is outstanding */
-	int method;                   /* 0 none, 1 publickey query, 2 publickey signed, 3 password */
+	int pending; /* a request is outstanding */
+	int method;  /* 0 none, 1 publickey query, 2 publickey signed, 3 password */
 	struct signer *signer;
-	const char *cand[16];         /* candidate algorithms for this signer */
+	const char *cand[16]; /* candidate algorithms for this signer */
 	size_t ncand, icand;
-	struct buf blob;              /* key blob for the current candidate */
-	struct buf signdata;          /* data to be signed */
-	char *methods;                /* last "can continue" list */
+	struct buf blob;     /* key blob for the current candidate */
+	struct buf signdata; /* data to be signed */
+	char *methods;       /* last "can continue" list */
 	int partial;
 	int banner_count;
 	int done;
@@ -159,7 +159,7 @@ struct ev_slot {
 };
 
 struct ssh_conn {
-	struct ssh_conn_config cfg;   /* strings below are owned copies */
+	struct ssh_conn_config cfg; /* strings below are owned copies */
 	char *cfg_strings[8];
 	char **env;
 	int err;
@@ -174,18 +174,18 @@ struct ssh_conn {
 	struct kex_ctx kex;
 	uint8_t session_id[64];
 	size_t sid_len;
-	struct buf first_hostkey;     /* K_S of the first exchange: rekeys must present the same */
+	struct buf first_hostkey; /* K_S of the first exchange: rekeys must present the same */
 	char *server_sig_algs;
 	uint64_t now_ms, last_kex_ms;
 	int rekey_wanted;
-	struct buf held;              /* payloads held back during a rekey (string-framed) */
+	struct buf held; /* payloads held back during a rekey (string-framed) */
 	struct auth_ctx auth;
 	struct chan ch;
 	struct ev_slot evq[CONN_MAX_EVENTS];
 	size_t ev_head, ev_count;
-	char *ev_owned_cur[2];        /* strings of the event last handed out */
+	char *ev_owned_cur[2]; /* strings of the event last handed out */
 	int in_process;
-	int keepalive_pending;        /* keepalive requests without a reply */
+	int keepalive_pending; /* keepalive requests without a reply */
 };
 
 /* conn.c */
@@ -199,7 +199,7 @@ int conn_process(struct ssh_conn *c);
 int transport_send(struct ssh_conn *c, const struct buf *payload); /* holds non-kex msgs in kex */
 int transport_send_now(struct ssh_conn *c, const struct buf *payload);
 int transport_flush_held(struct ssh_conn *c);
-int transport_version(struct ssh_conn *c);   /* parse the server's identification */
+int transport_version(struct ssh_conn *c); /* parse the server's identification */
 int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg);
 void transport_disconnect(struct ssh_conn *c, uint32_t reason, const char *text);
 char *sanitize_text(const uint8_t *p, size_t n, int allow_newlines);

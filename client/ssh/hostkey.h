@@ -16,9 +16,9 @@
 
 #include "buf.h"
 
-#define HK_FLAG_DEFAULT 1  /* in our default HostKeyAlgorithms / PubkeyAcceptedAlgorithms */
-#define HK_FLAG_LEGACY 2   /* only on request (ssh-rsa with SHA-1) */
-#define HK_FLAG_X509 4     /* RFC 6187 row: certificate blob (x509key.h), plain signatures */
+#define HK_FLAG_DEFAULT 1 /* in our default HostKeyAlgorithms / PubkeyAcceptedAlgorithms */
+#define HK_FLAG_LEGACY  2 /* only on request (ssh-rsa with SHA-1) */
+#define HK_FLAG_X509    4 /* RFC 6187 row: certificate blob (x509key.h), plain signatures */
 
 struct hostkey_alg {
 	const char *name;      /* negotiated name: "rsa-sha2-256" */
@@ -62,7 +62,8 @@ int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *da
 int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out);
 
 /* Raw signature conversions shared with token signers: ECDSA DER <-> r,s mpints */
-int sshsig_ecdsa_der_to_ssh(const uint8_t *der, size_t len, struct buf *out); /* appends mpint r, mpint s */
-int sshsig_ecdsa_raw_to_ssh(const uint8_t *rs, size_t len, struct buf *out);  /* r||s halves */
+int sshsig_ecdsa_der_to_ssh(
+    const uint8_t *der, size_t len, struct buf *out); /* appends mpint r, mpint s */
+int sshsig_ecdsa_raw_to_ssh(const uint8_t *rs, size_t len, struct buf *out); /* r||s halves */
 
 #endif

@@ -9,23 +9,34 @@
 #include "err.h"
 #include "x509key.h"
 
-#define KEX_STRICT_C "kex-strict-c-v00@openssh.com"
-#define KEX_STRICT_S "kex-strict-s-v00@openssh.com"
-#define EXT_INFO_C "ext-info-c"
-#define GEX_MIN 2048
+#define KEX_STRICT_C  "kex-strict-c-v00@openssh.com"
+#define KEX_STRICT_S  "kex-strict-s-v00@openssh.com"
+#define EXT_INFO_C    "ext-info-c"
+#define GEX_MIN       2048
 #define GEX_PREFERRED 3072
-#define GEX_MAX 8192
+#define GEX_MAX       8192
 #define GEX_MAX_CISCO 4096
 
-enum { NL_KEX = 0, NL_HOSTKEY, NL_ENC_CS, NL_ENC_SC, NL_MAC_CS, NL_MAC_SC, NL_COMP_CS, NL_COMP_SC,
-	NL_LANG_CS, NL_LANG_SC, NL_COUNT };
+enum {
+	NL_KEX = 0,
+	NL_HOSTKEY,
+	NL_ENC_CS,
+	NL_ENC_SC,
+	NL_MAC_CS,
+	NL_MAC_SC,
+	NL_COMP_CS,
+	NL_COMP_SC,
+	NL_LANG_CS,
+	NL_LANG_SC,
+	NL_COUNT
+};
 
-static const char *const nl_what[NL_COUNT] = { "key exchange algorithm", "host key algorithm",
-	"cipher (client to server)", "cipher (server to client)", "MAC (client to server)",
-	"MAC (server to client)", "compression (client to server)",
-	"compression (server to client)", "language", "language" };
-static const char *const nl_option[NL_COUNT] = { "KexAlgorithms", "HostKeyAlgorithms", "Ciphers",
-	"Ciphers", "MACs", "MACs", NULL, NULL, NULL, NULL };
+static const char *const nl_what[NL_COUNT] = {"key exchange algorithm", "host key algorithm",
+    "cipher (client to server)", "cipher (server to client)", "MAC (client to server)",
+    "MAC (server to client)", "compression (client to server)", "compression (server to client)",
+    "language", "language"};
+static const char *const nl_option[NL_COUNT] = {"KexAlgorithms", "HostKeyAlgorithms", "Ciphers",
+    "Ciphers", "MACs", "MACs", NULL, NULL, NULL, NULL};
 
 void kex_ctx_free(struct kex_ctx *k)
 {
@@ -96,12 +107,12 @@ static int put_list(struct buf *b, const char *list, const char *extra1, const c
 	if ((r = buf_put(&t, list, strlen(list))) != 0) {
 		goto out;
 	}
-	if (extra1 != NULL && ((r = buf_put_u8(&t, ',')) != 0 ||
-	    (r = buf_put(&t, extra1, strlen(extra1))) != 0)) {
+	if (extra1 != NULL &&
+	    ((r = buf_put_u8(&t, ',')) != 0 || (r = buf_put(&t, extra1, strlen(extra1))) != 0)) {
 		goto out;
 	}
-	if (extra2 != NULL && ((r = buf_put_u8(&t, ',')) != 0 ||
-	    (r = buf_put(&t, extra2, strlen(extra2))) != 0)) {
+	if (extra2 != NULL &&
+	    ((r = buf_put_u8(&t, ',')) != 0 || (r = buf_put(&t, extra2, strlen(extra2))) != 0)) {
 		goto out;
 	}
 	r = buf_put_buf(b, &t);
@@ -122,11 +133,12 @@ int kex_start(struct ssh_conn *c)
 	}
 	buf_reset(b);
 	if (RAND_bytes(cookie, sizeof(cookie)) != 1) {
-		return conn_fail(c, SSH_ERR_LIBCRYPTO, "kex: no random bytes for the KEXINIT cookie");
+		return conn_fail(
+		    c, SSH_ERR_LIBCRYPTO, "kex: no random bytes for the KEXINIT cookie");
 	}
 	if ((r = buf_put_u8(b, SSH_MSG_KEXINIT)) != 0 || (r = buf_put(b, cookie, 16)) != 0 ||
 	    (r = put_list(b, c->cfg.kex_algs, k->first ? EXT_INFO_C : NULL,
-		k->first ? KEX_STRICT_C : NULL)) != 0 ||
+	         k->first ? KEX_STRICT_C : NULL)) != 0 ||
 	    (r = put_list(b, c->cfg.hostkey_algs, NULL, NULL)) != 0 ||
 	    (r = put_list(b, c->cfg.ciphers, NULL, NULL)) != 0 ||
 	    (r = put_list(b, c->cfg.ciphers, NULL, NULL)) != 0 ||
@@ -150,11 +162,13 @@ int kex_start(struct ssh_conn *c)
 
 int kex_maybe_rekey(struct ssh_conn *c)
 {
-	if (c->err != 0 || c->kex.phase != KP_IDLE || c->state < ST_SERVICE || c->state == ST_DONE) {
+	if (c->err != 0 || c->kex.phase != KP_IDLE || c->state < ST_SERVICE ||
+	    c->state == ST_DONE) {
 		return c->err;
 	}
-	if (c->rekey_wanted || c->tx.bytes >= c->cfg.rekey_bytes || c->rx.bytes >= c->cfg.rekey_bytes ||
-	    c->tx.packets >= REKEY_PACKETS_MAX || c->rx.packets >= REKEY_PACKETS_MAX) {
+	if (c->rekey_wanted || c->tx.bytes >= c->cfg.rekey_bytes ||
+	    c->rx.bytes >= c->cfg.rekey_bytes || c->tx.packets >= REKEY_PACKETS_MAX ||
+	    c->rx.packets >= REKEY_PACKETS_MAX) {
 		conn_log(c, SSH_LOG_DEBUG1, "rekeying (%llu bytes sent, %llu received)",
 		    (unsigned long long)c->tx.bytes, (unsigned long long)c->rx.bytes);
 		c->rekey_wanted = 0;
@@ -210,19 +224,21 @@ static int no_match(struct ssh_conn *c, int which, const char *ours, const char 
 	const char *hint = supported_hint(which, theirs);
 
 	if (hint != NULL && nl_option[which] != NULL) {
-		return conn_fail(c, SSH_ERR_NO_ALGO, "kex: no matching %s: we offer %s; the server "
-						     "offers %s; '-o %s=+%s' would enable one the server offers",
+		return conn_fail(c, SSH_ERR_NO_ALGO,
+		    "kex: no matching %s: we offer %s; the server "
+		    "offers %s; '-o %s=+%s' would enable one the server offers",
 		    nl_what[which], ours, theirs, nl_option[which], hint);
 	}
-	return conn_fail(c, SSH_ERR_NO_ALGO, "kex: no matching %s: we offer %s; the server offers %s",
-	    nl_what[which], ours, theirs[0] != '\0' ? theirs : "nothing");
+	return conn_fail(c, SSH_ERR_NO_ALGO,
+	    "kex: no matching %s: we offer %s; the server offers %s", nl_what[which], ours,
+	    theirs[0] != '\0' ? theirs : "nothing");
 }
 
 static int negotiate(struct ssh_conn *c, char *lists[NL_COUNT])
 {
 	struct kex_ctx *k = &c->kex;
-	const char *ours[NL_COUNT] = { c->cfg.kex_algs, c->cfg.hostkey_algs, c->cfg.ciphers,
-		c->cfg.ciphers, c->cfg.macs, c->cfg.macs, "none", "none", NULL, NULL };
+	const char *ours[NL_COUNT] = {c->cfg.kex_algs, c->cfg.hostkey_algs, c->cfg.ciphers,
+	    c->cfg.ciphers, c->cfg.macs, c->cfg.macs, "none", "none", NULL, NULL};
 	char *m = NULL;
 	int i, r = 0;
 
@@ -258,7 +274,8 @@ static int negotiate(struct ssh_conn *c, char *lists[NL_COUNT])
 		if ((i == NL_KEX && k->kalg == NULL) || (i == NL_HOSTKEY && k->halg == NULL) ||
 		    ((i == NL_ENC_CS || i == NL_ENC_SC) && k->cipher[i - NL_ENC_CS] == NULL) ||
 		    ((i == NL_MAC_CS || i == NL_MAC_SC) && k->mac[i - NL_MAC_CS] == NULL)) {
-			r = conn_fail(c, SSH_ERR_NO_ALGO, "kex: negotiated unsupported algorithm %s", m);
+			r = conn_fail(
+			    c, SSH_ERR_NO_ALGO, "kex: negotiated unsupported algorithm %s", m);
 			free(m);
 			return r;
 		}
@@ -292,12 +309,12 @@ static int send_kex_init(struct ssh_conn *c)
 	kex_state_free(k->st);
 	k->st = NULL;
 	if ((r = kex_state_new(k->kalg, k->gex_p, k->gex_g, &k->st, &k->client_pub)) != 0) {
-		r = conn_fail(c, r, "kex: cannot make the %s key pair: %s", k->kalg->name,
-		    ssh_err_str(r));
+		r = conn_fail(
+		    c, r, "kex: cannot make the %s key pair: %s", k->kalg->name, ssh_err_str(r));
 		goto out;
 	}
-	if ((r = buf_put_u8(&b, k->kalg->kind == KEX_DH_GEX ? SSH_MSG_KEX_DH_GEX_INIT :
-	    SSH_MSG_KEX_ECDH_INIT)) != 0) {
+	if ((r = buf_put_u8(&b, k->kalg->kind == KEX_DH_GEX ? SSH_MSG_KEX_DH_GEX_INIT
+	                                                    : SSH_MSG_KEX_ECDH_INIT)) != 0) {
 		goto out;
 	}
 	if (k->kalg->kind == KEX_CURVE25519 || k->kalg->kind == KEX_ECDH) {
@@ -323,8 +340,8 @@ static int send_gex_request(struct ssh_conn *c)
 	k->gex_min = GEX_MIN;
 	k->gex_n = GEX_PREFERRED;
 	k->gex_max = GEX_MAX;
-	if (c->cfg.cisco_gex_cap || (c->server_version != NULL &&
-	    strstr(c->server_version, "Cisco-") != NULL)) {
+	if (c->cfg.cisco_gex_cap ||
+	    (c->server_version != NULL && strstr(c->server_version, "Cisco-") != NULL)) {
 		k->gex_max = GEX_MAX_CISCO;
 	}
 	buf_init(&b);
@@ -343,7 +360,7 @@ static int send_gex_request(struct ssh_conn *c)
 static int recv_kexinit(struct ssh_conn *c, struct rd *msg)
 {
 	struct kex_ctx *k = &c->kex;
-	char *lists[NL_COUNT] = { 0 };
+	char *lists[NL_COUNT] = {0};
 	const uint8_t *cookie;
 	int follows = 0, i, r;
 	uint32_t reserved;
@@ -389,8 +406,9 @@ static int recv_kexinit(struct ssh_conn *c, struct rd *msg)
 	if (k->first) {
 		int offered = namelist_has(lists[NL_KEX], KEX_STRICT_S);
 		if (offered && k->strict == -1) {
-			r = conn_fail(c, SSH_ERR_PROTOCOL, "kex: strict key exchange violation: "
-							   "KEXINIT was not the server's first packet");
+			r = conn_fail(c, SSH_ERR_PROTOCOL,
+			    "kex: strict key exchange violation: "
+			    "KEXINIT was not the server's first packet");
 			goto out;
 		}
 		k->strict = offered;
@@ -407,7 +425,7 @@ static int recv_kexinit(struct ssh_conn *c, struct rd *msg)
 		goto out;
 	}
 	if (follows && (!first_is(lists[NL_KEX], k->kalg->name) ||
-	    !first_is(lists[NL_HOSTKEY], k->halg->name))) {
+	                   !first_is(lists[NL_HOSTKEY], k->halg->name))) {
 		k->skip_guess = 1;
 	}
 	if (k->kalg->kind == KEX_DH_GEX) {
@@ -436,8 +454,10 @@ static int recv_gex_group(struct ssh_conn *c, struct rd *msg)
 	}
 	bits = BN_num_bits(k->gex_p);
 	if (bits < (int)k->gex_min || bits > (int)k->gex_max) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: server chose a %d-bit DH group, outside "
-						      "the %u..%u bits we asked for", bits, k->gex_min, k->gex_max);
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "kex: server chose a %d-bit DH group, outside "
+		    "the %u..%u bits we asked for",
+		    bits, k->gex_min, k->gex_max);
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "SSH2_MSG_KEX_DH_GEX_GROUP received (%d bits)", bits);
 	return send_kex_init(c);
@@ -457,7 +477,8 @@ static int put_hash_prefix(struct ssh_conn *c, struct buf *h)
 	}
 	if (k->kalg->kind == KEX_DH_GEX) {
 		if ((r = buf_put_u32(h, k->gex_min)) != 0 || (r = buf_put_u32(h, k->gex_n)) != 0 ||
-		    (r = buf_put_u32(h, k->gex_max)) != 0 || (r = buf_put_bignum(h, k->gex_p)) != 0 ||
+		    (r = buf_put_u32(h, k->gex_max)) != 0 ||
+		    (r = buf_put_bignum(h, k->gex_p)) != 0 ||
 		    (r = buf_put_bignum(h, k->gex_g)) != 0) {
 			return r;
 		}
@@ -475,11 +496,14 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 
 	if (k->halg->flags & HK_FLAG_X509) {
 		struct x509_blob xb;
-		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob),
-			 c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10, &xb)) != 0) {
+		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob),
+		         buf_len(&k->hostkey_blob),
+		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10, &xb)) != 0) {
 			return conn_fail(c, r, "x509: malformed %s host key from the server (%s)",
-			    k->halg->name, r == SSH_ERR_TOO_LARGE ? "more certificates than "
-								    "X509MaxChain" : ssh_err_str(r));
+			    k->halg->name,
+			    r == SSH_ERR_TOO_LARGE ? "more certificates than "
+			                             "X509MaxChain"
+			                           : ssh_err_str(r));
 		}
 		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
 			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
@@ -489,24 +513,28 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 			r = conn_fail(c, SSH_ERR_ALLOC, "kex: out of memory");
 			goto out;
 		}
-	} else if ((r = sshkey_from_blob(buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob), &pk,
-	    &type)) != 0) {
+	} else if ((r = sshkey_from_blob(
+	                buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob), &pk, &type)) != 0) {
 		r = conn_fail(c, r, "hostkey: malformed %s host key from the server (%s)",
 		    k->halg->name, ssh_err_str(r));
 		goto out;
 	}
 	if (strcmp(type, k->halg->blob_name) != 0 || !sshkey_fits_alg(pk, k->halg)) {
-		r = conn_fail(c, SSH_ERR_KEY_TYPE, "hostkey: server sent a %s key for host key "
-						   "algorithm %s", type, k->halg->name);
+		r = conn_fail(c, SSH_ERR_KEY_TYPE,
+		    "hostkey: server sent a %s key for host key "
+		    "algorithm %s",
+		    type, k->halg->name);
 		goto out;
 	}
 	if ((r = sshsig_verify(k->halg, pk, sig, siglen, k->h, k->hlen)) != 0) {
-		r = conn_fail(c, SSH_ERR_SIGNATURE, "hostkey: the server's %s signature over the key "
-						    "exchange does not verify (%s)", k->halg->name, ssh_err_str(r));
+		r = conn_fail(c, SSH_ERR_SIGNATURE,
+		    "hostkey: the server's %s signature over the key "
+		    "exchange does not verify (%s)",
+		    k->halg->name, ssh_err_str(r));
 		goto out;
 	}
-	conn_log(c, SSH_LOG_DEBUG1, "hostkey: server proved possession of its %s key",
-	    k->halg->name);
+	conn_log(
+	    c, SSH_LOG_DEBUG1, "hostkey: server proved possession of its %s key", k->halg->name);
 out:
 	EVP_PKEY_free(pk);
 	free(type);
@@ -527,16 +555,17 @@ static int derive_and_install(struct ssh_conn *c, int dir)
 		return conn_fail(c, SSH_ERR_INTERNAL, "kex: key sizes too large");
 	}
 	if ((r = kex_derive_key(k->kalg, &k->shared, k->h, k->hlen, (char)('A' + dir),
-		 c->session_id, c->sid_len, iv, ca->iv_len)) != 0 ||
+	         c->session_id, c->sid_len, iv, ca->iv_len)) != 0 ||
 	    (r = kex_derive_key(k->kalg, &k->shared, k->h, k->hlen, (char)('C' + dir),
-		 c->session_id, c->sid_len, key, ca->key_len)) != 0 ||
-	    (ma != NULL && (r = kex_derive_key(k->kalg, &k->shared, k->h, k->hlen,
-			       (char)('E' + dir), c->session_id, c->sid_len, mk, ma->key_len)) != 0)) {
+	         c->session_id, c->sid_len, key, ca->key_len)) != 0 ||
+	    (ma != NULL &&
+	        (r = kex_derive_key(k->kalg, &k->shared, k->h, k->hlen, (char)('E' + dir),
+	             c->session_id, c->sid_len, mk, ma->key_len)) != 0)) {
 		r = conn_fail(c, r, "kex: key derivation failed: %s", ssh_err_str(r));
 		goto out;
 	}
 	if ((r = pkt_dir_set_keys(dir == 0 ? &c->tx : &c->rx, ca, ma, dir == 0, key, iv,
-	    ma != NULL ? mk : NULL)) != 0) {
+	         ma != NULL ? mk : NULL)) != 0) {
 		r = conn_fail(c, r, "kex: cannot set up %s: %s", ca->name, ssh_err_str(r));
 	}
 out:
@@ -617,18 +646,19 @@ static int same_hostkey(struct ssh_conn *c, const uint8_t *ks, size_t kslen)
 	struct x509_blob a, b;
 	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10;
 
-	if (buf_len(&c->first_hostkey) == kslen && memcmp(buf_ptr(&c->first_hostkey), ks,
-	    kslen) == 0) {
+	if (buf_len(&c->first_hostkey) == kslen &&
+	    memcmp(buf_ptr(&c->first_hostkey), ks, kslen) == 0) {
 		return 1;
 	}
 	if (!(c->kex.halg->flags & HK_FLAG_X509) ||
 	    x509blob_parse(c->kex.halg, buf_ptr(&c->first_hostkey), buf_len(&c->first_hostkey), max,
-		&a) != 0 || x509blob_parse(c->kex.halg, ks, kslen, max, &b) != 0 ||
-	    a.ncerts != b.ncerts) {
+	        &a) != 0 ||
+	    x509blob_parse(c->kex.halg, ks, kslen, max, &b) != 0 || a.ncerts != b.ncerts) {
 		return 0;
 	}
 	for (i = 0; i < a.ncerts; i++) {
-		if (a.cert_len[i] != b.cert_len[i] || memcmp(a.cert[i], b.cert[i], a.cert_len[i]) != 0) {
+		if (a.cert_len[i] != b.cert_len[i] ||
+		    memcmp(a.cert[i], b.cert[i], a.cert_len[i]) != 0) {
 			return 0;
 		}
 	}
@@ -683,8 +713,9 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	if (!k->first) {
 		/* a rekey must present the very key we trusted at first */
 		if (!same_hostkey(c, ks, kslen)) {
-			r = conn_fail(c, SSH_ERR_PROTOCOL, "hostkey: the server presented a different "
-							   "host key during rekeying");
+			r = conn_fail(c, SSH_ERR_PROTOCOL,
+			    "hostkey: the server presented a different "
+			    "host key during rekeying");
 			goto out;
 		}
 		r = send_newkeys(c);

@@ -26,9 +26,9 @@ enum kex_kind {
 struct kex_alg {
 	const char *name;
 	enum kex_kind kind;
-	const char *digest;   /* OpenSSL digest name for the exchange hash: "SHA256", ... */
-	const char *group;    /* KEX_ECDH: OpenSSL curve name ("P-256"); KEX_DH: group id ("modp14") */
-	int is_default;       /* in our default KexAlgorithms */
+	const char *digest; /* OpenSSL digest name for the exchange hash: "SHA256", ... */
+	const char *group; /* KEX_ECDH: OpenSSL curve name ("P-256"); KEX_DH: group id ("modp14") */
+	int is_default;    /* in our default KexAlgorithms */
 };
 
 const struct kex_alg *kex_alg_by_name(const char *name);
@@ -48,8 +48,8 @@ int kex_state_new(const struct kex_alg *alg, const BIGNUM *p, const BIGNUM *g,
  * magnitude). Validates it (point on curve, f in [2, p-2], non-zero X25519 result).
  * shared_mpint receives K as an SSH mpint with its length prefix; make it a secret buffer.
  */
-int kex_derive_shared(struct kex_state *st, const uint8_t *server_pub, size_t len,
-    struct buf *shared_mpint);
+int kex_derive_shared(
+    struct kex_state *st, const uint8_t *server_pub, size_t len, struct buf *shared_mpint);
 void kex_state_free(struct kex_state *st); /* wipes the private key */
 /*
  * Test hook: like kex_state_new() but with a given private key instead of a fresh one, for
@@ -62,8 +62,8 @@ int kex_state_new_with_private(const struct kex_alg *alg, const uint8_t *priv, s
 int kex_put_pub(const struct kex_alg *alg, struct buf *h, const uint8_t *pub, size_t len);
 
 /* Hash data with the method's digest; out must hold EVP_MAX_MD_SIZE; *outlen gets the size. */
-int kex_hash(const struct kex_alg *alg, const uint8_t *data, size_t len, uint8_t *out,
-    size_t *outlen);
+int kex_hash(
+    const struct kex_alg *alg, const uint8_t *data, size_t len, uint8_t *out, size_t *outlen);
 
 /*
  * RFC 4253 section 7.2: derive `need` bytes for key letter ('A'..'F') from K (as encoded by

@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "cipher.h"
 
-#define PKT_MAX_LEN (256u * 1024)  /* cap on packet_length a peer may announce */
+#define PKT_MAX_LEN     (256u * 1024) /* cap on packet_length a peer may announce */
 #define PKT_MAX_PAYLOAD (PKT_MAX_LEN - 64)
 
 struct pkt_dir {
@@ -20,14 +20,14 @@ struct pkt_dir {
 	const struct mac_alg *malg;    /* NULL for AEAD or before NEWKEYS */
 	struct cipher_ctx *cipher;
 	struct mac_ctx *mac;
-	uint32_t seqnr;        /* wraps at 2^32 */
-	uint64_t packets;      /* since the last key change */
-	uint64_t bytes;        /* since the last key change (wire bytes) */
+	uint32_t seqnr;   /* wraps at 2^32 */
+	uint64_t packets; /* since the last key change */
+	uint64_t bytes;   /* since the last key change (wire bytes) */
 	/* receive side state for a partly read packet */
-	struct buf plain;      /* decrypted packet being assembled; payload borrowed from here */
-	uint32_t need;         /* packet_length once known, else 0 */
-	int have_first;        /* first block already decrypted into plain */
-	int failed;            /* sticky: after an error every pkt_seal/pkt_open returns it */
+	struct buf plain; /* decrypted packet being assembled; payload borrowed from here */
+	uint32_t need;    /* packet_length once known, else 0 */
+	int have_first;   /* first block already decrypted into plain */
+	int failed;       /* sticky: after an error every pkt_seal/pkt_open returns it */
 };
 
 void pkt_dir_init(struct pkt_dir *d);

@@ -41,15 +41,18 @@ int transport_version(struct ssh_conn *c)
 		nl = memchr(p, '\n', n > CONN_MAX_LINE ? CONN_MAX_LINE : n);
 		if (nl == NULL) {
 			if (n >= CONN_MAX_LINE) {
-				return conn_fail(c, SSH_ERR_TOO_LARGE, "connect: no SSH identification "
-								       "line from the server (line over %u bytes)", CONN_MAX_LINE);
+				return conn_fail(c, SSH_ERR_TOO_LARGE,
+				    "connect: no SSH identification "
+				    "line from the server (line over %u bytes)",
+				    CONN_MAX_LINE);
 			}
 			return SSH_ERR_AGAIN;
 		}
 		linelen = (size_t)(nl - p);
 		if (memchr(p, '\0', linelen) != NULL) {
-			return conn_fail(c, SSH_ERR_FORMAT, "connect: the server sent a NUL byte before "
-							    "or in its SSH identification line");
+			return conn_fail(c, SSH_ERR_FORMAT,
+			    "connect: the server sent a NUL byte before "
+			    "or in its SSH identification line");
 		}
 		if (linelen > 0 && p[linelen - 1] == '\r') {
 			linelen--;
@@ -59,8 +62,9 @@ int transport_version(struct ssh_conn *c)
 		if (linelen >= 4 && memcmp(p, "SSH-", 4) == 0) {
 			for (i = 0; i < linelen; i++) {
 				if (p[i] < 0x20 || p[i] == 0x7f) {
-					return conn_fail(c, SSH_ERR_FORMAT, "connect: the server's SSH "
-									    "identification line holds control characters");
+					return conn_fail(c, SSH_ERR_FORMAT,
+					    "connect: the server's SSH "
+					    "identification line holds control characters");
 				}
 			}
 		}
@@ -73,23 +77,30 @@ int transport_version(struct ssh_conn *c)
 		p = buf_ptr(&c->in);
 		n = buf_len(&c->in);
 		if (linelen >= 4 && memcmp(line, "SSH-", 4) == 0) {
-			if (strncmp(line, "SSH-2.0-", 8) != 0 && strncmp(line, "SSH-1.99-", 9) != 0) {
-				int r = conn_fail(c, SSH_ERR_PROTOCOL, "connect: server speaks an "
-								       "unsupported protocol version ('%s')", line);
+			if (strncmp(line, "SSH-2.0-", 8) != 0 &&
+			    strncmp(line, "SSH-1.99-", 9) != 0) {
+				int r = conn_fail(c, SSH_ERR_PROTOCOL,
+				    "connect: server speaks an "
+				    "unsupported protocol version ('%s')",
+				    line);
 				free(line);
 				return r;
 			}
 			c->server_version = line;
-			conn_log(c, SSH_LOG_DEBUG1, "Remote protocol version %s, remote software "
-						    "version %s", strncmp(line, "SSH-2.0-", 8) == 0 ? "2.0" : "1.99",
+			conn_log(c, SSH_LOG_DEBUG1,
+			    "Remote protocol version %s, remote software "
+			    "version %s",
+			    strncmp(line, "SSH-2.0-", 8) == 0 ? "2.0" : "1.99",
 			    line + (line[4] == '2' ? 8 : 9));
 			c->state = ST_KEX;
 			return 0;
 		}
 		c->prebanner += linelen + 1;
 		if (c->prebanner > CONN_MAX_PREBANNER) {
-			int r = conn_fail(c, SSH_ERR_TOO_LARGE, "connect: no SSH identification line "
-							       "from the server (got '%.60s' and more)", line);
+			int r = conn_fail(c, SSH_ERR_TOO_LARGE,
+			    "connect: no SSH identification line "
+			    "from the server (got '%.60s' and more)",
+			    line);
 			free(line);
 			return r;
 		}
@@ -193,8 +204,10 @@ static int recv_disconnect(struct ssh_conn *c, struct rd *msg)
 	(void)rd_string(msg, &p, &n);
 	t = sanitize_text(p != NULL ? p : (const uint8_t *)"", n > 200 ? 200 : n, 0);
 	r = conn_fail(c, SSH_ERR_PROTOCOL, "%s: server disconnected (reason %u): %s",
-	    c->state <= ST_KEX ? "kex" : c->state < ST_SESSION ? "auth" : "connect", reason,
-	    t != NULL && t[0] != '\0' ? t : "no message");
+	    c->state <= ST_KEX      ? "kex"
+	    : c->state < ST_SESSION ? "auth"
+	                            : "connect",
+	    reason, t != NULL && t[0] != '\0' ? t : "no message");
 	free(t);
 	return r;
 }
@@ -254,8 +267,8 @@ static int recv_global_request(struct ssh_conn *c, struct rd *msg)
 	if (rd_string(msg, &name, &nlen) != 0 || rd_bool(msg, &want_reply) != 0) {
 		return conn_fail(c, SSH_ERR_FORMAT, "connect: malformed global request");
 	}
-	conn_log(c, SSH_LOG_DEBUG2, "global request %.*s (want reply %d)", (int)(nlen > 64 ? 64 : nlen),
-	    (const char *)name, want_reply);
+	conn_log(c, SSH_LOG_DEBUG2, "global request %.*s (want reply %d)",
+	    (int)(nlen > 64 ? 64 : nlen), (const char *)name, want_reply);
 	if (want_reply) {
 		buf_init(&b);
 		if ((r = buf_put_u8(&b, SSH_MSG_REQUEST_FAILURE)) == 0) {
@@ -272,14 +285,16 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 
 	/* strict kex: during the first key exchange nothing but kex messages */
 	if (c->kex.first && c->kex.strict && c->kex.phase != KP_IDLE && !kex_message(type)) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: unexpected message %u during strict key "
-						      "exchange", type);
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "kex: unexpected message %u during strict key "
+		    "exchange",
+		    type);
 	}
 	if (c->state == ST_KEX && c->kex.phase != KP_IDLE && type != SSH_MSG_DISCONNECT &&
 	    !kex_message(type) && type != SSH_MSG_IGNORE && type != SSH_MSG_DEBUG &&
 	    type != SSH_MSG_UNIMPLEMENTED) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: unexpected message %u during key exchange",
-		    type);
+		return conn_fail(
+		    c, SSH_ERR_PROTOCOL, "kex: unexpected message %u during key exchange", type);
 	}
 	switch (type) {
 	case SSH_MSG_DISCONNECT:
@@ -292,8 +307,10 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		uint32_t s = 0;
 		(void)rd_u32(msg, &s);
 		/* as OpenSSH: note it and go on (an old server may answer a keepalive this way) */
-		conn_log(c, SSH_LOG_DEBUG1, "server does not implement a message we sent "
-					    "(sequence %u)", s);
+		conn_log(c, SSH_LOG_DEBUG1,
+		    "server does not implement a message we sent "
+		    "(sequence %u)",
+		    s);
 		if (c->keepalive_pending > 0) {
 			c->keepalive_pending = 0;
 		}
@@ -315,16 +332,20 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		return kex_handle(c, type, msg);
 	}
 	if (c->state < ST_SERVICE) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: unexpected message %u before key exchange "
-						      "finished", type);
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "kex: unexpected message %u before key exchange "
+		    "finished",
+		    type);
 	}
 	if (type == SSH_MSG_SERVICE_ACCEPT || (type >= 50 && type <= 79)) {
 		return userauth_handle(c, type, msg);
 	}
 	if (type >= 90 && type <= 127) {
 		if (c->state != ST_SESSION && c->state != ST_DONE) {
-			return conn_fail(c, SSH_ERR_PROTOCOL, "auth: channel message %u before "
-							      "authentication", type);
+			return conn_fail(c, SSH_ERR_PROTOCOL,
+			    "auth: channel message %u before "
+			    "authentication",
+			    type);
 		}
 		return channel_handle(c, type, msg);
 	}

@@ -231,7 +231,8 @@ int ssh_conn_auth_kbdint(struct ssh_conn *c)
 		return c->err;
 	}
 	if (c->wait != WAIT_AUTH) {
-		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected keyboard-interactive attempt");
+		return conn_fail(
+		    c, SSH_ERR_INTERNAL, "auth: unexpected keyboard-interactive attempt");
 	}
 	c->wait = WAIT_NONE;
 	buf_init(&b);
@@ -261,23 +262,29 @@ static int recv_info_request(struct ssh_conn *c, struct rd *msg)
 
 	kb_clear(a);
 	if (++a->kb_rounds > AUTH_MAX_KB_ROUNDS) {
-		return conn_fail(c, SSH_ERR_TOO_LARGE, "auth: the server asked more than %d rounds of "
-						       "keyboard-interactive questions", AUTH_MAX_KB_ROUNDS);
+		return conn_fail(c, SSH_ERR_TOO_LARGE,
+		    "auth: the server asked more than %d rounds of "
+		    "keyboard-interactive questions",
+		    AUTH_MAX_KB_ROUNDS);
 	}
-	if (rd_string(msg, &p, &n) != 0 || (a->kb_name = sanitize_text(p, n > 1024 ? 1024 : n,
-	    0)) == NULL || rd_string(msg, &p, &n) != 0 ||
+	if (rd_string(msg, &p, &n) != 0 ||
+	    (a->kb_name = sanitize_text(p, n > 1024 ? 1024 : n, 0)) == NULL ||
+	    rd_string(msg, &p, &n) != 0 ||
 	    (a->kb_instr = sanitize_text(p, n > 8192 ? 8192 : n, 1)) == NULL ||
 	    rd_skip_string(msg) != 0 || rd_u32(msg, &np) != 0) {
 		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed keyboard-interactive request");
 	}
 	if (np > AUTH_MAX_PROMPTS) {
-		return conn_fail(c, SSH_ERR_TOO_LARGE, "auth: the server asked %u keyboard-interactive "
-						       "questions at once (at most %d)", np, AUTH_MAX_PROMPTS);
+		return conn_fail(c, SSH_ERR_TOO_LARGE,
+		    "auth: the server asked %u keyboard-interactive "
+		    "questions at once (at most %d)",
+		    np, AUTH_MAX_PROMPTS);
 	}
 	for (i = 0; i < np; i++) {
 		if (rd_string(msg, &p, &n) != 0 || rd_bool(msg, &echo) != 0) {
-			return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed keyboard-interactive "
-							    "request");
+			return conn_fail(c, SSH_ERR_FORMAT,
+			    "auth: malformed keyboard-interactive "
+			    "request");
 		}
 		if ((a->kb_prompts[i] = sanitize_text(p, n > 1024 ? 1024 : n, 0)) == NULL) {
 			return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
@@ -309,7 +316,8 @@ int ssh_conn_answer_prompts(struct ssh_conn *c, const char *const *answers, size
 		return c->err;
 	}
 	if (c->wait != WAIT_PROMPT || n != c->auth.kb_n) {
-		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected keyboard-interactive answer");
+		return conn_fail(
+		    c, SSH_ERR_INTERNAL, "auth: unexpected keyboard-interactive answer");
 	}
 	c->wait = WAIT_NONE;
 	buf_init_secret(&b);
@@ -337,13 +345,15 @@ int ssh_conn_auth_give_up(struct ssh_conn *c)
 		return c->err;
 	}
 	transport_disconnect(c, 14, "no more authentication methods available");
-	return conn_fail(c, SSH_ERR_PROTOCOL, "auth: permission denied for user %s (the server "
-					      "accepts: %s)", c->cfg.user,
+	return conn_fail(c, SSH_ERR_PROTOCOL,
+	    "auth: permission denied for user %s (the server "
+	    "accepts: %s)",
+	    c->cfg.user,
 	    c->auth.methods != NULL && c->auth.methods[0] != '\0' ? c->auth.methods : "nothing");
 }
 
-int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int err,
-    const char *cause)
+int ssh_conn_answer_sign(
+    struct ssh_conn *c, const uint8_t *sig, size_t len, int err, const char *cause)
 {
 	struct auth_ctx *a = &c->auth;
 	struct buf b;
@@ -360,13 +370,13 @@ int ssh_conn_answer_sign(struct ssh_conn *c, const uint8_t *sig, size_t len, int
 		if (cause != NULL) {
 			return conn_fail(c, err, "%s", cause); /* already "category: cause" */
 		}
-		return conn_fail(c, err, "auth: signing with %s failed: %s", a->signer->name,
-		    ssh_err_str(err));
+		return conn_fail(
+		    c, err, "auth: signing with %s failed: %s", a->signer->name, ssh_err_str(err));
 	}
 	buf_init(&b);
 	/* the request is the signed data without the session id, plus the signature */
 	if ((r = buf_put(&b, buf_ptr(&a->signdata) + 4 + c->sid_len,
-		 buf_len(&a->signdata) - 4 - c->sid_len)) == 0 &&
+	         buf_len(&a->signdata) - 4 - c->sid_len)) == 0 &&
 	    (r = buf_put_string(&b, sig, len)) == 0) {
 		r = transport_send(c, &b);
 	}
@@ -394,14 +404,16 @@ static int recv_pk_ok(struct ssh_conn *c, struct rd *msg)
 	}
 	if (!str_eq(p, n, alg) || kbl != buf_len(&a->blob) ||
 	    memcmp(kb, buf_ptr(&a->blob), kbl) != 0) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: the server's PK_OK names another key "
-						      "than the one offered");
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "auth: the server's PK_OK names another key "
+		    "than the one offered");
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "Server accepts key: %s %s", alg, a->signer->name);
 	buf_reset(&a->signdata);
 	if ((r = buf_put_string(&a->signdata, c->session_id, c->sid_len)) != 0 ||
 	    (r = put_request_head(c, &a->signdata, "publickey")) != 0 ||
-	    (r = buf_put_bool(&a->signdata, 1)) != 0 || (r = buf_put_cstring(&a->signdata, alg)) != 0 ||
+	    (r = buf_put_bool(&a->signdata, 1)) != 0 ||
+	    (r = buf_put_cstring(&a->signdata, alg)) != 0 ||
 	    (r = buf_put_buf(&a->signdata, &a->blob)) != 0) {
 		return conn_fail(c, r, "auth: %s", ssh_err_str(r));
 	}
@@ -477,23 +489,25 @@ int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		return send_none(c);
 	}
 	if (c->state != ST_AUTH) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u",
-		    type);
+		return conn_fail(
+		    c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u", type);
 	}
 	if (type == SSH_MSG_USERAUTH_BANNER) {
 		return recv_banner(c, msg);
 	}
 	if (!a->pending) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u",
-		    type);
+		return conn_fail(
+		    c, SSH_ERR_PROTOCOL, "auth: unexpected authentication message %u", type);
 	}
 	switch (type) {
 	case SSH_MSG_USERAUTH_SUCCESS:
 		a->pending = 0;
 		a->done = 1;
 		conn_log(c, SSH_LOG_VERBOSE, "Authenticated to the server using \"%s\".",
-		    a->method == 3 ? "password" : a->method == 0 ? "none" :
-		    a->method == 4 ? "keyboard-interactive" : "publickey");
+		    a->method == 3   ? "password"
+		    : a->method == 0 ? "none"
+		    : a->method == 4 ? "keyboard-interactive"
+		                     : "publickey");
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SSH_EV_AUTH_DONE;
 		c->state = ST_SESSION;
@@ -509,8 +523,9 @@ int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 			return recv_pk_ok(c, msg);
 		}
 		if (a->method == 3) {
-			return conn_fail(c, SSH_ERR_PROTOCOL, "auth: the server demands a password "
-							      "change, which is not supported");
+			return conn_fail(c, SSH_ERR_PROTOCOL,
+			    "auth: the server demands a password "
+			    "change, which is not supported");
 		}
 		if (a->method == 4) {
 			a->pending = 0;
