@@ -1,4 +1,6 @@
 /* X.509 host keys: chain, name and purpose checks through certstore. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +124,25 @@ static int purposes_of(const struct options *o)
 	return bits;
 }
 
+/*
+ * The resolver reads "010.0.0.1" as octal (8.0.0.1) and "1.2.3" or "0x7f.1" as addresses, while
+ * the certificate check reads them otherwise: a name in such a form would be checked against
+ * one address and connected to another. Only the canonical dotted quad is taken.
+ */
+static int unambiguous_address(const char *host, char *err, size_t errlen)
+{
+	struct in_addr a;
+	char canon[INET_ADDRSTRLEN];
+
+	if (inet_aton(host, &a) == 0 || inet_ntop(AF_INET, &a, canon, sizeof(canon)) == NULL ||
+	    strcmp(canon, host) == 0) {
+		return 1;
+	}
+	snprintf(
+	    err, errlen, "x509: the host address '%s' is ambiguous: write it as %s", host, canon);
+	return 0;
+}
+
 int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, size_t len,
     int *trusted, char *err, size_t errlen)
 {
@@ -150,6 +171,9 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 	chk.host = o->x509_host_name != NULL   ? o->x509_host_name
 	           : o->host_key_alias != NULL ? o->host_key_alias
 	                                       : o->hostname;
+	if (!unambiguous_address(chk.host, err, errlen)) {
+		return 0;
+	}
 	chk.name_fallback_cn = o->x509_name_fallback_cn != 0;
 	chk.purposes = purposes_of(o);
 	if ((r = certstore_verify(store, xb.cert, xb.cert_len, xb.ncerts, xb.ocsp, xb.ocsp_len,

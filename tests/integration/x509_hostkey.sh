@@ -69,6 +69,9 @@ refuse old "expired leaf" "expired on 2021-01-01"
 refuse elsewhere "name mismatch" "rtr2\\.test"
 refuse client "client-only EKU presented as a host key" "extendedKeyUsage allows only secureShellClient"
 refuse ec "name mismatch through X509HostName" "rtr9\\.test" -o X509HostName=rtr9.test
+# an address the resolver and the certificate check would read differently (octal 01)
+refuse ec "ambiguous address literal" "'127\\.0\\.0\\.01' is ambiguous: write it as 127\\.0\\.0\\.1" \
+	-o HostName=127.0.0.01
 
 # a CA store that does not exist, named explicitly: a clear error, nothing sent
 peer ec x509v3-ecdsa-sha2-nistp256
