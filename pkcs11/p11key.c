@@ -626,6 +626,9 @@ static int p11s_sign(
 	return SSH_ERR_AGAIN;
 fail:
 	job_reset(k);
+	if (k->always_auth != 1) {
+		pin_wipe(&k->pin); /* no worker will use it: do not keep it around */
+	}
 	return r;
 }
 
