@@ -658,11 +658,22 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-/* "1G", "512M", "100K", "4096": bytes, at most 2^62 */
-static int parse_size(const char *s, long long *out)
+struct unit {
+	char suffix; /* lower case; matched case-insensitively */
+	unsigned long long mult;
+};
+
+static const struct unit size_units[] = {
+    {'k', 1ull << 10}, {'m', 1ull << 20}, {'g', 1ull << 30}, {0, 0}};
+static const struct unit time_units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {0, 0}};
+
+/* A decimal number with an optional one-letter unit from units ("512M", "30m"), at most cap. */
+static int parse_scaled(
+    const char *s, const struct unit *units, unsigned long long cap, unsigned long long *out)
 {
 	char *end = NULL;
 	unsigned long long v, mult = 1;
+	size_t i;
 
 	*out = 0;
 	if (s[0] < '0' || s[0] > '9') {
@@ -674,70 +685,17 @@ static int parse_size(const char *s, long long *out)
 		return -1;
 	}
 	if (*end != '\0') {
-		switch (*end == '\0' ? 0 : end[0] | 0x20) {
-		case 'k':
-			mult = 1ull << 10;
-			break;
-		case 'm':
-			mult = 1ull << 20;
-			break;
-		case 'g':
-			mult = 1ull << 30;
-			break;
-		default:
+		for (i = 0; units[i].suffix != 0 && units[i].suffix != (end[0] | 0x20); i++) {
+		}
+		if (units[i].suffix == 0 || end[1] != '\0') {
 			return -1;
 		}
-		if (end[1] != '\0') {
-			return -1;
-		}
+		mult = units[i].mult;
 	}
-	if (v > (1ull << 62) / mult) {
+	if (v > cap / mult) {
 		return -1;
 	}
-	*out = (long long)(v * mult);
-	return 0;
-}
-
-/* "3600", "30m", "1h", "1d": seconds, capped at a year */
-static int parse_seconds(const char *s, long *out)
-{
-	char *end = NULL;
-	unsigned long v, mult = 1;
-
-	*out = 0;
-	if (s[0] < '0' || s[0] > '9') {
-		return -1;
-	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0) {
-		return -1;
-	}
-	if (*end != '\0') {
-		switch (end[0] | 0x20) {
-		case 's':
-			mult = 1;
-			break;
-		case 'm':
-			mult = 60;
-			break;
-		case 'h':
-			mult = 3600;
-			break;
-		case 'd':
-			mult = 86400;
-			break;
-		default:
-			return -1;
-		}
-		if (end[1] != '\0') {
-			return -1;
-		}
-	}
-	if (v > 31536000ul / mult) {
-		return -1;
-	}
-	*out = (long)(v * mult);
+	*out = v * mult;
 	return 0;
 }
 
@@ -919,24 +877,25 @@ static int apply_kw(
 		set_int(FIELD(o, k->off, int), (int)num, active);
 		break;
 	case KW_REKEY: {
-		long long bytes = 0;
-		long secs = 0;
+		unsigned long long bytes = 0, secs = 0;
 
 		if (a->n > 3) {
 			seterr(err, errlen, "too many values for %s", k->name);
 			return SSH_ERR_FORMAT;
 		}
 		if (strcasecmp(v, "default") != 0 &&
-		    (parse_size(v, &bytes) != 0 || (bytes > 0 && bytes < 16))) {
+		    (parse_scaled(v, size_units, 1ull << 62, &bytes) != 0 ||
+		        (bytes > 0 && bytes < 16))) {
 			goto badval;
 		}
 		if (a->n == 3 && strcasecmp(a->v[2], "none") != 0 &&
-		    strcasecmp(a->v[2], "default") != 0 && parse_seconds(a->v[2], &secs) != 0) {
+		    strcasecmp(a->v[2], "default") != 0 &&
+		    parse_scaled(a->v[2], time_units, 31536000ull, &secs) != 0) {
 			v = a->v[2];
 			goto badval;
 		}
 		if (active && *FIELD(o, k->off, long long) == OPT_UNSET) {
-			*FIELD(o, k->off, long long) = bytes;
+			*FIELD(o, k->off, long long) = (long long)bytes;
 			*FIELD(o, k->cnt_off, int) = (int)secs;
 		}
 		break;

@@ -753,6 +753,43 @@ static void test_sweep(void)
 	free(orig);
 }
 
+/* RekeyLimit: a size with k/m/g and an optional time with s/m/h/d, both capped */
+static void test_rekey_limit(void)
+{
+	static const struct {
+		const char *line;
+		long long bytes;
+		int secs; /* -1: the line is refused */
+	} v[] = {
+		{"RekeyLimit 1M 2", 1048576, 2},
+		{"RekeyLimit 512k 30m", 524288, 1800},
+		{"RekeyLimit=1G 1h", 1073741824, 3600},
+		{"RekeyLimit default 1d", 0, 86400},
+		{"RekeyLimit 4096 none", 4096, 0},
+		{"RekeyLimit 0", 0, 0},
+		{"RekeyLimit 10", 0, -1},          /* under 16 bytes */
+		{"RekeyLimit 1X", 0, -1},          /* unknown unit */
+		{"RekeyLimit 1MB", 0, -1},         /* one letter only */
+		{"RekeyLimit 5M 2y", 0, -1},       /* unknown time unit */
+		{"RekeyLimit 5M 366d", 0, -1},     /* more than a year */
+		{"RekeyLimit 99999999999G", 0, -1}, /* more than 2^62 */
+		{"RekeyLimit -1", 0, -1},
+	};
+	struct options o;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		fresh(&o, "h");
+		if (v[i].secs < 0) {
+			CHECK(apply(&o, v[i].line) < 0 && o.rekey_bytes == OPT_UNSET);
+		} else {
+			CHECK(apply(&o, v[i].line) == 0 && o.rekey_bytes == v[i].bytes &&
+			    o.rekey_seconds == v[i].secs);
+		}
+		options_free(&o);
+	}
+}
+
 int main(void)
 {
 	char cwd[900];
@@ -765,6 +802,7 @@ int main(void)
 
 	test_apply();
 	test_bad_values();
+	test_rekey_limit();
 	test_files();
 	test_file_errors();
 	test_defaults();
