@@ -73,7 +73,8 @@ struct loop {
 	struct signer *sign_signer; /* asynchronous signature pending */
 	struct buf sign_out;
 
-	int exit_known, exit_has_status, exit_status, exit_core;
+	int exit_known, exit_has_status, exit_core;
+	uint32_t exit_status; /* as the server sent it */
 	char exit_signal[32];
 	char exit_message[256];
 
@@ -915,7 +916,7 @@ static int exit_code(struct loop *l)
 	if (!l->exit_has_status) {
 		return 255;
 	}
-	return l->exit_status & 0xff;
+	return (int)(l->exit_status & 0xff);
 }
 
 enum { P_SOCK, P_STDIN, P_STDOUT, P_STDERR, P_SIGN, P_N };

@@ -196,7 +196,7 @@ static int recv_request(struct ssh_conn *c, struct rd *msg)
 			return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed exit-status");
 		}
 		ch->has_status = 1;
-		ch->status = (int)(st & 0xff);
+		ch->status = st;
 		conn_log(c, SSH_LOG_DEBUG1, "client_input_channel_req: exit-status %u", st);
 		return 0;
 	}

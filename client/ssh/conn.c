@@ -448,6 +448,11 @@ int ssh_conn_done(const struct ssh_conn *c)
 	       buf_len(&c->held) == 0;
 }
 
+uint64_t ssh_conn_heard(const struct ssh_conn *c)
+{
+	return c->heard;
+}
+
 const char *ssh_conn_server_version(const struct ssh_conn *c)
 {
 	return c->server_version;

@@ -97,7 +97,7 @@ struct ssh_event {
 		} prompt;
 		struct {
 			int has_status;
-			int status;         /* exit-status */
+			uint32_t status;    /* exit-status as sent (may be outside 0..255) */
 			const char *signal; /* exit-signal name without "SIG", or NULL */
 			int core_dumped;
 			const char *message; /* exit-signal error message, may be "" */
@@ -158,6 +158,9 @@ int ssh_conn_error(const struct ssh_conn *c, const char **msg); /* 0 or the stic
 int ssh_conn_done(const struct ssh_conn *c); /* session finished cleanly; nothing more to send
                                                 once send_ptr is empty */
 const char *ssh_conn_server_version(const struct ssh_conn *c);
+/* How many times the server proved it is alive: its version line and every complete packet other
+ * than IGNORE and DEBUG. A caller's read timeout restarts whenever this number changes. */
+uint64_t ssh_conn_heard(const struct ssh_conn *c);
 const char *ssh_conn_negotiated(const struct ssh_conn *c, const char *what); /* "kex", "hostkey",
                                                  "cipher_ctos", "mac_ctos", ... */
 #endif

@@ -126,7 +126,8 @@ struct chan {
 	uint32_t lconsumed; /* consumed by the caller, not yet granted back */
 	struct buf out[2];  /* remote stdout, stderr */
 	int data_event;     /* a CHANNEL_DATA event is pending */
-	int has_status, status, core;
+	int has_status, core;
+	uint32_t status; /* exit-status as sent */
 	char *signal, *sigmsg;
 	int exit_raised;
 };
@@ -186,6 +187,7 @@ struct ssh_conn {
 	char *ev_owned_cur[2]; /* strings of the event last handed out */
 	int in_process;
 	int keepalive_pending; /* keepalive requests without a reply */
+	uint64_t heard;        /* proofs of life: version line + packets other than IGNORE/DEBUG */
 };
 
 /* conn.c */

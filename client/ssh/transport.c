@@ -87,6 +87,7 @@ int transport_version(struct ssh_conn *c)
 				return r;
 			}
 			c->server_version = line;
+			c->heard++;
 			conn_log(c, SSH_LOG_DEBUG1,
 			    "Remote protocol version %s, remote software "
 			    "version %s",
@@ -295,6 +296,9 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	    type != SSH_MSG_UNIMPLEMENTED) {
 		return conn_fail(
 		    c, SSH_ERR_PROTOCOL, "kex: unexpected message %u during key exchange", type);
+	}
+	if (type != SSH_MSG_IGNORE && type != SSH_MSG_DEBUG) {
+		c->heard++; /* a drip of bytes or a flood of IGNOREs proves nothing */
 	}
 	switch (type) {
 	case SSH_MSG_DISCONNECT:
