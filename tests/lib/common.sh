@@ -567,3 +567,74 @@ require_client() {
 		die "client binary not found: X509SSH=$X509SSH (build first, or set X509SSH)"
 	fi
 }
+
+# ---------------------------------------------------------------- the hostile SSH server
+
+# start_hostile NAME MODE [hostile_server.py option ...]: start tests/peers/hostile_server.py in
+# MODE; its fresh ed25519 host key goes into $T_DIR/hostile.NAME.known_hosts, which becomes
+# KNOWN_HOSTS; CLIENT_PORT is its port; HOSTILE_RECORD names its --record file (emptied) and
+# HOSTILE_LOG its stderr.
+start_hostile() {
+	local name=$1 mode=$2
+	shift 2
+	HOSTILE_RECORD="$T_DIR/hostile.$name.record"
+	: >"$HOSTILE_RECORD"
+	rm -f "$T_DIR/hostile.$name.known_hosts"
+	start_peer "$name" hostile_server.py --mode "$mode" --record "$HOSTILE_RECORD" \
+		--hostkey-out "$T_DIR/hostile.$name.known_hosts" "$@"
+	KNOWN_HOSTS="$T_DIR/hostile.$name.known_hosts"
+	CLIENT_PORT=$PEER_PORT
+	HOSTILE_LOG="$T_DIR/peer.$name.log"
+}
+
+# run_client_timed [option ...] -- [command ...]: run_client, and MS is the wall-clock time it
+# took (for diagnostics; pass/fail rests on the hang timeout and on what the client printed).
+run_client_timed() {
+	local t0
+	t0=$(date +%s%N)
+	run_client "$@"
+	MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
+# run_client_rss [option ...] -- [command ...]: run_client through a small Python wrapper that
+# reports the peak resident set size of the client (ru_maxrss of the waited-for children, which
+# covers timeout(1) and the client under it) in RSS_KB.
+run_client_rss() {
+	client_argv "$@"
+	local in=${CLIENT_STDIN:-/dev/null}
+	set +e
+	env -u SSH_AUTH_SOCK "$PYTHON" -c '
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc if rc >= 0 else 128 - rc)
+' "$T_DIR/rss" timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" <"$in" >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+	RSS_KB=$(cat "$T_DIR/rss" 2>/dev/null || echo 0)
+	if [[ "$RC" == 124 || "$RC" == 137 ]]; then
+		fail "client hung (killed after ${CLIENT_TIMEOUT}s): ${CLIENT_ARGV[*]}"
+	fi
+	check_sanitizer_report
+	return 0
+}
+
+# expect_stderr_lines_at_most N DESCRIPTION: the client printed no more than N lines on stderr.
+expect_stderr_lines_at_most() {
+	local n
+	n=$(wc -l <"$ERR")
+	if ((n <= $1)); then
+		pass "$2 ($n lines)"
+	else
+		fail "$2: $n lines on stderr, at most $1 expected; first: $(head -n 1 "$ERR" | head -c 200)"
+	fi
+}
+
+# expect_x509ssh_line REGEX DESCRIPTION: x509ssh only (a no-op for OpenSSH): a stderr line
+# matches REGEX (grep -E).
+expect_x509ssh_line() {
+	if is_x509ssh; then
+		expect_stderr_matches "$1" "$2"
+	fi
+}
