@@ -363,27 +363,30 @@ class Transport:
         GLOBAL_REQUESTs (keepalives) are recorded and refused."""
         if self.pending:
             return self.pending.pop(0)
-        return self.read_msg()
-
-    def read_msg(self):
         while True:
-            payload = self.recv_packet()
-            if not payload:
-                raise Closed("empty message from the client")
-            t = payload[0]
-            if t in (MSG_IGNORE, MSG_DEBUG, MSG_EXT_INFO, MSG_UNIMPLEMENTED):
-                continue
-            if t == MSG_DISCONNECT:
-                raise Closed("client disconnected")
-            if t == MSG_GLOBAL_REQUEST:
-                r = Reader(payload[1:])
-                name = r.string().decode("utf-8", "replace")
-                want_reply = r.boolean()
-                self.server.record("probe %s %s" % (self.phase, name))
-                if want_reply:
-                    self.send(bytes([MSG_REQUEST_FAILURE]))
-                continue
-            return t, Reader(payload[1:])
+            msg = self.read_one()
+            if msg is not None:
+                return msg
+
+    def read_one(self):
+        """One packet: None when it was one of those recv_msg skips or handles itself."""
+        payload = self.recv_packet()
+        if not payload:
+            raise Closed("empty message from the client")
+        t = payload[0]
+        if t in (MSG_IGNORE, MSG_DEBUG, MSG_EXT_INFO, MSG_UNIMPLEMENTED):
+            return None
+        if t == MSG_DISCONNECT:
+            raise Closed("client disconnected")
+        if t == MSG_GLOBAL_REQUEST:
+            r = Reader(payload[1:])
+            name = r.string().decode("utf-8", "replace")
+            want_reply = r.boolean()
+            self.server.record("probe %s %s" % (self.phase, name))
+            if want_reply:
+                self.send(bytes([MSG_REQUEST_FAILURE]))
+            return None
+        return t, Reader(payload[1:])
 
     def expect(self, *types):
         t, r = self.recv_msg()
@@ -399,10 +402,11 @@ class Transport:
             left = deadline - time.monotonic()
             if left <= 0 or not self.readable(left):
                 return
-            if self.rbuf or self.sock.recv(1, socket.MSG_PEEK):
-                self.pending.append(self.read_msg())
-            else:
+            if not self.rbuf and not self.sock.recv(1, socket.MSG_PEEK):
                 raise Closed("client closed")
+            msg = self.read_one()
+            if msg is not None:
+                self.pending.append(msg)
 
     def drain(self, linger):
         """Read and discard until the client closes or linger seconds pass."""
@@ -647,7 +651,7 @@ class Connection:
         self.sock.sendall(VERSION + b"\r\n")
         if self.mode == "drip":
             # a packet that announces 32 KiB and never gets there
-            stream = u32(32768) + bytes([4, MSG_KEXINIT]) + os.urandom(32762)
+            stream = u32(32764) + bytes([4, MSG_KEXINIT]) + os.urandom(32758)
             for b in stream:
                 self.sock.sendall(bytes([b]))
                 time.sleep(1.0)
