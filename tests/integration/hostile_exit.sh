@@ -53,4 +53,5 @@ expect_no_crash "empty data packets"
 expect_exit 3 "empty data packets: exit status 3"
 expect_stdout_eq "hello" "empty data packets: the data is intact"
 expect_file_not_matches "$ERR" '^x509ssh: ' "empty data packets: no error line"
+hostile_diag
 t_done

@@ -36,4 +36,5 @@ start_hostile safe gex-safe
 run_client "${gex[@]}" -- echo hi
 expect_exit 0 "safe prime (RFC 3526 group 14): login"
 expect_stdout_eq "hello" "safe prime: output"
+hostile_diag
 t_done

@@ -48,4 +48,5 @@ SH
 	expect_stdout_eq "hello" "OpenSSH ssh: password mode output"
 	expect_file_matches "$HOSTILE_RECORD" '^userauth password ' "OpenSSH ssh: password mode used a password"
 fi
+hostile_diag
 t_done

@@ -574,9 +574,11 @@ require_client() {
 # MODE; its fresh ed25519 host key goes into $T_DIR/hostile.NAME.known_hosts, which becomes
 # KNOWN_HOSTS; CLIENT_PORT is its port; HOSTILE_RECORD names its --record file (emptied) and
 # HOSTILE_LOG its stderr.
+HOSTILE_FAIL_MARK=0
 start_hostile() {
 	local name=$1 mode=$2
 	shift 2
+	hostile_diag
 	HOSTILE_RECORD="$T_DIR/hostile.$name.record"
 	: >"$HOSTILE_RECORD"
 	rm -f "$T_DIR/hostile.$name.known_hosts"
@@ -585,6 +587,19 @@ start_hostile() {
 	KNOWN_HOSTS="$T_DIR/hostile.$name.known_hosts"
 	CLIENT_PORT=$PEER_PORT
 	HOSTILE_LOG="$T_DIR/peer.$name.log"
+	HOSTILE_MODE=$mode
+}
+
+# hostile_diag: when checks failed since the current hostile server started, print what it
+# recorded and logged (start_hostile calls it for the previous server; call it before t_done).
+hostile_diag() {
+	if [[ -n "${HOSTILE_LOG:-}" && "$T_FAIL" -gt "$HOSTILE_FAIL_MARK" ]]; then
+		printf '     hostile server (%s) record:\n' "$HOSTILE_MODE"
+		sed 's/^/     | /' "$HOSTILE_RECORD" 2>/dev/null | tail -n 10
+		printf '     hostile server (%s) log (last 5 lines):\n' "$HOSTILE_MODE"
+		tail -n 5 "$HOSTILE_LOG" 2>/dev/null | sed 's/^/     | /'
+	fi
+	HOSTILE_FAIL_MARK=$T_FAIL
 }
 
 # run_client_timed [option ...] -- [command ...]: run_client, and MS is the wall-clock time it
@@ -598,12 +613,14 @@ run_client_timed() {
 
 # run_client_rss [option ...] -- [command ...]: run_client through a small Python wrapper that
 # reports the peak resident set size of the client (ru_maxrss of the waited-for children, which
-# covers timeout(1) and the client under it) in RSS_KB.
+# covers timeout(1) and the client under it) in RSS_KB. Under AddressSanitizer the quarantine
+# of freed memory is kept small (8 MB) so that the peak reflects what the client holds.
 run_client_rss() {
 	client_argv "$@"
 	local in=${CLIENT_STDIN:-/dev/null}
 	set +e
-	env -u SSH_AUTH_SOCK "$PYTHON" -c '
+	env -u SSH_AUTH_SOCK ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8" \
+		"$PYTHON" -c '
 import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:])
 with open(sys.argv[1], "w") as f:

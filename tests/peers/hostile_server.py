@@ -280,6 +280,7 @@ class Transport:
         self.enc = None  # (encryptor, hmac template)
         self.dec = None
         self.session_id = None
+        self.client_version = None
         self.phase = "kex"
         self.pending = []  # messages read while waiting (serve_for), not yet consumed
 
@@ -309,7 +310,8 @@ class Transport:
                 if len(line) > 1024:
                     raise Closed("client version line too long")
             if line.startswith(b"SSH-"):
-                return line.rstrip(b"\r\n")
+                self.client_version = line.rstrip(b"\r\n")
+                return self.client_version
         raise Closed("no version line from the client")
 
     # -- packets
@@ -694,9 +696,12 @@ class Server:
             port, base64.b64encode(self.hostkey_blob).decode())
 
     def serve(self, sock):
+        conn = Connection(self, sock)
         try:
-            Connection(self, sock).run()
+            conn.run()
         except (Closed, OSError, ValueError) as e:
+            if conn.t.client_version is None and isinstance(e, OSError):
+                return  # a port probe (the tests' wait_port) or a client that left at once
             where = " <- ".join("%s:%d" % (f.name, f.lineno)
                                 for f in reversed(traceback.extract_tb(e.__traceback__)))
             print("connection ended: %s (%s)" % (e, where), file=sys.stderr, flush=True)
