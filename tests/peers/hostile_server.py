@@ -244,16 +244,19 @@ def probably_prime(n, rounds=16):
 
 def unsafe_prime(bits=2048):
     """A prime p of exactly `bits` bits, p = 3 mod 4, whose q = (p-1)/2 is odd and composite but
-    has no factor below 2000: only a real primality test of q tells that p is not safe."""
+    has no factor below 2000: only a real primality test of q tells that p is not safe. The
+    search starts from a fixed point (a hash of a phrase) and steps by 4, so every run finds the
+    same p in the same time (about 2300 steps, a second or two)."""
+    seed = b"hostile_server.py unsafe prime"
+    raw = b"".join(hashlib.sha256(seed + bytes([i])).digest() for i in range(bits // 256 + 1))
+    p = int.from_bytes(raw[:bits // 8], "big") | (1 << (bits - 1))
+    p += 3 - p % 4
     while True:
-        p = secrets.randbits(bits) | (1 << (bits - 1)) | 3
         q = (p - 1) // 2
-        if math.gcd(p, SMALL_PRODUCT) != 1 or math.gcd(q, SMALL_PRODUCT) != 1:
-            continue
-        if pow(2, p - 1, p) != 1:
-            continue
-        if probably_prime(p) and not probably_prime(q, rounds=4):
+        if (math.gcd(p, SMALL_PRODUCT) == 1 and math.gcd(q, SMALL_PRODUCT) == 1 and
+                pow(2, p - 1, p) == 1 and probably_prime(p) and not probably_prime(q, rounds=4)):
             return p
+        p += 4
 
 
 def odd_composite(bits=2048):
