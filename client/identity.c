@@ -17,6 +17,7 @@
 #include "identity.h"
 #include "keyfile.h"
 #include "log.h"
+#include "loop.h"
 #include "p11.h"
 #include "prompt.h"
 #include "signer_file.h"
@@ -63,7 +64,10 @@ static int ask_pin(void *arg, const char *prompt, char *buf, size_t len)
 	int r;
 
 	(void)arg;
-	if ((r = prompt_secret(prompt, 0, &pin)) != 0) {
+	loop_user_wait_begin(); /* the connection's timeouts do not count the user's time */
+	r = prompt_secret(prompt, 0, &pin);
+	loop_user_wait_end();
+	if (r != 0) {
 		return r;
 	}
 	l = strlen(pin);
@@ -426,7 +430,10 @@ static int load_key(struct identities *ids, struct identity *id, EVP_PKEY **pk)
 	}
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for key '%s': ", id->path);
 	for (tries = 0; tries < PASSPHRASE_TRIES; tries++) {
-		if ((r = prompt_secret(prompt, 0, &pass)) != 0) {
+		loop_user_wait_begin();
+		r = prompt_secret(prompt, 0, &pass);
+		loop_user_wait_end();
+		if (r != 0) {
 			log_debug1("no passphrase for %s: %s", id->path, ssh_err_str(r));
 			return SSH_ERR_PASSPHRASE;
 		}

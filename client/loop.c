@@ -1,6 +1,7 @@
 /* The poll loop: one socket, stdin, stdout, stderr and the engine's events. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -55,8 +58,15 @@ struct loop {
 	uint8_t *escbuf; /* filtered stdin (IO_CHUNK + 1) */
 	int escape_quit; /* ~. typed */
 
-	int kex_done;         /* ConnectTimeout no longer applies */
-	uint64_t deadline_ms; /* 0 = none */
+	/* the limits up to the open session, on clock_ms() (waits for the user do not count) */
+	int hostkey_done;    /* the host key was accepted: user authentication follows */
+	int auth_done;       /* AUTH_DONE seen: the session is being opened */
+	int limit_s;         /* ConnectTimeout or the BatchMode default, 0 = none */
+	int limit_default;   /* limit_s is the BatchMode default */
+	uint64_t deadline;   /* when the session must be open, 0 = none */
+	uint64_t silence_ms; /* ServerAliveInterval x CountMax: read timeout, 0 = none */
+	uint64_t heard;      /* ssh_conn_heard() as last seen */
+	uint64_t heard_at;   /* when it last changed (or the connection was made) */
 
 	int pubkey_exhausted;
 	int password_tries;
@@ -68,7 +78,6 @@ struct loop {
 	int alive_interval_ms; /* ServerAliveInterval, 0 = off */
 	uint64_t alive_next;   /* when to send the next keepalive (0 = not armed) */
 	int alive_misses;      /* keepalives sent since the server was last heard */
-	int got_data;          /* the last sock_read received bytes */
 
 	struct signer *sign_signer; /* asynchronous signature pending */
 	struct buf sign_out;
@@ -103,6 +112,59 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- the timeouts' clock: monotonic, without the time spent waiting for the user ---- */
+
+/* process-wide: prompts are asked from identity.c and trust.c as well */
+static unsigned wait_depth;
+static uint64_t wait_since; /* now_ms() when the outermost wait began */
+static uint64_t waited_ms;  /* the sum of the finished waits */
+
+void loop_user_wait_begin(void)
+{
+	if (wait_depth++ == 0) {
+		wait_since = now_ms();
+	}
+}
+
+void loop_user_wait_end(void)
+{
+	if (wait_depth == 0) {
+		return;
+	}
+	if (--wait_depth == 0) {
+		waited_ms += now_ms() - wait_since;
+	}
+}
+
+/* stands still while a wait is under way */
+static uint64_t clock_ms(void)
+{
+	return (wait_depth > 0 ? wait_since : now_ms()) - waited_ms;
+}
+
+/* prompt_secret, its time not counted by the timeouts */
+static int ask_secret(const char *prompt, int flags, char **out)
+{
+	int r;
+
+	loop_user_wait_begin();
+	r = prompt_secret(prompt, flags, out);
+	loop_user_wait_end();
+	return r;
+}
+
+int loop_no_dumps(void)
+{
+	struct rlimit rl;
+
+	rl.rlim_cur = 0;
+	rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) != 0) {
+		return -1;
+	}
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
 
 static int set_nonblock(int fd, int on)
@@ -186,7 +248,8 @@ int loop_connect(
 	int attempts = o->connection_attempts > 0 ? o->connection_attempts : 1;
 	struct addrinfo hints, *res = NULL, *ai;
 	char portstr[16], num[64];
-	int r, last_err = 0;
+	int r, last_err = 0, is_default = 0;
+	int limit = options_session_timeout(o, &is_default);
 
 	*fd = -1;
 	memset(&hints, 0, sizeof(hints));
@@ -210,7 +273,7 @@ int loop_connect(
 			getnameinfo(
 			    ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0, NI_NUMERICHOST);
 			log_debug1("Connecting to %s [%s] port %d.", host, num, port);
-			if (connect_one(ai, o->connect_timeout, fd, &last_err) == 0) {
+			if (connect_one(ai, limit, fd, &last_err) == 0) {
 				log_debug1("Connection established.");
 				if (addr != NULL) {
 					snprintf(addr, addrlen, "%s", num);
@@ -223,8 +286,12 @@ int loop_connect(
 		}
 	}
 	freeaddrinfo(res);
-	snprintf(err, errlen, "connect: %s port %d: %s", host, port,
-	    last_err == ETIMEDOUT ? "Connection timed out" : strerror(last_err));
+	num[0] = '\0';
+	if (last_err == ETIMEDOUT && is_default) {
+		snprintf(num, sizeof(num), " (ConnectTimeout %d s, the BatchMode default)", limit);
+	}
+	snprintf(err, errlen, "connect: %s port %d: %s%s", host, port,
+	    last_err == ETIMEDOUT ? "Connection timed out" : strerror(last_err), num);
 	return SSH_ERR_SYSTEM;
 }
 
@@ -392,7 +459,7 @@ static int try_password(struct loop *l)
 		log_error("Permission denied, please try again.");
 	}
 	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", login_name(l), l->host);
-	if ((r = prompt_secret(prompt, 0, &pw)) != 0) {
+	if ((r = ask_secret(prompt, 0, &pw)) != 0) {
 		log_debug1("password prompt: %s", ssh_err_str(r));
 		auth_note(l, r == SSH_ERR_NOT_FOUND ? "no terminal or SSH_ASKPASS to ask a password"
 		                                    : "password prompt cancelled");
@@ -456,7 +523,7 @@ static int on_prompt(struct loop *l, const struct ssh_event *ev)
 		/* as OpenSSH: say who asks, so a prompt cannot pose as a local one */
 		snprintf(shown, sizeof(shown), "(%s@%s) %s", login_name(l), l->host,
 		    ev->u.prompt.prompts[i]);
-		r = prompt_secret(shown, flags, &answers[i]);
+		r = ask_secret(shown, flags, &answers[i]);
 		if (r != 0) {
 			/* answer the round with empty strings; the method is then used up */
 			log_debug1("keyboard-interactive prompt: %s", ssh_err_str(r));
@@ -565,7 +632,8 @@ static int on_sign(struct loop *l, const struct ssh_event *ev)
 	buf_free(&l->sign_out);
 	r = s->ops->sign(s, ev->u.sign.alg, ev->u.sign.data, ev->u.sign.len, &l->sign_out);
 	if (r == SSH_ERR_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
-		l->sign_signer = s; /* a token signs in its thread: wait for poll_fd */
+		l->sign_signer = s;     /* a token signs in its thread: wait for poll_fd */
+		loop_user_wait_begin(); /* the timeouts stop meanwhile */
 		return 0;
 	}
 	return answer_signature(l, s, r);
@@ -581,6 +649,7 @@ static int finish_sign(struct loop *l)
 		return 0;
 	}
 	l->sign_signer = NULL;
+	loop_user_wait_end();
 	return answer_signature(l, s, r);
 }
 
@@ -590,7 +659,6 @@ static int on_hostkey(struct loop *l, const struct ssh_event *ev)
 	char *fp = NULL;
 	int trusted = 0, r;
 
-	l->kex_done = 1; /* the key exchange is through; prompts may take their time */
 	if (sshkey_fingerprint(ev->u.hostkey.blob, ev->u.hostkey.len, &fp) == 0) {
 		log_debug1("Server host key: %s %s", ev->u.hostkey.alg, fp);
 	}
@@ -600,6 +668,7 @@ static int on_hostkey(struct loop *l, const struct ssh_event *ev)
 	if (!trusted) {
 		fail_local(l, "%s", err[0] != '\0' ? err : "hostkey: host key not trusted");
 	}
+	l->hostkey_done = 1; /* what follows is user authentication */
 	(void)r;
 	return ssh_conn_answer_hostkey(l->c, trusted);
 }
@@ -637,7 +706,7 @@ static int drain_events(struct loop *l)
 			}
 			break;
 		case SSH_EV_AUTH_NEXT:
-			l->kex_done = 1;
+			l->hostkey_done = 1;
 			r = on_auth_next(l, &ev);
 			break;
 		case SSH_EV_SIGN:
@@ -648,6 +717,7 @@ static int drain_events(struct loop *l)
 			break;
 		case SSH_EV_AUTH_DONE:
 			log_debug2("authenticated to %s ([%s]:%d)", l->host, l->addr, l->port);
+			l->auth_done = 1;
 			/* a pty is requested next: the local terminal goes raw now, so that nothing
 			 * the remote side prints meets our own output processing */
 			if (l->want_tty && !l->raw_tty) {
@@ -656,6 +726,11 @@ static int drain_events(struct loop *l)
 			break;
 		case SSH_EV_SESSION_READY:
 			l->session_ready = 1;
+			if (l->alive_interval_ms > 0) {
+				/* keepalives from now on, the first after a quiet interval */
+				l->alive_misses = 0;
+				l->alive_next = clock_ms() + (uint64_t)l->alive_interval_ms;
+			}
 			break;
 		case SSH_EV_CHANNEL_DATA:
 			break; /* the buffers are drained by the loop */
@@ -712,7 +787,6 @@ static int sock_read(struct loop *l)
 		l->finished = 1;
 		return 0;
 	}
-	l->got_data = 1;
 	return ssh_conn_recv_commit(l->c, (size_t)n);
 }
 
@@ -901,22 +975,27 @@ static size_t send_pending(struct loop *l)
 	return len;
 }
 
+/* The process exit status for the session's end; every 255 has its one line. */
 static int exit_code(struct loop *l)
 {
-	if (!l->exit_known) {
-		log_debug1("the session ended without an exit status");
-		return 255;
-	}
-	if (l->exit_signal[0] != '\0') {
+	if (l->exit_known && l->exit_signal[0] != '\0') {
 		fatal_error("channel", "remote command killed by signal %s%s%s%s", l->exit_signal,
 		    l->exit_core ? " (core dumped)" : "", l->exit_message[0] ? ": " : "",
 		    l->exit_message);
 		return 255;
 	}
-	if (!l->exit_has_status) {
+	if (!l->exit_known || !l->exit_has_status) {
+		/* some network devices close the session this way */
+		fatal_error("channel", "the server closed the session without an exit status");
 		return 255;
 	}
-	return (int)(l->exit_status & 0xff);
+	if (l->exit_status > 255) {
+		/* cut to 8 bits, 256 would read as success */
+		fatal_error("channel", "the server sent exit status %" PRIu32 ", outside 0..255",
+		    l->exit_status);
+		return 255;
+	}
+	return (int)l->exit_status;
 }
 
 enum { P_SOCK, P_STDIN, P_STDOUT, P_STDERR, P_SIGN, P_N };
@@ -938,10 +1017,115 @@ static const char *local_signal_name(int sig)
 	}
 }
 
+/* ---- the limits up to the open session, and keepalives after it ---- */
+
+enum phase { PH_BANNER, PH_KEX, PH_AUTH, PH_OPEN, PH_SESSION };
+
+/* as the timeout messages name them */
+static const char *const phase_names[] = {
+    [PH_BANNER] = "waiting for the server's banner",
+    [PH_KEX] = "during key exchange",
+    [PH_AUTH] = "during user authentication",
+    [PH_OPEN] = "while opening the session",
+    [PH_SESSION] = "in the session",
+};
+
+static enum phase phase_of(struct loop *l)
+{
+	if (l->session_ready) {
+		return PH_SESSION;
+	}
+	if (l->auth_done) {
+		return PH_OPEN;
+	}
+	if (l->hostkey_done) {
+		return PH_AUTH;
+	}
+	return ssh_conn_server_version(l->c) == NULL ? PH_BANNER : PH_KEX;
+}
+
+/* Shorten *timeout (ms) so that poll returns by `due` (a clock_ms() time, 0 = none). */
+static void wait_until(int *timeout, uint64_t t, uint64_t due)
+{
+	if (due == 0) {
+		return;
+	}
+	if (t >= due) {
+		*timeout = 0;
+	} else if (due - t < (uint64_t)*timeout) {
+		*timeout = (int)(due - t);
+	}
+}
+
+/* Only a complete packet other than IGNORE/DEBUG proves the server alive: a drip of bytes or a
+ * flood of IGNORE messages does not hold the client. */
+static void note_heard(struct loop *l, uint64_t t)
+{
+	uint64_t h = ssh_conn_heard(l->c);
+
+	if (h == l->heard) {
+		return;
+	}
+	l->heard = h;
+	l->heard_at = t;
+	if (l->session_ready && l->alive_interval_ms > 0) {
+		l->alive_misses = 0;
+		l->alive_next = t + (uint64_t)l->alive_interval_ms;
+	}
+}
+
+/* Before the session is open: ConnectTimeout (or the BatchMode default) and the ServerAlive
+ * read timeout, each ending with one line naming the phase. */
+static int check_limits(struct loop *l, uint64_t t)
+{
+	enum phase ph = phase_of(l);
+
+	if (ph == PH_SESSION) {
+		return 0;
+	}
+	if (l->deadline != 0 && t >= l->deadline) {
+		fail_local(l, "connect: %s port %d: timed out %s (ConnectTimeout %d s%s)", l->host,
+		    l->port, phase_names[ph], l->limit_s,
+		    l->limit_default ? ", the BatchMode default" : "");
+		return SSH_ERR_SYSTEM;
+	}
+	if (l->silence_ms != 0 && t - l->heard_at >= l->silence_ms) {
+		fail_local(l,
+		    "connect: timeout: server not responding for %" PRIu64
+		    " s %s (ServerAliveInterval %d s x ServerAliveCountMax %d)",
+		    l->silence_ms / 1000u, phase_names[ph], l->o->server_alive_interval,
+		    l->o->server_alive_count_max);
+		return SSH_ERR_SYSTEM;
+	}
+	return 0;
+}
+
+/* After the session is open: a keepalive after each quiet interval, then give up. */
+static int keepalive(struct loop *l, uint64_t t)
+{
+	int r;
+
+	if (l->alive_interval_ms <= 0 || !l->session_ready || l->alive_next == 0 ||
+	    t < l->alive_next) {
+		return 0;
+	}
+	if (++l->alive_misses > l->o->server_alive_count_max) {
+		fail_local(l, "connect: timeout: server not responding");
+		return SSH_ERR_SYSTEM;
+	}
+	log_debug1("no data from the server for %d ms: keepalive %d of %d", l->alive_interval_ms,
+	    l->alive_misses, l->o->server_alive_count_max);
+	if ((r = ssh_conn_keepalive(l->c)) < 0) {
+		return r;
+	}
+	l->alive_next = t + (uint64_t)l->alive_interval_ms;
+	return 0;
+}
+
 static int run(struct loop *l)
 {
 	struct pollfd pfd[P_N];
-	uint64_t now, last_tick = 0;
+	uint64_t now, t, last_tick = 0;
 	const char *emsg = NULL;
 	int r = 0, sock_eof = 0;
 
@@ -1000,24 +1184,13 @@ static int run(struct loop *l)
 			pfd[P_SIGN].events = POLLIN;
 		}
 		int timeout = 1000;
-		if (!l->kex_done && l->deadline_ms != 0) {
-			now = now_ms();
-			if (now >= l->deadline_ms) {
-				timeout = 0;
-			} else if (l->deadline_ms - now < (uint64_t)timeout) {
-				timeout = (int)(l->deadline_ms - now);
-			}
-		}
-		if (l->alive_interval_ms > 0 && l->session_ready) {
-			now = now_ms();
-			if (l->alive_next == 0) {
-				l->alive_next = now + (uint64_t)l->alive_interval_ms;
-			}
-			if (now >= l->alive_next) {
-				timeout = 0;
-			} else if (l->alive_next - now < (uint64_t)timeout) {
-				timeout = (int)(l->alive_next - now);
-			}
+		t = clock_ms();
+		if (!l->session_ready) {
+			wait_until(&timeout, t, l->deadline);
+			wait_until(
+			    &timeout, t, l->silence_ms != 0 ? l->heard_at + l->silence_ms : 0);
+		} else if (l->alive_interval_ms > 0) {
+			wait_until(&timeout, t, l->alive_next);
 		}
 		r = poll(pfd, P_N, timeout);
 		if (r < 0 && errno != EINTR) {
@@ -1030,15 +1203,6 @@ static int run(struct loop *l)
 			if ((r = ssh_conn_tick(l->c, now)) < 0) {
 				return r;
 			}
-		}
-		if (!l->kex_done && l->deadline_ms != 0 && now >= l->deadline_ms) {
-			fail_local(l, "connect: %s port %d: timed out %s (ConnectTimeout %d s)",
-			    l->host, l->port,
-			    ssh_conn_server_version(l->c) == NULL
-			        ? "waiting for the server's banner"
-			        : "during key exchange",
-			    l->o->connect_timeout);
-			return SSH_ERR_SYSTEM;
 		}
 		if (got_term) {
 			fail_local(
@@ -1055,31 +1219,20 @@ static int run(struct loop *l)
 			}
 		}
 		if (pfd[P_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) {
-			l->got_data = 0;
 			if ((r = sock_read(l)) < 0) {
 				return r;
 			}
 			if (l->finished) {
 				sock_eof = 1;
 			}
-			if (l->got_data && l->alive_interval_ms > 0) {
-				/* the server was heard: it is alive */
-				l->alive_misses = 0;
-				l->alive_next = now + (uint64_t)l->alive_interval_ms;
-			}
 		}
-		if (l->alive_interval_ms > 0 && l->session_ready && l->alive_next != 0 &&
-		    now >= l->alive_next && !sock_eof) {
-			if (++l->alive_misses > l->o->server_alive_count_max) {
-				fail_local(l, "connect: timeout: server not responding");
-				return SSH_ERR_SYSTEM;
-			}
-			log_debug1("no data from the server for %d ms: keepalive %d of %d",
-			    l->alive_interval_ms, l->alive_misses, l->o->server_alive_count_max);
-			if ((r = ssh_conn_keepalive(l->c)) < 0) {
-				return r;
-			}
-			l->alive_next = now + (uint64_t)l->alive_interval_ms;
+		t = clock_ms();
+		note_heard(l, t);
+		if ((r = check_limits(l, t)) < 0) {
+			return r;
+		}
+		if (!sock_eof && (r = keepalive(l, t)) < 0) {
+			return r;
 		}
 		if (l->sign_signer != NULL &&
 		    (pfd[P_SIGN].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -1121,9 +1274,14 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		fatal_line(err);
 		goto out;
 	}
-	if (o->connect_timeout > 0) {
-		l.deadline_ms = now_ms() + (uint64_t)o->connect_timeout * 1000u;
+	/* from the connection on: the limits up to the open session (ConnectTimeout or the
+	 * BatchMode default) and the read timeout (ServerAliveInterval x CountMax) */
+	l.limit_s = options_session_timeout(o, &l.limit_default);
+	if (l.limit_s > 0) {
+		l.deadline = clock_ms() + (uint64_t)l.limit_s * 1000u;
 	}
+	l.silence_ms = options_silence_limit_ms(o);
+	l.heard_at = clock_ms();
 	if (o->server_alive_interval > 0) {
 		l.alive_interval_ms = o->server_alive_interval > 2000000
 		                          ? 2000000000
@@ -1172,6 +1330,7 @@ out:
 	fds_restore(&l);
 	if (l.sign_signer != NULL) {
 		l.sign_signer = NULL;
+		loop_user_wait_end();
 	}
 	buf_free(&l.sign_out);
 	if (l.c != NULL) {

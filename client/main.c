@@ -235,6 +235,8 @@ static int parse_args(int argc, char **argv, struct options *o, struct args *a)
 				break;
 			case 'E':
 				if (set_string(&o->log_file, optarg) != 0) {
+					free(cl_user);
+					fatal_error("config", "out of memory");
 					return -1;
 				}
 				break;
@@ -243,16 +245,21 @@ static int parse_args(int argc, char **argv, struct options *o, struct args *a)
 				break;
 			case 'I':
 				if (set_string(&o->pkcs11_provider, optarg) != 0) {
+					free(cl_user);
+					fatal_error("config", "out of memory");
 					return -1;
 				}
 				break;
 			case 'i':
 				if (o->n_identity_file >= OPT_MAX_LIST) {
+					free(cl_user);
 					fatal_error("config", "too many identity files");
 					return -1;
 				}
 				if ((o->identity_file[o->n_identity_file] = strdup(optarg)) ==
 				    NULL) {
+					free(cl_user);
+					fatal_error("config", "out of memory");
 					return -1;
 				}
 				o->n_identity_file++;
@@ -260,6 +267,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct args *a)
 			case 'l':
 				free(cl_user);
 				if ((cl_user = strdup(optarg)) == NULL) {
+					fatal_error("config", "out of memory");
 					return -1;
 				}
 				break;
@@ -305,9 +313,10 @@ static int parse_args(int argc, char **argv, struct options *o, struct args *a)
 		free(cl_user);
 		return 1;
 	}
-	if (join_command(argc - optind, argv + optind, &a->command) != 0) {
+	if ((r = join_command(argc - optind, argv + optind, &a->command)) != 0) {
 		free(cl_user);
-		fatal_error("config", "command too long");
+		fatal_error(
+		    "config", "%s", r == SSH_ERR_ALLOC ? "out of memory" : "command too long");
 		return -1;
 	}
 	if (quiet) {
@@ -579,6 +588,12 @@ int main(int argc, char **argv)
 	char err[1024], *hk_algs = NULL, *cert_user = NULL;
 	int r, status = EXIT_FAIL;
 
+	/* first of all: no core file, no ptrace or /proc/PID/mem for others while PINs, passwords
+	 * and private keys may be in memory */
+	if (loop_no_dumps() != 0) {
+		fatal_error("config", "cannot make the process non-dumpable: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
 	/* the process exits right after the session: let the kernel reclaim libcrypto's tables
 	 * instead of walking them at exit (a measurable share of a short connection's CPU) */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);

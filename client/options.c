@@ -1555,13 +1555,51 @@ oom:
 
 /* ---- -G ---- */
 
-/* a value as the parser reads it back: quoted when it holds blanks, quotes, '#' or is empty */
-static void put_val(FILE *f, const char *s)
+#define PIN_ATTR     "pin-value="
+#define PIN_ATTR_LEN (sizeof(PIN_ATTR) - 1)
+
+/*
+ * s with the value of every pin-value attribute replaced by "***" (up to the next '&' or the end,
+ * as the pkcs11 URI errors show it: a character too many hidden rather than one shown), or NULL
+ * when out of memory. The attribute name is matched without regard to case.
+ */
+static char *mask_pin_values(const char *s)
 {
+	size_t n = strlen(s), k = 0;
+	const char *p = s, *hit;
+	/* each "pin-value=" (10 bytes) may grow by 3 ("***" for an empty value) */
+	char *out = malloc(n + 3 * (n / PIN_ATTR_LEN) + 1);
+
+	if (out == NULL) {
+		return NULL;
+	}
+	while ((hit = strcasestr(p, PIN_ATTR)) != NULL) {
+		size_t head = (size_t)(hit - p) + PIN_ATTR_LEN;
+		memcpy(out + k, p, head);
+		k += head;
+		memcpy(out + k, "***", 3);
+		k += 3;
+		p = hit + PIN_ATTR_LEN;
+		p += strcspn(p, "&");
+	}
+	memcpy(out + k, p, strlen(p) + 1);
+	return out;
+}
+
+/* a value as the parser reads it back: quoted when it holds blanks, quotes, '#' or is empty;
+ * the value of a pin-value attribute masked */
+static void put_val(FILE *f, const char *v)
+{
+	char *s = mask_pin_values(v);
 	const char *p;
 
+	if (s == NULL) {
+		fputs("***", f); /* out of memory: show nothing of the value */
+		return;
+	}
 	if (s[0] != '\0' && strpbrk(s, " \t\"'\\#") == NULL) {
 		fputs(s, f);
+		free(s);
 		return;
 	}
 	fputc('"', f);
@@ -1572,6 +1610,7 @@ static void put_val(FILE *f, const char *s)
 		fputc(*p, f);
 	}
 	fputc('"', f);
+	free(s);
 }
 
 static void dump_str(FILE *f, const char *kw, const char *v)
@@ -1691,4 +1730,29 @@ void options_dump(const struct options *o, FILE *f)
 	dump_each(f, "x509certificatefile", o->x509_certificate_file, o->n_x509_certificate_file);
 	dump_flag(f, "x509sendroot", o->x509_send_root);
 	dump_enum(f, "userfromcertificate", ev_ufc, o->user_from_certificate);
+}
+
+int options_session_timeout(const struct options *o, int *is_default)
+{
+	if (is_default != NULL) {
+		*is_default = 0;
+	}
+	if (o->connect_timeout > 0) {
+		return o->connect_timeout;
+	}
+	if (o->batch_mode == 1) {
+		if (is_default != NULL) {
+			*is_default = 1;
+		}
+		return OPT_BATCH_CONNECT_TIMEOUT;
+	}
+	return 0;
+}
+
+uint64_t options_silence_limit_ms(const struct options *o)
+{
+	if (o->server_alive_interval <= 0 || o->server_alive_count_max <= 0) {
+		return 0;
+	}
+	return (uint64_t)o->server_alive_interval * (uint64_t)o->server_alive_count_max * 1000u;
 }

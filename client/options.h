@@ -8,10 +8,13 @@
 #define X509SSH_OPTIONS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define OPT_UNSET    (-1)
 #define OPT_MAX_LIST 32 /* IdentityFile, SendEnv, SetEnv, ... entries */
+/* BatchMode without ConnectTimeout: the limit (seconds) on everything up to the open session */
+#define OPT_BATCH_CONNECT_TIMEOUT 60
 
 enum strict_hostkey { SHK_ASK = 0, SHK_YES, SHK_ACCEPT_NEW, SHK_NO };
 enum request_tty { RTTY_AUTO = 0, RTTY_YES, RTTY_NO, RTTY_FORCE };
@@ -132,8 +135,21 @@ int options_read_file(struct options *o, const char *path, int optional, char *e
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen);
 
-/* Print the effective configuration, one "keyword value" per line, keywords lower case (-G). */
+/* Print the effective configuration, one "keyword value" per line, keywords lower case (-G).
+ * The value of a pin-value attribute in a PKCS#11 URI is shown as "***", as errors show it. */
 void options_dump(const struct options *o, FILE *f);
+
+/*
+ * The limit in seconds on the TCP connect and on everything after it up to the open session, for
+ * a finished o: ConnectTimeout; without it, OPT_BATCH_CONNECT_TIMEOUT with BatchMode (then
+ * *is_default, if not NULL, is set to 1) and 0 (none) without. Time spent waiting for the user or
+ * a token is the loop's business.
+ */
+int options_session_timeout(const struct options *o, int *is_default);
+
+/* The read timeout before the session is open, in ms: ServerAliveInterval x ServerAliveCountMax,
+ * 0 (none) when either is 0, as OpenSSH's packet timeout. */
+uint64_t options_silence_limit_ms(const struct options *o);
 
 /*
  * Resolve an algorithm list specification against a default list and the full list of supported

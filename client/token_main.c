@@ -7,6 +7,7 @@
  * validity, the OpenSSH authorized_keys line and the distinguished-name line
  * ("x509v3-sign-rsa subject=...") for servers that take X.509 identities. Never logs in.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "loop.h"
 #include "p11.h"
 #include "signer.h"
 #include "ssh/buf.h"
@@ -139,11 +141,22 @@ static int list(const char *spec)
 		}
 	}
 	p11_free_signers(v, n);
-	return fflush(stdout) == 0 ? 0 : EXIT_FAIL;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(
+		    stderr, "x509ssh: pkcs11: cannot write the key list: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	/* first of all: no core file, not dumpable (a PIN may come through the URI) */
+	if (loop_no_dumps() != 0) {
+		fprintf(stderr, "x509ssh: config: cannot make the process non-dumpable: %s\n",
+		    strerror(errno));
+		return EXIT_FAIL;
+	}
 	if (argc < 2 || argc > 3 || strcmp(argv[1], "list") != 0) {
 		fprintf(
 		    stderr, "x509ssh: config: usage: x509ssh-token list [pkcs11-uri | module]\n");

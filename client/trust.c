@@ -6,6 +6,7 @@
 #include "identity.h"
 #include "known_hosts.h"
 #include "log.h"
+#include "loop.h"
 #include "prompt.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
@@ -127,6 +128,7 @@ static int ask_user(const char *khname, const char *addr, const char *label, con
 {
 	char q[2048];
 	char ip[128];
+	int r;
 
 	ip[0] = '\0';
 	if (addr != NULL && strcmp(addr, khname) != 0) {
@@ -139,7 +141,10 @@ static int ask_user(const char *khname, const char *addr, const char *label, con
 	    "Are you sure you want to continue connecting (yes/no)? ",
 	    khname, ip, label, fp,
 	    other_types ? "The host is known with keys of other types only.\n" : "");
-	return prompt_confirm(q, fp, yes);
+	loop_user_wait_begin(); /* the connection's timeouts do not count the user's time */
+	r = prompt_confirm(q, fp, yes);
+	loop_user_wait_end();
+	return r;
 }
 
 int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,

@@ -682,6 +682,96 @@ static void test_dump(void)
 	options_free(&o);
 }
 
+/* -G never shows a PIN: the value of every pin-value attribute is "***", as in the pkcs11 URI
+ * errors; the rest of the URI stays as written */
+static void test_dump_masks_pins(void)
+{
+	struct options o;
+	char *got;
+
+	fresh(&o, "pinhost");
+	CHECK_EQ_INT(apply(&o, "IdentityFile pkcs11:token=t1?module-path=/m.so&pin-value=1234"), 0);
+	CHECK_EQ_INT(apply(&o, "IdentityFile pkcs11:token=t2?pin-value=5678&module-path=/n.so"), 0);
+	CHECK_EQ_INT(apply(&o, "PKCS11Provider pkcs11:token=t3?PIN-Value=%39%39%39"), 0);
+	CHECK_EQ_INT(apply(&o, "IdentityFile pkcs11:token=t4?pin-value="), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	got = dump_to_string(&o);
+	CHECK(got != NULL);
+	if (got != NULL) {
+		CHECK(strstr(got, "1234") == NULL);
+		CHECK(strstr(got, "5678") == NULL);
+		CHECK(strstr(got, "%39") == NULL);
+		CHECK(strstr(got,
+		          "\nidentityfile pkcs11:token=t1?module-path=/m.so&pin-value=***\n") !=
+		      NULL);
+		CHECK(strstr(got,
+		          "\nidentityfile pkcs11:token=t2?pin-value=***&module-path=/n.so\n") !=
+		      NULL);
+		CHECK(strstr(got, "\npkcs11provider pkcs11:token=t3?PIN-Value=***\n") != NULL);
+		CHECK(strstr(got, "\nidentityfile pkcs11:token=t4?pin-value=***\n") != NULL);
+	}
+	free(got);
+	options_free(&o);
+}
+
+/* ---- the limits up to the open session (issue 8) ---- */
+
+static void test_session_limits(void)
+{
+	static const struct {
+		const char *a, *b, *c;
+		int secs, is_default;
+		unsigned long long silence_ms;
+		const char *dump; /* the connecttimeout line of -G */
+	} v[] = {
+	    /* interactive without ConnectTimeout: no limit, as OpenSSH */
+	    {NULL, NULL, NULL, 0, 0, 0, "connecttimeout none"},
+	    {"BatchMode=no", NULL, NULL, 0, 0, 0, "connecttimeout none"},
+	    /* BatchMode: 60 s by default, not shown by -G (it prints what was configured) */
+	    {"BatchMode=yes", NULL, NULL, OPT_BATCH_CONNECT_TIMEOUT, 1, 0, "connecttimeout none"},
+	    {"BatchMode=yes", "ConnectTimeout=0", NULL, OPT_BATCH_CONNECT_TIMEOUT, 1, 0,
+	        "connecttimeout none"},
+	    {"BatchMode=yes", "ConnectTimeout=5", NULL, 5, 0, 0, "connecttimeout 5"},
+	    {"ConnectTimeout=90", "BatchMode=yes", NULL, 90, 0, 0, "connecttimeout 90"},
+	    {"ConnectTimeout=7", NULL, NULL, 7, 0, 0, "connecttimeout 7"},
+	    /* the read timeout before the session: Interval x CountMax (default CountMax 3) */
+	    {"ServerAliveInterval=1", "ServerAliveCountMax=2", NULL, 0, 0, 2000,
+	        "connecttimeout none"},
+	    {"ServerAliveInterval=5", NULL, NULL, 0, 0, 15000, "connecttimeout none"},
+	    {"ServerAliveInterval=1", "ServerAliveCountMax=0", NULL, 0, 0, 0,
+	        "connecttimeout none"},
+	    {"ServerAliveCountMax=9", NULL, NULL, 0, 0, 0, "connecttimeout none"},
+	    /* the largest values do not overflow */
+	    {"ServerAliveInterval=2147483", "ServerAliveCountMax=1000000", "BatchMode=yes",
+	        OPT_BATCH_CONNECT_TIMEOUT, 1, 2147483ULL * 1000000ULL * 1000ULL,
+	        "connecttimeout none"},
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct options o;
+		int is_default = -1;
+		char *got, line[64];
+
+		fresh(&o, "limits");
+		CHECK(v[i].a == NULL || apply(&o, v[i].a) == 0);
+		CHECK(v[i].b == NULL || apply(&o, v[i].b) == 0);
+		CHECK(v[i].c == NULL || apply(&o, v[i].c) == 0);
+		CHECK_EQ_INT(finish(&o), 0);
+		CHECK_EQ_INT(options_session_timeout(&o, &is_default), v[i].secs);
+		CHECK_EQ_INT(is_default, v[i].is_default);
+		CHECK_EQ_INT(options_session_timeout(&o, NULL), v[i].secs);
+		CHECK(options_silence_limit_ms(&o) == v[i].silence_ms);
+		got = dump_to_string(&o);
+		snprintf(line, sizeof(line), "\n%s\n", v[i].dump);
+		CHECK(got != NULL && strstr(got, line) != NULL);
+		if (got == NULL || strstr(got, line) == NULL) {
+			fprintf(stderr, "case %zu: no '%s' line\n", i, v[i].dump);
+		}
+		free(got);
+		options_free(&o);
+	}
+}
+
 /* ---- mutation sweep over a config file: never crash; an error names FILE:LINE ---- */
 
 static int write_file(const char *path, const char *b, size_t n)
@@ -761,19 +851,19 @@ static void test_rekey_limit(void)
 		long long bytes;
 		int secs; /* -1: the line is refused */
 	} v[] = {
-		{"RekeyLimit 1M 2", 1048576, 2},
-		{"RekeyLimit 512k 30m", 524288, 1800},
-		{"RekeyLimit=1G 1h", 1073741824, 3600},
-		{"RekeyLimit default 1d", 0, 86400},
-		{"RekeyLimit 4096 none", 4096, 0},
-		{"RekeyLimit 0", 0, 0},
-		{"RekeyLimit 10", 0, -1},          /* under 16 bytes */
-		{"RekeyLimit 1X", 0, -1},          /* unknown unit */
-		{"RekeyLimit 1MB", 0, -1},         /* one letter only */
-		{"RekeyLimit 5M 2y", 0, -1},       /* unknown time unit */
-		{"RekeyLimit 5M 366d", 0, -1},     /* more than a year */
-		{"RekeyLimit 99999999999G", 0, -1}, /* more than 2^62 */
-		{"RekeyLimit -1", 0, -1},
+	    {"RekeyLimit 1M 2", 1048576, 2},
+	    {"RekeyLimit 512k 30m", 524288, 1800},
+	    {"RekeyLimit=1G 1h", 1073741824, 3600},
+	    {"RekeyLimit default 1d", 0, 86400},
+	    {"RekeyLimit 4096 none", 4096, 0},
+	    {"RekeyLimit 0", 0, 0},
+	    {"RekeyLimit 10", 0, -1},           /* under 16 bytes */
+	    {"RekeyLimit 1X", 0, -1},           /* unknown unit */
+	    {"RekeyLimit 1MB", 0, -1},          /* one letter only */
+	    {"RekeyLimit 5M 2y", 0, -1},        /* unknown time unit */
+	    {"RekeyLimit 5M 366d", 0, -1},      /* more than a year */
+	    {"RekeyLimit 99999999999G", 0, -1}, /* more than 2^62 */
+	    {"RekeyLimit -1", 0, -1},
 	};
 	struct options o;
 	size_t i;
@@ -784,7 +874,7 @@ static void test_rekey_limit(void)
 			CHECK(apply(&o, v[i].line) < 0 && o.rekey_bytes == OPT_UNSET);
 		} else {
 			CHECK(apply(&o, v[i].line) == 0 && o.rekey_bytes == v[i].bytes &&
-			    o.rekey_seconds == v[i].secs);
+			      o.rekey_seconds == v[i].secs);
 		}
 		options_free(&o);
 	}
@@ -809,6 +899,8 @@ int main(void)
 	test_resolve();
 	test_default_lists();
 	test_dump();
+	test_dump_masks_pins();
+	test_session_limits();
 	test_sweep();
 	T_DONE();
 }
