@@ -397,7 +397,14 @@ const uint8_t *ssh_conn_send_ptr(struct ssh_conn *c, size_t *len)
 
 void ssh_conn_send_consumed(struct ssh_conn *c, size_t n)
 {
-	(void)buf_consume(&c->out, n);
+	if (buf_consume(&c->out, n) != 0) {
+		return;
+	}
+	/* the output is one queue: bytes sent may have been stdin data, so this errs low */
+	c->reply_pending = n >= c->reply_pending ? 0 : c->reply_pending - n;
+	if (buf_len(&c->out) == 0) {
+		c->reply_pending = 0;
+	}
 }
 
 int ssh_conn_tick(struct ssh_conn *c, uint64_t now_ms)

@@ -12,8 +12,9 @@
 #include "buf.h"
 #include "cipher.h"
 
-#define PKT_MAX_LEN     (256u * 1024) /* cap on packet_length a peer may announce */
-#define PKT_MAX_PAYLOAD (PKT_MAX_LEN - 64)
+#define PKT_MAX_LEN      (256u * 1024) /* cap on packet_length a peer may announce */
+#define PKT_MAX_PAYLOAD  (PKT_MAX_LEN - 64)
+#define PKT_MAX_OVERHEAD (4 + 1 + 255 + 64) /* wire bytes a packet adds to its payload, at most */
 
 struct pkt_dir {
 	const struct cipher_alg *calg; /* NULL before the first NEWKEYS: plaintext */
