@@ -75,6 +75,7 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init(&c->first_hostkey);
 	pkt_dir_init(&c->rx);
 	pkt_dir_init(&c->tx);
+	c->rx.initial = c->tx.initial = 1; /* until the first key exchange is over */
 	buf_init(&c->kex.my_kexinit);
 	buf_init(&c->kex.peer_kexinit);
 	buf_init(&c->kex.client_pub);
@@ -268,6 +269,11 @@ int conn_process(struct ssh_conn *c)
 				r = conn_fail(c, r,
 				    "connect: message authentication code incorrect "
 				    "(corrupted data from the server)");
+				break;
+			case SSH_ERR_SEQNR_WRAP:
+				r = conn_fail(c, r,
+				    "kex: the server's sequence number wrapped during the initial "
+				    "key exchange");
 				break;
 			case SSH_ERR_TOO_LARGE:
 				r = conn_fail(c, r,

@@ -37,6 +37,8 @@ const char *ssh_err_str(int err)
 		return "not found";
 	case SSH_ERR_UNSUPPORTED:
 		return "unsupported";
+	case SSH_ERR_SEQNR_WRAP:
+		return "sequence number wrapped during the initial key exchange";
 	}
 	return "unknown error";
 }

@@ -20,6 +20,7 @@ enum ssh_err {
 	SSH_ERR_AGAIN = -14,       /* not finished yet (asynchronous operation pending) */
 	SSH_ERR_NOT_FOUND = -15,   /* lookup found nothing */
 	SSH_ERR_UNSUPPORTED = -16, /* valid input we do not handle (e.g. encrypted OpenSSH key) */
+	SSH_ERR_SEQNR_WRAP = -17,  /* a sequence number wrapped during the initial key exchange */
 };
 
 /* A short English description of an error code ("message authentication code incorrect"). */

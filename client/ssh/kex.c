@@ -602,6 +602,7 @@ static int finish_if_done(struct ssh_conn *c)
 	c->last_kex_ms = c->now_ms;
 	c->rekey_wanted = 0;
 	if (was_first) {
+		c->rx.initial = c->tx.initial = 0;
 		c->state = ST_SERVICE;
 		if ((r = userauth_start(c)) != 0) {
 			return r;

@@ -143,7 +143,8 @@ static int seal_counted(struct ssh_conn *c, const uint8_t *p, size_t n)
 	int r;
 
 	if ((r = pkt_seal(&c->tx, p, n, &c->out)) != 0) {
-		return conn_fail(c, r, "connect: cannot send packet: %s", ssh_err_str(r));
+		return conn_fail(c, r, "%s: cannot send packet: %s",
+		    r == SSH_ERR_SEQNR_WRAP ? "kex" : "connect", ssh_err_str(r));
 	}
 	c->reply_pending += buf_len(&c->out) - before;
 	return 0;
