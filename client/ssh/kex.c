@@ -446,7 +446,8 @@ out:
 static int recv_gex_group(struct ssh_conn *c, struct rd *msg)
 {
 	struct kex_ctx *k = &c->kex;
-	int bits, r;
+	char why[128];
+	int bits, known = 0, bad_g = 0, r;
 
 	if ((r = rd_bignum(msg, &k->gex_p)) != 0 || (r = rd_bignum(msg, &k->gex_g)) != 0 ||
 	    (r = rd_end(msg)) != 0) {
@@ -460,6 +461,24 @@ static int recv_gex_group(struct ssh_conn *c, struct rd *msg)
 		    bits, k->gex_min, k->gex_max);
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "SSH2_MSG_KEX_DH_GEX_GROUP received (%d bits)", bits);
+	r = kex_gex_check_safe_prime(k->gex_p, k->gex_g, &known, &bad_g, why, sizeof(why));
+	if (r != 0 && bad_g) {
+		return conn_fail(c, r,
+		    "kex: the server's group-exchange generator is outside 2..p-2 (%d-bit group)",
+		    bits);
+	}
+	if (r == SSH_ERR_FORMAT) {
+		return conn_fail(c, r,
+		    "kex: the server's %d-bit group-exchange modulus is not a safe prime (%s)",
+		    bits, why);
+	}
+	if (r != 0) {
+		return conn_fail(c, r, "kex: cannot check the server's group-exchange modulus: %s",
+		    ssh_err_str(r));
+	}
+	conn_log(c, SSH_LOG_DEBUG1,
+	    known ? "kex: group-exchange modulus is a well-known group"
+	          : "kex: group-exchange modulus passed the safe-prime checks");
 	return send_kex_init(c);
 }
 

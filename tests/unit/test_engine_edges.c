@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
 #include "buf.h"
@@ -983,6 +984,101 @@ out:
 	rig_free(&r);
 }
 
+/* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
+ * 0 when it went on with its GEX_INIT; its error text is left in err */
+static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
+{
+	static const char *lists[] = {"diffie-hellman-group-exchange-sha256", "ssh-ed25519",
+	    "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256",
+	    "none", "none", "", ""};
+	struct rig r;
+	uint8_t cookie[16] = {2};
+	BIGNUM *p = NULL, *g = BN_new();
+	size_t i;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	pkt_dir_init(&r.s.rx);
+	pkt_dir_init(&r.s.tx);
+	buf_init(&r.s.in);
+	buf_init(&r.s.i_c);
+	buf_init(&r.s.i_s);
+	buf_init_secret(&r.s.shared);
+	buf_init(&r.p);
+	r.cfg.kex_algs = lists[0];
+	r.cfg.ciphers = lists[2];
+	r.cfg.macs = lists[4];
+	r.cfg.hostkey_algs = lists[1];
+	r.cfg.user = "tester";
+	if (g == NULL || (p = BN_get_rfc3526_prime_2048(NULL)) == NULL ||
+	    ssh_conn_new(&r.cfg, &r.c) != 0) {
+		goto out;
+	}
+	if (delta >= 0) {
+		BN_add_word(p, (BN_ULONG)delta);
+	} else {
+		BN_sub_word(p, (BN_ULONG)-delta);
+	}
+	BN_set_word(g, gen);
+	ssh_conn_recv(r.c, (const uint8_t *)"SSH-2.0-T\r\n", 11);
+	if (srv_next_type(&r) != 20) {
+		goto out;
+	}
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 20);
+	buf_put(&r.p, cookie, 16);
+	for (i = 0; i < 10; i++) {
+		buf_put_cstring(&r.p, lists[i]);
+	}
+	buf_put_u8(&r.p, 0);
+	buf_put_u32(&r.p, 0);
+	srv_send(&r, &r.p);
+	if (srv_next_type(&r) != 34) { /* GEX_REQUEST */
+		goto out;
+	}
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 31);
+	buf_put_bignum(&r.p, p);
+	buf_put_bignum(&r.p, g);
+	srv_send(&r, &r.p);
+	ret = srv_next_type(&r) == 32 ? 0 : 1;
+out:
+	snprintf(err, errlen, "%s", r.c != NULL ? conn_err(r.c) : "no connection");
+	BN_free(p);
+	BN_free(g);
+	rig_free(&r);
+	return ret;
+}
+
+/* 13. (issue 8 #8) a group-exchange modulus that is no safe prime, a generator out of range */
+static void test_gex_group(void)
+{
+	char err[512];
+	long d;
+
+	/* the RFC 3526 prime itself: accepted without a test */
+	CHECK_EQ_INT(gex_answer(0, 2, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	/* an odd composite of the same size divisible by 3: refused */
+	for (d = 2; d < 8; d += 2) {
+		BIGNUM *p = BN_get_rfc3526_prime_2048(NULL);
+		int div3 = p != NULL && BN_add_word(p, (BN_ULONG)d) && BN_mod_word(p, 3) == 0;
+
+		BN_free(p);
+		if (div3) {
+			break;
+		}
+	}
+	CHECK_EQ_INT(gex_answer(d, 2, err, sizeof(err)), 1);
+	CHECK_STR(err, "kex: the server's 2048-bit group-exchange modulus is not a safe prime (p "
+	               "is divisible by 3)");
+	/* g = 1 and g = 0 (g = p - 1: test_kex.c) */
+	CHECK_EQ_INT(gex_answer(0, 1, err, sizeof(err)), 1);
+	CHECK(strstr(err, "kex: ") == err && strstr(err, "generator") != NULL);
+	CHECK_EQ_INT(gex_answer(0, 0, err, sizeof(err)), 1);
+	CHECK(strstr(err, "generator") != NULL);
+}
+
 int main(void)
 {
 	static const int counts[] = {1, 12, 13, 16, 17, 31, 32, 33, 40};
@@ -1004,5 +1100,6 @@ int main(void)
 	test_debug_verbose();
 	test_banner_bytes();
 	test_reply_flood();
+	test_gex_group();
 	T_DONE();
 }
