@@ -508,7 +508,8 @@ int certstore_verify(struct certstore *cs, const uint8_t *const *certs, const si
 	for (i = 0; i < ncerts; i++) {
 		if (certs[i] == NULL || lens[i] == 0 || lens[i] > CS_MAX_CERT_DER) {
 			cs_verdict(res, CERTSTORE_MALFORMED, (int)i, NULL,
-			    "certificate %zu: %zu bytes (limit %d)", i, lens[i], CS_MAX_CERT_DER);
+			    "certificate %zu is %zu bytes (the cap is %d bytes)", i, lens[i],
+			    CS_MAX_CERT_DER);
 			goto out;
 		}
 		p = certs[i];

@@ -515,14 +515,15 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 
 	if (k->halg->flags & HK_FLAG_X509) {
 		struct x509_blob xb;
+		char why[160];
+
 		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob),
 		         buf_len(&k->hostkey_blob),
-		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10, &xb)) != 0) {
+		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT,
+		         &xb)) != 0) {
+			x509blob_error_str(&xb, r, why, sizeof(why));
 			return conn_fail(c, r, "x509: malformed %s host key from the server (%s)",
-			    k->halg->name,
-			    r == SSH_ERR_TOO_LARGE ? "more certificates than "
-			                             "X509MaxChain"
-			                           : ssh_err_str(r));
+			    k->halg->name, why);
 		}
 		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
 			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
@@ -664,7 +665,7 @@ static int send_newkeys(struct ssh_conn *c)
 static int same_hostkey(struct ssh_conn *c, const uint8_t *ks, size_t kslen)
 {
 	struct x509_blob a, b;
-	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10;
+	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT;
 
 	if (buf_len(&c->first_hostkey) == kslen &&
 	    memcmp(buf_ptr(&c->first_hostkey), ks, kslen) == 0) {
