@@ -13,13 +13,9 @@
 #include "certstore.h"
 #include "x509_limits.h"
 
-/* the values of client/ssh/err.h (certstore cannot include it) */
-#define CS_ERR_INTERNAL  -1
-#define CS_ERR_ALLOC     -2
-#define CS_ERR_FORMAT    -4
-#define CS_ERR_TOO_LARGE -5
-#define CS_ERR_LIBCRYPTO -6
-#define CS_ERR_SYSTEM    -12
+/* OpenSSL's reason for the oldest error in its queue (a decoder's generic error gives way to the
+ * one after it), or "no detail from OpenSSL"; the queue is cleared. Returns buf. */
+const char *cs_ossl_reason(char *buf, size_t len);
 
 #define CS_MAX_CERT_DER      X509_BLOB_ITEM_MAX /* one DER certificate from the peer */
 #define CS_MAX_OCSP_DER      X509_BLOB_ITEM_MAX /* one stapled OCSP response */

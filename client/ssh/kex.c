@@ -125,6 +125,7 @@ int kex_start(struct ssh_conn *c)
 {
 	struct kex_ctx *k = &c->kex;
 	uint8_t cookie[16];
+	char why[256];
 	struct buf *b = &k->my_kexinit;
 	int r;
 
@@ -133,8 +134,9 @@ int kex_start(struct ssh_conn *c)
 	}
 	buf_reset(b);
 	if (RAND_bytes(cookie, sizeof(cookie)) != 1) {
-		return conn_fail(
-		    c, SSH_ERR_LIBCRYPTO, "kex: no random bytes for the KEXINIT cookie");
+		return conn_fail(c, SSH_ERR_LIBCRYPTO,
+		    "kex: no random bytes for the KEXINIT cookie: %s",
+		    ssh_ossl_reason(why, sizeof(why)));
 	}
 	if ((r = buf_put_u8(b, SSH_MSG_KEXINIT)) != 0 || (r = buf_put(b, cookie, 16)) != 0 ||
 	    (r = put_list(b, c->cfg.kex_algs, k->first ? EXT_INFO_C : NULL,
@@ -301,6 +303,7 @@ static int first_is(const char *list, const char *name)
 static int send_kex_init(struct ssh_conn *c)
 {
 	struct kex_ctx *k = &c->kex;
+	char why[256];
 	struct buf b;
 	int r;
 
@@ -309,8 +312,8 @@ static int send_kex_init(struct ssh_conn *c)
 	kex_state_free(k->st);
 	k->st = NULL;
 	if ((r = kex_state_new(k->kalg, k->gex_p, k->gex_g, &k->st, &k->client_pub)) != 0) {
-		r = conn_fail(
-		    c, r, "kex: cannot make the %s key pair: %s", k->kalg->name, ssh_err_str(r));
+		r = conn_fail(c, r, "kex: cannot make the %s key pair: %s", k->kalg->name,
+		    ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = buf_put_u8(&b, k->kalg->kind == KEX_DH_GEX ? SSH_MSG_KEX_DH_GEX_INIT
@@ -510,12 +513,11 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 {
 	struct kex_ctx *k = &c->kex;
 	EVP_PKEY *pk = NULL;
-	char *type = NULL;
+	char *type = NULL, why[256];
 	int r;
 
 	if (k->halg->flags & HK_FLAG_X509) {
 		struct x509_blob xb;
-		char why[160];
 
 		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob),
 		         buf_len(&k->hostkey_blob),
@@ -527,7 +529,7 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 		}
 		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
 			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
-			    ssh_err_str(r));
+			    ssh_err_why(r, why, sizeof(why)));
 		}
 		if ((type = strdup(k->halg->blob_name)) == NULL) {
 			r = conn_fail(c, SSH_ERR_ALLOC, "kex: out of memory");
@@ -536,7 +538,7 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 	} else if ((r = sshkey_from_blob(
 	                buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob), &pk, &type)) != 0) {
 		r = conn_fail(c, r, "hostkey: malformed %s host key from the server (%s)",
-		    k->halg->name, ssh_err_str(r));
+		    k->halg->name, ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if (strcmp(type, k->halg->blob_name) != 0 || !sshkey_fits_alg(pk, k->halg)) {
@@ -550,7 +552,7 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 		r = conn_fail(c, SSH_ERR_SIGNATURE,
 		    "hostkey: the server's %s signature over the key "
 		    "exchange does not verify (%s)",
-		    k->halg->name, ssh_err_str(r));
+		    k->halg->name, ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	conn_log(
@@ -567,6 +569,7 @@ static int derive_and_install(struct ssh_conn *c, int dir)
 	const struct cipher_alg *ca = k->cipher[dir];
 	const struct mac_alg *ma = k->mac[dir];
 	uint8_t key[64], iv[64], mk[64];
+	char why[256];
 	int r;
 
 	/* dir 0 = client->server: IV 'A', key 'C', MAC 'E'; dir 1: 'B', 'D', 'F' */
@@ -581,12 +584,14 @@ static int derive_and_install(struct ssh_conn *c, int dir)
 	    (ma != NULL &&
 	        (r = kex_derive_key(k->kalg, &k->shared, k->h, k->hlen, (char)('E' + dir),
 	             c->session_id, c->sid_len, mk, ma->key_len)) != 0)) {
-		r = conn_fail(c, r, "kex: key derivation failed: %s", ssh_err_str(r));
+		r = conn_fail(
+		    c, r, "kex: key derivation failed: %s", ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = pkt_dir_set_keys(dir == 0 ? &c->tx : &c->rx, ca, ma, dir == 0, key, iv,
 	         ma != NULL ? mk : NULL)) != 0) {
-		r = conn_fail(c, r, "kex: cannot set up %s: %s", ca->name, ssh_err_str(r));
+		r = conn_fail(
+		    c, r, "kex: cannot set up %s: %s", ca->name, ssh_err_why(r, why, sizeof(why)));
 	}
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -691,6 +696,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	struct kex_ctx *k = &c->kex;
 	const uint8_t *ks, *spub, *sig;
 	size_t kslen, spublen, siglen;
+	char why[256];
 	struct buf h;
 	struct ssh_event ev;
 	int r;
@@ -713,8 +719,8 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	}
 	buf_reset(&k->shared);
 	if ((r = kex_derive_shared(k->st, spub, spublen, &k->shared)) != 0) {
-		r = conn_fail(c, r, "kex: the server's %s public value is invalid (%s)",
-		    k->kalg->name, ssh_err_str(r));
+		r = conn_fail(c, r, "kex: the server's %s public value is %s (%s)", k->kalg->name,
+		    r == SSH_ERR_FORMAT ? "invalid" : "unusable", ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = put_hash_prefix(c, &h)) != 0 ||
@@ -758,7 +764,7 @@ malformed:
 	r = conn_fail(c, SSH_ERR_FORMAT, "kex: malformed key exchange reply from the server");
 	goto out;
 fail:
-	r = conn_fail(c, r, "kex: %s", ssh_err_str(r));
+	r = conn_fail(c, r, "kex: %s", ssh_err_why(r, why, sizeof(why)));
 out:
 	buf_free(&h);
 	return r;
