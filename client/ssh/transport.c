@@ -248,7 +248,7 @@ static int recv_disconnect(struct ssh_conn *c, struct rd *msg)
 
 static int recv_debug(struct ssh_conn *c, struct rd *msg)
 {
-	int display = 0;
+	int display = 0; /* always_display: read, not obeyed */
 	const uint8_t *p;
 	size_t n;
 	char *t;
@@ -259,8 +259,7 @@ static int recv_debug(struct ssh_conn *c, struct rd *msg)
 	t = sanitize_text(p, n > 1024 ? 1024 : n, 0);
 	if (t != NULL) {
 		/* always_display is not obeyed (as OpenSSH): a server could flood the terminal */
-		conn_log(
-		    c, SSH_LOG_VERBOSE, "Remote: %s%s", t, display ? "" : " (not for display)");
+		conn_log(c, SSH_LOG_VERBOSE, "Remote: %s", t);
 	}
 	free(t);
 	return 0;
