@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,49 @@
 #include <openssl/x509v3.h>
 
 #include "certstore_int.h"
+
+const char *certstore_err_str(int err)
+{
+	switch (err) {
+	case CS_OK:
+		return "success";
+	case CS_ERR_ALLOC:
+		return "out of memory";
+	case CS_ERR_FORMAT:
+		return "invalid format";
+	case CS_ERR_TOO_LARGE:
+		return "size limit exceeded";
+	case CS_ERR_LIBCRYPTO:
+		return "libcrypto error";
+	case CS_ERR_SYSTEM:
+		return "system error";
+	case CS_ERR_INTERNAL:
+	default:
+		return "internal error";
+	}
+}
+
+const char *cs_ossl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error(), next;
+	const char *r;
+
+	while (e != 0 && ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER && (next = ERR_get_error()) != 0) {
+		e = next;
+	}
+	r = e != 0 ? ERR_reason_error_string(e) : NULL;
+	if (len > 0) {
+		if (r != NULL) {
+			snprintf(buf, len, "%s", r);
+		} else if (e != 0) {
+			ERR_error_string_n(e, buf, len);
+		} else {
+			snprintf(buf, len, "no detail from OpenSSL");
+		}
+	}
+	ERR_clear_error();
+	return buf;
+}
 
 /* ------------------------------------------------------------------ loading */
 
@@ -99,15 +143,18 @@ static int load_pem(
 	BIO *bio = NULL;
 	STACK_OF(X509_INFO) *infos = NULL;
 	size_t ncert = 0, ncrl = 0;
+	char why[256];
 	int i, r = CS_ERR_FORMAT;
 
 	if ((bio = BIO_new_file(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s %s: cannot open", what, path);
+		snprintf(err, errlen, "%s %s: cannot open (%s)", what, path,
+		    cs_ossl_reason(why, sizeof(why)));
 		r = CS_ERR_SYSTEM;
 		goto out;
 	}
 	if ((infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL)) == NULL) {
-		snprintf(err, errlen, "%s %s: not PEM certificates or CRLs", what, path);
+		snprintf(err, errlen, "%s %s: not PEM certificates or CRLs (%s)", what, path,
+		    cs_ossl_reason(why, sizeof(why)));
 		goto out;
 	}
 	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
@@ -115,7 +162,8 @@ static int load_pem(
 
 		if (xi->x509 != NULL) {
 			if (X509_STORE_add_cert(cs->store, xi->x509) != 1) {
-				snprintf(err, errlen, "%s %s: cannot add certificate", what, path);
+				snprintf(err, errlen, "%s %s: cannot add certificate: %s", what,
+				    path, cs_ossl_reason(why, sizeof(why)));
 				r = CS_ERR_LIBCRYPTO;
 				goto out;
 			}
@@ -123,7 +171,8 @@ static int load_pem(
 		}
 		if (xi->crl != NULL) {
 			if (X509_STORE_add_crl(cs->store, xi->crl) != 1) {
-				snprintf(err, errlen, "%s %s: cannot add CRL", what, path);
+				snprintf(err, errlen, "%s %s: cannot add CRL: %s", what, path,
+				    cs_ossl_reason(why, sizeof(why)));
 				r = CS_ERR_LIBCRYPTO;
 				goto out;
 			}
@@ -148,14 +197,17 @@ static int add_dir(
     struct certstore *cs, X509_LOOKUP **dirs, const char *path, char *err, size_t errlen)
 {
 	size_t ncert = 0, ncrl = 0;
+	char why[256];
 
 	if (*dirs == NULL &&
 	    (*dirs = X509_STORE_add_lookup(cs->store, X509_LOOKUP_hash_dir())) == NULL) {
-		snprintf(err, errlen, "cannot create a directory lookup");
+		snprintf(err, errlen, "cannot create a directory lookup: %s",
+		    cs_ossl_reason(why, sizeof(why)));
 		return CS_ERR_LIBCRYPTO;
 	}
 	if (X509_LOOKUP_add_dir(*dirs, path, X509_FILETYPE_PEM) != 1) {
-		snprintf(err, errlen, "cannot use directory %s", path);
+		snprintf(err, errlen, "cannot use directory %s: %s", path,
+		    cs_ossl_reason(why, sizeof(why)));
 		return CS_ERR_LIBCRYPTO;
 	}
 	count_dir(path, &ncert, &ncrl);
@@ -508,7 +560,8 @@ int certstore_verify(struct certstore *cs, const uint8_t *const *certs, const si
 	for (i = 0; i < ncerts; i++) {
 		if (certs[i] == NULL || lens[i] == 0 || lens[i] > CS_MAX_CERT_DER) {
 			cs_verdict(res, CERTSTORE_MALFORMED, (int)i, NULL,
-			    "certificate %zu: %zu bytes (limit %d)", i, lens[i], CS_MAX_CERT_DER);
+			    "certificate %zu is %zu bytes (the cap is %d bytes)", i, lens[i],
+			    CS_MAX_CERT_DER);
 			goto out;
 		}
 		p = certs[i];

@@ -4,9 +4,9 @@
  * or one specific reason why not.
  *
  * A store is loaded once per process (trust anchors, CRLs) and may verify many chains.
- * Functions return 0 or a negative enum ssh_err-compatible code (-1 .. -16 as in
- * client/ssh/err.h); verification failures are not errors of the call: they come back in
- * struct certstore_result with verdict != CERTSTORE_OK.
+ * Functions return 0 or a negative enum certstore_err (certstore_err_str names it);
+ * verification failures are not errors of the call: they come back in struct certstore_result
+ * with verdict != CERTSTORE_OK.
  */
 #ifndef X509SSH_CERTSTORE_H
 #define X509SSH_CERTSTORE_H
@@ -14,6 +14,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+enum certstore_err {
+	CS_OK = 0,
+	CS_ERR_INTERNAL = -1,  /* a bug or bad arguments */
+	CS_ERR_ALLOC = -2,     /* out of memory */
+	CS_ERR_FORMAT = -3,    /* a file or item that does not parse */
+	CS_ERR_TOO_LARGE = -4, /* a cap was exceeded */
+	CS_ERR_LIBCRYPTO = -5, /* an OpenSSL call failed (the message says OpenSSL's reason) */
+	CS_ERR_SYSTEM = -6,    /* a file could not be read (errno) */
+};
+
+/* "out of memory", "libcrypto error", ... */
+const char *certstore_err_str(int err);
 
 #define CERTSTORE_REV_CHECK   0 /* use CRLs and stapled OCSP when present */
 #define CERTSTORE_REV_REQUIRE 1 /* every certificate below the anchor must have a status */

@@ -11,19 +11,16 @@
 #include <openssl/x509.h>
 
 #include "certstore.h"
+#include "x509_limits.h"
 
-/* the values of client/ssh/err.h (certstore cannot include it) */
-#define CS_ERR_INTERNAL  -1
-#define CS_ERR_ALLOC     -2
-#define CS_ERR_FORMAT    -4
-#define CS_ERR_TOO_LARGE -5
-#define CS_ERR_LIBCRYPTO -6
-#define CS_ERR_SYSTEM    -12
+/* OpenSSL's reason for the oldest error in its queue (a decoder's generic error gives way to the
+ * one after it), or "no detail from OpenSSL"; the queue is cleared. Returns buf. */
+const char *cs_ossl_reason(char *buf, size_t len);
 
-#define CS_MAX_CERT_DER      32768 /* one DER certificate from the peer */
-#define CS_MAX_OCSP_DER      65536 /* one stapled OCSP response */
-#define CS_DEFAULT_MAX_CHAIN 10
-#define CS_MAX_CHAIN_LIMIT   32    /* X509MaxChain is clamped to this */
+#define CS_MAX_CERT_DER      X509_BLOB_ITEM_MAX /* one DER certificate from the peer */
+#define CS_MAX_OCSP_DER      X509_BLOB_ITEM_MAX /* one stapled OCSP response */
+#define CS_DEFAULT_MAX_CHAIN X509_MAX_CHAIN_DEFAULT
+#define CS_MAX_CHAIN_LIMIT   X509_MAX_CHAIN_LIMIT /* X509MaxChain is clamped to this */
 #define CS_OCSP_SKEW         300   /* seconds of clock skew allowed on thisUpdate / nextUpdate */
 #define CS_OCSP_MAX_AGE      86400 /* a response without nextUpdate holds for a day at most */
 

@@ -85,7 +85,8 @@ int cs_ocsp_check(const unsigned char *der, size_t len, X509 *cert, X509 *issuer
 	*good = 0;
 	if (len == 0 || len > CS_MAX_OCSP_DER) {
 		cs_verdict(res, CERTSTORE_BAD_OCSP, depth, cert,
-		    "stapled OCSP response of %zu bytes (limit %d)", len, CS_MAX_OCSP_DER);
+		    "stapled OCSP response of %zu bytes (the cap is %d bytes)", len,
+		    CS_MAX_OCSP_DER);
 		goto out;
 	}
 	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);

@@ -646,6 +646,7 @@ static int load_pem(
 	struct pw_state st = {pass, 0};
 	BIO *bio = NULL;
 	EVP_PKEY *pk = NULL;
+	char why[256];
 	int e;
 
 	if (len > KEYFILE_MAX) {
@@ -656,14 +657,15 @@ static int load_pem(
 		goto out;
 	}
 	if ((pk = PEM_read_bio_PrivateKey(bio, NULL, pw_cb, &st)) == NULL) {
+		(void)ssh_ossl_reason(why, sizeof(why)); /* OpenSSL's word: "bad decrypt", ... */
 		if (st.asked && pass == NULL) {
 			set_err(errbuf, errlen, "key is encrypted: passphrase required");
 			e = SSH_ERR_PASSPHRASE;
 		} else if (st.asked) {
-			set_err(errbuf, errlen, "incorrect passphrase");
+			set_err(errbuf, errlen, "incorrect passphrase (%s)", why);
 			e = SSH_ERR_PASSPHRASE;
 		} else {
-			set_err(errbuf, errlen, "not a private key (unsupported key format)");
+			set_err(errbuf, errlen, "not a private key we can read: %s", why);
 			e = SSH_ERR_FORMAT;
 		}
 		goto out;

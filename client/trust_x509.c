@@ -82,7 +82,7 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 	r = certstore_new(&cfg, &store, cause, sizeof(cause));
 	if (r != 0) {
 		snprintf(err, errlen, "x509: cannot load the CA store: %s",
-		    cause[0] != '\0' ? cause : ssh_err_str(r));
+		    cause[0] != '\0' ? cause : certstore_err_str(r));
 	}
 	for (i = 0; i < np; i++) {
 		free(paths[i]);
@@ -178,8 +178,8 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 	chk.purposes = purposes_of(o);
 	if ((r = certstore_verify(store, xb.cert, xb.cert_len, xb.ncerts, xb.ocsp, xb.ocsp_len,
 	         xb.nocsp, &chk, &res)) != 0) {
-		snprintf(
-		    err, errlen, "x509: cannot verify the host certificate: %s", ssh_err_str(r));
+		snprintf(err, errlen, "x509: cannot verify the host certificate: %s",
+		    certstore_err_str(r));
 		goto out;
 	}
 	if (res.chain_text != NULL) {

@@ -108,7 +108,8 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **out)
 		return r;
 	}
 	if (out != NULL) {
-		*out = b->d + b->len;
+		/* an empty buffer has no storage: no pointer arithmetic on NULL (n may be 0) */
+		*out = b->d != NULL ? b->d + b->len : NULL;
 	}
 	b->len += n;
 	return 0;
@@ -122,7 +123,7 @@ int buf_tail(struct buf *b, size_t n, uint8_t **out)
 	if ((r = buf_grow(b, n)) != 0) {
 		return r;
 	}
-	*out = b->d + b->len;
+	*out = b->d != NULL ? b->d + b->len : NULL;
 	return 0;
 }
 
@@ -173,12 +174,14 @@ int buf_put(struct buf *b, const void *v, size_t n)
 	uint8_t *p;
 	int r;
 
+	/* nothing to add (v may then be NULL, b may have no storage): touch nothing */
+	if (n == 0) {
+		return 0;
+	}
 	if ((r = buf_reserve(b, n, &p)) != 0) {
 		return r;
 	}
-	if (n > 0) {
-		memcpy(p, v, n);
-	}
+	memcpy(p, v, n);
 	return 0;
 }
 
@@ -300,8 +303,10 @@ int rd_bytes(struct rd *r, size_t n, const uint8_t **p)
 	if (p != NULL) {
 		*p = r->p;
 	}
-	r->p += n;
-	r->len -= n;
+	if (n > 0) { /* an empty reader may have a NULL pointer: no arithmetic on it */
+		r->p += n;
+		r->len -= n;
+	}
 	return 0;
 }
 

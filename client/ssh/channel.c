@@ -233,6 +233,26 @@ static const char *open_failure_reason(uint32_t code)
 	return code < 5 ? reasons[code] : reasons[0];
 }
 
+/* what a message is, for "the server sent ... after closing the channel" */
+static const char *after_close_what(uint8_t type)
+{
+	switch (type) {
+	case SSH_MSG_CHANNEL_DATA:
+	case SSH_MSG_CHANNEL_EXTENDED_DATA:
+		return "data";
+	case SSH_MSG_CHANNEL_EOF:
+		return "EOF";
+	case SSH_MSG_CHANNEL_CLOSE:
+		return "a second CLOSE";
+	case SSH_MSG_CHANNEL_REQUEST:
+		return "a channel request";
+	case SSH_MSG_CHANNEL_WINDOW_ADJUST:
+		return "a window adjustment";
+	default:
+		return "a channel message";
+	}
+}
+
 int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 {
 	struct chan *ch = &c->ch;
@@ -262,7 +282,13 @@ int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	if (rd_u32(msg, &id) != 0) {
 		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed channel message %u", type);
 	}
-	if (id != CHAN_LOCAL_ID || !ch->open_sent || ch->close_got) {
+	if (id == CHAN_LOCAL_ID && ch->close_got) {
+		/* RFC 4254 section 5.3: nothing may follow the server's CLOSE on the channel */
+		return conn_fail(c, SSH_ERR_PROTOCOL,
+		    "channel: the server sent %s after closing the channel",
+		    after_close_what(type));
+	}
+	if (id != CHAN_LOCAL_ID || !ch->open_sent) {
 		return conn_fail(
 		    c, SSH_ERR_PROTOCOL, "channel: message %u for unknown channel %u", type, id);
 	}

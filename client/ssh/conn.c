@@ -75,6 +75,7 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init(&c->first_hostkey);
 	pkt_dir_init(&c->rx);
 	pkt_dir_init(&c->tx);
+	c->rx.initial = c->tx.initial = 1; /* until the first key exchange is over */
 	buf_init(&c->kex.my_kexinit);
 	buf_init(&c->kex.peer_kexinit);
 	buf_init(&c->kex.client_pub);
@@ -269,6 +270,11 @@ int conn_process(struct ssh_conn *c)
 				    "connect: message authentication code incorrect "
 				    "(corrupted data from the server)");
 				break;
+			case SSH_ERR_SEQNR_WRAP:
+				r = conn_fail(c, r,
+				    "kex: the server's sequence number wrapped during the initial "
+				    "key exchange");
+				break;
 			case SSH_ERR_TOO_LARGE:
 				r = conn_fail(c, r,
 				    "connect: server sent an oversized packet "
@@ -397,7 +403,14 @@ const uint8_t *ssh_conn_send_ptr(struct ssh_conn *c, size_t *len)
 
 void ssh_conn_send_consumed(struct ssh_conn *c, size_t n)
 {
-	(void)buf_consume(&c->out, n);
+	if (buf_consume(&c->out, n) != 0) {
+		return;
+	}
+	/* the output is one queue: bytes sent may have been stdin data, so this errs low */
+	c->reply_pending = n >= c->reply_pending ? 0 : c->reply_pending - n;
+	if (buf_len(&c->out) == 0) {
+		c->reply_pending = 0;
+	}
 }
 
 int ssh_conn_tick(struct ssh_conn *c, uint64_t now_ms)

@@ -66,6 +66,10 @@
 #define REKEY_BYTES_DEFAULT (1ull << 30)
 #define REKEY_PACKETS_MAX   (1ull << 31)
 
+/* what a server that does not play along can make us queue or print */
+#define CONN_MAX_REPLY_OUT    (4u * 1024 * 1024)  /* our own packets unsent: peer stopped reading */
+#define AUTH_MAX_BANNER_BYTES ((size_t)64 * 1024) /* USERAUTH_BANNER text shown per connection */
+
 enum conn_state {
 	ST_VERSION = 0, /* waiting for the server's identification line */
 	ST_KEX,         /* first key exchange */
@@ -145,6 +149,9 @@ struct auth_ctx {
 	char *methods;       /* last "can continue" list */
 	int partial;
 	int banner_count;
+	size_t banner_bytes;   /* banner text shown so far */
+	int banner_open_line;  /* the last banner shown did not end its line */
+	int banner_suppressed; /* the "suppressed" line went out: no more banners */
 	int done;
 	/* keyboard-interactive round */
 	char *kb_name, *kb_instr;
@@ -187,6 +194,9 @@ struct ssh_conn {
 	char *ev_owned_cur[2]; /* strings of the event last handed out */
 	int in_process;
 	int keepalive_pending; /* keepalive requests without a reply */
+	size_t reply_pending;  /* wire bytes of packets the engine made itself (replies, requests:
+	                        * everything but stdin data) not yet consumed; a lower bound, as any
+	                        * consumed byte counts against it */
 	uint64_t heard;        /* proofs of life: version line + packets other than IGNORE/DEBUG */
 };
 

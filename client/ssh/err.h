@@ -2,6 +2,8 @@
 #ifndef X509SSH_ERR_H
 #define X509SSH_ERR_H
 
+#include <stddef.h>
+
 enum ssh_err {
 	SSH_OK = 0,
 	SSH_ERR_INTERNAL = -1,     /* a bug or impossible state */
@@ -20,9 +22,17 @@ enum ssh_err {
 	SSH_ERR_AGAIN = -14,       /* not finished yet (asynchronous operation pending) */
 	SSH_ERR_NOT_FOUND = -15,   /* lookup found nothing */
 	SSH_ERR_UNSUPPORTED = -16, /* valid input we do not handle (e.g. encrypted OpenSSH key) */
+	SSH_ERR_SEQNR_WRAP = -17,  /* a sequence number wrapped during the initial key exchange */
 };
 
 /* A short English description of an error code ("message authentication code incorrect"). */
 const char *ssh_err_str(int err);
+
+/* OpenSSL's own reason for the oldest error in its queue ("bad decrypt", "unsupported"; a
+ * decoder's generic error gives way to the one after it), copied into buf; the queue is then
+ * cleared. "libcrypto error" when the queue was empty. Returns buf. */
+const char *ssh_ossl_reason(char *buf, size_t n);
+/* ssh_ossl_reason for SSH_ERR_LIBCRYPTO, else ssh_err_str(err) (the queue is cleared either way) */
+const char *ssh_err_why(int err, char *buf, size_t n);
 
 #endif

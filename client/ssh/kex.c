@@ -125,6 +125,7 @@ int kex_start(struct ssh_conn *c)
 {
 	struct kex_ctx *k = &c->kex;
 	uint8_t cookie[16];
+	char why[256];
 	struct buf *b = &k->my_kexinit;
 	int r;
 
@@ -133,8 +134,9 @@ int kex_start(struct ssh_conn *c)
 	}
 	buf_reset(b);
 	if (RAND_bytes(cookie, sizeof(cookie)) != 1) {
-		return conn_fail(
-		    c, SSH_ERR_LIBCRYPTO, "kex: no random bytes for the KEXINIT cookie");
+		return conn_fail(c, SSH_ERR_LIBCRYPTO,
+		    "kex: no random bytes for the KEXINIT cookie: %s",
+		    ssh_ossl_reason(why, sizeof(why)));
 	}
 	if ((r = buf_put_u8(b, SSH_MSG_KEXINIT)) != 0 || (r = buf_put(b, cookie, 16)) != 0 ||
 	    (r = put_list(b, c->cfg.kex_algs, k->first ? EXT_INFO_C : NULL,
@@ -301,6 +303,7 @@ static int first_is(const char *list, const char *name)
 static int send_kex_init(struct ssh_conn *c)
 {
 	struct kex_ctx *k = &c->kex;
+	char why[256];
 	struct buf b;
 	int r;
 
@@ -309,8 +312,8 @@ static int send_kex_init(struct ssh_conn *c)
 	kex_state_free(k->st);
 	k->st = NULL;
 	if ((r = kex_state_new(k->kalg, k->gex_p, k->gex_g, &k->st, &k->client_pub)) != 0) {
-		r = conn_fail(
-		    c, r, "kex: cannot make the %s key pair: %s", k->kalg->name, ssh_err_str(r));
+		r = conn_fail(c, r, "kex: cannot make the %s key pair: %s", k->kalg->name,
+		    ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = buf_put_u8(&b, k->kalg->kind == KEX_DH_GEX ? SSH_MSG_KEX_DH_GEX_INIT
@@ -446,7 +449,8 @@ out:
 static int recv_gex_group(struct ssh_conn *c, struct rd *msg)
 {
 	struct kex_ctx *k = &c->kex;
-	int bits, r;
+	char why[128];
+	int bits, known = 0, bad_g = 0, r;
 
 	if ((r = rd_bignum(msg, &k->gex_p)) != 0 || (r = rd_bignum(msg, &k->gex_g)) != 0 ||
 	    (r = rd_end(msg)) != 0) {
@@ -460,6 +464,24 @@ static int recv_gex_group(struct ssh_conn *c, struct rd *msg)
 		    bits, k->gex_min, k->gex_max);
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "SSH2_MSG_KEX_DH_GEX_GROUP received (%d bits)", bits);
+	r = kex_gex_check_safe_prime(k->gex_p, k->gex_g, &known, &bad_g, why, sizeof(why));
+	if (r != 0 && bad_g) {
+		return conn_fail(c, r,
+		    "kex: the server's group-exchange generator is outside 2..p-2 (%d-bit group)",
+		    bits);
+	}
+	if (r == SSH_ERR_FORMAT) {
+		return conn_fail(c, r,
+		    "kex: the server's %d-bit group-exchange modulus is not a safe prime (%s)",
+		    bits, why);
+	}
+	if (r != 0) {
+		return conn_fail(c, r, "kex: cannot check the server's group-exchange modulus: %s",
+		    ssh_err_str(r));
+	}
+	conn_log(c, SSH_LOG_DEBUG1,
+	    known ? "kex: group-exchange modulus is a well-known group"
+	          : "kex: group-exchange modulus passed the safe-prime checks");
 	return send_kex_init(c);
 }
 
@@ -491,23 +513,23 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 {
 	struct kex_ctx *k = &c->kex;
 	EVP_PKEY *pk = NULL;
-	char *type = NULL;
+	char *type = NULL, why[256];
 	int r;
 
 	if (k->halg->flags & HK_FLAG_X509) {
 		struct x509_blob xb;
+
 		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob),
 		         buf_len(&k->hostkey_blob),
-		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10, &xb)) != 0) {
+		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT,
+		         &xb)) != 0) {
+			x509blob_error_str(&xb, r, why, sizeof(why));
 			return conn_fail(c, r, "x509: malformed %s host key from the server (%s)",
-			    k->halg->name,
-			    r == SSH_ERR_TOO_LARGE ? "more certificates than "
-			                             "X509MaxChain"
-			                           : ssh_err_str(r));
+			    k->halg->name, why);
 		}
 		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
 			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
-			    ssh_err_str(r));
+			    ssh_err_why(r, why, sizeof(why)));
 		}
 		if ((type = strdup(k->halg->blob_name)) == NULL) {
 			r = conn_fail(c, SSH_ERR_ALLOC, "kex: out of memory");
@@ -516,7 +538,7 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 	} else if ((r = sshkey_from_blob(
 	                buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob), &pk, &type)) != 0) {
 		r = conn_fail(c, r, "hostkey: malformed %s host key from the server (%s)",
-		    k->halg->name, ssh_err_str(r));
+		    k->halg->name, ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if (strcmp(type, k->halg->blob_name) != 0 || !sshkey_fits_alg(pk, k->halg)) {
@@ -530,7 +552,7 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 		r = conn_fail(c, SSH_ERR_SIGNATURE,
 		    "hostkey: the server's %s signature over the key "
 		    "exchange does not verify (%s)",
-		    k->halg->name, ssh_err_str(r));
+		    k->halg->name, ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	conn_log(
@@ -547,6 +569,7 @@ static int derive_and_install(struct ssh_conn *c, int dir)
 	const struct cipher_alg *ca = k->cipher[dir];
 	const struct mac_alg *ma = k->mac[dir];
 	uint8_t key[64], iv[64], mk[64];
+	char why[256];
 	int r;
 
 	/* dir 0 = client->server: IV 'A', key 'C', MAC 'E'; dir 1: 'B', 'D', 'F' */
@@ -561,12 +584,14 @@ static int derive_and_install(struct ssh_conn *c, int dir)
 	    (ma != NULL &&
 	        (r = kex_derive_key(k->kalg, &k->shared, k->h, k->hlen, (char)('E' + dir),
 	             c->session_id, c->sid_len, mk, ma->key_len)) != 0)) {
-		r = conn_fail(c, r, "kex: key derivation failed: %s", ssh_err_str(r));
+		r = conn_fail(
+		    c, r, "kex: key derivation failed: %s", ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = pkt_dir_set_keys(dir == 0 ? &c->tx : &c->rx, ca, ma, dir == 0, key, iv,
 	         ma != NULL ? mk : NULL)) != 0) {
-		r = conn_fail(c, r, "kex: cannot set up %s: %s", ca->name, ssh_err_str(r));
+		r = conn_fail(
+		    c, r, "kex: cannot set up %s: %s", ca->name, ssh_err_why(r, why, sizeof(why)));
 	}
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -602,6 +627,7 @@ static int finish_if_done(struct ssh_conn *c)
 	c->last_kex_ms = c->now_ms;
 	c->rekey_wanted = 0;
 	if (was_first) {
+		c->rx.initial = c->tx.initial = 0;
 		c->state = ST_SERVICE;
 		if ((r = userauth_start(c)) != 0) {
 			return r;
@@ -644,7 +670,7 @@ static int send_newkeys(struct ssh_conn *c)
 static int same_hostkey(struct ssh_conn *c, const uint8_t *ks, size_t kslen)
 {
 	struct x509_blob a, b;
-	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : 10;
+	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT;
 
 	if (buf_len(&c->first_hostkey) == kslen &&
 	    memcmp(buf_ptr(&c->first_hostkey), ks, kslen) == 0) {
@@ -670,6 +696,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	struct kex_ctx *k = &c->kex;
 	const uint8_t *ks, *spub, *sig;
 	size_t kslen, spublen, siglen;
+	char why[256];
 	struct buf h;
 	struct ssh_event ev;
 	int r;
@@ -692,8 +719,8 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	}
 	buf_reset(&k->shared);
 	if ((r = kex_derive_shared(k->st, spub, spublen, &k->shared)) != 0) {
-		r = conn_fail(c, r, "kex: the server's %s public value is invalid (%s)",
-		    k->kalg->name, ssh_err_str(r));
+		r = conn_fail(c, r, "kex: the server's %s public value is %s (%s)", k->kalg->name,
+		    r == SSH_ERR_FORMAT ? "invalid" : "unusable", ssh_err_why(r, why, sizeof(why)));
 		goto out;
 	}
 	if ((r = put_hash_prefix(c, &h)) != 0 ||
@@ -737,7 +764,7 @@ malformed:
 	r = conn_fail(c, SSH_ERR_FORMAT, "kex: malformed key exchange reply from the server");
 	goto out;
 fail:
-	r = conn_fail(c, r, "kex: %s", ssh_err_str(r));
+	r = conn_fail(c, r, "kex: %s", ssh_err_why(r, why, sizeof(why)));
 out:
 	buf_free(&h);
 	return r;

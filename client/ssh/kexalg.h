@@ -34,6 +34,21 @@ struct kex_alg {
 const struct kex_alg *kex_alg_by_name(const char *name);
 const struct kex_alg *kex_alg_at(size_t i);
 
+/*
+ * The cheap tests a group-exchange group must pass before we use it (RFC 4419 leaves them to the
+ * client; a server's broken or planted moduli file is caught here): p odd, g in [2, p-2], p and
+ * q = (p-1)/2 without a factor among the first KEX_GEX_SMALL_PRIMES odd primes, then
+ * KEX_GEX_MR_ROUNDS Miller-Rabin rounds with random bases on p and on q. The RFC 3526 and
+ * RFC 7919 groups (compared with OpenSSL's copies) skip the primality part; *known says so
+ * (may be NULL). Returns 0; SSH_ERR_FORMAT with *bad_generator (0 or 1) and a reason in why
+ * ("p is divisible by 3", "(p-1)/2 is composite", ...); SSH_ERR_LIBCRYPTO/ALLOC.
+ * The size range is the caller's to check.
+ */
+#define KEX_GEX_SMALL_PRIMES 300
+#define KEX_GEX_MR_ROUNDS    1
+int kex_gex_check_safe_prime(
+    const BIGNUM *p, const BIGNUM *g, int *known, int *bad_generator, char *why, size_t whylen);
+
 struct kex_state;
 /*
  * Make our ephemeral keypair. For KEX_DH_GEX, p and g are the group the server chose (checked

@@ -143,6 +143,10 @@ int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const ui
 	if (len > PKT_MAX_PAYLOAD) {
 		return SSH_ERR_TOO_LARGE;
 	}
+	if (d->initial && d->seqnr == UINT32_MAX) {
+		d->failed = SSH_ERR_SEQNR_WRAP;
+		return d->failed;
+	}
 	pkt_mode_of(d, &m);
 	padlen = m.bs - (uint32_t)((4 + 1 + len - m.aadlen) % m.bs);
 	if (padlen < PKT_MIN_PAD) {
@@ -310,6 +314,23 @@ static int pkt_open_body(
 	return 0;
 }
 
+/* CBC with a MAC over the plaintext: the mode where the failure point must not depend on what
+ * the first block decrypted to */
+static int pkt_mte_cbc(const struct pkt_dir *d, const struct pkt_mode *m)
+{
+	return m->encrypted && !m->aead && !m->etm && d->calg->kind == CIPHER_CBC;
+}
+
+/* swallow input until d->discard is used up: SSH_ERR_AGAIN, then SSH_ERR_MAC */
+static int pkt_discard(struct pkt_dir *d, struct buf *in)
+{
+	size_t n = buf_len(in) < d->discard ? buf_len(in) : d->discard;
+
+	(void)buf_consume(in, n);
+	d->discard -= (uint32_t)n;
+	return d->discard > 0 ? SSH_ERR_AGAIN : SSH_ERR_MAC;
+}
+
 int pkt_open(struct pkt_dir *d, struct buf *in, struct rd *payload)
 {
 	struct pkt_mode m;
@@ -326,16 +347,32 @@ int pkt_open(struct pkt_dir *d, struct buf *in, struct rd *payload)
 		return d->failed;
 	}
 	pkt_mode_of(d, &m);
-	if (d->need == 0 && (r = pkt_open_start(d, &m, in)) != 0) {
+	if (d->discard > 0) {
+		r = pkt_discard(d, in);
 		goto out;
 	}
+	if (d->need == 0 && (r = pkt_open_start(d, &m, in)) != 0) {
+		goto fail;
+	}
 	if ((r = pkt_open_body(d, &m, in, payload, &wire)) != 0) {
+		goto fail;
+	}
+	if (d->initial && d->seqnr == UINT32_MAX) {
+		r = SSH_ERR_SEQNR_WRAP;
 		goto out;
 	}
 	d->need = 0;
 	d->have_first = 0;
 	pkt_count(d, wire);
 	r = 0;
+	goto out;
+fail:
+	if (r != SSH_ERR_AGAIN && r != SSH_ERR_ALLOC && r != SSH_ERR_INTERNAL && d->have_first &&
+	    pkt_mte_cbc(d, &m)) {
+		/* as OpenSSH: read on to PKT_MAX_LEN bytes of this packet, then a MAC error */
+		d->discard = PKT_MAX_LEN - m.bs;
+		r = pkt_discard(d, in);
+	}
 out:
 	if (r != 0 && r != SSH_ERR_AGAIN) {
 		d->failed = r;

@@ -12,8 +12,9 @@
 #include "buf.h"
 #include "cipher.h"
 
-#define PKT_MAX_LEN     (256u * 1024) /* cap on packet_length a peer may announce */
-#define PKT_MAX_PAYLOAD (PKT_MAX_LEN - 64)
+#define PKT_MAX_LEN      (256u * 1024) /* cap on packet_length a peer may announce */
+#define PKT_MAX_PAYLOAD  (PKT_MAX_LEN - 64)
+#define PKT_MAX_OVERHEAD (4 + 1 + 255 + 64) /* wire bytes a packet adds to its payload, at most */
 
 struct pkt_dir {
 	const struct cipher_alg *calg; /* NULL before the first NEWKEYS: plaintext */
@@ -28,6 +29,9 @@ struct pkt_dir {
 	uint32_t need;    /* packet_length once known, else 0 */
 	int have_first;   /* first block already decrypted into plain */
 	int failed;       /* sticky: after an error every pkt_seal/pkt_open returns it */
+	uint32_t discard; /* CBC with MAC-then-encrypt: bytes still to swallow before failing */
+	int initial;      /* set by the caller until the first key exchange is over: a wrapping
+	                   * seqnr is then SSH_ERR_SEQNR_WRAP (strict kex counts on it) */
 };
 
 void pkt_dir_init(struct pkt_dir *d);
@@ -55,6 +59,12 @@ int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const ui
  * SSH_ERR_MAC (bad MAC/tag), SSH_ERR_TOO_LARGE (packet_length over PKT_MAX_LEN),
  * SSH_ERR_FORMAT (bad padding or length not a multiple of the block size). Errors are final.
  * Increments seqnr per packet.
+ * CBC with a MAC over the plaintext (non-etm): a bad length or MAC is not reported at once (the
+ * Albrecht-Paterson-Watson setting: where the failure happens would tell the length a forged
+ * first block decrypts to); input is swallowed until PKT_MAX_LEN bytes of the packet were
+ * consumed, SSH_ERR_AGAIN meanwhile, then SSH_ERR_MAC whatever was wrong.
+ * With d->initial set, the packet whose seqnr is 2^32 - 1 fails with SSH_ERR_SEQNR_WRAP (both
+ * here and in pkt_seal).
  */
 int pkt_open(struct pkt_dir *d, struct buf *in, struct rd *payload);
 

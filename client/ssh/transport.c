@@ -120,14 +120,44 @@ static int kex_message(uint8_t type)
 	return type >= 20 && type <= 49;
 }
 
+/* A server that sends requests wanting replies (global requests, unknown messages) and never
+ * reads its socket would make our output grow without end: past CONN_MAX_REPLY_OUT bytes of our
+ * own packets waiting, it is a failure. Stdin data is not counted: it has its own flow control
+ * (ssh_conn_stdin_room). */
+static int reply_room(struct ssh_conn *c, size_t payload_len)
+{
+	size_t waiting = c->reply_pending + buf_len(&c->held);
+
+	if (payload_len > CONN_MAX_REPLY_OUT || waiting > CONN_MAX_REPLY_OUT - payload_len ||
+	    CONN_MAX_REPLY_OUT - payload_len - waiting < PKT_MAX_OVERHEAD) {
+		return conn_fail(c, SSH_ERR_TOO_LARGE,
+		    "connect: the server stopped reading (%zu bytes waiting to be sent)",
+		    buf_len(&c->out) + buf_len(&c->held));
+	}
+	return 0;
+}
+
+static int seal_counted(struct ssh_conn *c, const uint8_t *p, size_t n)
+{
+	size_t before = buf_len(&c->out);
+	int r;
+
+	if ((r = pkt_seal(&c->tx, p, n, &c->out)) != 0) {
+		return conn_fail(c, r, "%s: cannot send packet: %s",
+		    r == SSH_ERR_SEQNR_WRAP ? "kex" : "connect", ssh_err_str(r));
+	}
+	c->reply_pending += buf_len(&c->out) - before;
+	return 0;
+}
+
 int transport_send_now(struct ssh_conn *c, const struct buf *payload)
 {
 	int r;
 
-	if ((r = pkt_seal(&c->tx, buf_ptr(payload), buf_len(payload), &c->out)) != 0) {
-		return conn_fail(c, r, "connect: cannot send packet: %s", ssh_err_str(r));
+	if ((r = reply_room(c, buf_len(payload))) != 0) {
+		return r;
 	}
-	return 0;
+	return seal_counted(c, buf_ptr(payload), buf_len(payload));
 }
 
 int transport_send(struct ssh_conn *c, const struct buf *payload)
@@ -141,6 +171,9 @@ int transport_send(struct ssh_conn *c, const struct buf *payload)
 	/* during a key exchange only transport and kex messages may go out */
 	if (c->kex.sent_kexinit && !c->kex.newkeys_sent && !kex_message(type) &&
 	    type > SSH_MSG_DEBUG) {
+		if ((r = reply_room(c, buf_len(payload) + 4)) != 0) {
+			return r;
+		}
 		if ((r = buf_put_buf(&c->held, payload)) != 0) {
 			return conn_fail(c, r, "connect: cannot queue packet: %s", ssh_err_str(r));
 		}
@@ -160,8 +193,8 @@ int transport_flush_held(struct ssh_conn *c)
 		if ((r = rd_string(&rd, &p, &n)) != 0) {
 			return conn_fail(c, SSH_ERR_INTERNAL, "connect: held packet queue corrupt");
 		}
-		if ((r = pkt_seal(&c->tx, p, n, &c->out)) != 0) {
-			return conn_fail(c, r, "connect: cannot send packet: %s", ssh_err_str(r));
+		if ((r = seal_counted(c, p, n)) != 0) {
+			return r;
 		}
 	}
 	buf_reset(&c->held);
@@ -215,7 +248,7 @@ static int recv_disconnect(struct ssh_conn *c, struct rd *msg)
 
 static int recv_debug(struct ssh_conn *c, struct rd *msg)
 {
-	int display = 0;
+	int display = 0; /* always_display: read, not obeyed */
 	const uint8_t *p;
 	size_t n;
 	char *t;
@@ -225,7 +258,8 @@ static int recv_debug(struct ssh_conn *c, struct rd *msg)
 	}
 	t = sanitize_text(p, n > 1024 ? 1024 : n, 0);
 	if (t != NULL) {
-		conn_log(c, display ? SSH_LOG_INFO : SSH_LOG_DEBUG1, "Remote: %s", t);
+		/* always_display is not obeyed (as OpenSSH): a server could flood the terminal */
+		conn_log(c, SSH_LOG_VERBOSE, "Remote: %s", t);
 	}
 	free(t);
 	return 0;
@@ -365,8 +399,10 @@ int ssh_conn_keepalive(struct ssh_conn *c)
 	if (c->err != 0) {
 		return c->err;
 	}
-	if (c->state != ST_SESSION) {
-		return 0; /* connection-protocol requests only once authenticated */
+	if (c->state != ST_SESSION || !c->ch.ready) {
+		/* nothing before the session is open: a global request during the first key
+		 * exchange breaks strict kex, and before authentication it is not allowed */
+		return 0;
 	}
 	buf_init(&b);
 	if ((r = buf_put_u8(&b, SSH_MSG_GLOBAL_REQUEST)) == 0 &&

@@ -1,4 +1,5 @@
 /* User authentication (RFC 4252): none, publickey (query first, then sign), password. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,7 +8,7 @@
 #include "conn_int.h"
 #include "err.h"
 
-#define AUTH_MAX_BANNERS 32
+#define AUTH_MAX_BANNERS 32 /* USERAUTH_BANNERs shown per connection */
 
 static void kb_clear(struct auth_ctx *a)
 {
@@ -452,26 +453,72 @@ static int recv_failure(struct ssh_conn *c, struct rd *msg)
 	return raise_auth_next(c, first);
 }
 
-static int recv_banner(struct ssh_conn *c, struct rd *msg)
+/* one line, once, when banners stop being shown (it goes where banners go: stderr at INFO) */
+static int banner_suppressed(struct ssh_conn *c, int by_count)
 {
-	const uint8_t *p;
-	size_t n;
 	struct ssh_event ev;
 	char *t;
+	size_t n = 160;
 
-	if (rd_string(msg, &p, &n) != 0 || rd_skip_string(msg) != 0) {
-		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed USERAUTH_BANNER");
-	}
-	if (++c->auth.banner_count > AUTH_MAX_BANNERS) {
-		return 0;
-	}
-	if ((t = sanitize_text(p, n > 65536 ? 65536 : n, 1)) == NULL) {
+	c->auth.banner_suppressed = 1;
+	if ((t = malloc(n)) == NULL) {
 		return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
+	}
+	if (by_count) {
+		snprintf(t, n,
+		    "%sx509ssh: auth banner: more than %d banners; the rest are suppressed\n",
+		    c->auth.banner_open_line ? "\n" : "", AUTH_MAX_BANNERS);
+	} else {
+		snprintf(t, n,
+		    "%sx509ssh: auth banner: more than %zu bytes of banner text; the rest is "
+		    "suppressed\n",
+		    c->auth.banner_open_line ? "\n" : "", AUTH_MAX_BANNER_BYTES);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SSH_EV_AUTH_BANNER;
 	ev.u.banner.text = t;
 	return conn_event(c, &ev, t, NULL);
+}
+
+static int recv_banner(struct ssh_conn *c, struct rd *msg)
+{
+	struct auth_ctx *a = &c->auth;
+	const uint8_t *p;
+	size_t n, show;
+	struct ssh_event ev;
+	char *t;
+	int r;
+
+	if (rd_string(msg, &p, &n) != 0 || rd_skip_string(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "auth: malformed USERAUTH_BANNER");
+	}
+	if (a->banner_suppressed) {
+		return 0;
+	}
+	if (++a->banner_count > AUTH_MAX_BANNERS) {
+		return banner_suppressed(c, 1);
+	}
+	show = n;
+	if (show > AUTH_MAX_BANNER_BYTES - a->banner_bytes) {
+		show = AUTH_MAX_BANNER_BYTES - a->banner_bytes;
+	}
+	if (show > 0) {
+		if ((t = sanitize_text(p, show, 1)) == NULL) {
+			return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
+		}
+		a->banner_bytes += show;
+		a->banner_open_line = t[show - 1] != '\n';
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SSH_EV_AUTH_BANNER;
+		ev.u.banner.text = t;
+		if ((r = conn_event(c, &ev, t, NULL)) != 0) {
+			return r;
+		}
+	}
+	if (show < n) {
+		return banner_suppressed(c, 0);
+	}
+	return 0;
 }
 
 int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)

@@ -62,6 +62,16 @@ static int check_cert(const uint8_t *p, size_t n)
 	return der_one_sequence(p, n);
 }
 
+static int cap_hit(
+    struct x509_blob *b, enum x509_blob_cap cap, size_t index, size_t value, size_t limit)
+{
+	b->cap = cap;
+	b->cap_index = index;
+	b->cap_value = value;
+	b->cap_limit = limit;
+	return cap == X509_CAP_OCSP_COUNT ? SSH_ERR_FORMAT : SSH_ERR_TOO_LARGE;
+}
+
 static int parse_rfc6187(
     const struct hostkey_alg *alg, struct rd *r, size_t cap, struct x509_blob *b)
 {
@@ -83,11 +93,17 @@ static int parse_rfc6187(
 		return SSH_ERR_FORMAT;
 	}
 	if (count > cap) {
-		return SSH_ERR_TOO_LARGE;
+		return cap_hit(b, X509_CAP_CERTS, 0, count, cap);
 	}
 	for (i = 0; i < count; i++) {
-		if ((e = rd_string(r, &b->cert[i], &b->cert_len[i])) != 0 ||
-		    (e = check_cert(b->cert[i], b->cert_len[i])) != 0) {
+		if ((e = rd_string(r, &b->cert[i], &b->cert_len[i])) != 0) {
+			return e;
+		}
+		if (b->cert_len[i] > X509_BLOB_ITEM_MAX) {
+			return cap_hit(
+			    b, X509_CAP_CERT_SIZE, i, b->cert_len[i], X509_BLOB_ITEM_MAX);
+		}
+		if ((e = check_cert(b->cert[i], b->cert_len[i])) != 0) {
 			return e;
 		}
 	}
@@ -96,14 +112,15 @@ static int parse_rfc6187(
 		return e;
 	}
 	if (count > b->ncerts) {
-		return SSH_ERR_FORMAT;
+		return cap_hit(b, X509_CAP_OCSP_COUNT, 0, count, b->ncerts);
 	}
 	for (i = 0; i < count; i++) {
 		if ((e = rd_string(r, &b->ocsp[i], &b->ocsp_len[i])) != 0) {
 			return e;
 		}
 		if (b->ocsp_len[i] > X509_BLOB_ITEM_MAX) {
-			return SSH_ERR_TOO_LARGE;
+			return cap_hit(
+			    b, X509_CAP_OCSP_SIZE, i, b->ocsp_len[i], X509_BLOB_ITEM_MAX);
 		}
 	}
 	b->nocsp = count;
@@ -127,7 +144,15 @@ int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t le
 		return SSH_ERR_INTERNAL;
 	}
 	b.alg = alg;
+	if (len > X509_BLOB_TOTAL_MAX) {
+		e = cap_hit(&b, X509_CAP_TOTAL, 0, len, X509_BLOB_TOTAL_MAX);
+		goto fail;
+	}
 	if (is_sign_rsa(alg)) {
+		if (len > X509_BLOB_ITEM_MAX) {
+			e = cap_hit(&b, X509_CAP_CERT_SIZE, 0, len, X509_BLOB_ITEM_MAX);
+			goto fail;
+		}
 		if ((e = check_cert(blob, len)) != 0) {
 			return e;
 		}
@@ -135,10 +160,46 @@ int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t le
 		b.cert[0] = blob;
 		b.cert_len[0] = len;
 	} else if ((e = parse_rfc6187(alg, &r, cap, &b)) != 0) {
-		return e;
+		goto fail;
 	}
 	*out = b;
 	return 0;
+fail:
+	/* nothing parsed is handed out: only which cap was hit */
+	out->cap = b.cap;
+	out->cap_index = b.cap_index;
+	out->cap_value = b.cap_value;
+	out->cap_limit = b.cap_limit;
+	return e;
+}
+
+void x509blob_error_str(const struct x509_blob *b, int err, char *s, size_t n)
+{
+	switch (b->cap) {
+	case X509_CAP_CERTS:
+		snprintf(s, n, "%zu certificates, more than X509MaxChain %zu", b->cap_value,
+		    b->cap_limit);
+		break;
+	case X509_CAP_CERT_SIZE:
+		snprintf(s, n, "certificate %zu is %zu bytes (the cap is %zu bytes)", b->cap_index,
+		    b->cap_value, b->cap_limit);
+		break;
+	case X509_CAP_OCSP_COUNT:
+		snprintf(s, n, "%zu OCSP responses for %zu certificate%s", b->cap_value,
+		    b->cap_limit, b->cap_limit == 1 ? "" : "s");
+		break;
+	case X509_CAP_OCSP_SIZE:
+		snprintf(s, n, "OCSP response %zu is %zu bytes (the cap is %zu bytes)",
+		    b->cap_index, b->cap_value, b->cap_limit);
+		break;
+	case X509_CAP_TOTAL:
+		snprintf(s, n, "the key blob is %zu bytes (the cap is %zu bytes)", b->cap_value,
+		    b->cap_limit);
+		break;
+	default:
+		snprintf(s, n, "%s", ssh_err_str(err));
+		break;
+	}
 }
 
 int x509blob_leaf_cert(const struct x509_blob *b, X509 **out)

@@ -24,8 +24,17 @@
 #include "buf.h"
 #include "hostkey.h"
 
-#define X509_BLOB_MAX      16          /* certificates (and OCSP responses) in one blob */
-#define X509_BLOB_ITEM_MAX (64 * 1024) /* bytes of one certificate or OCSP response */
+#include "../../certstore/x509_limits.h" /* X509_BLOB_MAX, X509_BLOB_ITEM_MAX, ... */
+
+/* the cap x509blob_parse stopped at, for a message that names it */
+enum x509_blob_cap {
+	X509_CAP_NONE = 0,
+	X509_CAP_CERTS,      /* more certificates than max_chain: cap_value of cap_limit */
+	X509_CAP_CERT_SIZE,  /* certificate cap_index is cap_value bytes, over cap_limit */
+	X509_CAP_OCSP_COUNT, /* cap_value OCSP responses for cap_limit certificates */
+	X509_CAP_OCSP_SIZE,  /* OCSP response cap_index is cap_value bytes, over cap_limit */
+	X509_CAP_TOTAL,      /* the blob is cap_value bytes, over cap_limit */
+};
 
 struct x509_blob {
 	const struct hostkey_alg *alg; /* the row the blob was parsed for */
@@ -35,18 +44,25 @@ struct x509_blob {
 	size_t nocsp; /* 0 .. ncerts; ocsp[i] belongs to cert[i] */
 	const uint8_t *ocsp[X509_BLOB_MAX];
 	size_t ocsp_len[X509_BLOB_MAX];
+	/* on failure: which cap was hit (X509_CAP_NONE for other errors) */
+	enum x509_blob_cap cap;
+	size_t cap_index, cap_value, cap_limit;
 };
 
 /*
  * Parse a blob for algorithm row alg (an HK_FLAG_X509 row, else SSH_ERR_KEY_TYPE). The name
  * inside must equal alg->name (SSH_ERR_KEY_TYPE); more than max_chain certificates (0 or more
- * than X509_BLOB_MAX mean X509_BLOB_MAX) or an oversized item is SSH_ERR_TOO_LARGE; a count of
+ * than X509_BLOB_MAX mean X509_BLOB_MAX), an oversized item or a blob over X509_BLOB_TOTAL_MAX
+ * is SSH_ERR_TOO_LARGE (out->cap says which, also for too many OCSP responses); a count of
  * 0, an empty certificate, something that is not exactly one DER SEQUENCE, more OCSP responses
  * than certificates, or trailing bytes is SSH_ERR_FORMAT (short input: SSH_ERR_INCOMPLETE).
  * The certificates are not decoded here beyond their outer DER header.
  */
 int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t len, size_t max_chain,
     struct x509_blob *out);
+/* What went wrong in x509blob_parse (err and the cap fields of b) as a phrase: "certificate 1 is
+ * 70000 bytes (the cap is 65536 bytes)", "11 certificates, more than X509MaxChain 10", ... */
+void x509blob_error_str(const struct x509_blob *b, int err, char *s, size_t n);
 
 /* The leaf certificate decoded (caller frees): SSH_ERR_FORMAT when it does not decode or has
  * bytes after the certificate. */

@@ -160,6 +160,40 @@ static void test_growth_and_caps(void)
 	buf_free(&b);
 }
 
+/* zero-length operations on buffers without storage and readers over NULL (what an empty
+ * CHANNEL_DATA from a server does): no pointer arithmetic on NULL (UBSan under clang) */
+static void test_empty_null(void)
+{
+	struct buf b;
+	struct rd r = rd_make(NULL, 0), sub;
+	const uint8_t *p = (const uint8_t *)"x";
+	uint8_t *w = (uint8_t *)"x";
+	size_t n = 9;
+
+	buf_init(&b);
+	CHECK_EQ_INT(buf_put(&b, NULL, 0), 0);
+	CHECK_EQ_INT(buf_put(&b, "", 0), 0);
+	CHECK_EQ_INT(buf_reserve(&b, 0, &w), 0);
+	CHECK(w == NULL);
+	CHECK_EQ_INT(buf_len(&b), 0);
+	CHECK(buf_ptr(&b) == NULL);
+	CHECK_EQ_INT(buf_consume(&b, 0), 0);
+	CHECK_EQ_INT(buf_consume_end(&b, 0), 0);
+	CHECK_EQ_INT(rd_bytes(&r, 0, &p), 0);
+	CHECK(p == NULL && r.p == NULL && r.len == 0);
+	CHECK_EQ_INT(rd_string(&r, &p, &n), SSH_ERR_INCOMPLETE);
+	r = buf_rd(&b);
+	CHECK_EQ_INT(rd_bytes(&r, 0, NULL), 0);
+	CHECK_EQ_INT(rd_end(&r), 0);
+	/* an empty string inside a message: a nested reader of length 0 */
+	CHECK_EQ_INT(buf_put_string(&b, NULL, 0), 0);
+	r = buf_rd(&b);
+	CHECK_EQ_INT(rd_string_rd(&r, &sub), 0);
+	CHECK_EQ_INT(rd_bytes(&sub, 0, &p), 0);
+	CHECK_EQ_INT(rd_end(&sub), 0);
+	buf_free(&b);
+}
+
 /* every truncation of a structured message fails cleanly; bit flips never crash */
 static void test_sweep(void)
 {
@@ -214,6 +248,7 @@ static void test_sweep(void)
 
 int main(void)
 {
+	test_empty_null();
 	test_put_get();
 	test_strings();
 	test_mpint();

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/pem.h>
@@ -639,6 +640,28 @@ static void test_store(void)
 	CHECK(strstr(err, "good.der: not PEM") != NULL || strstr(err, "good.der: no cert") != NULL);
 	cfg.ca_files[0] = path("cadir");
 	CHECK(certstore_new(&cfg, &cs, err, sizeof(err)) < 0);
+	/* a certificate block that does not decode: OpenSSL's reason is in the message */
+	{
+		char tmp[] = "/tmp/x509ssh-garbage-ca-XXXXXX";
+		static const char garbage[] = "-----BEGIN CERTIFICATE-----\nMIIBzzzzAAAA\n"
+		                              "-----END CERTIFICATE-----\n";
+		int fd = mkstemp(tmp);
+
+		CHECK(fd >= 0 && write(fd, garbage, sizeof(garbage) - 1) == sizeof(garbage) - 1);
+		if (fd >= 0) {
+			close(fd);
+		}
+		cfg.ca_files[0] = tmp;
+		CHECK_EQ_INT(certstore_new(&cfg, &cs, err, sizeof(err)), CS_ERR_FORMAT);
+		CHECK(strstr(err, ": not PEM certificates or CRLs (") != NULL &&
+		      strstr(err, "no detail from OpenSSL") == NULL);
+		if (strstr(err, "(") == NULL) {
+			fprintf(stderr, "garbage CA file: %s\n", err);
+		}
+		unlink(tmp);
+		CHECK_STR(certstore_err_str(CS_ERR_LIBCRYPTO), "libcrypto error");
+		CHECK_STR(certstore_err_str(CS_ERR_SYSTEM), "system error");
+	}
 	cfg.ca_files[0] = path("bundle.pem");
 	cfg.crl_files[0] = path("root.pem");
 	CHECK(certstore_new(&cfg, &cs, err, sizeof(err)) < 0);

@@ -8,11 +8,15 @@
  *     so writing all of it succeeds and the output stays under its cap;
  *   - many USERAUTH_BANNERs in one read do not overflow the event queue, and arrive in order;
  *   - SSH_MSG_UNIMPLEMENTED (an old server's answer to a keepalive) is not fatal and, like any
- *     global-request reply, resets the keepalive count. */
+ *     global-request reply, resets the keepalive count;
+ * and what a hostile server tried (issue 8): messages for the channel after its CLOSE, empty
+ * CHANNEL_DATA, keepalives before the session is open, DEBUG messages wanting display, a flood
+ * of banner text, want-reply global requests from a server that never reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
 #include "buf.h"
@@ -30,6 +34,12 @@
 
 /* banners shown per connection (AUTH_MAX_BANNERS of userauth.c); later ones are dropped */
 #define MAX_BANNERS 32
+
+#define SUPPRESSED_COUNT "x509ssh: auth banner: more than 32 banners; the rest are suppressed\n"
+#define SUPPRESSED_BYTES                                                                           \
+	"x509ssh: auth banner: more than 65536 bytes of banner text; the rest is suppressed\n"
+/* engine-made output waiting while the server does not read (CONN_MAX_REPLY_OUT) */
+#define REPLY_CAP (4u * 1024 * 1024)
 
 #define PATTERN(i) ((uint8_t)((i)*7 % 251))
 
@@ -57,6 +67,18 @@ struct rig {
 	struct ssh_conn *c;
 	struct buf p; /* scratch payload */
 };
+
+/* the level of the last "Remote: " (server DEBUG) line the engine logged, and how many */
+static int remote_level = -1, remote_lines;
+
+static void capture_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	if (strncmp(msg, "Remote: ", 8) == 0) {
+		remote_level = level;
+		remote_lines++;
+	}
+}
 
 static const char *conn_err(struct ssh_conn *c)
 {
@@ -313,6 +335,7 @@ static int rig_start(struct rig *r, uint32_t rekey_seconds)
 	r->cfg.user = "tester";
 	r->cfg.command = "echo hi";
 	r->cfg.rekey_seconds = rekey_seconds;
+	r->cfg.log = capture_log;
 	if (r->s.hostkey == NULL || ssh_conn_new(&r->cfg, &r->c) != 0) {
 		return -1;
 	}
@@ -521,7 +544,7 @@ static int check_banners(int nb)
 	struct ssh_event ev;
 	struct buf wire;
 	char want[32];
-	int i, seen = 0, resumes = 0, rounds, auth_next = 0, order_ok = 1;
+	int i, seen = 0, suppressed = 0, resumes = 0, rounds, auth_next = 0, order_ok = 1;
 
 	buf_init(&wire);
 	if (rig_start(&r, 0) != 0) {
@@ -550,7 +573,12 @@ static int check_banners(int nb)
 			CHECK_EQ_INT(ssh_conn_recv(r.c, nothing, 0), 0);
 			continue;
 		}
-		if (ev.type == SSH_EV_AUTH_BANNER) {
+		if (ev.type == SSH_EV_AUTH_BANNER && seen == MAX_BANNERS) {
+			/* past the count cap: one line says the rest is suppressed */
+			order_ok &= ev.u.banner.text != NULL &&
+			            strcmp(ev.u.banner.text, SUPPRESSED_COUNT) == 0;
+			suppressed++;
+		} else if (ev.type == SSH_EV_AUTH_BANNER) {
 			snprintf(want, sizeof(want), "banner %d\n", seen);
 			order_ok &= ev.u.banner.text != NULL && strcmp(ev.u.banner.text, want) == 0;
 			seen++;
@@ -562,6 +590,7 @@ static int check_banners(int nb)
 		}
 	}
 	CHECK_EQ_INT(seen, nb < MAX_BANNERS ? nb : MAX_BANNERS);
+	CHECK_EQ_INT(suppressed, nb > MAX_BANNERS ? 1 : 0);
 	CHECK(order_ok);
 	CHECK(auth_next);
 	CHECK(!ssh_conn_next_event(r.c, &ev));
@@ -626,6 +655,430 @@ out:
 	rig_free(&r);
 }
 
+/* a server message for channel 0 built in r->p: type, then what follows the channel id */
+static void chan_msg(struct rig *r, uint8_t type)
+{
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, type);
+	buf_put_u32(&r->p, 0);
+	switch (type) {
+	case 94:
+		buf_put_cstring(&r->p, "late");
+		break;
+	case 95:
+		buf_put_u32(&r->p, 1);
+		buf_put_cstring(&r->p, "late");
+		break;
+	case 98:
+		buf_put_cstring(&r->p, "exit-status");
+		buf_put_u8(&r->p, 0);
+		buf_put_u32(&r->p, 3);
+		break;
+	case 93:
+		buf_put_u32(&r->p, 4096);
+		break;
+	default:
+		break;
+	}
+}
+
+/* 7. (issue 8 #3) anything for the channel after the server's CLOSE is a specific channel error,
+ * whether it comes in the same read as the CLOSE or later */
+static void test_after_close(void)
+{
+	static const struct {
+		uint8_t type;
+		const char *want;
+	} rows[] = {
+	    {94, "channel: the server sent data after closing the channel"},
+	    {95, "channel: the server sent data after closing the channel"},
+	    {96, "channel: the server sent EOF after closing the channel"},
+	    {97, "channel: the server sent a second CLOSE after closing the channel"},
+	    {98, "channel: the server sent a channel request after closing the channel"},
+	    {93, "channel: the server sent a window adjustment after closing the channel"},
+	};
+	size_t i;
+	int same_read;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (same_read = 0; same_read < 2; same_read++) {
+			struct rig r;
+			struct ssh_event ev;
+			struct buf wire;
+			int ok = rig_session(&r, 100000, 32768, 0) == 0;
+
+			buf_init(&wire);
+			CHECK(ok);
+			if (!ok) {
+				rig_free(&r);
+				continue;
+			}
+			chan_msg(&r, 98); /* exit-status 3 */
+			srv_seal(&r, &r.p, &wire);
+			chan_msg(&r, 97); /* CLOSE */
+			srv_seal(&r, &r.p, &wire);
+			if (!same_read) {
+				CHECK_EQ_INT(ssh_conn_recv(r.c, buf_ptr(&wire), buf_len(&wire)), 0);
+				CHECK(next_event(r.c, SSH_EV_EXIT, &ev) && ev.u.exit.has_status &&
+				      ev.u.exit.status == 3);
+				buf_reset(&wire);
+			}
+			chan_msg(&r, rows[i].type);
+			srv_seal(&r, &r.p, &wire);
+			CHECK(ssh_conn_recv(r.c, buf_ptr(&wire), buf_len(&wire)) < 0);
+			CHECK_STR(conn_err(r.c), rows[i].want);
+			CHECK_EQ_INT(ssh_conn_done(r.c), 0); /* not a clean end */
+			buf_free(&wire);
+			rig_free(&r);
+		}
+	}
+}
+
+/* 8. (issue 8 #4) an empty CHANNEL_DATA / EXTENDED_DATA before any data: nothing is buffered,
+ * no event, no error (it reached buf_put with a buffer without storage: NULL + 0 under UBSan) */
+static void test_empty_data(void)
+{
+	struct rig r;
+	struct ssh_event ev;
+	int ok = rig_session(&r, 100000, 32768, 0) == 0, k;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	for (k = 0; k < 2; k++) {
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, k == 0 ? 94 : 95);
+		buf_put_u32(&r.p, 0);
+		if (k == 1) {
+			buf_put_u32(&r.p, 1);
+		}
+		buf_put_string(&r.p, NULL, 0);
+		srv_send(&r, &r.p);
+	}
+	CHECK_STR(conn_err(r.c), "");
+	CHECK_EQ_INT(buf_len(ssh_conn_channel_out(r.c, 0)), 0);
+	CHECK_EQ_INT(buf_len(ssh_conn_channel_out(r.c, 1)), 0);
+	CHECK(!ssh_conn_next_event(r.c, &ev));
+	CHECK_EQ_INT(ssh_conn_channel_consumed(r.c, 0, 0), 0);
+	chan_msg(&r, 94);
+	srv_send(&r, &r.p);
+	CHECK(next_event(r.c, SSH_EV_CHANNEL_DATA, &ev));
+	CHECK(buf_len(ssh_conn_channel_out(r.c, 0)) == 4 &&
+	      memcmp(buf_ptr(ssh_conn_channel_out(r.c, 0)), "late", 4) == 0);
+	CHECK_STR(conn_err(r.c), "");
+out:
+	rig_free(&r);
+}
+
+/* 9. (issue 8 #1) no keepalive before the session is open: not during the first key exchange,
+ * not during authentication, not while the channel opens; then one goes out */
+static void test_keepalive_presession(void)
+{
+	struct rig r;
+	struct ssh_event ev;
+	size_t n = 0;
+	int ok = rig_start(&r, 0) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0); /* authenticating */
+	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK_EQ_INT(n, 0);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 52); /* USERAUTH_SUCCESS */
+	srv_send(&r, &r.p);
+	CHECK_EQ_INT(srv_next_type(&r), 90);      /* CHANNEL_OPEN */
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0); /* the channel is opening */
+	CHECK_EQ_INT(srv_next_type(&r), -1);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 91);
+	buf_put_u32(&r.p, 0);
+	buf_put_u32(&r.p, 5);
+	buf_put_u32(&r.p, 100000);
+	buf_put_u32(&r.p, 32768);
+	srv_send(&r, &r.p);
+	CHECK_EQ_INT(srv_next_type(&r), 98);      /* exec */
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0); /* the command is not accepted yet */
+	CHECK_EQ_INT(srv_next_type(&r), -1);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 99);
+	buf_put_u32(&r.p, 0);
+	srv_send(&r, &r.p);
+	CHECK(next_event(r.c, SSH_EV_SESSION_READY, &ev));
+	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1); /* the session is open */
+	CHECK_EQ_INT(srv_next_type(&r), 80);
+	CHECK_STR(conn_err(r.c), "");
+out:
+	rig_free(&r);
+	/* and during the first key exchange */
+	memset(&r, 0, sizeof(r));
+	r.cfg.kex_algs = "curve25519-sha256";
+	r.cfg.ciphers = "aes128-gcm@openssh.com";
+	r.cfg.macs = "hmac-sha2-256";
+	r.cfg.hostkey_algs = "ssh-ed25519";
+	r.cfg.user = "tester";
+	if (ssh_conn_new(&r.cfg, &r.c) == 0) {
+		(void)ssh_conn_send_ptr(r.c, &n);
+		ssh_conn_send_consumed(r.c, n);
+		ssh_conn_recv(r.c, (const uint8_t *)"SSH-2.0-X\r\n", 11);
+		CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0);
+		(void)ssh_conn_send_ptr(r.c, &n);
+		CHECK_EQ_INT(n, 0);
+	}
+	ssh_conn_free(r.c);
+}
+
+/* 10. (issue 8 #6) server DEBUG messages are logged at VERBOSE whatever always_display says */
+static void test_debug_verbose(void)
+{
+	struct rig r;
+	int i, ok = rig_start(&r, 0) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	for (i = 0; i < 2; i++) {
+		remote_level = -1;
+		remote_lines = 0;
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 4);
+		buf_put_u8(&r.p, (uint8_t)i); /* always_display */
+		buf_put_cstring(&r.p, "look at me");
+		buf_put_cstring(&r.p, "");
+		srv_send(&r, &r.p);
+		CHECK_EQ_INT(remote_lines, 1);
+		CHECK_EQ_INT(remote_level, SSH_LOG_VERBOSE);
+	}
+	CHECK_STR(conn_err(r.c), "");
+out:
+	rig_free(&r);
+}
+
+/* 11. (issue 8 #6) banner text shown per connection is capped at 64 KiB: then one line says the
+ * rest is suppressed, later banners are dropped, authentication goes on */
+static void test_banner_bytes(void)
+{
+	struct rig r;
+	struct ssh_event ev;
+	char *text = NULL;
+	size_t shown = 0, len = 30000;
+	int i, lines = 0, other = 0, auth_next = 0, ok = rig_start(&r, 0) == 0;
+
+	CHECK(ok);
+	if (!ok || (text = malloc(len + 1)) == NULL) {
+		goto out;
+	}
+	memset(text, 'x', len - 1);
+	text[len - 1] = '\n';
+	text[len] = '\0';
+	for (i = 0; i < 4; i++) {
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 53);
+		buf_put_cstring(&r.p, text);
+		buf_put_cstring(&r.p, "");
+		srv_send(&r, &r.p);
+		while (ssh_conn_next_event(r.c, &ev)) {
+			if (ev.type == SSH_EV_AUTH_BANNER &&
+			    strstr(ev.u.banner.text, "suppressed")) {
+				lines++;
+				CHECK_STR(ev.u.banner.text, "\n" SUPPRESSED_BYTES);
+			} else if (ev.type == SSH_EV_AUTH_BANNER) {
+				shown += strlen(ev.u.banner.text);
+			} else {
+				other++;
+			}
+		}
+	}
+	CHECK_EQ_INT(shown, 65536);
+	CHECK_EQ_INT(lines, 1);
+	CHECK_EQ_INT(other, 0);
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 51);
+	buf_put_cstring(&r.p, "password");
+	buf_put_u8(&r.p, 0);
+	srv_send(&r, &r.p);
+	while (ssh_conn_next_event(r.c, &ev)) {
+		auth_next |= ev.type == SSH_EV_AUTH_NEXT;
+	}
+	CHECK(auth_next);
+	CHECK_STR(conn_err(r.c), "");
+out:
+	free(text);
+	rig_free(&r);
+}
+
+/* n global requests wanting a reply, sealed k at a time; stops at the first refused read */
+static void flood_global(struct rig *r, size_t n)
+{
+	struct buf wire;
+	size_t i, k;
+
+	buf_init(&wire);
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 80);
+	buf_put_cstring(&r->p, "x");
+	buf_put_u8(&r->p, 1);
+	for (i = 0; i < n; i += k) {
+		buf_reset(&wire);
+		for (k = 0; k < 1000 && i + k < n; k++) {
+			srv_seal(r, &r->p, &wire);
+		}
+		if (ssh_conn_recv(r->c, buf_ptr(&wire), buf_len(&wire)) != 0) {
+			break;
+		}
+	}
+	buf_free(&wire);
+}
+
+/* 12. (issue 8 #7) a server floods want-reply global requests and never reads: the replies
+ * waiting are capped at 4 MiB, then a specific error; stdin's own flow control is unaffected */
+static void test_reply_flood(void)
+{
+	struct rig r;
+	uint8_t *d = NULL;
+	size_t n = 0, room;
+	int ok = rig_session(&r, 100000, 32768, 0) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	pump(&r);
+	flood_global(&r, 250000); /* about 9 MiB of replies */
+	CHECK(strncmp(conn_err(r.c), "connect: the server stopped reading (", 37) == 0);
+	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK(n > REPLY_CAP / 2 && n <= REPLY_CAP);
+	rig_free(&r);
+
+	/* stdin fills the output up to its own cap: replies still go out after it */
+	ok = rig_session(&r, 0x7fffffffu, 32768, 0) == 0;
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	pump(&r);
+	room = ssh_conn_stdin_room(r.c);
+	if ((d = calloc(1, room > 0 ? room : 1)) == NULL) {
+		goto out;
+	}
+	while ((room = ssh_conn_stdin_room(r.c)) > 0) {
+		if (ssh_conn_stdin_write(r.c, d, room) != 0) {
+			break;
+		}
+	}
+	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK(n > OUT_CAP / 2);
+	flood_global(&r, 20000); /* under 1 MiB of replies on top */
+	CHECK_STR(conn_err(r.c), "");
+	/* the server reads it all: the engine's count goes back to zero */
+	(void)ssh_conn_send_ptr(r.c, &n);
+	ssh_conn_send_consumed(r.c, n);
+	flood_global(&r, 100000);
+	CHECK_STR(conn_err(r.c), "");
+out:
+	free(d);
+	rig_free(&r);
+}
+
+/* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
+ * 0 when it went on with its GEX_INIT; its error text is left in err */
+static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
+{
+	static const char *lists[] = {"diffie-hellman-group-exchange-sha256", "ssh-ed25519",
+	    "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256",
+	    "none", "none", "", ""};
+	struct rig r;
+	uint8_t cookie[16] = {2};
+	BIGNUM *p = NULL, *g = BN_new();
+	size_t i;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	pkt_dir_init(&r.s.rx);
+	pkt_dir_init(&r.s.tx);
+	buf_init(&r.s.in);
+	buf_init(&r.s.i_c);
+	buf_init(&r.s.i_s);
+	buf_init_secret(&r.s.shared);
+	buf_init(&r.p);
+	r.cfg.kex_algs = lists[0];
+	r.cfg.ciphers = lists[2];
+	r.cfg.macs = lists[4];
+	r.cfg.hostkey_algs = lists[1];
+	r.cfg.user = "tester";
+	if (g == NULL || (p = BN_get_rfc3526_prime_2048(NULL)) == NULL ||
+	    ssh_conn_new(&r.cfg, &r.c) != 0) {
+		goto out;
+	}
+	if (delta >= 0) {
+		BN_add_word(p, (BN_ULONG)delta);
+	} else {
+		BN_sub_word(p, (BN_ULONG)-delta);
+	}
+	BN_set_word(g, gen);
+	ssh_conn_recv(r.c, (const uint8_t *)"SSH-2.0-T\r\n", 11);
+	if (srv_next_type(&r) != 20) {
+		goto out;
+	}
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 20);
+	buf_put(&r.p, cookie, 16);
+	for (i = 0; i < 10; i++) {
+		buf_put_cstring(&r.p, lists[i]);
+	}
+	buf_put_u8(&r.p, 0);
+	buf_put_u32(&r.p, 0);
+	srv_send(&r, &r.p);
+	if (srv_next_type(&r) != 34) { /* GEX_REQUEST */
+		goto out;
+	}
+	buf_reset(&r.p);
+	buf_put_u8(&r.p, 31);
+	buf_put_bignum(&r.p, p);
+	buf_put_bignum(&r.p, g);
+	srv_send(&r, &r.p);
+	ret = srv_next_type(&r) == 32 ? 0 : 1;
+out:
+	snprintf(err, errlen, "%s", r.c != NULL ? conn_err(r.c) : "no connection");
+	BN_free(p);
+	BN_free(g);
+	rig_free(&r);
+	return ret;
+}
+
+/* 13. (issue 8 #8) a group-exchange modulus that is no safe prime, a generator out of range */
+static void test_gex_group(void)
+{
+	char err[512];
+	long d;
+
+	/* the RFC 3526 prime itself: accepted without a test */
+	CHECK_EQ_INT(gex_answer(0, 2, err, sizeof(err)), 0);
+	CHECK_STR(err, "");
+	/* an odd composite of the same size divisible by 3: refused */
+	for (d = 2; d < 8; d += 2) {
+		BIGNUM *p = BN_get_rfc3526_prime_2048(NULL);
+		int div3 = p != NULL && BN_add_word(p, (BN_ULONG)d) && BN_mod_word(p, 3) == 0;
+
+		BN_free(p);
+		if (div3) {
+			break;
+		}
+	}
+	CHECK_EQ_INT(gex_answer(d, 2, err, sizeof(err)), 1);
+	CHECK_STR(err, "kex: the server's 2048-bit group-exchange modulus is not a safe prime (p "
+	               "is divisible by 3)");
+	/* g = 1 and g = 0 (g = p - 1: test_kex.c) */
+	CHECK_EQ_INT(gex_answer(0, 1, err, sizeof(err)), 1);
+	CHECK(strstr(err, "kex: ") == err && strstr(err, "generator") != NULL);
+	CHECK_EQ_INT(gex_answer(0, 0, err, sizeof(err)), 1);
+	CHECK(strstr(err, "generator") != NULL);
+}
+
 int main(void)
 {
 	static const int counts[] = {1, 12, 13, 16, 17, 31, 32, 33, 40};
@@ -641,5 +1094,12 @@ int main(void)
 	/* draining the events resumes the waiting input: no extra read is ever needed */
 	CHECK_EQ_INT(resumes, 0);
 	test_unimplemented();
+	test_after_close();
+	test_empty_data();
+	test_keepalive_presession();
+	test_debug_verbose();
+	test_banner_bytes();
+	test_reply_flood();
+	test_gex_group();
 	T_DONE();
 }

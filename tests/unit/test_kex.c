@@ -4,8 +4,10 @@
  * computed with Python's hashlib, rejection of bad peer values and groups, and a mutation sweep.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -795,6 +797,177 @@ static void test_bad_gex(void)
 	buf_free(&pub);
 }
 
+/* a 2048-bit safe prime (generator 2) from OpenSSH's moduli file: in no RFC */
+static const char gex_safe_2048[] =
+    "E98F2A209BA9F4C8C1FFB02490E599A99FBE28F6A053E240A4BD5FEDE80B23FE"
+    "A8A1476E9EF6605A4B4B41CC74CB945C7E168A91DB112424480A85CBF5853234"
+    "B9B1F60F030D38F678BA80AE1461F716C463D7396151EB5F037CC88690FEEF8D"
+    "16A1B67F56C11874DB5AA3D541BEFF390077C79C86434EDBC2B46821D2AE5D2F"
+    "A4FFF1B086B07669B09498EA11B0FE26C773F79ACA044E085E0BA43BBE1EBE95"
+    "4AA1EC7A465A3232699E54958B1760AB7A04D9627EC1810970706C96B58BF849"
+    "99EBED8846D8B384CB945BF782141B1BE2B7C0E04D531A2334DB41BBFD1BEA42"
+    "8C5FD22F50BABDBDFCC5B848F64CBA8D039636311F8D844DFFFBD77A429A9923";
+
+/* a 2048-bit prime p whose (p-1)/2 is the product of two large primes (no small factor): only
+ * Miller-Rabin on (p-1)/2 catches it */
+static const char gex_p_prime_q_composite[] =
+    "E97119B6A981215F8FC10AB5258C7499A66D0EBF83C384A3E000900C3B0A61FF"
+    "2F6C7E3B53B137C68BCFECA43A66AF1128700F497F3D0D5487F004B83E0AEF41"
+    "0CD55A7EFA2A8F73C50EA12229097E52F6FCEECD9948E38BB016D108801DB763"
+    "9200D32F70A0100CA6C7268116643D833F78D190DF8B0B0EB03DE78A7415FB6C"
+    "7857A914DAE158DB2261F7F0D1A2044A6A25B0EBAA4171E99548005FF86BFF92"
+    "6AF15114D5C0775D3480A05D32BE9544CDF41CF3979185E45996CF66F8252950"
+    "725D8A2BFAF3E1FA4AF841FD2863FE833ABB0A49E2E45814E3797A32BDBC440D"
+    "1BE077890FDA4345F87C9F095380C2F7CA3D1F868A4BB9FE9C30DE6EE2454E57";
+
+static int t_gex_check(const BIGNUM *p, const BIGNUM *g, int *known, int *bad_g, char *why)
+{
+	return kex_gex_check_safe_prime(p, g, known, bad_g, why, 128);
+}
+
+/* the safe-prime checks of a group-exchange group (issue 8 #8) */
+static void test_gex_safe_prime(void)
+{
+	static const char *const names[] = {
+	    "modp_2048", "modp_4096", "modp_8192", "ffdhe2048", "ffdhe3072", "ffdhe8192"};
+	BIGNUM *p = NULL, *q = NULL, *g = BN_new(), *x = BN_new();
+	char why[128];
+	int known = -1, bad_g = -1;
+	size_t i;
+
+	BN_set_word(g, 2);
+	/* a real safe prime passes the full test */
+	CHECK(BN_hex2bn(&p, gex_safe_2048) > 0);
+	CHECK_EQ_INT(t_gex_check(p, g, &known, &bad_g, why), 0);
+	CHECK_EQ_INT(known, 0);
+	CHECK_EQ_INT(bad_g, 0);
+	/* an odd number of the same size divisible by 3 */
+	BN_copy(x, p);
+	while (BN_add_word(x, 2) && BN_mod_word(x, 3) != 0) {
+	}
+	CHECK_EQ_INT(t_gex_check(x, g, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_STR(why, "p is divisible by 3");
+	CHECK_EQ_INT(bad_g, 0);
+	/* p prime, (p-1)/2 composite without small factors: only Miller-Rabin on q finds it */
+	CHECK(BN_hex2bn(&q, gex_p_prime_q_composite) > 0);
+	CHECK_EQ_INT(BN_check_prime(q, NULL, NULL), 1);
+	CHECK_EQ_INT(t_gex_check(q, g, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_STR(why, "(p-1)/2 is composite");
+	/* p composite without small factors (two 1024-bit primes): Miller-Rabin on p finds it */
+	{
+		BIGNUM *a = BN_new(), *b = BN_new();
+		BN_CTX *ctx = BN_CTX_new();
+
+		int tries = 0, ok = a != NULL && b != NULL && ctx != NULL &&
+		                    BN_generate_prime_ex(a, 1024, 0, NULL, NULL, NULL);
+
+		/* (p-1)/2 without an odd factor under 2100, so that p's own test must speak */
+		while (ok && tries++ < 200) {
+			BN_ULONG d;
+
+			ok = BN_generate_prime_ex(b, 1024, 0, NULL, NULL, NULL) &&
+			     BN_mul(x, a, b, ctx) && BN_copy(q, x) && BN_rshift1(q, q);
+			for (d = 3; ok && d < 2100 && BN_mod_word(q, d) != 0; d += 2) {
+			}
+			if (d >= 2100) {
+				break;
+			}
+		}
+		CHECK(ok && tries <= 200);
+		CHECK_EQ_INT(t_gex_check(x, g, &known, &bad_g, why), SSH_ERR_FORMAT);
+		CHECK_STR(why, "p is composite");
+		BN_free(a);
+		BN_free(b);
+		BN_CTX_free(ctx);
+	}
+	/* p even */
+	BN_copy(x, p);
+	BN_add_word(x, 1);
+	CHECK_EQ_INT(t_gex_check(x, g, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_STR(why, "p is even");
+	/* g = 1, 0, p - 1, p: the generator, not the modulus, is blamed */
+	BN_one(x);
+	CHECK_EQ_INT(t_gex_check(p, x, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(bad_g, 1);
+	BN_zero(x);
+	CHECK_EQ_INT(t_gex_check(p, x, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(bad_g, 1);
+	BN_copy(x, p);
+	BN_sub_word(x, 1);
+	CHECK_EQ_INT(t_gex_check(p, x, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(bad_g, 1);
+	BN_add_word(x, 1);
+	CHECK_EQ_INT(t_gex_check(p, x, &known, &bad_g, why), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(bad_g, 1);
+	BN_sub_word(x, 2); /* p - 2 is allowed */
+	CHECK_EQ_INT(t_gex_check(p, x, &known, &bad_g, why), 0);
+	CHECK_EQ_INT(bad_g, 0);
+	/* the RFC 3526 / RFC 7919 groups are known: no primality test */
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		BIGNUM *kp = t_named_p(names[i]);
+
+		known = 0;
+		CHECK(kp != NULL);
+		CHECK_EQ_INT(t_gex_check(kp, g, &known, &bad_g, why), 0);
+		CHECK_EQ_INT(known, 1);
+		BN_free(kp);
+	}
+	BN_free(p);
+	BN_free(q);
+	BN_free(g);
+	BN_free(x);
+}
+
+/* print-only: what the check costs for moduli of OpenSSH's moduli file (when installed) */
+static void bench_gex_safe_prime(void)
+{
+	static const int sizes[] = {2047, 3071, 4095, 8191};
+	static char line[8192], hex[4200];
+	char why[128];
+	FILE *f = fopen("/etc/ssh/moduli", "r");
+	BIGNUM *p = NULL, *g = BN_new();
+	size_t i;
+
+	if (f == NULL || g == NULL) {
+		printf("gex safe-prime check: /etc/ssh/moduli not found, not measured\n");
+		goto out;
+	}
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct timespec t0, t1;
+		unsigned long gen = 0;
+		int size = 0, n, bad = 0, known, bad_g;
+		double ms;
+
+		rewind(f);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "%*s %*s %*s %*s %d %lu %4199s", &size, &gen, hex) == 3 &&
+			    size == sizes[i]) {
+				break;
+			}
+			size = 0;
+		}
+		if (size == 0 || BN_hex2bn(&p, hex) <= 0 || !BN_set_word(g, gen)) {
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (n = 0; n < 3; n++) {
+			bad |= t_gex_check(p, g, &known, &bad_g, why) != 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = ((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		         (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) /
+		     n;
+		CHECK_EQ_INT(bad, 0);
+		printf("gex safe-prime check, %d-bit modulus: %.1f ms\n", size + 1, ms);
+	}
+out:
+	if (f != NULL) {
+		fclose(f);
+	}
+	BN_free(p);
+	BN_free(g);
+}
+
 /* a well-formed result: one minimal, non-negative, non-zero mpint */
 static int t_mpint_ok(const struct buf *b)
 {
@@ -887,6 +1060,8 @@ int main(void)
 	test_bad_ecdh();
 	test_bad_dh();
 	test_bad_gex();
+	test_gex_safe_prime();
+	bench_gex_safe_prime();
 	test_mutation_sweep();
 	T_DONE();
 }

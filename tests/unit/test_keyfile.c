@@ -180,6 +180,21 @@ static void test_errors(void)
 	CHECK_EQ_INT(keyfile_load("data/key_ec_pkcs8_enc.pem", "wrong", &pk, err, sizeof(err)),
 	    SSH_ERR_PASSPHRASE);
 	CHECK(strstr(err, "incorrect") != NULL);
+	CHECK(strstr(err, "bad decrypt") != NULL); /* OpenSSL's own reason */
+	/* a PKCS#8 block that does not decode: OpenSSL's reason, not just "unsupported format" */
+	{
+		static const char bad[] = "-----BEGIN PRIVATE KEY-----\n"
+		                          "MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAzzzz\n"
+		                          "-----END PRIVATE KEY-----\n";
+		const char *pre = "not a private key we can read: ";
+
+		CHECK_EQ_INT(keyfile_from_bytes((const uint8_t *)bad, sizeof(bad) - 1, NULL, &pk,
+		                 err, sizeof(err)),
+		    SSH_ERR_FORMAT);
+		CHECK(strncmp(err, pre, strlen(pre)) == 0 && strlen(err) > strlen(pre) &&
+		      strstr(err, "libcrypto error") == NULL);
+		CHECK(pk == NULL);
+	}
 	CHECK_EQ_INT(keyfile_load("data/key_rsa_trad_enc.pem", NULL, &pk, err, sizeof(err)),
 	    SSH_ERR_PASSPHRASE);
 	CHECK(strstr(err, "required") != NULL);

@@ -333,7 +333,13 @@ static void test_bitflips(const struct combo *cb)
 		dec.seqnr = seq + 1;
 		buf_reset(&in);
 		buf_put(&in, buf_ptr(&wire), buf_len(&wire));
-		r = pkt_open(&dec, &in, &pl);
+		fed = buf_len(&in);
+		/* CBC without etm reads on to PKT_MAX_LEN bytes before it says so */
+		while (
+		    (r = pkt_open(&dec, &in, &pl)) == SSH_ERR_AGAIN && fed <= PKT_MAX_LEN + 128) {
+			buf_put(&in, zeros, sizeof(zeros));
+			fed += sizeof(zeros);
+		}
 		CHECK(r == SSH_ERR_MAC || (cb->c->kind == CIPHER_CHACHAPOLY && r != 0));
 		/* errors are final: the right packet is refused afterwards */
 		dec.seqnr = seq;
@@ -517,6 +523,139 @@ static void test_wrap_rekey(void)
 	buf_free(&b);
 }
 
+/*
+ * CBC with a MAC over the plaintext (Albrecht, Paterson, Watson 2009): a first block whose length
+ * is bad, or a bad MAC, is not reported at once: exactly PKT_MAX_LEN bytes of the packet are read
+ * (SSH_ERR_AGAIN until then), then SSH_ERR_MAC, the same for both causes. Other modes fail at once.
+ */
+static size_t consumed_before_failure(const struct combo *cb, int bad_len, int *err)
+{
+	static uint8_t chunk[1000];
+	uint8_t data[64];
+	struct pkt_dir enc, dec;
+	struct buf wire, in;
+	struct rd pl;
+	size_t fed, consumed = 0;
+	int r = SSH_ERR_INTERNAL;
+
+	fill(data, sizeof(data), 5);
+	buf_init(&wire);
+	buf_init(&in);
+	if (pair(cb, &enc, &dec, 7) != 0) {
+		goto out;
+	}
+	CHECK_EQ_INT(pkt_seal(&enc, data, sizeof(data), &wire), 0);
+	/* a flip in the first block garbles what it decrypts to (CBC: the whole block; otherwise
+	 * the length field: the top byte makes it far over the cap); else a flip in the MAC */
+	if (bad_len) {
+		buf_ptr(&wire)[0] ^= 0x80;
+	} else {
+		buf_ptr(&wire)[buf_len(&wire) - 1] ^= 1;
+	}
+	buf_put(&in, buf_ptr(&wire), buf_len(&wire));
+	fed = buf_len(&in);
+	while ((r = pkt_open(&dec, &in, &pl)) == SSH_ERR_AGAIN && fed < 2 * PKT_MAX_LEN) {
+		consumed += fed - buf_len(&in);
+		fed = buf_len(&in);
+		buf_put(&in, chunk, sizeof(chunk));
+		fed += sizeof(chunk);
+	}
+	consumed += fed - buf_len(&in);
+	/* errors are final, and consume nothing more */
+	fed = buf_len(&in);
+	CHECK_EQ_INT(pkt_open(&dec, &in, &pl), r);
+	CHECK_EQ_INT(buf_len(&in), fed);
+out:
+	*err = r;
+	pkt_dir_free(&enc);
+	pkt_dir_free(&dec);
+	buf_free(&wire);
+	buf_free(&in);
+	return consumed;
+}
+
+static void test_cbc_mte_discard(void)
+{
+	static const char *const ciphers[] = {"aes128-cbc", "aes256-cbc", "aes128-ctr"};
+	static const char *const macs[] = {
+	    "hmac-sha2-256", "hmac-sha1", "hmac-sha2-256-etm@openssh.com"};
+	size_t i, j, n;
+	int err, bad_len;
+
+	for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
+		for (j = 0; j < sizeof(macs) / sizeof(macs[0]); j++) {
+			struct combo cb = {
+			    cipher_alg_by_name(ciphers[i]), mac_alg_by_name(macs[j])};
+			int mte_cbc;
+
+			if (cb.c == NULL || cb.m == NULL) {
+				CHECK(0);
+				continue;
+			}
+			mte_cbc = cb.c->kind == CIPHER_CBC && !cb.m->etm;
+			for (bad_len = 0; bad_len < 2; bad_len++) {
+				n = consumed_before_failure(&cb, bad_len, &err);
+				if (mte_cbc) {
+					CHECK_EQ_INT(err, SSH_ERR_MAC);
+					CHECK_EQ_INT(n, PKT_MAX_LEN);
+				} else {
+					CHECK(err == (bad_len ? SSH_ERR_TOO_LARGE : SSH_ERR_MAC) ||
+					      (bad_len && cb.m->etm && err == SSH_ERR_MAC));
+					CHECK(n < 1024);
+				}
+				if (mte_cbc ? (err != SSH_ERR_MAC || n != PKT_MAX_LEN)
+				            : n >= 1024) {
+					fprintf(stderr, "%s bad_len %d: %d after %zu bytes\n",
+					    combo_name(&cb), bad_len, err, n);
+				}
+			}
+		}
+	}
+}
+
+/* during the initial key exchange (d->initial) the sequence number must not wrap: the packet
+ * numbered 2^32 - 1 is refused both ways; afterwards a wrap is harmless (test_wrap_rekey) */
+static void test_seqnr_wrap_initial(void)
+{
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct combo cb = {k == 0 ? NULL : cipher_alg_by_name("aes128-ctr"),
+		    k == 0 ? NULL : mac_alg_by_name("hmac-sha2-256")};
+		struct pkt_dir enc, dec;
+		struct buf b;
+		struct rd pl;
+
+		buf_init(&b);
+		CHECK_EQ_INT(pair(&cb, &enc, &dec, 0xfffffffdu), 0);
+		dec.initial = 1;
+		CHECK_EQ_INT(pkt_seal(&enc, (const uint8_t *)"one", 3, &b), 0);
+		CHECK_EQ_INT(pkt_seal(&enc, (const uint8_t *)"two", 3, &b), 0);
+		CHECK_EQ_INT(pkt_seal(&enc, (const uint8_t *)"three", 5, &b), 0); /* 2^32 - 1 */
+		CHECK_EQ_INT(pkt_open(&dec, &b, &pl), 0);
+		CHECK_EQ_INT(pkt_open(&dec, &b, &pl), 0);
+		/* the receiver refuses the packet its counter would wrap after */
+		CHECK_EQ_INT(pkt_open(&dec, &b, &pl), SSH_ERR_SEQNR_WRAP);
+		CHECK_EQ_INT(pl.len, 0);
+		CHECK_EQ_INT(pkt_open(&dec, &b, &pl), SSH_ERR_SEQNR_WRAP);
+		pkt_dir_free(&enc);
+		pkt_dir_free(&dec);
+		/* the sender refuses to send it */
+		buf_reset(&b);
+		CHECK_EQ_INT(pair(&cb, &enc, &dec, 0xfffffffeu), 0);
+		enc.initial = 1;
+		CHECK_EQ_INT(pkt_seal(&enc, (const uint8_t *)"four", 4, &b), 0);
+		CHECK_EQ_INT(buf_len(&b) > 0, 1);
+		buf_reset(&b);
+		CHECK_EQ_INT(pkt_seal(&enc, (const uint8_t *)"five", 4, &b), SSH_ERR_SEQNR_WRAP);
+		CHECK_EQ_INT(buf_len(&b), 0);
+		CHECK_EQ_INT(enc.seqnr, 0xffffffffu);
+		pkt_dir_free(&enc);
+		pkt_dir_free(&dec);
+		buf_free(&b);
+	}
+}
+
 /* the largest payload goes through */
 static void test_max_payload(const struct combo *cb)
 {
@@ -594,6 +733,8 @@ int main(void)
 	test_max_payload(&combos[n_combos - 1]);
 	test_plain_format();
 	test_wrap_rekey();
+	test_cbc_mte_discard();
+	test_seqnr_wrap_initial();
 	bench("aes128-gcm@openssh.com", NULL);
 	bench("chacha20-poly1305@openssh.com", NULL);
 	bench("aes128-ctr", "hmac-sha2-256-etm@openssh.com");

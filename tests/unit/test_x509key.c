@@ -696,6 +696,91 @@ static void test_sign_all_rows(void)
 	buf_free(&blob);
 }
 
+/* (issue 8 #5) each cap of a host-key blob has its own message: a certificate over 64 KiB is
+ * not "more certificates than X509MaxChain" */
+static void test_cap_messages(void)
+{
+	const struct hostkey_alg *a = hostkey_alg_by_name("x509v3-ssh-rsa");
+	const struct hostkey_alg *sr = hostkey_alg_by_name("x509v3-sign-rsa");
+	static const uint8_t small[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+	size_t biglen = X509_BLOB_ITEM_MAX + 8, i;
+	uint8_t *big = calloc(1, biglen);
+	struct x509_blob b;
+	struct buf o;
+	char why[256];
+	int r;
+
+	buf_init(&o);
+	CHECK(big != NULL && a != NULL && sr != NULL);
+	if (big == NULL || a == NULL || sr == NULL) {
+		goto out;
+	}
+	/* one DER SEQUENCE of biglen bytes */
+	big[0] = 0x30;
+	big[1] = 0x83;
+	big[2] = (uint8_t)((biglen - 5) >> 16);
+	big[3] = (uint8_t)((biglen - 5) >> 8);
+	big[4] = (uint8_t)(biglen - 5);
+	/* one certificate of 65544 bytes in a chain of two */
+	make(&o, a->name, 2, 0, small, 0, 0, 0);
+	buf_consume_end(&o, 4); /* drop the OCSP count: certificates go in by hand */
+	buf_put_string(&o, small, sizeof(small));
+	buf_put_string(&o, big, biglen);
+	buf_put_u32(&o, 0);
+	r = x509blob_parse(a, buf_ptr(&o), buf_len(&o), 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(b.cap, X509_CAP_CERT_SIZE);
+	CHECK_EQ_INT(b.ncerts, 0);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK_STR(why, "certificate 1 is 65544 bytes (the cap is 65536 bytes)");
+	/* the pre-RFC form: the blob is the certificate */
+	r = x509blob_parse(sr, big, biglen, 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_TOO_LARGE);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK_STR(why, "certificate 0 is 65544 bytes (the cap is 65536 bytes)");
+	/* too many certificates */
+	make(&o, a->name, 11, 11, small, sizeof(small), 0, 0);
+	r = x509blob_parse(a, buf_ptr(&o), buf_len(&o), 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_TOO_LARGE);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK_STR(why, "11 certificates, more than X509MaxChain 10");
+	/* more OCSP responses than certificates */
+	make(&o, a->name, 2, 2, small, sizeof(small), 3, 3);
+	r = x509blob_parse(a, buf_ptr(&o), buf_len(&o), 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_FORMAT);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK_STR(why, "3 OCSP responses for 2 certificates");
+	/* one OCSP response over the cap */
+	make(&o, a->name, 1, 1, small, sizeof(small), 1, 0);
+	buf_put_string(&o, big, biglen);
+	r = x509blob_parse(a, buf_ptr(&o), buf_len(&o), 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_TOO_LARGE);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK_STR(why, "OCSP response 0 is 65544 bytes (the cap is 65536 bytes)");
+	/* the whole blob over its cap */
+	make(&o, a->name, 1, 1, small, sizeof(small), 1, 1);
+	for (i = 0; buf_len(&o) <= X509_BLOB_TOTAL_MAX; i++) {
+		buf_put(&o, big, biglen); /* trailing bytes: the size is checked first */
+	}
+	r = x509blob_parse(a, buf_ptr(&o), buf_len(&o), 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(b.cap, X509_CAP_TOTAL);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK(strstr(why, "(the cap is 262144 bytes)") != NULL);
+	/* an error that is no cap: the generic text */
+	make(&o, a->name, 0, 0, small, sizeof(small), 0, 0);
+	r = x509blob_parse(a, buf_ptr(&o), buf_len(&o), 10, &b);
+	CHECK_EQ_INT(r, SSH_ERR_FORMAT);
+	CHECK_EQ_INT(b.cap, X509_CAP_NONE);
+	x509blob_error_str(&b, r, why, sizeof(why));
+	CHECK_STR(why, "invalid format");
+	/* the shared default */
+	CHECK_EQ_INT(X509_MAX_CHAIN_DEFAULT, 10);
+out:
+	free(big);
+	buf_free(&o);
+}
+
 int main(void)
 {
 	test_rows();
@@ -706,5 +791,6 @@ int main(void)
 	test_malformed();
 	test_sign_all_rows();
 	test_sweeps();
+	test_cap_messages();
 	T_DONE();
 }
