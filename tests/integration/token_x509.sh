@@ -10,14 +10,9 @@
 require_client
 make_keys
 
+. "$(dirname "$0")/../lib/softhsm.sh"
 P="$T_DIR/p11"
-bash "$X509SSH_SRC/tests/lib/softhsm.sh" "$P" >"$T_DIR/p11.env" 2>"$T_DIR/p11.log" ||
-	die "softhsm.sh failed: $(tail -n 3 "$T_DIR/p11.log")"
-. "$P/env"
-export SOFTHSM2_CONF
-M=$SOFTHSM_MODULE
-PIN=$P11_PIN
-TOK="pkcs11:token=x509ssh-test"
+softhsm_use "$P" # sets M, PIN, TOK
 USERS="pkcs11:token=x509ssh-users"
 
 # tok_run [option ...] -- [command ...]: the client with the standard test options but no -i
