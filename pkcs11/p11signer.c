@@ -227,13 +227,25 @@ static const uint8_t di_sha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x
 static const uint8_t di_sha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
     0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
 
+/* the DigestInfo prefix of each hash an RSA signature may use */
+static const struct {
+	int nid;
+	const uint8_t *prefix;
+	size_t len;
+} digest_infos[] = {
+    {NID_sha1, di_sha1, sizeof(di_sha1)},
+    {NID_sha256, di_sha256, sizeof(di_sha256)},
+    {NID_sha384, di_sha384, sizeof(di_sha384)},
+    {NID_sha512, di_sha512, sizeof(di_sha512)},
+};
+
 /* the bytes the token signs: DigestInfo (RSA), the hash (ECDSA), the data (Ed25519) */
 static int prepare_input(struct p11_key *k, const uint8_t *data, size_t len)
 {
 	const struct hostkey_alg *row = k->row;
 	EVP_MD *md = NULL;
 	const uint8_t *di = NULL;
-	size_t dil = 0;
+	size_t dil = 0, i;
 	unsigned int hl = 0;
 	int r = SSH_ERR_LIBCRYPTO;
 
@@ -254,24 +266,13 @@ static int prepare_input(struct p11_key *k, const uint8_t *data, size_t len)
 	}
 	if (row->pkey_type == EVP_PKEY_RSA) {
 		k->mech = CKM_RSA_PKCS;
-		switch (EVP_MD_get_type(md)) {
-		case NID_sha1:
-			di = di_sha1;
-			dil = sizeof(di_sha1);
-			break;
-		case NID_sha256:
-			di = di_sha256;
-			dil = sizeof(di_sha256);
-			break;
-		case NID_sha384:
-			di = di_sha384;
-			dil = sizeof(di_sha384);
-			break;
-		case NID_sha512:
-			di = di_sha512;
-			dil = sizeof(di_sha512);
-			break;
-		default:
+		for (i = 0; i < sizeof(digest_infos) / sizeof(digest_infos[0]); i++) {
+			if (digest_infos[i].nid == EVP_MD_get_type(md)) {
+				di = digest_infos[i].prefix;
+				dil = digest_infos[i].len;
+			}
+		}
+		if (di == NULL) {
 			r = SSH_ERR_NO_ALGO;
 			goto out;
 		}

@@ -6,12 +6,10 @@
 # CKR_PIN_INCORRECT. A missing token, a missing module, an ambiguous object= and a certificate
 # that does not match its key are refused before any connection is made.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/softhsm.sh"
 require_client
 make_keys
-
-. "$(dirname "$0")/../lib/softhsm.sh"
-P="$T_DIR/p11"
-softhsm_use "$P" # sets M, PIN, TOK
+softhsm_use # the standard tokens in $P=$T_DIR/p11; sets M, PIN, TOK
 SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
 [[ -f "$SPY" ]] || die "OpenSC's pkcs11-spy.so not found at $SPY (apt-get install opensc)"
 

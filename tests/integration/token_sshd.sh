@@ -5,12 +5,10 @@
 # p11-kit's registration of SoftHSM (no module-path). `x509ssh-token list` shows URIs, labels,
 # subjects, the DN lines and authorized_keys lines that sshd then accepts.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/softhsm.sh"
 require_client
 make_keys
-
-. "$(dirname "$0")/../lib/softhsm.sh"
-P="$T_DIR/p11"
-softhsm_use "$P" # sets M, PIN, TOK
+softhsm_use # the standard tokens in $P=$T_DIR/p11; sets M, PIN, TOK
 X509SSH_TOKEN=${X509SSH_TOKEN:-$(dirname "$X509SSH")/x509ssh-token}
 [[ -x "$X509SSH_TOKEN" ]] || die "x509ssh-token not found: $X509SSH_TOKEN"
 

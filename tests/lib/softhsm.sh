@@ -4,9 +4,10 @@
 #
 #   bash softhsm.sh DIR        provision the standard tokens below (DIR is created)
 #   . softhsm.sh               in a test script that sources common.sh, then:
-#   softhsm_use DIR            provision into DIR (log DIR.log; die on failure) and load DIR/env:
-#                              exports SOFTHSM2_CONF, sets the P11_* variables and M (the module),
-#                              PIN (the user PIN) and TOK (pkcs11:token=x509ssh-test)
+#   softhsm_use [DIR]          provision into DIR (default $T_DIR/p11; log DIR.log; die on
+#                              failure) and load DIR/env: exports SOFTHSM2_CONF, sets the P11_*
+#                              variables and P (DIR), M (the module), PIN (the user PIN) and TOK
+#                              (pkcs11:token=x509ssh-test)
 #
 # The building blocks (each returns non-zero on the first failing step):
 #   softhsm_conf DIR                      a configuration with its tokens in DIR/tokens
@@ -119,10 +120,11 @@ softhsm_issue() { # softhsm_issue DIR NAME SUBJECT EXT KEY.pem [PUB.pem]
 			-extfile "$dir/work/ext.cnf" -extensions "$ext" -out "$dir/$name.pem"
 }
 
-softhsm_use() { # softhsm_use DIR: see the top of this file
-	bash "$SOFTHSM_LIB" "$1" >"$1.env.out" 2>"$1.log" ||
-		die "softhsm.sh failed: $(tail -n 3 "$1.log")"
-	. "$1/env"
+softhsm_use() { # softhsm_use [DIR]: see the top of this file
+	P=${1:-$T_DIR/p11}
+	bash "$SOFTHSM_LIB" "$P" >"$P.env.out" 2>"$P.log" ||
+		die "softhsm.sh failed: $(tail -n 3 "$P.log")"
+	. "$P/env"
 	export SOFTHSM2_CONF
 	M=$SOFTHSM_MODULE
 	PIN=$P11_PIN
@@ -141,24 +143,21 @@ softhsm_standard() { # softhsm_standard DIR (under set -e)
 	softhsm_conf "$DIR/users"
 
 	# certificates: root -> inter -> rsa, ec, aacert, upn, bob; "bad" is a key without its own
-	cat >"$W/ext.cnf" <<'CNF'
+	local leaf='basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth,1.3.6.1.5.5.7.3.21
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid'
+	cat >"$W/ext.cnf" <<CNF
 [ca]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [leaf]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth,1.3.6.1.5.5.7.3.21
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
+$leaf
 [upn]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth,1.3.6.1.5.5.7.3.21
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
+$leaf
 subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:upnuser@example.com,email:upnuser@example.com
 CNF
 	softhsm_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/root.key"

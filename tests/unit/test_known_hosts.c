@@ -109,75 +109,99 @@ static void test_hostname(void)
 	CHECK_EQ_INT(known_hosts_hostname("h.example", 22, b, 9), SSH_ERR_TOO_LARGE);
 }
 
+/* one lookup and what it must find: the status, and where when line / file are given */
+struct kh_case {
+	const char *const *files;
+	size_t n;
+	const char *name;
+	const struct key *k;
+	enum kh_status status;
+	unsigned long line; /* 0: not checked */
+	const char *file;   /* NULL: not checked */
+};
+
+static void run_cases(const struct kh_case *c, size_t n)
+{
+	enum kh_status st;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		st = chk(c[i].files, c[i].n, c[i].name, c[i].k);
+		if (st != c[i].status || (c[i].line != 0 && res.line != c[i].line) ||
+		    (c[i].file != NULL && strcmp(res.file, c[i].file) != 0)) {
+			fprintf(stderr, "  case %zu (%s): status %d, expected %d at %s:%lu\n", i,
+			    c[i].name, (int)st, (int)c[i].status,
+			    c[i].file != NULL ? c[i].file : "-", c[i].line);
+			CHECK(0);
+		} else {
+			CHECK(1);
+		}
+	}
+}
+
+static const struct kh_case plain_cases[] = {
+    {plain, 1, "example.com", &ed, KH_MATCH, 2, "data/kh_plain"},
+    {plain, 1, "192.0.2.1", &ed, KH_MATCH, 2, NULL},
+    {plain, 1, "EXAMPLE.com", &ed, KH_MATCH, 0, NULL},
+    {plain, 1, "example.com", &ec256, KH_OTHER_TYPES, 0, NULL},
+    {plain, 1, "example.net", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "example.co", &ed, KH_NOT_FOUND, 0, NULL},
+    /* [host]:port */
+    {plain, 1, "[example.com]:2222", &ec256, KH_MATCH, 3, NULL},
+    {plain, 1, "[example.com]:2222", &ed, KH_OTHER_TYPES, 0, NULL},
+    {plain, 1, "[example.com]:2223", &ec256, KH_NOT_FOUND, 0, NULL},
+    /* several keys per host */
+    {plain, 1, "multi.example.org", &ed, KH_MATCH, 4, NULL},
+    {plain, 1, "multi.example.org", &ec256, KH_MATCH, 5, NULL},
+    {plain, 1, "multi.example.org", &rsa, KH_MATCH, 6, NULL},
+    {plain, 1, "multi.example.org", &ed_b, KH_MISMATCH, 4, "data/kh_plain"},
+    /* the second file knows ed_b for this host: a match anywhere beats a mismatch */
+    {both, 2, "multi.example.org", &ed_b, KH_MATCH, 3, "data/kh_second"},
+    /* ECDSA curves are distinct key types */
+    {plain, 1, "p384.example", &ec256, KH_OTHER_TYPES, 0, NULL},
+    {both, 2, "p384.example", &ec256, KH_MATCH, 4, NULL},
+    {both, 2, "p384.example", &ec384, KH_MATCH, 20, NULL},
+    /* patterns and negation */
+    {plain, 1, "a.wild.test", &ed, KH_MATCH, 7, NULL},
+    {plain, 1, "bad.wild.test", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "wild.test", &ed, KH_NOT_FOUND, 0, NULL},
+    /* mismatch: file and line */
+    {both, 2, "changed.example", &ed, KH_MISMATCH, 8, "data/kh_plain"},
+    {both, 2, "second-only.example", &ed, KH_MISMATCH, 5, "data/kh_second"},
+    /* @revoked wins over the plain line naming the same key */
+    {plain, 1, "revoked.example", &ed, KH_REVOKED, 9, NULL},
+    {plain, 1, "revoked.example", &ed_b, KH_MISMATCH, 10, NULL},
+    /* @cert-authority skipped */
+    {plain, 1, "www.example.com", &ed_b, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "www.example.com", &ed, KH_NOT_FOUND, 0, NULL},
+    /* garbage lines are skipped */
+    {plain, 1, "garbage", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "onlyhost", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "bad64.example", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "typemix.example", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "typemix.example", &rsa, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "marker.example", &ed, KH_NOT_FOUND, 0, NULL},
+    {plain, 1, "|1|bad|bad", &ed, KH_NOT_FOUND, 0, NULL},
+    /* CRLF line ending, leading whitespace and mixed case */
+    {plain, 1, "crlf.example", &ed, KH_MATCH, 18, NULL},
+    {plain, 1, "mixed.example", &ed, KH_MATCH, 19, NULL},
+};
+
+static const struct kh_case hashed_cases[] = {
+    {hashed, 1, "hashed.example", &ed, KH_MATCH, 1, "data/kh_hashed"},
+    {hashed, 1, "Hashed.EXAMPLE", &ed, KH_MATCH, 0, NULL},
+    {hashed, 1, "hashed.example", &ec256, KH_OTHER_TYPES, 0, NULL},
+    {hashed, 1, "[hashed.example]:2200", &ec256, KH_MATCH, 2, NULL},
+    {hashed, 1, "[hashed.example]:2201", &ec256, KH_NOT_FOUND, 0, NULL},
+    {hashed, 1, "hashed2.example", &rsa, KH_MATCH, 3, NULL},
+    {hashed, 1, "192.0.2.77", &rsa, KH_MATCH, 4, NULL},
+    {hashed, 1, "192.0.2.77", &ed, KH_OTHER_TYPES, 0, NULL},
+    {hashed, 1, "hashed3.example", &ed, KH_NOT_FOUND, 0, NULL},
+};
+
 static void test_plain(void)
 {
-	CHECK_EQ_INT(chk(plain, 1, "example.com", &ed), KH_MATCH);
-	CHECK_STR(res.file, "data/kh_plain");
-	CHECK_EQ_INT(res.line, 2);
-	CHECK_EQ_INT(chk(plain, 1, "192.0.2.1", &ed), KH_MATCH);
-	CHECK_EQ_INT(res.line, 2);
-	CHECK_EQ_INT(chk(plain, 1, "EXAMPLE.com", &ed), KH_MATCH);
-	CHECK_EQ_INT(chk(plain, 1, "example.com", &ec256), KH_OTHER_TYPES);
-	CHECK_EQ_INT(chk(plain, 1, "example.net", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "example.co", &ed), KH_NOT_FOUND);
-	/* [host]:port */
-	CHECK_EQ_INT(chk(plain, 1, "[example.com]:2222", &ec256), KH_MATCH);
-	CHECK_EQ_INT(res.line, 3);
-	CHECK_EQ_INT(chk(plain, 1, "[example.com]:2222", &ed), KH_OTHER_TYPES);
-	CHECK_EQ_INT(chk(plain, 1, "[example.com]:2223", &ec256), KH_NOT_FOUND);
-	/* several keys per host */
-	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &ed), KH_MATCH);
-	CHECK_EQ_INT(res.line, 4);
-	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &ec256), KH_MATCH);
-	CHECK_EQ_INT(res.line, 5);
-	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &rsa), KH_MATCH);
-	CHECK_EQ_INT(res.line, 6);
-	CHECK_EQ_INT(chk(plain, 1, "multi.example.org", &ed_b), KH_MISMATCH);
-	CHECK_STR(res.file, "data/kh_plain");
-	CHECK_EQ_INT(res.line, 4);
-	/* the second file knows ed_b for this host: a match anywhere beats a mismatch */
-	CHECK_EQ_INT(chk(both, 2, "multi.example.org", &ed_b), KH_MATCH);
-	CHECK_STR(res.file, "data/kh_second");
-	CHECK_EQ_INT(res.line, 3);
-	/* ECDSA curves are distinct key types */
-	CHECK_EQ_INT(chk(plain, 1, "p384.example", &ec256), KH_OTHER_TYPES);
-	CHECK_EQ_INT(chk(both, 2, "p384.example", &ec256), KH_MATCH);
-	CHECK_EQ_INT(res.line, 4);
-	CHECK_EQ_INT(chk(both, 2, "p384.example", &ec384), KH_MATCH);
-	CHECK_EQ_INT(res.line, 20);
-	/* patterns and negation */
-	CHECK_EQ_INT(chk(plain, 1, "a.wild.test", &ed), KH_MATCH);
-	CHECK_EQ_INT(res.line, 7);
-	CHECK_EQ_INT(chk(plain, 1, "bad.wild.test", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "wild.test", &ed), KH_NOT_FOUND);
-	/* mismatch: file and line */
-	CHECK_EQ_INT(chk(both, 2, "changed.example", &ed), KH_MISMATCH);
-	CHECK_STR(res.file, "data/kh_plain");
-	CHECK_EQ_INT(res.line, 8);
-	CHECK_EQ_INT(chk(both, 2, "second-only.example", &ed), KH_MISMATCH);
-	CHECK_STR(res.file, "data/kh_second");
-	CHECK_EQ_INT(res.line, 5);
-	/* @revoked wins over the plain line naming the same key */
-	CHECK_EQ_INT(chk(plain, 1, "revoked.example", &ed), KH_REVOKED);
-	CHECK_EQ_INT(res.line, 9);
-	CHECK_EQ_INT(chk(plain, 1, "revoked.example", &ed_b), KH_MISMATCH);
-	CHECK_EQ_INT(res.line, 10);
-	/* @cert-authority skipped */
-	CHECK_EQ_INT(chk(plain, 1, "www.example.com", &ed_b), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "www.example.com", &ed), KH_NOT_FOUND);
-	/* garbage lines are skipped */
-	CHECK_EQ_INT(chk(plain, 1, "garbage", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "onlyhost", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "bad64.example", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "typemix.example", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "typemix.example", &rsa), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "marker.example", &ed), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(plain, 1, "|1|bad|bad", &ed), KH_NOT_FOUND);
-	/* CRLF line ending, leading whitespace and mixed case */
-	CHECK_EQ_INT(chk(plain, 1, "crlf.example", &ed), KH_MATCH);
-	CHECK_EQ_INT(res.line, 18);
-	CHECK_EQ_INT(chk(plain, 1, "mixed.example", &ed), KH_MATCH);
-	CHECK_EQ_INT(res.line, 19);
+	run_cases(plain_cases, sizeof(plain_cases) / sizeof(plain_cases[0]));
 	/* missing files are skipped */
 	{
 		const char *f[] = {"data/kh_does_not_exist", "data/kh_plain"};
@@ -193,20 +217,7 @@ static void test_plain(void)
 
 static void test_hashed(void)
 {
-	CHECK_EQ_INT(chk(hashed, 1, "hashed.example", &ed), KH_MATCH);
-	CHECK_STR(res.file, "data/kh_hashed");
-	CHECK_EQ_INT(res.line, 1);
-	CHECK_EQ_INT(chk(hashed, 1, "Hashed.EXAMPLE", &ed), KH_MATCH);
-	CHECK_EQ_INT(chk(hashed, 1, "hashed.example", &ec256), KH_OTHER_TYPES);
-	CHECK_EQ_INT(chk(hashed, 1, "[hashed.example]:2200", &ec256), KH_MATCH);
-	CHECK_EQ_INT(res.line, 2);
-	CHECK_EQ_INT(chk(hashed, 1, "[hashed.example]:2201", &ec256), KH_NOT_FOUND);
-	CHECK_EQ_INT(chk(hashed, 1, "hashed2.example", &rsa), KH_MATCH);
-	CHECK_EQ_INT(res.line, 3);
-	CHECK_EQ_INT(chk(hashed, 1, "192.0.2.77", &rsa), KH_MATCH);
-	CHECK_EQ_INT(res.line, 4);
-	CHECK_EQ_INT(chk(hashed, 1, "192.0.2.77", &ed), KH_OTHER_TYPES);
-	CHECK_EQ_INT(chk(hashed, 1, "hashed3.example", &ed), KH_NOT_FOUND);
+	run_cases(hashed_cases, sizeof(hashed_cases) / sizeof(hashed_cases[0]));
 }
 
 static void test_types(void)
