@@ -69,7 +69,7 @@ struct p11_key {
 	/* the asynchronous job */
 	int busy;
 	pthread_t th;
-	int pfd[2];
+	int pfd[2]; /* socketpair: the caller polls [0], the worker sends one byte on [1] */
 	const struct hostkey_alg *row;
 	CK_MECHANISM_TYPE mech;
 	uint8_t in[128]; /* DigestInfo, hash */
@@ -104,10 +104,25 @@ void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits);
  * pool); a file without any is an error. Chains are built with x509chain_build (x509key.h). */
 int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_t errlen);
 
-/* p11key.c: the signer over a key (takes the token reference) */
+/* p11load.c: drop one reference to a token (the last closes its session) */
+void p11_token_unref(struct p11_token *t);
+
+/* p11signer.c: the signer over a key (takes the token reference) */
 int p11_signer_new(
     struct p11_key *k, const struct p11_opts *o, const char *uri, struct signer **out);
-void p11_token_unref(struct p11_token *t);
 void p11_key_free(struct p11_key *k);
+/* the private key with the key's CKA_ID (under tok->mu); sets k->always_auth */
+int p11_find_private(struct p11_key *k, CK_OBJECT_HANDLE *h);
+
+/* p11login.c: PIN sources and the login. Errors are 0 or a negative ssh_err with k->err set. */
+/* wipe and unmap the PIN page (NULL is fine); *pin becomes NULL */
+void p11_pin_wipe(char **pin);
+/* on the caller's thread before a job: refuse a token whose PIN was refused or is locked, and
+ * fetch the PIN into k->pin when the job will log in (pin-value, pin-source, ask_pin) */
+int p11_login_prepare(struct p11_key *k);
+/* in the worker under tok->mu: C_Login as the user unless the token is logged in already */
+int p11_login_user(struct p11_key *k);
+/* in the worker after C_SignInit: the context-specific login of an always-authenticate key */
+int p11_login_context(struct p11_key *k);
 
 #endif

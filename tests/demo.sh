@@ -78,8 +78,8 @@ HSM="$T_DIR/hsm"
 "$SRC/tests/lib/pki.sh" "$PKI" leaf rtr --key rsa2048 --cn rtr-demo.example.net \
 	--san "DNS:rtr-demo.example.net,IP:127.0.0.1" --eku serverAuth >/dev/null
 "$SRC/tests/lib/pki.sh" "$PKI" leaf rogue --key rsa2048 --issuer other --san "IP:127.0.0.1" >/dev/null
-eval "$("$SRC/tests/lib/softhsm.sh" "$HSM")"
-export SOFTHSM2_CONF
+. "$SRC/tests/lib/softhsm.sh"
+softhsm_use "$HSM"
 printf 'host CA:       %s (root) -> %s -> rtr-demo.example.net\n' \
 	"$(openssl x509 -in "$PKI/root.pem" -noout -subject | sed 's/^subject=//')" \
 	"$(openssl x509 -in "$PKI/inter.pem" -noout -subject | sed 's/^subject=//')"

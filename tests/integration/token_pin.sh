@@ -6,17 +6,10 @@
 # CKR_PIN_INCORRECT. A missing token, a missing module, an ambiguous object= and a certificate
 # that does not match its key are refused before any connection is made.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/softhsm.sh"
 require_client
 make_keys
-
-P="$T_DIR/p11"
-bash "$X509SSH_SRC/tests/lib/softhsm.sh" "$P" >"$T_DIR/p11.env" 2>"$T_DIR/p11.log" ||
-	die "softhsm.sh failed: $(tail -n 3 "$T_DIR/p11.log")"
-. "$P/env"
-export SOFTHSM2_CONF
-M=$SOFTHSM_MODULE
-PIN=$P11_PIN
-TOK="pkcs11:token=x509ssh-test"
+softhsm_use # the standard tokens in $P=$T_DIR/p11; sets M, PIN, TOK
 SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
 [[ -f "$SPY" ]] || die "OpenSC's pkcs11-spy.so not found at $SPY (apt-get install opensc)"
 

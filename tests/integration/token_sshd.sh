@@ -5,17 +5,10 @@
 # p11-kit's registration of SoftHSM (no module-path). `x509ssh-token list` shows URIs, labels,
 # subjects, the DN lines and authorized_keys lines that sshd then accepts.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/softhsm.sh"
 require_client
 make_keys
-
-P="$T_DIR/p11"
-bash "$X509SSH_SRC/tests/lib/softhsm.sh" "$P" >"$T_DIR/p11.env" 2>"$T_DIR/p11.log" ||
-	die "softhsm.sh failed: $(tail -n 3 "$T_DIR/p11.log")"
-. "$P/env"
-export SOFTHSM2_CONF
-M=$SOFTHSM_MODULE
-PIN=$P11_PIN
-TOK="pkcs11:token=x509ssh-test"
+softhsm_use # the standard tokens in $P=$T_DIR/p11; sets M, PIN, TOK
 X509SSH_TOKEN=${X509SSH_TOKEN:-$(dirname "$X509SSH")/x509ssh-token}
 [[ -x "$X509SSH_TOKEN" ]] || die "x509ssh-token not found: $X509SSH_TOKEN"
 

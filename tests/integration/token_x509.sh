@@ -7,17 +7,10 @@
 # certificates it received (leaf + intermediate: its store holds only the root). The login name
 # comes from UserFromCertificate cn / upn; a certificate for another user is refused.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/softhsm.sh"
 require_client
 make_keys
-
-P="$T_DIR/p11"
-bash "$X509SSH_SRC/tests/lib/softhsm.sh" "$P" >"$T_DIR/p11.env" 2>"$T_DIR/p11.log" ||
-	die "softhsm.sh failed: $(tail -n 3 "$T_DIR/p11.log")"
-. "$P/env"
-export SOFTHSM2_CONF
-M=$SOFTHSM_MODULE
-PIN=$P11_PIN
-TOK="pkcs11:token=x509ssh-test"
+softhsm_use # the standard tokens in $P=$T_DIR/p11; sets M, PIN, TOK
 USERS="pkcs11:token=x509ssh-users"
 
 # tok_run [option ...] -- [command ...]: the client with the standard test options but no -i

@@ -1,15 +1,14 @@
 /*
- * The signer over a token key: algorithms, public blobs, the login (once per token, PIN from
- * the URI, a file or a prompt) and signing in a worker thread (SSH_ERR_AGAIN, poll_fd,
- * sign_finish).
+ * The signer over a token key: its algorithms and public blobs, the private key found by its
+ * CKA_ID, and signing in a worker thread (sign() answers SSH_ERR_AGAIN, poll_fd() becomes
+ * readable when the worker is done, sign_finish() collects the signature). The PIN and the login
+ * are p11login.c's.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -20,8 +19,6 @@
 #include "p11uri.h"
 #include "ssh/err.h"
 #include "ssh/x509key.h"
-
-#define PIN_PAGE 4096
 
 /* our order when the caller gives none (OPTIONS.md, PubkeyAcceptedAlgorithms) */
 static const char *const default_algs[] = {
@@ -39,31 +36,6 @@ static const char *const default_algs[] = {
     NULL,
 };
 
-/* ---- PIN memory: one locked page ---- */
-
-static char *pin_alloc(void)
-{
-	void *p = mmap(NULL, PIN_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		return NULL;
-	}
-	(void)mlock(p, PIN_PAGE); /* best effort: RLIMIT_MEMLOCK may be tiny */
-	(void)madvise(p, PIN_PAGE, MADV_DONTDUMP);
-	return p;
-}
-
-static void pin_wipe(char **pin)
-{
-	if (*pin == NULL) {
-		return;
-	}
-	OPENSSL_cleanse(*pin, PIN_PAGE);
-	(void)munlock(*pin, PIN_PAGE);
-	(void)munmap(*pin, PIN_PAGE);
-	*pin = NULL;
-}
-
 void p11_key_free(struct p11_key *k)
 {
 	if (k == NULL) {
@@ -79,7 +51,7 @@ void p11_key_free(struct p11_key *k)
 	if (k->pfd[1] >= 0) {
 		close(k->pfd[1]);
 	}
-	pin_wipe(&k->pin);
+	p11_pin_wipe(&k->pin);
 	if (k->uri_pin != NULL) {
 		OPENSSL_cleanse(k->uri_pin, strlen(k->uri_pin));
 		free(k->uri_pin);
@@ -149,190 +121,9 @@ static int p11s_public_blob(struct signer *s, const char *alg, struct buf *out)
 	return x509chain_blob(row, k->chain, out);
 }
 
-/* ---- the PIN ---- */
+/* ---- the private key and the worker ---- */
 
-static int read_pin_file(struct p11_key *k, char *pin)
-{
-	struct stat st;
-	ssize_t got;
-	size_t n = 0;
-	int fd, r = SSH_ERR_SYSTEM;
-
-	if ((fd = open(k->pin_file, O_RDONLY | O_CLOEXEC)) < 0) {
-		p11_seterr(k->err, sizeof(k->err), "pin-source %s: cannot open", k->pin_file);
-		return SSH_ERR_SYSTEM;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		p11_seterr(
-		    k->err, sizeof(k->err), "pin-source %s: not a regular file", k->pin_file);
-		goto out;
-	}
-	/* a PIN others can read (or write) is no secret: refuse, as OpenSSH refuses such keys */
-	if ((st.st_mode & 077) != 0 || (st.st_uid != getuid() && st.st_uid != 0)) {
-		p11_seterr(k->err, sizeof(k->err),
-		    "pin-source %s: permissions %04o or owner uid %u are too open (make it mode "
-		    "0600, owned by you)",
-		    k->pin_file, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
-		r = SSH_ERR_SYSTEM;
-		goto out;
-	}
-	for (;;) {
-		if (n >= P11_PIN_MAX) {
-			break;
-		}
-		got = read(fd, pin + n, P11_PIN_MAX - n);
-		if (got < 0 && errno == EINTR) {
-			continue;
-		}
-		if (got < 0) {
-			p11_seterr(k->err, sizeof(k->err), "pin-source %s: read: %s", k->pin_file,
-			    strerror(errno));
-			goto out; /* never a truncated PIN: it would cost a try */
-		}
-		if (got == 0) {
-			break;
-		}
-		n += (size_t)got;
-	}
-	if (n >= P11_PIN_MAX) {
-		p11_seterr(k->err, sizeof(k->err), "pin-source %s: longer than %d bytes",
-		    k->pin_file, P11_PIN_MAX - 1);
-		r = SSH_ERR_TOO_LARGE;
-		goto out;
-	}
-	if (n > 0 && pin[n - 1] == '\n') {
-		n--; /* one trailing newline (or CR LF) */
-		if (n > 0 && pin[n - 1] == '\r') {
-			n--;
-		}
-	}
-	pin[n] = '\0';
-	r = 0;
-out:
-	if (r != 0) {
-		OPENSSL_cleanse(pin, P11_PIN_MAX);
-	}
-	close(fd);
-	return r;
-}
-
-/* Get a PIN into k->pin (a locked page). */
-static int get_pin(struct p11_key *k, CK_FLAGS tflags)
-{
-	char prompt[200];
-	int r;
-
-	if (k->pin != NULL) {
-		return 0;
-	}
-	if ((k->pin = pin_alloc()) == NULL) {
-		return SSH_ERR_ALLOC;
-	}
-	if (k->uri_pin != NULL || k->pin_file != NULL) {
-		if ((tflags & CKF_USER_PIN_FINAL_TRY) != 0) {
-			/* a wrong stored PIN must not lock the token: the last try is a person's */
-			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): the stored PIN "
-			    "is "
-			    "not used; enter it interactively",
-			    k->tok->label);
-			r = SSH_ERR_PASSPHRASE;
-			goto out;
-		}
-		if (k->uri_pin != NULL) {
-			if (strlen(k->uri_pin) >= P11_PIN_MAX) {
-				r = SSH_ERR_TOO_LARGE;
-				goto out;
-			}
-			memcpy(k->pin, k->uri_pin, strlen(k->uri_pin) + 1);
-			return 0;
-		}
-		if ((r = read_pin_file(k, k->pin)) != 0) {
-			goto out;
-		}
-		return 0;
-	}
-	if (k->batch_mode || k->ask_pin == NULL) {
-		p11_seterr(k->err, sizeof(k->err),
-		    "token %s: a PIN is needed and %s (give pin-source=file:... in the URI)",
-		    k->tok->label,
-		    k->batch_mode ? "BatchMode forbids asking" : "nobody can be asked");
-		r = SSH_ERR_PASSPHRASE;
-		goto out;
-	}
-	snprintf(prompt, sizeof(prompt), "Enter PIN for token '%s'%s: ", k->tok->label,
-	    (tflags & CKF_USER_PIN_FINAL_TRY) != 0
-	        ? " (FINAL TRY: a wrong PIN locks the token)"
-	        : ((tflags & CKF_USER_PIN_COUNT_LOW) != 0 ? " (a wrong PIN was entered before)"
-	                                                  : ""));
-	if ((r = k->ask_pin(k->ask_arg, prompt, k->pin, P11_PIN_MAX)) != 0) {
-		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
-		if (r > 0) {
-			r = SSH_ERR_PASSPHRASE;
-		}
-		goto out;
-	}
-	k->pin[P11_PIN_MAX - 1] = '\0';
-	return 0;
-out:
-	pin_wipe(&k->pin);
-	return r;
-}
-
-/* ---- the worker ---- */
-
-static const char *flag_words(CK_FLAGS f)
-{
-	if ((f & CKF_USER_PIN_LOCKED) != 0) {
-		return " (the token's user PIN is now locked: CKF_USER_PIN_LOCKED)";
-	}
-	if ((f & CKF_USER_PIN_FINAL_TRY) != 0) {
-		return " (one try left before the PIN locks: CKF_USER_PIN_FINAL_TRY)";
-	}
-	if ((f & CKF_USER_PIN_COUNT_LOW) != 0) {
-		return " (the token reports few tries left: CKF_USER_PIN_COUNT_LOW)";
-	}
-	return "";
-}
-
-static int login(struct p11_key *k, CK_USER_TYPE who)
-{
-	struct p11_token *t = k->tok;
-	CK_TOKEN_INFO ti;
-	CK_FLAGS f = 0;
-	CK_RV rv;
-	int pinpad;
-
-	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
-		f = ti.flags;
-	}
-	pinpad = (f & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
-	if (!pinpad && k->pin == NULL) {
-		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN", t->label);
-		return SSH_ERR_PASSPHRASE;
-	}
-	rv = t->fl->C_Login(t->session, who, pinpad ? NULL : (CK_UTF8CHAR_PTR)k->pin,
-	    pinpad ? 0 : (CK_ULONG)strlen(k->pin));
-	if (rv == CKR_OK || (rv == CKR_USER_ALREADY_LOGGED_IN && who == CKU_USER)) {
-		return 0;
-	}
-	if (who == CKU_USER || rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
-		t->pin_failed = 1; /* never resend: the next try could lock the token */
-	}
-	f = 0;
-	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
-		f = ti.flags;
-	}
-	p11_seterr(k->err, sizeof(k->err), "token %s: C_Login%s: %s%s", t->label,
-	    who == CKU_CONTEXT_SPECIFIC ? " (context-specific)" : "", p11_rv_str(rv),
-	    rv == CKR_PIN_LOCKED ? "" : flag_words(f));
-	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_INVALID ||
-	               rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_EXPIRED
-	           ? SSH_ERR_PASSPHRASE
-	           : SSH_ERR_INTERNAL;
-}
-
-static int find_private(struct p11_key *k, CK_OBJECT_HANDLE *h)
+int p11_find_private(struct p11_key *k, CK_OBJECT_HANDLE *h)
 {
 	struct p11_token *t = k->tok;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -360,19 +151,6 @@ static int find_private(struct p11_key *k, CK_OBJECT_HANDLE *h)
 	return 0;
 }
 
-static int need_user_login(struct p11_token *t)
-{
-	CK_TOKEN_INFO ti;
-
-	if (t->logged_in) {
-		return 0;
-	}
-	if (t->fl->C_GetTokenInfo(t->slot, &ti) != CKR_OK) {
-		return 1;
-	}
-	return (ti.flags & CKF_LOGIN_REQUIRED) != 0;
-}
-
 static int do_sign(struct p11_key *k)
 {
 	struct p11_token *t = k->tok;
@@ -382,18 +160,7 @@ static int do_sign(struct p11_key *k)
 	CK_RV rv;
 	int r;
 
-	if (need_user_login(t)) {
-		if (t->pin_failed) {
-			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: a PIN was refused before; not trying again", t->label);
-			return SSH_ERR_PASSPHRASE;
-		}
-		if ((r = login(k, CKU_USER)) != 0) {
-			return r;
-		}
-		t->logged_in = 1;
-	}
-	if ((r = find_private(k, &h)) != 0) {
+	if ((r = p11_login_user(k)) != 0 || (r = p11_find_private(k, &h)) != 0) {
 		return r;
 	}
 	if ((rv = t->fl->C_SignInit(t->session, &mech, h)) != CKR_OK) {
@@ -401,7 +168,7 @@ static int do_sign(struct p11_key *k)
 		    k->err, sizeof(k->err), "token %s: C_SignInit: %s", t->label, p11_rv_str(rv));
 		return SSH_ERR_INTERNAL;
 	}
-	if (k->always_auth == 1 && (r = login(k, CKU_CONTEXT_SPECIFIC)) != 0) {
+	if (k->always_auth == 1 && (r = p11_login_context(k)) != 0) {
 		/* end the operation the module may still hold open */
 		siglen = 0;
 		(void)t->fl->C_Sign(t->session, k->raw_in != NULL ? k->raw_in : k->in,
@@ -423,17 +190,29 @@ static int do_sign(struct p11_key *k)
 	return 0;
 }
 
+/*
+ * The worker: log in and sign under the token's lock, then wake the caller with one byte on the
+ * socket it polls. A send that fails for any reason but EINTR (the caller's end closed: EPIPE,
+ * or EBADF) is not retried: the signature is reported as failed and the thread ends.
+ */
 static void *worker(void *arg)
 {
 	struct p11_key *k = arg;
+	char why[128];
 	ssize_t w;
 
 	pthread_mutex_lock(&k->tok->mu);
 	k->rc = do_sign(k);
 	pthread_mutex_unlock(&k->tok->mu);
 	do {
-		w = write(k->pfd[1], "x", 1);
-	} while (w < 0);
+		w = send(k->pfd[1], "x", 1, MSG_NOSIGNAL);
+	} while (w < 0 && errno == EINTR);
+	if (w != 1 && k->rc == 0) {
+		p11_seterr(k->err, sizeof(k->err),
+		    "token %s: the signing thread could not report back: %s", k->tok->label,
+		    w < 0 ? strerror_r(errno, why, sizeof(why)) : "nothing sent");
+		k->rc = SSH_ERR_SYSTEM;
+	}
 	return NULL;
 }
 
@@ -448,13 +227,25 @@ static const uint8_t di_sha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x
 static const uint8_t di_sha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
     0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
 
+/* the DigestInfo prefix of each hash an RSA signature may use */
+static const struct {
+	int nid;
+	const uint8_t *prefix;
+	size_t len;
+} digest_infos[] = {
+    {NID_sha1, di_sha1, sizeof(di_sha1)},
+    {NID_sha256, di_sha256, sizeof(di_sha256)},
+    {NID_sha384, di_sha384, sizeof(di_sha384)},
+    {NID_sha512, di_sha512, sizeof(di_sha512)},
+};
+
 /* the bytes the token signs: DigestInfo (RSA), the hash (ECDSA), the data (Ed25519) */
 static int prepare_input(struct p11_key *k, const uint8_t *data, size_t len)
 {
 	const struct hostkey_alg *row = k->row;
 	EVP_MD *md = NULL;
 	const uint8_t *di = NULL;
-	size_t dil = 0;
+	size_t dil = 0, i;
 	unsigned int hl = 0;
 	int r = SSH_ERR_LIBCRYPTO;
 
@@ -475,24 +266,13 @@ static int prepare_input(struct p11_key *k, const uint8_t *data, size_t len)
 	}
 	if (row->pkey_type == EVP_PKEY_RSA) {
 		k->mech = CKM_RSA_PKCS;
-		switch (EVP_MD_get_type(md)) {
-		case NID_sha1:
-			di = di_sha1;
-			dil = sizeof(di_sha1);
-			break;
-		case NID_sha256:
-			di = di_sha256;
-			dil = sizeof(di_sha256);
-			break;
-		case NID_sha384:
-			di = di_sha384;
-			dil = sizeof(di_sha384);
-			break;
-		case NID_sha512:
-			di = di_sha512;
-			dil = sizeof(di_sha512);
-			break;
-		default:
+		for (i = 0; i < sizeof(digest_infos) / sizeof(digest_infos[0]); i++) {
+			if (digest_infos[i].nid == EVP_MD_get_type(md)) {
+				di = digest_infos[i].prefix;
+				dil = digest_infos[i].len;
+			}
+		}
+		if (di == NULL) {
 			r = SSH_ERR_NO_ALGO;
 			goto out;
 		}
@@ -529,43 +309,11 @@ static void job_reset(struct p11_key *k)
 	k->pfd[0] = k->pfd[1] = -1;
 }
 
-/* is the private key always-authenticate? (only knowable once logged in) */
-static void probe_always_auth(struct p11_key *k)
-{
-	CK_OBJECT_HANDLE h;
-
-	if (k->always_auth != -1 || !k->tok->logged_in) {
-		return;
-	}
-	pthread_mutex_lock(&k->tok->mu);
-	if (find_private(k, &h) != 0) {
-		k->always_auth = -1;
-		k->err[0] = '\0';
-	}
-	pthread_mutex_unlock(&k->tok->mu);
-}
-
-static int session_logged_in(struct p11_token *t)
-{
-	CK_SESSION_INFO si;
-	int yes = 0;
-
-	pthread_mutex_lock(&t->mu);
-	if (t->fl->C_GetSessionInfo(t->session, &si) == CKR_OK) {
-		yes = si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS;
-	}
-	pthread_mutex_unlock(&t->mu);
-	return yes;
-}
-
 static int p11s_sign(
     struct signer *s, const char *alg, const uint8_t *data, size_t len, struct buf *out)
 {
 	struct p11_key *k = s->impl;
-	struct p11_token *t = k->tok;
-	CK_TOKEN_INFO ti;
-	CK_FLAGS tflags = 0;
-	int r, pinpad;
+	int r;
 
 	(void)out;
 	k->err[0] = '\0';
@@ -579,42 +327,13 @@ static int p11s_sign(
 		return hostkey_alg_by_name(alg) == NULL ? SSH_ERR_NO_ALGO : SSH_ERR_KEY_TYPE;
 	}
 	job_reset(k);
-	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
-		tflags = ti.flags;
-	}
-	pinpad = (tflags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
-	if (!t->logged_in && session_logged_in(t)) {
-		t->logged_in = 1; /* another load of the same module logged this token in */
-	}
-	if (!t->logged_in && (tflags & CKF_LOGIN_REQUIRED) != 0) {
-		if (t->pin_failed) {
-			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: a PIN was refused before; not trying again", t->label);
-			return SSH_ERR_PASSPHRASE;
-		}
-		if ((tflags & CKF_USER_PIN_LOCKED) != 0) {
-			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: the user PIN is locked (CKF_USER_PIN_LOCKED)", t->label);
-			return SSH_ERR_PASSPHRASE;
-		}
-		if (!pinpad && (r = get_pin(k, tflags)) != 0) {
-			return r;
-		}
-	} else {
-		probe_always_auth(k);
-		if (k->always_auth == 1 && t->pin_failed) {
-			p11_seterr(k->err, sizeof(k->err),
-			    "token %s: a PIN was refused before; not trying again", t->label);
-			return SSH_ERR_PASSPHRASE;
-		}
-		if (k->always_auth == 1 && !pinpad && (r = get_pin(k, tflags)) != 0) {
-			return r;
-		}
+	if ((r = p11_login_prepare(k)) != 0) {
+		return r;
 	}
 	if ((r = prepare_input(k, data, len)) != 0) {
 		goto fail;
 	}
-	if (pipe2(k->pfd, O_CLOEXEC) != 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, k->pfd) != 0) {
 		r = SSH_ERR_SYSTEM;
 		goto fail;
 	}
@@ -627,7 +346,7 @@ static int p11s_sign(
 fail:
 	job_reset(k);
 	if (k->always_auth != 1) {
-		pin_wipe(&k->pin); /* no worker will use it: do not keep it around */
+		p11_pin_wipe(&k->pin); /* no worker will use it: do not keep it around */
 	}
 	return r;
 }
@@ -647,11 +366,11 @@ static int p11s_sign_finish(struct signer *s, struct buf *out)
 	pthread_join(k->th, NULL);
 	k->busy = 0;
 	if (k->always_auth != 1) {
-		pin_wipe(&k->pin); /* only always-authenticate keys keep it */
+		p11_pin_wipe(&k->pin); /* only always-authenticate keys keep it */
 	}
 	if ((r = k->rc) != 0) {
 		if (k->tok->pin_failed) {
-			pin_wipe(&k->pin);
+			p11_pin_wipe(&k->pin);
 		}
 		goto out;
 	}

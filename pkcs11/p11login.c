@@ -1,0 +1,338 @@
+/*
+ * PIN sources and the login of a token key: the PIN from pin-value, a pin-source file or a
+ * prompt (ask_pin, never in batch mode), kept on one locked page; the token flags that change
+ * what is tried (count low, final try, locked, protected authentication path); C_Login as the
+ * user once per token and the context-specific login of always-authenticate keys.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "p11_int.h"
+#include "ssh/err.h"
+
+#define PIN_PAGE 4096
+
+/* ---- PIN memory: one locked page ---- */
+
+static char *pin_alloc(void)
+{
+	void *p = mmap(NULL, PIN_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		return NULL;
+	}
+	(void)mlock(p, PIN_PAGE); /* best effort: RLIMIT_MEMLOCK may be tiny */
+	(void)madvise(p, PIN_PAGE, MADV_DONTDUMP);
+	return p;
+}
+
+void p11_pin_wipe(char **pin)
+{
+	if (*pin == NULL) {
+		return;
+	}
+	OPENSSL_cleanse(*pin, PIN_PAGE);
+	(void)munlock(*pin, PIN_PAGE);
+	(void)munmap(*pin, PIN_PAGE);
+	*pin = NULL;
+}
+
+/* ---- the PIN ---- */
+
+static int read_pin_file(struct p11_key *k, char *pin)
+{
+	struct stat st;
+	ssize_t got;
+	size_t n = 0;
+	int fd, r = SSH_ERR_SYSTEM;
+
+	if ((fd = open(k->pin_file, O_RDONLY | O_CLOEXEC)) < 0) {
+		p11_seterr(k->err, sizeof(k->err), "pin-source %s: cannot open", k->pin_file);
+		return SSH_ERR_SYSTEM;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		p11_seterr(
+		    k->err, sizeof(k->err), "pin-source %s: not a regular file", k->pin_file);
+		goto out;
+	}
+	/* a PIN others can read (or write) is no secret: refuse, as OpenSSH refuses such keys */
+	if ((st.st_mode & 077) != 0 || (st.st_uid != getuid() && st.st_uid != 0)) {
+		p11_seterr(k->err, sizeof(k->err),
+		    "pin-source %s: permissions %04o or owner uid %u are too open (make it mode "
+		    "0600, owned by you)",
+		    k->pin_file, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+		r = SSH_ERR_SYSTEM;
+		goto out;
+	}
+	for (;;) {
+		if (n >= P11_PIN_MAX) {
+			break;
+		}
+		got = read(fd, pin + n, P11_PIN_MAX - n);
+		if (got < 0 && errno == EINTR) {
+			continue;
+		}
+		if (got < 0) {
+			p11_seterr(k->err, sizeof(k->err), "pin-source %s: read: %s", k->pin_file,
+			    strerror(errno));
+			goto out; /* never a truncated PIN: it would cost a try */
+		}
+		if (got == 0) {
+			break;
+		}
+		n += (size_t)got;
+	}
+	if (n >= P11_PIN_MAX) {
+		p11_seterr(k->err, sizeof(k->err), "pin-source %s: longer than %d bytes",
+		    k->pin_file, P11_PIN_MAX - 1);
+		r = SSH_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (n > 0 && pin[n - 1] == '\n') {
+		n--; /* one trailing newline (or CR LF) */
+		if (n > 0 && pin[n - 1] == '\r') {
+			n--;
+		}
+	}
+	pin[n] = '\0';
+	r = 0;
+out:
+	if (r != 0) {
+		OPENSSL_cleanse(pin, P11_PIN_MAX);
+	}
+	close(fd);
+	return r;
+}
+
+/* Get a PIN into k->pin (a locked page). */
+static int get_pin(struct p11_key *k, CK_FLAGS tflags)
+{
+	char prompt[200];
+	int r;
+
+	if (k->pin != NULL) {
+		return 0;
+	}
+	if ((k->pin = pin_alloc()) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	if (k->uri_pin != NULL || k->pin_file != NULL) {
+		if ((tflags & CKF_USER_PIN_FINAL_TRY) != 0) {
+			/* a wrong stored PIN must not lock the token: the last try is a person's */
+			p11_seterr(k->err, sizeof(k->err),
+			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): the stored PIN "
+			    "is "
+			    "not used; enter it interactively",
+			    k->tok->label);
+			r = SSH_ERR_PASSPHRASE;
+			goto out;
+		}
+		if (k->uri_pin != NULL) {
+			if (strlen(k->uri_pin) >= P11_PIN_MAX) {
+				r = SSH_ERR_TOO_LARGE;
+				goto out;
+			}
+			memcpy(k->pin, k->uri_pin, strlen(k->uri_pin) + 1);
+			return 0;
+		}
+		if ((r = read_pin_file(k, k->pin)) != 0) {
+			goto out;
+		}
+		return 0;
+	}
+	if (k->batch_mode || k->ask_pin == NULL) {
+		p11_seterr(k->err, sizeof(k->err),
+		    "token %s: a PIN is needed and %s (give pin-source=file:... in the URI)",
+		    k->tok->label,
+		    k->batch_mode ? "BatchMode forbids asking" : "nobody can be asked");
+		r = SSH_ERR_PASSPHRASE;
+		goto out;
+	}
+	snprintf(prompt, sizeof(prompt), "Enter PIN for token '%s'%s: ", k->tok->label,
+	    (tflags & CKF_USER_PIN_FINAL_TRY) != 0
+	        ? " (FINAL TRY: a wrong PIN locks the token)"
+	        : ((tflags & CKF_USER_PIN_COUNT_LOW) != 0 ? " (a wrong PIN was entered before)"
+	                                                  : ""));
+	if ((r = k->ask_pin(k->ask_arg, prompt, k->pin, P11_PIN_MAX)) != 0) {
+		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
+		if (r > 0) {
+			r = SSH_ERR_PASSPHRASE;
+		}
+		goto out;
+	}
+	k->pin[P11_PIN_MAX - 1] = '\0';
+	return 0;
+out:
+	p11_pin_wipe(&k->pin);
+	return r;
+}
+
+/* ---- the login ---- */
+
+static const char *flag_words(CK_FLAGS f)
+{
+	if ((f & CKF_USER_PIN_LOCKED) != 0) {
+		return " (the token's user PIN is now locked: CKF_USER_PIN_LOCKED)";
+	}
+	if ((f & CKF_USER_PIN_FINAL_TRY) != 0) {
+		return " (one try left before the PIN locks: CKF_USER_PIN_FINAL_TRY)";
+	}
+	if ((f & CKF_USER_PIN_COUNT_LOW) != 0) {
+		return " (the token reports few tries left: CKF_USER_PIN_COUNT_LOW)";
+	}
+	return "";
+}
+
+static int login(struct p11_key *k, CK_USER_TYPE who)
+{
+	struct p11_token *t = k->tok;
+	CK_TOKEN_INFO ti;
+	CK_FLAGS f = 0;
+	CK_RV rv;
+	int pinpad;
+
+	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
+		f = ti.flags;
+	}
+	pinpad = (f & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
+	if (!pinpad && k->pin == NULL) {
+		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN", t->label);
+		return SSH_ERR_PASSPHRASE;
+	}
+	rv = t->fl->C_Login(t->session, who, pinpad ? NULL : (CK_UTF8CHAR_PTR)k->pin,
+	    pinpad ? 0 : (CK_ULONG)strlen(k->pin));
+	if (rv == CKR_OK || (rv == CKR_USER_ALREADY_LOGGED_IN && who == CKU_USER)) {
+		return 0;
+	}
+	if (who == CKU_USER || rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
+		t->pin_failed = 1; /* never resend: the next try could lock the token */
+	}
+	f = 0;
+	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
+		f = ti.flags;
+	}
+	p11_seterr(k->err, sizeof(k->err), "token %s: C_Login%s: %s%s", t->label,
+	    who == CKU_CONTEXT_SPECIFIC ? " (context-specific)" : "", p11_rv_str(rv),
+	    rv == CKR_PIN_LOCKED ? "" : flag_words(f));
+	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_INVALID ||
+	               rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_EXPIRED
+	           ? SSH_ERR_PASSPHRASE
+	           : SSH_ERR_INTERNAL;
+}
+
+/* a PIN this token refused is never sent again: the next try could lock it */
+static int refused_before(struct p11_key *k)
+{
+	p11_seterr(k->err, sizeof(k->err), "token %s: a PIN was refused before; not trying again",
+	    k->tok->label);
+	return SSH_ERR_PASSPHRASE;
+}
+
+static int need_user_login(struct p11_token *t)
+{
+	CK_TOKEN_INFO ti;
+
+	if (t->logged_in) {
+		return 0;
+	}
+	if (t->fl->C_GetTokenInfo(t->slot, &ti) != CKR_OK) {
+		return 1;
+	}
+	return (ti.flags & CKF_LOGIN_REQUIRED) != 0;
+}
+
+int p11_login_user(struct p11_key *k)
+{
+	int r;
+
+	if (!need_user_login(k->tok)) {
+		return 0;
+	}
+	if (k->tok->pin_failed) {
+		return refused_before(k);
+	}
+	if ((r = login(k, CKU_USER)) != 0) {
+		return r;
+	}
+	k->tok->logged_in = 1;
+	return 0;
+}
+
+int p11_login_context(struct p11_key *k)
+{
+	return login(k, CKU_CONTEXT_SPECIFIC);
+}
+
+/* ---- before a signature ---- */
+
+/* is the private key always-authenticate? (only knowable once logged in) */
+static void probe_always_auth(struct p11_key *k)
+{
+	CK_OBJECT_HANDLE h;
+
+	if (k->always_auth != -1 || !k->tok->logged_in) {
+		return;
+	}
+	pthread_mutex_lock(&k->tok->mu);
+	if (p11_find_private(k, &h) != 0) {
+		k->always_auth = -1;
+		k->err[0] = '\0';
+	}
+	pthread_mutex_unlock(&k->tok->mu);
+}
+
+static int session_logged_in(struct p11_token *t)
+{
+	CK_SESSION_INFO si;
+	int yes = 0;
+
+	pthread_mutex_lock(&t->mu);
+	if (t->fl->C_GetSessionInfo(t->session, &si) == CKR_OK) {
+		yes = si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return yes;
+}
+
+int p11_login_prepare(struct p11_key *k)
+{
+	struct p11_token *t = k->tok;
+	CK_TOKEN_INFO ti;
+	CK_FLAGS tflags = 0;
+	int pinpad;
+
+	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
+		tflags = ti.flags;
+	}
+	pinpad = (tflags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
+	if (!t->logged_in && session_logged_in(t)) {
+		t->logged_in = 1; /* another load of the same module logged this token in */
+	}
+	if (!t->logged_in && (tflags & CKF_LOGIN_REQUIRED) != 0) {
+		if (t->pin_failed) {
+			return refused_before(k);
+		}
+		if ((tflags & CKF_USER_PIN_LOCKED) != 0) {
+			p11_seterr(k->err, sizeof(k->err),
+			    "token %s: the user PIN is locked (CKF_USER_PIN_LOCKED)", t->label);
+			return SSH_ERR_PASSPHRASE;
+		}
+		return pinpad ? 0 : get_pin(k, tflags);
+	}
+	probe_always_auth(k);
+	if (k->always_auth != 1) {
+		return 0;
+	}
+	if (t->pin_failed) {
+		return refused_before(k);
+	}
+	return pinpad ? 0 : get_pin(k, tflags);
+}
