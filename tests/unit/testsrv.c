@@ -205,8 +205,7 @@ int testsrv_install_rx(struct testsrv *s)
 	return install(s, 0);
 }
 
-/* the reply to the ECDH_INIT payload in s->p */
-static int kex_answer(struct testsrv *s, int flags)
+int testsrv_kex_answer(struct testsrv *s, int flags)
 {
 	const struct hostkey_alg *ha = hostkey_alg_by_name(SRV_HOSTKEY);
 	struct kex_state *st = NULL;
@@ -278,7 +277,7 @@ int testsrv_kex_reply(struct testsrv *s, int flags)
 	if (testsrv_next_type(s) != 30) {
 		return -1;
 	}
-	return kex_answer(s, flags);
+	return testsrv_kex_answer(s, flags);
 }
 
 int testsrv_newkeys(struct testsrv *s)

@@ -96,6 +96,8 @@ int testsrv_next_type(struct testsrv *s);
  * session id. Returns 0 or -1.
  */
 int testsrv_kex_reply(struct testsrv *s, int flags);
+/* The same for an ECDH_INIT payload already read into s->p. */
+int testsrv_kex_answer(struct testsrv *s, int flags);
 /* Install the client->server keys after the client's NEWKEYS (and reset the sequence number:
  * strict kex). */
 int testsrv_install_rx(struct testsrv *s);
