@@ -93,7 +93,7 @@ static int says_include(const uint8_t *d, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *nul = memchr(data, '\0', size);
+	const uint8_t *nul = memchr(data, '\0', size), *nl;
 	size_t main_len = nul != NULL ? (size_t)(nul - data) : size, line_len;
 	const uint8_t *inc = nul != NULL ? nul + 1 : data + size;
 	size_t inc_len = (size_t)(data + size - inc);
@@ -109,10 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	/* the first line as a command-line -o option */
-	line_len = strcspn((const char *)data, "\n");
-	if (line_len > main_len) {
-		line_len = main_len;
-	}
+	nl = memchr(data, '\n', main_len);
+	line_len = nl != NULL ? (size_t)(nl - data) : main_len;
 	if ((line = malloc(line_len + 1)) != NULL) {
 		memcpy(line, data, line_len);
 		line[line_len] = '\0';
