@@ -14,7 +14,8 @@ CORPUS=$SRC/tests/fuzz/corpus
 DATA=$SRC/tests/unit/data
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-	targets=(fuzz_session fuzz_certstore fuzz_keyfile fuzz_config fuzz_askpass)
+	targets=(fuzz_session fuzz_certstore fuzz_keyfile fuzz_config fuzz_askpass fuzz_conn fuzz_keyblob
+		fuzz_known_hosts fuzz_p11uri)
 fi
 
 fresh() {
@@ -80,6 +81,70 @@ gen_askpass() {
 	printf '\003\n' >"$d/status-unknown"
 }
 
+# the server's first bytes: version line (with text lines before it), a plaintext KEXINIT packet
+gen_conn() {
+	fresh fuzz_conn
+	python3 - "$CORPUS/fuzz_conn" <<'PY'
+import struct, sys
+d = sys.argv[1]
+def s(b):
+    return struct.pack(">I", len(b)) + b
+def packet(payload):
+    pad = 16 - (len(payload) + 5) % 16
+    if pad < 4:
+        pad += 16
+    return struct.pack(">IB", len(payload) + pad + 1, pad) + payload + bytes(pad)
+def kexinit(kex, hk, cipher, mac):
+    lists = [kex, hk, cipher, cipher, mac, mac, b"none", b"none", b"", b""]
+    return bytes([20]) + bytes(range(16)) + b"".join(s(x) for x in lists) + bytes(5)
+for name, pre, kex, hk, cipher, mac in [
+    ("curve25519-gcm", b"", b"curve25519-sha256,kex-strict-s-v00@openssh.com", b"ssh-ed25519",
+     b"aes128-gcm@openssh.com", b"hmac-sha2-256"),
+    ("ecdh-ctr-prebanner", b"Welcome to the router\r\nauthorised use only\r\n",
+     b"ecdh-sha2-nistp256", b"rsa-sha2-256", b"aes128-ctr", b"hmac-sha2-256"),
+    ("gex-cisco", b"", b"diffie-hellman-group-exchange-sha256", b"rsa-sha2-256",
+     b"aes128-ctr", b"hmac-sha2-256"),
+]:
+    version = b"SSH-1.99-Cisco-1.25\r\n" if "cisco" in name else b"SSH-2.0-OpenSSH_9.2\r\n"
+    with open(f"{d}/{name}", "wb") as out:
+        out.write(pre + version + packet(kexinit(kex, hk, cipher, mac)))
+PY
+}
+
+# public-key blobs: the base64 field of the .pub files
+gen_keyblob() {
+	local f
+	fresh fuzz_keyblob
+	for f in "$DATA"/*.pub; do
+		awk '{print $2}' "$f" | base64 -d >"$CORPUS/fuzz_keyblob/$(basename "$f" .pub)"
+	done
+}
+
+gen_known_hosts() {
+	local d=$CORPUS/fuzz_known_hosts
+	fresh fuzz_known_hosts
+	{
+		echo "# comment"
+		echo "host.example,192.0.2.1 $(cut -d' ' -f1-2 "$DATA/key_ed25519.pub")"
+		echo "[host.example]:2222 $(cut -d' ' -f1-2 "$DATA/key_ecdsa256.pub")"
+		echo "@revoked *.example $(cut -d' ' -f1-2 "$DATA/key_rsa2048.pub")"
+		echo "!bad.example,*.example $(cut -d' ' -f1-2 "$DATA/key_ecdsa384.pub")"
+	} >"$d/plain"
+	printf '|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|aGFzaGhhc2hoYXNoaGFzaGhhc2g= %s\n' \
+		"$(cut -d' ' -f1-2 "$DATA/key_ed25519.pub")" >"$d/hashed"
+	printf 'host.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\n' >"$d/blob-match"
+}
+
+gen_p11uri() {
+	local d=$CORPUS/fuzz_p11uri
+	fresh fuzz_p11uri
+	printf 'pkcs11:' >"$d/empty"
+	printf 'pkcs11:token=My%%20Token;manufacturer=SoftHSM%%20project;serial=abc123;object=user;type=private;id=%%01%%02' >"$d/path"
+	printf 'pkcs11:object=a&b;token=?pin-source=file:/run/pin?x|y' >"$d/query"
+	printf 'pkcs11:type=cert?pin-value=1234&module-path=/usr/lib/softhsm/libsofthsm2.so' >"$d/pin-value"
+	printf 'pkcs11:slot-id=0;library-description=p11-kit' >"$d/slot"
+}
+
 for t in "${targets[@]}"; do
 	case "$t" in
 	fuzz_session | fuzz_certstore)
@@ -89,6 +154,10 @@ for t in "${targets[@]}"; do
 	fuzz_keyfile) gen_keyfile ;;
 	fuzz_config) gen_config ;;
 	fuzz_askpass) gen_askpass ;;
+	fuzz_conn) gen_conn ;;
+	fuzz_keyblob) gen_keyblob ;;
+	fuzz_known_hosts) gen_known_hosts ;;
+	fuzz_p11uri) gen_p11uri ;;
 	*)
 		echo "gen_corpus: no seeds for $t" >&2
 		exit 1
