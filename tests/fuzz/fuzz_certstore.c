@@ -130,6 +130,23 @@ static int to_der_cert(X509 *x, struct der *d)
 	return n > 0 ? 0 : -1;
 }
 
+/* OCSP_basic_sign stamps producedAt with the current time: put a fixed one in and sign again, so
+ * that the responses (and the seed corpus) are the same bytes on every run */
+static int fix_produced_at(OCSP_BASICRESP *bs, EVP_PKEY *ikey)
+{
+	ASN1_GENERALIZEDTIME *at = (ASN1_GENERALIZEDTIME *)OCSP_resp_get0_produced_at(bs);
+
+	if (at == NULL || ASN1_GENERALIZEDTIME_set(at, NOW - 3600) == NULL) {
+		return -1;
+	}
+	return ASN1_item_sign(ASN1_ITEM_rptr(OCSP_RESPDATA),
+	           (X509_ALGOR *)OCSP_resp_get0_tbs_sigalg(bs), NULL,
+	           (ASN1_BIT_STRING *)OCSP_resp_get0_signature(bs),
+	           (void *)OCSP_resp_get0_respdata(bs), ikey, NULL) > 0
+	           ? 0
+	           : -1;
+}
+
 static int make_ocsp(X509 *cert, X509 *issuer, EVP_PKEY *ikey, int revoked, struct der *d)
 {
 	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
@@ -146,6 +163,7 @@ static int make_ocsp(X509 *cert, X509 *issuer, EVP_PKEY *ikey, int revoked, stru
 	        revoked ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0, revoked ? revtime : NULL, thisupd,
 	        nextupd) != NULL &&
 	    OCSP_basic_sign(bs, issuer, ikey, NULL, NULL, OCSP_NOCERTS) == 1 &&
+	    fix_produced_at(bs, ikey) == 0 &&
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) != NULL) {
 		n = i2d_OCSP_RESPONSE(resp, &d->p);
 	}
