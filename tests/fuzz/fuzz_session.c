@@ -20,7 +20,8 @@
  *   record: op byte, then by op % 16 (payloads are the common case: a key exchange costs more
  *   than everything else of a run, so the ops that start one are rare):
  *     0..8, 14, 15  u16 length (big endian) + payload: sealed and fed in one piece
- *     9        u16 length + payload: sealed and fed in two reads (split in the middle)
+ *     9        u16 length + payload: sealed and fed in two reads (split in the middle), through
+ *              the zero-copy input (ssh_conn_recv_window / ssh_conn_recv_commit) as the loop does
  *     10       the harness starts a rekey with its own KEXINIT
  *     11       one byte n: the clock moves n seconds (ssh_conn_tick)
  *     12       one byte b: a client-side action: stdin data (b >> 2 bytes), stdin EOF, a window
@@ -101,7 +102,8 @@ struct run {
 	struct signer signer;
 	uint8_t setup;
 	int auth_tries;
-	int srv_kexinit; /* our KEXINIT of the running key exchange went out (s.i_s holds it) */
+	int srv_kexinit;  /* our KEXINIT of the running key exchange went out (s.i_s holds it) */
+	size_t state_sum; /* what poll_state read (kept, so the calls are not optimised away) */
 	uint64_t now_ms;
 };
 
@@ -247,17 +249,54 @@ static int read_packets(struct run *r)
 	return got < 0 ? -1 : n;
 }
 
+/* what the loop asks the engine after each read */
+static void poll_state(struct run *r)
+{
+	static const char *const what[] = {"kex", "hostkey", "cipher_ctos", "cipher_stoc",
+	    "mac_ctos", "mac_stoc", "server-sig-algs"};
+	struct ssh_conn *c = r->s.c;
+	const char *v, *sv = ssh_conn_server_version(c);
+	size_t i,
+	    sum = ssh_conn_heard(c) + (size_t)ssh_conn_done(c) + (sv != NULL ? strlen(sv) : 0);
+
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		v = ssh_conn_negotiated(c, what[i]);
+		sum += v != NULL ? strlen(v) : 0;
+	}
+	r->state_sum += sum;
+}
+
 /* answer the client until it has nothing more to say */
 static void service(struct run *r)
 {
 	int i, ev, pk;
 
+	poll_state(r);
 	for (i = 0; i < MAX_SERVICE_ROUNDS && !failed(r); i++) {
 		ev = drain_events(r);
 		pk = read_packets(r);
 		if (pk < 0 || (ev == 0 && pk == 0)) {
 			break;
 		}
+	}
+}
+
+/* wire bytes through the zero-copy input window, as client/loop.c reads the socket */
+static void feed_window(struct ssh_conn *c, const uint8_t *p, size_t n)
+{
+	size_t room = 0;
+	uint8_t *w;
+
+	while (n > 0 && (w = ssh_conn_recv_window(c, n, &room)) != NULL && room > 0) {
+		if (room > n) {
+			room = n;
+		}
+		memcpy(w, p, room);
+		if (ssh_conn_recv_commit(c, room) != 0) {
+			return;
+		}
+		p += room;
+		n -= room;
 	}
 }
 
@@ -273,10 +312,12 @@ static void send_payload(struct run *r, const uint8_t *p, size_t n, int split)
 	}
 	buf_init(&wire);
 	if (testsrv_seal(&r->s, p, n, &wire) == 0) {
-		size_t half = split ? buf_len(&wire) / 2 : buf_len(&wire);
-		(void)ssh_conn_recv(r->s.c, buf_ptr(&wire), half);
-		if (half < buf_len(&wire)) {
-			(void)ssh_conn_recv(r->s.c, buf_ptr(&wire) + half, buf_len(&wire) - half);
+		size_t half = buf_len(&wire) / 2;
+		if (split) {
+			feed_window(r->s.c, buf_ptr(&wire), half);
+			feed_window(r->s.c, buf_ptr(&wire) + half, buf_len(&wire) - half);
+		} else {
+			(void)ssh_conn_recv(r->s.c, buf_ptr(&wire), buf_len(&wire));
 		}
 	}
 	buf_free(&wire);
@@ -760,6 +801,20 @@ static int gen_corpus(const char *dir)
 	buf_put(&sd.b, buf_ptr(&sd.p), buf_len(&sd.p));
 	op2(&sd, OP_EOF, -1);
 	r |= seed_write(&sd, dir, "open-failure");
+
+	/* every key refused (the query, then the signed request), then the harness gives up */
+	seed_start(&sd, SETUP(PH_NONE, AUTH_PUBKEY, 0));
+	failure(&sd, "publickey,password", 0);
+	failure(&sd, "publickey,password", 0);
+	failure(&sd, "publickey", 0);
+	failure(&sd, "publickey", 0);
+	failure(&sd, "publickey", 0);
+	r |= seed_write(&sd, dir, "pubkey-refused-give-up");
+
+	/* nothing to try: give up at once */
+	seed_start(&sd, SETUP(PH_NONE, AUTH_GIVE_UP, 0));
+	failure(&sd, "gssapi-with-mic,hostbased", 0);
+	r |= seed_write(&sd, dir, "give-up");
 
 	/* a disconnect during authentication */
 	seed_start(&sd, SETUP(PH_NONE, AUTH_PASSWORD, 0));
