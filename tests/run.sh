@@ -149,7 +149,9 @@ run_cppcheck() {
 # input) or an out-of-memory fails the step; the reproducer is left in the log dir.
 run_fuzz() {
 	local dir=${FUZZ_BUILD_DIR:-$SRC/build-fuzz} secs=${FUZZ_SECONDS:-15} t rc=0 name work log st
-	local -a env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+	# no strict_string_checks here: it makes ASan read strndup()'s source up to a NUL, a false
+	# report on the (valid) strndup of a name-list that ends where a packet buffer ends
+	local -a env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 	CC=clang cmake -S "$SRC" -B "$dir" -DX509SSH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		>"$LOG_DIR/fuzz-configure.log" 2>&1 || { tail -n 20 "$LOG_DIR/fuzz-configure.log"; return 1; }
