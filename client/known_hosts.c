@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "namelist.h"
 
 #define KH_MAX_LINE   (16 * 1024) /* longer lines are skipped */
 #define KH_MAX_NAME   1024        /* host name as looked up / written */
@@ -26,93 +27,6 @@
 #define KH_SALT_LEN   20          /* OpenSSH: salt and hash are both SHA-1 sized */
 #define KH_HASH_LEN   20
 #define KH_HASH_MAGIC "|1|"
-
-/* ---- patterns ---- */
-
-static int chr_eq(char a, char b, int nocase)
-{
-	if (nocase) {
-		if (a >= 'A' && a <= 'Z') {
-			a = (char)(a - 'A' + 'a');
-		}
-		if (b >= 'A' && b <= 'Z') {
-			b = (char)(b - 'A' + 'a');
-		}
-	}
-	return a == b;
-}
-
-/* match s against the plen bytes of pattern p; one backtrack point per '*' keeps it O(n*m) */
-static int match_n(const char *s, const char *p, size_t plen, int nocase)
-{
-	const char *pe = p + plen;
-	const char *star_p = NULL;
-	const char *star_s = NULL;
-
-	while (*s != '\0') {
-		if (p < pe && *p == '*') {
-			star_p = ++p;
-			star_s = s;
-			continue;
-		}
-		if (p < pe && (*p == '?' || chr_eq(*p, *s, nocase))) {
-			p++;
-			s++;
-			continue;
-		}
-		if (star_p != NULL) {
-			p = star_p;
-			s = ++star_s;
-			continue;
-		}
-		return 0;
-	}
-	while (p < pe && *p == '*') {
-		p++;
-	}
-	return p == pe;
-}
-
-int pattern_match(const char *s, const char *pattern, int nocase)
-{
-	if (s == NULL || pattern == NULL) {
-		return 0;
-	}
-	return match_n(s, pattern, strlen(pattern), nocase);
-}
-
-int pattern_match_list(const char *s, const char *list)
-{
-	const char *q = list;
-	int got = 0;
-
-	if (s == NULL || list == NULL) {
-		return 0;
-	}
-	for (;;) {
-		const char *e = strchr(q, ',');
-		size_t n = e != NULL ? (size_t)(e - q) : strlen(q);
-		const char *p = q;
-		int neg = 0;
-
-		if (n > 0 && *p == '!') {
-			neg = 1;
-			p++;
-			n--;
-		}
-		if (n > 0 && match_n(s, p, n, 1)) {
-			if (neg) {
-				return -1;
-			}
-			got = 1;
-		}
-		if (e == NULL) {
-			break;
-		}
-		q = e + 1;
-	}
-	return got;
-}
 
 /* ---- helpers ---- */
 
@@ -193,7 +107,7 @@ static int host_matches(const char *field, const char *lname)
 		if (field[0] == '|') {
 			return 0; /* another hash scheme: not ours */
 		}
-		return pattern_match_list(lname, field) == 1;
+		return namelist_match_patterns(lname, field, 1) == 1;
 	}
 	s = field + strlen(KH_HASH_MAGIC);
 	if ((bar = strchr(s, '|')) == NULL) {

@@ -71,30 +71,6 @@ static const char *plain[] = {"data/kh_plain"};
 static const char *both[] = {"data/kh_plain", "data/kh_second"};
 static const char *hashed[] = {"data/kh_hashed"};
 
-static void test_patterns(void)
-{
-	CHECK(pattern_match("host.example.com", "*.example.com", 1));
-	CHECK(pattern_match("HOST.Example.COM", "host.example.*", 1));
-	CHECK(!pattern_match("HOST", "host", 0));
-	CHECK(pattern_match("abc", "a?c", 0));
-	CHECK(!pattern_match("ac", "a?c", 0));
-	CHECK(pattern_match("", "*", 0));
-	CHECK(!pattern_match("", "?", 0));
-	CHECK(pattern_match("aaab", "*a*b", 0));
-	CHECK(pattern_match("abcabcabd", "*abd", 0));
-	CHECK(!pattern_match("abcabcabe", "*abd", 0));
-	CHECK(pattern_match("[h]:22", "[h]:2?", 0)); /* brackets are literal */
-	CHECK(!pattern_match("h", "[h]", 0));
-	/* many stars against a long miss: must stay fast */
-	CHECK(!pattern_match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-	    "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c", 0));
-	CHECK_EQ_INT(pattern_match_list("a.x", "b.x,a.*"), 1);
-	CHECK_EQ_INT(pattern_match_list("a.x", "*.x,!a.x"), -1);
-	CHECK_EQ_INT(pattern_match_list("b.x", "*.x,!a.x"), 1);
-	CHECK_EQ_INT(pattern_match_list("c.y", "*.x,!a.x"), 0);
-	CHECK_EQ_INT(pattern_match_list("a", ",,!,"), 0);
-}
-
 static void test_hostname(void)
 {
 	char b[64];
@@ -445,7 +421,6 @@ int main(void)
 	CHECK_EQ_INT(ed.len, 51);
 	CHECK_EQ_INT(ec256.len, 104);
 
-	test_patterns();
 	test_hostname();
 	test_plain();
 	test_hashed();
