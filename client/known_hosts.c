@@ -30,18 +30,6 @@
 
 /* ---- helpers ---- */
 
-/* NUL-terminated base64 of n bytes into a malloc'd string */
-static char *b64_encode(const uint8_t *p, size_t n)
-{
-	char *s = NULL;
-
-	if (n > KH_MAX_LINE || (s = malloc((n + 2) / 3 * 4 + 1)) == NULL) {
-		return NULL;
-	}
-	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
-
 /* The key type at the start of a key blob (a string of printable non-space ASCII). */
 static int blob_type(const uint8_t *blob, size_t len, char *out, size_t outlen)
 {
@@ -502,7 +490,7 @@ int known_hosts_add(
 	if ((r = blob_type(blob, bloblen, type, sizeof(type))) != 0) {
 		goto out;
 	}
-	if ((b64 = b64_encode(blob, bloblen)) == NULL) {
+	if (bloblen > KH_MAX_LINE || (b64 = textfile_b64_encode(blob, bloblen)) == NULL) {
 		r = SSH_ERR_TOO_LARGE;
 		goto out;
 	}
@@ -514,8 +502,8 @@ int known_hosts_add(
 		if ((r = hash_name(salt, sizeof(salt), lname, mac)) != 0) {
 			goto out;
 		}
-		if ((b64salt = b64_encode(salt, sizeof(salt))) == NULL ||
-		    (b64mac = b64_encode(mac, sizeof(mac))) == NULL) {
+		if ((b64salt = textfile_b64_encode(salt, sizeof(salt))) == NULL ||
+		    (b64mac = textfile_b64_encode(mac, sizeof(mac))) == NULL) {
 			r = SSH_ERR_ALLOC;
 			goto out;
 		}

@@ -2,6 +2,7 @@
 #include "options.h"
 #include "options_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,65 +121,139 @@ static void dump_oneline(FILE *f, const char *kw, char *const *v, size_t n)
 	fputc('\n', f);
 }
 
+enum dump_kind {
+	D_STR = 1, /* char *: omitted when NULL */
+	D_INT,
+	D_FLAG,
+	D_ENUM,    /* int, by ev */
+	D_EACH,    /* char *[] with a count: one line each */
+	D_ONELINE, /* char *[] with a count: all on one line */
+	D_TIMEOUT, /* ConnectTimeout: seconds or none */
+	D_ESCAPE,  /* EscapeChar: none, ^X or the character */
+	D_REKEY,   /* RekeyLimit: bytes and seconds */
+};
+
+struct dump_row {
+	const char *kw; /* as -G prints it */
+	enum dump_kind kind;
+	size_t off, cnt_off;
+	const struct enumv *ev;
+};
+
+#define F(field)     offsetof(struct options, field)
+#define LISTF(field) .off = F(field), .cnt_off = F(n_##field)
+
+/* in the order -G prints them */
+static const struct dump_row dump_rows[] = {
+    {.kw = "host", .kind = D_STR, .off = F(host)},
+    {.kw = "user", .kind = D_STR, .off = F(user)},
+    {.kw = "hostname", .kind = D_STR, .off = F(hostname)},
+    {.kw = "port", .kind = D_INT, .off = F(port)},
+    {.kw = "addressfamily", .kind = D_ENUM, .off = F(address_family), .ev = ev_af},
+    {.kw = "batchmode", .kind = D_FLAG, .off = F(batch_mode)},
+    {.kw = "connectionattempts", .kind = D_INT, .off = F(connection_attempts)},
+    {.kw = "connecttimeout", .kind = D_TIMEOUT, .off = F(connect_timeout)},
+    {.kw = "escapechar", .kind = D_ESCAPE, .off = F(escape_char)},
+    {.kw = "identitiesonly", .kind = D_FLAG, .off = F(identities_only)},
+    {.kw = "loglevel", .kind = D_ENUM, .off = F(log_level), .ev = ev_loglevel},
+    {.kw = "numberofpasswordprompts", .kind = D_INT, .off = F(number_of_password_prompts)},
+    {.kw = "requesttty", .kind = D_ENUM, .off = F(request_tty), .ev = ev_rtty},
+    {.kw = "rekeylimit", .kind = D_REKEY, .off = F(rekey_bytes), .cnt_off = F(rekey_seconds)},
+    {.kw = "serveraliveinterval", .kind = D_INT, .off = F(server_alive_interval)},
+    {.kw = "serveralivecountmax", .kind = D_INT, .off = F(server_alive_count_max)},
+    {.kw = "stricthostkeychecking",
+        .kind = D_ENUM,
+        .off = F(strict_host_key_checking),
+        .ev = ev_shk},
+    {.kw = "kexalgorithms", .kind = D_STR, .off = F(kex_algorithms)},
+    {.kw = "ciphers", .kind = D_STR, .off = F(ciphers)},
+    {.kw = "macs", .kind = D_STR, .off = F(macs)},
+    {.kw = "hostkeyalgorithms", .kind = D_STR, .off = F(hostkey_algorithms)},
+    {.kw = "pubkeyacceptedalgorithms", .kind = D_STR, .off = F(pubkey_accepted_algorithms)},
+    {.kw = "preferredauthentications", .kind = D_STR, .off = F(preferred_authentications)},
+    {.kw = "hostkeyalias", .kind = D_STR, .off = F(host_key_alias)},
+    {.kw = "userknownhostsfile", .kind = D_ONELINE, LISTF(user_known_hosts_file)},
+    {.kw = "globalknownhostsfile", .kind = D_ONELINE, LISTF(global_known_hosts_file)},
+    {.kw = "identityfile", .kind = D_EACH, LISTF(identity_file)},
+    {.kw = "pkcs11provider", .kind = D_STR, .off = F(pkcs11_provider)},
+    {.kw = "sendenv", .kind = D_EACH, LISTF(send_env)},
+    {.kw = "setenv", .kind = D_EACH, LISTF(set_env)},
+    {.kw = "cacertificatefile", .kind = D_STR, .off = F(ca_certificate_file)},
+    {.kw = "cacertificatepath", .kind = D_STR, .off = F(ca_certificate_path)},
+    {.kw = "carevocationfile", .kind = D_STR, .off = F(ca_revocation_file)},
+    {.kw = "carevocationpath", .kind = D_STR, .off = F(ca_revocation_path)},
+    {.kw = "x509hostkeys", .kind = D_ENUM, .off = F(x509_host_keys), .ev = ev_x509hk},
+    {.kw = "x509hostname", .kind = D_STR, .off = F(x509_host_name)},
+    {.kw = "x509namefallbackcn", .kind = D_FLAG, .off = F(x509_name_fallback_cn)},
+    {.kw = "x509hostpurposes", .kind = D_STR, .off = F(x509_host_purposes)},
+    {.kw = "x509revocation", .kind = D_ENUM, .off = F(x509_revocation), .ev = ev_x509rev},
+    {.kw = "x509allowpartialchain", .kind = D_FLAG, .off = F(x509_allow_partial_chain)},
+    {.kw = "x509maxchain", .kind = D_INT, .off = F(x509_max_chain)},
+    {.kw = "x509certificatefile", .kind = D_EACH, LISTF(x509_certificate_file)},
+    {.kw = "x509sendroot", .kind = D_FLAG, .off = F(x509_send_root)},
+    {.kw = "userfromcertificate", .kind = D_ENUM, .off = F(user_from_certificate), .ev = ev_ufc},
+};
+
+#define CFIELD(o, off, type) ((const type *)(const void *)((const char *)(o) + (off)))
+#define CLIST(o, off)        ((char *const *)(const void *)((const char *)(o) + (off)))
+
+static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
+{
+	int v = d->kind == D_STR || d->kind == D_EACH || d->kind == D_ONELINE || d->kind == D_REKEY
+	            ? 0
+	            : *CFIELD(o, d->off, int);
+
+	switch (d->kind) {
+	case D_STR:
+		dump_str(f, d->kw, *CFIELD(o, d->off, char *));
+		break;
+	case D_INT:
+		dump_int(f, d->kw, v);
+		break;
+	case D_FLAG:
+		dump_flag(f, d->kw, v);
+		break;
+	case D_ENUM:
+		dump_enum(f, d->kw, d->ev, v);
+		break;
+	case D_EACH:
+		dump_each(f, d->kw, CLIST(o, d->off), *CFIELD(o, d->cnt_off, size_t));
+		break;
+	case D_ONELINE:
+		dump_oneline(f, d->kw, CLIST(o, d->off), *CFIELD(o, d->cnt_off, size_t));
+		break;
+	case D_TIMEOUT:
+		if (v > 0) {
+			dump_int(f, d->kw, v);
+		} else {
+			fprintf(f, "%s none\n", d->kw);
+		}
+		break;
+	case D_ESCAPE:
+		if (v < 0) {
+			fprintf(f, "%s none\n", d->kw);
+		} else if (v < 32) {
+			fprintf(f, "%s ^%c\n", d->kw, v + 64);
+		} else {
+			char c[2] = {(char)v, '\0'};
+			dump_str(f, d->kw, c);
+		}
+		break;
+	case D_REKEY:
+		fprintf(f, "%s %lld %d\n", d->kw, *CFIELD(o, d->off, long long),
+		    *CFIELD(o, d->cnt_off, int));
+		break;
+	}
+}
+
 void options_dump(const struct options *o, FILE *f)
 {
+	size_t i;
+
 	if (o == NULL || f == NULL) {
 		return;
 	}
-	dump_str(f, "host", o->host);
-	dump_str(f, "user", o->user);
-	dump_str(f, "hostname", o->hostname);
-	dump_int(f, "port", o->port);
-	dump_enum(f, "addressfamily", ev_af, o->address_family);
-	dump_flag(f, "batchmode", o->batch_mode);
-	dump_int(f, "connectionattempts", o->connection_attempts);
-	if (o->connect_timeout > 0) {
-		dump_int(f, "connecttimeout", o->connect_timeout);
-	} else {
-		fprintf(f, "connecttimeout none\n");
+	for (i = 0; i < sizeof(dump_rows) / sizeof(dump_rows[0]); i++) {
+		dump_row(f, o, &dump_rows[i]);
 	}
-	if (o->escape_char < 0) {
-		fprintf(f, "escapechar none\n");
-	} else if (o->escape_char < 32) {
-		fprintf(f, "escapechar ^%c\n", o->escape_char + 64);
-	} else {
-		char c[2] = {(char)o->escape_char, '\0'};
-		dump_str(f, "escapechar", c);
-	}
-	dump_flag(f, "identitiesonly", o->identities_only);
-	dump_enum(f, "loglevel", ev_loglevel, o->log_level);
-	dump_int(f, "numberofpasswordprompts", o->number_of_password_prompts);
-	dump_enum(f, "requesttty", ev_rtty, o->request_tty);
-	fprintf(f, "rekeylimit %lld %d\n", o->rekey_bytes, o->rekey_seconds);
-	dump_int(f, "serveraliveinterval", o->server_alive_interval);
-	dump_int(f, "serveralivecountmax", o->server_alive_count_max);
-	dump_enum(f, "stricthostkeychecking", ev_shk, o->strict_host_key_checking);
-	dump_str(f, "kexalgorithms", o->kex_algorithms);
-	dump_str(f, "ciphers", o->ciphers);
-	dump_str(f, "macs", o->macs);
-	dump_str(f, "hostkeyalgorithms", o->hostkey_algorithms);
-	dump_str(f, "pubkeyacceptedalgorithms", o->pubkey_accepted_algorithms);
-	dump_str(f, "preferredauthentications", o->preferred_authentications);
-	dump_str(f, "hostkeyalias", o->host_key_alias);
-	dump_oneline(f, "userknownhostsfile", o->user_known_hosts_file, o->n_user_known_hosts_file);
-	dump_oneline(
-	    f, "globalknownhostsfile", o->global_known_hosts_file, o->n_global_known_hosts_file);
-	dump_each(f, "identityfile", o->identity_file, o->n_identity_file);
-	dump_str(f, "pkcs11provider", o->pkcs11_provider);
-	dump_each(f, "sendenv", o->send_env, o->n_send_env);
-	dump_each(f, "setenv", o->set_env, o->n_set_env);
-	dump_str(f, "cacertificatefile", o->ca_certificate_file);
-	dump_str(f, "cacertificatepath", o->ca_certificate_path);
-	dump_str(f, "carevocationfile", o->ca_revocation_file);
-	dump_str(f, "carevocationpath", o->ca_revocation_path);
-	dump_enum(f, "x509hostkeys", ev_x509hk, o->x509_host_keys);
-	dump_str(f, "x509hostname", o->x509_host_name);
-	dump_flag(f, "x509namefallbackcn", o->x509_name_fallback_cn);
-	dump_str(f, "x509hostpurposes", o->x509_host_purposes);
-	dump_enum(f, "x509revocation", ev_x509rev, o->x509_revocation);
-	dump_flag(f, "x509allowpartialchain", o->x509_allow_partial_chain);
-	dump_int(f, "x509maxchain", o->x509_max_chain);
-	dump_each(f, "x509certificatefile", o->x509_certificate_file, o->n_x509_certificate_file);
-	dump_flag(f, "x509sendroot", o->x509_send_root);
-	dump_enum(f, "userfromcertificate", ev_ufc, o->user_from_certificate);
 }

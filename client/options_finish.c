@@ -2,6 +2,7 @@
 #include "options.h"
 #include "options_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,42 @@ static int expand_field(char **field)
 	}
 	free(*field);
 	*field = e;
+	return 0;
+}
+
+#define F(field) offsetof(struct options, field)
+
+/* the path lists and the single paths that get "~" expanded */
+static const struct {
+	size_t off, cnt_off;
+} path_lists[] = {
+    {.off = F(user_known_hosts_file), .cnt_off = F(n_user_known_hosts_file)},
+    {.off = F(global_known_hosts_file), .cnt_off = F(n_global_known_hosts_file)},
+    {.off = F(identity_file), .cnt_off = F(n_identity_file)},
+    {.off = F(x509_certificate_file), .cnt_off = F(n_x509_certificate_file)},
+};
+static const size_t path_fields[] = {F(ca_certificate_file), F(ca_certificate_path),
+    F(ca_revocation_file), F(ca_revocation_path), F(pkcs11_provider)};
+
+static int expand_paths(struct options *o)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < sizeof(path_lists) / sizeof(path_lists[0]); i++) {
+		char **v = FIELD(o, path_lists[i].off, char *);
+		size_t n = *FIELD(o, path_lists[i].cnt_off, size_t);
+		for (j = 0; j < n; j++) {
+			if ((r = expand_field(&v[j])) != 0) {
+				return r;
+			}
+		}
+	}
+	for (i = 0; i < sizeof(path_fields) / sizeof(path_fields[0]); i++) {
+		if ((r = expand_field(FIELD(o, path_fields[i], char *))) != 0) {
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -153,7 +190,7 @@ static int drop_x509_hostkeys(char **field, char *err, size_t errlen)
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen)
 {
-	size_t i, had_ids;
+	size_t had_ids;
 	int r = SSH_ERR_ALLOC;
 
 	if (o == NULL || o->host == NULL || o->host[0] == '\0') {
@@ -250,31 +287,7 @@ int options_finish(
 		goto oom;
 	}
 	o->identity_file_default = had_ids == 0;
-	for (i = 0; i < o->n_user_known_hosts_file; i++) {
-		if ((r = expand_field(&o->user_known_hosts_file[i])) != 0) {
-			goto oom;
-		}
-	}
-	for (i = 0; i < o->n_global_known_hosts_file; i++) {
-		if ((r = expand_field(&o->global_known_hosts_file[i])) != 0) {
-			goto oom;
-		}
-	}
-	for (i = 0; i < o->n_identity_file; i++) {
-		if ((r = expand_field(&o->identity_file[i])) != 0) {
-			goto oom;
-		}
-	}
-	for (i = 0; i < o->n_x509_certificate_file; i++) {
-		if ((r = expand_field(&o->x509_certificate_file[i])) != 0) {
-			goto oom;
-		}
-	}
-	if ((r = expand_field(&o->ca_certificate_file)) != 0 ||
-	    (r = expand_field(&o->ca_certificate_path)) != 0 ||
-	    (r = expand_field(&o->ca_revocation_file)) != 0 ||
-	    (r = expand_field(&o->ca_revocation_path)) != 0 ||
-	    (r = expand_field(&o->pkcs11_provider)) != 0) {
+	if ((r = expand_paths(o)) != 0) {
 		goto oom;
 	}
 	if (o->force_tty < 0) {

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "known_hosts.h"
+#include "textfile.h"
 #include "t.h"
 
 struct key {
@@ -70,6 +71,44 @@ static enum kh_status chk(const char *const *files, size_t n, const char *name, 
 static const char *plain[] = {"data/kh_plain"};
 static const char *both[] = {"data/kh_plain", "data/kh_second"};
 static const char *hashed[] = {"data/kh_hashed"};
+
+/* the base64 the lines are written with reads back with the strict decoder */
+static void test_b64(void)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+	    {.in = "", .want = ""},
+	    {.in = "f", .want = "Zg=="},
+	    {.in = "fo", .want = "Zm8="},
+	    {.in = "foo", .want = "Zm9v"},
+	    {.in = "foobar", .want = "Zm9vYmFy"},
+	};
+	uint8_t *d = NULL, *big = NULL;
+	size_t i, n = 0;
+	char *s;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		s = textfile_b64_encode((const uint8_t *)rows[i].in, strlen(rows[i].in));
+		CHECK_STR(s, rows[i].want);
+		if (s != NULL && s[0] != '\0') {
+			CHECK_EQ_INT(textfile_b64_decode(s, strlen(s), &d, &n), 0);
+			CHECK(
+			    d != NULL && n == strlen(rows[i].in) && memcmp(d, rows[i].in, n) == 0);
+			free(d);
+			d = NULL;
+		}
+		free(s);
+	}
+	/* the longest input whose text the decoder takes back, and one byte more */
+	if ((big = calloc(1, TEXTFILE_B64_MAX / 4 * 3 + 1)) != NULL) {
+		s = textfile_b64_encode(big, TEXTFILE_B64_MAX / 4 * 3);
+		CHECK(s != NULL && strlen(s) == TEXTFILE_B64_MAX);
+		free(s);
+		CHECK(textfile_b64_encode(big, TEXTFILE_B64_MAX / 4 * 3 + 1) == NULL);
+		free(big);
+	}
+}
 
 static void test_hostname(void)
 {
@@ -421,6 +460,7 @@ int main(void)
 	CHECK_EQ_INT(ed.len, 51);
 	CHECK_EQ_INT(ec256.len, 104);
 
+	test_b64();
 	test_hostname();
 	test_plain();
 	test_hashed();
