@@ -332,59 +332,31 @@ int known_hosts_check(const char *const *files, size_t nfiles, const char *khnam
 
 /* ---- known types ---- */
 
-struct types_ctx {
-	struct buf out;
-};
-
+/* the distinct key types of the matching lines, a name list in *vctx (char *) */
 static int types_cb(const struct kh_entry *e, void *vctx)
 {
-	struct types_ctx *c = vctx;
-	size_t tlen = strlen(e->type), n = buf_len(&c->out);
-	const char *p = (const char *)buf_ptr(&c->out);
-	size_t i = 0;
-	int r;
+	char **list = vctx;
 
 	if (e->revoked) {
 		return 0;
 	}
-	while (i < n) {
-		const char *comma = memchr(p + i, ',', n - i);
-		size_t len = comma != NULL ? (size_t)(comma - (p + i)) : n - i;
-		if (len == tlen && memcmp(p + i, e->type, tlen) == 0) {
-			return 0; /* already listed */
-		}
-		i += len + 1;
-	}
-	if (n > 0 && (r = buf_put_u8(&c->out, ',')) != 0) {
-		return r;
-	}
-	return buf_put(&c->out, e->type, tlen);
+	return namelist_add(list, e->type, strlen(e->type));
 }
 
 char *known_hosts_types(const char *const *files, size_t nfiles, const char *khname)
 {
-	struct types_ctx c;
 	char lname[KH_MAX_NAME + 1];
-	char *s = NULL;
+	char *list = NULL;
 
-	buf_init(&c.out);
 	if (khname == NULL || (files == NULL && nfiles > 0) ||
 	    lower_name(khname, lname, sizeof(lname)) != 0) {
-		goto out;
+		return NULL;
 	}
-	if (kh_foreach(files, nfiles, lname, types_cb, &c) != 0) {
-		goto out;
+	if (kh_foreach(files, nfiles, lname, types_cb, &list) != 0) {
+		free(list);
+		return NULL;
 	}
-	if ((s = malloc(buf_len(&c.out) + 1)) == NULL) {
-		goto out;
-	}
-	if (buf_len(&c.out) > 0) {
-		memcpy(s, buf_ptr(&c.out), buf_len(&c.out));
-	}
-	s[buf_len(&c.out)] = '\0';
-out:
-	buf_free(&c.out);
-	return s;
+	return list != NULL ? list : strdup("");
 }
 
 /* ---- names and adding ---- */

@@ -385,13 +385,13 @@ static int print_query(const char *what)
 		fatal_error("config", "out of memory");
 		return -1;
 	}
-	for (char *p = list; *p != '\0';) {
-		size_t n = strcspn(p, ",");
-		printf("%.*s\n", (int)n, p);
-		p += n;
-		if (*p == ',') {
-			p++;
-		}
+	struct namelist_iter it;
+	const char *el;
+	size_t n;
+
+	namelist_begin(&it, list);
+	while (namelist_next(&it, &el, &n)) {
+		printf("%.*s\n", (int)n, el);
 	}
 	free(list);
 	return 0;
