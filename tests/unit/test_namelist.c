@@ -65,9 +65,11 @@ static void test_has(void)
 	CHECK(!namelist_contains("a", NULL));
 	CHECK(namelist_has_n("x,password", "passwordXYZ", 8));
 
-	CHECK_STR((s = namelist_first_common("c,b,a", "a,b")), "b");
+	s = namelist_first_common("c,b,a", "a,b");
+	CHECK_STR(s, "b");
 	free(s);
-	CHECK_STR((s = namelist_first_common("x,,a", "a,")), "a");
+	s = namelist_first_common("x,,a", "a,");
+	CHECK_STR(s, "a");
 	free(s);
 	CHECK(namelist_first_common("c,d", "a,b") == NULL);
 	CHECK(namelist_first_common("", "a") == NULL);
