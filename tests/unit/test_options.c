@@ -1,17 +1,12 @@
 /* options: keyword parsing, precedence, Host / Match / Include, errors with FILE:LINE, defaults,
- * algorithm list resolution, the -G dump, and a mutation sweep over a config file. */
+ * the -G dump, and a mutation sweep over a config file. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <grp.h>
-#include <libgen.h>
-#include <pwd.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "options.h"
-#include "paths.h"
 #include "t.h"
 
 static char home[1024];
@@ -497,107 +492,6 @@ static void test_defaults(void)
 	options_free(&o);
 }
 
-/* ---- algorithm lists ---- */
-
-struct res_case {
-	const char *spec;
-	const char *want; /* NULL: error */
-	const char *err;
-};
-
-static void test_resolve(void)
-{
-	static const struct res_case cases[] = {
-	    {NULL, "a,b,c", NULL}, {"+d", "a,b,c,d", NULL}, {"+b,d,d", "a,b,c,d", NULL},
-	    {"-b", "a,c", NULL}, {"-zz", "a,b,c", NULL}, /* removing an unknown name is harmless */
-	    {"-?", "", "empty algorithm list"}, {"-*", "", "empty algorithm list"},
-	    {"-a*,c", "b", NULL}, {"^d,c", "d,c,a,b", NULL}, {"^c", "c,a,b", NULL},
-	    {"d,a", "d,a", NULL}, {"e-2,e-1,e-2", "e-2,e-1", NULL},
-	    {"a,x", NULL, "unsupported algorithm 'x'"}, {"+x", NULL, "unsupported algorithm 'x'"},
-	    {"^e-*", NULL, "unsupported algorithm 'e-*'"},
-	    {"e-*", NULL, "unsupported algorithm 'e-*'"}, {"a,,b", NULL, "empty algorithm name"},
-	    {"", NULL, "empty algorithm name"}, {"+", NULL, "empty algorithm name"},
-	    {"-", NULL, "empty algorithm name"},
-	    {"A", NULL, "unsupported algorithm 'A'"}, /* names are case-sensitive */
-	};
-	size_t i;
-	char *s;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		err[0] = '\0';
-		s = algo_list_resolve(cases[i].spec, "a,b,c", "a,b,c,d,e-1,e-2", err, sizeof(err));
-		if (cases[i].err == NULL) {
-			CHECK_STR(s, cases[i].want);
-		} else {
-			CHECK(s == NULL);
-			CHECK_STR(err, cases[i].err);
-		}
-		if ((cases[i].err == NULL) != (s != NULL)) {
-			fprintf(stderr, "spec '%s': got '%s' err '%s'\n",
-			    cases[i].spec ? cases[i].spec : "(null)", s ? s : "(null)", err);
-		}
-		free(s);
-	}
-	/* a default that is not supported is a table bug and an error */
-	s = algo_list_resolve(NULL, "a,q", "a,b", err, sizeof(err));
-	CHECK(s == NULL);
-	CHECK_STR(err, "unsupported algorithm 'q'");
-	s = algo_list_resolve(NULL, "", "a", err, sizeof(err));
-	CHECK(s == NULL);
-	CHECK_STR(err, "empty algorithm list");
-	CHECK(algo_list_resolve("a", NULL, "a", err, sizeof(err)) == NULL);
-}
-
-/* the default lists OPTIONS.md spells out */
-static void test_default_lists(void)
-{
-	char *s, *sup;
-	const char *p;
-
-	s = algo_default_list("kex", 0);
-	CHECK_STR(s, "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
-	             "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
-	             "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
-	             "diffie-hellman-group14-sha256");
-	free(s);
-	s = algo_default_list("cipher", 0);
-	CHECK_STR(s, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
-	             "aes128-ctr,aes192-ctr,aes256-ctr");
-	free(s);
-	s = algo_default_list("mac", 0);
-	CHECK_STR(s, "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,"
-	             "hmac-sha2-512");
-	free(s);
-	s = algo_default_list("key", 0);
-	CHECK_STR(s, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-	             "rsa-sha2-512,rsa-sha2-256");
-	free(s);
-	/* with x509: the x509v3 rows (if the table has them) first, then the same plain list */
-	s = algo_default_list("key", 1);
-	CHECK(s != NULL && (p = strstr(s, "ssh-ed25519,")) != NULL &&
-	      strcmp(p, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-	                "rsa-sha2-512,rsa-sha2-256") == 0);
-	if (s != NULL && strncmp(s, "x509v3-", 7) == 0) {
-		CHECK(strncmp(s, "x509v3-ecdsa-sha2-nistp256,", 27) == 0);
-		CHECK(contains(s, "x509v3-sign-rsa"));
-		CHECK(contains(s, "x509v3-ssh-rsa"));
-	}
-	free(s);
-	s = algo_default_list("pubkey", 1);
-	CHECK(s != NULL && !contains(s, "x509v3-sign-rsa") && !contains(s, "ssh-rsa") &&
-	      contains(s, "rsa-sha2-256"));
-	free(s);
-	/* legacy algorithms are supported but not default */
-	sup = algo_supported_list("key");
-	CHECK(sup != NULL && contains(sup, "ssh-rsa") && contains(sup, "ssh-ed25519"));
-	free(sup);
-	sup = algo_supported_list("cipher");
-	CHECK(sup != NULL && contains(sup, "aes256-ctr"));
-	free(sup);
-	CHECK(algo_default_list("bogus", 0) == NULL);
-	CHECK(algo_supported_list("bogus") == NULL);
-}
-
 /* ---- -G ---- */
 
 static char *dump_to_string(const struct options *o)
@@ -885,112 +779,6 @@ static void test_rekey_limit(void)
 	}
 }
 
-/* ---- the local user name (paths_local_user) ---- */
-
-/* a uid without a passwd entry, or 0 */
-static uid_t unmapped_uid(void)
-{
-	for (uid_t u = 54321; u < 54421; u++) {
-		if (getpwuid(u) == NULL) {
-			return u;
-		}
-	}
-	return 0;
-}
-
-/* in a child as uid with $USER / $LOGNAME as given (NULL: unset): paths_local_user() when bin
- * is NULL, else the output (stdout and stderr) of "bin -F none -G h.example"; the exit status */
-static int run_as(
-    uid_t uid, const char *user, const char *logname, const char *bin, char *out, size_t outlen)
-{
-	int fds[2], status = -1;
-	size_t n = 0;
-	ssize_t k;
-	pid_t pid;
-
-	out[0] = '\0';
-	if (pipe(fds) != 0 || (pid = fork()) < 0) {
-		return -1;
-	}
-	if (pid == 0) {
-		const char *name;
-		close(fds[0]);
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		if (setgroups(0, NULL) != 0 || setgid((gid_t)uid) != 0 || setuid(uid) != 0) {
-			_exit(126);
-		}
-		(void)(user != NULL ? setenv("USER", user, 1) : unsetenv("USER"));
-		(void)(logname != NULL ? setenv("LOGNAME", logname, 1) : unsetenv("LOGNAME"));
-		if (bin != NULL) {
-			execl(bin, "x509ssh", "-F", "none", "-G", "h.example", (char *)NULL);
-			_exit(127);
-		}
-		name = paths_local_user();
-		printf("%s", name != NULL ? name : "(none)");
-		fflush(stdout);
-		_exit(0);
-	}
-	close(fds[1]);
-	while (n + 1 < outlen && (k = read(fds[0], out + n, outlen - 1 - n)) > 0) {
-		n += (size_t)k;
-	}
-	out[n] = '\0';
-	close(fds[0]);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
-		return -1;
-	}
-	return WEXITSTATUS(status);
-}
-
-/*
- * One local user name for every caller: the passwd entry of getuid(), else $USER, else
- * $LOGNAME, else none (a config error) - never a made-up "root". Seen through the binary's -G
- * as well (the user default), which used a copy that said "root".
- */
-static void test_local_user(void)
-{
-	char self[1024], bin[1100], out[8192];
-	uid_t u = unmapped_uid();
-	struct passwd *pw = getpwuid(getuid());
-	ssize_t k;
-
-	if (pw != NULL) {
-		char want[256];
-		setenv("USER", "not-the-passwd-name", 1);
-		snprintf(want, sizeof(want), "%s", pw->pw_name);
-		CHECK_STR(paths_local_user(), want); /* the passwd entry wins over $USER */
-		unsetenv("USER");
-	}
-	if (geteuid() != 0 || u == 0) {
-		printf("test_local_user: the uid cases need root and a free uid: skipped\n");
-		return;
-	}
-	CHECK_EQ_INT(run_as(u, "alice", "bob", NULL, out, sizeof(out)), 0);
-	CHECK_STR(out, "alice");
-	CHECK_EQ_INT(run_as(u, "", "bob", NULL, out, sizeof(out)), 0);
-	CHECK_STR(out, "bob");
-	CHECK_EQ_INT(run_as(u, NULL, NULL, NULL, out, sizeof(out)), 0);
-	CHECK_STR(out, "(none)");
-
-	/* the binary built next to this test */
-	if ((k = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
-		CHECK(0);
-		return;
-	}
-	self[k] = '\0';
-	snprintf(bin, sizeof(bin), "%s/x509ssh", dirname(self));
-	if (access(bin, X_OK) != 0) {
-		printf("test_local_user: no %s: the -G cases skipped\n", bin);
-		return;
-	}
-	CHECK_EQ_INT(run_as(u, "alice", NULL, bin, out, sizeof(out)), 0);
-	CHECK(strstr(out, "\nuser alice\n") != NULL);
-	CHECK(strstr(out, "user root") == NULL);
-	CHECK_EQ_INT(run_as(u, NULL, NULL, bin, out, sizeof(out)), 255);
-	CHECK_STR(out, "x509ssh: config: no user name\n");
-}
-
 int main(void)
 {
 	char cwd[900];
@@ -1007,12 +795,9 @@ int main(void)
 	test_files();
 	test_file_errors();
 	test_defaults();
-	test_resolve();
-	test_default_lists();
 	test_dump();
 	test_dump_masks_pins();
 	test_session_limits();
 	test_sweep();
-	test_local_user();
 	T_DONE();
 }
