@@ -101,13 +101,14 @@ static int chr_eq(char a, char b, int nocase)
 
 int namelist_wildmatch(const char *s, const char *p, size_t plen, int nocase)
 {
-	const char *pe = p + plen;
+	const char *pe;
 	const char *star_p = NULL;
 	const char *star_s = NULL;
 
 	if (s == NULL || p == NULL) {
 		return 0;
 	}
+	pe = p + plen;
 	while (*s != '\0') {
 		if (p < pe && *p == '*') {
 			star_p = ++p;
