@@ -74,7 +74,7 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 		cfg.crl_paths[1] = "/etc/x509ssh/crl";
 	}
 	cfg.allow_partial_chain = o->x509_allow_partial_chain == 1;
-	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : 10;
+	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : X509_MAX_CHAIN_DEFAULT;
 	cfg.revocation = o->x509_revocation == X509REV_REQUIRE ? CERTSTORE_REV_REQUIRE
 	                 : o->x509_revocation == X509REV_NO    ? CERTSTORE_REV_NO
 	                                                       : CERTSTORE_REV_CHECK;
@@ -159,7 +159,7 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 		return 0;
 	}
 	if ((r = x509blob_parse(ha, blob, len,
-	         o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : 10, &xb)) != 0) {
+	         o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : X509_MAX_CHAIN_DEFAULT, &xb)) != 0) {
 		snprintf(err, errlen, "x509: malformed %s host key from the server (%s)", alg,
 		    ssh_err_str(r));
 		return 0;
