@@ -66,6 +66,9 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 		}
 	}
 	c->cfg.env = (const char *const *)c->env;
+	if (c->cfg.cisco_gex_cap) {
+		c->compat |= COMPAT_GEX_MAX_4096;
+	}
 	if (c->cfg.rekey_bytes == 0) {
 		c->cfg.rekey_bytes = REKEY_BYTES_DEFAULT;
 	}

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cipher.h"
+#include "compat.h"
 #include "conn.h"
 #include "hostkey.h"
 #include "kexalg.h"
@@ -178,6 +179,7 @@ struct ssh_conn {
 	struct pkt_dir rx, tx;
 	size_t prebanner;
 	char *server_version;
+	unsigned compat; /* COMPAT_* quirks of the server (compat.h), set with server_version */
 	char client_version[64];
 	struct kex_ctx kex;
 	uint8_t session_id[64];

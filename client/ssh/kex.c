@@ -343,8 +343,7 @@ static int send_gex_request(struct ssh_conn *c)
 	k->gex_min = GEX_MIN;
 	k->gex_n = GEX_PREFERRED;
 	k->gex_max = GEX_MAX;
-	if (c->cfg.cisco_gex_cap ||
-	    (c->server_version != NULL && strstr(c->server_version, "Cisco-") != NULL)) {
+	if (c->compat & COMPAT_GEX_MAX_4096) {
 		k->gex_max = GEX_MAX_CISCO;
 	}
 	buf_init(&b);

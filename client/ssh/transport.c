@@ -87,6 +87,7 @@ int transport_version(struct ssh_conn *c)
 				return r;
 			}
 			c->server_version = line;
+			c->compat |= compat_flags(line);
 			c->heard++;
 			conn_log(c, SSH_LOG_DEBUG1,
 			    "Remote protocol version %s, remote software "

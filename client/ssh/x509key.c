@@ -17,7 +17,7 @@
 
 static int is_sign_rsa(const struct hostkey_alg *alg)
 {
-	return strcmp(alg->name, "x509v3-sign-rsa") == 0;
+	return (alg->flags & HK_FLAG_SINGLE_CERT) != 0;
 }
 
 /* exactly one DER SEQUENCE with a definite, minimally encoded length that fills p[0..n) */

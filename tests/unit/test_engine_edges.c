@@ -984,34 +984,60 @@ out:
 	rig_free(&r);
 }
 
-/* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
- * 0 when it went on with its GEX_INIT; its error text is left in err */
-static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
+/* a connection offered only group exchange by a server with identification line version (and
+ * CRLF), up to the client's GEX_REQUEST, left in r->p; 0 when it came. r: rig_free either way. */
+static int gex_rig(struct rig *r, const char *version, int cisco_gex_cap)
 {
 	static const char *lists[] = {"diffie-hellman-group-exchange-sha256", "ssh-ed25519",
 	    "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256",
 	    "none", "none", "", ""};
-	struct rig r;
 	uint8_t cookie[16] = {2};
-	BIGNUM *p = NULL, *g = BN_new();
 	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	pkt_dir_init(&r->s.rx);
+	pkt_dir_init(&r->s.tx);
+	buf_init(&r->s.in);
+	buf_init(&r->s.i_c);
+	buf_init(&r->s.i_s);
+	buf_init_secret(&r->s.shared);
+	buf_init(&r->p);
+	r->cfg.kex_algs = lists[0];
+	r->cfg.ciphers = lists[2];
+	r->cfg.macs = lists[4];
+	r->cfg.hostkey_algs = lists[1];
+	r->cfg.user = "tester";
+	r->cfg.cisco_gex_cap = cisco_gex_cap;
+	if (ssh_conn_new(&r->cfg, &r->c) != 0) {
+		return -1;
+	}
+	ssh_conn_recv(r->c, (const uint8_t *)version, strlen(version));
+	ssh_conn_recv(r->c, (const uint8_t *)"\r\n", 2);
+	if (srv_next_type(r) != 20) {
+		return -1;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 20);
+	buf_put(&r->p, cookie, 16);
+	for (i = 0; i < 10; i++) {
+		buf_put_cstring(&r->p, lists[i]);
+	}
+	buf_put_u8(&r->p, 0);
+	buf_put_u32(&r->p, 0);
+	srv_send(r, &r->p);
+	return srv_next_type(r) == 34 ? 0 : -1; /* GEX_REQUEST */
+}
+
+/* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
+ * 0 when it went on with its GEX_INIT; its error text is left in err */
+static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
+{
+	struct rig r;
+	BIGNUM *p = NULL, *g = BN_new();
 	int ret = -1;
 
-	memset(&r, 0, sizeof(r));
-	pkt_dir_init(&r.s.rx);
-	pkt_dir_init(&r.s.tx);
-	buf_init(&r.s.in);
-	buf_init(&r.s.i_c);
-	buf_init(&r.s.i_s);
-	buf_init_secret(&r.s.shared);
-	buf_init(&r.p);
-	r.cfg.kex_algs = lists[0];
-	r.cfg.ciphers = lists[2];
-	r.cfg.macs = lists[4];
-	r.cfg.hostkey_algs = lists[1];
-	r.cfg.user = "tester";
-	if (g == NULL || (p = BN_get_rfc3526_prime_2048(NULL)) == NULL ||
-	    ssh_conn_new(&r.cfg, &r.c) != 0) {
+	if (gex_rig(&r, "SSH-2.0-T", 0) != 0 || g == NULL ||
+	    (p = BN_get_rfc3526_prime_2048(NULL)) == NULL) {
 		goto out;
 	}
 	if (delta >= 0) {
@@ -1020,22 +1046,6 @@ static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
 		BN_sub_word(p, (BN_ULONG)-delta);
 	}
 	BN_set_word(g, gen);
-	ssh_conn_recv(r.c, (const uint8_t *)"SSH-2.0-T\r\n", 11);
-	if (srv_next_type(&r) != 20) {
-		goto out;
-	}
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 20);
-	buf_put(&r.p, cookie, 16);
-	for (i = 0; i < 10; i++) {
-		buf_put_cstring(&r.p, lists[i]);
-	}
-	buf_put_u8(&r.p, 0);
-	buf_put_u32(&r.p, 0);
-	srv_send(&r, &r.p);
-	if (srv_next_type(&r) != 34) { /* GEX_REQUEST */
-		goto out;
-	}
 	buf_reset(&r.p);
 	buf_put_u8(&r.p, 31);
 	buf_put_bignum(&r.p, p);
@@ -1048,6 +1058,37 @@ out:
 	BN_free(g);
 	rig_free(&r);
 	return ret;
+}
+
+/* the largest group the client asks for from a server with this identification line */
+static long gex_max_for(const char *version, int cisco_gex_cap)
+{
+	struct rig r;
+	struct rd rd;
+	uint8_t t;
+	uint32_t min = 0, n = 0, max = 0;
+	long ret = -1;
+
+	if (gex_rig(&r, version, cisco_gex_cap) == 0) {
+		rd = buf_rd(&r.p);
+		if (rd_u8(&rd, &t) == 0 && rd_u32(&rd, &min) == 0 && rd_u32(&rd, &n) == 0 &&
+		    rd_u32(&rd, &max) == 0 && rd_end(&rd) == 0 && min == 2048 && n == 3072) {
+			ret = (long)max;
+		}
+	}
+	rig_free(&r);
+	return ret;
+}
+
+/* 14. (issue 9) the server-version quirk table: a Cisco identification line caps the group
+ * exchange at 4096 bits (as the config's cisco_gex_cap does); other servers get 8192 */
+static void test_compat_gex(void)
+{
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-OpenSSH_9.2p1 Debian-2", 0), 8192);
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-Cisco-1.25", 0), 4096);
+	CHECK_EQ_INT(gex_max_for("SSH-1.99-Cisco-1.25", 0), 4096);
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-OpenSSH_9.2", 1), 4096);
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-cisco-1.25", 0), 8192); /* as before: case matters */
 }
 
 /* 13. (issue 8 #8) a group-exchange modulus that is no safe prime, a generator out of range */
@@ -1101,5 +1142,6 @@ int main(void)
 	test_banner_bytes();
 	test_reply_flood();
 	test_gex_group();
+	test_compat_gex();
 	T_DONE();
 }
