@@ -365,14 +365,13 @@ static int recv_kexinit(struct ssh_conn *c, struct rd *msg)
 	char *lists[NL_COUNT] = {0};
 	const uint8_t *cookie;
 	int follows = 0, i, r;
+	/* strict kex requires KEXINIT to be the server's very first packet: whether this one was
+	 * matters once we know whether the server offers strict kex */
+	int late = k->first && c->rx.seqnr != 1;
 	uint32_t reserved;
 
 	if (k->got_kexinit) {
 		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: second KEXINIT during key exchange");
-	}
-	/* strict kex requires KEXINIT to be the server's very first packet */
-	if (k->first && c->rx.seqnr != 1) {
-		k->strict = -1; /* decided below once we know whether the server offers it */
 	}
 	buf_reset(&k->peer_kexinit);
 	if ((r = buf_put_u8(&k->peer_kexinit, SSH_MSG_KEXINIT)) != 0 ||
@@ -407,7 +406,7 @@ static int recv_kexinit(struct ssh_conn *c, struct rd *msg)
 	k->got_kexinit = 1;
 	if (k->first) {
 		int offered = namelist_has(lists[NL_KEX], KEX_STRICT_S);
-		if (offered && k->strict == -1) {
+		if (offered && late) {
 			r = conn_fail(c, SSH_ERR_PROTOCOL,
 			    "kex: strict key exchange violation: "
 			    "KEXINIT was not the server's first packet");

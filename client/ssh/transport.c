@@ -289,6 +289,9 @@ static int recv_ext_info(struct ssh_conn *c, struct rd *msg)
 			    c->server_sig_algs);
 		}
 	}
+	if (rd_end(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "kex: malformed SSH_MSG_EXT_INFO");
+	}
 	return 0;
 }
 

@@ -1120,6 +1120,43 @@ static void test_gex_group(void)
 	CHECK(strstr(err, "generator") != NULL);
 }
 
+/* 15. (issue 9) messages with bytes after their last field are malformed: EXT_INFO (RFC 8308
+ * 2.3: exactly nr-extensions name/value pairs) and the exit-status request (one uint32) */
+static void test_trailing_bytes(void)
+{
+	struct rig r;
+	int ok = rig_start(&r, 0) == 0;
+
+	CHECK(ok);
+	if (ok) {
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 7);
+		buf_put_u32(&r.p, 1);
+		buf_put_cstring(&r.p, "server-sig-algs");
+		buf_put_cstring(&r.p, "ssh-ed25519");
+		srv_send(&r, &r.p);
+		CHECK_STR(conn_err(r.c), ""); /* well-formed: accepted */
+		buf_put_u8(&r.p, 0);
+		srv_send(&r, &r.p);
+		CHECK_STR(conn_err(r.c), "kex: malformed SSH_MSG_EXT_INFO");
+	}
+	rig_free(&r);
+	ok = rig_session(&r, 100000, 32768, 0) == 0;
+	CHECK(ok);
+	if (ok) {
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 98);
+		buf_put_u32(&r.p, 0);
+		buf_put_cstring(&r.p, "exit-status");
+		buf_put_u8(&r.p, 0);
+		buf_put_u32(&r.p, 3);
+		buf_put_u8(&r.p, 0);
+		srv_send(&r, &r.p);
+		CHECK_STR(conn_err(r.c), "channel: malformed exit-status");
+	}
+	rig_free(&r);
+}
+
 int main(void)
 {
 	static const int counts[] = {1, 12, 13, 16, 17, 31, 32, 33, 40};
@@ -1143,5 +1180,6 @@ int main(void)
 	test_reply_flood();
 	test_gex_group();
 	test_compat_gex();
+	test_trailing_bytes();
 	T_DONE();
 }
