@@ -13,6 +13,7 @@
 #include "hostkey.h"
 #include "kexalg.h"
 #include "packet.h"
+#include "x509key.h"
 
 /* message numbers (RFC 4250 and extensions) */
 #define SSH_MSG_DISCONNECT                1
@@ -114,6 +115,7 @@ struct kex_ctx {
 	BIGNUM *gex_p, *gex_g;
 	uint32_t gex_min, gex_n, gex_max;
 	struct buf hostkey_blob; /* K_S of this exchange */
+	struct x509_blob x509;   /* hostkey_blob parsed, for an X.509 host-key algorithm */
 	struct buf shared;       /* K as mpint (secret) */
 	uint8_t h[64];
 	size_t hlen;
@@ -184,7 +186,9 @@ struct ssh_conn {
 	struct kex_ctx kex;
 	uint8_t session_id[64];
 	size_t sid_len;
-	struct buf first_hostkey; /* K_S of the first exchange: rekeys must present the same */
+	struct buf first_hostkey;    /* K_S of the first exchange: rekeys must present the same */
+	struct x509_blob first_x509; /* first_hostkey parsed (X.509 host keys): rekeys compare it */
+	char *hostkey_fp;            /* fingerprint of first_hostkey (SSH_EV_HOSTKEY) */
 	char *server_sig_algs;
 	uint64_t now_ms, last_kex_ms;
 	int rekey_wanted;

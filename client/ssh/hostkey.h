@@ -26,7 +26,8 @@ struct hostkey_alg {
 	const char *blob_name; /* key type in the key blob: "ssh-rsa" */
 	const char *sig_name;  /* name inside the signature blob: "rsa-sha2-256" */
 	int pkey_type;         /* EVP_PKEY_RSA, EVP_PKEY_EC, EVP_PKEY_ED25519 */
-	const char *curve;     /* EC: OpenSSL group name "P-256"; else NULL */
+	const char *label; /* the key type in messages, as OpenSSH prints it: "ED25519", "ECDSA" */
+	const char *curve; /* EC: OpenSSL group name "P-256"; else NULL */
 	const char *ssh_curve; /* EC: "nistp256"; else NULL */
 	size_t field_len;      /* EC: bytes of a coordinate (32, 48, 66); else 0 */
 	const char *digest;    /* OpenSSL digest name ("SHA256"); NULL for Ed25519 */

@@ -514,18 +514,16 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 	char *type = NULL, why[256];
 	int r;
 
+	memset(&k->x509, 0, sizeof(k->x509));
 	if (k->halg->flags & HK_FLAG_X509) {
-		struct x509_blob xb;
-
+		/* the one parse of an X.509 host key: trust and rekeys use this view */
 		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob),
-		         buf_len(&k->hostkey_blob),
-		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT,
-		         &xb)) != 0) {
-			x509blob_error_str(&xb, r, why, sizeof(why));
+		         buf_len(&k->hostkey_blob), c->cfg.x509_max_chain, &k->x509)) != 0) {
+			x509blob_error_str(&k->x509, r, why, sizeof(why));
 			return conn_fail(c, r, "x509: malformed %s host key from the server (%s)",
 			    k->halg->name, why);
 		}
-		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
+		if ((r = x509blob_leaf_key(&k->x509, &pk)) != 0) {
 			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
 			    ssh_err_why(r, why, sizeof(why)));
 		}
@@ -663,30 +661,53 @@ static int send_newkeys(struct ssh_conn *c)
 	return finish_if_done(c);
 }
 
-/* Is K_S of a rekey the host key trusted at first? For X.509 host keys the certificates must be
- * the same, while stapled OCSP responses may have been refreshed in between. */
-static int same_hostkey(struct ssh_conn *c, const uint8_t *ks, size_t kslen)
+/* Is K_S of a rekey (parsed into c->kex.x509) the host key trusted at first? For X.509 host
+ * keys the certificates must be the same, while stapled OCSP responses may have been refreshed
+ * in between. */
+static int same_hostkey(struct ssh_conn *c)
 {
-	struct x509_blob a, b;
-	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT;
+	const struct buf *ks = &c->kex.hostkey_blob;
 
-	if (buf_len(&c->first_hostkey) == kslen &&
-	    memcmp(buf_ptr(&c->first_hostkey), ks, kslen) == 0) {
+	if (buf_len(&c->first_hostkey) == buf_len(ks) &&
+	    memcmp(buf_ptr(&c->first_hostkey), buf_ptr(ks), buf_len(ks)) == 0) {
 		return 1;
 	}
-	if (!(c->kex.halg->flags & HK_FLAG_X509) ||
-	    x509blob_parse(c->kex.halg, buf_ptr(&c->first_hostkey), buf_len(&c->first_hostkey), max,
-	        &a) != 0 ||
-	    x509blob_parse(c->kex.halg, ks, kslen, max, &b) != 0 || a.ncerts != b.ncerts) {
-		return 0;
+	return (c->kex.halg->flags & HK_FLAG_X509) != 0 && c->first_x509.ncerts > 0 &&
+	       x509blob_same_certs(&c->first_x509, &c->kex.x509);
+}
+
+/* The first exchange's host key: kept for rekeys (with its parsed view, moved onto the copy)
+ * and raised as SSH_EV_HOSTKEY. */
+static int raise_hostkey(struct ssh_conn *c)
+{
+	struct kex_ctx *k = &c->kex;
+	struct ssh_event ev;
+	int r;
+
+	buf_reset(&c->first_hostkey);
+	if ((r = buf_put(
+	         &c->first_hostkey, buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob))) != 0) {
+		return conn_fail(c, r, "kex: %s", ssh_err_str(r));
 	}
-	for (i = 0; i < a.ncerts; i++) {
-		if (a.cert_len[i] != b.cert_len[i] ||
-		    memcmp(a.cert[i], b.cert[i], a.cert_len[i]) != 0) {
-			return 0;
-		}
+	c->first_x509 = k->x509;
+	x509blob_rebase(&c->first_x509, buf_ptr(&k->hostkey_blob), buf_ptr(&c->first_hostkey));
+	free(c->hostkey_fp);
+	c->hostkey_fp = NULL;
+	if ((r = sshkey_fingerprint(
+	         buf_ptr(&c->first_hostkey), buf_len(&c->first_hostkey), &c->hostkey_fp)) != 0) {
+		return conn_fail(
+		    c, r, "hostkey: cannot compute the fingerprint: %s", ssh_err_str(r));
 	}
-	return 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_HOSTKEY;
+	ev.u.hostkey.alg = k->halg->name;
+	ev.u.hostkey.blob = buf_ptr(&c->first_hostkey);
+	ev.u.hostkey.len = buf_len(&c->first_hostkey);
+	ev.u.hostkey.row = k->halg;
+	ev.u.hostkey.x509 = (k->halg->flags & HK_FLAG_X509) ? &c->first_x509 : NULL;
+	ev.u.hostkey.fingerprint = c->hostkey_fp;
+	c->wait = WAIT_HOSTKEY;
+	return conn_event(c, &ev, NULL, NULL);
 }
 
 static int recv_reply(struct ssh_conn *c, struct rd *msg)
@@ -696,7 +717,6 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	size_t kslen, spublen, siglen;
 	char why[256];
 	struct buf h;
-	struct ssh_event ev;
 	int r;
 
 	buf_init_secret(&h); /* the hash input ends with K */
@@ -737,7 +757,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	}
 	if (!k->first) {
 		/* a rekey must present the very key we trusted at first */
-		if (!same_hostkey(c, ks, kslen)) {
+		if (!same_hostkey(c)) {
 			r = conn_fail(c, SSH_ERR_PROTOCOL,
 			    "hostkey: the server presented a different "
 			    "host key during rekeying");
@@ -746,17 +766,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 		r = send_newkeys(c);
 		goto out;
 	}
-	buf_reset(&c->first_hostkey);
-	if ((r = buf_put(&c->first_hostkey, ks, kslen)) != 0) {
-		goto fail;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SSH_EV_HOSTKEY;
-	ev.u.hostkey.alg = k->halg->name;
-	ev.u.hostkey.blob = buf_ptr(&c->first_hostkey);
-	ev.u.hostkey.len = buf_len(&c->first_hostkey);
-	c->wait = WAIT_HOSTKEY;
-	r = conn_event(c, &ev, NULL, NULL);
+	r = raise_hostkey(c);
 	goto out;
 malformed:
 	r = conn_fail(c, SSH_ERR_FORMAT, "kex: malformed key exchange reply from the server");

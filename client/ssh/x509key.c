@@ -173,6 +173,34 @@ fail:
 	return e;
 }
 
+void x509blob_rebase(struct x509_blob *b, const uint8_t *from, const uint8_t *to)
+{
+	size_t i;
+
+	for (i = 0; i < b->ncerts; i++) {
+		b->cert[i] = to + (b->cert[i] - from);
+	}
+	for (i = 0; i < b->nocsp; i++) {
+		b->ocsp[i] = to + (b->ocsp[i] - from);
+	}
+}
+
+int x509blob_same_certs(const struct x509_blob *a, const struct x509_blob *b)
+{
+	size_t i;
+
+	if (a->ncerts != b->ncerts) {
+		return 0;
+	}
+	for (i = 0; i < a->ncerts; i++) {
+		if (a->cert_len[i] != b->cert_len[i] ||
+		    memcmp(a->cert[i], b->cert[i], a->cert_len[i]) != 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 void x509blob_error_str(const struct x509_blob *b, int err, char *s, size_t n)
 {
 	switch (b->cap) {
