@@ -221,13 +221,16 @@ int transport_version(struct ssh_conn *c); /* parse the server's identification 
 int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg);
 void transport_disconnect(struct ssh_conn *c, uint32_t reason, const char *text);
 char *sanitize_text(const uint8_t *p, size_t n, int allow_newlines);
-/* kex.c */
-int kex_start(struct ssh_conn *c);
+/* kexinit.c: negotiation */
+int kex_start(struct ssh_conn *c); /* send our KEXINIT (once per exchange) */
+int kex_maybe_rekey(struct ssh_conn *c);
+int kex_recv_kexinit(struct ssh_conn *c, struct rd *msg); /* then kex_exchange_begin */
+int namelist_has(const char *list, const char *name);
+/* kex.c: the exchange */
+int kex_exchange_begin(struct ssh_conn *c); /* algorithms chosen: GEX request or our public value */
 int kex_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);
 int kex_hostkey_answer(struct ssh_conn *c, int trusted);
-int kex_maybe_rekey(struct ssh_conn *c);
 void kex_ctx_free(struct kex_ctx *k);
-int namelist_has(const char *list, const char *name);
 /* userauth.c */
 int userauth_start(struct ssh_conn *c);
 int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);
