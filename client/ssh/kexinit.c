@@ -29,12 +29,55 @@ enum {
 	NL_COUNT
 };
 
-static const char *const nl_what[NL_COUNT] = {"key exchange algorithm", "host key algorithm",
-    "cipher (client to server)", "cipher (server to client)", "MAC (client to server)",
-    "MAC (server to client)", "compression (client to server)", "compression (server to client)",
-    "language", "language"};
-static const char *const nl_option[NL_COUNT] = {"KexAlgorithms", "HostKeyAlgorithms", "Ciphers",
-    "Ciphers", "MACs", "MACs", NULL, NULL, NULL, NULL};
+static const char *kex_name_at(size_t i)
+{
+	const struct kex_alg *a = kex_alg_at(i);
+	return a != NULL ? a->name : NULL;
+}
+
+static const char *hostkey_name_at(size_t i)
+{
+	const struct hostkey_alg *a = hostkey_alg_at(i);
+	return a != NULL ? a->name : NULL;
+}
+
+static const char *cipher_name_at(size_t i)
+{
+	const struct cipher_alg *a = cipher_alg_at(i);
+	return a != NULL ? a->name : NULL;
+}
+
+static const char *mac_name_at(size_t i)
+{
+	const struct mac_alg *a = mac_alg_at(i);
+	return a != NULL ? a->name : NULL;
+}
+
+/* the name-lists of KEXINIT, in wire order */
+static const struct nl_row {
+	const char *what;                 /* in messages */
+	const char *option;               /* the option that adds names to our list; NULL: none */
+	const char *(*name_at)(size_t i); /* the names we support, in table order; NULL: none */
+} nl_rows[NL_COUNT] = {
+    [NL_KEX] = {.what = "key exchange algorithm",
+        .option = "KexAlgorithms",
+        .name_at = kex_name_at},
+    [NL_HOSTKEY] = {.what = "host key algorithm",
+        .option = "HostKeyAlgorithms",
+        .name_at = hostkey_name_at},
+    [NL_ENC_CS] = {.what = "cipher (client to server)",
+        .option = "Ciphers",
+        .name_at = cipher_name_at},
+    [NL_ENC_SC] = {.what = "cipher (server to client)",
+        .option = "Ciphers",
+        .name_at = cipher_name_at},
+    [NL_MAC_CS] = {.what = "MAC (client to server)", .option = "MACs", .name_at = mac_name_at},
+    [NL_MAC_SC] = {.what = "MAC (server to client)", .option = "MACs", .name_at = mac_name_at},
+    [NL_COMP_CS] = {.what = "compression (client to server)"},
+    [NL_COMP_SC] = {.what = "compression (server to client)"},
+    [NL_LANG_CS] = {.what = "language"},
+    [NL_LANG_SC] = {.what = "language"},
+};
 
 /* 1 if name is an element of the comma-separated list */
 int namelist_has(const char *list, const char *name)
@@ -164,57 +207,35 @@ int kex_maybe_rekey(struct ssh_conn *c)
 /* the helpful hint: a name the server offers that we support but have not enabled */
 static const char *supported_hint(int which, const char *theirs)
 {
-	const char *p = theirs;
-	static const char *const none = NULL;
+	const struct nl_row *row = &nl_rows[which];
+	const char *p = theirs, *cand;
+	size_t i;
 
-	while (p != NULL && *p != '\0') {
+	while (row->name_at != NULL && p != NULL && *p != '\0') {
 		const char *e = strchr(p, ',');
 		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		size_t i;
-		const char *name = NULL;
-		for (i = 0;; i++) {
-			const char *cand = NULL;
-			if (which == NL_KEX) {
-				const struct kex_alg *a = kex_alg_at(i);
-				cand = a ? a->name : NULL;
-			} else if (which == NL_HOSTKEY) {
-				const struct hostkey_alg *a = hostkey_alg_at(i);
-				cand = a ? a->name : NULL;
-			} else if (which == NL_ENC_CS || which == NL_ENC_SC) {
-				const struct cipher_alg *a = cipher_alg_at(i);
-				cand = a ? a->name : NULL;
-			} else if (which == NL_MAC_CS || which == NL_MAC_SC) {
-				const struct mac_alg *a = mac_alg_at(i);
-				cand = a ? a->name : NULL;
-			}
-			if (cand == NULL) {
-				break;
-			}
+		for (i = 0; (cand = row->name_at(i)) != NULL; i++) {
 			if (strlen(cand) == l && memcmp(cand, p, l) == 0) {
-				name = cand;
-				break;
+				return cand;
 			}
-		}
-		if (name != NULL) {
-			return name;
 		}
 		p = e != NULL ? e + 1 : NULL;
 	}
-	return none;
+	return NULL;
 }
 
 static int no_match(struct ssh_conn *c, int which, const char *ours, const char *theirs)
 {
 	const char *hint = supported_hint(which, theirs);
 
-	if (hint != NULL && nl_option[which] != NULL) {
+	if (hint != NULL && nl_rows[which].option != NULL) {
 		return conn_fail(c, SSH_ERR_NO_ALGO,
 		    "kex: no matching %s: we offer %s; the server "
 		    "offers %s; '-o %s=+%s' would enable one the server offers",
-		    nl_what[which], ours, theirs, nl_option[which], hint);
+		    nl_rows[which].what, ours, theirs, nl_rows[which].option, hint);
 	}
 	return conn_fail(c, SSH_ERR_NO_ALGO,
-	    "kex: no matching %s: we offer %s; the server offers %s", nl_what[which], ours,
+	    "kex: no matching %s: we offer %s; the server offers %s", nl_rows[which].what, ours,
 	    theirs[0] != '\0' ? theirs : "nothing");
 }
 
@@ -324,7 +345,7 @@ int kex_recv_kexinit(struct ssh_conn *c, struct rd *msg)
 	}
 	conn_log(c, SSH_LOG_DEBUG2, "peer server KEXINIT proposal");
 	for (i = 0; i < NL_COMP_SC + 1; i++) {
-		conn_log(c, SSH_LOG_DEBUG2, "%s: %s", nl_what[i], lists[i]);
+		conn_log(c, SSH_LOG_DEBUG2, "%s: %s", nl_rows[i].what, lists[i]);
 	}
 	k->got_kexinit = 1;
 	if (k->first) {
