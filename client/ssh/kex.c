@@ -325,7 +325,8 @@ static int same_hostkey(struct ssh_conn *c)
 	    memcmp(buf_ptr(&c->first_hostkey), buf_ptr(ks), buf_len(ks)) == 0) {
 		return 1;
 	}
-	return (c->kex.halg->flags & HK_FLAG_X509) != 0 && c->first_x509.ncerts > 0 &&
+	/* the same algorithm too: the certificates under another X.509 name are another key blob */
+	return (c->kex.halg->flags & HK_FLAG_X509) != 0 && c->first_x509.alg == c->kex.halg &&
 	       x509blob_same_certs(&c->first_x509, &c->kex.x509);
 }
 
