@@ -246,9 +246,9 @@ int certstore_new(
 	}
 	cs->allow_partial_chain = cfg->allow_partial_chain != 0;
 	cs->revocation = cfg->revocation;
-	cs->max_chain = cfg->max_chain > 0 ? cfg->max_chain : CS_DEFAULT_MAX_CHAIN;
-	if (cs->max_chain > CS_MAX_CHAIN_LIMIT) {
-		cs->max_chain = CS_MAX_CHAIN_LIMIT;
+	cs->max_chain = cfg->max_chain > 0 ? cfg->max_chain : X509_MAX_CHAIN_DEFAULT;
+	if (cs->max_chain > X509_MAX_CHAIN_LIMIT) {
+		cs->max_chain = X509_MAX_CHAIN_LIMIT;
 	}
 	for (i = 0; i < 4; i++) {
 		if (cfg->ca_files[i] == NULL) {
@@ -359,6 +359,9 @@ void certstore_result_clear(struct certstore_result *res)
 
 /* ------------------------------------------------------------------ verifying */
 
+/* one no_crl bit per chain depth: the deepest chain is X509_MAX_CHAIN_LIMIT certificates */
+_Static_assert(X509_MAX_CHAIN_LIMIT <= 32, "vstate.no_crl has a bit per depth");
+
 struct vstate {
 	uint32_t no_crl;  /* bit d: no usable CRL for the certificate at depth d */
 	char revoked[40]; /* revocation date when a CRL revoked the current certificate */
@@ -382,7 +385,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	case X509_V_ERR_UNABLE_TO_GET_CRL:
 	case X509_V_ERR_CRL_HAS_EXPIRED:
 	case X509_V_ERR_CRL_NOT_YET_VALID:
-		if (depth >= 0 && depth < 32) {
+		if (depth >= 0 && depth < X509_MAX_CHAIN_LIMIT) {
 			st->no_crl |= (uint32_t)1 << depth;
 		}
 		return 1;
@@ -558,10 +561,10 @@ int certstore_verify(struct certstore *cs, const uint8_t *const *certs, const si
 		goto out;
 	}
 	for (i = 0; i < ncerts; i++) {
-		if (certs[i] == NULL || lens[i] == 0 || lens[i] > CS_MAX_CERT_DER) {
+		if (certs[i] == NULL || lens[i] == 0 || lens[i] > X509_BLOB_ITEM_MAX) {
 			cs_verdict(res, CERTSTORE_MALFORMED, (int)i, NULL,
 			    "certificate %zu is %zu bytes (the cap is %d bytes)", i, lens[i],
-			    CS_MAX_CERT_DER);
+			    X509_BLOB_ITEM_MAX);
 			goto out;
 		}
 		p = certs[i];

@@ -17,10 +17,6 @@
  * one after it), or "no detail from OpenSSL"; the queue is cleared. Returns buf. */
 const char *cs_ossl_reason(char *buf, size_t len);
 
-#define CS_MAX_CERT_DER      X509_BLOB_ITEM_MAX /* one DER certificate from the peer */
-#define CS_MAX_OCSP_DER      X509_BLOB_ITEM_MAX /* one stapled OCSP response */
-#define CS_DEFAULT_MAX_CHAIN X509_MAX_CHAIN_DEFAULT
-#define CS_MAX_CHAIN_LIMIT   X509_MAX_CHAIN_LIMIT /* X509MaxChain is clamped to this */
 #define CS_OCSP_SKEW         300   /* seconds of clock skew allowed on thisUpdate / nextUpdate */
 #define CS_OCSP_MAX_AGE      86400 /* a response without nextUpdate holds for a day at most */
 

@@ -83,10 +83,10 @@ int cs_ocsp_check(const unsigned char *der, size_t len, X509 *cert, X509 *issuer
 	int r = 0, st, reason = 0;
 
 	*good = 0;
-	if (len == 0 || len > CS_MAX_OCSP_DER) {
+	if (len == 0 || len > X509_BLOB_ITEM_MAX) {
 		cs_verdict(res, CERTSTORE_BAD_OCSP, depth, cert,
 		    "stapled OCSP response of %zu bytes (the cap is %d bytes)", len,
-		    CS_MAX_OCSP_DER);
+		    X509_BLOB_ITEM_MAX);
 		goto out;
 	}
 	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);

@@ -11,6 +11,7 @@
 #include "ssh/buf.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/x509key.h"
 #include "trust.h"
 #include "trust_x509.h"
 
@@ -86,28 +87,6 @@ int trust_khname(const struct options *o, char *out, size_t outlen)
 	return known_hosts_hostname(host, o->port > 0 ? o->port : 22, out, outlen);
 }
 
-/* "ED25519", "ECDSA", "RSA" from the key blob's type name, as OpenSSH prints them. */
-static void key_type_label(const uint8_t *blob, size_t len, char *out, size_t outlen)
-{
-	struct rd r = rd_make(blob, len);
-	const uint8_t *p = NULL;
-	size_t n = 0;
-
-	snprintf(out, outlen, "unknown");
-	if (rd_string(&r, &p, &n) != 0) {
-		return;
-	}
-	if (str_eq(p, n, "ssh-ed25519")) {
-		snprintf(out, outlen, "ED25519");
-	} else if (n > 11 && memcmp(p, "ecdsa-sha2-", 11) == 0) {
-		snprintf(out, outlen, "ECDSA");
-	} else if (str_eq(p, n, "ssh-rsa")) {
-		snprintf(out, outlen, "RSA");
-	} else {
-		snprintf(out, outlen, "%.*s", (int)(n > 64 ? 64 : n), (const char *)p);
-	}
-}
-
 static void add_key(const struct options *o, char **files, size_t nuser, const char *khname,
     const char *label, const uint8_t *blob, size_t len)
 {
@@ -147,11 +126,14 @@ static int ask_user(const char *khname, const char *addr, const char *label, con
 	return r;
 }
 
-int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,
-    size_t len, int *trusted, char *err, size_t errlen)
+int trust_hostkey_view(const struct options *o, const char *addr, const struct ssh_hostkey_view *hk,
+    int *trusted, char *err, size_t errlen)
 {
-	char khname[KH_NAME_MAX], label[80];
-	char **files = NULL, *fp = NULL;
+	const char *alg = hk->alg, *label = hk->row != NULL ? hk->row->label : NULL;
+	const uint8_t *blob = hk->blob;
+	size_t len = hk->len;
+	char khname[KH_NAME_MAX];
+	char **files = NULL;
 	size_t nfiles = 0, nuser;
 	struct kh_result res;
 	int r, shk, yes = 0;
@@ -159,8 +141,12 @@ int trust_hostkey(const struct options *o, const char *addr, const char *alg, co
 	*trusted = 0;
 	err[0] = '\0';
 	memset(&res, 0, sizeof(res));
-	if (strncmp(alg, "x509v3-", 7) == 0) {
-		return trust_x509(o, alg, blob, len, trusted, err, errlen);
+	if (hk->row == NULL) {
+		snprintf(err, errlen, "hostkey: unknown host key algorithm %s", alg);
+		return 0;
+	}
+	if (hk->row->flags & HK_FLAG_X509) {
+		return trust_x509(o, hk, trusted, err, errlen);
 	}
 	if (o->x509_host_keys == X509HK_REQUIRE) {
 		snprintf(err, errlen,
@@ -173,7 +159,6 @@ int trust_hostkey(const struct options *o, const char *addr, const char *alg, co
 		snprintf(err, errlen, "hostkey: bad host name for known_hosts: %s", ssh_err_str(r));
 		return r;
 	}
-	key_type_label(blob, len, label, sizeof(label));
 	if ((r = trust_files(o, &files, &nfiles)) != 0) {
 		snprintf(err, errlen, "hostkey: known_hosts file names: %s", ssh_err_str(r));
 		goto out;
@@ -241,12 +226,12 @@ int trust_hostkey(const struct options *o, const char *addr, const char *alg, co
 	default:
 		break;
 	}
-	if ((r = sshkey_fingerprint(blob, len, &fp)) != 0) {
-		snprintf(
-		    err, errlen, "hostkey: cannot compute the fingerprint: %s", ssh_err_str(r));
+	if (hk->fingerprint == NULL) {
+		snprintf(err, errlen, "hostkey: cannot compute the fingerprint: %s",
+		    ssh_err_str(SSH_ERR_INTERNAL));
 		goto out;
 	}
-	r = ask_user(khname, addr, label, fp, res.status == KH_OTHER_TYPES, &yes);
+	r = ask_user(khname, addr, label, hk->fingerprint, res.status == KH_OTHER_TYPES, &yes);
 	if (r != 0) {
 		snprintf(err, errlen, "hostkey: cannot ask to confirm the %s host key for %s (%s)",
 		    label, khname, r == SSH_ERR_NOT_FOUND ? "no terminal" : ssh_err_str(r));
@@ -263,6 +248,38 @@ int trust_hostkey(const struct options *o, const char *addr, const char *alg, co
 	*trusted = 1;
 out:
 	trust_files_free(files);
+	return r;
+}
+
+int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,
+    size_t len, int *trusted, char *err, size_t errlen)
+{
+	struct ssh_hostkey_view hk;
+	struct x509_blob xb;
+	char *fp = NULL, why[256];
+	int r;
+
+	*trusted = 0;
+	memset(&hk, 0, sizeof(hk));
+	hk.alg = alg;
+	hk.blob = blob;
+	hk.len = len;
+	hk.row = hostkey_alg_by_name(alg);
+	if (hk.row != NULL && (hk.row->flags & HK_FLAG_X509)) {
+		if ((r = x509blob_parse(hk.row, blob, len,
+		         o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : X509_MAX_CHAIN_DEFAULT,
+		         &xb)) != 0) {
+			x509blob_error_str(&xb, r, why, sizeof(why));
+			snprintf(err, errlen, "x509: malformed %s host key from the server (%s)",
+			    alg, why);
+			return 0;
+		}
+		hk.x509 = &xb;
+	}
+	if (sshkey_fingerprint(blob, len, &fp) == 0) {
+		hk.fingerprint = fp;
+	}
+	r = trust_hostkey_view(o, addr, &hk, trusted, err, errlen);
 	free(fp);
 	return r;
 }

@@ -10,13 +10,20 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "ssh/conn.h"
 
 /*
- * Decide whether to trust the host key `blob` offered with algorithm `alg` by the host of o
- * (addr: the peer's numeric address for messages, may be NULL). Returns 0 with *trusted 1 or 0;
- * when 0, err holds the one-line "category: cause" reason (e.g. "hostkey: host key for ... has
- * changed ..."). A negative return is a local failure (err set as well).
+ * Decide whether to trust the host key hk (SSH_EV_HOSTKEY's view: parsed once by the engine)
+ * offered by the host of o (addr: the peer's numeric address for messages, may be NULL).
+ * Returns 0 with *trusted 1 or 0; when 0, err holds the one-line "category: cause" reason (e.g.
+ * "hostkey: host key for ... has changed ..."). A negative return is a local failure (err set as
+ * well).
  */
+int trust_hostkey_view(const struct options *o, const char *addr, const struct ssh_hostkey_view *hk,
+    int *trusted, char *err, size_t errlen);
+
+/* Transitional, until the event loop passes the view: trust_hostkey_view for the key blob of
+ * algorithm alg, which is parsed here once more (as the engine did). */
 int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,
     size_t len, int *trusted, char *err, size_t errlen);
 

@@ -74,7 +74,7 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 		cfg.crl_paths[1] = "/etc/x509ssh/crl";
 	}
 	cfg.allow_partial_chain = o->x509_allow_partial_chain == 1;
-	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : 10;
+	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : X509_MAX_CHAIN_DEFAULT;
 	cfg.revocation = o->x509_revocation == X509REV_REQUIRE ? CERTSTORE_REV_REQUIRE
 	                 : o->x509_revocation == X509REV_NO    ? CERTSTORE_REV_NO
 	                                                       : CERTSTORE_REV_CHECK;
@@ -143,25 +143,18 @@ static int unambiguous_address(const char *host, char *err, size_t errlen)
 	return 0;
 }
 
-int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, size_t len,
-    int *trusted, char *err, size_t errlen)
+int trust_x509(const struct options *o, const struct ssh_hostkey_view *hk, int *trusted, char *err,
+    size_t errlen)
 {
-	const struct hostkey_alg *ha = hostkey_alg_by_name(alg);
+	const struct x509_blob *xb = hk->x509;
 	struct certstore_check chk;
 	struct certstore_result res;
-	struct x509_blob xb;
 	int r;
 
 	*trusted = 0;
 	memset(&res, 0, sizeof(res));
-	if (ha == NULL || !(ha->flags & HK_FLAG_X509)) {
-		snprintf(err, errlen, "x509: unknown X.509 host key algorithm %s", alg);
-		return 0;
-	}
-	if ((r = x509blob_parse(ha, blob, len,
-	         o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : 10, &xb)) != 0) {
-		snprintf(err, errlen, "x509: malformed %s host key from the server (%s)", alg,
-		    ssh_err_str(r));
+	if (hk->row == NULL || !(hk->row->flags & HK_FLAG_X509) || xb == NULL) {
+		snprintf(err, errlen, "x509: unknown X.509 host key algorithm %s", hk->alg);
 		return 0;
 	}
 	if (store == NULL && (r = load_store(o, err, errlen)) != 0) {
@@ -176,8 +169,8 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 	}
 	chk.name_fallback_cn = o->x509_name_fallback_cn != 0;
 	chk.purposes = purposes_of(o);
-	if ((r = certstore_verify(store, xb.cert, xb.cert_len, xb.ncerts, xb.ocsp, xb.ocsp_len,
-	         xb.nocsp, &chk, &res)) != 0) {
+	if ((r = certstore_verify(store, xb->cert, xb->cert_len, xb->ncerts, xb->ocsp, xb->ocsp_len,
+	         xb->nocsp, &chk, &res)) != 0) {
 		snprintf(err, errlen, "x509: cannot verify the host certificate: %s",
 		    certstore_err_str(r));
 		goto out;
@@ -206,7 +199,7 @@ int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, si
 		goto out;
 	}
 	log_verbose("x509: host certificate for %s verified (%s, %zu certificate%s sent)", chk.host,
-	    alg, xb.ncerts, xb.ncerts == 1 ? "" : "s");
+	    hk->alg, xb->ncerts, xb->ncerts == 1 ? "" : "s");
 	*trusted = 1;
 out:
 	certstore_result_clear(&res);

@@ -10,10 +10,12 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "ssh/conn.h"
 
-/* Same contract as trust_hostkey(): 0 with *trusted set, err holds "x509: ..." when not. */
-int trust_x509(const struct options *o, const char *alg, const uint8_t *blob, size_t len,
-    int *trusted, char *err, size_t errlen);
+/* Same contract as trust_hostkey_view() for a host key of an X.509 algorithm (hk->x509 set):
+ * 0 with *trusted set, err holds "x509: ..." when not. */
+int trust_x509(const struct options *o, const struct ssh_hostkey_view *hk, int *trusted, char *err,
+    size_t errlen);
 
 /* Free the process-wide CA store (loaded on first use). */
 void trust_x509_cleanup(void);

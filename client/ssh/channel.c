@@ -192,7 +192,7 @@ static int recv_request(struct ssh_conn *c, struct rd *msg)
 		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed channel request");
 	}
 	if (str_eq(t, tn, "exit-status")) {
-		if (rd_u32(msg, &st) != 0) {
+		if (rd_u32(msg, &st) != 0 || rd_end(msg) != 0) {
 			return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed exit-status");
 		}
 		ch->has_status = 1;

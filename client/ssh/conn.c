@@ -66,6 +66,12 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 		}
 	}
 	c->cfg.env = (const char *const *)c->env;
+	if (c->cfg.cisco_gex_cap) {
+		c->compat |= COMPAT_GEX_MAX_4096;
+	}
+	if (c->cfg.x509_max_chain == 0) {
+		c->cfg.x509_max_chain = X509_MAX_CHAIN_DEFAULT;
+	}
 	if (c->cfg.rekey_bytes == 0) {
 		c->cfg.rekey_bytes = REKEY_BYTES_DEFAULT;
 	}
@@ -133,6 +139,7 @@ void ssh_conn_free(struct ssh_conn *c)
 	buf_free(&c->out);
 	buf_free(&c->held);
 	buf_free(&c->first_hostkey);
+	free(c->hostkey_fp);
 	pkt_dir_free(&c->rx);
 	pkt_dir_free(&c->tx);
 	kex_ctx_free(&c->kex);

@@ -23,6 +23,24 @@
 #include "buf.h"
 
 struct ssh_conn;
+struct hostkey_alg; /* hostkey.h */
+struct x509_blob;   /* x509key.h */
+
+/*
+ * The server's host key as the key exchange parsed it, once (SSH_EV_HOSTKEY): trust decisions
+ * use this view and never parse K_S again. Every pointer stays valid until ssh_conn_free.
+ */
+struct ssh_hostkey_view {
+	const char *alg;     /* negotiated host-key algorithm */
+	const uint8_t *blob; /* K_S as sent */
+	size_t len;
+	const struct hostkey_alg *row; /* the algorithm's table row (hostkey.h) */
+	/* RFC 6187 rows (HK_FLAG_X509): the certificates, leaf first, and stapled OCSP responses
+	 * as DER borrowed from blob (x509key.h), within the X509MaxChain cap; NULL for plain keys
+	 */
+	const struct x509_blob *x509;
+	const char *fingerprint; /* "SHA256:<unpadded base64>" of blob */
+};
 
 /* log levels of the callback (match enum log_level of options.h) */
 #define SSH_LOG_ERROR   2
@@ -47,7 +65,8 @@ struct ssh_conn_config {
 	const char *const *env; /* NULL-terminated "NAME=value" list for env requests */
 	uint64_t rekey_bytes;   /* 0 = cipher-dependent default (1 GiB) */
 	uint32_t rekey_seconds; /* 0 = none */
-	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key (0 = 10) */
+	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key
+	                         * (0 = X509_MAX_CHAIN_DEFAULT of certstore/x509_limits.h) */
 	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
@@ -69,11 +88,7 @@ enum ssh_event_type {
 struct ssh_event {
 	enum ssh_event_type type;
 	union {
-		struct {
-			const char *alg;     /* negotiated host-key algorithm */
-			const uint8_t *blob; /* K_S as sent */
-			size_t len;
-		} hostkey;
+		struct ssh_hostkey_view hostkey;
 		struct {
 			const char *text;
 		} banner;

@@ -8,10 +8,12 @@
 
 #include "buf.h"
 #include "cipher.h"
+#include "compat.h"
 #include "conn.h"
 #include "hostkey.h"
 #include "kexalg.h"
 #include "packet.h"
+#include "x509key.h"
 
 /* message numbers (RFC 4250 and extensions) */
 #define SSH_MSG_DISCONNECT                1
@@ -113,6 +115,7 @@ struct kex_ctx {
 	BIGNUM *gex_p, *gex_g;
 	uint32_t gex_min, gex_n, gex_max;
 	struct buf hostkey_blob; /* K_S of this exchange */
+	struct x509_blob x509;   /* hostkey_blob parsed, for an X.509 host-key algorithm */
 	struct buf shared;       /* K as mpint (secret) */
 	uint8_t h[64];
 	size_t hlen;
@@ -178,11 +181,14 @@ struct ssh_conn {
 	struct pkt_dir rx, tx;
 	size_t prebanner;
 	char *server_version;
+	unsigned compat; /* COMPAT_* quirks of the server (compat.h), set with server_version */
 	char client_version[64];
 	struct kex_ctx kex;
 	uint8_t session_id[64];
 	size_t sid_len;
-	struct buf first_hostkey; /* K_S of the first exchange: rekeys must present the same */
+	struct buf first_hostkey;    /* K_S of the first exchange: rekeys must present the same */
+	struct x509_blob first_x509; /* first_hostkey parsed (X.509 host keys): rekeys compare it */
+	char *hostkey_fp;            /* fingerprint of first_hostkey (SSH_EV_HOSTKEY) */
 	char *server_sig_algs;
 	uint64_t now_ms, last_kex_ms;
 	int rekey_wanted;
@@ -215,13 +221,16 @@ int transport_version(struct ssh_conn *c); /* parse the server's identification 
 int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg);
 void transport_disconnect(struct ssh_conn *c, uint32_t reason, const char *text);
 char *sanitize_text(const uint8_t *p, size_t n, int allow_newlines);
-/* kex.c */
-int kex_start(struct ssh_conn *c);
+/* kexinit.c: negotiation */
+int kex_start(struct ssh_conn *c); /* send our KEXINIT (once per exchange) */
+int kex_maybe_rekey(struct ssh_conn *c);
+int kex_recv_kexinit(struct ssh_conn *c, struct rd *msg); /* then kex_exchange_begin */
+int namelist_has(const char *list, const char *name);
+/* kex.c: the exchange */
+int kex_exchange_begin(struct ssh_conn *c); /* algorithms chosen: GEX request or our public value */
 int kex_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);
 int kex_hostkey_answer(struct ssh_conn *c, int trusted);
-int kex_maybe_rekey(struct ssh_conn *c);
 void kex_ctx_free(struct kex_ctx *k);
-int namelist_has(const char *list, const char *name);
 /* userauth.c */
 int userauth_start(struct ssh_conn *c);
 int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);

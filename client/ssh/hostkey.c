@@ -26,91 +26,18 @@
 #define ED25519_LEN     32
 #define ED25519_SIG_LEN 64
 
-static const struct hostkey_alg hostkey_algs[] = {
-    {"ssh-ed25519", "ssh-ed25519", "ssh-ed25519", EVP_PKEY_ED25519, NULL, NULL, NULL,
-        HK_FLAG_DEFAULT, 0},
-    {"ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", EVP_PKEY_EC, "P-256",
-        "nistp256", "SHA256", HK_FLAG_DEFAULT, 0},
-    {"ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", EVP_PKEY_EC, "P-384",
-        "nistp384", "SHA384", HK_FLAG_DEFAULT, 0},
-    {"ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", EVP_PKEY_EC, "P-521",
-        "nistp521", "SHA512", HK_FLAG_DEFAULT, 0},
-    {"rsa-sha2-512", "ssh-rsa", "rsa-sha2-512", EVP_PKEY_RSA, NULL, NULL, "SHA512", HK_FLAG_DEFAULT,
-        0},
-    {"rsa-sha2-256", "ssh-rsa", "rsa-sha2-256", EVP_PKEY_RSA, NULL, NULL, "SHA256", HK_FLAG_DEFAULT,
-        0},
-    {"ssh-rsa", "ssh-rsa", "ssh-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1", HK_FLAG_LEGACY, 0},
-    /* RFC 6187 rows after the plain ones: the default lists take them in a separate pass */
-    {"x509v3-ecdsa-sha2-nistp256", "x509v3-ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", EVP_PKEY_EC,
-        "P-256", "nistp256", "SHA256", HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
-    {"x509v3-ecdsa-sha2-nistp384", "x509v3-ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", EVP_PKEY_EC,
-        "P-384", "nistp384", "SHA384", HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
-    {"x509v3-ecdsa-sha2-nistp521", "x509v3-ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", EVP_PKEY_EC,
-        "P-521", "nistp521", "SHA512", HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
-    {"x509v3-rsa2048-sha256", "x509v3-rsa2048-sha256", "rsa2048-sha256", EVP_PKEY_RSA, NULL, NULL,
-        "SHA256", HK_FLAG_DEFAULT | HK_FLAG_X509, 2048},
-    {"x509v3-ssh-rsa", "x509v3-ssh-rsa", "ssh-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1",
-        HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
-    /* pre-RFC (PKIX-SSH, Tectia): the key blob is one bare DER certificate */
-    {"x509v3-sign-rsa", "x509v3-sign-rsa", "x509v3-sign-rsa", EVP_PKEY_RSA, NULL, NULL, "SHA1",
-        HK_FLAG_DEFAULT | HK_FLAG_X509, 0},
-};
-
-#define N_ALGS (sizeof(hostkey_algs) / sizeof(hostkey_algs[0]))
-
-const struct hostkey_alg *hostkey_alg_at(size_t i)
-{
-	if (i >= N_ALGS) {
-		return NULL;
-	}
-	return &hostkey_algs[i];
-}
-
-const struct hostkey_alg *hostkey_alg_by_name(const char *name)
-{
-	size_t i;
-
-	if (name == NULL) {
-		return NULL;
-	}
-	for (i = 0; i < N_ALGS; i++) {
-		if (strcmp(hostkey_algs[i].name, name) == 0) {
-			return &hostkey_algs[i];
-		}
-	}
-	return NULL;
-}
-
 /* the first plain row whose key blob carries this type name */
 static const struct hostkey_alg *alg_by_blob_name(const uint8_t *p, size_t n)
 {
+	const struct hostkey_alg *a;
 	size_t i;
 
-	for (i = 0; i < N_ALGS; i++) {
-		if ((hostkey_algs[i].flags & HK_FLAG_X509) == 0 &&
-		    str_eq(p, n, hostkey_algs[i].blob_name)) {
-			return &hostkey_algs[i];
+	for (i = 0; (a = hostkey_alg_at(i)) != NULL; i++) {
+		if ((a->flags & HK_FLAG_X509) == 0 && str_eq(p, n, a->blob_name)) {
+			return a;
 		}
 	}
 	return NULL;
-}
-
-/* byte length of a coordinate / scalar of an EC row */
-static size_t ec_field_len(const struct hostkey_alg *alg)
-{
-	if (alg->curve == NULL) {
-		return 0;
-	}
-	if (strcmp(alg->curve, "P-256") == 0) {
-		return 32;
-	}
-	if (strcmp(alg->curve, "P-384") == 0) {
-		return 48;
-	}
-	if (strcmp(alg->curve, "P-521") == 0) {
-		return 66;
-	}
-	return 0;
 }
 
 static int key_curve_nid(const EVP_PKEY *pk)
@@ -229,7 +156,7 @@ static int ecdsa_from_rd(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY *
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *pk = NULL;
 	const uint8_t *curve, *q;
-	size_t curvelen, qlen, flen = ec_field_len(alg);
+	size_t curvelen, qlen, flen = alg->field_len;
 	int e;
 
 	if ((e = rd_string(r, &curve, &curvelen)) != 0 || (e = rd_string(r, &q, &qlen)) != 0 ||
@@ -382,7 +309,7 @@ static int ec_put_point(const EVP_PKEY *pk, const struct hostkey_alg *alg, struc
 {
 	BIGNUM *x = NULL, *y = NULL;
 	uint8_t q[1 + 2 * EC_MAX_FIELD];
-	size_t flen = ec_field_len(alg);
+	size_t flen = alg->field_len;
 	int e = SSH_ERR_LIBCRYPTO;
 
 	if (flen == 0 || flen > EC_MAX_FIELD) {
@@ -535,7 +462,7 @@ static int ecdsa_ssh_to_der(
 {
 	struct rd r = rd_make(p, n);
 	const uint8_t *rp, *sp;
-	size_t rlen, slen, flen = ec_field_len(alg);
+	size_t rlen, slen, flen = alg->field_len;
 	BIGNUM *br = NULL, *bs = NULL;
 	ECDSA_SIG *sig = NULL;
 	unsigned char *d = NULL;

@@ -16,17 +16,20 @@
 
 #include "buf.h"
 
-#define HK_FLAG_DEFAULT 1 /* in our default HostKeyAlgorithms / PubkeyAcceptedAlgorithms */
-#define HK_FLAG_LEGACY  2 /* only on request (ssh-rsa with SHA-1) */
-#define HK_FLAG_X509    4 /* RFC 6187 row: certificate blob (x509key.h), plain signatures */
+#define HK_FLAG_DEFAULT     1 /* in our default HostKeyAlgorithms / PubkeyAcceptedAlgorithms */
+#define HK_FLAG_LEGACY      2 /* only on request (ssh-rsa with SHA-1) */
+#define HK_FLAG_X509        4 /* RFC 6187 row: certificate blob (x509key.h), plain signatures */
+#define HK_FLAG_SINGLE_CERT 8 /* x509v3-sign-rsa: the key blob is the leaf's bare DER, no chain */
 
 struct hostkey_alg {
 	const char *name;      /* negotiated name: "rsa-sha2-256" */
 	const char *blob_name; /* key type in the key blob: "ssh-rsa" */
 	const char *sig_name;  /* name inside the signature blob: "rsa-sha2-256" */
 	int pkey_type;         /* EVP_PKEY_RSA, EVP_PKEY_EC, EVP_PKEY_ED25519 */
-	const char *curve;     /* EC: OpenSSL group name "P-256"; else NULL */
+	const char *label; /* the key type in messages, as OpenSSH prints it: "ED25519", "ECDSA" */
+	const char *curve; /* EC: OpenSSL group name "P-256"; else NULL */
 	const char *ssh_curve; /* EC: "nistp256"; else NULL */
+	size_t field_len;      /* EC: bytes of a coordinate (32, 48, 66); else 0 */
 	const char *digest;    /* OpenSSL digest name ("SHA256"); NULL for Ed25519 */
 	int flags;             /* HK_FLAG_* */
 	int min_bits;          /* RSA: smallest modulus this row accepts (0: the 1024-bit floor) */

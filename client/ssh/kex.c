@@ -1,42 +1,21 @@
-/* Key exchange: KEXINIT negotiation, the exchange itself, NEWKEYS, strict kex, rekeying. */
+/*
+ * Key exchange, the exchange itself (RFC 4253 7-8, RFC 5656 4, RFC 4419 3): our public value,
+ * the group-exchange group, the server's reply and host-key signature over H, the host-key
+ * event, key derivation and NEWKEYS. The negotiation that precedes it is kexinit.c's.
+ */
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "conn_int.h"
 #include "err.h"
 #include "x509key.h"
 
-#define KEX_STRICT_C  "kex-strict-c-v00@openssh.com"
-#define KEX_STRICT_S  "kex-strict-s-v00@openssh.com"
-#define EXT_INFO_C    "ext-info-c"
 #define GEX_MIN       2048
 #define GEX_PREFERRED 3072
 #define GEX_MAX       8192
-#define GEX_MAX_CISCO 4096
-
-enum {
-	NL_KEX = 0,
-	NL_HOSTKEY,
-	NL_ENC_CS,
-	NL_ENC_SC,
-	NL_MAC_CS,
-	NL_MAC_SC,
-	NL_COMP_CS,
-	NL_COMP_SC,
-	NL_LANG_CS,
-	NL_LANG_SC,
-	NL_COUNT
-};
-
-static const char *const nl_what[NL_COUNT] = {"key exchange algorithm", "host key algorithm",
-    "cipher (client to server)", "cipher (server to client)", "MAC (client to server)",
-    "MAC (server to client)", "compression (client to server)", "compression (server to client)",
-    "language", "language"};
-static const char *const nl_option[NL_COUNT] = {"KexAlgorithms", "HostKeyAlgorithms", "Ciphers",
-    "Ciphers", "MACs", "MACs", NULL, NULL, NULL, NULL};
+#define GEX_MAX_CISCO 4096 /* COMPAT_GEX_MAX_4096 */
 
 void kex_ctx_free(struct kex_ctx *k)
 {
@@ -52,252 +31,6 @@ void kex_ctx_free(struct kex_ctx *k)
 	k->gex_p = NULL;
 	k->gex_g = NULL;
 	OPENSSL_cleanse(k->h, sizeof(k->h));
-}
-
-/* 1 if name is an element of the comma-separated list */
-int namelist_has(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-
-	if (list == NULL) {
-		return 0;
-	}
-	while (*p != '\0') {
-		const char *e = strchr(p, ',');
-		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (l == n && memcmp(p, name, n) == 0) {
-			return 1;
-		}
-		if (e == NULL) {
-			break;
-		}
-		p = e + 1;
-	}
-	return 0;
-}
-
-/* first element of ours that theirs has; malloc'd, or NULL */
-static char *namelist_match(const char *ours, const char *theirs)
-{
-	const char *p = ours;
-
-	while (p != NULL && *p != '\0') {
-		const char *e = strchr(p, ',');
-		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		char *name = strndup(p, l);
-		if (name == NULL) {
-			return NULL;
-		}
-		if (l > 0 && namelist_has(theirs, name)) {
-			return name;
-		}
-		free(name);
-		p = e != NULL ? e + 1 : NULL;
-	}
-	return NULL;
-}
-
-static int put_list(struct buf *b, const char *list, const char *extra1, const char *extra2)
-{
-	struct buf t;
-	int r;
-
-	buf_init(&t);
-	if ((r = buf_put(&t, list, strlen(list))) != 0) {
-		goto out;
-	}
-	if (extra1 != NULL &&
-	    ((r = buf_put_u8(&t, ',')) != 0 || (r = buf_put(&t, extra1, strlen(extra1))) != 0)) {
-		goto out;
-	}
-	if (extra2 != NULL &&
-	    ((r = buf_put_u8(&t, ',')) != 0 || (r = buf_put(&t, extra2, strlen(extra2))) != 0)) {
-		goto out;
-	}
-	r = buf_put_buf(b, &t);
-out:
-	buf_free(&t);
-	return r;
-}
-
-int kex_start(struct ssh_conn *c)
-{
-	struct kex_ctx *k = &c->kex;
-	uint8_t cookie[16];
-	char why[256];
-	struct buf *b = &k->my_kexinit;
-	int r;
-
-	if (k->sent_kexinit) {
-		return 0;
-	}
-	buf_reset(b);
-	if (RAND_bytes(cookie, sizeof(cookie)) != 1) {
-		return conn_fail(c, SSH_ERR_LIBCRYPTO,
-		    "kex: no random bytes for the KEXINIT cookie: %s",
-		    ssh_ossl_reason(why, sizeof(why)));
-	}
-	if ((r = buf_put_u8(b, SSH_MSG_KEXINIT)) != 0 || (r = buf_put(b, cookie, 16)) != 0 ||
-	    (r = put_list(b, c->cfg.kex_algs, k->first ? EXT_INFO_C : NULL,
-	         k->first ? KEX_STRICT_C : NULL)) != 0 ||
-	    (r = put_list(b, c->cfg.hostkey_algs, NULL, NULL)) != 0 ||
-	    (r = put_list(b, c->cfg.ciphers, NULL, NULL)) != 0 ||
-	    (r = put_list(b, c->cfg.ciphers, NULL, NULL)) != 0 ||
-	    (r = put_list(b, c->cfg.macs, NULL, NULL)) != 0 ||
-	    (r = put_list(b, c->cfg.macs, NULL, NULL)) != 0 ||
-	    (r = buf_put_cstring(b, "none")) != 0 || (r = buf_put_cstring(b, "none")) != 0 ||
-	    (r = buf_put_cstring(b, "")) != 0 || (r = buf_put_cstring(b, "")) != 0 ||
-	    (r = buf_put_bool(b, 0)) != 0 || (r = buf_put_u32(b, 0)) != 0) {
-		return conn_fail(c, r, "kex: cannot build KEXINIT: %s", ssh_err_str(r));
-	}
-	k->sent_kexinit = 1;
-	if (k->phase == KP_IDLE) {
-		k->phase = KP_INIT;
-	}
-	conn_log(c, SSH_LOG_DEBUG1, "SSH2_MSG_KEXINIT sent");
-	if ((r = transport_send_now(c, b)) != 0) {
-		return r;
-	}
-	return 0;
-}
-
-int kex_maybe_rekey(struct ssh_conn *c)
-{
-	if (c->err != 0 || c->kex.phase != KP_IDLE || c->state < ST_SERVICE ||
-	    c->state == ST_DONE) {
-		return c->err;
-	}
-	if (c->rekey_wanted || c->tx.bytes >= c->cfg.rekey_bytes ||
-	    c->rx.bytes >= c->cfg.rekey_bytes || c->tx.packets >= REKEY_PACKETS_MAX ||
-	    c->rx.packets >= REKEY_PACKETS_MAX) {
-		conn_log(c, SSH_LOG_DEBUG1, "rekeying (%llu bytes sent, %llu received)",
-		    (unsigned long long)c->tx.bytes, (unsigned long long)c->rx.bytes);
-		c->rekey_wanted = 0;
-		return kex_start(c);
-	}
-	return 0;
-}
-
-/* the helpful hint: a name the server offers that we support but have not enabled */
-static const char *supported_hint(int which, const char *theirs)
-{
-	const char *p = theirs;
-	static const char *const none = NULL;
-
-	while (p != NULL && *p != '\0') {
-		const char *e = strchr(p, ',');
-		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		size_t i;
-		const char *name = NULL;
-		for (i = 0;; i++) {
-			const char *cand = NULL;
-			if (which == NL_KEX) {
-				const struct kex_alg *a = kex_alg_at(i);
-				cand = a ? a->name : NULL;
-			} else if (which == NL_HOSTKEY) {
-				const struct hostkey_alg *a = hostkey_alg_at(i);
-				cand = a ? a->name : NULL;
-			} else if (which == NL_ENC_CS || which == NL_ENC_SC) {
-				const struct cipher_alg *a = cipher_alg_at(i);
-				cand = a ? a->name : NULL;
-			} else if (which == NL_MAC_CS || which == NL_MAC_SC) {
-				const struct mac_alg *a = mac_alg_at(i);
-				cand = a ? a->name : NULL;
-			}
-			if (cand == NULL) {
-				break;
-			}
-			if (strlen(cand) == l && memcmp(cand, p, l) == 0) {
-				name = cand;
-				break;
-			}
-		}
-		if (name != NULL) {
-			return name;
-		}
-		p = e != NULL ? e + 1 : NULL;
-	}
-	return none;
-}
-
-static int no_match(struct ssh_conn *c, int which, const char *ours, const char *theirs)
-{
-	const char *hint = supported_hint(which, theirs);
-
-	if (hint != NULL && nl_option[which] != NULL) {
-		return conn_fail(c, SSH_ERR_NO_ALGO,
-		    "kex: no matching %s: we offer %s; the server "
-		    "offers %s; '-o %s=+%s' would enable one the server offers",
-		    nl_what[which], ours, theirs, nl_option[which], hint);
-	}
-	return conn_fail(c, SSH_ERR_NO_ALGO,
-	    "kex: no matching %s: we offer %s; the server offers %s", nl_what[which], ours,
-	    theirs[0] != '\0' ? theirs : "nothing");
-}
-
-static int negotiate(struct ssh_conn *c, char *lists[NL_COUNT])
-{
-	struct kex_ctx *k = &c->kex;
-	const char *ours[NL_COUNT] = {c->cfg.kex_algs, c->cfg.hostkey_algs, c->cfg.ciphers,
-	    c->cfg.ciphers, c->cfg.macs, c->cfg.macs, "none", "none", NULL, NULL};
-	char *m = NULL;
-	int i, r = 0;
-
-	for (i = 0; i < NL_COMP_SC + 1; i++) {
-		if (i == NL_MAC_CS || i == NL_MAC_SC) {
-			const struct cipher_alg *ca = k->cipher[i - NL_MAC_CS];
-			if (ca->auth_len > 0) {
-				k->mac[i - NL_MAC_CS] = NULL;
-				continue;
-			}
-		}
-		if ((m = namelist_match(ours[i], lists[i])) == NULL) {
-			return no_match(c, i, ours[i], lists[i]);
-		}
-		switch (i) {
-		case NL_KEX:
-			k->kalg = kex_alg_by_name(m);
-			break;
-		case NL_HOSTKEY:
-			k->halg = hostkey_alg_by_name(m);
-			break;
-		case NL_ENC_CS:
-		case NL_ENC_SC:
-			k->cipher[i - NL_ENC_CS] = cipher_alg_by_name(m);
-			break;
-		case NL_MAC_CS:
-		case NL_MAC_SC:
-			k->mac[i - NL_MAC_CS] = mac_alg_by_name(m);
-			break;
-		default:
-			break;
-		}
-		if ((i == NL_KEX && k->kalg == NULL) || (i == NL_HOSTKEY && k->halg == NULL) ||
-		    ((i == NL_ENC_CS || i == NL_ENC_SC) && k->cipher[i - NL_ENC_CS] == NULL) ||
-		    ((i == NL_MAC_CS || i == NL_MAC_SC) && k->mac[i - NL_MAC_CS] == NULL)) {
-			r = conn_fail(
-			    c, SSH_ERR_NO_ALGO, "kex: negotiated unsupported algorithm %s", m);
-			free(m);
-			return r;
-		}
-		free(m);
-		m = NULL;
-	}
-	conn_log(c, SSH_LOG_DEBUG1, "kex: algorithm: %s", k->kalg->name);
-	conn_log(c, SSH_LOG_DEBUG1, "kex: host key algorithm: %s", k->halg->name);
-	conn_log(c, SSH_LOG_DEBUG1, "kex: server->client cipher: %s MAC: %s compression: none",
-	    k->cipher[1]->name, k->mac[1] ? k->mac[1]->name : "<implicit>");
-	conn_log(c, SSH_LOG_DEBUG1, "kex: client->server cipher: %s MAC: %s compression: none",
-	    k->cipher[0]->name, k->mac[0] ? k->mac[0]->name : "<implicit>");
-	return 0;
-}
-
-/* the first name of a list (for first_kex_packet_follows guesses) */
-static int first_is(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	return strncmp(list, name, n) == 0 && (list[n] == ',' || list[n] == '\0');
 }
 
 static int send_kex_init(struct ssh_conn *c)
@@ -343,8 +76,7 @@ static int send_gex_request(struct ssh_conn *c)
 	k->gex_min = GEX_MIN;
 	k->gex_n = GEX_PREFERRED;
 	k->gex_max = GEX_MAX;
-	if (c->cfg.cisco_gex_cap ||
-	    (c->server_version != NULL && strstr(c->server_version, "Cisco-") != NULL)) {
+	if (c->compat & COMPAT_GEX_MAX_4096) {
 		k->gex_max = GEX_MAX_CISCO;
 	}
 	buf_init(&b);
@@ -360,90 +92,9 @@ static int send_gex_request(struct ssh_conn *c)
 	return r;
 }
 
-static int recv_kexinit(struct ssh_conn *c, struct rd *msg)
+int kex_exchange_begin(struct ssh_conn *c)
 {
-	struct kex_ctx *k = &c->kex;
-	char *lists[NL_COUNT] = {0};
-	const uint8_t *cookie;
-	int follows = 0, i, r;
-	uint32_t reserved;
-
-	if (k->got_kexinit) {
-		return conn_fail(c, SSH_ERR_PROTOCOL, "kex: second KEXINIT during key exchange");
-	}
-	/* strict kex requires KEXINIT to be the server's very first packet */
-	if (k->first && c->rx.seqnr != 1) {
-		k->strict = -1; /* decided below once we know whether the server offers it */
-	}
-	buf_reset(&k->peer_kexinit);
-	if ((r = buf_put_u8(&k->peer_kexinit, SSH_MSG_KEXINIT)) != 0 ||
-	    (r = buf_put(&k->peer_kexinit, msg->p, msg->len)) != 0) {
-		return conn_fail(c, r, "kex: %s", ssh_err_str(r));
-	}
-	if ((r = rd_bytes(msg, 16, &cookie)) != 0) {
-		goto malformed;
-	}
-	for (i = 0; i < NL_COUNT; i++) {
-		const uint8_t *p;
-		size_t n;
-		if ((r = rd_string(msg, &p, &n)) != 0) {
-			goto malformed;
-		}
-		if (n > CONN_MAX_NAMELIST || (n > 0 && memchr(p, '\0', n) != NULL)) {
-			r = SSH_ERR_FORMAT;
-			goto malformed;
-		}
-		if ((lists[i] = strndup((const char *)p, n)) == NULL) {
-			r = conn_fail(c, SSH_ERR_ALLOC, "kex: out of memory");
-			goto out;
-		}
-	}
-	if ((r = rd_bool(msg, &follows)) != 0 || (r = rd_u32(msg, &reserved)) != 0) {
-		goto malformed;
-	}
-	conn_log(c, SSH_LOG_DEBUG2, "peer server KEXINIT proposal");
-	for (i = 0; i < NL_COMP_SC + 1; i++) {
-		conn_log(c, SSH_LOG_DEBUG2, "%s: %s", nl_what[i], lists[i]);
-	}
-	k->got_kexinit = 1;
-	if (k->first) {
-		int offered = namelist_has(lists[NL_KEX], KEX_STRICT_S);
-		if (offered && k->strict == -1) {
-			r = conn_fail(c, SSH_ERR_PROTOCOL,
-			    "kex: strict key exchange violation: "
-			    "KEXINIT was not the server's first packet");
-			goto out;
-		}
-		k->strict = offered;
-		if (offered) {
-			conn_log(c, SSH_LOG_DEBUG1, "kex: strict key exchange enabled");
-		}
-	}
-	/* a server-initiated rekey: answer with ours */
-	if (!k->sent_kexinit && (r = kex_start(c)) != 0) {
-		goto out;
-	}
-	k->phase = KP_INIT;
-	if ((r = negotiate(c, lists)) != 0) {
-		goto out;
-	}
-	if (follows && (!first_is(lists[NL_KEX], k->kalg->name) ||
-	                   !first_is(lists[NL_HOSTKEY], k->halg->name))) {
-		k->skip_guess = 1;
-	}
-	if (k->kalg->kind == KEX_DH_GEX) {
-		r = send_gex_request(c);
-	} else {
-		r = send_kex_init(c);
-	}
-	goto out;
-malformed:
-	r = conn_fail(c, SSH_ERR_FORMAT, "kex: malformed KEXINIT from the server");
-out:
-	for (i = 0; i < NL_COUNT; i++) {
-		free(lists[i]);
-	}
-	return r;
+	return c->kex.kalg->kind == KEX_DH_GEX ? send_gex_request(c) : send_kex_init(c);
 }
 
 static int recv_gex_group(struct ssh_conn *c, struct rd *msg)
@@ -516,18 +167,16 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 	char *type = NULL, why[256];
 	int r;
 
+	memset(&k->x509, 0, sizeof(k->x509));
 	if (k->halg->flags & HK_FLAG_X509) {
-		struct x509_blob xb;
-
+		/* the one parse of an X.509 host key: trust and rekeys use this view */
 		if ((r = x509blob_parse(k->halg, buf_ptr(&k->hostkey_blob),
-		         buf_len(&k->hostkey_blob),
-		         c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT,
-		         &xb)) != 0) {
-			x509blob_error_str(&xb, r, why, sizeof(why));
+		         buf_len(&k->hostkey_blob), c->cfg.x509_max_chain, &k->x509)) != 0) {
+			x509blob_error_str(&k->x509, r, why, sizeof(why));
 			return conn_fail(c, r, "x509: malformed %s host key from the server (%s)",
 			    k->halg->name, why);
 		}
-		if ((r = x509blob_leaf_key(&xb, &pk)) != 0) {
+		if ((r = x509blob_leaf_key(&k->x509, &pk)) != 0) {
 			return conn_fail(c, r, "x509: the server's certificate does not parse (%s)",
 			    ssh_err_why(r, why, sizeof(why)));
 		}
@@ -665,30 +314,54 @@ static int send_newkeys(struct ssh_conn *c)
 	return finish_if_done(c);
 }
 
-/* Is K_S of a rekey the host key trusted at first? For X.509 host keys the certificates must be
- * the same, while stapled OCSP responses may have been refreshed in between. */
-static int same_hostkey(struct ssh_conn *c, const uint8_t *ks, size_t kslen)
+/* Is K_S of a rekey (parsed into c->kex.x509) the host key trusted at first? For X.509 host
+ * keys the certificates must be the same, while stapled OCSP responses may have been refreshed
+ * in between. */
+static int same_hostkey(struct ssh_conn *c)
 {
-	struct x509_blob a, b;
-	size_t i, max = c->cfg.x509_max_chain > 0 ? c->cfg.x509_max_chain : X509_MAX_CHAIN_DEFAULT;
+	const struct buf *ks = &c->kex.hostkey_blob;
 
-	if (buf_len(&c->first_hostkey) == kslen &&
-	    memcmp(buf_ptr(&c->first_hostkey), ks, kslen) == 0) {
+	if (buf_len(&c->first_hostkey) == buf_len(ks) &&
+	    memcmp(buf_ptr(&c->first_hostkey), buf_ptr(ks), buf_len(ks)) == 0) {
 		return 1;
 	}
-	if (!(c->kex.halg->flags & HK_FLAG_X509) ||
-	    x509blob_parse(c->kex.halg, buf_ptr(&c->first_hostkey), buf_len(&c->first_hostkey), max,
-	        &a) != 0 ||
-	    x509blob_parse(c->kex.halg, ks, kslen, max, &b) != 0 || a.ncerts != b.ncerts) {
-		return 0;
+	/* the same algorithm too: the certificates under another X.509 name are another key blob */
+	return (c->kex.halg->flags & HK_FLAG_X509) != 0 && c->first_x509.alg == c->kex.halg &&
+	       x509blob_same_certs(&c->first_x509, &c->kex.x509);
+}
+
+/* The first exchange's host key: kept for rekeys (with its parsed view, moved onto the copy)
+ * and raised as SSH_EV_HOSTKEY. */
+static int raise_hostkey(struct ssh_conn *c)
+{
+	struct kex_ctx *k = &c->kex;
+	struct ssh_event ev;
+	int r;
+
+	buf_reset(&c->first_hostkey);
+	if ((r = buf_put(
+	         &c->first_hostkey, buf_ptr(&k->hostkey_blob), buf_len(&k->hostkey_blob))) != 0) {
+		return conn_fail(c, r, "kex: %s", ssh_err_str(r));
 	}
-	for (i = 0; i < a.ncerts; i++) {
-		if (a.cert_len[i] != b.cert_len[i] ||
-		    memcmp(a.cert[i], b.cert[i], a.cert_len[i]) != 0) {
-			return 0;
-		}
+	c->first_x509 = k->x509;
+	x509blob_rebase(&c->first_x509, buf_ptr(&k->hostkey_blob), buf_ptr(&c->first_hostkey));
+	free(c->hostkey_fp);
+	c->hostkey_fp = NULL;
+	if ((r = sshkey_fingerprint(
+	         buf_ptr(&c->first_hostkey), buf_len(&c->first_hostkey), &c->hostkey_fp)) != 0) {
+		return conn_fail(
+		    c, r, "hostkey: cannot compute the fingerprint: %s", ssh_err_str(r));
 	}
-	return 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_HOSTKEY;
+	ev.u.hostkey.alg = k->halg->name;
+	ev.u.hostkey.blob = buf_ptr(&c->first_hostkey);
+	ev.u.hostkey.len = buf_len(&c->first_hostkey);
+	ev.u.hostkey.row = k->halg;
+	ev.u.hostkey.x509 = (k->halg->flags & HK_FLAG_X509) ? &c->first_x509 : NULL;
+	ev.u.hostkey.fingerprint = c->hostkey_fp;
+	c->wait = WAIT_HOSTKEY;
+	return conn_event(c, &ev, NULL, NULL);
 }
 
 static int recv_reply(struct ssh_conn *c, struct rd *msg)
@@ -698,7 +371,6 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	size_t kslen, spublen, siglen;
 	char why[256];
 	struct buf h;
-	struct ssh_event ev;
 	int r;
 
 	buf_init_secret(&h); /* the hash input ends with K */
@@ -739,7 +411,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	}
 	if (!k->first) {
 		/* a rekey must present the very key we trusted at first */
-		if (!same_hostkey(c, ks, kslen)) {
+		if (!same_hostkey(c)) {
 			r = conn_fail(c, SSH_ERR_PROTOCOL,
 			    "hostkey: the server presented a different "
 			    "host key during rekeying");
@@ -748,17 +420,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 		r = send_newkeys(c);
 		goto out;
 	}
-	buf_reset(&c->first_hostkey);
-	if ((r = buf_put(&c->first_hostkey, ks, kslen)) != 0) {
-		goto fail;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SSH_EV_HOSTKEY;
-	ev.u.hostkey.alg = k->halg->name;
-	ev.u.hostkey.blob = buf_ptr(&c->first_hostkey);
-	ev.u.hostkey.len = buf_len(&c->first_hostkey);
-	c->wait = WAIT_HOSTKEY;
-	r = conn_event(c, &ev, NULL, NULL);
+	r = raise_hostkey(c);
 	goto out;
 malformed:
 	r = conn_fail(c, SSH_ERR_FORMAT, "kex: malformed key exchange reply from the server");
@@ -809,7 +471,7 @@ int kex_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	}
 	switch (type) {
 	case SSH_MSG_KEXINIT:
-		return recv_kexinit(c, msg);
+		return kex_recv_kexinit(c, msg);
 	case SSH_MSG_NEWKEYS:
 		return recv_newkeys(c, msg);
 	case SSH_MSG_KEX_ECDH_REPLY: /* == KEX_DH_GEX_GROUP */

@@ -49,6 +49,10 @@ const struct kex_alg *kex_alg_at(size_t i);
 int kex_gex_check_safe_prime(
     const BIGNUM *p, const BIGNUM *g, int *known, int *bad_generator, char *why, size_t whylen);
 
+/* Domain parameters as an EVP key (caller frees): the OpenSSL named group ossl_name ("modp_2048",
+ * "ffdhe4096"), or explicit p and g when ossl_name is NULL. SSH_ERR_LIBCRYPTO when refused. */
+int kex_dh_params_pkey(const char *ossl_name, const BIGNUM *p, const BIGNUM *g, EVP_PKEY **out);
+
 struct kex_state;
 /*
  * Make our ephemeral keypair. For KEX_DH_GEX, p and g are the group the server chose (checked

@@ -87,6 +87,7 @@ int transport_version(struct ssh_conn *c)
 				return r;
 			}
 			c->server_version = line;
+			c->compat |= compat_flags(line);
 			c->heard++;
 			conn_log(c, SSH_LOG_DEBUG1,
 			    "Remote protocol version %s, remote software "
@@ -287,6 +288,9 @@ static int recv_ext_info(struct ssh_conn *c, struct rd *msg)
 			conn_log(c, SSH_LOG_DEBUG1, "kex_input_ext_info: server-sig-algs=<%s>",
 			    c->server_sig_algs);
 		}
+	}
+	if (rd_end(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "kex: malformed SSH_MSG_EXT_INFO");
 	}
 	return 0;
 }

@@ -17,7 +17,7 @@
 
 static int is_sign_rsa(const struct hostkey_alg *alg)
 {
-	return strcmp(alg->name, "x509v3-sign-rsa") == 0;
+	return (alg->flags & HK_FLAG_SINGLE_CERT) != 0;
 }
 
 /* exactly one DER SEQUENCE with a definite, minimally encoded length that fills p[0..n) */
@@ -171,6 +171,34 @@ fail:
 	out->cap_value = b.cap_value;
 	out->cap_limit = b.cap_limit;
 	return e;
+}
+
+void x509blob_rebase(struct x509_blob *b, const uint8_t *from, const uint8_t *to)
+{
+	size_t i;
+
+	for (i = 0; i < b->ncerts; i++) {
+		b->cert[i] = to + (b->cert[i] - from);
+	}
+	for (i = 0; i < b->nocsp; i++) {
+		b->ocsp[i] = to + (b->ocsp[i] - from);
+	}
+}
+
+int x509blob_same_certs(const struct x509_blob *a, const struct x509_blob *b)
+{
+	size_t i;
+
+	if (a->ncerts != b->ncerts) {
+		return 0;
+	}
+	for (i = 0; i < a->ncerts; i++) {
+		if (a->cert_len[i] != b->cert_len[i] ||
+		    memcmp(a->cert[i], b->cert[i], a->cert_len[i]) != 0) {
+			return 0;
+		}
+	}
+	return 1;
 }
 
 void x509blob_error_str(const struct x509_blob *b, int err, char *s, size_t n)

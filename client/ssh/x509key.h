@@ -60,6 +60,12 @@ struct x509_blob {
  */
 int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t len, size_t max_chain,
     struct x509_blob *out);
+/* Move a parsed view to a copy of its blob: every pointer into from[] then points at the same
+ * offset of to[] (the copy must be byte-for-byte the blob the view was parsed from). */
+void x509blob_rebase(struct x509_blob *b, const uint8_t *from, const uint8_t *to);
+/* 1 when a and b carry the same certificates (count, order and DER bytes), OCSP aside */
+int x509blob_same_certs(const struct x509_blob *a, const struct x509_blob *b);
+
 /* What went wrong in x509blob_parse (err and the cap fields of b) as a phrase: "certificate 1 is
  * 70000 bytes (the cap is 65536 bytes)", "11 certificates, more than X509MaxChain 10", ... */
 void x509blob_error_str(const struct x509_blob *b, int err, char *s, size_t n);

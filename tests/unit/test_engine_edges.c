@@ -18,6 +18,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "buf.h"
 #include "cipher.h"
@@ -26,6 +27,7 @@
 #include "hostkey.h"
 #include "kexalg.h"
 #include "packet.h"
+#include "x509key.h"
 #include "t.h"
 
 /* the engine's output cap (CONN_MAX_OUT) and the largest data packet it sends, on the wire */
@@ -58,6 +60,8 @@ struct server {
 	struct buf shared;
 	uint8_t h[64];
 	size_t hlen;
+	const char *hk_name; /* host-key algorithm (NULL: ssh-ed25519) */
+	struct buf ks;       /* K_S to send (empty: the plain blob of hostkey) */
 };
 
 /* one client connection and the server it talks to */
@@ -65,7 +69,8 @@ struct rig {
 	struct server s;
 	struct ssh_conn_config cfg;
 	struct ssh_conn *c;
-	struct buf p; /* scratch payload */
+	struct buf p;               /* scratch payload */
+	struct ssh_hostkey_view hk; /* the SSH_EV_HOSTKEY view (valid until rig_free) */
 };
 
 /* the level of the last "Remote: " (server DEBUG) line the engine logged, and how many */
@@ -148,12 +153,12 @@ static int srv_next_type(struct rig *r)
 	return buf_ptr(&r->p)[0];
 }
 
-static void kexinit_payload(struct buf *p)
+static void kexinit_payload(struct buf *p, const char *hk_name)
 {
 	uint8_t cookie[16] = {1};
-	const char *lists[] = {"curve25519-sha256,kex-strict-s-v00@openssh.com", "ssh-ed25519",
-	    "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256",
-	    "none", "none", "", ""};
+	const char *lists[] = {"curve25519-sha256,kex-strict-s-v00@openssh.com",
+	    hk_name != NULL ? hk_name : "ssh-ed25519", "aes128-gcm@openssh.com",
+	    "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""};
 	size_t i;
 
 	buf_reset(p);
@@ -194,7 +199,8 @@ static void install(struct rig *r, int dir)
 static int srv_kex(struct rig *r)
 {
 	struct server *s = &r->s;
-	const struct hostkey_alg *ha = hostkey_alg_by_name("ssh-ed25519");
+	const struct hostkey_alg *ha =
+	    hostkey_alg_by_name(s->hk_name != NULL ? s->hk_name : "ssh-ed25519");
 	struct kex_state *st = NULL;
 	struct buf pk, hb, sig, h;
 	const uint8_t *qc = NULL;
@@ -207,7 +213,7 @@ static int srv_kex(struct rig *r)
 	buf_init(&hb);
 	buf_init(&sig);
 	buf_init_secret(&h);
-	kexinit_payload(&s->i_s);
+	kexinit_payload(&s->i_s, s->hk_name);
 	srv_send(r, &s->i_s);
 	if (srv_next_type(r) != 30) {
 		goto out;
@@ -219,7 +225,8 @@ static int srv_kex(struct rig *r)
 	buf_reset(&s->shared);
 	if (kex_state_new(s->kalg, NULL, NULL, &st, &pk) != 0 ||
 	    kex_derive_shared(st, qc, qclen, &s->shared) != 0 ||
-	    sshkey_to_blob(s->hostkey, ha, &hb) != 0) {
+	    (buf_len(&s->ks) > 0 ? buf_put(&hb, buf_ptr(&s->ks), buf_len(&s->ks))
+	                         : sshkey_to_blob(s->hostkey, ha, &hb)) != 0) {
 		goto out;
 	}
 	buf_put_cstring(&h, s->v_c);
@@ -308,16 +315,15 @@ static void rig_free(struct rig *r)
 	buf_free(&r->s.i_c);
 	buf_free(&r->s.i_s);
 	buf_free(&r->s.shared);
+	buf_free(&r->s.ks);
 	buf_free(&r->p);
 }
 
 /* a connection through the first key exchange and the service request, up to the server's
  * answer to "none" (the client's USERAUTH_REQUEST was read); the clock starts at 1000 ms.
  * Returns 0 on success; r must be freed with rig_free either way. */
-static int rig_start(struct rig *r, uint32_t rekey_seconds)
+static void rig_init(struct rig *r)
 {
-	struct ssh_event ev;
-
 	memset(r, 0, sizeof(*r));
 	pkt_dir_init(&r->s.rx);
 	pkt_dir_init(&r->s.tx);
@@ -325,17 +331,27 @@ static int rig_start(struct rig *r, uint32_t rekey_seconds)
 	buf_init(&r->s.i_c);
 	buf_init(&r->s.i_s);
 	buf_init_secret(&r->s.shared);
+	buf_init(&r->s.ks);
 	buf_init(&r->p);
 	r->s.kalg = kex_alg_by_name("curve25519-sha256");
-	r->s.hostkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	r->cfg.kex_algs = "curve25519-sha256";
 	r->cfg.ciphers = "aes128-gcm@openssh.com";
 	r->cfg.macs = "hmac-sha2-256";
 	r->cfg.hostkey_algs = "ssh-ed25519";
 	r->cfg.user = "tester";
 	r->cfg.command = "echo hi";
-	r->cfg.rekey_seconds = rekey_seconds;
 	r->cfg.log = capture_log;
+}
+
+/* rig_start after rig_init, for a rig whose host key (s.hostkey, s.hk_name, s.ks) is set */
+static int rig_connect(struct rig *r, uint32_t rekey_seconds)
+{
+	struct ssh_event ev;
+
+	r->cfg.rekey_seconds = rekey_seconds;
+	if (r->s.hostkey == NULL) {
+		r->s.hostkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	}
 	if (r->s.hostkey == NULL || ssh_conn_new(&r->cfg, &r->c) != 0) {
 		return -1;
 	}
@@ -346,8 +362,11 @@ static int rig_start(struct rig *r, uint32_t rekey_seconds)
 		return -1;
 	}
 	buf_put(&r->s.i_c, buf_ptr(&r->p), buf_len(&r->p));
-	if (srv_kex(r) != 0 || !next_event(r->c, SSH_EV_HOSTKEY, &ev) ||
-	    ssh_conn_answer_hostkey(r->c, 1) != 0 || srv_newkeys(r) != 0) {
+	if (srv_kex(r) != 0 || !next_event(r->c, SSH_EV_HOSTKEY, &ev)) {
+		return -1;
+	}
+	r->hk = ev.u.hostkey;
+	if (ssh_conn_answer_hostkey(r->c, 1) != 0 || srv_newkeys(r) != 0) {
 		return -1;
 	}
 	if (srv_next_type(r) != 5) { /* SERVICE_REQUEST */
@@ -361,6 +380,12 @@ static int rig_start(struct rig *r, uint32_t rekey_seconds)
 		return -1;
 	}
 	return 0;
+}
+
+static int rig_start(struct rig *r, uint32_t rekey_seconds)
+{
+	rig_init(r);
+	return rig_connect(r, rekey_seconds);
 }
 
 /* rig_start, then "none" succeeds, the session channel opens with the server's window rwin and
@@ -984,34 +1009,53 @@ out:
 	rig_free(&r);
 }
 
-/* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
- * 0 when it went on with its GEX_INIT; its error text is left in err */
-static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
+/* a connection offered only group exchange by a server with identification line version (and
+ * CRLF), up to the client's GEX_REQUEST, left in r->p; 0 when it came. r: rig_free either way. */
+static int gex_rig(struct rig *r, const char *version, int cisco_gex_cap)
 {
 	static const char *lists[] = {"diffie-hellman-group-exchange-sha256", "ssh-ed25519",
 	    "aes128-gcm@openssh.com", "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256",
 	    "none", "none", "", ""};
-	struct rig r;
 	uint8_t cookie[16] = {2};
-	BIGNUM *p = NULL, *g = BN_new();
 	size_t i;
+
+	rig_init(r);
+	r->cfg.kex_algs = lists[0];
+	r->cfg.ciphers = lists[2];
+	r->cfg.macs = lists[4];
+	r->cfg.hostkey_algs = lists[1];
+	r->cfg.user = "tester";
+	r->cfg.cisco_gex_cap = cisco_gex_cap;
+	if (ssh_conn_new(&r->cfg, &r->c) != 0) {
+		return -1;
+	}
+	ssh_conn_recv(r->c, (const uint8_t *)version, strlen(version));
+	ssh_conn_recv(r->c, (const uint8_t *)"\r\n", 2);
+	if (srv_next_type(r) != 20) {
+		return -1;
+	}
+	buf_reset(&r->p);
+	buf_put_u8(&r->p, 20);
+	buf_put(&r->p, cookie, 16);
+	for (i = 0; i < 10; i++) {
+		buf_put_cstring(&r->p, lists[i]);
+	}
+	buf_put_u8(&r->p, 0);
+	buf_put_u32(&r->p, 0);
+	srv_send(r, &r->p);
+	return srv_next_type(r) == 34 ? 0 : -1; /* GEX_REQUEST */
+}
+
+/* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
+ * 0 when it went on with its GEX_INIT; its error text is left in err */
+static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
+{
+	struct rig r;
+	BIGNUM *p = NULL, *g = BN_new();
 	int ret = -1;
 
-	memset(&r, 0, sizeof(r));
-	pkt_dir_init(&r.s.rx);
-	pkt_dir_init(&r.s.tx);
-	buf_init(&r.s.in);
-	buf_init(&r.s.i_c);
-	buf_init(&r.s.i_s);
-	buf_init_secret(&r.s.shared);
-	buf_init(&r.p);
-	r.cfg.kex_algs = lists[0];
-	r.cfg.ciphers = lists[2];
-	r.cfg.macs = lists[4];
-	r.cfg.hostkey_algs = lists[1];
-	r.cfg.user = "tester";
-	if (g == NULL || (p = BN_get_rfc3526_prime_2048(NULL)) == NULL ||
-	    ssh_conn_new(&r.cfg, &r.c) != 0) {
+	if (gex_rig(&r, "SSH-2.0-T", 0) != 0 || g == NULL ||
+	    (p = BN_get_rfc3526_prime_2048(NULL)) == NULL) {
 		goto out;
 	}
 	if (delta >= 0) {
@@ -1020,22 +1064,6 @@ static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
 		BN_sub_word(p, (BN_ULONG)-delta);
 	}
 	BN_set_word(g, gen);
-	ssh_conn_recv(r.c, (const uint8_t *)"SSH-2.0-T\r\n", 11);
-	if (srv_next_type(&r) != 20) {
-		goto out;
-	}
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 20);
-	buf_put(&r.p, cookie, 16);
-	for (i = 0; i < 10; i++) {
-		buf_put_cstring(&r.p, lists[i]);
-	}
-	buf_put_u8(&r.p, 0);
-	buf_put_u32(&r.p, 0);
-	srv_send(&r, &r.p);
-	if (srv_next_type(&r) != 34) { /* GEX_REQUEST */
-		goto out;
-	}
 	buf_reset(&r.p);
 	buf_put_u8(&r.p, 31);
 	buf_put_bignum(&r.p, p);
@@ -1048,6 +1076,37 @@ out:
 	BN_free(g);
 	rig_free(&r);
 	return ret;
+}
+
+/* the largest group the client asks for from a server with this identification line */
+static long gex_max_for(const char *version, int cisco_gex_cap)
+{
+	struct rig r;
+	struct rd rd;
+	uint8_t t;
+	uint32_t min = 0, n = 0, max = 0;
+	long ret = -1;
+
+	if (gex_rig(&r, version, cisco_gex_cap) == 0) {
+		rd = buf_rd(&r.p);
+		if (rd_u8(&rd, &t) == 0 && rd_u32(&rd, &min) == 0 && rd_u32(&rd, &n) == 0 &&
+		    rd_u32(&rd, &max) == 0 && rd_end(&rd) == 0 && min == 2048 && n == 3072) {
+			ret = (long)max;
+		}
+	}
+	rig_free(&r);
+	return ret;
+}
+
+/* 14. (issue 9) the server-version quirk table: a Cisco identification line caps the group
+ * exchange at 4096 bits (as the config's cisco_gex_cap does); other servers get 8192 */
+static void test_compat_gex(void)
+{
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-OpenSSH_9.2p1 Debian-2", 0), 8192);
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-Cisco-1.25", 0), 4096);
+	CHECK_EQ_INT(gex_max_for("SSH-1.99-Cisco-1.25", 0), 4096);
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-OpenSSH_9.2", 1), 4096);
+	CHECK_EQ_INT(gex_max_for("SSH-2.0-cisco-1.25", 0), 8192); /* as before: case matters */
 }
 
 /* 13. (issue 8 #8) a group-exchange modulus that is no safe prime, a generator out of range */
@@ -1079,6 +1138,186 @@ static void test_gex_group(void)
 	CHECK(strstr(err, "generator") != NULL);
 }
 
+/* 15. (issue 9) messages with bytes after their last field are malformed: EXT_INFO (RFC 8308
+ * 2.3: exactly nr-extensions name/value pairs) and the exit-status request (one uint32) */
+static void test_trailing_bytes(void)
+{
+	struct rig r;
+	int ok = rig_start(&r, 0) == 0;
+
+	CHECK(ok);
+	if (ok) {
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 7);
+		buf_put_u32(&r.p, 1);
+		buf_put_cstring(&r.p, "server-sig-algs");
+		buf_put_cstring(&r.p, "ssh-ed25519");
+		srv_send(&r, &r.p);
+		CHECK_STR(conn_err(r.c), ""); /* well-formed: accepted */
+		buf_put_u8(&r.p, 0);
+		srv_send(&r, &r.p);
+		CHECK_STR(conn_err(r.c), "kex: malformed SSH_MSG_EXT_INFO");
+	}
+	rig_free(&r);
+	ok = rig_session(&r, 100000, 32768, 0) == 0;
+	CHECK(ok);
+	if (ok) {
+		buf_reset(&r.p);
+		buf_put_u8(&r.p, 98);
+		buf_put_u32(&r.p, 0);
+		buf_put_cstring(&r.p, "exit-status");
+		buf_put_u8(&r.p, 0);
+		buf_put_u32(&r.p, 3);
+		buf_put_u8(&r.p, 0);
+		srv_send(&r, &r.p);
+		CHECK_STR(conn_err(r.c), "channel: malformed exit-status");
+	}
+	rig_free(&r);
+}
+
+/* a self-signed certificate for key with common name cn, as DER */
+static int make_cert(EVP_PKEY *key, const char *cn, struct buf *der)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = NULL;
+	unsigned char *p = NULL;
+	int n = -1;
+
+	if (x != NULL && (name = X509_NAME_new()) != NULL &&
+	    X509_NAME_add_entry_by_txt(
+	        name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) == 1 &&
+	    X509_set_version(x, 2) == 1 && ASN1_INTEGER_set(X509_get_serialNumber(x), 7) == 1 &&
+	    X509_set_subject_name(x, name) == 1 && X509_set_issuer_name(x, name) == 1 &&
+	    X509_gmtime_adj(X509_getm_notBefore(x), -60) != NULL &&
+	    X509_gmtime_adj(X509_getm_notAfter(x), 3600) != NULL && X509_set_pubkey(x, key) == 1 &&
+	    X509_sign(x, key, EVP_sha256()) > 0) {
+		n = i2d_X509(x, &p);
+	}
+	buf_reset(der);
+	if (n > 0) {
+		buf_put(der, p, (size_t)n);
+	}
+	OPENSSL_free(p);
+	X509_NAME_free(name);
+	X509_free(x);
+	return n > 0 ? 0 : -1;
+}
+
+/* an RFC 6187 blob of alg with certificates c1 (and c2 when not NULL) and nocsp stand-in OCSP
+ * responses (the DER of an empty SEQUENCE: the engine does not decode them) */
+static void x509_ks(
+    struct buf *ks, const char *alg, const struct buf *c1, const struct buf *c2, uint32_t nocsp)
+{
+	static const uint8_t ocsp[] = {0x30, 0x00};
+	uint32_t i;
+
+	buf_reset(ks);
+	buf_put_cstring(ks, alg);
+	buf_put_u32(ks, c2 != NULL ? 2 : 1);
+	buf_put_string(ks, buf_ptr(c1), buf_len(c1));
+	if (c2 != NULL) {
+		buf_put_string(ks, buf_ptr(c2), buf_len(c2));
+	}
+	buf_put_u32(ks, nocsp);
+	for (i = 0; i < nocsp; i++) {
+		buf_put_string(ks, ocsp, sizeof(ocsp));
+	}
+}
+
+/* 16. (issue 9) SSH_EV_HOSTKEY carries the view the key exchange parsed: the table row, the
+ * certificates and OCSP responses of an X.509 host key, the fingerprint */
+static void test_hostkey_view(void)
+{
+	struct rig r;
+	char *fp = NULL;
+	int ok = rig_start(&r, 0) == 0;
+
+	CHECK(ok);
+	if (ok) {
+		CHECK_STR(r.hk.alg, "ssh-ed25519");
+		CHECK(r.hk.row == hostkey_alg_by_name("ssh-ed25519"));
+		CHECK(r.hk.x509 == NULL);
+		CHECK_EQ_INT(sshkey_fingerprint(r.hk.blob, r.hk.len, &fp), 0);
+		CHECK(fp != NULL && r.hk.fingerprint != NULL && strcmp(fp, r.hk.fingerprint) == 0);
+		CHECK(r.hk.fingerprint != NULL && strncmp(r.hk.fingerprint, "SHA256:", 7) == 0);
+	}
+	free(fp);
+	fp = NULL;
+	rig_free(&r);
+}
+
+/* 17. (issue 9) an X.509 host key: the view holds the certificates as sent; a rekey may staple
+ * fresh OCSP responses to the same certificates, but a different certificate is refused */
+static void test_hostkey_x509_rekey(void)
+{
+	static const char *alg = "x509v3-ecdsa-sha2-nistp256";
+	struct buf leaf, ca, other;
+	struct rig r;
+	char *fp = NULL;
+	int ok;
+
+	buf_init(&leaf);
+	buf_init(&ca);
+	buf_init(&other);
+	rig_init(&r);
+	r.s.hostkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	r.s.hk_name = alg;
+	r.cfg.hostkey_algs = alg;
+	ok = r.s.hostkey != NULL && make_cert(r.s.hostkey, "host.example", &leaf) == 0 &&
+	     make_cert(r.s.hostkey, "some CA", &ca) == 0 &&
+	     make_cert(r.s.hostkey, "other.example", &other) == 0;
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	x509_ks(&r.s.ks, alg, &leaf, &ca, 1);
+	ok = rig_connect(&r, 10) == 0;
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_STR(r.hk.alg, alg);
+	CHECK(r.hk.row == hostkey_alg_by_name(alg));
+	CHECK(r.hk.len == buf_len(&r.s.ks) && memcmp(r.hk.blob, buf_ptr(&r.s.ks), r.hk.len) == 0);
+	CHECK(r.hk.x509 != NULL);
+	if (r.hk.x509 != NULL) {
+		CHECK_EQ_INT((int)r.hk.x509->ncerts, 2);
+		CHECK(r.hk.x509->cert_len[0] == buf_len(&leaf) &&
+		      memcmp(r.hk.x509->cert[0], buf_ptr(&leaf), buf_len(&leaf)) == 0);
+		CHECK(r.hk.x509->cert_len[1] == buf_len(&ca) &&
+		      memcmp(r.hk.x509->cert[1], buf_ptr(&ca), buf_len(&ca)) == 0);
+		CHECK_EQ_INT((int)r.hk.x509->nocsp, 1);
+		CHECK(r.hk.x509->ocsp_len[0] == 2 && r.hk.x509->ocsp[0][0] == 0x30);
+		/* the view points into the blob it describes */
+		CHECK(r.hk.x509->cert[0] >= r.hk.blob && r.hk.x509->cert[0] < r.hk.blob + r.hk.len);
+	}
+	CHECK_EQ_INT(sshkey_fingerprint(buf_ptr(&r.s.ks), buf_len(&r.s.ks), &fp), 0);
+	CHECK(fp != NULL && r.hk.fingerprint != NULL && strcmp(fp, r.hk.fingerprint) == 0);
+	/* rekey: the same certificates with two OCSP responses now */
+	x509_ks(&r.s.ks, alg, &leaf, &ca, 2);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 12000), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 1);
+	CHECK_EQ_INT(srv_kex(&r), 0);
+	CHECK_EQ_INT(srv_newkeys(&r), 0);
+	CHECK_STR(conn_err(r.c), "");
+	/* the view of the first exchange still holds (its blob is kept) */
+	CHECK(r.hk.x509 != NULL && r.hk.x509->nocsp == 1 &&
+	      memcmp(r.hk.x509->cert[1], buf_ptr(&ca), buf_len(&ca)) == 0);
+	/* rekey: another leaf for the same key */
+	x509_ks(&r.s.ks, alg, &other, &ca, 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.c, 24000), 0);
+	CHECK_EQ_INT(count_kexinits(&r), 1);
+	CHECK_EQ_INT(srv_kex(&r), 0);
+	CHECK_STR(
+	    conn_err(r.c), "hostkey: the server presented a different host key during rekeying");
+out:
+	free(fp);
+	buf_free(&leaf);
+	buf_free(&ca);
+	buf_free(&other);
+	rig_free(&r);
+}
+
 int main(void)
 {
 	static const int counts[] = {1, 12, 13, 16, 17, 31, 32, 33, 40};
@@ -1101,5 +1340,9 @@ int main(void)
 	test_banner_bytes();
 	test_reply_flood();
 	test_gex_group();
+	test_compat_gex();
+	test_trailing_bytes();
+	test_hostkey_view();
+	test_hostkey_x509_rekey();
 	T_DONE();
 }

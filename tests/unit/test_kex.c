@@ -15,6 +15,7 @@
 #include <openssl/param_build.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "err.h"
 #include "kexalg.h"
 #include "t.h"
@@ -1047,9 +1048,23 @@ static void test_mutation_sweep(void)
 	ERR_clear_error();
 }
 
+/* the server-version quirk table: flags by identification line */
+static void test_compat(void)
+{
+	const unsigned cisco = COMPAT_GEX_MAX_4096 | COMPAT_X509_RSA_FIRST;
+
+	CHECK(compat_flags(NULL) == 0);
+	CHECK(compat_flags("SSH-2.0-OpenSSH_9.2p1 Debian-2") == 0);
+	CHECK(compat_flags("SSH-2.0-Cisco-1.25") == cisco);
+	CHECK(compat_flags("SSH-1.99-Cisco-2.0") == cisco);
+	CHECK(compat_flags("SSH-2.0-Ciscoish_1.0") == 0);
+	CHECK(compat_flags("SSH-2.0-cisco-1.25") == 0);
+}
+
 int main(void)
 {
 	test_table();
+	test_compat();
 	test_oakley2();
 	test_x25519_vectors();
 	test_round_trips();

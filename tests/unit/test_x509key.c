@@ -117,7 +117,14 @@ static void test_rows(void)
 		CHECK(rows[i].curve == NULL
 		          ? a->curve == NULL
 		          : a->curve != NULL && strcmp(a->curve, rows[i].curve) == 0);
-		CHECK_EQ_INT(a->flags, HK_FLAG_DEFAULT | HK_FLAG_X509);
+		/* the pre-RFC row alone has a bare-certificate blob */
+		CHECK_EQ_INT(a->flags,
+		    HK_FLAG_DEFAULT | HK_FLAG_X509 |
+		        (strcmp(rows[i].name, "x509v3-sign-rsa") == 0 ? HK_FLAG_SINGLE_CERT : 0));
+		CHECK_EQ_INT((int)a->field_len, rows[i].curve == NULL                 ? 0
+		                                : strcmp(rows[i].curve, "P-256") == 0 ? 32
+		                                : strcmp(rows[i].curve, "P-384") == 0 ? 48
+		                                                                      : 66);
 		CHECK_EQ_INT(
 		    a->min_bits, strcmp(rows[i].name, "x509v3-rsa2048-sha256") == 0 ? 2048 : 0);
 	}
