@@ -266,15 +266,12 @@ int authdrv_finish_sign(struct loop *l)
 int authdrv_hostkey(struct loop *l, const struct ssh_event *ev)
 {
 	char err[ERR_MAX];
-	char *fp = NULL;
 	int trusted = 0, r;
 
-	if (sshkey_fingerprint(ev->u.hostkey.blob, ev->u.hostkey.len, &fp) == 0) {
-		log_debug1("Server host key: %s %s", ev->u.hostkey.alg, fp);
+	if (ev->u.hostkey.fingerprint != NULL) {
+		log_debug1("Server host key: %s %s", ev->u.hostkey.alg, ev->u.hostkey.fingerprint);
 	}
-	free(fp);
-	r = trust_hostkey(l->o, l->addr, ev->u.hostkey.alg, ev->u.hostkey.blob, ev->u.hostkey.len,
-	    &trusted, err, sizeof(err));
+	r = trust_hostkey_view(l->o, l->addr, &ev->u.hostkey, &trusted, err, sizeof(err));
 	if (!trusted) {
 		loop_fail_local(l, "%s", err[0] != '\0' ? err : "hostkey: host key not trusted");
 	}

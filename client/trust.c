@@ -250,36 +250,3 @@ out:
 	trust_files_free(files);
 	return r;
 }
-
-int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,
-    size_t len, int *trusted, char *err, size_t errlen)
-{
-	struct ssh_hostkey_view hk;
-	struct x509_blob xb;
-	char *fp = NULL, why[256];
-	int r;
-
-	*trusted = 0;
-	memset(&hk, 0, sizeof(hk));
-	hk.alg = alg;
-	hk.blob = blob;
-	hk.len = len;
-	hk.row = hostkey_alg_by_name(alg);
-	if (hk.row != NULL && (hk.row->flags & HK_FLAG_X509)) {
-		if ((r = x509blob_parse(hk.row, blob, len,
-		         o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : X509_MAX_CHAIN_DEFAULT,
-		         &xb)) != 0) {
-			x509blob_error_str(&xb, r, why, sizeof(why));
-			snprintf(err, errlen, "x509: malformed %s host key from the server (%s)",
-			    alg, why);
-			return 0;
-		}
-		hk.x509 = &xb;
-	}
-	if (sshkey_fingerprint(blob, len, &fp) == 0) {
-		hk.fingerprint = fp;
-	}
-	r = trust_hostkey_view(o, addr, &hk, trusted, err, errlen);
-	free(fp);
-	return r;
-}

@@ -22,11 +22,6 @@
 int trust_hostkey_view(const struct options *o, const char *addr, const struct ssh_hostkey_view *hk,
     int *trusted, char *err, size_t errlen);
 
-/* Transitional, until the event loop passes the view: trust_hostkey_view for the key blob of
- * algorithm alg, which is parsed here once more (as the engine did). */
-int trust_hostkey(const struct options *o, const char *addr, const char *alg, const uint8_t *blob,
-    size_t len, int *trusted, char *err, size_t errlen);
-
 /* The known_hosts name for o: HostKeyAlias if set, else "host" / "[host]:port". */
 int trust_khname(const struct options *o, char *out, size_t outlen);
 

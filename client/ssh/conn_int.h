@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "hostkey.h"
 #include "kexalg.h"
+#include "namelist.h"
 #include "packet.h"
 #include "x509key.h"
 
@@ -225,7 +226,6 @@ char *sanitize_text(const uint8_t *p, size_t n, int allow_newlines);
 int kex_start(struct ssh_conn *c); /* send our KEXINIT (once per exchange) */
 int kex_maybe_rekey(struct ssh_conn *c);
 int kex_recv_kexinit(struct ssh_conn *c, struct rd *msg); /* then kex_exchange_begin */
-int namelist_has(const char *list, const char *name);
 /* kex.c: the exchange */
 int kex_exchange_begin(struct ssh_conn *c); /* algorithms chosen: GEX request or our public value */
 int kex_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);

@@ -79,50 +79,6 @@ static const struct nl_row {
     [NL_LANG_SC] = {.what = "language"},
 };
 
-/* 1 if name is an element of the comma-separated list */
-int namelist_has(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-
-	if (list == NULL) {
-		return 0;
-	}
-	while (*p != '\0') {
-		const char *e = strchr(p, ',');
-		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (l == n && memcmp(p, name, n) == 0) {
-			return 1;
-		}
-		if (e == NULL) {
-			break;
-		}
-		p = e + 1;
-	}
-	return 0;
-}
-
-/* first element of ours that theirs has; malloc'd, or NULL */
-static char *namelist_match(const char *ours, const char *theirs)
-{
-	const char *p = ours;
-
-	while (p != NULL && *p != '\0') {
-		const char *e = strchr(p, ',');
-		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		char *name = strndup(p, l);
-		if (name == NULL) {
-			return NULL;
-		}
-		if (l > 0 && namelist_has(theirs, name)) {
-			return name;
-		}
-		free(name);
-		p = e != NULL ? e + 1 : NULL;
-	}
-	return NULL;
-}
-
 static int put_list(struct buf *b, const char *list, const char *extra1, const char *extra2)
 {
 	struct buf t;
@@ -255,7 +211,7 @@ static int negotiate(struct ssh_conn *c, char *lists[NL_COUNT])
 				continue;
 			}
 		}
-		if ((m = namelist_match(ours[i], lists[i])) == NULL) {
+		if ((m = namelist_first_common(ours[i], lists[i])) == NULL) {
 			return no_match(c, i, ours[i], lists[i]);
 		}
 		switch (i) {
@@ -349,7 +305,7 @@ int kex_recv_kexinit(struct ssh_conn *c, struct rd *msg)
 	}
 	k->got_kexinit = 1;
 	if (k->first) {
-		int offered = namelist_has(lists[NL_KEX], KEX_STRICT_S);
+		int offered = namelist_contains(lists[NL_KEX], KEX_STRICT_S);
 		if (offered && late) {
 			r = conn_fail(c, SSH_ERR_PROTOCOL,
 			    "kex: strict key exchange violation: "

@@ -164,7 +164,7 @@ int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 	/* with server-sig-algs, the first of ours the server lists wins */
 	if (c->server_sig_algs != NULL && a->ncand > 1) {
 		for (i = 0; i < a->ncand; i++) {
-			if (namelist_has(c->server_sig_algs, a->cand[i])) {
+			if (namelist_contains(c->server_sig_algs, a->cand[i])) {
 				a->cand[0] = a->cand[i];
 				a->ncand = 1;
 				break;
@@ -173,8 +173,7 @@ int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 	}
 	/* without server-sig-algs, a Cisco router hears x509v3-ssh-rsa first: IOS accepts it for
 	 * RSA certificates and counts every refusal against its few retries */
-	if (c->server_sig_algs == NULL && c->server_version != NULL &&
-	    strstr(c->server_version, "Cisco-") != NULL) {
+	if (c->server_sig_algs == NULL && (c->compat & COMPAT_X509_RSA_FIRST)) {
 		for (i = 1; i < a->ncand; i++) {
 			if (strcmp(a->cand[i], "x509v3-ssh-rsa") == 0) {
 				const char *t = a->cand[i];
