@@ -14,6 +14,7 @@
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "x509_limits.h"
 #include "paths.h"
 #include "ssh/conn.h"
 #include "ssh/err.h"
@@ -604,7 +605,8 @@ int main(int argc, char **argv)
 	cfg.hostkey_algs = hk_algs != NULL ? hk_algs : o.hostkey_algorithms;
 	cfg.pubkey_algs = o.pubkey_accepted_algorithms;
 	cfg.user = o.user;
-	cfg.x509_max_chain = o.x509_max_chain > 0 ? (size_t)o.x509_max_chain : 10;
+	cfg.x509_max_chain =
+	    o.x509_max_chain > 0 ? (size_t)o.x509_max_chain : X509_MAX_CHAIN_DEFAULT;
 	cfg.command = a.command;
 	cfg.rekey_bytes = o.rekey_bytes > 0 ? (uint64_t)o.rekey_bytes : 0;
 	cfg.rekey_seconds = o.rekey_seconds > 0 ? (uint32_t)o.rekey_seconds : 0;

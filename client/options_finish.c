@@ -1,5 +1,6 @@
 /* options_finish: the defaults of OPTIONS.md, algorithm lists resolved, "~" expanded. */
 #include "options.h"
+#include "x509_limits.h"
 #include "options_int.h"
 
 #include <stddef.h>
@@ -250,7 +251,7 @@ int options_finish(
 	}
 	default_int(&o->x509_revocation, X509REV_CHECK);
 	default_int(&o->x509_allow_partial_chain, 0);
-	default_int(&o->x509_max_chain, 10);
+	default_int(&o->x509_max_chain, X509_MAX_CHAIN_DEFAULT);
 	default_int(&o->x509_send_root, 0);
 	default_int(&o->user_from_certificate, UFC_NO);
 	default_int(&o->identities_only, 0);
