@@ -24,13 +24,13 @@
 #include "textfile.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/sshsig.h"
 #include "ssh/x509key.h"
+#include "x509chain.h"
 
 #define ID_MAX           (OPT_MAX_LIST + 3)
 #define PASSPHRASE_TRIES 3
 #define PATH_MAX_LEN     4096
-#define CERT_POOL_MAX    256 /* certificates read from the X509CertificateFile files */
-#define CHAIN_SEND_MAX   10  /* certificates in a chain we send (as for token keys) */
 
 static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"};
 
@@ -80,16 +80,60 @@ static int ask_pin(void *arg, const char *prompt, char *buf, size_t len)
 	return 0;
 }
 
+/* p11_opts.key_usable: the SSH algorithms are ours (listed: PubkeyAcceptedAlgorithms) */
+static int token_key_usable(void *arg, const EVP_PKEY *pub, int with_cert, int listed)
+{
+	const struct identities *ids = arg;
+
+	if (!listed) {
+		return sshsig_key_usable(pub, 0, NULL);
+	}
+	return sshsig_key_usable(pub, with_cert, (const char *const *)ids->prefs);
+}
+
+/* The certificates of a token's X509CertificateFile files: a file that cannot be used is an
+ * error ("pkcs11: FILE: why") */
+static int token_cert_files(
+    const struct options *o, STACK_OF(X509) * pool, char *err, size_t errlen)
+{
+	char *path = NULL, why[256];
+	size_t i, n;
+	int r = 0;
+
+	for (i = 0; i < o->n_x509_certificate_file && r == 0; i++) {
+		if (path_expand(o->x509_certificate_file[i], o, &path) != 0) {
+			snprintf(err, errlen,
+			    "config: X509CertificateFile %s: cannot expand the path",
+			    o->x509_certificate_file[i]);
+			return SSH_ERR_FORMAT;
+		}
+		why[0] = '\0';
+		n = 0;
+		if ((r = keyfile_certs(path, X509CHAIN_POOL_MAX, pool, &n, why, sizeof(why))) !=
+		    0) {
+			snprintf(err, errlen, "pkcs11: %s: %s", path,
+			    why[0] != '\0' ? why : ssh_err_str(r));
+		} else if (n == 0) {
+			snprintf(err, errlen, "pkcs11: %s: no PEM certificate in the file", path);
+			r = SSH_ERR_FORMAT;
+		}
+		free(path);
+		path = NULL;
+	}
+	return r;
+}
+
 /* Find the keys of a token source now (no login: that waits for the first signature). */
 static int add_token(
     struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen)
 {
 	struct p11_opts po;
-	char *certs[OPT_MAX_LIST + 1] = {0};
+	struct x509chain_src src;
 	char cause[512];
-	size_t i, nc = 0;
+	size_t i;
 	int r;
 
+	memset(&src, 0, sizeof(src));
 	if (ids->n >= ID_MAX) {
 		return 0;
 	}
@@ -98,21 +142,22 @@ static int add_token(
 			return 0;
 		}
 	}
-	for (i = 0; i < o->n_x509_certificate_file; i++) {
-		if ((r = path_expand(o->x509_certificate_file[i], o, &certs[nc])) != 0) {
-			snprintf(err, errlen,
-			    "config: X509CertificateFile %s: cannot expand the path",
-			    o->x509_certificate_file[i]);
-			goto out;
-		}
-		nc++;
+	if ((src.extra = sk_X509_new_null()) == NULL) {
+		snprintf(err, errlen, "pkcs11: out of memory");
+		r = SSH_ERR_ALLOC;
+		goto out;
 	}
+	if ((r = token_cert_files(o, src.extra, err, errlen)) != 0) {
+		goto out;
+	}
+	src.send_root = o->x509_send_root == 1;
 	memset(&po, 0, sizeof(po));
 	po.batch_mode = ids->batch_mode;
 	po.ask_pin = ask_pin;
-	po.cert_files = (const char *const *)certs;
-	po.send_root = o->x509_send_root == 1;
-	po.pubkey_algs = (const char *const *)ids->prefs;
+	po.build_chain = x509chain_token;
+	po.chain_arg = &src;
+	po.key_usable = token_key_usable;
+	po.usable_arg = ids;
 	cause[0] = '\0';
 	if ((ids->v[ids->n].path = strdup(spec)) == NULL) {
 		r = SSH_ERR_ALLOC;
@@ -124,7 +169,8 @@ static int add_token(
 	if (r != 0) {
 		free(ids->v[ids->n].path);
 		ids->v[ids->n].path = NULL;
-		snprintf(err, errlen, "pkcs11: %s", cause[0] != '\0' ? cause : ssh_err_str(r));
+		snprintf(err, errlen, "pkcs11: %s", cause[0] != '\0' ? cause : p11_strerror(r));
+		r = SSH_ERR_NOT_FOUND; /* the token's keys are not usable: err says why */
 		goto out;
 	}
 	for (i = 0; i < ids->v[ids->n].p11n; i++) {
@@ -138,9 +184,7 @@ static int add_token(
 	ids->n++;
 	r = 0;
 out:
-	for (i = 0; i < nc; i++) {
-		free(certs[i]);
-	}
+	sk_X509_pop_free(src.extra, X509_free);
 	return r;
 }
 
@@ -491,7 +535,7 @@ static void read_cert_pool(struct identities *ids)
 	for (i = 0; i < ids->n_cert_files; i++) {
 		err[0] = '\0';
 		n = 0;
-		if (keyfile_certs(ids->cert_files[i], CERT_POOL_MAX, ids->cert_pool, &n, err,
+		if (keyfile_certs(ids->cert_files[i], X509CHAIN_POOL_MAX, ids->cert_pool, &n, err,
 		        sizeof(err)) != 0) {
 			log_info("X509CertificateFile %s: %s", ids->cert_files[i], err);
 		} else if (n == 0) {
@@ -523,7 +567,7 @@ static int key_chain(struct identities *ids, const char *path, EVP_PKEY *pk, STA
 	if ((file = sk_X509_new_null()) == NULL) {
 		goto out;
 	}
-	if ((r = keyfile_certs(path, CERT_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
+	if ((r = keyfile_certs(path, X509CHAIN_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
 		log_info("Load key \"%s\": certificates: %s", path, err[0] ? err : ssh_err_str(r));
 		goto out;
 	}
@@ -560,7 +604,7 @@ static int key_chain(struct identities *ids, const char *path, EVP_PKEY *pk, STA
 			goto out;
 		}
 	}
-	if ((r = x509chain_build(leaf, pool, ids->send_root, CHAIN_SEND_MAX, out)) != 0) {
+	if ((r = x509chain_build(leaf, pool, ids->send_root, X509CHAIN_SEND_MAX, out)) != 0) {
 		log_info("Load key \"%s\": certificate chain: %s", path, ssh_err_str(r));
 		goto out;
 	}
@@ -670,7 +714,7 @@ struct signer *identities_next(struct identities *ids)
 			pk = NULL;
 			continue;
 		}
-		r = signer_file_new_x509(pk, chain, id->path, (const char *const *)ids->prefs, &s);
+		r = signer_file_new_x509(pk, chain, id->path, &s);
 		pk = NULL; /* owned by the signer now, or freed by it on failure */
 		if (r != 0) {
 			log_info("Load key \"%s\": %s", id->path, ssh_err_str(r));
@@ -814,8 +858,8 @@ int identities_cert_user(const struct identities *ids, int upn, char **out)
 		if (ids->v[i].p11v == NULL && *out == NULL &&
 		    (certs = sk_X509_new_null()) != NULL) {
 			n = 0;
-			if (keyfile_certs(
-			        ids->v[i].path, CERT_POOL_MAX, certs, &n, err, sizeof(err)) == 0 &&
+			if (keyfile_certs(ids->v[i].path, X509CHAIN_POOL_MAX, certs, &n, err,
+			        sizeof(err)) == 0 &&
 			    n > 0) {
 				*out = cert_login(sk_X509_value(certs, 0), upn);
 			}

@@ -9,8 +9,8 @@
 
 #include <openssl/crypto.h>
 
+#include "p11.h"
 #include "p11uri.h"
-#include "ssh/err.h"
 
 static const char *const attr_names[P11U_N] = {
     "token",
@@ -105,7 +105,7 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 	*out = NULL;
 	*outlen = 0;
 	if ((d = malloc(n + 1)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
@@ -136,7 +136,7 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 			}
 			OPENSSL_cleanse(d, n + 1);
 			free(d);
-			return SSH_ERR_FORMAT;
+			return P11_ERR_FORMAT;
 		}
 		d[k++] = (char)c;
 	}
@@ -148,7 +148,7 @@ bad_pct:
 	seterr(err, errlen, "PKCS#11 URI: bad percent-encoding in %s", name);
 	OPENSSL_cleanse(d, n + 1);
 	free(d);
-	return SSH_ERR_FORMAT;
+	return P11_ERR_FORMAT;
 }
 
 static int find_attr(const char *name, size_t n)
@@ -172,7 +172,7 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 
 	if (a != P11U_ID && strlen(v) != u->len[a]) {
 		seterr(err, errlen, "PKCS#11 URI: %s contains a NUL byte", attr_names[a]);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	switch (a) {
 	case P11U_TYPE:
@@ -182,10 +182,10 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 		}
 		if (strcmp(v, "secret-key") == 0 || strcmp(v, "data") == 0) {
 			seterr(err, errlen, "PKCS#11 URI: type=%s selects no signing key", v);
-			return SSH_ERR_UNSUPPORTED;
+			return P11_ERR_UNSUPPORTED;
 		}
 		seterr(err, errlen, "PKCS#11 URI: unknown type '%s' (public, private or cert)", v);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	case P11U_SLOT_ID:
 		if (v[0] < '0' || v[0] > '9' || u->len[a] > 19) {
 			goto bad_slot;
@@ -200,14 +200,14 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 	case P11U_MODULE_PATH:
 		if (v[0] == '\0') {
 			seterr(err, errlen, "PKCS#11 URI: empty module-path");
-			return SSH_ERR_FORMAT;
+			return P11_ERR_FORMAT;
 		}
 		return 0;
 	case P11U_PIN_SOURCE:
 		if (strncmp(v, "file:", 5) != 0) {
 			seterr(err, errlen,
 			    "PKCS#11 URI: pin-source must be a file: URI with an absolute path");
-			return SSH_ERR_UNSUPPORTED;
+			return P11_ERR_UNSUPPORTED;
 		}
 		v += 5;
 		if (strncmp(v, "//", 2) == 0) {
@@ -219,7 +219,7 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 		}
 		if (v[0] != '/' || v[1] == '\0') {
 			seterr(err, errlen, "PKCS#11 URI: pin-source must name an absolute path");
-			return SSH_ERR_FORMAT;
+			return P11_ERR_FORMAT;
 		}
 		return 0;
 	default:
@@ -227,7 +227,7 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 	}
 bad_slot:
 	seterr(err, errlen, "PKCS#11 URI: slot-id must be a decimal number");
-	return SSH_ERR_FORMAT;
+	return P11_ERR_FORMAT;
 }
 
 /* one "name=value" of the path (query == 0) or the query part */
@@ -241,33 +241,33 @@ static int parse_attr(
 	if (n == 0) {
 		seterr(err, errlen, "PKCS#11 URI: empty attribute in the %s",
 		    query ? "query" : "path");
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (eq == NULL) {
 		seterr(err, errlen, "PKCS#11 URI: attribute '%.*s' has no '='",
 		    (int)(n > 64 ? 64 : n), p);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	nl = (size_t)(eq - p);
 	if ((a = find_attr(p, nl)) < 0) {
 		seterr(err, errlen, "PKCS#11 URI: unknown attribute '%.*s'",
 		    (int)(nl > 64 ? 64 : nl), p);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (query && a < FIRST_QUERY) {
 		seterr(err, errlen, "PKCS#11 URI: path attribute '%s' in the query part",
 		    attr_names[a]);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (!query && a >= FIRST_QUERY) {
 		seterr(err, errlen,
 		    "PKCS#11 URI: query attribute '%s' in the path part (write ?%s=...)",
 		    attr_names[a], attr_names[a]);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (u->v[a] != NULL) {
 		seterr(err, errlen, "PKCS#11 URI: attribute '%s' given twice", attr_names[a]);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if ((e = decode(eq + 1, n - nl - 1, query, &u->v[a], &u->len[a], err, errlen,
 	         attr_names[a])) != 0) {
@@ -287,14 +287,14 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 	seterr(err, errlen, "%s", "");
 	if (text == NULL || !p11uri_is_uri(text)) {
 		seterr(err, errlen, "not a PKCS#11 URI (must start with pkcs11:)");
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if ((tl = strlen(text)) > P11URI_MAX) {
 		seterr(err, errlen, "PKCS#11 URI longer than %d characters", P11URI_MAX);
-		return SSH_ERR_TOO_LARGE;
+		return P11_ERR_TOO_LARGE;
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	end = text + tl;
 	p = text + 7;
@@ -316,7 +316,7 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 			p++; /* ';' */
 			if (p == q) {
 				seterr(err, errlen, "PKCS#11 URI: empty attribute in the path");
-				e = SSH_ERR_FORMAT;
+				e = P11_ERR_FORMAT;
 				goto out;
 			}
 		}
@@ -326,7 +326,7 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 		p = q + 1;
 		if (p == end) {
 			seterr(err, errlen, "PKCS#11 URI: empty query");
-			e = SSH_ERR_FORMAT;
+			e = P11_ERR_FORMAT;
 			goto out;
 		}
 		while (p <= end) {
@@ -342,7 +342,7 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 	}
 	if (u->v[P11U_PIN_VALUE] != NULL && u->v[P11U_PIN_SOURCE] != NULL) {
 		seterr(err, errlen, "PKCS#11 URI: pin-value and pin-source together");
-		e = SSH_ERR_FORMAT;
+		e = P11_ERR_FORMAT;
 		goto out;
 	}
 	*out = u;
@@ -377,10 +377,10 @@ int p11uri_append(char **s, const char *sep, const char *name, const uint8_t *v,
 
 	need = old + strlen(sep) + strlen(name) + 1 + 3 * n + 1;
 	if (n > P11URI_MAX || need > 4 * P11URI_MAX) {
-		return SSH_ERR_TOO_LARGE;
+		return P11_ERR_TOO_LARGE;
 	}
 	if ((t = realloc(*s, need)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	*s = t;
 	w = t + old;
