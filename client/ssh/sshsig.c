@@ -312,3 +312,26 @@ out:
 	EVP_MD_CTX_free(md);
 	return r;
 }
+
+/* hostkey.h: the signature blob with a private key in memory, as a signer would give it */
+int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
+    struct buf *out)
+{
+	struct signer_req req;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	int r;
+
+	if (alg == NULL || !sshkey_fits_alg(priv, alg)) {
+		return SSH_ERR_KEY_TYPE;
+	}
+	if ((r = sshsig_request(alg, data, dlen, &req)) != 0) {
+		return r;
+	}
+	if ((r = sshsig_raw_sign(priv, &req, &raw, &len)) != SIGNER_OK) {
+		return sshsig_signer_err(r);
+	}
+	r = sshsig_from_raw(alg, priv, raw, len, out);
+	free(raw);
+	return r;
+}
