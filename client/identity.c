@@ -24,15 +24,13 @@
 
 #define PASSPHRASE_TRIES 3
 
-static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa"};
-
 static int is_default_path(const char *expanded)
 {
 	char *d = NULL;
 	int same = 0;
 
-	for (size_t i = 0; i < sizeof(default_ids) / sizeof(default_ids[0]) && !same; i++) {
-		if (path_expand(default_ids[i], NULL, &d) == 0) {
+	for (size_t i = 0; paths_default_identities[i] != NULL && !same; i++) {
+		if (path_expand(paths_default_identities[i], NULL, &d) == 0) {
 			same = strcmp(d, expanded) == 0;
 		}
 		free(d);
@@ -150,8 +148,8 @@ int identities_new(const struct options *o, struct identities **out, char *err, 
 	/* default key files only when nothing was chosen: with a token, only its keys are offered
 	 * (routers count every refused key against a few retries) */
 	if ((o->n_identity_file == 0 || o->identity_file_default) && tokens == 0) {
-		for (size_t i = 0; i < sizeof(default_ids) / sizeof(default_ids[0]); i++) {
-			if ((r = add_identity(ids, default_ids[i], 0, o)) != 0) {
+		for (size_t i = 0; paths_default_identities[i] != NULL; i++) {
+			if ((r = add_identity(ids, paths_default_identities[i], 0, o)) != 0) {
 				goto out;
 			}
 		}

@@ -12,10 +12,17 @@
 #include <stddef.h>
 
 #include "options.h"
-#include "paths.h" /* path_home, path_expand */
 #include "signer.h"
 
 struct identities;
+
+/*
+ * Expand a leading "~" / "~/" and the tokens %d (home), %u (local user), %h (remote host name),
+ * %r (remote user), %p (port), %l (local host name), %n (host as given), %% in `in`. o may be
+ * NULL (then only ~, %d, %u, %l and %% are known). *out is malloc'd. SSH_ERR_FORMAT for an
+ * unknown token. (path_expand.c)
+ */
+int path_expand(const char *in, const struct options *o, char **out);
 
 /* Collect the candidate identities. Key files are read later, one at a time; token sources
  * (-I / PKCS11Provider / pkcs11: IdentityFile entries) are opened now, without logging in, so a

@@ -10,7 +10,8 @@
 
 #include "identity.h"
 
-#define ID_MAX (OPT_MAX_LIST + 3)
+#define ID_MAX       (OPT_MAX_LIST + 3)
+#define PATH_MAX_LEN 4096 /* bytes of an expanded path */
 
 struct identity {
 	struct identities *owner;

@@ -12,7 +12,6 @@
 #include "log.h"
 #include "loop.h"
 #include "p11.h"
-#include "paths.h"
 #include "prompt.h"
 #include "ssh/err.h"
 #include "ssh/sshsig.h"

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "namelist.h"
 
 #define KH_MAX_LINE   (16 * 1024) /* longer lines are skipped */
 #define KH_MAX_NAME   1024        /* host name as looked up / written */
@@ -27,106 +28,7 @@
 #define KH_HASH_LEN   20
 #define KH_HASH_MAGIC "|1|"
 
-/* ---- patterns ---- */
-
-static int chr_eq(char a, char b, int nocase)
-{
-	if (nocase) {
-		if (a >= 'A' && a <= 'Z') {
-			a = (char)(a - 'A' + 'a');
-		}
-		if (b >= 'A' && b <= 'Z') {
-			b = (char)(b - 'A' + 'a');
-		}
-	}
-	return a == b;
-}
-
-/* match s against the plen bytes of pattern p; one backtrack point per '*' keeps it O(n*m) */
-static int match_n(const char *s, const char *p, size_t plen, int nocase)
-{
-	const char *pe = p + plen;
-	const char *star_p = NULL;
-	const char *star_s = NULL;
-
-	while (*s != '\0') {
-		if (p < pe && *p == '*') {
-			star_p = ++p;
-			star_s = s;
-			continue;
-		}
-		if (p < pe && (*p == '?' || chr_eq(*p, *s, nocase))) {
-			p++;
-			s++;
-			continue;
-		}
-		if (star_p != NULL) {
-			p = star_p;
-			s = ++star_s;
-			continue;
-		}
-		return 0;
-	}
-	while (p < pe && *p == '*') {
-		p++;
-	}
-	return p == pe;
-}
-
-int pattern_match(const char *s, const char *pattern, int nocase)
-{
-	if (s == NULL || pattern == NULL) {
-		return 0;
-	}
-	return match_n(s, pattern, strlen(pattern), nocase);
-}
-
-int pattern_match_list(const char *s, const char *list)
-{
-	const char *q = list;
-	int got = 0;
-
-	if (s == NULL || list == NULL) {
-		return 0;
-	}
-	for (;;) {
-		const char *e = strchr(q, ',');
-		size_t n = e != NULL ? (size_t)(e - q) : strlen(q);
-		const char *p = q;
-		int neg = 0;
-
-		if (n > 0 && *p == '!') {
-			neg = 1;
-			p++;
-			n--;
-		}
-		if (n > 0 && match_n(s, p, n, 1)) {
-			if (neg) {
-				return -1;
-			}
-			got = 1;
-		}
-		if (e == NULL) {
-			break;
-		}
-		q = e + 1;
-	}
-	return got;
-}
-
 /* ---- helpers ---- */
-
-/* NUL-terminated base64 of n bytes into a malloc'd string */
-static char *b64_encode(const uint8_t *p, size_t n)
-{
-	char *s = NULL;
-
-	if (n > KH_MAX_LINE || (s = malloc((n + 2) / 3 * 4 + 1)) == NULL) {
-		return NULL;
-	}
-	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-	return s;
-}
 
 /* The key type at the start of a key blob (a string of printable non-space ASCII). */
 static int blob_type(const uint8_t *blob, size_t len, char *out, size_t outlen)
@@ -193,7 +95,7 @@ static int host_matches(const char *field, const char *lname)
 		if (field[0] == '|') {
 			return 0; /* another hash scheme: not ours */
 		}
-		return pattern_match_list(lname, field) == 1;
+		return namelist_match_patterns(lname, field, 1) == 1;
 	}
 	s = field + strlen(KH_HASH_MAGIC);
 	if ((bar = strchr(s, '|')) == NULL) {
@@ -430,59 +332,31 @@ int known_hosts_check(const char *const *files, size_t nfiles, const char *khnam
 
 /* ---- known types ---- */
 
-struct types_ctx {
-	struct buf out;
-};
-
+/* the distinct key types of the matching lines, a name list in *vctx (char *) */
 static int types_cb(const struct kh_entry *e, void *vctx)
 {
-	struct types_ctx *c = vctx;
-	size_t tlen = strlen(e->type), n = buf_len(&c->out);
-	const char *p = (const char *)buf_ptr(&c->out);
-	size_t i = 0;
-	int r;
+	char **list = vctx;
 
 	if (e->revoked) {
 		return 0;
 	}
-	while (i < n) {
-		const char *comma = memchr(p + i, ',', n - i);
-		size_t len = comma != NULL ? (size_t)(comma - (p + i)) : n - i;
-		if (len == tlen && memcmp(p + i, e->type, tlen) == 0) {
-			return 0; /* already listed */
-		}
-		i += len + 1;
-	}
-	if (n > 0 && (r = buf_put_u8(&c->out, ',')) != 0) {
-		return r;
-	}
-	return buf_put(&c->out, e->type, tlen);
+	return namelist_add(list, e->type, strlen(e->type));
 }
 
 char *known_hosts_types(const char *const *files, size_t nfiles, const char *khname)
 {
-	struct types_ctx c;
 	char lname[KH_MAX_NAME + 1];
-	char *s = NULL;
+	char *list = NULL;
 
-	buf_init(&c.out);
 	if (khname == NULL || (files == NULL && nfiles > 0) ||
 	    lower_name(khname, lname, sizeof(lname)) != 0) {
-		goto out;
+		return NULL;
 	}
-	if (kh_foreach(files, nfiles, lname, types_cb, &c) != 0) {
-		goto out;
+	if (kh_foreach(files, nfiles, lname, types_cb, &list) != 0) {
+		free(list);
+		return NULL;
 	}
-	if ((s = malloc(buf_len(&c.out) + 1)) == NULL) {
-		goto out;
-	}
-	if (buf_len(&c.out) > 0) {
-		memcpy(s, buf_ptr(&c.out), buf_len(&c.out));
-	}
-	s[buf_len(&c.out)] = '\0';
-out:
-	buf_free(&c.out);
-	return s;
+	return list != NULL ? list : strdup("");
 }
 
 /* ---- names and adding ---- */
@@ -588,7 +462,7 @@ int known_hosts_add(
 	if ((r = blob_type(blob, bloblen, type, sizeof(type))) != 0) {
 		goto out;
 	}
-	if ((b64 = b64_encode(blob, bloblen)) == NULL) {
+	if (bloblen > KH_MAX_LINE || (b64 = textfile_b64_encode(blob, bloblen)) == NULL) {
 		r = SSH_ERR_TOO_LARGE;
 		goto out;
 	}
@@ -600,8 +474,8 @@ int known_hosts_add(
 		if ((r = hash_name(salt, sizeof(salt), lname, mac)) != 0) {
 			goto out;
 		}
-		if ((b64salt = b64_encode(salt, sizeof(salt))) == NULL ||
-		    (b64mac = b64_encode(mac, sizeof(mac))) == NULL) {
+		if ((b64salt = textfile_b64_encode(salt, sizeof(salt))) == NULL ||
+		    (b64mac = textfile_b64_encode(mac, sizeof(mac))) == NULL) {
 			r = SSH_ERR_ALLOC;
 			goto out;
 		}

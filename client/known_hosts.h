@@ -43,17 +43,4 @@ int known_hosts_hostname(const char *host, int port, char *out, size_t outlen);
 int known_hosts_add(
     const char *file, const char *khname, const uint8_t *blob, size_t bloblen, int hash);
 
-/*
- * Shell-style patterns as ssh_config(5) and known_hosts use them: '*' matches any run of
- * characters, '?' one character; everything else is literal. nocase = ASCII case-insensitive.
- * Returns 1 on a match, 0 otherwise. Linear-backtracking: no exponential blow-up.
- */
-int pattern_match(const char *s, const char *pattern, int nocase);
-/*
- * A comma-separated list of patterns, each optionally negated with '!' (case-insensitive, as
- * host names are). Returns 1 if a positive pattern matches and no negated one does, -1 if a
- * negated pattern matches, 0 if nothing matches.
- */
-int pattern_match_list(const char *s, const char *list);
-
 #endif

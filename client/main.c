@@ -1,12 +1,10 @@
 /* x509ssh: command line, configuration, then one session through the poll loop. */
 #include <errno.h>
 #include <fnmatch.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -16,9 +14,11 @@
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "paths.h"
 #include "ssh/conn.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/namelist.h"
 #include "trust.h"
 #include "trust_x509.h"
 
@@ -385,23 +385,16 @@ static int print_query(const char *what)
 		fatal_error("config", "out of memory");
 		return -1;
 	}
-	for (char *p = list; *p != '\0';) {
-		size_t n = strcspn(p, ",");
-		printf("%.*s\n", (int)n, p);
-		p += n;
-		if (*p == ',') {
-			p++;
-		}
+	struct namelist_iter it;
+	const char *el;
+	size_t n;
+
+	namelist_begin(&it, list);
+	while (namelist_next(&it, &el, &n)) {
+		printf("%.*s\n", (int)n, el);
 	}
 	free(list);
 	return 0;
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
 }
 
 static int read_configs(struct options *o, const char *config)
@@ -415,15 +408,14 @@ static int read_configs(struct options *o, const char *config)
 		}
 		r = options_read_file(o, config, 0, err, sizeof(err));
 	} else {
-		if ((r = path_expand("~/.x509ssh/config", NULL, &user_cfg)) != 0) {
-			fatal_error("config", "cannot expand ~/.x509ssh/config");
+		if ((r = paths_expand_tilde(PATHS_USER_CONFIG, &user_cfg)) != 0) {
+			fatal_error("config", "cannot expand " PATHS_USER_CONFIG);
 			return -1;
 		}
 		r = options_read_file(o, user_cfg, 1, err, sizeof(err));
 		free(user_cfg);
 		if (r == 0) {
-			r = options_read_file(
-			    o, "/etc/x509ssh/x509ssh_config", 1, err, sizeof(err));
+			r = options_read_file(o, PATHS_SYSTEM_CONFIG, 1, err, sizeof(err));
 		}
 	}
 	if (r != 0) {
@@ -435,38 +427,20 @@ static int read_configs(struct options *o, const char *config)
 
 static int have_ca_store(const struct options *o)
 {
-	char *p = NULL;
-	int have = o->ca_certificate_file != NULL || o->ca_certificate_path != NULL;
-	const char *user[] = {"~/.x509ssh/ca-bundle.pem", "~/.x509ssh/ca"};
-
-	for (size_t i = 0; i < 2 && !have; i++) {
-		if (path_expand(user[i], NULL, &p) == 0) {
-			have = exists(p);
-		}
-		free(p);
-		p = NULL;
-	}
-	return have || exists("/etc/x509ssh/ca-bundle.pem") || exists("/etc/x509ssh/ca");
-}
-
-static const char *local_user_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw != NULL && pw->pw_name != NULL ? pw->pw_name : "root";
+	return o->ca_certificate_file != NULL || o->ca_certificate_path != NULL ||
+	       paths_default_ca_exists();
 }
 
 /* Host-key algorithms: x509v3 ones stay first; then the plain ones whose key type known_hosts
  * already holds for this host (as OpenSSH orders them), then the rest. */
 static char *order_hostkey_algs(const struct options *o)
 {
-	char khname[1100], **files = NULL, *known = NULL, *out = NULL, *copy = NULL, *tok, *save;
-	size_t nfiles = 0, len;
+	char khname[1100], **files = NULL, *known = NULL, *out = NULL;
+	size_t nfiles = 0;
 
 	if (o->hostkey_algorithms == NULL) {
 		return NULL;
 	}
-	len = strlen(o->hostkey_algorithms) + 2;
 	if (trust_khname(o, khname, sizeof(khname)) != 0 || trust_files(o, &files, &nfiles) != 0) {
 		goto done;
 	}
@@ -474,42 +448,34 @@ static char *order_hostkey_algs(const struct options *o)
 	if (known == NULL || *known == '\0') {
 		goto done;
 	}
-	if ((out = calloc(1, len)) == NULL) {
-		goto done;
-	}
 	for (int pass = 0; pass < 3; pass++) {
-		free(copy);
-		if ((copy = strdup(o->hostkey_algorithms)) == NULL) {
-			free(out);
-			out = NULL;
-			goto done;
-		}
-		for (tok = strtok_r(copy, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save)) {
-			const struct hostkey_alg *a = hostkey_alg_by_name(tok);
-			int x509 = strncmp(tok, "x509v3-", 7) == 0;
-			int kn = 0;
-			if (a != NULL && !x509) {
-				char pat[128];
-				snprintf(pat, sizeof(pat), ",%s,", a->blob_name);
-				char *k2 = NULL;
-				if (asprintf(&k2, ",%s,", known) > 0) {
-					kn = strstr(k2, pat) != NULL;
-					free(k2);
-				}
+		struct namelist_iter it;
+		const char *el;
+		size_t n;
+
+		namelist_begin(&it, o->hostkey_algorithms);
+		while (namelist_next(&it, &el, &n)) {
+			char name[128];
+			const struct hostkey_alg *a = NULL;
+			int x509 = strncmp(el, "x509v3-", 7) == 0, kn = 0, want;
+			if (n == 0 || n >= sizeof(name)) {
+				continue;
 			}
-			int want = pass == 0 ? x509 : pass == 1 ? (!x509 && kn) : (!x509 && !kn);
-			if (want) {
-				if (*out != '\0') {
-					strcat(out, ",");
-				}
-				strcat(out, tok);
+			memcpy(name, el, n);
+			name[n] = '\0';
+			if (!x509 && (a = hostkey_alg_by_name(name)) != NULL) {
+				kn = namelist_contains(known, a->blob_name);
+			}
+			want = pass == 0 ? x509 : pass == 1 ? (!x509 && kn) : (!x509 && !kn);
+			if (want && namelist_add(&out, el, n) != 0) {
+				free(out);
+				out = NULL;
+				goto done;
 			}
 		}
 	}
 	log_debug3("host key algorithms for %s: %s", khname, out);
 done:
-	free(copy);
 	free(known);
 	trust_files_free(files);
 	return out;
@@ -618,7 +584,7 @@ int main(int argc, char **argv)
 	if (read_configs(&o, a.config) != 0) {
 		goto out;
 	}
-	if (options_finish(&o, local_user_name(), have_ca_store(&o), err, sizeof(err)) != 0) {
+	if (options_finish(&o, paths_local_user(), have_ca_store(&o), err, sizeof(err)) != 0) {
 		fatal_error("config", "%s", err);
 		goto out;
 	}

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "algos.h" /* the algorithm lists the keywords resolve */
+
 #define OPT_UNSET    (-1)
 #define OPT_MAX_LIST 32 /* IdentityFile, SendEnv, SetEnv, ... entries */
 /* BatchMode without ConnectTimeout: the limit (seconds) on everything up to the open session */
@@ -150,18 +152,5 @@ int options_session_timeout(const struct options *o, int *is_default);
 /* The read timeout before the session is open, in ms: ServerAliveInterval x ServerAliveCountMax,
  * 0 (none) when either is 0, as OpenSSH's packet timeout. */
 uint64_t options_silence_limit_ms(const struct options *o);
-
-/*
- * Resolve an algorithm list specification against a default list and the full list of supported
- * names (both comma-separated). Returns a malloc'd comma list, or NULL with err set (unknown
- * name, empty result).
- */
-char *algo_list_resolve(
-    const char *spec, const char *defaults, const char *supported, char *err, size_t errlen);
-
-/* The default and supported comma-separated lists for a category: "kex", "cipher", "mac",
- * "key" (host key), "pubkey" (userauth). x509 = include x509v3 rows in defaults. malloc'd. */
-char *algo_default_list(const char *category, int x509);
-char *algo_supported_list(const char *category);
 
 #endif

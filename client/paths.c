@@ -1,120 +1,114 @@
-/* Paths: the home directory, the local user name and ~ / %-token expansion. */
+/* Local paths and names (paths.h). */
+#include "paths.h"
+
 #include <pwd.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "paths.h"
-#include "ssh/err.h"
+#include "err.h"
 
-const char *path_home(void)
+#define PATHS_MAX_USER 256 /* longest local user name kept */
+
+const struct paths_ca_default paths_ca_defaults[] = {
+    {.ca_file = PATHS_USER_DIR "/ca-bundle.pem",
+        .ca_dir = PATHS_USER_DIR "/ca",
+        .crl_dir = PATHS_USER_DIR "/crl"},
+    {.ca_file = PATHS_SYSTEM_DIR "/ca-bundle.pem",
+        .ca_dir = PATHS_SYSTEM_DIR "/ca",
+        .crl_dir = PATHS_SYSTEM_DIR "/crl"},
+};
+const size_t paths_n_ca_defaults = sizeof(paths_ca_defaults) / sizeof(paths_ca_defaults[0]);
+
+const char *const paths_user_known_hosts[] = {"~/.ssh/known_hosts", NULL};
+const char *const paths_global_known_hosts[] = {"/etc/ssh/ssh_known_hosts", NULL};
+const char *const paths_default_identities[] = {
+    "~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa", NULL};
+
+const char *paths_home(void)
 {
 	const char *h = getenv("HOME");
 	struct passwd *pw;
 
-	if (h != NULL && *h != '\0') {
+	if (h != NULL && h[0] != '\0') {
 		return h;
 	}
-	pw = getpwuid(getuid());
-	if (pw != NULL && pw->pw_dir != NULL) {
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL && pw->pw_dir[0] != '\0') {
 		return pw->pw_dir;
 	}
 	return "/";
 }
 
-const char *path_local_user(void)
+const char *paths_local_user(void)
 {
+	static char name[PATHS_MAX_USER];
+	static const char *const env[] = {"USER", "LOGNAME"};
 	struct passwd *pw = getpwuid(getuid());
+	const char *v = NULL;
+	size_t i;
 
-	if (pw != NULL && pw->pw_name != NULL) {
-		return pw->pw_name;
+	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0') {
+		v = pw->pw_name;
 	}
-	return getenv("USER") != NULL ? getenv("USER") : "";
+	for (i = 0; v == NULL && i < sizeof(env) / sizeof(env[0]); i++) {
+		const char *e = getenv(env[i]);
+		if (e != NULL && e[0] != '\0') {
+			v = e;
+		}
+	}
+	if (v == NULL || strlen(v) >= sizeof(name)) {
+		return NULL;
+	}
+	memcpy(name, v, strlen(v) + 1);
+	return name;
 }
 
-static int append(char *dst, size_t *n, const char *s)
+int paths_expand_tilde(const char *in, char **out)
 {
-	size_t l = strlen(s);
+	const char *h;
+	size_t hl;
 
-	if (*n + l >= PATH_MAX_LEN) {
-		return SSH_ERR_TOO_LARGE;
+	*out = NULL;
+	if (in[0] != '~' || (in[1] != '/' && in[1] != '\0')) {
+		*out = strdup(in);
+		return *out != NULL ? 0 : SSH_ERR_ALLOC;
 	}
-	memcpy(dst + *n, s, l);
-	*n += l;
-	dst[*n] = '\0';
+	h = paths_home();
+	hl = strlen(h);
+	while (hl > 1 && h[hl - 1] == '/') {
+		hl--;
+	}
+	if ((*out = malloc(hl + strlen(in + 1) + 1)) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	memcpy(*out, h, hl);
+	strcpy(*out + hl, in + 1);
 	return 0;
 }
 
-int path_expand(const char *in, const struct options *o, char **out)
+static int exists(const char *path)
 {
-	char buf[PATH_MAX_LEN], num[32], lhost[256];
-	const char *p = in, *v;
-	size_t n = 0;
-	int r = 0;
+	struct stat st;
+	char *p = NULL;
+	int r;
 
-	*out = NULL;
-	buf[0] = '\0';
-	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0')) {
-		if ((r = append(buf, &n, path_home())) != 0) {
-			return r;
-		}
-		p++;
+	if (paths_expand_tilde(path, &p) != 0) {
+		return 0;
 	}
-	for (; *p != '\0'; p++) {
-		char one[2] = {*p, '\0'};
-		if (*p != '%') {
-			if ((r = append(buf, &n, one)) != 0) {
-				return r;
-			}
-			continue;
+	r = stat(p, &st) == 0;
+	free(p);
+	return r;
+}
+
+int paths_default_ca_exists(void)
+{
+	size_t i;
+
+	for (i = 0; i < paths_n_ca_defaults; i++) {
+		if (exists(paths_ca_defaults[i].ca_file) || exists(paths_ca_defaults[i].ca_dir)) {
+			return 1;
 		}
-		p++;
-		v = NULL;
-		switch (*p) {
-		case '%':
-			v = "%";
-			break;
-		case 'd':
-			v = path_home();
-			break;
-		case 'u':
-			v = path_local_user();
-			break;
-		case 'l':
-			if (gethostname(lhost, sizeof(lhost)) != 0) {
-				lhost[0] = '\0';
-			}
-			lhost[sizeof(lhost) - 1] = '\0';
-			v = lhost;
-			break;
-		case 'h':
-			v = o != NULL ? (o->hostname != NULL ? o->hostname : o->host) : NULL;
-			break;
-		case 'n':
-			v = o != NULL ? o->host : NULL;
-			break;
-		case 'r':
-			v = o != NULL ? o->user : NULL;
-			break;
-		case 'p':
-			if (o != NULL) {
-				snprintf(num, sizeof(num), "%d", o->port > 0 ? o->port : 22);
-				v = num;
-			}
-			break;
-		default:
-			break;
-		}
-		if (v == NULL) {
-			return SSH_ERR_FORMAT;
-		}
-		if ((r = append(buf, &n, v)) != 0) {
-			return r;
-		}
-	}
-	if ((*out = strdup(buf)) == NULL) {
-		return SSH_ERR_ALLOC;
 	}
 	return 0;
 }

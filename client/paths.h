@@ -1,23 +1,49 @@
-/* Paths: the home directory, the local user name and ~ / %-token expansion. */
+/*
+ * Where things are on the local machine: the home directory, the local user name, "~"
+ * expansion and the default files (config, CA store, known_hosts, identities), each listed once.
+ */
 #ifndef X509SSH_PATHS_H
 #define X509SSH_PATHS_H
 
-#include "options.h"
+#include <stddef.h>
 
-#define PATH_MAX_LEN 4096 /* bytes of an expanded path */
+#define PATHS_USER_DIR      "~/.x509ssh"
+#define PATHS_SYSTEM_DIR    "/etc/x509ssh"
+#define PATHS_USER_CONFIG   PATHS_USER_DIR "/config"
+#define PATHS_SYSTEM_CONFIG PATHS_SYSTEM_DIR "/x509ssh_config"
 
-/* The home directory: $HOME if set and not empty, else the password database's. */
-const char *path_home(void);
-
-/* The local user name: the password database's, else $USER, else "". */
-const char *path_local_user(void);
+/* $HOME when set and not empty, else the passwd entry of getuid(), else "/". */
+const char *paths_home(void);
 
 /*
- * Expand a leading "~" / "~/" and the tokens %d (home), %u (local user), %h (remote host name),
- * %r (remote user), %p (port), %l (local host name), %n (host as given), %% in `in`. o may be
- * NULL (then only ~, %d, %u, %l and %% are known). *out is malloc'd. SSH_ERR_FORMAT for an
- * unknown token.
+ * The local user name: the passwd entry of getuid() (as OpenSSH), else $USER, else $LOGNAME
+ * when set and not empty; NULL when none is known (never a made-up name). The string stays
+ * valid until the next call.
  */
-int path_expand(const char *in, const struct options *o, char **out);
+const char *paths_local_user(void);
+
+/* "~" and "~/..." to the home directory; anything else copied. malloc'd; 0 or SSH_ERR_ALLOC. */
+int paths_expand_tilde(const char *in, char **out);
+
+/*
+ * The default CA store, used when neither CACertificateFile nor CACertificatePath is set: the
+ * user's, then the system's ("~" not expanded). The same rows decide the HostKeyAlgorithms
+ * default (paths_default_ca_exists) and load the store.
+ */
+struct paths_ca_default {
+	const char *ca_file; /* bundle of PEM certificates */
+	const char *ca_dir;  /* hashed directory */
+	const char *crl_dir; /* CRLs, when CARevocationFile/Path are not set */
+};
+extern const struct paths_ca_default paths_ca_defaults[];
+extern const size_t paths_n_ca_defaults;
+
+/* 1 if a default CA file or directory exists, else 0. */
+int paths_default_ca_exists(void);
+
+/* NULL-terminated default lists of UserKnownHostsFile, GlobalKnownHostsFile, IdentityFile. */
+extern const char *const paths_user_known_hosts[];
+extern const char *const paths_global_known_hosts[];
+extern const char *const paths_default_identities[];
 
 #endif

@@ -163,10 +163,28 @@ static int tty_prompt(const char *prompt, int flags, char *buf, size_t bufsz)
 	return r;
 }
 
+int prompt_askpass_answer(char *buf, size_t n, size_t bufsz, int status)
+{
+	if (bufsz == 0) {
+		return SSH_ERR_INTERNAL;
+	}
+	if (n >= bufsz) {
+		n = bufsz - 1;
+	}
+	buf[n] = '\0';
+	if (status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		OPENSSL_cleanse(buf, bufsz);
+		buf[0] = '\0';
+		return SSH_ERR_INCOMPLETE; /* cancelled or failed */
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
 /* Run the askpass program with the prompt as its argument; its stdout is the answer. */
 static int askpass_prompt(const char *program, const char *prompt, char *buf, size_t bufsz)
 {
-	int p[2], status = 0, r = SSH_ERR_INTERNAL;
+	int p[2], status = 0;
 	size_t n = 0;
 	pid_t pid;
 	char tmp[256];
@@ -205,7 +223,6 @@ static int askpass_prompt(const char *program, const char *prompt, char *buf, si
 		}
 	}
 	OPENSSL_cleanse(tmp, sizeof(tmp));
-	buf[n] = '\0';
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
@@ -213,14 +230,7 @@ static int askpass_prompt(const char *program, const char *prompt, char *buf, si
 			break;
 		}
 	}
-	if (status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		OPENSSL_cleanse(buf, bufsz);
-		buf[0] = '\0';
-		return SSH_ERR_INCOMPLETE; /* cancelled or failed */
-	}
-	buf[strcspn(buf, "\r\n")] = '\0';
-	r = 0;
-	return r;
+	return prompt_askpass_answer(buf, n, bufsz, status);
 }
 
 /* OpenSSH's rules: askpass when there is no tty, or SSH_ASKPASS_REQUIRE says so; only with a

@@ -8,6 +8,8 @@
 #ifndef X509SSH_PROMPT_H
 #define X509SSH_PROMPT_H
 
+#include <stddef.h>
+
 #define PROMPT_ECHO 1    /* show what is typed (questions) */
 #define PROMPT_MAX  1024 /* longest answer kept (the rest of the line is discarded) */
 
@@ -25,6 +27,16 @@ int prompt_secret(const char *prompt, int flags, char **out);
  * Returns 0 or a negative error as prompt_secret.
  */
 int prompt_confirm(const char *question, const char *fingerprint, int *yes);
+
+/*
+ * The answer in an askpass program's output (a pure function, for tests and fuzzing): buf holds
+ * the first n bytes the program wrote (bufsz bytes of room; bytes from bufsz - 1 on are dropped),
+ * status is its wait status (-1 when it could not be collected). The answer is the output up to
+ * the first CR, LF or NUL, left NUL-terminated in buf (the bytes after it stay in buf, to be
+ * wiped with it). Returns 0, or SSH_ERR_INCOMPLETE, with buf wiped to "", when the program did not
+ * exit with status 0 (cancelled or failed); SSH_ERR_INTERNAL when bufsz is 0.
+ */
+int prompt_askpass_answer(char *buf, size_t n, size_t bufsz, int status);
 
 /* Wipe and free a string returned by prompt_secret (NULL is fine). */
 void prompt_free_secret(char *s);

@@ -68,3 +68,14 @@ out:
 	free(d);
 	return r;
 }
+
+char *textfile_b64_encode(const uint8_t *p, size_t n)
+{
+	char *s = NULL;
+
+	if (n > TEXTFILE_B64_MAX / 4 * 3 || (s = malloc((n + 2) / 3 * 4 + 1)) == NULL) {
+		return NULL;
+	}
+	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+	return s;
+}

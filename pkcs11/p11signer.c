@@ -342,7 +342,7 @@ fail:
 }
 
 /* a token's raw output has the size of its primitive: at most the modulus (RSA), two equal
- * halves of the field size (ECDSA), 64 bytes (Ed25519) */
+ * halves of at most the field size (ECDSA), 64 bytes (Ed25519) */
 static int output_ok(const struct p11_key *k)
 {
 	size_t n = (size_t)(k->bits + 7) / 8;
@@ -351,7 +351,7 @@ static int output_ok(const struct p11_key *k)
 	case SIGNER_RSA_PKCS1:
 		return k->siglen > 0 && k->siglen <= n;
 	case SIGNER_ECDSA:
-		return k->siglen == 2 * n;
+		return k->siglen > 0 && k->siglen % 2 == 0 && k->siglen <= 2 * n;
 	case SIGNER_ED25519:
 		return k->siglen == 64;
 	}

@@ -142,23 +142,49 @@ run_cppcheck() {
 		"${incs[@]}" "${dirs[@]}"
 }
 
-# libFuzzer smoke run: a clang build with -DX509SSH_FUZZ=ON (ASan+UBSan), every tests/fuzz target
-# for FUZZ_SECONDS (default 15) from an empty corpus; a crash, leak or sanitizer report fails.
+# libFuzzer smoke run: a clang build with -DX509SSH_FUZZ=ON (ASan+UBSan, every report fatal), every
+# tests/fuzz target for FUZZ_SECONDS (default 15), each started from a copy of its seed corpus
+# tests/fuzz/corpus/<target>/ (copied under the log dir: the tree is not modified; a target
+# without seeds starts empty). A crash, a leak, a sanitizer report, a timeout (-timeout, 25 s per
+# input) or an out-of-memory fails the step; the reproducer is left in the log dir.
 run_fuzz() {
-	local dir=${FUZZ_BUILD_DIR:-$SRC/build-fuzz} t rc=0 name
+	local dir=${FUZZ_BUILD_DIR:-$SRC/build-fuzz} secs=${FUZZ_SECONDS:-15} t rc=0 name work log st
+	# no strict_string_checks here: it makes ASan read strndup()'s source up to a NUL, a false
+	# report on the (valid) strndup of a name-list that ends where a packet buffer ends
+	local -a env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 	CC=clang cmake -S "$SRC" -B "$dir" -DX509SSH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		>"$LOG_DIR/fuzz-configure.log" 2>&1 || { tail -n 20 "$LOG_DIR/fuzz-configure.log"; return 1; }
 	cmake --build "$dir" -j2 >"$LOG_DIR/fuzz-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/fuzz-build.log"; return 1; }
+	# undefined behaviour must stop a program of this build, or reports would pass unnoticed
+	if "$dir/ubsan_fatal_probe" >"$LOG_DIR/ubsan-probe.log" 2>&1; then
+		echo "fuzz FAIL  the fuzz build does not stop on a UBSan report (-fno-sanitize-recover=all missing?)"
+		return 1
+	fi
 	for t in "$dir"/fuzz_*; do
 		[[ -x "$t" && -f "$t" ]] || continue
 		name=$(basename "$t")
-		mkdir -p "$LOG_DIR/$name"
-		if (cd "$LOG_DIR/$name" && timeout $((${FUZZ_SECONDS:-15} + 60)) "$t" \
-			-max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 >"$LOG_DIR/$name.log" 2>&1); then
-			printf 'fuzz ok    %-20s %s\n' "$name" "$(grep -o 'Done [0-9]* runs' "$LOG_DIR/$name.log" | tail -n 1)"
+		work=$LOG_DIR/$name
+		log=$LOG_DIR/$name.log
+		rm -rf "$work"
+		mkdir -p "$work/corpus" "$work/artifacts"
+		if [[ -d "$SRC/tests/fuzz/corpus/$name" ]]; then
+			cp -R "$SRC/tests/fuzz/corpus/$name/." "$work/corpus/"
+		fi
+		(cd "$work" && env "${env[@]}" timeout $((secs + 120)) "$t" -max_total_time="$secs" \
+			-rss_limit_mb=2048 -timeout=25 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+			"$work/corpus" >"$log" 2>&1)
+		st=$?
+		# libFuzzer exits 0 only when nothing was found; any report line fails as well
+		if [[ $st == 0 ]] && ! grep -qE '^==[0-9]+==ERROR|runtime error:|^SUMMARY: ' "$log"; then
+			printf 'fuzz ok    %-20s %s, %s seeds, %s\n' "$name" \
+				"$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -n 1)" \
+				"$(find "$SRC/tests/fuzz/corpus/$name" -type f 2>/dev/null | wc -l)" \
+				"$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)"
 		else
-			printf 'fuzz FAIL  %-20s (see %s)\n' "$name" "$LOG_DIR/$name.log"
-			grep -E 'ERROR|SUMMARY|runtime error' "$LOG_DIR/$name.log" | head -n 5 | sed 's/^/    /'
+			printf 'fuzz FAIL  %-20s exit %s (see %s; reproducers in %s)\n' "$name" "$st" "$log" \
+				"$work/artifacts"
+			grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/    /'
 			rc=1
 		fi
 	done

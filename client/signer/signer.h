@@ -14,8 +14,8 @@
  * the signer hashes where its primitive needs it and returns:
  *   SIGNER_RSA_PKCS1  PKCS#1 v1.5 over DigestInfo(digest(data)): the signature bytes (at most
  *                     the modulus length; the engine left-pads to it)
- *   SIGNER_ECDSA      ECDSA over digest(data): r || s, each half the same length (the curve's
- *                     field size, as PKCS#11 returns it)
+ *   SIGNER_ECDSA      ECDSA over digest(data): r || s, two halves of the same length, at
+ *                     most the curve's field size (PKCS#11 returns exactly that size)
  *   SIGNER_ED25519    Ed25519 over the data itself (digest is NULL): 64 bytes
  * A backend that only returns finished SSH signatures (an ssh-agent) unwraps them and checks
  * their name before returning the raw part.

@@ -1,5 +1,5 @@
 /* options: keyword parsing, precedence, Host / Match / Include, errors with FILE:LINE, defaults,
- * algorithm list resolution, the -G dump, and a mutation sweep over a config file. */
+ * the -G dump, and a mutation sweep over a config file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,107 +492,6 @@ static void test_defaults(void)
 	options_free(&o);
 }
 
-/* ---- algorithm lists ---- */
-
-struct res_case {
-	const char *spec;
-	const char *want; /* NULL: error */
-	const char *err;
-};
-
-static void test_resolve(void)
-{
-	static const struct res_case cases[] = {
-	    {NULL, "a,b,c", NULL}, {"+d", "a,b,c,d", NULL}, {"+b,d,d", "a,b,c,d", NULL},
-	    {"-b", "a,c", NULL}, {"-zz", "a,b,c", NULL}, /* removing an unknown name is harmless */
-	    {"-?", "", "empty algorithm list"}, {"-*", "", "empty algorithm list"},
-	    {"-a*,c", "b", NULL}, {"^d,c", "d,c,a,b", NULL}, {"^c", "c,a,b", NULL},
-	    {"d,a", "d,a", NULL}, {"e-2,e-1,e-2", "e-2,e-1", NULL},
-	    {"a,x", NULL, "unsupported algorithm 'x'"}, {"+x", NULL, "unsupported algorithm 'x'"},
-	    {"^e-*", NULL, "unsupported algorithm 'e-*'"},
-	    {"e-*", NULL, "unsupported algorithm 'e-*'"}, {"a,,b", NULL, "empty algorithm name"},
-	    {"", NULL, "empty algorithm name"}, {"+", NULL, "empty algorithm name"},
-	    {"-", NULL, "empty algorithm name"},
-	    {"A", NULL, "unsupported algorithm 'A'"}, /* names are case-sensitive */
-	};
-	size_t i;
-	char *s;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		err[0] = '\0';
-		s = algo_list_resolve(cases[i].spec, "a,b,c", "a,b,c,d,e-1,e-2", err, sizeof(err));
-		if (cases[i].err == NULL) {
-			CHECK_STR(s, cases[i].want);
-		} else {
-			CHECK(s == NULL);
-			CHECK_STR(err, cases[i].err);
-		}
-		if ((cases[i].err == NULL) != (s != NULL)) {
-			fprintf(stderr, "spec '%s': got '%s' err '%s'\n",
-			    cases[i].spec ? cases[i].spec : "(null)", s ? s : "(null)", err);
-		}
-		free(s);
-	}
-	/* a default that is not supported is a table bug and an error */
-	s = algo_list_resolve(NULL, "a,q", "a,b", err, sizeof(err));
-	CHECK(s == NULL);
-	CHECK_STR(err, "unsupported algorithm 'q'");
-	s = algo_list_resolve(NULL, "", "a", err, sizeof(err));
-	CHECK(s == NULL);
-	CHECK_STR(err, "empty algorithm list");
-	CHECK(algo_list_resolve("a", NULL, "a", err, sizeof(err)) == NULL);
-}
-
-/* the default lists OPTIONS.md spells out */
-static void test_default_lists(void)
-{
-	char *s, *sup;
-	const char *p;
-
-	s = algo_default_list("kex", 0);
-	CHECK_STR(s, "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
-	             "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
-	             "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
-	             "diffie-hellman-group14-sha256");
-	free(s);
-	s = algo_default_list("cipher", 0);
-	CHECK_STR(s, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
-	             "aes128-ctr,aes192-ctr,aes256-ctr");
-	free(s);
-	s = algo_default_list("mac", 0);
-	CHECK_STR(s, "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,"
-	             "hmac-sha2-512");
-	free(s);
-	s = algo_default_list("key", 0);
-	CHECK_STR(s, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-	             "rsa-sha2-512,rsa-sha2-256");
-	free(s);
-	/* with x509: the x509v3 rows (if the table has them) first, then the same plain list */
-	s = algo_default_list("key", 1);
-	CHECK(s != NULL && (p = strstr(s, "ssh-ed25519,")) != NULL &&
-	      strcmp(p, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-	                "rsa-sha2-512,rsa-sha2-256") == 0);
-	if (s != NULL && strncmp(s, "x509v3-", 7) == 0) {
-		CHECK(strncmp(s, "x509v3-ecdsa-sha2-nistp256,", 27) == 0);
-		CHECK(contains(s, "x509v3-sign-rsa"));
-		CHECK(contains(s, "x509v3-ssh-rsa"));
-	}
-	free(s);
-	s = algo_default_list("pubkey", 1);
-	CHECK(s != NULL && !contains(s, "x509v3-sign-rsa") && !contains(s, "ssh-rsa") &&
-	      contains(s, "rsa-sha2-256"));
-	free(s);
-	/* legacy algorithms are supported but not default */
-	sup = algo_supported_list("key");
-	CHECK(sup != NULL && contains(sup, "ssh-rsa") && contains(sup, "ssh-ed25519"));
-	free(sup);
-	sup = algo_supported_list("cipher");
-	CHECK(sup != NULL && contains(sup, "aes256-ctr"));
-	free(sup);
-	CHECK(algo_default_list("bogus", 0) == NULL);
-	CHECK(algo_supported_list("bogus") == NULL);
-}
-
 /* ---- -G ---- */
 
 static char *dump_to_string(const struct options *o)
@@ -896,8 +795,6 @@ int main(void)
 	test_files();
 	test_file_errors();
 	test_defaults();
-	test_resolve();
-	test_default_lists();
 	test_dump();
 	test_dump_masks_pins();
 	test_session_limits();

@@ -293,6 +293,64 @@ static void test_askpass(void)
 	rmdir(dir);
 }
 
+/* one askpass output through prompt_askpass_answer, in a buffer of bufsz; 1 if the result and
+ * the answer are as expected */
+static int askpass_is(
+    const char *out, size_t n, size_t bufsz, int status, int want_r, const char *want)
+{
+	char buf[64];
+	int r;
+
+	memset(buf, 'Z', sizeof(buf));
+	memcpy(buf, out, n < bufsz ? n : bufsz);
+	r = prompt_askpass_answer(buf, n, bufsz, status);
+	if (r != want_r || strcmp(buf, want) != 0) {
+		fprintf(stderr, "askpass '%.*s' (%zu, status %d): %d '%s'\n", (int)n, out, n,
+		    status, r, buf);
+		return 0;
+	}
+	return 1;
+}
+
+/* the parsing of an askpass program's output, without a program */
+static void test_askpass_answer(void)
+{
+	char buf[16];
+	size_t i;
+	int wiped = 1;
+
+	CHECK(askpass_is("s3cret\n", 7, 64, 0, 0, "s3cret"));
+	CHECK(askpass_is("s3cret\r\n", 8, 64, 0, 0, "s3cret"));
+	CHECK(askpass_is("s3cret", 6, 64, 0, 0, "s3cret")); /* no line end */
+	CHECK(askpass_is("a\rb\n", 4, 64, 0, 0, "a"));
+	CHECK(askpass_is("first\nsecond\n", 14, 64, 0, 0, "first")); /* the first line only */
+	CHECK(askpass_is("\nlater", 6, 64, 0, 0, ""));
+	CHECK(askpass_is("", 0, 64, 0, 0, ""));
+	CHECK(askpass_is("ab\0cd\n", 6, 64, 0, 0, "ab")); /* a NUL ends it too */
+	/* output beyond the buffer is dropped: bufsz - 1 bytes are kept */
+	CHECK(askpass_is("0123456789", 10, 8, 0, 0, "0123456"));
+	CHECK(askpass_is("0123456789", 10, 1, 0, 0, ""));
+	/* exit status 0 only: an exit 1 (cancelled), a signal, an unknown status */
+	CHECK(askpass_is("s3cret\n", 7, 64, 1 << 8, SSH_ERR_INCOMPLETE, ""));
+	CHECK(askpass_is("s3cret\n", 7, 64, 9, SSH_ERR_INCOMPLETE, ""));
+	CHECK(askpass_is("s3cret\n", 7, 64, -1, SSH_ERR_INCOMPLETE, ""));
+	CHECK(askpass_is("", 0, 64, 127 << 8, SSH_ERR_INCOMPLETE, ""));
+	/* a refused answer is wiped from the whole buffer */
+	memcpy(buf, "secret\nmore\0\0\0\0", sizeof(buf));
+	CHECK_EQ_INT(prompt_askpass_answer(buf, 11, sizeof(buf), 1 << 8), SSH_ERR_INCOMPLETE);
+	for (i = 0; i < sizeof(buf); i++) {
+		wiped &= buf[i] == 0;
+	}
+	CHECK(wiped);
+	/* an accepted one keeps the rest of the output behind the NUL (prompt_free_secret wipes
+	 * the whole buffer) */
+	memcpy(buf, "secret\nmore\0\0\0\0", sizeof(buf));
+	CHECK_EQ_INT(prompt_askpass_answer(buf, 11, sizeof(buf), 0), 0);
+	CHECK_STR(buf, "secret");
+	CHECK(memcmp(buf + 7, "more", 4) == 0);
+	CHECK_EQ_INT(prompt_askpass_answer(buf, 0, 0, 0), SSH_ERR_INTERNAL);
+}
+
 static void test_path_expand(void)
 {
 	struct options o;
@@ -330,6 +388,7 @@ int main(void)
 {
 	test_path_expand();
 	test_askpass();
+	test_askpass_answer();
 	test_tty();
 	T_DONE();
 }

@@ -1,0 +1,131 @@
+/* Resolve and connect: AddressFamily, ConnectionAttempts, a ConnectTimeout per connect. */
+#include "loop.h"
+#include "loop_int.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ssh/err.h"
+
+static int connect_one(const struct addrinfo *ai, int timeout_s, int *fd_out, int *err_out)
+{
+	int fd, r, one = 1, soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	struct pollfd pfd;
+
+	*fd_out = -1;
+	*err_out = 0;
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0) {
+		*err_out = errno;
+		return -1;
+	}
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (r != 0 && errno != EINPROGRESS) {
+		*err_out = errno;
+		close(fd);
+		return -1;
+	}
+	if (r != 0) {
+		uint64_t end = timeout_s > 0 ? loop_now_ms() + (uint64_t)timeout_s * 1000u : 0;
+		for (;;) {
+			int wait = -1;
+			if (end != 0) {
+				uint64_t t = loop_now_ms();
+				wait = t >= end ? 0 : (int)(end - t);
+			}
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			pfd.revents = 0;
+			r = poll(&pfd, 1, wait);
+			if (r < 0 && errno == EINTR) {
+				continue;
+			}
+			if (r < 0) {
+				*err_out = errno;
+				close(fd);
+				return -1;
+			}
+			if (r == 0) {
+				*err_out = ETIMEDOUT;
+				close(fd);
+				return -1;
+			}
+			break;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+			soerr = errno;
+		}
+		if (soerr != 0) {
+			*err_out = soerr;
+			close(fd);
+			return -1;
+		}
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*fd_out = fd;
+	return 0;
+}
+
+int loop_connect(
+    const struct options *o, int *fd, char *addr, size_t addrlen, char *err, size_t errlen)
+{
+	const char *host = o->hostname != NULL ? o->hostname : o->host;
+	int port = o->port > 0 ? o->port : 22;
+	int attempts = o->connection_attempts > 0 ? o->connection_attempts : 1;
+	struct addrinfo hints, *res = NULL, *ai;
+	char portstr[16], num[64];
+	int r, last_err = 0, is_default = 0;
+	int limit = options_session_timeout(o, &is_default);
+
+	*fd = -1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = o->address_family == AF_OPT_INET    ? AF_INET
+	                  : o->address_family == AF_OPT_INET6 ? AF_INET6
+	                                                      : AF_UNSPEC;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	r = getaddrinfo(host, portstr, &hints, &res);
+	if (r != 0) {
+		snprintf(err, errlen, "connect: could not resolve hostname %s: %s", host,
+		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return SSH_ERR_NOT_FOUND;
+	}
+	for (int a = 0; a < attempts; a++) {
+		if (a > 0) {
+			sleep(1);
+		}
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			num[0] = '\0';
+			getnameinfo(
+			    ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0, NI_NUMERICHOST);
+			log_debug1("Connecting to %s [%s] port %d.", host, num, port);
+			if (connect_one(ai, limit, fd, &last_err) == 0) {
+				log_debug1("Connection established.");
+				if (addr != NULL) {
+					snprintf(addr, addrlen, "%s", num);
+				}
+				freeaddrinfo(res);
+				return 0;
+			}
+			log_debug1(
+			    "connect to address %s port %d: %s", num, port, strerror(last_err));
+		}
+	}
+	freeaddrinfo(res);
+	num[0] = '\0';
+	if (last_err == ETIMEDOUT && is_default) {
+		snprintf(num, sizeof(num), " (ConnectTimeout %d s, the BatchMode default)", limit);
+	}
+	snprintf(err, errlen, "connect: %s port %d: %s%s", host, port,
+	    last_err == ETIMEDOUT ? "Connection timed out" : strerror(last_err), num);
+	return SSH_ERR_SYSTEM;
+}

@@ -1,0 +1,110 @@
+/*
+ * Shared inside the poll loop's rooms only: connect.c (resolve and connect), tty.c (terminal,
+ * signals, escapes), authdrv.c (answering the engine's trust, auth and signing events) and
+ * loop.c (the clock, the poll loop, I/O).
+ */
+#ifndef X509SSH_LOOP_INT_H
+#define X509SSH_LOOP_INT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "escape.h"
+#include "identity.h"
+#include "options.h"
+#include "ssh/buf.h"
+#include "ssh/conn.h"
+
+#define IO_CHUNK (256u * 1024) /* socket and stdin reads */
+#define ERR_MAX  2048
+
+struct loop {
+	const struct options *o;
+	const struct ssh_conn_config *cfg;
+	struct identities *ids;
+	struct ssh_conn *c;
+	const char *host; /* HostName, for messages */
+	int port;
+	int sock;
+	char addr[64];
+
+	int stdin_open;    /* not yet at EOF */
+	int session_ready; /* SESSION_READY seen: stdin may flow */
+	int out_dead[2];   /* stdout / stderr gone (EPIPE): discard */
+	int out_nb[2];     /* stdout / stderr are non-blocking */
+	int saved_fl[3];   /* original fcntl flags, -1 = untouched */
+	int raw_tty;       /* stdin put in raw mode */
+	struct termios saved_tio;
+	int want_tty;   /* a pty was requested */
+	int esc_active; /* escape sequences recognised on stdin */
+	struct escape esc;
+	uint8_t *escbuf; /* filtered stdin (IO_CHUNK + 1) */
+	int escape_quit; /* ~. typed */
+
+	/* the limits up to the open session, on clock_ms() (waits for the user do not count) */
+	int hostkey_done;    /* the host key was accepted: user authentication follows */
+	int auth_done;       /* AUTH_DONE seen: the session is being opened */
+	int limit_s;         /* ConnectTimeout or the BatchMode default, 0 = none */
+	int limit_default;   /* limit_s is the BatchMode default */
+	uint64_t deadline;   /* when the session must be open, 0 = none */
+	uint64_t silence_ms; /* ServerAliveInterval x CountMax: read timeout, 0 = none */
+	uint64_t heard;      /* ssh_conn_heard() as last seen */
+	uint64_t heard_at;   /* when it last changed (or the connection was made) */
+
+	int pubkey_exhausted;
+	int password_tries;
+	int kbdint_tries;
+	int kbdint_exhausted; /* no way to ask the questions */
+	char *auth_method;    /* "publickey" / "password": the attempt under way */
+	char auth_note[256];  /* why prompting methods were not (all) tried */
+
+	int alive_interval_ms; /* ServerAliveInterval, 0 = off */
+	uint64_t alive_next;   /* when to send the next keepalive (0 = not armed) */
+	int alive_misses;      /* keepalives sent since the server was last heard */
+
+	struct signer *sign_signer; /* asynchronous signature pending */
+
+	int exit_known, exit_has_status, exit_core;
+	uint32_t exit_status; /* as the server sent it */
+	char exit_signal[32];
+	char exit_message[256];
+
+	char local_err[ERR_MAX]; /* a local refusal that replaces the engine's message */
+	int finished;
+	uint8_t *iobuf;
+};
+
+/* ---- loop.c ---- */
+
+/* CLOCK_MONOTONIC in ms (the user waits included). */
+uint64_t loop_now_ms(void);
+/* Record a local cause for the one error line; the first cause wins. */
+void loop_fail_local(struct loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- tty.c ---- */
+
+extern volatile sig_atomic_t tty_got_winch; /* SIGWINCH seen */
+extern volatile sig_atomic_t tty_got_term;  /* the terminating signal caught, 0 = none */
+
+/* With a pty: SIGWINCH noted, SIGTERM/HUP/QUIT/INT end the loop (the terminal restored). */
+void tty_catch_signals(void);
+/* Pipes on 0/1 non-blocking (and larger); tty_fds_restore puts flags and terminal back. */
+void tty_fds_setup(struct loop *l);
+void tty_fds_restore(struct loop *l);
+/* stdin to raw mode when it is a terminal (l->raw_tty says whether it happened). */
+void tty_raw_mode(struct loop *l);
+/* Typed bytes through the escape filter to the channel, acting on ~. ~? ~^Z. */
+int tty_stdin_escapes(struct loop *l, const uint8_t *in, size_t len);
+
+/* ---- authdrv.c: the answers to the engine's events; each returns the engine's result ---- */
+
+int authdrv_hostkey(struct loop *l, const struct ssh_event *ev);
+int authdrv_auth_next(struct loop *l, const struct ssh_event *ev);
+int authdrv_prompt(struct loop *l, const struct ssh_event *ev);
+/* SSH_EV_SIGN; an asynchronous signer leaves l->sign_signer set for authdrv_finish_sign. */
+int authdrv_sign(struct loop *l, const struct ssh_event *ev);
+int authdrv_finish_sign(struct loop *l);
+
+#endif

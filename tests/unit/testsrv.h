@@ -1,0 +1,121 @@
+/*
+ * An in-memory SSH server for tests and fuzz targets, built from the engine's own primitives
+ * (kexalg, packet, hostkey): it talks to one client engine (struct ssh_conn) over byte buffers.
+ *
+ * It offers exactly one of each algorithm: curve25519-sha256 (with kex-strict-s-v00), ssh-ed25519
+ * and aes128-gcm@openssh.com, so a client configured with those lists negotiates them. The
+ * server's half of a key exchange is complete (exchange hash, Ed25519 signature, key derivation,
+ * strict-kex sequence numbers), for the first exchange and for rekeys alike.
+ *
+ * Nothing here reports through t.h: every function returns 0 / 1 / a packet type, or a negative
+ * value on failure, so that unit tests and libFuzzer targets can both use it.
+ *
+ *   struct testsrv s;
+ *   testsrv_init(&s, NULL, NULL);            a fresh Ed25519 host key, the default version line
+ *   ssh_conn_new(&cfg, &s.c);                the client it talks to (s owns it from now on)
+ *   testsrv_handshake(&s);                   version lines, KEXINIT, ECDH, HOSTKEY answered yes,
+ *                                            NEWKEYS both ways: the client's SERVICE_REQUEST is
+ *                                            then in s.p
+ *   ... testsrv_send(&s, &payload) / testsrv_next_type(&s) ...
+ *   testsrv_free(&s);
+ */
+#ifndef X509SSH_TESTSRV_H
+#define X509SSH_TESTSRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "kexalg.h"
+#include "packet.h"
+
+#define TESTSRV_VERSION "SSH-2.0-TestServer_1"
+
+/* flags of testsrv_send_flags / testsrv_kex */
+#define TESTSRV_CORRUPT_MAC 1 /* flip the last bit of the packet on the wire */
+#define TESTSRV_FORGE_SIG   2 /* testsrv_kex: a host-key signature that does not verify */
+
+struct testsrv {
+	struct ssh_conn *c; /* the client (owned: freed by testsrv_free) */
+	const char *v_s;    /* our identification line (without CR LF), borrowed */
+	struct pkt_dir rx, tx;
+	struct buf in; /* client bytes not yet parsed */
+	char v_c[256];
+	int have_version;
+	struct buf i_c; /* the client's last KEXINIT payload */
+	struct buf i_s; /* our last KEXINIT payload (the one in the exchange hash) */
+	EVP_PKEY *hostkey;
+	const struct kex_alg *kalg;
+	struct buf shared; /* K of the last exchange (secret) */
+	uint8_t h[64];
+	size_t hlen;
+	uint8_t sid[64];
+	size_t sidlen;
+	struct buf hostkey_blob; /* K_S as sent */
+	struct buf p;            /* scratch: the last payload received from the client */
+};
+
+/*
+ * Set up a server. hostkey: an Ed25519 private key to use (a reference is taken), or NULL for a
+ * fresh random one. v_s: our identification line, or NULL for TESTSRV_VERSION. s->c is NULL until
+ * the caller creates the client. Returns 0 or -1 (s must be freed with testsrv_free either way).
+ */
+int testsrv_init(struct testsrv *s, EVP_PKEY *hostkey, const char *v_s);
+void testsrv_free(struct testsrv *s);
+
+/* An Ed25519 key from a 32-byte seed (deterministic host or user keys); NULL on failure. */
+EVP_PKEY *testsrv_ed25519(const uint8_t seed[32]);
+
+/* Our standard KEXINIT payload (reset first). */
+void testsrv_kexinit_payload(struct buf *p);
+
+/* Seal one payload under the current server->client keys and append the wire bytes to wire. */
+int testsrv_seal(struct testsrv *s, const uint8_t *payload, size_t len, struct buf *wire);
+/* Seal one payload and give it to the client (ssh_conn_recv; the client's own result is not
+ * ours to judge). flags: TESTSRV_CORRUPT_MAC. */
+int testsrv_send_flags(struct testsrv *s, const struct buf *payload, int flags);
+int testsrv_send(struct testsrv *s, const struct buf *payload);
+/* Our identification line, CR LF. */
+int testsrv_send_version(struct testsrv *s);
+
+/* Move the client's pending output into our input (and take its version line off the front). */
+void testsrv_pump(struct testsrv *s);
+/* The next whole client packet from our input into out: 1, 0 when none is complete, -1 when
+ * the client's bytes do not open (a bug on one side). */
+int testsrv_recv(struct testsrv *s, struct buf *out);
+/* pump, then the type of the client's next packet (its payload left in s->p), or -1 */
+int testsrv_next_type(struct testsrv *s);
+
+/*
+ * The server's half of a key exchange whose client KEXINIT is in s->i_c and whose server KEXINIT
+ * (already sent) is in s->i_s: read the client's ECDH_INIT, send ECDH_REPLY (signature forged
+ * with TESTSRV_FORGE_SIG) and NEWKEYS, and switch our sending keys. The first exchange sets the
+ * session id. Returns 0 or -1.
+ */
+int testsrv_kex_reply(struct testsrv *s, int flags);
+/* The same for an ECDH_INIT payload already read into s->p. */
+int testsrv_kex_answer(struct testsrv *s, int flags);
+/* Install the client->server keys after the client's NEWKEYS (and reset the sequence number:
+ * strict kex). */
+int testsrv_install_rx(struct testsrv *s);
+/* After testsrv_kex_reply and the client's answer: its NEWKEYS (read), then its new keys. */
+int testsrv_newkeys(struct testsrv *s);
+/* A server-initiated or client-initiated rekey: our KEXINIT unless sent already (sent_kexinit),
+ * the client's KEXINIT and ECDH_INIT read, reply and NEWKEYS; the client's NEWKEYS read. */
+int testsrv_rekey(struct testsrv *s, int sent_kexinit);
+
+/*
+ * The whole start of a connection: both version lines, KEXINITs, the key exchange, the client's
+ * SSH_EV_HOSTKEY answered "trusted" (other events before it are dropped), NEWKEYS both ways.
+ * On success the client's next packet (SERVICE_REQUEST) has been read into s->p.
+ * flags: TESTSRV_FORGE_SIG (then it fails after sending NEWKEYS, with the client's error set).
+ */
+int testsrv_handshake(struct testsrv *s, int flags);
+
+/* Drop client events until one of type want: 1 (ev filled) or 0 (none queued). */
+int testsrv_next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_event *ev);
+
+#endif
