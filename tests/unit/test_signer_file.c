@@ -329,8 +329,52 @@ static void test_keyfile_certs(void)
 	sk_X509_pop_free(pool, X509_free);
 }
 
+/* the file signer's raw output (signer.h): r || s of the field size for ECDSA, the modulus
+ * length for RSA, 64 bytes for Ed25519; a primitive the key cannot make is refused */
+static void test_raw_output(void)
+{
+	static const struct {
+		const char *key, *alg;
+		size_t len;
+	} rows[] = {
+	    {"data/x509_ec256.key.pem", "ecdsa-sha2-nistp256", 64},
+	    {"data/x509_rsa2048.key.pem", "rsa-sha2-512", 256},
+	    {"data/key_ed25519", "ssh-ed25519", 64},
+	};
+	struct signer_req req, bad;
+	struct signer *s;
+	EVP_PKEY *pk;
+	uint8_t *raw;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		pk = NULL;
+		s = NULL;
+		raw = NULL;
+		len = 0;
+		CHECK_EQ_INT(keyfile_load(rows[i].key, NULL, &pk, NULL, 0), 0);
+		CHECK_EQ_INT(signer_file_new(pk, rows[i].key, &s), 0);
+		if (s == NULL) {
+			continue;
+		}
+		CHECK_EQ_INT(
+		    sshsig_request(hostkey_alg_by_name(rows[i].alg), msg, sizeof(msg), &req), 0);
+		CHECK_EQ_INT(s->ops->sign(s, &req, &raw, &len), SIGNER_OK);
+		CHECK_EQ_INT(len, rows[i].len);
+		free(raw);
+		raw = NULL;
+		bad = req;
+		bad.prim = req.prim == SIGNER_ED25519 ? SIGNER_RSA_PKCS1 : SIGNER_ED25519;
+		bad.digest = bad.prim == SIGNER_ED25519 ? NULL : "SHA256";
+		CHECK_EQ_INT(s->ops->sign(s, &bad, &raw, &len), SIGNER_ERR_UNSUPPORTED);
+		CHECK(raw == NULL && len == 0);
+		signer_free(s);
+	}
+}
+
 int main(void)
 {
+	test_raw_output();
 	test_rsa_chain();
 	test_ec_chain();
 	test_plain_and_refused();
