@@ -207,19 +207,22 @@ int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
 /* the one-line message for a failed signature: token errors in their own category */
 static void sign_failure(struct signer *s, int r, char *cause, size_t len)
 {
-	const char *detail = p11_is_signer(s) ? p11_signer_error(s) : "";
+	const char *detail = signer_error(s);
 
+	if (detail[0] == '\0') {
+		detail = signer_strerror(r);
+	}
 	if (p11_is_signer(s)) {
-		snprintf(cause, len, "pkcs11: %s: %s", s->name != NULL ? s->name : "token key",
-		    detail[0] != '\0' ? detail : ssh_err_str(r));
+		snprintf(
+		    cause, len, "pkcs11: %s: %s", s->name != NULL ? s->name : "token key", detail);
 	} else {
 		snprintf(cause, len, "auth: signing with %s failed: %s",
-		    s->name != NULL ? s->name : "key", ssh_err_str(r));
+		    s->name != NULL ? s->name : "key", detail);
 	}
 }
 
-/* hand the signer's result (r, and the blob in l->sign_out) to the engine */
-static int answer_signature(struct loop *l, struct signer *s, int r)
+/* hand the signer's result (r, and the raw signature sig) to the engine */
+static int answer_signature(struct loop *l, struct signer *s, int r, uint8_t *sig, size_t len)
 {
 	char cause[1024];
 
@@ -227,40 +230,42 @@ static int answer_signature(struct loop *l, struct signer *s, int r)
 		sign_failure(s, r, cause, sizeof(cause));
 		r = ssh_conn_answer_sign(l->c, NULL, 0, r, cause);
 	} else {
-		r = ssh_conn_answer_sign(
-		    l->c, buf_ptr(&l->sign_out), buf_len(&l->sign_out), 0, NULL);
+		r = ssh_conn_answer_sign(l->c, sig, len, 0, NULL);
 	}
-	buf_free(&l->sign_out);
+	free(sig);
 	return r;
 }
 
 int authdrv_sign(struct loop *l, const struct ssh_event *ev)
 {
 	struct signer *s = ev->u.sign.signer;
+	uint8_t *sig = NULL;
+	size_t len = 0;
 	int r;
 
-	buf_free(&l->sign_out);
-	r = s->ops->sign(s, ev->u.sign.alg, ev->u.sign.data, ev->u.sign.len, &l->sign_out);
-	if (r == SSH_ERR_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
+	r = s->ops->sign(s, &ev->u.sign.req, &sig, &len);
+	if (r == SIGNER_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
 		l->sign_signer = s;     /* a token signs in its thread: wait for poll_fd */
 		loop_user_wait_begin(); /* the timeouts stop meanwhile */
 		return 0;
 	}
-	return answer_signature(l, s, r);
+	return answer_signature(l, s, r, sig, len);
 }
 
 int authdrv_finish_sign(struct loop *l)
 {
 	struct signer *s = l->sign_signer;
+	uint8_t *sig = NULL;
+	size_t len = 0;
 	int r;
 
-	r = s->ops->sign_finish(s, &l->sign_out);
-	if (r == SSH_ERR_AGAIN) {
+	r = s->ops->sign_finish(s, &sig, &len);
+	if (r == SIGNER_AGAIN) {
 		return 0;
 	}
 	l->sign_signer = NULL;
 	loop_user_wait_end();
-	return answer_signature(l, s, r);
+	return answer_signature(l, s, r, sig, len);
 }
 
 int authdrv_hostkey(struct loop *l, const struct ssh_event *ev)

@@ -16,14 +16,11 @@
 
 struct identities;
 
-/* The home directory: $HOME if set and not empty, else the password database's. */
-const char *path_home(void);
-
 /*
  * Expand a leading "~" / "~/" and the tokens %d (home), %u (local user), %h (remote host name),
  * %r (remote user), %p (port), %l (local host name), %n (host as given), %% in `in`. o may be
  * NULL (then only ~, %d, %u, %l and %% are known). *out is malloc'd. SSH_ERR_FORMAT for an
- * unknown token.
+ * unknown token. (path_expand.c)
  */
 int path_expand(const char *in, const struct options *o, char **out);
 

@@ -24,6 +24,7 @@
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
 #include "ssh/x509key.h"
+#include "x509chain.h"
 
 #define KEYFILE_MAX (1024 * 1024) /* no private key file is larger */
 #define PASS_MAX    1024

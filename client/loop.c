@@ -628,7 +628,6 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 	for (int i = 0; i < 3; i++) {
 		l.saved_fl[i] = -1;
 	}
-	buf_init(&l.sign_out);
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((r = loop_connect(o, &l.sock, l.addr, sizeof(l.addr), err, sizeof(err))) != 0) {
@@ -682,7 +681,6 @@ out:
 		l.sign_signer = NULL;
 		loop_user_wait_end();
 	}
-	buf_free(&l.sign_out);
 	if (l.c != NULL) {
 		ssh_conn_free(l.c);
 	}

@@ -65,7 +65,6 @@ struct loop {
 	int alive_misses;      /* keepalives sent since the server was last heard */
 
 	struct signer *sign_signer; /* asynchronous signature pending */
-	struct buf sign_out;
 
 	int exit_known, exit_has_status, exit_core;
 	uint32_t exit_status; /* as the server sent it */

@@ -23,6 +23,8 @@
 #include "ssh/buf.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/sshsig.h"
+#include "x509chain.h"
 
 #define EXIT_FAIL 255
 
@@ -54,28 +56,38 @@ static void print_time(const char *what, const ASN1_TIME *t)
 	}
 }
 
+/* the first row of our default PubkeyAcceptedAlgorithms (x509v3-sign-rsa is a host-key default
+ * only) that the key can do, among the x509v3 rows (x509 = 1) or the plain ones */
+static const struct hostkey_alg *first_row(struct signer *s, int x509)
+{
+	const struct hostkey_alg *row;
+	size_t i;
+
+	for (i = 0; (row = hostkey_alg_at(i)) != NULL; i++) {
+		if (((row->flags & HK_FLAG_X509) != 0) == x509 &&
+		    (row->flags & HK_FLAG_DEFAULT) != 0 &&
+		    strcmp(row->name, "x509v3-sign-rsa") != 0 && signer_fits(s, row)) {
+			return row;
+		}
+	}
+	return NULL;
+}
+
 /* "ssh-rsa AAAA... label" from the key's first plain algorithm */
 static int authorized_keys_line(struct signer *s, const char *label, char **out)
 {
-	const struct hostkey_alg *row = NULL;
+	const struct hostkey_alg *row = first_row(s, 0);
 	struct buf blob;
 	char *b64 = NULL, *line = NULL;
-	size_t i, n;
+	size_t n;
 	int r;
 
 	*out = NULL;
 	buf_init(&blob);
-	for (i = 0; s->algs[i] != NULL; i++) {
-		row = hostkey_alg_by_name(s->algs[i]);
-		if (row != NULL && (row->flags & HK_FLAG_X509) == 0) {
-			break;
-		}
-		row = NULL;
-	}
 	if (row == NULL) {
 		return SSH_ERR_KEY_TYPE;
 	}
-	if ((r = s->ops->public_blob(s, row->name, &blob)) != 0) {
+	if ((r = signer_key_blob(s, row, &blob)) != 0) {
 		goto out;
 	}
 	r = SSH_ERR_ALLOC;
@@ -97,6 +109,27 @@ out:
 	return r;
 }
 
+/* the distinguished-name line: PKIX-SSH's x509v3-sign-rsa for RSA (asyncssh takes any x509v3-
+ * name), else the key's x509v3 algorithm */
+static int dn_line(struct signer *s, char **out)
+{
+	const struct hostkey_alg *row = first_row(s, 1);
+	const char *alg = row != NULL ? row->name : NULL;
+
+	*out = NULL;
+	if (EVP_PKEY_get_base_id(s->ops->pubkey(s)) == EVP_PKEY_RSA) {
+		alg = "x509v3-sign-rsa";
+	}
+	return alg != NULL ? p11_dn_line(s, alg, out) : P11_ERR_KEY_TYPE;
+}
+
+/* p11_opts.key_usable: our default PubkeyAcceptedAlgorithms */
+static int token_key_usable(void *arg, const EVP_PKEY *pub, int with_cert, int listed)
+{
+	(void)arg;
+	return sshsig_key_usable(pub, listed && with_cert, NULL);
+}
+
 static int list(const char *spec)
 {
 	struct p11_opts o;
@@ -107,9 +140,11 @@ static int list(const char *spec)
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	o.batch_mode = 1; /* listing never needs a PIN */
+	o.batch_mode = 1;                /* listing never needs a PIN */
+	o.build_chain = x509chain_token; /* the token's own certificates */
+	o.key_usable = token_key_usable;
 	if ((r = p11_load_signers(spec, &o, &v, &n, err, sizeof(err))) != 0) {
-		fprintf(stderr, "x509ssh: pkcs11: %s\n", err[0] != '\0' ? err : ssh_err_str(r));
+		fprintf(stderr, "x509ssh: pkcs11: %s\n", err[0] != '\0' ? err : p11_strerror(r));
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++) {
@@ -134,7 +169,7 @@ static int list(const char *spec)
 			free(line);
 			line = NULL;
 		}
-		if (p11_dn_line(v[i], &line) == 0) {
+		if (dn_line(v[i], &line) == 0) {
 			printf("  authorized_keys (X.509): %s\n", line);
 			free(line);
 			line = NULL;

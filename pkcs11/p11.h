@@ -5,7 +5,7 @@
  * and returns one signer per key found. Loading never logs in: keys are found through their
  * certificate and public-key objects. The token is logged in (once per token) when the first
  * signature is needed; the PIN comes from pin-value, pin-source=file:, or o->ask_pin (never in
- * batch mode). sign() runs the login and C_Sign in a worker thread and returns SSH_ERR_AGAIN:
+ * batch mode). sign() runs the login and C_Sign in a worker thread and returns SIGNER_AGAIN:
  * wait for poll_fd() to become readable (or just call sign_finish(), which blocks).
  */
 #ifndef X509SSH_P11_H
@@ -17,21 +17,54 @@
 
 #include "signer.h"
 
+/* Results of the p11_* functions: 0 or one of these (the texts of p11_strerror). */
+enum p11_err {
+	P11_OK = 0,
+	P11_ERR_INTERNAL = -1,     /* a bug, or a module call failed (the message says which) */
+	P11_ERR_ALLOC = -2,        /* out of memory */
+	P11_ERR_FORMAT = -3,       /* malformed input (URI, PEM file, attribute) */
+	P11_ERR_TOO_LARGE = -4,    /* a cap was exceeded */
+	P11_ERR_LIBCRYPTO = -5,    /* an OpenSSL call failed */
+	P11_ERR_NO_ALGO = -6,      /* unknown mechanism or hash */
+	P11_ERR_SIGNATURE = -7,    /* the token's signature has the wrong size */
+	P11_ERR_KEY_TYPE = -8,     /* the key cannot do this */
+	P11_ERR_SYSTEM = -9,       /* errno says why */
+	P11_ERR_PIN = -10,         /* wrong, missing or locked PIN */
+	P11_ERR_NOT_FOUND = -11,   /* no such module, token, key or attribute */
+	P11_ERR_UNSUPPORTED = -12, /* valid input we do not handle */
+};
+
+/* A short English phrase for a p11_err ("not found") */
+const char *p11_strerror(int err);
+
 struct p11_opts {
 	int batch_mode; /* never prompt */
-	/* Ask for a PIN (NUL-terminated into buf); 0 or a negative ssh_err. May be NULL. Called on
+	/* Ask for a PIN (NUL-terminated into buf); 0, or nonzero for no PIN. May be NULL. Called on
 	 * the caller's thread, from sign(). */
 	int (*ask_pin)(void *arg, const char *prompt, char *buf, size_t len);
 	void *ask_arg;
-	const char *const *cert_files; /* NULL-terminated PEM files with CA certificates, or NULL */
-	int send_root;                 /* include the self-signed root in the chain */
-	const char *const *pubkey_algs; /* NULL-terminated preference list, or NULL for defaults */
+	/* The chain sent for a key with a certificate: leaf first, its issuers found in the
+	 * token's certificates (token_certs, borrowed) and wherever the program looks
+	 * (X509CertificateFile); *out holds new references. Nonzero is a failure (out of memory).
+	 * NULL: the leaf alone. */
+	int (*build_chain)(
+	    void *arg, X509 *leaf, STACK_OF(X509) * token_certs, STACK_OF(X509) * *out);
+	void *chain_arg;
+	/*
+	 * Which keys the program can use (the SSH algorithms are the program's, not ours): 1 when
+	 * a key with this public key (and a certificate, with_cert) fits some algorithm of the
+	 * program's list (listed = 1: PubkeyAcceptedAlgorithms, a key that does not is left out,
+	 * and none at all is an error) or of any algorithm the program knows (listed = 0: other
+	 * keys are not offered, e.g. RSA-512). NULL: every key.
+	 */
+	int (*key_usable)(void *arg, const EVP_PKEY *pub, int with_cert, int listed);
+	void *usable_arg;
 };
 
 /* Load every key selected by a pkcs11: URI or a module path. On success *out is a malloc'd
- * array of *n signers (free with p11_free_signers). On failure a negative ssh_err and a one-line
+ * array of *n signers (free with p11_free_signers). On failure a P11_ERR_* and a one-line
  * message in err (without the "x509ssh: pkcs11: " prefix). Finding no key is an error
- * (SSH_ERR_NOT_FOUND). */
+ * (P11_ERR_NOT_FOUND). */
 int p11_load_signers(const char *uri_or_module, const struct p11_opts *o, struct signer ***out,
     size_t *n, char *err, size_t errlen);
 
@@ -40,10 +73,6 @@ void p11_free_signers(struct signer **v, size_t n);
 
 /* 1 if s is a token signer made here */
 int p11_is_signer(const struct signer *s);
-
-/* The last error of a token signer's sign()/sign_finish() as one line ("C_Login:
- * CKR_PIN_INCORRECT"), or "" */
-const char *p11_signer_error(const struct signer *s);
 
 /* Details of a token key for -v and `x509ssh-token list`; pointers are borrowed from the signer. */
 struct p11_key_info {
@@ -60,9 +89,9 @@ int p11_key_info(const struct signer *s, struct p11_key_info *out);
 int p11_describe(const struct signer *s, char **out);
 
 /* The distinguished-name line for authorized_keys (asyncssh / PKIX-SSH form):
- * "<x509 algorithm> subject=<DN, RDN order as stored>", malloc'd. SSH_ERR_NOT_FOUND without a
- * certificate. */
-int p11_dn_line(const struct signer *s, char **out);
+ * "<alg> subject=<DN, RDN order as stored>", malloc'd; alg is the x509v3 algorithm name the
+ * program picks for the key. P11_ERR_NOT_FOUND without a certificate. */
+int p11_dn_line(const struct signer *s, const char *alg, char **out);
 
 /* The PKCS#11 return value as text ("CKR_PIN_INCORRECT", or "CKR_0x%lx") */
 const char *p11_rv_str(unsigned long rv);

@@ -12,14 +12,10 @@
 #include <p11-kit/pkcs11.h>
 
 #include "p11.h"
-#include "ssh/hostkey.h"
 
-#define P11_MAX_OBJECTS  256   /* objects of one class read from a token */
-#define P11_MAX_ATTR     16384 /* bytes of one attribute value */
-#define P11_MAX_CHAIN    10    /* certificates in a chain we send */
-#define P11_PIN_MAX      256   /* bytes of a PIN, NUL included */
-#define P11_MAX_ALGS     16
-#define P11_MAX_PEM_FILE (4 * 1024 * 1024) /* bytes of one X509CertificateFile */
+#define P11_MAX_OBJECTS 256   /* objects of one class read from a token */
+#define P11_MAX_ATTR    16384 /* bytes of one attribute value */
+#define P11_PIN_MAX     256   /* bytes of a PIN, NUL included */
 
 /* The set of initialized modules one load used; shared by its tokens. */
 struct p11_modset {
@@ -54,8 +50,8 @@ struct p11_key {
 	const char *type; /* "RSA", "ECDSA", "Ed25519" */
 	int bits;
 	X509 *leaf;
-	STACK_OF(X509) * chain; /* as sent: leaf first, root only with send_root */
-	const char *algs[P11_MAX_ALGS + 1];
+	STACK_OF(X509) * chain;      /* as sent: leaf first, root only with send_root */
+	struct signer_der_chain der; /* chain as DER, for the signer interface */
 
 	/* login */
 	int batch_mode;
@@ -70,7 +66,7 @@ struct p11_key {
 	int busy;
 	pthread_t th;
 	int pfd[2]; /* socketpair: the caller polls [0], the worker sends one byte on [1] */
-	const struct hostkey_alg *row;
+	enum signer_prim prim;
 	CK_MECHANISM_TYPE mech;
 	uint8_t in[128]; /* DigestInfo, hash */
 	size_t inlen;
@@ -88,7 +84,7 @@ void p11_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* copy a blank-padded fixed-width field into a NUL-terminated string without the padding */
 void p11_field(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t n);
-/* read one attribute value (malloc'd, capped); SSH_ERR_NOT_FOUND if unavailable */
+/* read one attribute value (malloc'd, capped); P11_ERR_NOT_FOUND if unavailable */
 int p11_get_attr(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
     CK_ATTRIBUTE_TYPE type, uint8_t **out, size_t *len);
 /* find up to max objects matching the template */
@@ -100,9 +96,6 @@ int p11_pubkey_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out);
 /* type name and size of an EVP key */
 void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits);
-/* read every certificate of a PEM file into pool (x509_pem_certs; at most P11_MAX_OBJECTS in
- * pool); a file without any is an error. Chains are built with x509chain_build (x509key.h). */
-int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_t errlen);
 
 /* p11load.c: drop one reference to a token (the last closes its session) */
 void p11_token_unref(struct p11_token *t);
@@ -114,7 +107,7 @@ void p11_key_free(struct p11_key *k);
 /* the private key with the key's CKA_ID (under tok->mu); sets k->always_auth */
 int p11_find_private(struct p11_key *k, CK_OBJECT_HANDLE *h);
 
-/* p11login.c: PIN sources and the login. Errors are 0 or a negative ssh_err with k->err set. */
+/* p11login.c: PIN sources and the login. Errors are 0 or a negative P11_ERR_* with k->err set. */
 /* wipe and unmap the PIN page (NULL is fine); *pin becomes NULL */
 void p11_pin_wipe(char **pin);
 /* on the caller's thread before a job: refuse a token whose PIN was refused or is locked, and

@@ -6,7 +6,6 @@
 #include <openssl/objects.h>
 
 #include "p11_int.h"
-#include "ssh/err.h"
 
 int p11_key_info(const struct signer *s, struct p11_key_info *out)
 {
@@ -14,7 +13,7 @@ int p11_key_info(const struct signer *s, struct p11_key_info *out)
 
 	memset(out, 0, sizeof(*out));
 	if (!p11_is_signer(s)) {
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	k = s->impl;
 	out->uri = s->name;
@@ -33,7 +32,7 @@ static int cat(char **s, const char *t, size_t n)
 	char *p;
 
 	if ((p = realloc(*s, old + n + 1)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	memcpy(p + old, t, n);
 	p[old + n] = '\0';
@@ -70,11 +69,11 @@ static int dn_string(const X509_NAME *name, char **out)
 	char *s = NULL, oid[80];
 	const char *an;
 	unsigned char *u = NULL;
-	int i, n, prev_set = -1, ul, j, r = SSH_ERR_ALLOC;
+	int i, n, prev_set = -1, ul, j, r = P11_ERR_ALLOC;
 
 	*out = NULL;
 	if ((s = calloc(1, 1)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	n = X509_NAME_entry_count(name);
 	for (i = 0; i < n; i++) {
@@ -88,7 +87,7 @@ static int dn_string(const X509_NAME *name, char **out)
 		prev_set = set;
 		if ((an = short_name(OBJ_obj2nid(obj))) == NULL) {
 			if (OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0) {
-				r = SSH_ERR_LIBCRYPTO;
+				r = P11_ERR_LIBCRYPTO;
 				goto out;
 			}
 			an = oid;
@@ -97,7 +96,7 @@ static int dn_string(const X509_NAME *name, char **out)
 			goto out;
 		}
 		if ((ul = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e))) < 0) {
-			r = SSH_ERR_LIBCRYPTO;
+			r = P11_ERR_LIBCRYPTO;
 			goto out;
 		}
 		for (j = 0; j < ul; j++) {
@@ -121,34 +120,20 @@ out:
 	return r;
 }
 
-int p11_dn_line(const struct signer *s, char **out)
+int p11_dn_line(const struct signer *s, const char *alg, char **out)
 {
 	const struct p11_key *k;
-	const char *alg = NULL;
 	char *dn = NULL, *line = NULL;
-	size_t i, n;
+	size_t n;
 	int r;
 
 	*out = NULL;
-	if (!p11_is_signer(s)) {
-		return SSH_ERR_INTERNAL;
+	if (!p11_is_signer(s) || alg == NULL) {
+		return P11_ERR_INTERNAL;
 	}
 	k = s->impl;
 	if (k->leaf == NULL) {
-		return SSH_ERR_NOT_FOUND;
-	}
-	if (EVP_PKEY_get_base_id(k->pub) == EVP_PKEY_RSA) {
-		alg = "x509v3-sign-rsa"; /* PKIX-SSH's form; asyncssh takes any x509v3- name */
-	} else {
-		for (i = 0; k->algs[i] != NULL; i++) {
-			if (strncmp(k->algs[i], "x509v3-", 7) == 0) {
-				alg = k->algs[i];
-				break;
-			}
-		}
-	}
-	if (alg == NULL) {
-		return SSH_ERR_KEY_TYPE;
+		return P11_ERR_NOT_FOUND;
 	}
 	if ((r = dn_string(X509_get_subject_name(k->leaf), &dn)) != 0) {
 		return r;
@@ -156,7 +141,7 @@ int p11_dn_line(const struct signer *s, char **out)
 	n = strlen(alg) + strlen(dn) + 16;
 	if ((line = malloc(n)) == NULL) {
 		free(dn);
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	snprintf(line, n, "%s subject=%s", alg, dn);
 	free(dn);
@@ -173,7 +158,7 @@ int p11_describe(const struct signer *s, char **out)
 
 	*out = NULL;
 	if (!p11_is_signer(s)) {
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	k = s->impl;
 	if (k->leaf != NULL && (r = dn_string(X509_get_subject_name(k->leaf), &subj)) != 0) {
@@ -182,7 +167,7 @@ int p11_describe(const struct signer *s, char **out)
 	n = strlen(s->name) + strlen(k->label) + (subj != NULL ? strlen(subj) : 0) + 96;
 	if ((line = malloc(n)) == NULL) {
 		free(subj);
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	if (subj != NULL) {
 		snprintf(line, n, "%s %s-%d label \"%s\" certificate subject %s (chain of %d)",

@@ -13,8 +13,6 @@
 
 #include "p11_int.h"
 #include "p11uri.h"
-#include "ssh/err.h"
-#include "ssh/x509key.h"
 
 #define MAX_SLOTS 64
 #define MAX_KEYS  64
@@ -30,7 +28,6 @@ struct load {
 	const struct p11_opts *o;
 	const struct p11uri *u;  /* NULL for a bare module path */
 	const char *module_path; /* for the keys' URIs */
-	STACK_OF(X509) * extra;  /* certificates of o->cert_files */
 	struct p11_key *keys[MAX_KEYS];
 	size_t nkeys;
 	int tokens_matched;
@@ -91,24 +88,24 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 	struct p11_modset *m = NULL;
 	CK_FUNCTION_LIST *one = NULL;
 	CK_RV rv;
-	int r = SSH_ERR_ALLOC;
+	int r = P11_ERR_ALLOC;
 
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	m->refs = 1;
 	if (path != NULL) {
 		if ((one = p11_kit_module_load(path, 0)) == NULL) {
 			p11_seterr(L->err, L->errlen, "cannot load module %s: %s", path,
 			    p11_kit_message() != NULL ? p11_kit_message() : "unknown error");
-			r = SSH_ERR_NOT_FOUND;
+			r = P11_ERR_NOT_FOUND;
 			goto out;
 		}
 		if ((rv = p11_kit_module_initialize(one)) != CKR_OK) {
 			p11_seterr(L->err, L->errlen, "%s: C_Initialize: %s", path, p11_rv_str(rv));
 			p11_kit_module_release(one);
-			r = SSH_ERR_INTERNAL;
+			r = P11_ERR_INTERNAL;
 			goto out;
 		}
 		if ((m->mods = calloc(2, sizeof(*m->mods))) == NULL) {
@@ -122,7 +119,7 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 		if ((m->mods = p11_kit_modules_load_and_initialize(0)) == NULL) {
 			p11_seterr(L->err, L->errlen, "cannot load the registered modules: %s",
 			    p11_kit_message() != NULL ? p11_kit_message() : "unknown error");
-			r = SSH_ERR_NOT_FOUND;
+			r = P11_ERR_NOT_FOUND;
 			goto out;
 		}
 	}
@@ -176,7 +173,7 @@ static int read_certs(
 		return r;
 	}
 	if ((c = calloc(found + 1, sizeof(*c))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	for (i = 0; i < found; i++) {
 		if (p11_get_attr(t->fl, t->session, h[i], CKA_VALUE, &v, &vlen) != 0) {
@@ -191,9 +188,9 @@ static int read_certs(
 			continue; /* not ours to judge: skip an undecodable certificate */
 		}
 		if ((r = p11_get_attr(t->fl, t->session, h[i], CKA_ID, &c[n].id, &c[n].idlen)) ==
-		        SSH_ERR_ALLOC ||
+		        P11_ERR_ALLOC ||
 		    (r = p11_get_attr(t->fl, t->session, h[i], CKA_LABEL, (uint8_t **)&c[n].label,
-		         &vlen)) == SSH_ERR_ALLOC) {
+		         &vlen)) == P11_ERR_ALLOC) {
 			n++;
 			goto fail;
 		}
@@ -204,7 +201,7 @@ static int read_certs(
 	return 0;
 fail:
 	cert_objs_free(c, n);
-	return SSH_ERR_ALLOC;
+	return P11_ERR_ALLOC;
 }
 
 /* does this key pass the URI's id= and object= filters? */
@@ -225,19 +222,6 @@ static int key_selected(
 	return 1;
 }
 
-static int key_usable(EVP_PKEY *pk)
-{
-	const struct hostkey_alg *alg;
-	size_t i;
-
-	for (i = 0; (alg = hostkey_alg_at(i)) != NULL; i++) {
-		if ((alg->flags & HK_FLAG_X509) == 0 && sshkey_fits_alg(pk, alg)) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* Make a key: the leaf is the certificate with its id that carries its public key. */
 static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_t idlen,
     const char *label, EVP_PKEY *pub, struct cert_obj *certs, size_t ncerts, STACK_OF(X509) * pool)
@@ -245,7 +229,7 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 	struct p11_key *k = NULL;
 	X509 *leaf = NULL;
 	size_t i;
-	int with_id = 0, r = SSH_ERR_ALLOC;
+	int with_id = 0, r = P11_ERR_ALLOC;
 	char *subj = NULL;
 
 	for (i = 0; i < ncerts; i++) {
@@ -273,17 +257,17 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 		    "same CKA_ID: refused",
 		    t->label, subj != NULL ? subj : "?", label != NULL ? label : "");
 		OPENSSL_free(subj);
-		return SSH_ERR_KEY_TYPE;
+		return P11_ERR_KEY_TYPE;
 	}
-	if (!key_usable(pub)) {
+	if (L->o->key_usable != NULL && !L->o->key_usable(L->o->usable_arg, pub, 0, 0)) {
 		return 0; /* a key we cannot use for SSH (e.g. RSA-512, P-224): not offered */
 	}
 	if (L->nkeys >= MAX_KEYS) {
 		p11_seterr(L->err, L->errlen, "more than %d keys selected", MAX_KEYS);
-		return SSH_ERR_TOO_LARGE;
+		return P11_ERR_TOO_LARGE;
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	k->pfd[0] = k->pfd[1] = -1;
 	k->always_auth = -1;
@@ -303,8 +287,17 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 			goto out;
 		}
 		k->leaf = leaf;
-		if ((r = x509chain_build(leaf, pool, L->o->send_root, P11_MAX_CHAIN, &k->chain)) !=
-		    0) {
+		if (L->o->build_chain != NULL) {
+			r = L->o->build_chain(L->o->chain_arg, leaf, pool, &k->chain) == 0
+			        ? 0
+			        : P11_ERR_ALLOC;
+		} else if ((k->chain = sk_X509_new_null()) == NULL || !X509_up_ref(leaf)) {
+			r = P11_ERR_ALLOC;
+		} else if (!sk_X509_push(k->chain, leaf)) {
+			X509_free(leaf);
+			r = P11_ERR_ALLOC;
+		}
+		if (r != 0) {
 			goto out;
 		}
 	}
@@ -339,7 +332,7 @@ static int scan_token(struct load *L, struct p11_token *t)
 	if ((r = read_certs(t, &certs, &ncerts, L->err, L->errlen)) != 0) {
 		goto out;
 	}
-	r = SSH_ERR_ALLOC;
+	r = P11_ERR_ALLOC;
 	if ((pool = sk_X509_new_null()) == NULL) {
 		goto out;
 	}
@@ -348,16 +341,11 @@ static int scan_token(struct load *L, struct p11_token *t)
 			goto out;
 		}
 	}
-	for (j = 0; L->extra != NULL && j < (size_t)sk_X509_num(L->extra); j++) {
-		if (!sk_X509_push(pool, sk_X509_value(L->extra, (int)j))) {
-			goto out;
-		}
-	}
 	if ((r = p11_find(t->fl, t->session, tmpl, 1, h, P11_MAX_OBJECTS, &found, &rv, &fn)) != 0) {
 		p11_seterr(L->err, L->errlen, "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
 		goto out;
 	}
-	r = SSH_ERR_ALLOC;
+	r = P11_ERR_ALLOC;
 	if ((pub_ids = calloc(found + 1, sizeof(*pub_ids))) == NULL ||
 	    (pub_idlens = calloc(found + 1, sizeof(*pub_idlens))) == NULL) {
 		goto out;
@@ -464,11 +452,11 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 	(void)info;
 	L->tokens_matched++;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	if (pthread_mutex_init(&t->mu, NULL) != 0) {
 		free(t);
-		return SSH_ERR_SYSTEM;
+		return P11_ERR_SYSTEM;
 	}
 	t->refs = 1;
 	t->seq = L->ntokens++;
@@ -482,13 +470,13 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 	    t->manufacturer, sizeof(t->manufacturer), ti.manufacturerID, sizeof(ti.manufacturerID));
 	p11_field(t->model, sizeof(t->model), ti.model, sizeof(ti.model));
 	if (L->module_path != NULL && (t->module_path = strdup(L->module_path)) == NULL) {
-		r = SSH_ERR_ALLOC;
+		r = P11_ERR_ALLOC;
 		goto out;
 	}
 	if ((rv = fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session)) != CKR_OK) {
 		p11_seterr(
 		    L->err, L->errlen, "token %s: C_OpenSession: %s", t->label, p11_rv_str(rv));
-		r = SSH_ERR_INTERNAL;
+		r = P11_ERR_INTERNAL;
 		goto out;
 	}
 	t->have_session = 1;
@@ -519,7 +507,7 @@ static int scan_module(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST 
 			return 0;
 		}
 		p11_seterr(L->err, L->errlen, "C_GetSlotList: %s", p11_rv_str(rv));
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	for (i = 0; i < ns && i < MAX_SLOTS; i++) {
 		if ((r = scan_slot(L, set, fl, &info, slots[i])) != 0) {
@@ -584,17 +572,17 @@ static int make_signers(struct load *L, struct signer ***out, size_t *n)
 	int r;
 
 	if ((v = calloc(L->nkeys + 1, sizeof(*v))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	for (i = 0; i < L->nkeys; i++) {
 		r = p11_signer_new(L->keys[i], L->o, NULL, &v[kept]);
 		L->keys[i] = NULL; /* owned by the signer, or freed */
-		if (r == SSH_ERR_KEY_TYPE) {
+		if (r == P11_ERR_KEY_TYPE) {
 			v[kept] = NULL; /* fits no PubkeyAcceptedAlgorithms entry: not offered */
 			continue;
 		}
 		if (r != 0) {
-			p11_seterr(L->err, L->errlen, "cannot make a signer: %s", ssh_err_str(r));
+			p11_seterr(L->err, L->errlen, "cannot make a signer: %s", p11_strerror(r));
 			p11_free_signers(v, kept);
 			return r;
 		}
@@ -603,7 +591,7 @@ static int make_signers(struct load *L, struct signer ***out, size_t *n)
 	if (kept == 0) {
 		p11_seterr(L->err, L->errlen, "no selected key fits PubkeyAcceptedAlgorithms");
 		free(v);
-		return SSH_ERR_KEY_TYPE;
+		return P11_ERR_KEY_TYPE;
 	}
 	*out = v;
 	*n = kept;
@@ -621,7 +609,7 @@ static int check_ambiguous(struct load *L, struct signer **v, size_t n)
 	for (i = 0; i < n && off < L->errlen; i++) {
 		off += (size_t)snprintf(L->err + off, L->errlen - off, " %s", v[i]->name);
 	}
-	return SSH_ERR_FORMAT;
+	return P11_ERR_FORMAT;
 }
 
 /* spec for an error message, with the value of a pin-value attribute replaced by "***" */
@@ -661,7 +649,7 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	p11_seterr(err, errlen, "%s", "");
 	if (spec == NULL || spec[0] == '\0') {
 		p11_seterr(err, errlen, "empty module path or URI");
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (p11uri_is_uri(spec)) {
 		if ((r = p11uri_parse(spec, &u, err, errlen)) != 0) {
@@ -673,18 +661,6 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 		path = spec;
 	}
 	L.module_path = path;
-	if (L.o->cert_files != NULL) {
-		if ((L.extra = sk_X509_new_null()) == NULL) {
-			r = SSH_ERR_ALLOC;
-			goto out;
-		}
-		for (i = 0; L.o->cert_files[i] != NULL; i++) {
-			if ((r = p11_read_pem_certs(L.o->cert_files[i], L.extra, err, errlen)) !=
-			    0) {
-				goto out;
-			}
-		}
-	}
 	if ((r = load_modules(&L, path, &set)) != 0) {
 		goto out;
 	}
@@ -699,14 +675,14 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	if (L.tokens_matched == 0) {
 		spec_for_msg(spec, shown, sizeof(shown));
 		p11_seterr(err, errlen, "no token matches %s", shown);
-		r = SSH_ERR_NOT_FOUND;
+		r = P11_ERR_NOT_FOUND;
 		goto out;
 	}
 	if (L.nkeys == 0) {
 		spec_for_msg(spec, shown, sizeof(shown));
 		p11_seterr(err, errlen, "no key found on the token%s matching %s",
 		    L.tokens_matched > 1 ? "s" : "", shown);
-		r = SSH_ERR_NOT_FOUND;
+		r = P11_ERR_NOT_FOUND;
 		goto out;
 	}
 	/* the keys' URIs and the login details */
@@ -718,7 +694,7 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 		k->ask_arg = L.o->ask_arg;
 		if (u != NULL && u->v[P11U_PIN_VALUE] != NULL &&
 		    (k->uri_pin = strdup(u->v[P11U_PIN_VALUE])) == NULL) {
-			r = SSH_ERR_ALLOC;
+			r = P11_ERR_ALLOC;
 			goto out;
 		}
 		if (u != NULL && u->v[P11U_PIN_SOURCE] != NULL) {
@@ -730,7 +706,7 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 				ps += 2;
 			}
 			if ((k->pin_file = strdup(ps)) == NULL) {
-				r = SSH_ERR_ALLOC;
+				r = P11_ERR_ALLOC;
 				goto out;
 			}
 		}
@@ -754,7 +730,6 @@ out:
 		p11_key_free(L.keys[i]);
 	}
 	modset_unref(set);
-	sk_X509_pop_free(L.extra, X509_free);
 	p11uri_free(u);
 	return r;
 }

@@ -16,7 +16,6 @@
 #include <openssl/crypto.h>
 
 #include "p11_int.h"
-#include "ssh/err.h"
 
 #define PIN_PAGE 4096
 
@@ -52,11 +51,11 @@ static int read_pin_file(struct p11_key *k, char *pin)
 	struct stat st;
 	ssize_t got;
 	size_t n = 0;
-	int fd, r = SSH_ERR_SYSTEM;
+	int fd, r = P11_ERR_SYSTEM;
 
 	if ((fd = open(k->pin_file, O_RDONLY | O_CLOEXEC)) < 0) {
 		p11_seterr(k->err, sizeof(k->err), "pin-source %s: cannot open", k->pin_file);
-		return SSH_ERR_SYSTEM;
+		return P11_ERR_SYSTEM;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		p11_seterr(
@@ -69,7 +68,7 @@ static int read_pin_file(struct p11_key *k, char *pin)
 		    "pin-source %s: permissions %04o or owner uid %u are too open (make it mode "
 		    "0600, owned by you)",
 		    k->pin_file, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
-		r = SSH_ERR_SYSTEM;
+		r = P11_ERR_SYSTEM;
 		goto out;
 	}
 	for (;;) {
@@ -93,7 +92,7 @@ static int read_pin_file(struct p11_key *k, char *pin)
 	if (n >= P11_PIN_MAX) {
 		p11_seterr(k->err, sizeof(k->err), "pin-source %s: longer than %d bytes",
 		    k->pin_file, P11_PIN_MAX - 1);
-		r = SSH_ERR_TOO_LARGE;
+		r = P11_ERR_TOO_LARGE;
 		goto out;
 	}
 	if (n > 0 && pin[n - 1] == '\n') {
@@ -122,7 +121,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 		return 0;
 	}
 	if ((k->pin = pin_alloc()) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	if (k->uri_pin != NULL || k->pin_file != NULL) {
 		if ((tflags & CKF_USER_PIN_FINAL_TRY) != 0) {
@@ -132,12 +131,12 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 			    "is "
 			    "not used; enter it interactively",
 			    k->tok->label);
-			r = SSH_ERR_PASSPHRASE;
+			r = P11_ERR_PIN;
 			goto out;
 		}
 		if (k->uri_pin != NULL) {
 			if (strlen(k->uri_pin) >= P11_PIN_MAX) {
-				r = SSH_ERR_TOO_LARGE;
+				r = P11_ERR_TOO_LARGE;
 				goto out;
 			}
 			memcpy(k->pin, k->uri_pin, strlen(k->uri_pin) + 1);
@@ -153,7 +152,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 		    "token %s: a PIN is needed and %s (give pin-source=file:... in the URI)",
 		    k->tok->label,
 		    k->batch_mode ? "BatchMode forbids asking" : "nobody can be asked");
-		r = SSH_ERR_PASSPHRASE;
+		r = P11_ERR_PIN;
 		goto out;
 	}
 	snprintf(prompt, sizeof(prompt), "Enter PIN for token '%s'%s: ", k->tok->label,
@@ -163,9 +162,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 	                                                  : ""));
 	if ((r = k->ask_pin(k->ask_arg, prompt, k->pin, P11_PIN_MAX)) != 0) {
 		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
-		if (r > 0) {
-			r = SSH_ERR_PASSPHRASE;
-		}
+		r = P11_ERR_PIN;
 		goto out;
 	}
 	k->pin[P11_PIN_MAX - 1] = '\0';
@@ -205,7 +202,7 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	pinpad = (f & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
 	if (!pinpad && k->pin == NULL) {
 		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN", t->label);
-		return SSH_ERR_PASSPHRASE;
+		return P11_ERR_PIN;
 	}
 	rv = t->fl->C_Login(t->session, who, pinpad ? NULL : (CK_UTF8CHAR_PTR)k->pin,
 	    pinpad ? 0 : (CK_ULONG)strlen(k->pin));
@@ -224,8 +221,8 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	    rv == CKR_PIN_LOCKED ? "" : flag_words(f));
 	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_INVALID ||
 	               rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_EXPIRED
-	           ? SSH_ERR_PASSPHRASE
-	           : SSH_ERR_INTERNAL;
+	           ? P11_ERR_PIN
+	           : P11_ERR_INTERNAL;
 }
 
 /* a PIN this token refused is never sent again: the next try could lock it */
@@ -233,7 +230,7 @@ static int refused_before(struct p11_key *k)
 {
 	p11_seterr(k->err, sizeof(k->err), "token %s: a PIN was refused before; not trying again",
 	    k->tok->label);
-	return SSH_ERR_PASSPHRASE;
+	return P11_ERR_PIN;
 }
 
 static int need_user_login(struct p11_token *t)
@@ -323,7 +320,7 @@ int p11_login_prepare(struct p11_key *k)
 		if ((tflags & CKF_USER_PIN_LOCKED) != 0) {
 			p11_seterr(k->err, sizeof(k->err),
 			    "token %s: the user PIN is locked (CKF_USER_PIN_LOCKED)", t->label);
-			return SSH_ERR_PASSPHRASE;
+			return P11_ERR_PIN;
 		}
 		return pinpad ? 0 : get_pin(k, tflags);
 	}

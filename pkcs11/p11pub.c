@@ -12,8 +12,6 @@
 #include <openssl/pem.h>
 
 #include "p11_int.h"
-#include "ssh/err.h"
-#include "ssh/x509key.h"
 
 static int rsa_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out)
@@ -30,7 +28,7 @@ static int rsa_from_object(
 	    (r = p11_get_attr(fl, s, o, CKA_PUBLIC_EXPONENT, &exp, &explen)) != 0) {
 		goto out;
 	}
-	r = SSH_ERR_LIBCRYPTO;
+	r = P11_ERR_LIBCRYPTO;
 	if ((n = BN_bin2bn(mod, (int)modlen, NULL)) == NULL ||
 	    (e = BN_bin2bn(exp, (int)explen, NULL)) == NULL ||
 	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
@@ -89,7 +87,7 @@ static int ec_from_object(
 		goto out;
 	}
 	unwrap_point(point, pointlen, &pt, &ptlen);
-	r = SSH_ERR_KEY_TYPE;
+	r = P11_ERR_KEY_TYPE;
 	q = par;
 	if (par[0] == 0x06 && (oid = d2i_ASN1_OBJECT(NULL, &q, (long)parlen)) != NULL &&
 	    (size_t)(q - par) == parlen) {
@@ -103,7 +101,7 @@ static int ec_from_object(
 		if (nid != NID_ED25519 || ptlen != 32) {
 			goto out;
 		}
-		r = SSH_ERR_LIBCRYPTO;
+		r = P11_ERR_LIBCRYPTO;
 		if ((*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pt, ptlen)) ==
 		    NULL) {
 			goto out;
@@ -127,7 +125,7 @@ static int ec_from_object(
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pt, ptlen);
 	params[2] = OSSL_PARAM_construct_end();
-	r = SSH_ERR_LIBCRYPTO;
+	r = P11_ERR_LIBCRYPTO;
 	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
@@ -150,7 +148,7 @@ int p11_pubkey_from_object(
 
 	*out = NULL;
 	if (fl->C_GetAttributeValue(s, o, &a, 1) != CKR_OK) {
-		return SSH_ERR_NOT_FOUND;
+		return P11_ERR_NOT_FOUND;
 	}
 	switch (kt) {
 	case CKK_RSA:
@@ -160,7 +158,7 @@ int p11_pubkey_from_object(
 	case CKK_EC_EDWARDS:
 		return ec_from_object(fl, s, o, 1, out);
 	default:
-		return SSH_ERR_KEY_TYPE;
+		return P11_ERR_KEY_TYPE;
 	}
 }
 
@@ -181,71 +179,4 @@ void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits)
 		*type = "unknown";
 		break;
 	}
-}
-
-/* the file into memory (certificates are public: no wiping), capped */
-static int read_small_file(const char *path, uint8_t **out, size_t *len)
-{
-	FILE *f = NULL;
-	uint8_t *p = NULL;
-	size_t n = 0, got;
-	int r = SSH_ERR_ALLOC;
-
-	*out = NULL;
-	*len = 0;
-	if ((f = fopen(path, "r")) == NULL) {
-		return SSH_ERR_SYSTEM;
-	}
-	if ((p = malloc(P11_MAX_PEM_FILE + 1)) == NULL) {
-		goto out;
-	}
-	while (n <= P11_MAX_PEM_FILE && (got = fread(p + n, 1, P11_MAX_PEM_FILE + 1 - n, f)) > 0) {
-		n += got;
-	}
-	if (ferror(f)) {
-		r = SSH_ERR_SYSTEM;
-		goto out;
-	}
-	if (n > P11_MAX_PEM_FILE) {
-		r = SSH_ERR_TOO_LARGE;
-		goto out;
-	}
-	*out = p;
-	p = NULL;
-	*len = n;
-	r = 0;
-out:
-	free(p);
-	fclose(f);
-	return r;
-}
-
-int p11_read_pem_certs(const char *path, STACK_OF(X509) * pool, char *err, size_t errlen)
-{
-	uint8_t *pem = NULL;
-	size_t len = 0, n = 0;
-	int r;
-
-	if ((r = read_small_file(path, &pem, &len)) != 0) {
-		p11_seterr(err, errlen, "%s: %s", path,
-		    r == SSH_ERR_SYSTEM
-		        ? "cannot read"
-		        : (r == SSH_ERR_TOO_LARGE ? "file too large" : ssh_err_str(r)));
-		goto out;
-	}
-	if ((r = x509_pem_certs(pem, len, P11_MAX_OBJECTS, pool, &n)) != 0) {
-		p11_seterr(err, errlen, "%s: %s", path,
-		    r == SSH_ERR_TOO_LARGE ? "too many certificates"
-		                           : "a PEM certificate does not decode");
-		goto out;
-	}
-	if (n == 0) {
-		p11_seterr(err, errlen, "%s: no PEM certificate in the file", path);
-		r = SSH_ERR_FORMAT;
-		goto out;
-	}
-	r = 0;
-out:
-	free(pem);
-	return r;
 }

@@ -1,6 +1,6 @@
 /*
  * The signer over a token key: its algorithms and public blobs, the private key found by its
- * CKA_ID, and signing in a worker thread (sign() answers SSH_ERR_AGAIN, poll_fd() becomes
+ * CKA_ID, and signing in a worker thread (sign() answers SIGNER_AGAIN, poll_fd() becomes
  * readable when the worker is done, sign_finish() collects the signature). The PIN and the login
  * are p11login.c's.
  */
@@ -17,24 +17,6 @@
 
 #include "p11_int.h"
 #include "p11uri.h"
-#include "ssh/err.h"
-#include "ssh/x509key.h"
-
-/* our order when the caller gives none (OPTIONS.md, PubkeyAcceptedAlgorithms) */
-static const char *const default_algs[] = {
-    "x509v3-ecdsa-sha2-nistp256",
-    "x509v3-ecdsa-sha2-nistp384",
-    "x509v3-ecdsa-sha2-nistp521",
-    "x509v3-rsa2048-sha256",
-    "x509v3-ssh-rsa",
-    "ssh-ed25519",
-    "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521",
-    "rsa-sha2-512",
-    "rsa-sha2-256",
-    NULL,
-};
 
 void p11_key_free(struct p11_key *k)
 {
@@ -65,60 +47,25 @@ void p11_key_free(struct p11_key *k)
 	EVP_PKEY_free(k->pub);
 	X509_free(k->leaf);
 	sk_X509_pop_free(k->chain, X509_free);
+	signer_der_chain_clear(&k->der);
 	p11_token_unref(k->tok);
 	free(k);
 }
 
-/* ---- algorithms and blobs ---- */
+/* ---- the public half ---- */
 
-static const struct hostkey_alg *row_for(const struct p11_key *k, const char *alg)
+static EVP_PKEY *p11s_pubkey(struct signer *s)
 {
-	size_t i;
-
-	for (i = 0; alg != NULL && k->algs[i] != NULL; i++) {
-		if (strcmp(k->algs[i], alg) == 0) {
-			return hostkey_alg_by_name(alg);
-		}
-	}
-	return NULL;
+	return ((struct p11_key *)s->impl)->pub;
 }
 
-static void make_algs(struct p11_key *k, const char *const *prefs)
-{
-	const char *const *list = prefs != NULL ? prefs : default_algs;
-	const struct hostkey_alg *row;
-	size_t i, n = 0;
-	int pass, x509;
-
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; list[i] != NULL && n < P11_MAX_ALGS; i++) {
-			if ((row = hostkey_alg_by_name(list[i])) == NULL ||
-			    row_for(k, row->name) != NULL) {
-				continue;
-			}
-			x509 = (row->flags & HK_FLAG_X509) != 0;
-			if (x509 != (pass == 0) || (x509 && k->leaf == NULL) ||
-			    !sshkey_fits_alg(k->pub, row)) {
-				continue;
-			}
-			k->algs[n++] = row->name;
-			k->algs[n] = NULL;
-		}
-	}
-}
-
-static int p11s_public_blob(struct signer *s, const char *alg, struct buf *out)
+static void p11s_chain(struct signer *s, const uint8_t *const **der, const size_t **len, size_t *n)
 {
 	struct p11_key *k = s->impl;
-	const struct hostkey_alg *row;
 
-	if ((row = row_for(k, alg)) == NULL) {
-		return hostkey_alg_by_name(alg) == NULL ? SSH_ERR_NO_ALGO : SSH_ERR_KEY_TYPE;
-	}
-	if ((row->flags & HK_FLAG_X509) == 0) {
-		return sshkey_to_blob(k->pub, row, out);
-	}
-	return x509chain_blob(row, k->chain, out);
+	*der = (const uint8_t *const *)k->der.der;
+	*len = k->der.len;
+	*n = k->der.n;
 }
 
 /* ---- the private key and the worker ---- */
@@ -137,12 +84,12 @@ int p11_find_private(struct p11_key *k, CK_OBJECT_HANDLE *h)
 	if (p11_find(t->fl, t->session, tmpl, 2, h, 1, &found, &rv, &fn) != 0) {
 		p11_seterr(
 		    k->err, sizeof(k->err), "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	if (found == 0) {
 		p11_seterr(k->err, sizeof(k->err), "token %s: no private key with the id of %s",
 		    t->label, k->label);
-		return SSH_ERR_NOT_FOUND;
+		return P11_ERR_NOT_FOUND;
 	}
 	if (t->fl->C_GetAttributeValue(t->session, *h, &a, 1) != CKR_OK) {
 		aa = CK_FALSE;
@@ -166,7 +113,7 @@ static int do_sign(struct p11_key *k)
 	if ((rv = t->fl->C_SignInit(t->session, &mech, h)) != CKR_OK) {
 		p11_seterr(
 		    k->err, sizeof(k->err), "token %s: C_SignInit: %s", t->label, p11_rv_str(rv));
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	if (k->always_auth == 1 && (r = p11_login_context(k)) != 0) {
 		/* end the operation the module may still hold open */
@@ -177,14 +124,14 @@ static int do_sign(struct p11_key *k)
 	}
 	siglen = 1024;
 	if ((k->sig = malloc(siglen)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	rv = t->fl->C_Sign(t->session, k->raw_in != NULL ? k->raw_in : k->in,
 	    k->raw_in != NULL ? k->raw_len : k->inlen, k->sig, &siglen);
 	if (rv != CKR_OK || siglen > 1024) {
 		p11_seterr(k->err, sizeof(k->err), "token %s: C_Sign: %s", t->label,
 		    rv == CKR_OK ? "signature too long" : p11_rv_str(rv));
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	k->siglen = siglen;
 	return 0;
@@ -211,7 +158,7 @@ static void *worker(void *arg)
 		p11_seterr(k->err, sizeof(k->err),
 		    "token %s: the signing thread could not report back: %s", k->tok->label,
 		    w < 0 ? strerror_r(errno, why, sizeof(why)) : "nothing sent");
-		k->rc = SSH_ERR_SYSTEM;
+		k->rc = P11_ERR_SYSTEM;
 	}
 	return NULL;
 }
@@ -239,33 +186,46 @@ static const struct {
     {NID_sha512, di_sha512, sizeof(di_sha512)},
 };
 
+/* the mechanism and key type of each primitive */
+static const struct {
+	enum signer_prim prim;
+	CK_MECHANISM_TYPE mech;
+	int pkey_type;
+	const char *name;
+} prims[] = {
+    {.prim = SIGNER_RSA_PKCS1, .mech = CKM_RSA_PKCS, .pkey_type = EVP_PKEY_RSA, .name = "RSA"},
+    {.prim = SIGNER_ECDSA, .mech = CKM_ECDSA, .pkey_type = EVP_PKEY_EC, .name = "ECDSA"},
+    {.prim = SIGNER_ED25519, .mech = CKM_EDDSA, .pkey_type = EVP_PKEY_ED25519, .name = "Ed25519"},
+};
+
 /* the bytes the token signs: DigestInfo (RSA), the hash (ECDSA), the data (Ed25519) */
-static int prepare_input(struct p11_key *k, const uint8_t *data, size_t len)
+static int prepare_input(struct p11_key *k, const struct signer_req *req)
 {
-	const struct hostkey_alg *row = k->row;
 	EVP_MD *md = NULL;
 	const uint8_t *di = NULL;
 	size_t dil = 0, i;
 	unsigned int hl = 0;
-	int r = SSH_ERR_LIBCRYPTO;
+	int r = P11_ERR_LIBCRYPTO;
 
 	k->inlen = 0;
-	if (row->pkey_type == EVP_PKEY_ED25519) {
-		k->mech = CKM_EDDSA;
-		if ((k->raw_in = malloc(len > 0 ? len : 1)) == NULL) {
-			return SSH_ERR_ALLOC;
+	if (req->prim == SIGNER_ED25519) {
+		if (req->digest != NULL) {
+			return P11_ERR_NO_ALGO;
 		}
-		if (len > 0) {
-			memcpy(k->raw_in, data, len);
+		if ((k->raw_in = malloc(req->len > 0 ? req->len : 1)) == NULL) {
+			return P11_ERR_ALLOC;
 		}
-		k->raw_len = len;
+		if (req->len > 0) {
+			memcpy(k->raw_in, req->data, req->len);
+		}
+		k->raw_len = req->len;
 		return 0;
 	}
-	if ((md = EVP_MD_fetch(NULL, row->digest, NULL)) == NULL) {
+	if (req->digest == NULL || (md = EVP_MD_fetch(NULL, req->digest, NULL)) == NULL) {
+		r = P11_ERR_NO_ALGO;
 		goto out;
 	}
-	if (row->pkey_type == EVP_PKEY_RSA) {
-		k->mech = CKM_RSA_PKCS;
+	if (req->prim == SIGNER_RSA_PKCS1) {
 		for (i = 0; i < sizeof(digest_infos) / sizeof(digest_infos[0]); i++) {
 			if (digest_infos[i].nid == EVP_MD_get_type(md)) {
 				di = digest_infos[i].prefix;
@@ -273,14 +233,12 @@ static int prepare_input(struct p11_key *k, const uint8_t *data, size_t len)
 			}
 		}
 		if (di == NULL) {
-			r = SSH_ERR_NO_ALGO;
+			r = P11_ERR_NO_ALGO;
 			goto out;
 		}
 		memcpy(k->in, di, dil);
-	} else {
-		k->mech = CKM_ECDSA;
 	}
-	if (EVP_Digest(data, len, k->in + dil, &hl, md, NULL) != 1) {
+	if (EVP_Digest(req->data, req->len, k->in + dil, &hl, md, NULL) != 1) {
 		goto out;
 	}
 	k->inlen = dil + hl;
@@ -289,6 +247,32 @@ out:
 	EVP_MD_free(md);
 	ERR_clear_error();
 	return r;
+}
+
+/* the result of the signer interface for a p11_err */
+static int signer_result(int r)
+{
+	static const struct {
+		int p11;
+		int signer;
+	} rows[] = {
+	    {.p11 = P11_OK, .signer = SIGNER_OK},
+	    {.p11 = P11_ERR_ALLOC, .signer = SIGNER_ERR_ALLOC},
+	    {.p11 = P11_ERR_LIBCRYPTO, .signer = SIGNER_ERR_LIBCRYPTO},
+	    {.p11 = P11_ERR_NO_ALGO, .signer = SIGNER_ERR_UNSUPPORTED},
+	    {.p11 = P11_ERR_KEY_TYPE, .signer = SIGNER_ERR_UNSUPPORTED},
+	    {.p11 = P11_ERR_SIGNATURE, .signer = SIGNER_ERR_BAD_OUTPUT},
+	    {.p11 = P11_ERR_SYSTEM, .signer = SIGNER_ERR_SYSTEM},
+	    {.p11 = P11_ERR_PIN, .signer = SIGNER_ERR_PASSPHRASE},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rows[i].p11 == r) {
+			return rows[i].signer;
+		}
+	}
+	return SIGNER_ERR_DEVICE;
 }
 
 static void job_reset(struct p11_key *k)
@@ -309,59 +293,80 @@ static void job_reset(struct p11_key *k)
 	k->pfd[0] = k->pfd[1] = -1;
 }
 
-static int p11s_sign(
-    struct signer *s, const char *alg, const uint8_t *data, size_t len, struct buf *out)
+static int p11s_sign(struct signer *s, const struct signer_req *req, uint8_t **sig, size_t *siglen)
 {
 	struct p11_key *k = s->impl;
+	size_t i;
 	int r;
 
-	(void)out;
+	*sig = NULL;
+	*siglen = 0;
 	k->err[0] = '\0';
 	if (k->busy) {
 		p11_seterr(k->err, sizeof(k->err), "a signature is already being made");
-		return SSH_ERR_INTERNAL;
+		return SIGNER_ERR_INTERNAL;
 	}
-	if ((k->row = row_for(k, alg)) == NULL) {
-		p11_seterr(k->err, sizeof(k->err), "%s: key cannot sign for %s", s->name,
-		    alg != NULL ? alg : "(null)");
-		return hostkey_alg_by_name(alg) == NULL ? SSH_ERR_NO_ALGO : SSH_ERR_KEY_TYPE;
+	for (i = 0; i < sizeof(prims) / sizeof(prims[0]) && prims[i].prim != req->prim; i++) {
 	}
+	if (i == sizeof(prims) / sizeof(prims[0]) ||
+	    prims[i].pkey_type != EVP_PKEY_get_base_id(k->pub)) {
+		p11_seterr(k->err, sizeof(k->err), "%s: key cannot make %s signatures", s->name,
+		    i < sizeof(prims) / sizeof(prims[0]) ? prims[i].name : "such");
+		return SIGNER_ERR_UNSUPPORTED;
+	}
+	k->mech = prims[i].mech;
+	k->prim = req->prim;
 	job_reset(k);
 	if ((r = p11_login_prepare(k)) != 0) {
-		return r;
+		return signer_result(r);
 	}
-	if ((r = prepare_input(k, data, len)) != 0) {
+	if ((r = prepare_input(k, req)) != 0) {
 		goto fail;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, k->pfd) != 0) {
-		r = SSH_ERR_SYSTEM;
+		r = P11_ERR_SYSTEM;
 		goto fail;
 	}
 	if (pthread_create(&k->th, NULL, worker, k) != 0) {
-		r = SSH_ERR_SYSTEM;
+		r = P11_ERR_SYSTEM;
 		goto fail;
 	}
 	k->busy = 1;
-	return SSH_ERR_AGAIN;
+	return SIGNER_AGAIN;
 fail:
 	job_reset(k);
 	if (k->always_auth != 1) {
 		p11_pin_wipe(&k->pin); /* no worker will use it: do not keep it around */
 	}
-	return r;
+	return signer_result(r);
 }
 
-static int p11s_sign_finish(struct signer *s, struct buf *out)
+/* a token's raw output has the size of its primitive: at most the modulus (RSA), two equal
+ * halves of at most the field size (ECDSA), 64 bytes (Ed25519) */
+static int output_ok(const struct p11_key *k)
+{
+	size_t n = (size_t)(k->bits + 7) / 8;
+
+	switch (k->prim) {
+	case SIGNER_RSA_PKCS1:
+		return k->siglen > 0 && k->siglen <= n;
+	case SIGNER_ECDSA:
+		return k->siglen > 0 && k->siglen % 2 == 0 && k->siglen <= 2 * n;
+	case SIGNER_ED25519:
+		return k->siglen == 64;
+	}
+	return 0;
+}
+
+static int p11s_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 {
 	struct p11_key *k = s->impl;
-	struct buf sig;
-	size_t modlen;
-	uint8_t *p;
 	int r;
 
-	buf_init(&sig);
+	*sig = NULL;
+	*siglen = 0;
 	if (!k->busy) {
-		return SSH_ERR_INTERNAL;
+		return SIGNER_ERR_INTERNAL;
 	}
 	pthread_join(k->th, NULL);
 	k->busy = 0;
@@ -374,46 +379,20 @@ static int p11s_sign_finish(struct signer *s, struct buf *out)
 		}
 		goto out;
 	}
-	switch (k->row->pkey_type) {
-	case EVP_PKEY_RSA:
-		modlen = (size_t)(k->bits + 7) / 8;
-		if (k->siglen == 0 || k->siglen > modlen) {
-			r = SSH_ERR_SIGNATURE;
-			goto out;
-		}
-		if ((r = buf_reserve(&sig, modlen, &p)) != 0) {
-			goto out;
-		}
-		memset(p, 0, modlen - k->siglen); /* left-pad to the modulus length */
-		memcpy(p + (modlen - k->siglen), k->sig, k->siglen);
-		break;
-	case EVP_PKEY_EC:
-		if ((r = sshsig_ecdsa_raw_to_ssh(k->sig, k->siglen, &sig)) != 0) {
-			goto out;
-		}
-		break;
-	default:
-		if (k->siglen != 64) {
-			r = SSH_ERR_SIGNATURE;
-			goto out;
-		}
-		if ((r = buf_put(&sig, k->sig, k->siglen)) != 0) {
-			goto out;
-		}
-		break;
-	}
-	if ((r = buf_put_cstring(out, k->row->sig_name)) != 0 ||
-	    (r = buf_put_buf(out, &sig)) != 0) {
+	if (!output_ok(k)) {
+		r = P11_ERR_SIGNATURE;
 		goto out;
 	}
+	*sig = k->sig;
+	*siglen = k->siglen;
+	k->sig = NULL;
 	r = 0;
 out:
 	if (r != 0 && k->err[0] == '\0') {
-		p11_seterr(k->err, sizeof(k->err), "%s: %s", s->name, ssh_err_str(r));
+		p11_seterr(k->err, sizeof(k->err), "%s: %s", s->name, p11_strerror(r));
 	}
 	job_reset(k);
-	buf_free(&sig);
-	return r;
+	return signer_result(r);
 }
 
 static int p11s_poll_fd(struct signer *s)
@@ -433,25 +412,24 @@ static void p11s_free(struct signer *s)
 	free(s);
 }
 
+static const char *p11s_error(struct signer *s)
+{
+	return ((const struct p11_key *)s->impl)->err;
+}
+
 static const struct signer_ops p11_ops = {
-    p11s_public_blob,
-    p11s_sign,
-    p11s_sign_finish,
-    p11s_poll_fd,
-    p11s_free,
+    .pubkey = p11s_pubkey,
+    .chain = p11s_chain,
+    .sign = p11s_sign,
+    .sign_finish = p11s_sign_finish,
+    .poll_fd = p11s_poll_fd,
+    .error = p11s_error,
+    .free = p11s_free,
 };
 
 int p11_is_signer(const struct signer *s)
 {
 	return s != NULL && s->ops == &p11_ops;
-}
-
-const char *p11_signer_error(const struct signer *s)
-{
-	if (!p11_is_signer(s)) {
-		return "";
-	}
-	return ((const struct p11_key *)s->impl)->err;
 }
 
 /* pkcs11:token=..;serial=..;id=..;object=..;type=private[?module-path=..] */
@@ -463,7 +441,7 @@ static int make_uri(const struct p11_key *k, char **out)
 
 	*out = NULL;
 	if ((s = strdup("pkcs11:")) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	if ((r = p11uri_append(&s, "", "token", (const uint8_t *)t->label, strlen(t->label))) !=
 	        0 ||
@@ -490,7 +468,7 @@ static int make_uri(const struct p11_key *k, char **out)
 
 			if (tmp == NULL) {
 				free(s);
-				return SSH_ERR_ALLOC;
+				return P11_ERR_ALLOC;
 			}
 			s = tmp;
 			strcat(s, "?module-path=");
@@ -509,7 +487,7 @@ int p11_signer_new(
     struct p11_key *k, const struct p11_opts *o, const char *uri, struct signer **out)
 {
 	struct signer *s = NULL;
-	int r = SSH_ERR_ALLOC;
+	int r = P11_ERR_ALLOC;
 
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -523,12 +501,14 @@ int p11_signer_new(
 	} else if ((r = make_uri(k, &s->name)) != 0) {
 		goto out;
 	}
-	make_algs(k, o->pubkey_algs);
-	if (k->algs[0] == NULL) {
-		r = SSH_ERR_KEY_TYPE;
+	if (o->key_usable != NULL && !o->key_usable(o->usable_arg, k->pub, k->leaf != NULL, 1)) {
+		r = P11_ERR_KEY_TYPE;
 		goto out;
 	}
-	s->algs = k->algs;
+	if (signer_der_chain_set(&k->der, k->chain) != SIGNER_OK) {
+		r = P11_ERR_ALLOC;
+		goto out;
+	}
 	s->impl = k;
 	k = NULL;
 	*out = s;

@@ -1,7 +1,6 @@
 /* PKCS#11 URI parsing and validation (RFC 7512 section 2.3). */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +8,8 @@
 
 #include <openssl/crypto.h>
 
+#include "p11_int.h"
 #include "p11uri.h"
-#include "ssh/err.h"
 
 static const char *const attr_names[P11U_N] = {
     "token",
@@ -44,20 +43,6 @@ const char *p11uri_attr_name(enum p11uri_attr a)
 int p11uri_is_uri(const char *s)
 {
 	return s != NULL && strncasecmp(s, "pkcs11:", 7) == 0;
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static int unreserved(int c)
@@ -105,7 +90,7 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 	*out = NULL;
 	*outlen = 0;
 	if ((d = malloc(n + 1)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
@@ -125,18 +110,18 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 		if (!value_char(c, query)) {
 			if (strcmp(name, "pin-value") == 0) {
 				/* not even one character of a PIN in a message */
-				seterr(err, errlen,
+				p11_seterr(err, errlen,
 				    "PKCS#11 URI: a character not allowed in pin-value "
 				    "(percent-encode it)");
 			} else {
-				seterr(err, errlen,
+				p11_seterr(err, errlen,
 				    "PKCS#11 URI: character 0x%02x not allowed in %s "
 				    "(percent-encode it)",
 				    c, name);
 			}
 			OPENSSL_cleanse(d, n + 1);
 			free(d);
-			return SSH_ERR_FORMAT;
+			return P11_ERR_FORMAT;
 		}
 		d[k++] = (char)c;
 	}
@@ -145,10 +130,10 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 	*outlen = k;
 	return 0;
 bad_pct:
-	seterr(err, errlen, "PKCS#11 URI: bad percent-encoding in %s", name);
+	p11_seterr(err, errlen, "PKCS#11 URI: bad percent-encoding in %s", name);
 	OPENSSL_cleanse(d, n + 1);
 	free(d);
-	return SSH_ERR_FORMAT;
+	return P11_ERR_FORMAT;
 }
 
 static int find_attr(const char *name, size_t n)
@@ -171,8 +156,8 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 	unsigned long ul;
 
 	if (a != P11U_ID && strlen(v) != u->len[a]) {
-		seterr(err, errlen, "PKCS#11 URI: %s contains a NUL byte", attr_names[a]);
-		return SSH_ERR_FORMAT;
+		p11_seterr(err, errlen, "PKCS#11 URI: %s contains a NUL byte", attr_names[a]);
+		return P11_ERR_FORMAT;
 	}
 	switch (a) {
 	case P11U_TYPE:
@@ -181,11 +166,12 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 			return 0;
 		}
 		if (strcmp(v, "secret-key") == 0 || strcmp(v, "data") == 0) {
-			seterr(err, errlen, "PKCS#11 URI: type=%s selects no signing key", v);
-			return SSH_ERR_UNSUPPORTED;
+			p11_seterr(err, errlen, "PKCS#11 URI: type=%s selects no signing key", v);
+			return P11_ERR_UNSUPPORTED;
 		}
-		seterr(err, errlen, "PKCS#11 URI: unknown type '%s' (public, private or cert)", v);
-		return SSH_ERR_FORMAT;
+		p11_seterr(
+		    err, errlen, "PKCS#11 URI: unknown type '%s' (public, private or cert)", v);
+		return P11_ERR_FORMAT;
 	case P11U_SLOT_ID:
 		if (v[0] < '0' || v[0] > '9' || u->len[a] > 19) {
 			goto bad_slot;
@@ -199,15 +185,15 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 		return 0;
 	case P11U_MODULE_PATH:
 		if (v[0] == '\0') {
-			seterr(err, errlen, "PKCS#11 URI: empty module-path");
-			return SSH_ERR_FORMAT;
+			p11_seterr(err, errlen, "PKCS#11 URI: empty module-path");
+			return P11_ERR_FORMAT;
 		}
 		return 0;
 	case P11U_PIN_SOURCE:
 		if (strncmp(v, "file:", 5) != 0) {
-			seterr(err, errlen,
+			p11_seterr(err, errlen,
 			    "PKCS#11 URI: pin-source must be a file: URI with an absolute path");
-			return SSH_ERR_UNSUPPORTED;
+			return P11_ERR_UNSUPPORTED;
 		}
 		v += 5;
 		if (strncmp(v, "//", 2) == 0) {
@@ -218,16 +204,17 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 			}
 		}
 		if (v[0] != '/' || v[1] == '\0') {
-			seterr(err, errlen, "PKCS#11 URI: pin-source must name an absolute path");
-			return SSH_ERR_FORMAT;
+			p11_seterr(
+			    err, errlen, "PKCS#11 URI: pin-source must name an absolute path");
+			return P11_ERR_FORMAT;
 		}
 		return 0;
 	default:
 		return 0;
 	}
 bad_slot:
-	seterr(err, errlen, "PKCS#11 URI: slot-id must be a decimal number");
-	return SSH_ERR_FORMAT;
+	p11_seterr(err, errlen, "PKCS#11 URI: slot-id must be a decimal number");
+	return P11_ERR_FORMAT;
 }
 
 /* one "name=value" of the path (query == 0) or the query part */
@@ -239,35 +226,35 @@ static int parse_attr(
 	int a, e;
 
 	if (n == 0) {
-		seterr(err, errlen, "PKCS#11 URI: empty attribute in the %s",
+		p11_seterr(err, errlen, "PKCS#11 URI: empty attribute in the %s",
 		    query ? "query" : "path");
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (eq == NULL) {
-		seterr(err, errlen, "PKCS#11 URI: attribute '%.*s' has no '='",
+		p11_seterr(err, errlen, "PKCS#11 URI: attribute '%.*s' has no '='",
 		    (int)(n > 64 ? 64 : n), p);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	nl = (size_t)(eq - p);
 	if ((a = find_attr(p, nl)) < 0) {
-		seterr(err, errlen, "PKCS#11 URI: unknown attribute '%.*s'",
+		p11_seterr(err, errlen, "PKCS#11 URI: unknown attribute '%.*s'",
 		    (int)(nl > 64 ? 64 : nl), p);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (query && a < FIRST_QUERY) {
-		seterr(err, errlen, "PKCS#11 URI: path attribute '%s' in the query part",
+		p11_seterr(err, errlen, "PKCS#11 URI: path attribute '%s' in the query part",
 		    attr_names[a]);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (!query && a >= FIRST_QUERY) {
-		seterr(err, errlen,
+		p11_seterr(err, errlen,
 		    "PKCS#11 URI: query attribute '%s' in the path part (write ?%s=...)",
 		    attr_names[a], attr_names[a]);
-		return SSH_ERR_FORMAT;
+		return P11_ERR_FORMAT;
 	}
 	if (u->v[a] != NULL) {
-		seterr(err, errlen, "PKCS#11 URI: attribute '%s' given twice", attr_names[a]);
-		return SSH_ERR_FORMAT;
+		p11_seterr(err, errlen, "PKCS#11 URI: attribute '%s' given twice", attr_names[a]);
+		return P11_ERR_FORMAT;
 	}
 	if ((e = decode(eq + 1, n - nl - 1, query, &u->v[a], &u->len[a], err, errlen,
 	         attr_names[a])) != 0) {
@@ -284,17 +271,17 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 	int e;
 
 	*out = NULL;
-	seterr(err, errlen, "%s", "");
+	p11_seterr(err, errlen, "%s", "");
 	if (text == NULL || !p11uri_is_uri(text)) {
-		seterr(err, errlen, "not a PKCS#11 URI (must start with pkcs11:)");
-		return SSH_ERR_FORMAT;
+		p11_seterr(err, errlen, "not a PKCS#11 URI (must start with pkcs11:)");
+		return P11_ERR_FORMAT;
 	}
 	if ((tl = strlen(text)) > P11URI_MAX) {
-		seterr(err, errlen, "PKCS#11 URI longer than %d characters", P11URI_MAX);
-		return SSH_ERR_TOO_LARGE;
+		p11_seterr(err, errlen, "PKCS#11 URI longer than %d characters", P11URI_MAX);
+		return P11_ERR_TOO_LARGE;
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	end = text + tl;
 	p = text + 7;
@@ -315,8 +302,8 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 		if (p < q) {
 			p++; /* ';' */
 			if (p == q) {
-				seterr(err, errlen, "PKCS#11 URI: empty attribute in the path");
-				e = SSH_ERR_FORMAT;
+				p11_seterr(err, errlen, "PKCS#11 URI: empty attribute in the path");
+				e = P11_ERR_FORMAT;
 				goto out;
 			}
 		}
@@ -325,8 +312,8 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 	if (q < end) {
 		p = q + 1;
 		if (p == end) {
-			seterr(err, errlen, "PKCS#11 URI: empty query");
-			e = SSH_ERR_FORMAT;
+			p11_seterr(err, errlen, "PKCS#11 URI: empty query");
+			e = P11_ERR_FORMAT;
 			goto out;
 		}
 		while (p <= end) {
@@ -341,8 +328,8 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 		}
 	}
 	if (u->v[P11U_PIN_VALUE] != NULL && u->v[P11U_PIN_SOURCE] != NULL) {
-		seterr(err, errlen, "PKCS#11 URI: pin-value and pin-source together");
-		e = SSH_ERR_FORMAT;
+		p11_seterr(err, errlen, "PKCS#11 URI: pin-value and pin-source together");
+		e = P11_ERR_FORMAT;
 		goto out;
 	}
 	*out = u;
@@ -377,10 +364,10 @@ int p11uri_append(char **s, const char *sep, const char *name, const uint8_t *v,
 
 	need = old + strlen(sep) + strlen(name) + 1 + 3 * n + 1;
 	if (n > P11URI_MAX || need > 4 * P11URI_MAX) {
-		return SSH_ERR_TOO_LARGE;
+		return P11_ERR_TOO_LARGE;
 	}
 	if ((t = realloc(*s, need)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	*s = t;
 	w = t + old;

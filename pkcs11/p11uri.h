@@ -41,7 +41,7 @@ struct p11uri {
 
 /* 1 if s starts with "pkcs11:" (case-insensitive scheme) */
 int p11uri_is_uri(const char *s);
-/* Parse and validate; on error a negative ssh_err and a message naming the problem in err. */
+/* Parse and validate; on error a negative P11_ERR_* and a message naming the problem in err. */
 int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen);
 /* Wipes pin-value. */
 void p11uri_free(struct p11uri *u);

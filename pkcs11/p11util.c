@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "p11_int.h"
-#include "ssh/err.h"
 
 struct rv_name {
 	CK_RV rv;
@@ -115,19 +114,19 @@ int p11_get_attr(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 	a.pValue = NULL;
 	a.ulValueLen = 0;
 	if (fl->C_GetAttributeValue(s, o, &a, 1) != CKR_OK || a.ulValueLen == (CK_ULONG)-1) {
-		return SSH_ERR_NOT_FOUND;
+		return P11_ERR_NOT_FOUND;
 	}
 	if (a.ulValueLen > P11_MAX_ATTR) {
-		return SSH_ERR_TOO_LARGE;
+		return P11_ERR_TOO_LARGE;
 	}
 	/* one spare byte keeps text values NUL-terminated */
 	if ((v = calloc(1, a.ulValueLen + 1)) == NULL) {
-		return SSH_ERR_ALLOC;
+		return P11_ERR_ALLOC;
 	}
 	a.pValue = v;
 	if (fl->C_GetAttributeValue(s, o, &a, 1) != CKR_OK || a.ulValueLen > P11_MAX_ATTR) {
 		free(v);
-		return SSH_ERR_NOT_FOUND;
+		return P11_ERR_NOT_FOUND;
 	}
 	*out = v;
 	*len = a.ulValueLen;
@@ -143,7 +142,7 @@ int p11_find(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_U
 	if ((rv = fl->C_FindObjectsInit(s, tmpl, n)) != CKR_OK) {
 		*fn = "C_FindObjectsInit";
 		*rv_out = rv;
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	rv = fl->C_FindObjects(s, out, max, found);
 	fl->C_FindObjectsFinal(s);
@@ -151,10 +150,42 @@ int p11_find(CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_U
 		*found = 0;
 		*fn = "C_FindObjects";
 		*rv_out = rv;
-		return SSH_ERR_INTERNAL;
+		return P11_ERR_INTERNAL;
 	}
 	if (*found > max) {
 		*found = max;
 	}
 	return 0;
+}
+
+/* the texts are those the client showed before pkcs11/ had codes of its own */
+static const struct {
+	int err;
+	const char *text;
+} p11_errs[] = {
+    {.err = P11_OK, .text = "success"},
+    {.err = P11_ERR_INTERNAL, .text = "internal error"},
+    {.err = P11_ERR_ALLOC, .text = "out of memory"},
+    {.err = P11_ERR_FORMAT, .text = "invalid format"},
+    {.err = P11_ERR_TOO_LARGE, .text = "size limit exceeded"},
+    {.err = P11_ERR_LIBCRYPTO, .text = "libcrypto error"},
+    {.err = P11_ERR_NO_ALGO, .text = "unknown or unsupported algorithm"},
+    {.err = P11_ERR_SIGNATURE, .text = "signature verification failed"},
+    {.err = P11_ERR_KEY_TYPE, .text = "key type does not match algorithm"},
+    {.err = P11_ERR_SYSTEM, .text = "system error"},
+    {.err = P11_ERR_PIN, .text = "incorrect passphrase"},
+    {.err = P11_ERR_NOT_FOUND, .text = "not found"},
+    {.err = P11_ERR_UNSUPPORTED, .text = "unsupported"},
+};
+
+const char *p11_strerror(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(p11_errs) / sizeof(p11_errs[0]); i++) {
+		if (p11_errs[i].err == err) {
+			return p11_errs[i].text;
+		}
+	}
+	return "unknown error";
 }

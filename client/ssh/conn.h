@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../signer.h"
+#include "signer.h"
 #include "buf.h"
 
 struct ssh_conn;
@@ -99,9 +99,9 @@ struct ssh_event {
 		} auth;
 		struct {
 			struct signer *signer;
-			const char *alg; /* algorithm to sign with */
-			const uint8_t *data;
-			size_t len;
+			const char *alg; /* the userauth algorithm (for messages) */
+			/* what to give signer->ops->sign: the data, the primitive and the hash */
+			struct signer_req req;
 		} sign;
 		struct {
 			const char *name;        /* may be "" */
@@ -152,7 +152,8 @@ int ssh_conn_auth_kbdint(struct ssh_conn *c);
 int ssh_conn_answer_prompts(struct ssh_conn *c, const char *const *answers, size_t n);
 /* Nothing more to try: the connection fails with "auth: ..." listing the methods. */
 int ssh_conn_auth_give_up(struct ssh_conn *c);
-/* The answer to SSH_EV_SIGN: the signature blob, or err < 0 with the whole one-line message in
+/* The answer to SSH_EV_SIGN: the signer's raw signature (signer.h; the engine writes the SSH
+ * signature blob), or err, a signer result < 0 (SIGNER_ERR_*), with the whole one-line message in
  * "category: cause" form (e.g. "pkcs11: C_Login: CKR_PIN_INCORRECT"), or NULL for a generic one */
 int ssh_conn_answer_sign(
     struct ssh_conn *c, const uint8_t *sig, size_t len, int err, const char *cause);

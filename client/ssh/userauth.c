@@ -7,6 +7,7 @@
 
 #include "conn_int.h"
 #include "err.h"
+#include "sshsig.h"
 
 #define AUTH_MAX_BANNERS 32 /* USERAUTH_BANNERs shown per connection */
 
@@ -101,7 +102,7 @@ static int send_pubkey_query(struct ssh_conn *c)
 
 	buf_init(&b);
 	buf_reset(&a->blob);
-	if ((r = a->signer->ops->public_blob(a->signer, alg, &a->blob)) != 0) {
+	if ((r = signer_key_blob(a->signer, hostkey_alg_by_name(alg), &a->blob)) != 0) {
 		r = conn_fail(c, r, "auth: cannot make the %s public key of %s: %s", alg,
 		    a->signer->name, ssh_err_str(r));
 		goto out;
@@ -134,6 +135,7 @@ static int pubkey_next(struct ssh_conn *c)
 int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 {
 	struct auth_ctx *a = &c->auth;
+	const struct hostkey_alg *row;
 	const char *p;
 	size_t i;
 	int r;
@@ -153,11 +155,13 @@ int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 	while (p != NULL && *p != '\0' && a->ncand < sizeof(a->cand) / sizeof(a->cand[0])) {
 		const char *e = strchr(p, ',');
 		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
-		for (i = 0; s->algs != NULL && s->algs[i] != NULL; i++) {
-			if (strlen(s->algs[i]) == l && memcmp(s->algs[i], p, l) == 0) {
-				a->cand[a->ncand++] = s->algs[i];
+		for (i = 0; (row = hostkey_alg_at(i)) != NULL; i++) {
+			if (strlen(row->name) == l && memcmp(row->name, p, l) == 0) {
 				break;
 			}
+		}
+		if (row != NULL && signer_fits(s, row)) {
+			a->cand[a->ncand++] = row->name;
 		}
 		p = e != NULL ? e + 1 : NULL;
 	}
@@ -356,7 +360,8 @@ int ssh_conn_answer_sign(
     struct ssh_conn *c, const uint8_t *sig, size_t len, int err, const char *cause)
 {
 	struct auth_ctx *a = &c->auth;
-	struct buf b;
+	const struct hostkey_alg *row = hostkey_alg_by_name(a->cand[a->icand]);
+	struct buf b, blob;
 	int r;
 
 	if (c->err != 0) {
@@ -367,6 +372,7 @@ int ssh_conn_answer_sign(
 	}
 	c->wait = WAIT_NONE;
 	if (err != 0) {
+		err = sshsig_signer_err(err);
 		if (cause != NULL) {
 			return conn_fail(c, err, "%s", cause); /* already "category: cause" */
 		}
@@ -374,12 +380,20 @@ int ssh_conn_answer_sign(
 		    c, err, "auth: signing with %s failed: %s", a->signer->name, ssh_err_str(err));
 	}
 	buf_init(&b);
+	buf_init(&blob);
+	/* the signature blob from the signer's raw output: the engine alone encodes it */
+	if ((r = sshsig_from_raw(row, a->signer->ops->pubkey(a->signer), sig, len, &blob)) != 0) {
+		buf_free(&blob);
+		return conn_fail(
+		    c, r, "auth: signing with %s failed: %s", a->signer->name, ssh_err_str(r));
+	}
 	/* the request is the signed data without the session id, plus the signature */
 	if ((r = buf_put(&b, buf_ptr(&a->signdata) + 4 + c->sid_len,
 	         buf_len(&a->signdata) - 4 - c->sid_len)) == 0 &&
-	    (r = buf_put_string(&b, sig, len)) == 0) {
+	    (r = buf_put_buf(&b, &blob)) == 0) {
 		r = transport_send(c, &b);
 	}
+	buf_free(&blob);
 	buf_free(&b);
 	buf_reset(&a->signdata);
 	if (r != 0) {
@@ -421,8 +435,10 @@ static int recv_pk_ok(struct ssh_conn *c, struct rd *msg)
 	ev.type = SSH_EV_SIGN;
 	ev.u.sign.signer = a->signer;
 	ev.u.sign.alg = alg;
-	ev.u.sign.data = buf_ptr(&a->signdata);
-	ev.u.sign.len = buf_len(&a->signdata);
+	if ((r = sshsig_request(hostkey_alg_by_name(alg), buf_ptr(&a->signdata),
+	         buf_len(&a->signdata), &ev.u.sign.req)) != 0) {
+		return conn_fail(c, r, "auth: %s: %s", alg, ssh_err_str(r));
+	}
 	c->wait = WAIT_SIGN;
 	return conn_event(c, &ev, NULL, NULL);
 }

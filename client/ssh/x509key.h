@@ -91,28 +91,4 @@ int x509blob_build(const struct hostkey_alg *alg, const uint8_t *const *certs, c
  * decode. */
 int x509blob_describe(const struct x509_blob *b, char **out);
 
-/*
- * The certificates to send for leaf: leaf first, then its issuers, each found in pool (the
- * first certificate there that issued the previous one, X509_check_issued). The walk stops at a
- * self-signed certificate (included only when send_root), when no issuer is in the pool, on a
- * loop, or at max certificates (0 or more than X509_BLOB_MAX mean X509_BLOB_MAX). pool may be
- * NULL. *out holds new references (sk_X509_pop_free it).
- */
-int x509chain_build(
-    X509 *leaf, STACK_OF(X509) * pool, int send_root, size_t max, STACK_OF(X509) * *out);
-
-/* The blob of alg (an HK_FLAG_X509 row) for chain (leaf first): x509blob_build over the DER of
- * each certificate. SSH_ERR_INTERNAL for an empty chain; out is left as it was on error. */
-int x509chain_blob(const struct hostkey_alg *alg, STACK_OF(X509) * chain, struct buf *out);
-
-/*
- * Append every "-----BEGIN CERTIFICATE-----" block of PEM text to pool, in file order; other
- * blocks (a private key before them in a PKIX-SSH identity file, "TRUSTED CERTIFICATE") are
- * skipped without being decoded. *added (may be NULL) gets the number appended, 0 when the text
- * holds no certificate. A block without its END line or that does not decode is SSH_ERR_FORMAT;
- * more than max certificates in pool is SSH_ERR_TOO_LARGE. On error, pool is left as it was.
- */
-int x509_pem_certs(
-    const uint8_t *pem, size_t len, size_t max, STACK_OF(X509) * pool, size_t *added);
-
 #endif

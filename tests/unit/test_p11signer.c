@@ -19,7 +19,6 @@
 #include "p11.h"
 #include "p11_int.h"
 #include "signer.h"
-#include "ssh/err.h"
 #include "t.h"
 
 #define CHILD_SECONDS 60
@@ -51,7 +50,7 @@ static int find_mock(void)
 
 static struct signer **load(size_t *n)
 {
-	struct p11_opts o = {1, NULL, NULL, NULL, 0, NULL};
+	struct p11_opts o = {.batch_mode = 1};
 	struct signer **v = NULL;
 	char uri[PATH_MAX + 128], err[512];
 
@@ -66,13 +65,22 @@ static struct signer **load(size_t *n)
 	return v;
 }
 
-/* sign; sign_finish() blocks until the worker is done */
-static int sign_now(struct signer *s, struct buf *out)
-{
-	static const uint8_t d[] = "session id and userauth request";
-	int r = s->ops->sign(s, "rsa-sha2-256", d, sizeof(d), out);
+static const uint8_t req_data[] = "session id and userauth request";
+static const struct signer_req rsa_sha256 = {
+    .prim = SIGNER_RSA_PKCS1, .digest = "SHA256", .data = req_data, .len = sizeof(req_data)};
 
-	return r == SSH_ERR_AGAIN ? s->ops->sign_finish(s, out) : r;
+/* sign; sign_finish() blocks until the worker is done */
+static int sign_now(struct signer *s)
+{
+	uint8_t *sig = NULL;
+	size_t len = 0;
+	int r = s->ops->sign(s, &rsa_sha256, &sig, &len);
+
+	if (r == SIGNER_AGAIN) {
+		r = s->ops->sign_finish(s, &sig, &len);
+	}
+	free(sig);
+	return r;
 }
 
 /* the caller's end is closed while the worker waits for the token: the worker cannot wake
@@ -81,46 +89,43 @@ static int gone_caller(void)
 {
 	struct signer **v;
 	struct p11_key *k;
-	struct buf sig;
-	size_t n = 0;
+	uint8_t *sig = NULL;
+	size_t n = 0, len = 0;
 	int r, ok = 1;
 
-	buf_init(&sig);
 	/* the client ignores SIGPIPE (loop.c); so does this child */
 	signal(SIGPIPE, SIG_IGN);
 	if ((v = load(&n)) == NULL || n != 1 || !p11_is_signer(v[0])) {
 		fprintf(stderr, "  cannot load the mock key\n");
 		return 0;
 	}
-	if (sign_now(v[0], &sig) != 0) {
-		fprintf(stderr, "  first signature: %s\n", p11_signer_error(v[0]));
+	if (sign_now(v[0]) != 0) {
+		fprintf(stderr, "  first signature: %s\n", signer_error(v[0]));
 		ok = 0;
 	}
-	buf_free(&sig);
 	k = v[0]->impl;
 	pthread_mutex_lock(&k->tok->mu); /* the worker waits here until the end is closed */
-	r = v[0]->ops->sign(v[0], "rsa-sha2-256", (const uint8_t *)"x", 1, &sig);
-	if (r != SSH_ERR_AGAIN) {
+	r = v[0]->ops->sign(v[0], &rsa_sha256, &sig, &len);
+	if (r != SIGNER_AGAIN) {
 		pthread_mutex_unlock(&k->tok->mu);
-		fprintf(stderr, "  sign() answered %d, not SSH_ERR_AGAIN\n", r);
+		fprintf(stderr, "  sign() answered %d, not SIGNER_AGAIN\n", r);
 		p11_free_signers(v, n);
 		return 0;
 	}
 	close(k->pfd[0]);
 	k->pfd[0] = -1;
 	pthread_mutex_unlock(&k->tok->mu);
-	r = v[0]->ops->sign_finish(v[0], &sig);
-	if (r >= 0 || strstr(p11_signer_error(v[0]), "could not report back") == NULL) {
+	r = v[0]->ops->sign_finish(v[0], &sig, &len);
+	if (r >= 0 || sig != NULL || strstr(signer_error(v[0]), "could not report back") == NULL) {
 		fprintf(stderr, "  sign_finish with the caller's end closed: %d \"%s\"\n", r,
-		    p11_signer_error(v[0]));
+		    signer_error(v[0]));
 		ok = 0;
 	}
-	buf_free(&sig);
-	if (sign_now(v[0], &sig) != 0) {
-		fprintf(stderr, "  signature after the failed one: %s\n", p11_signer_error(v[0]));
+	free(sig);
+	if (sign_now(v[0]) != 0) {
+		fprintf(stderr, "  signature after the failed one: %s\n", signer_error(v[0]));
 		ok = 0;
 	}
-	buf_free(&sig);
 	p11_free_signers(v, n);
 	return ok;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "p11uri.h"
-#include "ssh/err.h"
+#include "p11.h"
 #include "t.h"
 
 static struct p11uri *ok(const char *text)
@@ -95,51 +95,51 @@ static void test_good(void)
 
 static void test_bad(void)
 {
-	bad(NULL, SSH_ERR_FORMAT, "not a PKCS#11 URI");
-	bad("pkcs12:token=x", SSH_ERR_FORMAT, "not a PKCS#11 URI");
-	bad("pkcs11:tokn=x", SSH_ERR_FORMAT, "unknown attribute 'tokn'");
-	bad("pkcs11:x-vendor=1", SSH_ERR_FORMAT, "unknown attribute 'x-vendor'");
-	bad("pkcs11:token=a?foo=b", SSH_ERR_FORMAT, "unknown attribute 'foo'");
-	bad("pkcs11:token=a;module-path=/x.so", SSH_ERR_FORMAT,
+	bad(NULL, P11_ERR_FORMAT, "not a PKCS#11 URI");
+	bad("pkcs12:token=x", P11_ERR_FORMAT, "not a PKCS#11 URI");
+	bad("pkcs11:tokn=x", P11_ERR_FORMAT, "unknown attribute 'tokn'");
+	bad("pkcs11:x-vendor=1", P11_ERR_FORMAT, "unknown attribute 'x-vendor'");
+	bad("pkcs11:token=a?foo=b", P11_ERR_FORMAT, "unknown attribute 'foo'");
+	bad("pkcs11:token=a;module-path=/x.so", P11_ERR_FORMAT,
 	    "query attribute 'module-path' in the path part");
-	bad("pkcs11:pin-value=1234", SSH_ERR_FORMAT,
+	bad("pkcs11:pin-value=1234", P11_ERR_FORMAT,
 	    "query attribute 'pin-value' in the path part");
-	bad("pkcs11:pin-source=file:/p", SSH_ERR_FORMAT, "query attribute 'pin-source'");
-	bad("pkcs11:module-name=x", SSH_ERR_FORMAT, "query attribute 'module-name'");
-	bad("pkcs11:?token=a", SSH_ERR_FORMAT, "path attribute 'token' in the query part");
-	bad("pkcs11:?pin-source=|/bin/echo%201234", SSH_ERR_UNSUPPORTED,
+	bad("pkcs11:pin-source=file:/p", P11_ERR_FORMAT, "query attribute 'pin-source'");
+	bad("pkcs11:module-name=x", P11_ERR_FORMAT, "query attribute 'module-name'");
+	bad("pkcs11:?token=a", P11_ERR_FORMAT, "path attribute 'token' in the query part");
+	bad("pkcs11:?pin-source=|/bin/echo%201234", P11_ERR_UNSUPPORTED,
 	    "pin-source must be a file:");
-	bad("pkcs11:?pin-source=env:PIN", SSH_ERR_UNSUPPORTED, "pin-source must be a file:");
-	bad("pkcs11:?pin-source=/run/pin", SSH_ERR_UNSUPPORTED, "pin-source must be a file:");
-	bad("pkcs11:?pin-source=file:pin.txt", SSH_ERR_FORMAT, "absolute path");
-	bad("pkcs11:?pin-source=file://host/pin", SSH_ERR_FORMAT, "absolute path");
-	bad("pkcs11:?pin-source=file:/", SSH_ERR_FORMAT, "absolute path");
-	bad("pkcs11:?pin-value=1&pin-source=file:/p", SSH_ERR_FORMAT, "pin-value and pin-source");
-	bad("pkcs11:token=a;token=b", SSH_ERR_FORMAT, "'token' given twice");
-	bad("pkcs11:?module-path=/a&module-path=/b", SSH_ERR_FORMAT, "'module-path' given twice");
-	bad("pkcs11:token", SSH_ERR_FORMAT, "has no '='");
-	bad("pkcs11:;token=a", SSH_ERR_FORMAT, "empty attribute");
-	bad("pkcs11:token=a;", SSH_ERR_FORMAT, "empty attribute in the path");
-	bad("pkcs11:token=a;;id=%01", SSH_ERR_FORMAT, "empty attribute");
-	bad("pkcs11:token=a?", SSH_ERR_FORMAT, "empty query");
-	bad("pkcs11:?module-name=a&", SSH_ERR_FORMAT, "empty attribute in the query");
-	bad("pkcs11:id=%0", SSH_ERR_FORMAT, "bad percent-encoding in id");
-	bad("pkcs11:id=%", SSH_ERR_FORMAT, "bad percent-encoding");
-	bad("pkcs11:id=%g1", SSH_ERR_FORMAT, "bad percent-encoding");
-	bad("pkcs11:token=a b", SSH_ERR_FORMAT, "character 0x20 not allowed in token");
-	bad("pkcs11:token=a/b", SSH_ERR_FORMAT, "character 0x2f not allowed in token");
-	bad("pkcs11:token=a\"b", SSH_ERR_FORMAT, "not allowed");
-	bad("pkcs11:token=\xc3\xa9", SSH_ERR_FORMAT, "character 0xc3");
-	bad("pkcs11:?module-path=/a b", SSH_ERR_FORMAT, "not allowed in module-path");
-	bad("pkcs11:?module-path=", SSH_ERR_FORMAT, "empty module-path");
-	bad("pkcs11:token=a%00b", SSH_ERR_FORMAT, "token contains a NUL byte");
-	bad("pkcs11:type=secret-key", SSH_ERR_UNSUPPORTED, "selects no signing key");
-	bad("pkcs11:type=data", SSH_ERR_UNSUPPORTED, "selects no signing key");
-	bad("pkcs11:type=privat", SSH_ERR_FORMAT, "unknown type 'privat'");
-	bad("pkcs11:slot-id=-1", SSH_ERR_FORMAT, "slot-id must be a decimal number");
-	bad("pkcs11:slot-id=1x", SSH_ERR_FORMAT, "slot-id must be a decimal number");
-	bad("pkcs11:slot-id=", SSH_ERR_FORMAT, "slot-id");
-	bad("pkcs11:slot-id=99999999999999999999", SSH_ERR_FORMAT, "slot-id");
+	bad("pkcs11:?pin-source=env:PIN", P11_ERR_UNSUPPORTED, "pin-source must be a file:");
+	bad("pkcs11:?pin-source=/run/pin", P11_ERR_UNSUPPORTED, "pin-source must be a file:");
+	bad("pkcs11:?pin-source=file:pin.txt", P11_ERR_FORMAT, "absolute path");
+	bad("pkcs11:?pin-source=file://host/pin", P11_ERR_FORMAT, "absolute path");
+	bad("pkcs11:?pin-source=file:/", P11_ERR_FORMAT, "absolute path");
+	bad("pkcs11:?pin-value=1&pin-source=file:/p", P11_ERR_FORMAT, "pin-value and pin-source");
+	bad("pkcs11:token=a;token=b", P11_ERR_FORMAT, "'token' given twice");
+	bad("pkcs11:?module-path=/a&module-path=/b", P11_ERR_FORMAT, "'module-path' given twice");
+	bad("pkcs11:token", P11_ERR_FORMAT, "has no '='");
+	bad("pkcs11:;token=a", P11_ERR_FORMAT, "empty attribute");
+	bad("pkcs11:token=a;", P11_ERR_FORMAT, "empty attribute in the path");
+	bad("pkcs11:token=a;;id=%01", P11_ERR_FORMAT, "empty attribute");
+	bad("pkcs11:token=a?", P11_ERR_FORMAT, "empty query");
+	bad("pkcs11:?module-name=a&", P11_ERR_FORMAT, "empty attribute in the query");
+	bad("pkcs11:id=%0", P11_ERR_FORMAT, "bad percent-encoding in id");
+	bad("pkcs11:id=%", P11_ERR_FORMAT, "bad percent-encoding");
+	bad("pkcs11:id=%g1", P11_ERR_FORMAT, "bad percent-encoding");
+	bad("pkcs11:token=a b", P11_ERR_FORMAT, "character 0x20 not allowed in token");
+	bad("pkcs11:token=a/b", P11_ERR_FORMAT, "character 0x2f not allowed in token");
+	bad("pkcs11:token=a\"b", P11_ERR_FORMAT, "not allowed");
+	bad("pkcs11:token=\xc3\xa9", P11_ERR_FORMAT, "character 0xc3");
+	bad("pkcs11:?module-path=/a b", P11_ERR_FORMAT, "not allowed in module-path");
+	bad("pkcs11:?module-path=", P11_ERR_FORMAT, "empty module-path");
+	bad("pkcs11:token=a%00b", P11_ERR_FORMAT, "token contains a NUL byte");
+	bad("pkcs11:type=secret-key", P11_ERR_UNSUPPORTED, "selects no signing key");
+	bad("pkcs11:type=data", P11_ERR_UNSUPPORTED, "selects no signing key");
+	bad("pkcs11:type=privat", P11_ERR_FORMAT, "unknown type 'privat'");
+	bad("pkcs11:slot-id=-1", P11_ERR_FORMAT, "slot-id must be a decimal number");
+	bad("pkcs11:slot-id=1x", P11_ERR_FORMAT, "slot-id must be a decimal number");
+	bad("pkcs11:slot-id=", P11_ERR_FORMAT, "slot-id");
+	bad("pkcs11:slot-id=99999999999999999999", P11_ERR_FORMAT, "slot-id");
 	{
 		char *big = malloc(P11URI_MAX + 16);
 
@@ -148,7 +148,7 @@ static void test_bad(void)
 			memcpy(big, "pkcs11:object=", 14);
 			memset(big + 14, 'a', P11URI_MAX);
 			big[P11URI_MAX + 14] = '\0';
-			bad(big, SSH_ERR_TOO_LARGE, "longer than");
+			bad(big, P11_ERR_TOO_LARGE, "longer than");
 			free(big);
 		}
 	}

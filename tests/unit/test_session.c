@@ -15,14 +15,29 @@
 
 static const char *V_S = TESTSRV_VERSION;
 
-/* a signer that only answers public_blob: enough to watch which algorithms get queried */
-static int fake_blob(struct signer *sg, const char *alg, struct buf *out)
+/* a signer with a public key and a chain but no signing: enough to watch which algorithms
+ * get queried (the engine picks them from the key and the chain) */
+static EVP_PKEY *fake_key;
+
+static EVP_PKEY *fake_pubkey(struct signer *sg)
 {
 	(void)sg;
-	return buf_put_cstring(out, alg);
+	return fake_key;
 }
 
-static const struct signer_ops fake_ops = {fake_blob, NULL, NULL, NULL, NULL};
+static void fake_chain(struct signer *sg, const uint8_t *const **der, const size_t **len, size_t *n)
+{
+	static const uint8_t empty_seq[] = {0x30, 0x00};
+	static const uint8_t *const certs[] = {empty_seq};
+	static const size_t lens[] = {sizeof(empty_seq)};
+
+	(void)sg;
+	*der = certs;
+	*len = lens;
+	*n = 1;
+}
+
+static const struct signer_ops fake_ops = {.pubkey = fake_pubkey, .chain = fake_chain};
 
 /* the algorithm of the client's next publickey query */
 static int query_alg_is(struct testsrv *s, struct buf *p, const char *alg)
@@ -51,12 +66,14 @@ static int query_alg_is(struct testsrv *s, struct buf *p, const char *alg)
  * to the next algorithm; when all are refused the caller is asked again */
 static void check_pubkey_order(struct testsrv *s, struct ssh_conn *c, struct buf *p)
 {
-	static const char *algs[] = {
-	    "x509v3-rsa2048-sha256", "x509v3-ssh-rsa", "rsa-sha2-512", NULL};
-	struct signer sg = {&fake_ops, (char *)"fake", algs, NULL};
+	struct signer sg = {&fake_ops, (char *)"fake", NULL};
 	struct ssh_event ev;
 	int cisco = strstr(V_S, "Cisco-") != NULL;
 
+	if (fake_key == NULL) {
+		fake_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	}
+	CHECK(fake_key != NULL);
 	CHECK_EQ_INT(ssh_conn_auth_pubkey(c, &sg), 0);
 	CHECK(query_alg_is(s, p, cisco ? "x509v3-ssh-rsa" : "x509v3-rsa2048-sha256"));
 	buf_reset(p);
@@ -296,6 +313,8 @@ out:
 		*errmsg = strdup(*errmsg);
 	}
 	testsrv_free(&s);
+	EVP_PKEY_free(fake_key);
+	fake_key = NULL;
 	buf_free(&p);
 	return result;
 }

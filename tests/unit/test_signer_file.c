@@ -16,8 +16,10 @@
 #include "signer_file.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/sshsig.h"
 #include "ssh/x509key.h"
 #include "t.h"
+#include "x509chain.h"
 
 static const uint8_t msg[] = "session id || userauth request";
 
@@ -65,18 +67,44 @@ static STACK_OF(X509) * load_chain(const char *k)
 	return ch;
 }
 
-static int algs_are(const struct signer *s, const char *const *want)
+/* the rows the engine may offer the signer for are exactly want (any order) */
+static int algs_are(struct signer *s, const char *const *want)
 {
-	size_t i;
+	const struct hostkey_alg *row;
+	size_t i, j;
+	int listed, ok = 1;
 
-	for (i = 0; want[i] != NULL; i++) {
-		if (s->algs[i] == NULL || strcmp(s->algs[i], want[i]) != 0) {
-			fprintf(stderr, "algs[%zu] = %s, want %s\n", i,
-			    s->algs[i] ? s->algs[i] : "(end)", want[i]);
-			return 0;
+	for (i = 0; (row = hostkey_alg_at(i)) != NULL; i++) {
+		for (listed = 0, j = 0; want[j] != NULL; j++) {
+			listed |= strcmp(want[j], row->name) == 0;
+		}
+		if (signer_fits(s, row) != listed) {
+			fprintf(stderr, "%s: fits %d, want %d\n", row->name, !listed, listed);
+			ok = 0;
 		}
 	}
-	return s->algs[i] == NULL;
+	return ok;
+}
+
+/* the SSH signature blob for alg: sshsig_request, the signer's raw output, sshsig_from_raw */
+static int sign_ssh(struct signer *s, const char *alg, const uint8_t *d, size_t n, struct buf *out)
+{
+	const struct hostkey_alg *row = hostkey_alg_by_name(alg);
+	struct signer_req req;
+	uint8_t *raw = NULL;
+	size_t rawlen = 0;
+	int r;
+
+	if ((r = sshsig_request(row, d, n, &req)) != 0) {
+		return r;
+	}
+	if ((r = s->ops->sign(s, &req, &raw, &rawlen)) != SIGNER_OK) {
+		CHECK(raw == NULL);
+		return r;
+	}
+	r = sshsig_from_raw(row, s->ops->pubkey(s), raw, rawlen, out);
+	free(raw);
+	return r;
 }
 
 /* the signer's blob for alg is the fixture, parses, and a signature from it verifies with
@@ -99,12 +127,12 @@ static void check_alg(struct signer *s, const char *alg, const char *fixture)
 	if (want == NULL || row == NULL) {
 		goto out;
 	}
-	CHECK_EQ_INT(s->ops->public_blob(s, alg, &blob), 0);
+	CHECK_EQ_INT(signer_key_blob(s, row, &blob), 0);
 	CHECK(buf_len(&blob) == wlen && memcmp(buf_ptr(&blob), want, wlen) == 0);
 	CHECK_EQ_INT(x509blob_parse(row, buf_ptr(&blob), buf_len(&blob), 0, &xb), 0);
 	CHECK_EQ_INT(xb.ncerts, 2);
 	CHECK_EQ_INT(x509blob_leaf_key(&xb, &leafkey), 0);
-	CHECK_EQ_INT(s->ops->sign(s, alg, msg, sizeof(msg), &sig), 0);
+	CHECK_EQ_INT(sign_ssh(s, alg, msg, sizeof(msg), &sig), 0);
 	CHECK_EQ_INT(
 	    sshsig_verify(row, leafkey, buf_ptr(&sig), buf_len(&sig), msg, sizeof(msg)), 0);
 	CHECK_EQ_INT(
@@ -119,12 +147,8 @@ out:
 
 static void test_rsa_chain(void)
 {
-	static const char *const defaults[] = {
-	    "x509v3-rsa2048-sha256", "x509v3-ssh-rsa", "rsa-sha2-512", "rsa-sha2-256", NULL};
-	static const char *const prefs[] = {"rsa-sha2-256", "ssh-ed25519", "x509v3-sign-rsa",
-	    "x509v3-ssh-rsa", "ssh-rsa", "x509v3-ecdsa-sha2-nistp256", "no-such-alg", NULL};
-	static const char *const pref_algs[] = {
-	    "x509v3-sign-rsa", "x509v3-ssh-rsa", "rsa-sha2-256", "ssh-rsa", NULL};
+	static const char *const fits[] = {"x509v3-rsa2048-sha256", "x509v3-ssh-rsa",
+	    "x509v3-sign-rsa", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", NULL};
 	struct signer *s = NULL;
 	struct buf b, plain;
 	EVP_PKEY *pk;
@@ -132,31 +156,30 @@ static void test_rsa_chain(void)
 	buf_init(&b);
 	buf_init(&plain);
 	pk = load_key("rsa2048");
-	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("rsa2048"), "k", NULL, &s), 0);
+	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("rsa2048"), "k", &s), 0);
 	if (s == NULL) {
 		goto out;
 	}
-	CHECK(algs_are(s, defaults));
+	CHECK(algs_are(s, fits));
 	check_alg(s, "x509v3-ssh-rsa", "x509_ssh_rsa");
 	check_alg(s, "x509v3-rsa2048-sha256", "x509_rsa2048_sha256");
-	/* x509v3-sign-rsa: not in the defaults, but the signer can do it when asked */
-	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-sign-rsa", &b), 0);
-	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-ecdsa-sha2-nistp256", &b), SSH_ERR_KEY_TYPE);
-	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-nonsense", &b), SSH_ERR_NO_ALGO);
-	CHECK_EQ_INT(s->ops->sign(s, "ssh-ed25519", msg, sizeof(msg), &b), SSH_ERR_KEY_TYPE);
+	/* x509v3-sign-rsa: the bare leaf */
+	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("x509v3-sign-rsa"), &b), 0);
+	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("x509v3-ecdsa-sha2-nistp256"), &b),
+	    SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(
+	    signer_key_blob(s, hostkey_alg_by_name("x509v3-nonsense"), &b), SSH_ERR_NO_ALGO);
+	CHECK_EQ_INT(sign_ssh(s, "ssh-ed25519", msg, sizeof(msg), &b), SIGNER_ERR_UNSUPPORTED);
 	/* the plain names still give the plain blob */
 	buf_reset(&b);
-	CHECK_EQ_INT(s->ops->public_blob(s, "rsa-sha2-256", &b), 0);
+	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("rsa-sha2-256"), &b), 0);
 	CHECK_EQ_INT(sshkey_to_blob(pk, hostkey_alg_by_name("rsa-sha2-256"), &plain), 0);
 	CHECK(buf_len(&b) == buf_len(&plain) &&
 	      memcmp(buf_ptr(&b), buf_ptr(&plain), buf_len(&b)) == 0);
-	signer_free(s);
-	s = NULL;
-
-	/* PubkeyAcceptedAlgorithms order for each group, x509v3 first, sign-rsa when named */
-	pk = load_key("rsa2048");
-	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("rsa2048"), "k", prefs, &s), 0);
-	CHECK(s != NULL && algs_are(s, pref_algs));
+	/* x509v3-rsa2048-sha256 is named rsa2048-sha256 inside the signature (RFC 6187) */
+	buf_reset(&b);
+	CHECK_EQ_INT(sign_ssh(s, "x509v3-rsa2048-sha256", msg, sizeof(msg), &b), 0);
+	CHECK(buf_len(&b) > 18 && memcmp(buf_ptr(&b), "\0\0\0\x0ersa2048-sha256", 18) == 0);
 out:
 	signer_free(s);
 	buf_free(&b);
@@ -171,15 +194,16 @@ static void test_ec_chain(void)
 	struct buf b;
 
 	buf_init(&b);
-	CHECK_EQ_INT(
-	    signer_file_new_x509(load_key("ec256"), load_chain("ec256"), "k", NULL, &s), 0);
+	CHECK_EQ_INT(signer_file_new_x509(load_key("ec256"), load_chain("ec256"), "k", &s), 0);
 	if (s == NULL) {
 		return;
 	}
 	CHECK(algs_are(s, defaults));
 	check_alg(s, "x509v3-ecdsa-sha2-nistp256", "x509_nistp256");
-	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-ssh-rsa", &b), SSH_ERR_KEY_TYPE);
-	CHECK_EQ_INT(s->ops->public_blob(s, "x509v3-ecdsa-sha2-nistp384", &b), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(
+	    signer_key_blob(s, hostkey_alg_by_name("x509v3-ssh-rsa"), &b), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("x509v3-ecdsa-sha2-nistp384"), &b),
+	    SSH_ERR_KEY_TYPE);
 	CHECK_EQ_INT(buf_len(&b), 0);
 	signer_free(s);
 	buf_free(&b);
@@ -195,32 +219,28 @@ static void test_plain_and_refused(void)
 
 	buf_init(&b);
 	/* without a chain: no x509v3 name, no x509v3 blob */
-	CHECK_EQ_INT(signer_file_new(load_key("ec256"), "k", NULL, &s), 0);
+	CHECK_EQ_INT(signer_file_new(load_key("ec256"), "k", &s), 0);
 	CHECK(s != NULL && algs_are(s, plain_defaults));
 	if (s != NULL) {
 		CHECK_EQ_INT(
-		    s->ops->public_blob(s, "x509v3-ecdsa-sha2-nistp256", &b), SSH_ERR_KEY_TYPE);
-		CHECK_EQ_INT(s->ops->sign(s, "x509v3-ecdsa-sha2-nistp256", msg, sizeof(msg), &b),
+		    signer_key_blob(s, hostkey_alg_by_name("x509v3-ecdsa-sha2-nistp256"), &b),
 		    SSH_ERR_KEY_TYPE);
+		CHECK_EQ_INT(buf_len(&b), 0);
 	}
 	signer_free(s);
 	s = NULL;
 
 	/* a certificate for another key: refused (both handed over all the same) */
 	pk = load_key("rsa2048");
-	CHECK_EQ_INT(
-	    signer_file_new_x509(pk, load_chain("ec256"), "k", NULL, &s), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("ec256"), "k", &s), SSH_ERR_KEY_TYPE);
 	CHECK(s == NULL);
 	pk = load_key("ec384");
-	CHECK_EQ_INT(
-	    signer_file_new_x509(pk, load_chain("ec256"), "k", NULL, &s), SSH_ERR_KEY_TYPE);
+	CHECK_EQ_INT(signer_file_new_x509(pk, load_chain("ec256"), "k", &s), SSH_ERR_KEY_TYPE);
 	CHECK(s == NULL);
 	/* an empty chain is a caller bug */
-	CHECK_EQ_INT(
-	    signer_file_new_x509(load_key("ec256"), empty, "k", NULL, &s), SSH_ERR_INTERNAL);
+	CHECK_EQ_INT(signer_file_new_x509(load_key("ec256"), empty, "k", &s), SSH_ERR_INTERNAL);
 	CHECK(s == NULL);
-	CHECK_EQ_INT(
-	    signer_file_new_x509(NULL, load_chain("ec256"), "k", NULL, &s), SSH_ERR_INTERNAL);
+	CHECK_EQ_INT(signer_file_new_x509(NULL, load_chain("ec256"), "k", &s), SSH_ERR_INTERNAL);
 
 	/* signer_file_cert_matches */
 	{
@@ -279,7 +299,7 @@ static void test_keyfile_certs(void)
 	CHECK_EQ_INT(n, 2);
 	if (pk != NULL && n == 2) {
 		CHECK_EQ_INT(x509chain_build(sk_X509_value(pool, 0), pool, 0, 10, &chain), 0);
-		CHECK_EQ_INT(signer_file_new_x509(pk, chain, path, NULL, &s), 0);
+		CHECK_EQ_INT(signer_file_new_x509(pk, chain, path, &s), 0);
 		pk = NULL;
 		if (s != NULL) {
 			check_alg(s, "x509v3-ecdsa-sha2-nistp256", "x509_nistp256");
@@ -309,8 +329,52 @@ static void test_keyfile_certs(void)
 	sk_X509_pop_free(pool, X509_free);
 }
 
+/* the file signer's raw output (signer.h): r || s of the field size for ECDSA, the modulus
+ * length for RSA, 64 bytes for Ed25519; a primitive the key cannot make is refused */
+static void test_raw_output(void)
+{
+	static const struct {
+		const char *key, *alg;
+		size_t len;
+	} rows[] = {
+	    {"data/x509_ec256.key.pem", "ecdsa-sha2-nistp256", 64},
+	    {"data/x509_rsa2048.key.pem", "rsa-sha2-512", 256},
+	    {"data/key_ed25519", "ssh-ed25519", 64},
+	};
+	struct signer_req req, bad;
+	struct signer *s;
+	EVP_PKEY *pk;
+	uint8_t *raw;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		pk = NULL;
+		s = NULL;
+		raw = NULL;
+		len = 0;
+		CHECK_EQ_INT(keyfile_load(rows[i].key, NULL, &pk, NULL, 0), 0);
+		CHECK_EQ_INT(signer_file_new(pk, rows[i].key, &s), 0);
+		if (s == NULL) {
+			continue;
+		}
+		CHECK_EQ_INT(
+		    sshsig_request(hostkey_alg_by_name(rows[i].alg), msg, sizeof(msg), &req), 0);
+		CHECK_EQ_INT(s->ops->sign(s, &req, &raw, &len), SIGNER_OK);
+		CHECK_EQ_INT(len, rows[i].len);
+		free(raw);
+		raw = NULL;
+		bad = req;
+		bad.prim = req.prim == SIGNER_ED25519 ? SIGNER_RSA_PKCS1 : SIGNER_ED25519;
+		bad.digest = bad.prim == SIGNER_ED25519 ? NULL : "SHA256";
+		CHECK_EQ_INT(s->ops->sign(s, &bad, &raw, &len), SIGNER_ERR_UNSUPPORTED);
+		CHECK(raw == NULL && len == 0);
+		signer_free(s);
+	}
+}
+
 int main(void)
 {
+	test_raw_output();
 	test_rsa_chain();
 	test_ec_chain();
 	test_plain_and_refused();

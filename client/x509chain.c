@@ -1,6 +1,7 @@
 /*
- * Certificate chains we send (file keys and token keys alike): the issuer walk through a pool,
- * the RFC 6187 blob of a chain, and the certificates of PEM text (x509key.h).
+ * Certificate chains we send (file keys and token keys alike): the issuer walk through a pool
+ * and the certificates of PEM text (x509chain.h). The engine makes the RFC 6187 blob from the
+ * DER a signer hands it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "err.h"
-#include "x509key.h"
+#include "ssh/err.h"
+#include "x509chain.h"
 
 #define PEM_BEGIN_CERT "-----BEGIN CERTIFICATE-----"
 #define PEM_END_CERT   "-----END CERTIFICATE-----"
@@ -94,38 +95,6 @@ out:
 	return r;
 }
 
-int x509chain_blob(const struct hostkey_alg *alg, STACK_OF(X509) * chain, struct buf *out)
-{
-	const uint8_t *certs[X509_BLOB_MAX];
-	uint8_t *der[X509_BLOB_MAX] = {NULL};
-	size_t lens[X509_BLOB_MAX], n = 0, i;
-	int r, l;
-
-	if (chain == NULL || sk_X509_num(chain) <= 0) {
-		return SSH_ERR_INTERNAL;
-	}
-	if ((size_t)sk_X509_num(chain) > X509_BLOB_MAX) {
-		return SSH_ERR_TOO_LARGE;
-	}
-	for (i = 0; i < (size_t)sk_X509_num(chain); i++) {
-		if ((l = i2d_X509(sk_X509_value(chain, (int)i), &der[i])) <= 0) {
-			der[i] = NULL;
-			r = SSH_ERR_LIBCRYPTO;
-			goto out;
-		}
-		n++;
-		certs[i] = der[i];
-		lens[i] = (size_t)l;
-	}
-	r = x509blob_build(alg, certs, lens, n, out);
-out:
-	ERR_clear_error();
-	for (i = 0; i < n; i++) {
-		OPENSSL_free(der[i]);
-	}
-	return r;
-}
-
 /* decode one BEGIN..END CERTIFICATE block (exactly these bytes) */
 static int decode_block(const uint8_t *p, size_t n, X509 **out)
 {
@@ -194,5 +163,27 @@ out:
 		X509_free(sk_X509_pop(pool));
 		n--;
 	}
+	return r;
+}
+
+int x509chain_token(void *arg, X509 *leaf, STACK_OF(X509) * token_certs, STACK_OF(X509) * *out)
+{
+	const struct x509chain_src *src = arg;
+	STACK_OF(X509) *pool = NULL;
+	int i, r;
+
+	*out = NULL;
+	/* a borrowing view: the token's certificates, then the program's */
+	if ((pool = token_certs != NULL ? sk_X509_dup(token_certs) : sk_X509_new_null()) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	for (i = 0; src != NULL && src->extra != NULL && i < sk_X509_num(src->extra); i++) {
+		if (!sk_X509_push(pool, sk_X509_value(src->extra, i))) {
+			sk_X509_free(pool);
+			return SSH_ERR_ALLOC;
+		}
+	}
+	r = x509chain_build(leaf, pool, src != NULL && src->send_root, X509CHAIN_SEND_MAX, out);
+	sk_X509_free(pool);
 	return r;
 }

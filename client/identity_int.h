@@ -1,0 +1,51 @@
+/* Internals shared by the identity files: the identity list (identity.c), token sources
+ * (identity_token.c) and certificates (identity_cert.c). Not for other rooms. */
+#ifndef X509SSH_IDENTITY_INT_H
+#define X509SSH_IDENTITY_INT_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "identity.h"
+
+#define ID_MAX       (OPT_MAX_LIST + 3)
+#define PATH_MAX_LEN 4096 /* bytes of an expanded path */
+
+struct identity {
+	struct identities *owner;
+	char *path;            /* expanded; for a token: the pkcs11: URI or module path */
+	int user_provided;     /* configured (IdentityFile / -i), not a default */
+	struct signer *signer; /* loaded */
+	struct signer **p11v;  /* a token source: every key it selected */
+	size_t p11n, p11next;
+};
+
+struct identities {
+	struct identity v[ID_MAX];
+	size_t n, next;
+	char **prefs; /* NULL-terminated PubkeyAcceptedAlgorithms names */
+	int batch_mode;
+	int send_root;                  /* X509SendRoot */
+	char *cert_files[OPT_MAX_LIST]; /* X509CertificateFile, expanded */
+	size_t n_cert_files;
+	STACK_OF(X509) * cert_pool; /* their certificates, read at the first key file */
+	int pool_read;
+	char note[512];
+};
+
+/* identity_token.c: find the keys of a token source now (no login: that waits for the first
+ * signature); a failure is the one-line "pkcs11: ..." (or "config: ...") message in err */
+int identity_add_token(
+    struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen);
+
+/* identity_cert.c: the chain for a key file: the leaf is the first certificate in the file
+ * itself (PKIX-SSH identity format; it must be the key's), else the X509CertificateFile
+ * certificate with the key's public key; issuers come from the rest of the file and the
+ * X509CertificateFile pool. *out stays NULL for a key without certificate; an error means the
+ * key is not to be used (the reason is logged). */
+int identity_key_chain(
+    struct identities *ids, const char *path, EVP_PKEY *pk, STACK_OF(X509) * *out);
+
+#endif

@@ -1,0 +1,150 @@
+/* Token sources of the identity list: -I / PKCS11Provider and pkcs11: IdentityFile entries. The
+ * program's side of p11_opts: PIN prompts, certificate chains, which keys our algorithms fit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "identity_int.h"
+#include "keyfile.h"
+#include "log.h"
+#include "loop.h"
+#include "p11.h"
+#include "prompt.h"
+#include "ssh/err.h"
+#include "ssh/sshsig.h"
+#include "x509chain.h"
+
+/* PIN prompts for token keys: SSH_ASKPASS or the terminal, through prompt.c */
+static int ask_pin(void *arg, const char *prompt, char *buf, size_t len)
+{
+	char *pin = NULL;
+	size_t l;
+	int r;
+
+	(void)arg;
+	loop_user_wait_begin(); /* the connection's timeouts do not count the user's time */
+	r = prompt_secret(prompt, 0, &pin);
+	loop_user_wait_end();
+	if (r != 0) {
+		return r;
+	}
+	l = strlen(pin);
+	if (l >= len) {
+		prompt_free_secret(pin);
+		return SSH_ERR_TOO_LARGE;
+	}
+	memcpy(buf, pin, l + 1);
+	prompt_free_secret(pin);
+	return 0;
+}
+
+/* p11_opts.key_usable: the SSH algorithms are ours (listed: PubkeyAcceptedAlgorithms) */
+static int token_key_usable(void *arg, const EVP_PKEY *pub, int with_cert, int listed)
+{
+	const struct identities *ids = arg;
+
+	if (!listed) {
+		return sshsig_key_usable(pub, 0, NULL);
+	}
+	return sshsig_key_usable(pub, with_cert, (const char *const *)ids->prefs);
+}
+
+/* The certificates of a token's X509CertificateFile files: a file that cannot be used is an
+ * error ("pkcs11: FILE: why") */
+static int token_cert_files(
+    const struct options *o, STACK_OF(X509) * pool, char *err, size_t errlen)
+{
+	char *path = NULL, why[256];
+	size_t i, n;
+	int r = 0;
+
+	for (i = 0; i < o->n_x509_certificate_file && r == 0; i++) {
+		if (path_expand(o->x509_certificate_file[i], o, &path) != 0) {
+			snprintf(err, errlen,
+			    "config: X509CertificateFile %s: cannot expand the path",
+			    o->x509_certificate_file[i]);
+			return SSH_ERR_FORMAT;
+		}
+		why[0] = '\0';
+		n = 0;
+		if ((r = keyfile_certs(path, X509CHAIN_POOL_MAX, pool, &n, why, sizeof(why))) !=
+		    0) {
+			snprintf(err, errlen, "pkcs11: %s: %s", path,
+			    why[0] != '\0' ? why : ssh_err_str(r));
+		} else if (n == 0) {
+			snprintf(err, errlen, "pkcs11: %s: no PEM certificate in the file", path);
+			r = SSH_ERR_FORMAT;
+		}
+		free(path);
+		path = NULL;
+	}
+	return r;
+}
+
+/* Find the keys of a token source now (no login: that waits for the first signature). */
+int identity_add_token(
+    struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen)
+{
+	struct p11_opts po;
+	struct x509chain_src src;
+	char cause[512];
+	size_t i;
+	int r;
+
+	memset(&src, 0, sizeof(src));
+	if (ids->n >= ID_MAX) {
+		return 0;
+	}
+	for (i = 0; i < ids->n; i++) {
+		if (ids->v[i].p11v != NULL && strcmp(ids->v[i].path, spec) == 0) {
+			return 0;
+		}
+	}
+	if ((src.extra = sk_X509_new_null()) == NULL) {
+		snprintf(err, errlen, "pkcs11: out of memory");
+		r = SSH_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = token_cert_files(o, src.extra, err, errlen)) != 0) {
+		goto out;
+	}
+	src.send_root = o->x509_send_root == 1;
+	memset(&po, 0, sizeof(po));
+	po.batch_mode = ids->batch_mode;
+	po.ask_pin = ask_pin;
+	po.build_chain = x509chain_token;
+	po.chain_arg = &src;
+	po.key_usable = token_key_usable;
+	po.usable_arg = ids;
+	cause[0] = '\0';
+	if ((ids->v[ids->n].path = strdup(spec)) == NULL) {
+		r = SSH_ERR_ALLOC;
+		snprintf(err, errlen, "pkcs11: out of memory");
+		goto out;
+	}
+	r = p11_load_signers(
+	    spec, &po, &ids->v[ids->n].p11v, &ids->v[ids->n].p11n, cause, sizeof(cause));
+	if (r != 0) {
+		free(ids->v[ids->n].path);
+		ids->v[ids->n].path = NULL;
+		snprintf(err, errlen, "pkcs11: %s", cause[0] != '\0' ? cause : p11_strerror(r));
+		r = SSH_ERR_NOT_FOUND; /* the token's keys are not usable: err says why */
+		goto out;
+	}
+	for (i = 0; i < ids->v[ids->n].p11n; i++) {
+		char *d = NULL;
+		if (p11_describe(ids->v[ids->n].p11v[i], &d) == 0) {
+			log_debug1("token key: %s", d);
+		}
+		free(d);
+	}
+	ids->v[ids->n].user_provided = 1;
+	ids->n++;
+	r = 0;
+out:
+	sk_X509_pop_free(src.extra, X509_free);
+	return r;
+}
