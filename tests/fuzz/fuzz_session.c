@@ -47,6 +47,7 @@
 #include "conn.h"
 #include "err.h"
 #include "hostkey.h"
+#include "sshsig.h"
 #include "testsrv.h"
 
 #define MAX_SERVICE_ROUNDS 64 /* event/packet rounds after one record */
@@ -81,19 +82,15 @@ static const uint8_t user_seed[32] = "x509ssh fuzz_session user key!!";
 static EVP_PKEY *host_key, *user_key;
 static int trace; /* X509SSH_FUZZ_TRACE set: events and the outcome on stderr */
 
-/* ---- the user's key: a signer whose public_blob is the fixed Ed25519 key ---- */
+/* ---- the user's key: a signer that gives the fixed Ed25519 key ---- */
 
-static const char *user_algs[] = {"ssh-ed25519", NULL};
-
-static int user_blob(struct signer *sg, const char *alg, struct buf *out)
+static EVP_PKEY *user_pubkey(struct signer *sg)
 {
-	const struct hostkey_alg *a = hostkey_alg_by_name(alg);
-
 	(void)sg;
-	return a == NULL ? SSH_ERR_NO_ALGO : sshkey_to_blob(user_key, a, out);
+	return user_key;
 }
 
-static const struct signer_ops user_ops = {user_blob, NULL, NULL, NULL, NULL};
+static const struct signer_ops user_ops = {.pubkey = user_pubkey};
 
 /* ---- one run ---- */
 
@@ -140,21 +137,21 @@ static void answer_auth(struct run *r)
 
 static void answer_sign(struct run *r, const struct ssh_event *ev)
 {
-	const struct hostkey_alg *a = hostkey_alg_by_name(ev->u.sign.alg);
-	struct buf sig;
+	uint8_t *sig = NULL;
+	size_t len = 0;
+	int e;
 
 	if (r->setup & S_SIGN_FAILS) {
 		(void)ssh_conn_answer_sign(
-		    r->s.c, NULL, 0, SSH_ERR_SIGNATURE, "pkcs11: C_Sign: CKR_DEVICE_ERROR");
+		    r->s.c, NULL, 0, SIGNER_ERR_DEVICE, "pkcs11: C_Sign: CKR_DEVICE_ERROR");
 		return;
 	}
-	buf_init(&sig);
-	if (a != NULL && sshsig_sign(a, user_key, ev->u.sign.data, ev->u.sign.len, &sig) == 0) {
-		(void)ssh_conn_answer_sign(r->s.c, buf_ptr(&sig), buf_len(&sig), 0, NULL);
+	if ((e = sshsig_raw_sign(user_key, &ev->u.sign.req, &sig, &len)) == SIGNER_OK) {
+		(void)ssh_conn_answer_sign(r->s.c, sig, len, 0, NULL);
 	} else {
-		(void)ssh_conn_answer_sign(r->s.c, NULL, 0, SSH_ERR_LIBCRYPTO, NULL);
+		(void)ssh_conn_answer_sign(r->s.c, NULL, 0, e, NULL);
 	}
-	buf_free(&sig);
+	free(sig);
 }
 
 static void answer_prompts(struct run *r, const struct ssh_event *ev)
@@ -477,7 +474,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.setup = data[0];
 	r.signer.ops = &user_ops;
 	r.signer.name = (char *)"fuzz-user-key";
-	r.signer.algs = user_algs;
 	r.now_ms = 1000;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.kex_algs = "curve25519-sha256";

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!(a->flags & HK_FLAG_X509)) {
 			continue;
 		}
-		if (x509blob_parse(a, data, size, 10, &b) == 0 && x509blob_leaf_key(&b, &pk) == 0) {
+		if (x509blob_parse(a, data, size, X509_MAX_CHAIN_DEFAULT, &b) == 0 && x509blob_leaf_key(&b, &pk) == 0) {
 			EVP_PKEY_free(pk);
 			pk = NULL;
 		}

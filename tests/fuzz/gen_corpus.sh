@@ -15,7 +15,7 @@ DATA=$SRC/tests/unit/data
 targets=("$@")
 if ((${#targets[@]} == 0)); then
 	targets=(fuzz_session fuzz_certstore fuzz_keyfile fuzz_config fuzz_askpass fuzz_conn fuzz_keyblob
-		fuzz_known_hosts fuzz_p11uri)
+		fuzz_known_hosts fuzz_p11uri fuzz_x509blob)
 fi
 
 fresh() {
@@ -135,6 +135,15 @@ gen_known_hosts() {
 	printf 'host.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g\n' >"$d/blob-match"
 }
 
+# host-key blobs captured from asyncssh (RFC 6187 forms and the one-certificate x509v3-sign-rsa)
+gen_x509blob() {
+	local f
+	fresh fuzz_x509blob
+	for f in "$DATA"/x509_*.bin; do
+		cp "$f" "$CORPUS/fuzz_x509blob/$(basename "$f" .bin)"
+	done
+}
+
 gen_p11uri() {
 	local d=$CORPUS/fuzz_p11uri
 	fresh fuzz_p11uri
@@ -158,6 +167,7 @@ for t in "${targets[@]}"; do
 	fuzz_keyblob) gen_keyblob ;;
 	fuzz_known_hosts) gen_known_hosts ;;
 	fuzz_p11uri) gen_p11uri ;;
+	fuzz_x509blob) gen_x509blob ;;
 	*)
 		echo "gen_corpus: no seeds for $t" >&2
 		exit 1
