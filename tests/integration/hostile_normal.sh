@@ -1,7 +1,8 @@
 #!/bin/bash
 # The hostile SSH server (tests/peers/hostile_server.py) itself is a correct SSH server: in its
 # normal modes x509ssh and OpenSSH's ssh log in, run a command, get its output and its exit
-# status. The other hostile_*.sh tests rely on this.
+# status (the publickey mode checks the client's ed25519 and ECDSA signatures). The other
+# hostile_*.sh tests rely on this.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 CLIENT_TIMEOUT=20
@@ -18,23 +19,29 @@ login_ok() {
 
 start_hostile normal normal
 login_ok "normal"
-start_hostile exit7 normal --exit 7
-run_client -- true
-expect_exit 7 "normal --exit 7: the exit status is the server's"
-expect_stdout_eq "hello" "normal --exit 7: output"
+run_client -- status 7
+expect_exit 7 "normal, exec 'status 7': the exit status is the server's"
+expect_stdout_eq "hello" "normal, exec 'status 7': output"
 
 start_hostile gexsafe gex-safe
 login_ok "gex-safe (group exchange, a safe prime)" -o KexAlgorithms=diffie-hellman-group-exchange-sha256
+
+start_hostile pubkey publickey
+login_ok "publickey (an ed25519 key)"
+expect_file_matches "$HOSTILE_RECORD" '^userauth publickey ' "publickey: the key was used"
 
 # The same server against OpenSSH's client: the server is right, not just compatible with us.
 if [[ -x /usr/bin/ssh ]] && is_x509ssh; then
 	start_hostile ossh normal
 	X509SSH=/usr/bin/ssh login_ok "OpenSSH ssh: normal"
-	start_hostile ossh7 normal --exit 7
-	X509SSH=/usr/bin/ssh run_client -- true
-	expect_exit 7 "OpenSSH ssh: normal --exit 7"
+	X509SSH=/usr/bin/ssh run_client -- status 7
+	expect_exit 7 "OpenSSH ssh: normal, exec 'status 7'"
 	start_hostile osshgex gex-safe
 	X509SSH=/usr/bin/ssh login_ok "OpenSSH ssh: gex-safe" -o KexAlgorithms=diffie-hellman-group-exchange-sha256
+	start_hostile osshpk publickey
+	X509SSH=/usr/bin/ssh login_ok "OpenSSH ssh: publickey, ed25519"
+	X509SSH=/usr/bin/ssh login_ok "OpenSSH ssh: publickey, ecdsa P-256" -i "$T_DIR/keys/host_ecdsa"
+	expect_file_matches "$HOSTILE_RECORD" '^userauth publickey ' "OpenSSH ssh: publickey mode used a key"
 	start_hostile osshpw password
 	cat >"$T_DIR/askpass" <<'SH'
 #!/bin/sh

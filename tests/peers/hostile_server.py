@@ -2,7 +2,7 @@
 """A small but real SSH-2 server that misbehaves on purpose, for the integration tests.
 
     hostile_server.py --mode MODE [--port N] [--port-file FILE] [--hostkey-out FILE]
-                      [--exit N] [--record FILE] [--linger SECONDS]
+                      [--record FILE] [--linger SECONDS]
 
 Listens on 127.0.0.1 (port 0 = the kernel picks one; the port is written to --port-file, which
 appears atomically once the socket listens) and serves every connection in its own thread, until
@@ -13,18 +13,22 @@ host key made fresh for each run (--hostkey-out writes its known_hosts line
 hmac-sha2-256, the ssh-userauth service (the "none" method succeeds), one "session" channel whose
 "exec" runs nothing. No strict key exchange is offered; the client's EXT_INFO wishes are ignored.
 
+The exec'd command decides how a session that ends normally ends (every mode that gets there):
+"status N" sends exit-status N (any uint32, sent as is), "nostatus" sends none (data "hello\\n",
+EOF, CLOSE, neither exit-status nor exit-signal), anything else exit-status 0.
+
 Modes (what differs from "normal"):
 
-  normal            exec: CHANNEL_SUCCESS, data "hello\\n", exit-status 0 (or --exit N), EOF, CLOSE
+  normal            exec: CHANNEL_SUCCESS, data "hello\\n", exit-status, EOF, CLOSE
   stall-kex         sends its version and KEXINIT, never answers the client's key exchange
   stall-userauth    SERVICE_ACCEPT, then never answers the userauth request (socket stays open)
+  stall-open        USERAUTH_SUCCESS, then never answers the CHANNEL_OPEN (socket stays open)
   silent            accepts and sends nothing
-  drip              sends its version line, then one byte per second of a packet that never ends
+  drip              sends its version line, then one byte every 0.2 s of a packet that never ends
+  ignore-flood-kex  sends its version line, then SSH_MSG_IGNORE packets forever (about 300 a
+                    second), never a KEXINIT
   ignore-flood      after SERVICE_ACCEPT, SSH_MSG_IGNORE packets forever (about 300 a second);
                     the userauth request is never answered
-  exit-256          like normal with exit-status 256
-  exit-ffffff00     like normal with exit-status 0xFFFFFF00
-  close-no-status   data "hello\\n", EOF and CLOSE, no exit-status
   data-after-close  data "hello\\n", exit-status 0, EOF, CLOSE and then (in the same write)
                     CHANNEL_DATA "late\\n" for the closed channel
   empty-data        an empty CHANNEL_DATA and an empty EXTENDED_DATA, then data "hello\\n",
@@ -48,10 +52,16 @@ Modes (what differs from "normal"):
                     USERAUTH_SUCCESS is sent, open until the exec's CHANNEL_SUCCESS is sent,
                     session afterwards), plus "login-ok" once the exec came
   password          "none" is refused with "password" as the only method; any password succeeds
+  publickey         "none" is refused with "publickey" as the only method; any ssh-ed25519 or
+                    ecdsa-sha2-nistp256/384/521 key is accepted (USERAUTH_PK_OK to a query)
+                    once its signature checks; a bad signature is a USERAUTH_FAILURE
 
 --record FILE (any mode) appends one line per event: "userauth METHOD USER", "exec COMMAND",
-"probe PHASE NAME", "login-ok". "Never answers" / "keeps the socket open" means reading and
-discarding until the client closes or --linger seconds (default 120) pass.
+"probe PHASE NAME", "login-ok". Global requests are recorded as probes whenever the server reads
+packets (in stall-userauth and stall-open it reads nothing more); in silent, drip and
+ignore-flood-kex, where everything the client sends is cleartext, "probe kex keepalive" is
+recorded if the word "keepalive" is in it. "Never answers" / "keeps the socket open" means
+reading and discarding until the client closes or --linger seconds (default 120) pass.
 
 Python standard library plus the cryptography package only.
 """
@@ -71,8 +81,10 @@ import threading
 import time
 import traceback
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 VERSION = b"SSH-2.0-HostilePeer_1.0"
@@ -96,6 +108,7 @@ MSG_USERAUTH_REQUEST = 50
 MSG_USERAUTH_FAILURE = 51
 MSG_USERAUTH_SUCCESS = 52
 MSG_USERAUTH_BANNER = 53
+MSG_USERAUTH_PK_OK = 60
 MSG_GLOBAL_REQUEST = 80
 MSG_REQUEST_FAILURE = 82
 MSG_CHANNEL_OPEN = 90
@@ -115,13 +128,18 @@ KEX_GEX = [b"diffie-hellman-group-exchange-sha256"]
 MAX_PACKET = 256 * 1024
 
 MODES = [
-    "normal", "stall-kex", "stall-userauth", "silent", "drip", "ignore-flood", "exit-256",
-    "exit-ffffff00", "close-no-status", "data-after-close", "empty-data", "debug-flood",
-    "banner-flood", "global-flood", "gex-safe", "gex-composite", "gex-unsafe-prime", "gex-g1",
-    "gex-gpm1", "probe-check", "password",
+    "normal", "stall-kex", "stall-userauth", "stall-open", "silent", "drip", "ignore-flood-kex",
+    "ignore-flood", "data-after-close", "empty-data", "debug-flood", "banner-flood",
+    "global-flood", "gex-safe", "gex-composite", "gex-unsafe-prime", "gex-g1", "gex-gpm1",
+    "probe-check", "password", "publickey",
 ]
 
-EXIT_OF_MODE = {"exit-256": 256, "exit-ffffff00": 0xFFFFFF00, "empty-data": 3}
+# publickey mode: the ECDSA key types it verifies (curve name in the blob, curve, hash)
+ECDSA_KEYS = {
+    b"ecdsa-sha2-nistp256": (b"nistp256", ec.SECP256R1, hashes.SHA256),
+    b"ecdsa-sha2-nistp384": (b"nistp384", ec.SECP384R1, hashes.SHA384),
+    b"ecdsa-sha2-nistp521": (b"nistp521", ec.SECP521R1, hashes.SHA512),
+}
 
 
 class Closed(Exception):
@@ -265,6 +283,29 @@ def odd_composite(bits=2048):
     while n % 3:
         n += 2
     return n
+
+
+# ------------------------------------------------------------------ client signatures
+
+
+def verify_signature(alg, blob, sig, signed):
+    """Check a publickey userauth signature (RFC 4252 section 7): ssh-ed25519 (RFC 8709) and
+    ecdsa-sha2-nistp* (RFC 5656). Raises InvalidSignature, ValueError or Closed."""
+    k, s = Reader(blob), Reader(sig)
+    keytype, sigtype = k.string(), s.string()
+    if keytype != alg or sigtype != alg:
+        raise ValueError("key type %r, algorithm %r, signature type %r" % (keytype, alg, sigtype))
+    if alg == b"ssh-ed25519":
+        ed25519.Ed25519PublicKey.from_public_bytes(k.string()).verify(s.string(), signed)
+        return
+    if alg not in ECDSA_KEYS:
+        raise ValueError("unsupported key type %r" % alg)
+    curve_name, curve, digest = ECDSA_KEYS[alg]
+    if k.string() != curve_name:
+        raise ValueError("wrong curve name")
+    pub = ec.EllipticCurvePublicKey.from_encoded_point(curve(), k.string())
+    rs = Reader(s.string())
+    pub.verify(encode_dss_signature(rs.mpint(), rs.mpint()), signed, ec.ECDSA(digest()))
 
 
 # ------------------------------------------------------------------ the binary packet protocol
@@ -413,16 +454,27 @@ class Transport:
             if msg is not None:
                 self.pending.append(msg)
 
-    def drain(self, linger):
-        """Read and discard until the client closes or linger seconds pass."""
+    def drain(self, linger, watch=False):
+        """Read and discard until the client closes or linger seconds pass. watch: the client
+        still talks in cleartext; record a probe if the word "keepalive" goes by."""
         deadline = time.monotonic() + linger
         self.sock.settimeout(0.5)
+        tail = b""
         while time.monotonic() < deadline:
             try:
-                if not self.sock.recv(65536):
-                    return
+                chunk = self.sock.recv(65536)
             except socket.timeout:
                 continue
+            if not chunk:
+                return
+            if watch and b"keepalive" in tail + chunk:
+                self.server.record("probe kex keepalive")
+                watch = False  # once is enough
+            tail = chunk[-16:]
+
+    def watch_in_background(self):
+        """drain(watch=True) in a thread of its own, while this one keeps writing."""
+        threading.Thread(target=self.drain, args=(self.server.linger, True), daemon=True).start()
 
     # -- keys
     def derive(self, k, h, letter, size):
@@ -455,6 +507,7 @@ class Connection:
         self.sock = sock
         self.t = Transport(sock, server)
         self.delay = 1.5 if self.mode == "probe-check" else 0.0
+        self.command = b""
 
     def pause(self):
         """probe-check: wait before an answer (keepalives that come meanwhile are recorded)."""
@@ -539,7 +592,7 @@ class Connection:
         t.send(bytes([MSG_SERVICE_ACCEPT]) + string(b"ssh-userauth"))
         while True:
             _, r = t.expect(MSG_USERAUTH_REQUEST)
-            user, _service, method = r.string(), r.string(), r.string()
+            user, service, method = r.string(), r.string(), r.string()
             self.server.record("userauth %s %s" % (method.decode("utf-8", "replace"),
                                                   user.decode("utf-8", "replace")))
             if self.mode == "stall-userauth":
@@ -550,6 +603,8 @@ class Connection:
                 raise Closed("flood ended")
             if self.mode == "password" and method != b"password":
                 t.send(bytes([MSG_USERAUTH_FAILURE]) + string(b"password") + boolean(False))
+                continue
+            if self.mode == "publickey" and not self.publickey_ok(user, service, method, r):
                 continue
             break
         if self.mode == "debug-flood":
@@ -566,11 +621,36 @@ class Connection:
         t.send(bytes([MSG_USERAUTH_SUCCESS]))
         t.phase = "open"
 
+    def publickey_ok(self, user, service, method, r):
+        """publickey mode: True once a signature checks; otherwise answer (PK_OK or FAILURE)
+        and return False."""
+        t = self.t
+        failure = bytes([MSG_USERAUTH_FAILURE]) + string(b"publickey") + boolean(False)
+        if method != b"publickey":
+            t.send(failure)
+            return False
+        has_sig, alg, blob = r.boolean(), r.string(), r.string()
+        if not has_sig:
+            t.send(bytes([MSG_USERAUTH_PK_OK]) + string(alg) + string(blob))
+            return False
+        signed = (string(t.session_id) + bytes([MSG_USERAUTH_REQUEST]) + string(user) +
+                  string(service) + string(b"publickey") + boolean(True) +
+                  string(alg) + string(blob))
+        try:
+            verify_signature(alg, blob, r.string(), signed)
+        except (Closed, InvalidSignature, ValueError) as e:
+            print("publickey refused: %s" % e, file=sys.stderr, flush=True)
+            t.send(failure)
+            return False
+        return True
+
     def flood_ignore(self):
+        """IGNORE packets, about 300 a second; global requests that come meanwhile are
+        recorded (and refused)."""
         msg = bytes([MSG_IGNORE]) + string(b"x" * 16)
         while True:
             self.t.send(msg, msg, msg)
-            time.sleep(0.01)
+            self.t.serve_for(0.01)
 
     # -- the session channel
     def session(self):
@@ -581,6 +661,9 @@ class Connection:
             t.send(bytes([MSG_CHANNEL_OPEN_FAILURE]) + u32(peer_id) + u32(3) +
                    string(b"only session channels") + string(b""))
             raise Closed("not a session channel")
+        if self.mode == "stall-open":
+            t.drain(self.server.linger)
+            raise Closed("stalled")
         self.pause()
         t.send(bytes([MSG_CHANNEL_OPEN_CONFIRMATION]) + u32(peer_id) + u32(0) +
                u32(2 * 1024 * 1024) + u32(32768))
@@ -594,6 +677,7 @@ class Connection:
             if rtype in (b"exec", b"shell"):
                 cmd = r.string() if rtype == b"exec" else b""
                 self.server.record("exec %s" % cmd.decode("utf-8", "replace"))
+                self.command = cmd
                 break
             if want_reply:
                 t.send(bytes([MSG_CHANNEL_FAILURE]) + u32(peer_id))
@@ -613,7 +697,7 @@ class Connection:
 
         def status(v):
             return bytes([MSG_CHANNEL_REQUEST]) + u32(ch) + string(b"exit-status") + \
-                boolean(False) + u32(v)
+                boolean(False) + u32(v & 0xFFFFFFFF)
 
         eof = bytes([MSG_CHANNEL_EOF]) + u32(ch)
         close = bytes([MSG_CHANNEL_CLOSE]) + u32(ch)
@@ -622,17 +706,19 @@ class Connection:
             return
         if mode == "probe-check":
             t.serve_for(2.5)
-        if mode == "close-no-status":
-            t.send(data(b"hello\n"), eof, close)
-        elif mode == "data-after-close":
+        words = self.command.split()
+        if mode == "data-after-close":
             t.send(data(b"hello\n"), status(0), eof)
             t.send(close, data(b"late\n"))
         elif mode == "empty-data":
             t.send(data(b""), bytes([MSG_CHANNEL_EXTENDED_DATA]) + u32(ch) + u32(1) + string(b""),
-                   data(b"hello\n"), status(EXIT_OF_MODE[mode]), eof, close)
+                   data(b"hello\n"), status(3), eof, close)
+        elif words == [b"nostatus"]:
+            t.send(data(b"hello\n"), eof, close)
+        elif len(words) == 2 and words[0] == b"status" and words[1].isdigit():
+            t.send(data(b"hello\n"), status(int(words[1])), eof, close)
         else:
-            code = EXIT_OF_MODE.get(mode, self.server.exit_code)
-            t.send(data(b"hello\n"), status(code), eof, close)
+            t.send(data(b"hello\n"), status(0), eof, close)
         # wait for the client's CLOSE, then for it to go away
         while True:
             mtype, _ = t.recv_msg()
@@ -651,16 +737,23 @@ class Connection:
         t = self.t
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.mode == "silent":
-            t.drain(self.server.linger)
+            t.drain(self.server.linger, watch=True)
             return
         self.sock.sendall(VERSION + b"\r\n")
         if self.mode == "drip":
             # a packet that announces 32 KiB and never gets there
+            t.watch_in_background()
             stream = u32(32764) + bytes([4, MSG_KEXINIT]) + os.urandom(32758)
             for b in stream:
                 self.sock.sendall(bytes([b]))
-                time.sleep(1.0)
+                time.sleep(0.2)
             return
+        if self.mode == "ignore-flood-kex":
+            t.watch_in_background()
+            msg = t.wrap(bytes([MSG_IGNORE]) + string(b"x" * 16))
+            while True:
+                self.sock.sendall(msg * 3)
+                time.sleep(0.01)
         i_s = self.kexinit()
         t.send(i_s)
         v_c = t.recv_version()
@@ -673,7 +766,6 @@ class Server:
     def __init__(self, args):
         self.mode = args.mode
         self.linger = args.linger
-        self.exit_code = args.exit
         self.record_file = args.record
         self.record_lock = threading.Lock()
         self.hostkey = ed25519.Ed25519PrivateKey.generate()
@@ -728,7 +820,6 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--hostkey-out", help="write the host key's known_hosts line here")
-    ap.add_argument("--exit", type=int, default=0, help="exit-status in normal mode")
     ap.add_argument("--record", help="append events (probes, userauth, exec) to this file")
     ap.add_argument("--linger", type=float, default=120.0)
     args = ap.parse_args()

@@ -20,7 +20,7 @@ fi
 ulimit -S -c "$(ulimit -H -c)" 2>/dev/null || true
 START_CORE=$(ulimit -S -c)
 
-PEERS_DIR="$X509SSH_SRC/tests/integration" start_peer silent loop_peer.py --mode silent
+start_hostile silent silent # tests/peers/hostile_server.py: accepts and never speaks
 
 # check NAME PID: the live process PID is not dumpable and has no core limit
 check() {
