@@ -250,7 +250,7 @@ int certstore_new(
 	if (cs->max_chain > X509_MAX_CHAIN_LIMIT) {
 		cs->max_chain = X509_MAX_CHAIN_LIMIT;
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < CERTSTORE_MAX_PATHS; i++) {
 		if (cfg->ca_files[i] == NULL) {
 			continue;
 		}
@@ -263,7 +263,7 @@ int certstore_new(
 			goto out;
 		}
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < CERTSTORE_MAX_PATHS; i++) {
 		if (cfg->ca_paths[i] == NULL) {
 			continue;
 		}
@@ -276,7 +276,7 @@ int certstore_new(
 			goto out;
 		}
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < CERTSTORE_MAX_PATHS; i++) {
 		if (cfg->crl_files[i] == NULL) {
 			continue;
 		}
@@ -301,7 +301,7 @@ int certstore_new(
 			}
 		}
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < CERTSTORE_MAX_PATHS; i++) {
 		if (cfg->crl_paths[i] == NULL) {
 			continue;
 		}

@@ -38,15 +38,17 @@ const char *certstore_err_str(int err);
 #define CERTSTORE_PURPOSE_SSH_CLIENT  8 /* id-kp-secureShellClient (for client certs) */
 #define CERTSTORE_PURPOSE_CLIENT_AUTH 16
 
+#define CERTSTORE_MAX_PATHS 4 /* entries of each list of struct certstore_config */
+
 struct certstore_config {
 	/* trust anchors: any of these that exist are loaded; NULL entries skipped. A file that is
 	 * named explicitly (explicit_ca = 1) and cannot be read is an error; defaults that do not
 	 * exist are skipped. */
-	const char *ca_files[4];
-	const char *ca_paths[4]; /* hashed directories (c_rehash / openssl rehash layout) */
+	const char *ca_files[CERTSTORE_MAX_PATHS];
+	const char *ca_paths[CERTSTORE_MAX_PATHS]; /* hashed directories (c_rehash / openssl rehash layout) */
 	int explicit_ca;
-	const char *crl_files[4];
-	const char *crl_paths[4];
+	const char *crl_files[CERTSTORE_MAX_PATHS];
+	const char *crl_paths[CERTSTORE_MAX_PATHS];
 	int explicit_crl;        /* CRL files/dirs named by the user: missing ones are errors (a
 	                          * typo must not switch revocation checking off silently) */
 	int allow_partial_chain; /* X509AllowPartialChain */

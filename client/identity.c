@@ -21,6 +21,7 @@
 #include "textfile.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/namelist.h"
 
 #define PASSPHRASE_TRIES 3
 
@@ -39,10 +40,13 @@ static int is_default_path(const char *expanded)
 	return same;
 }
 
+/* PubkeyAcceptedAlgorithms as a NULL-terminated array of names (empty elements skipped) */
 static int split_prefs(const char *list, char ***out)
 {
-	char **v = NULL, *copy = NULL, *tok, *save = NULL;
-	size_t n = 0, cap = 1;
+	struct namelist_iter it;
+	const char *name;
+	char **v = NULL;
+	size_t n = 0, cap = 1, len;
 	int r = SSH_ERR_ALLOC;
 
 	*out = NULL;
@@ -52,12 +56,15 @@ static int split_prefs(const char *list, char ***out)
 	for (const char *c = list; *c != '\0'; c++) {
 		cap += *c == ',';
 	}
-	if ((v = calloc(cap + 1, sizeof(*v))) == NULL || (copy = strdup(list)) == NULL) {
+	if ((v = calloc(cap + 1, sizeof(*v))) == NULL) {
 		goto out;
 	}
-	for (tok = strtok_r(copy, ",", &save); tok != NULL && n < cap;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if ((v[n] = strdup(tok)) == NULL) {
+	namelist_begin(&it, list);
+	while (n < cap && namelist_next(&it, &name, &len)) {
+		if (len == 0) {
+			continue;
+		}
+		if ((v[n] = strndup(name, len)) == NULL) {
 			goto out;
 		}
 		n++;
@@ -72,7 +79,6 @@ out:
 		}
 		free(v);
 	}
-	free(copy);
 	return r;
 }
 

@@ -8,8 +8,10 @@
 #include "certstore.h"
 #include "identity.h"
 #include "log.h"
+#include "paths.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
+#include "ssh/namelist.h"
 #include "ssh/x509key.h"
 #include "trust_x509.h"
 
@@ -31,7 +33,7 @@ static int expand(const struct options *o, const char *in, char **out)
 static int load_store(const struct options *o, char *err, size_t errlen)
 {
 	struct certstore_config cfg;
-	char *paths[8] = {0};
+	char *paths[12] = {0}; /* at most 3 per default row, 4 rows */
 	char cause[512];
 	size_t np = 0, i;
 	int r;
@@ -48,14 +50,15 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 			cfg.ca_paths[0] = paths[np++];
 		}
 	} else {
-		if (expand(o, "~/.x509ssh/ca-bundle.pem", &paths[np]) == 0) {
-			cfg.ca_files[0] = paths[np++];
+		/* the one default list (paths.h), which also decides the HostKeyAlgorithms default */
+		for (i = 0; i < paths_n_ca_defaults && i < CERTSTORE_MAX_PATHS; i++) {
+			if (expand(o, paths_ca_defaults[i].ca_file, &paths[np]) == 0) {
+				cfg.ca_files[i] = paths[np++];
+			}
+			if (expand(o, paths_ca_defaults[i].ca_dir, &paths[np]) == 0) {
+				cfg.ca_paths[i] = paths[np++];
+			}
 		}
-		if (expand(o, "~/.x509ssh/ca", &paths[np]) == 0) {
-			cfg.ca_paths[0] = paths[np++];
-		}
-		cfg.ca_files[1] = "/etc/x509ssh/ca-bundle.pem";
-		cfg.ca_paths[1] = "/etc/x509ssh/ca";
 	}
 	if (o->ca_revocation_file != NULL || o->ca_revocation_path != NULL) {
 		cfg.explicit_crl = 1;
@@ -68,10 +71,11 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 			cfg.crl_paths[0] = paths[np++];
 		}
 	} else {
-		if (expand(o, "~/.x509ssh/crl", &paths[np]) == 0) {
-			cfg.crl_paths[0] = paths[np++];
+		for (i = 0; i < paths_n_ca_defaults && i < CERTSTORE_MAX_PATHS; i++) {
+			if (expand(o, paths_ca_defaults[i].crl_dir, &paths[np]) == 0) {
+				cfg.crl_paths[i] = paths[np++];
+			}
 		}
-		cfg.crl_paths[1] = "/etc/x509ssh/crl";
 	}
 	cfg.allow_partial_chain = o->x509_allow_partial_chain == 1;
 	cfg.max_chain = o->x509_max_chain > 0 ? o->x509_max_chain : X509_MAX_CHAIN_DEFAULT;
@@ -102,24 +106,23 @@ static const struct {
 /* X509HostPurposes (validated by the option parser) as certstore bits; default: all three */
 static int purposes_of(const struct options *o)
 {
-	const char *p = o->x509_host_purposes;
+	const char *p = o->x509_host_purposes, *name;
+	struct namelist_iter it;
 	int bits = 0;
-	size_t i;
+	size_t i, l;
 
 	if (p == NULL) {
 		return CERTSTORE_PURPOSE_SSH_SERVER | CERTSTORE_PURPOSE_SERVER_AUTH |
 		       CERTSTORE_PURPOSE_ANY;
 	}
-	while (p != NULL && *p != '\0') {
-		const char *e = strchr(p, ',');
-		size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+	namelist_begin(&it, p);
+	while (namelist_next(&it, &name, &l)) {
 		for (i = 0; i < sizeof(purpose_names) / sizeof(purpose_names[0]); i++) {
 			if (strlen(purpose_names[i].name) == l &&
-			    strncmp(p, purpose_names[i].name, l) == 0) {
+			    strncmp(name, purpose_names[i].name, l) == 0) {
 				bits |= purpose_names[i].bit;
 			}
 		}
-		p = e != NULL ? e + 1 : NULL;
 	}
 	return bits;
 }
