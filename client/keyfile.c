@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +19,12 @@
 #include <openssl/pem.h>
 
 #include "keyfile.h"
+#include "log.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
 #include "ssh/x509key.h"
+#include "textfile.h"
 #include "x509chain.h"
 
 #define KEYFILE_MAX (1024 * 1024) /* no private key file is larger */
@@ -32,21 +33,6 @@
 #define OSSH_BEGIN  "-----BEGIN OPENSSH PRIVATE KEY-----"
 #define OSSH_END    "-----END OPENSSH PRIVATE KEY-----"
 #define OSSH_BLOCK  8 /* block size of cipher "none" */
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* read a whole (small) file into a secret buffer */
 static int read_file(const char *path, struct buf *out, char *errbuf, size_t errlen)
@@ -57,33 +43,33 @@ static int read_file(const char *path, struct buf *out, char *errbuf, size_t err
 	int fd = -1, e;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		set_err(errbuf, errlen, "%s", strerror(errno));
+		errfmt(errbuf, errlen, "%s", strerror(errno));
 		e = SSH_ERR_SYSTEM;
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
-		set_err(errbuf, errlen, "%s", strerror(errno));
+		errfmt(errbuf, errlen, "%s", strerror(errno));
 		e = SSH_ERR_SYSTEM;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(errbuf, errlen, "not a regular file");
+		errfmt(errbuf, errlen, "not a regular file");
 		e = SSH_ERR_FORMAT;
 		goto out;
 	}
 	if (st.st_size > KEYFILE_MAX) {
-		set_err(errbuf, errlen, "file too large for a private key");
+		errfmt(errbuf, errlen, "file too large for a private key");
 		e = SSH_ERR_TOO_LARGE;
 		goto out;
 	}
 	for (;;) {
 		if (buf_len(out) >= KEYFILE_MAX) {
-			set_err(errbuf, errlen, "file too large for a private key");
+			errfmt(errbuf, errlen, "file too large for a private key");
 			e = SSH_ERR_TOO_LARGE;
 			goto out;
 		}
 		if ((e = buf_reserve(out, 4096, &p)) != 0) {
-			set_err(errbuf, errlen, "%s", ssh_err_str(e));
+			errfmt(errbuf, errlen, "%s", ssh_err_str(e));
 			goto out;
 		}
 		n = read(fd, p, 4096);
@@ -92,7 +78,7 @@ static int read_file(const char *path, struct buf *out, char *errbuf, size_t err
 			continue;
 		}
 		if (n < 0) {
-			set_err(errbuf, errlen, "%s", strerror(errno));
+			errfmt(errbuf, errlen, "%s", strerror(errno));
 			buf_consume_end(out, 4096);
 			e = SSH_ERR_SYSTEM;
 			goto out;
@@ -127,14 +113,14 @@ static int check_key_usable(EVP_PKEY *pk, char *errbuf, size_t errlen)
 	switch (EVP_PKEY_get_base_id(pk)) {
 	case EVP_PKEY_RSA:
 		bits = EVP_PKEY_get_bits(pk);
-		set_err(errbuf, errlen, "RSA key of %d bits is %s (allowed: 1024 to 16384)", bits,
+		errfmt(errbuf, errlen, "RSA key of %d bits is %s (allowed: 1024 to 16384)", bits,
 		    bits < 1024 ? "too small" : "too large");
 		break;
 	case EVP_PKEY_EC:
-		set_err(errbuf, errlen, "unsupported elliptic curve (need P-256, P-384 or P-521)");
+		errfmt(errbuf, errlen, "unsupported elliptic curve (need P-256, P-384 or P-521)");
 		break;
 	default:
-		set_err(errbuf, errlen, "unsupported key type %s",
+		errfmt(errbuf, errlen, "unsupported key type %s",
 		    EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "?");
 		break;
 	}
@@ -143,74 +129,44 @@ static int check_key_usable(EVP_PKEY *pk, char *errbuf, size_t errlen)
 
 /* ---- OpenSSH format ---- */
 
-static int b64_val(int c)
-{
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
-	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '+') {
-		return 62;
-	}
-	if (c == '/') {
-		return 63;
-	}
-	return -1;
-}
-
-/* base64 with line breaks and '=' padding only at the end; output to a secret buffer */
+/*
+ * The base64 body of an OpenSSH key: blanks and line breaks dropped and missing '=' padding
+ * restored, then textfile's one strict decoder; text and output stay in secret buffers.
+ * Nothing at all decodes to nothing (as before: the container check then refuses it).
+ */
 static int b64_decode(const uint8_t *p, size_t n, struct buf *out)
 {
-	uint32_t acc = 0;
-	size_t i, nch = 0, pad = 0;
+	struct buf text;
 	uint8_t *o;
-	int v, e;
+	size_t i, len, outlen;
+	int e = 0;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
-			continue;
+	buf_init_secret(&text);
+	for (i = 0; i < n && e == 0; i++) {
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') {
+			e = buf_put_u8(&text, p[i]);
 		}
-		if (p[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad != 0 || (v = b64_val(p[i])) < 0) {
-			return SSH_ERR_FORMAT;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		if (++nch % 4 == 0) {
-			if ((e = buf_reserve(out, 3, &o)) != 0) {
-				return e;
+	}
+	if (e != 0 || (len = buf_len(&text)) == 0) {
+		goto out;
+	}
+	if (buf_ptr(&text)[len - 1] != '=') {
+		while (len % 4 != 0) {
+			if ((e = buf_put_u8(&text, '=')) != 0) {
+				goto out;
 			}
-			o[0] = (uint8_t)(acc >> 16);
-			o[1] = (uint8_t)(acc >> 8);
-			o[2] = (uint8_t)acc;
-			acc = 0;
+			len++;
 		}
 	}
-	switch (nch % 4) {
-	case 0:
-		e = pad == 0 ? 0 : SSH_ERR_FORMAT;
-		break;
-	case 2:
-		e = pad == 0 || pad == 2 ? buf_put_u8(out, (uint8_t)(acc >> 4)) : SSH_ERR_FORMAT;
-		break;
-	case 3:
-		e = pad == 0 || pad == 1 ? buf_put_u8(out, (uint8_t)(acc >> 10)) : SSH_ERR_FORMAT;
-		if (e == 0) {
-			e = buf_put_u8(out, (uint8_t)(acc >> 2));
-		}
-		break;
-	default:
-		e = SSH_ERR_FORMAT;
-		break;
+	if ((e = buf_reserve(out, len / 4 * 3, &o)) != 0) {
+		goto out;
 	}
-	acc = 0;
+	if ((e = textfile_b64_decode_to((const char *)buf_ptr(&text), len, o, &outlen)) != 0) {
+		goto out;
+	}
+	e = buf_consume_end(out, len / 4 * 3 - outlen);
+out:
+	buf_free(&text);
 	return e;
 }
 
@@ -475,7 +431,7 @@ static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP
 		goto bad;
 	}
 	if ((alg = row_for_type(type, typelen)) == NULL) {
-		set_err(errbuf, errlen, "unsupported key type in OpenSSH key file");
+		errfmt(errbuf, errlen, "unsupported key type in OpenSSH key file");
 		e = SSH_ERR_KEY_TYPE;
 		goto out;
 	}
@@ -494,7 +450,7 @@ static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP
 		break;
 	}
 	if (e == SSH_ERR_KEY_TYPE) {
-		set_err(errbuf, errlen, "RSA key size outside 1024 to 16384 bits");
+		errfmt(errbuf, errlen, "RSA key size outside 1024 to 16384 bits");
 		goto out;
 	}
 	if (e != 0 || (e = rd_skip_string(r)) != 0) { /* comment */
@@ -519,7 +475,7 @@ static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP
 		goto bad;
 	}
 	if (buf_len(&blob) != publen || memcmp(buf_ptr(&blob), pubblob, publen) != 0) {
-		set_err(errbuf, errlen, "public and private parts of the key file do not match");
+		errfmt(errbuf, errlen, "public and private parts of the key file do not match");
 		e = SSH_ERR_FORMAT;
 		goto out;
 	}
@@ -528,7 +484,7 @@ static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP
 	e = 0;
 	goto out;
 bad:
-	set_err(errbuf, errlen, "invalid OpenSSH private key");
+	errfmt(errbuf, errlen, "invalid OpenSSH private key");
 	if (e == 0 || e == SSH_ERR_INCOMPLETE) {
 		e = SSH_ERR_FORMAT;
 	}
@@ -551,37 +507,37 @@ int keyfile_from_openssh_blob(
 	*out = NULL;
 	if ((e = rd_bytes(&r, sizeof(OSSH_MAGIC), &magic)) != 0 ||
 	    memcmp(magic, OSSH_MAGIC, sizeof(OSSH_MAGIC)) != 0) {
-		set_err(errbuf, errlen, "not an OpenSSH private key");
+		errfmt(errbuf, errlen, "not an OpenSSH private key");
 		return SSH_ERR_FORMAT;
 	}
 	if ((e = rd_string(&r, &cipher, &cipherlen)) != 0 ||
 	    (e = rd_string(&r, &kdf, &kdflen)) != 0 ||
 	    (e = rd_string(&r, &kdfopt, &kdfoptlen)) != 0) {
-		set_err(errbuf, errlen, "invalid OpenSSH private key");
+		errfmt(errbuf, errlen, "invalid OpenSSH private key");
 		return SSH_ERR_FORMAT;
 	}
 	if (!str_eq(cipher, cipherlen, "none")) {
-		set_err(errbuf, errlen,
+		errfmt(errbuf, errlen,
 		    "encrypted OpenSSH-format key: convert it once with "
 		    "'ssh-keygen -p -m PEM -f FILE' (or -m PKCS8)");
 		return SSH_ERR_UNSUPPORTED;
 	}
 	if (!str_eq(kdf, kdflen, "none") || kdfoptlen != 0) {
-		set_err(errbuf, errlen, "invalid OpenSSH private key (kdf without cipher)");
+		errfmt(errbuf, errlen, "invalid OpenSSH private key (kdf without cipher)");
 		return SSH_ERR_FORMAT;
 	}
 	if ((e = rd_u32(&r, &nkeys)) != 0) {
-		set_err(errbuf, errlen, "invalid OpenSSH private key");
+		errfmt(errbuf, errlen, "invalid OpenSSH private key");
 		return SSH_ERR_FORMAT;
 	}
 	if (nkeys != 1) {
-		set_err(errbuf, errlen, "OpenSSH key file holds %u keys (only one is supported)",
+		errfmt(errbuf, errlen, "OpenSSH key file holds %u keys (only one is supported)",
 		    (unsigned)nkeys);
 		return SSH_ERR_UNSUPPORTED;
 	}
 	if ((e = rd_string(&r, &pub, &publen)) != 0 || (e = rd_string_rd(&r, &priv)) != 0 ||
 	    (e = rd_end(&r)) != 0 || priv.len == 0 || priv.len % OSSH_BLOCK != 0) {
-		set_err(errbuf, errlen, "invalid OpenSSH private key");
+		errfmt(errbuf, errlen, "invalid OpenSSH private key");
 		return SSH_ERR_FORMAT;
 	}
 	return ossh_private(&priv, pub, publen, out, errbuf, errlen);
@@ -602,12 +558,12 @@ static int load_openssh(
 	buf_init_secret(&bin);
 	b = find(data, len, OSSH_BEGIN) + strlen(OSSH_BEGIN);
 	if ((end = find(b, len - (size_t)(b - data), OSSH_END)) == NULL) {
-		set_err(errbuf, errlen, "OpenSSH private key without end line");
+		errfmt(errbuf, errlen, "OpenSSH private key without end line");
 		e = SSH_ERR_FORMAT;
 		goto out;
 	}
 	if ((e = b64_decode(b, (size_t)(end - b), &bin)) != 0) {
-		set_err(errbuf, errlen, "invalid base64 in OpenSSH private key");
+		errfmt(errbuf, errlen, "invalid base64 in OpenSSH private key");
 		goto out;
 	}
 	e = keyfile_from_openssh_blob(buf_ptr(&bin), buf_len(&bin), out, errbuf, errlen);
@@ -660,13 +616,13 @@ static int load_pem(
 	if ((pk = PEM_read_bio_PrivateKey(bio, NULL, pw_cb, &st)) == NULL) {
 		(void)ssh_ossl_reason(why, sizeof(why)); /* OpenSSL's word: "bad decrypt", ... */
 		if (st.asked && pass == NULL) {
-			set_err(errbuf, errlen, "key is encrypted: passphrase required");
+			errfmt(errbuf, errlen, "key is encrypted: passphrase required");
 			e = SSH_ERR_PASSPHRASE;
 		} else if (st.asked) {
-			set_err(errbuf, errlen, "incorrect passphrase (%s)", why);
+			errfmt(errbuf, errlen, "incorrect passphrase (%s)", why);
 			e = SSH_ERR_PASSPHRASE;
 		} else {
-			set_err(errbuf, errlen, "not a private key we can read: %s", why);
+			errfmt(errbuf, errlen, "not a private key we can read: %s", why);
 			e = SSH_ERR_FORMAT;
 		}
 		goto out;
@@ -715,7 +671,7 @@ int keyfile_load(
 	*out = NULL;
 	buf_init_secret(&data);
 	if (path == NULL) {
-		set_err(errbuf, errlen, "no key file given");
+		errfmt(errbuf, errlen, "no key file given");
 		e = SSH_ERR_INTERNAL;
 		goto out;
 	}
@@ -755,7 +711,7 @@ int keyfile_certs(
 	}
 	buf_init_secret(&data);
 	if (path == NULL || pool == NULL) {
-		set_err(errbuf, errlen, "no file given");
+		errfmt(errbuf, errlen, "no file given");
 		e = SSH_ERR_INTERNAL;
 		goto out;
 	}
@@ -763,7 +719,7 @@ int keyfile_certs(
 		goto out;
 	}
 	if ((e = x509_pem_certs(buf_ptr(&data), buf_len(&data), max, pool, added)) != 0) {
-		set_err(errbuf, errlen, "%s",
+		errfmt(errbuf, errlen, "%s",
 		    e == SSH_ERR_TOO_LARGE ? "too many certificates"
 		                           : "a PEM certificate in the file does not decode");
 		goto out;

@@ -1,5 +1,6 @@
 #include "textfile.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -28,16 +29,14 @@ int textfile_read_line(FILE *fp, char *buf, size_t cap, int *bad)
 	return any;
 }
 
-int textfile_b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
+int textfile_b64_decode_to(const char *s, size_t len, uint8_t *out, size_t *outlen)
 {
-	uint8_t *d = NULL;
 	size_t pad = 0, i;
-	int n, r = SSH_ERR_FORMAT;
+	int n;
 
-	*out = NULL;
 	*outlen = 0;
-	if (len == 0 || len % 4 != 0 || len > TEXTFILE_B64_MAX) {
-		goto out;
+	if (len == 0 || len % 4 != 0 || len > INT_MAX) {
+		return SSH_ERR_FORMAT;
 	}
 	if (s[len - 1] == '=') {
 		pad++;
@@ -49,21 +48,36 @@ int textfile_b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen
 		char c = s[i];
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		        c == '+' || c == '/')) {
-			goto out;
+			return SSH_ERR_FORMAT;
 		}
+	}
+	n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+	if (n < 0 || (size_t)n != len / 4 * 3 || (size_t)n < pad) {
+		return SSH_ERR_FORMAT;
+	}
+	*outlen = (size_t)n - pad;
+	return 0;
+}
+
+int textfile_b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
+{
+	uint8_t *d = NULL;
+	int r = SSH_ERR_FORMAT;
+
+	*out = NULL;
+	*outlen = 0;
+	if (len == 0 || len % 4 != 0 || len > TEXTFILE_B64_MAX) {
+		goto out;
 	}
 	if ((d = malloc(len / 4 * 3)) == NULL) {
 		r = SSH_ERR_ALLOC;
 		goto out;
 	}
-	n = EVP_DecodeBlock(d, (const unsigned char *)s, (int)len);
-	if (n < 0 || (size_t)n != len / 4 * 3 || (size_t)n < pad) {
+	if ((r = textfile_b64_decode_to(s, len, d, outlen)) != 0) {
 		goto out;
 	}
-	*outlen = (size_t)n - pad;
 	*out = d;
 	d = NULL;
-	r = 0;
 out:
 	free(d);
 	return r;

@@ -16,6 +16,10 @@ int textfile_read_line(FILE *fp, char *buf, size_t cap, int *bad);
  * SSH_ERR_FORMAT for anything else. */
 int textfile_b64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen);
 
+/* The same decoding into the caller's out, which has room for len / 4 * 3 bytes (no cap but
+ * INT_MAX: for secret buffers). 0 or SSH_ERR_FORMAT. */
+int textfile_b64_decode_to(const char *s, size_t len, uint8_t *out, size_t *outlen);
+
 /* Padded base64 of n bytes (n at most TEXTFILE_B64_MAX / 4 * 3, so that it reads back),
  * NUL-terminated and malloc'd; NULL when too long or out of memory. */
 char *textfile_b64_encode(const uint8_t *p, size_t n);

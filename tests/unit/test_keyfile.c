@@ -270,6 +270,71 @@ static void test_openssh_blob(void)
 	CHECK(pk == NULL);
 }
 
+/* the OpenSSH armour's base64: blanks, CRLF and missing padding taken, anything else refused */
+static void test_openssh_armour(void)
+{
+	static const char body[] =
+	    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+	    "QyNTUxOQAAACB9U76Z9pPsa5IHihtVOECbSZNkkDA89gFhXb7QUvr4AQAAAJDjoq2846Kt\n"
+	    "vAAAAAtzc2gtZWQyNTUxOQAAACB9U76Z9pPsa5IHihtVOECbSZNkkDA89gFhXb7QUvr4AQ\n"
+	    "AAAEB3Tog/YVQXAr7YOA1k3eR0ZWJCGOPUMq7OFTMrTkkRwn1Tvpn2k+xrkgeKG1U4QJtJ\n"
+	    "k2SQMDz2AWFdvtBS+vgBAAAADHRlc3QgZWQyNTUxOQE";
+	static const struct {
+		const char *tail; /* after body */
+		const char *mid;  /* replaces the first "\n" of body, NULL = keep */
+		int ok;
+	} rows[] = {
+	    {.tail = "=\n", .ok = 1}, {.tail = "\n", .ok = 1}, /* padding left out */
+	    {.tail = "=\r\n", .mid = " \t\r\n", .ok = 1},      /* blanks and CRLF */
+	    {.tail = "\n=\n", .ok = 1},                        /* padding on its own line */
+	    {.tail = "==\n", .ok = 0},                         /* one '=' too many */
+	    {.tail = "=A\n", .ok = 0},                         /* data after padding */
+	    {.tail = "=\n", .mid = "*", .ok = 0},              /* not base64 */
+	    {.tail = "=\n", .mid = "=", .ok = 0},              /* padding in the middle */
+	    {.tail = "AA=\n", .ok = 0}, /* a single character past a quantum */
+	};
+	EVP_PKEY *ref = NULL, *pk = NULL;
+	char text[2048], err[256];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *nl = strchr(body, '\n');
+		n = snprintf(text, sizeof(text),
+		    "-----BEGIN OPENSSH PRIVATE KEY-----\n%.*s%s%s%s"
+		    "-----END OPENSSH PRIVATE KEY-----\n",
+		    (int)(nl - body), body, rows[i].mid != NULL ? rows[i].mid : "\n", nl + 1,
+		    rows[i].tail);
+		CHECK(n > 0 && (size_t)n < sizeof(text));
+		err[0] = '\0';
+		if (rows[i].ok) {
+			CHECK_EQ_INT(keyfile_from_bytes((const uint8_t *)text, (size_t)n, NULL, &pk,
+			                 err, sizeof(err)),
+			    0);
+			if (ref == NULL) {
+				ref = pk;
+			} else {
+				CHECK(pk != NULL && EVP_PKEY_eq(ref, pk) == 1);
+				EVP_PKEY_free(pk);
+			}
+		} else {
+			CHECK_EQ_INT(keyfile_from_bytes((const uint8_t *)text, (size_t)n, NULL, &pk,
+			                 err, sizeof(err)),
+			    SSH_ERR_FORMAT);
+			CHECK(strstr(err, "invalid base64 in OpenSSH private key") != NULL);
+		}
+		pk = NULL;
+	}
+	/* an empty body decodes to nothing: the container check refuses it, not the base64 */
+	n = snprintf(text, sizeof(text),
+	    "-----BEGIN OPENSSH PRIVATE KEY-----\n \r\n-----END OPENSSH PRIVATE KEY-----\n");
+	err[0] = '\0';
+	CHECK(
+	    keyfile_from_bytes((const uint8_t *)text, (size_t)n, NULL, &pk, err, sizeof(err)) != 0);
+	CHECK(pk == NULL && err[0] != '\0' && strstr(err, "base64") == NULL);
+	EVP_PKEY_free(ref);
+}
+
 /* every truncation and single-bit flip of the binary container: an error, or the same key */
 static void sweep_openssh(const char *path, const char *pubpath, int flips)
 {
@@ -434,6 +499,7 @@ int main(void)
 	test_ed25519_known_answer();
 	test_errors();
 	test_openssh_blob();
+	test_openssh_armour();
 	sweep_openssh("data/key_ed25519", "data/key_ed25519.pub", 1);
 	sweep_openssh("data/key_ecdsa256", "data/key_ecdsa256.pub", 1);
 	sweep_openssh("data/key_ecdsa521", "data/key_ecdsa521.pub", 1);
