@@ -45,7 +45,8 @@ struct certstore_config {
 	 * named explicitly (explicit_ca = 1) and cannot be read is an error; defaults that do not
 	 * exist are skipped. */
 	const char *ca_files[CERTSTORE_MAX_PATHS];
-	const char *ca_paths[CERTSTORE_MAX_PATHS]; /* hashed directories (c_rehash / openssl rehash layout) */
+	const char *ca_paths[CERTSTORE_MAX_PATHS]; /* hashed directories (c_rehash / openssl rehash
+	                                              layout) */
 	int explicit_ca;
 	const char *crl_files[CERTSTORE_MAX_PATHS];
 	const char *crl_paths[CERTSTORE_MAX_PATHS];

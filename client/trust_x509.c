@@ -50,7 +50,8 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 			cfg.ca_paths[0] = paths[np++];
 		}
 	} else {
-		/* the one default list (paths.h), which also decides the HostKeyAlgorithms default */
+		/* the one default list (paths.h), which also decides the HostKeyAlgorithms default
+		 */
 		for (i = 0; i < paths_n_ca_defaults && i < CERTSTORE_MAX_PATHS; i++) {
 			if (expand(o, paths_ca_defaults[i].ca_file, &paths[np]) == 0) {
 				cfg.ca_files[i] = paths[np++];
