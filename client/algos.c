@@ -67,13 +67,13 @@ static int hostkey_row(size_t i, struct algo_row *row)
 	return 1;
 }
 
-/* OPTIONS.md: x509v3-sign-rsa is a host-key default only */
+/* OPTIONS.md: x509v3-sign-rsa (the single-certificate row) is a host-key default only */
 static int pubkey_row(size_t i, struct algo_row *row)
 {
 	if (!hostkey_row(i, row)) {
 		return 0;
 	}
-	if (strcmp(row->name, "x509v3-sign-rsa") == 0) {
+	if ((hostkey_alg_at(i)->flags & HK_FLAG_SINGLE_CERT) != 0) {
 		row->is_default = 0;
 	}
 	return 1;

@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "p11.h"
 #include "signer.h"
+#include "textfile.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
 #include "ssh/hostkey.h"
@@ -66,7 +67,7 @@ static const struct hostkey_alg *first_row(struct signer *s, int x509)
 	for (i = 0; (row = hostkey_alg_at(i)) != NULL; i++) {
 		if (((row->flags & HK_FLAG_X509) != 0) == x509 &&
 		    (row->flags & HK_FLAG_DEFAULT) != 0 &&
-		    strcmp(row->name, "x509v3-sign-rsa") != 0 && signer_fits(s, row)) {
+		    (row->flags & HK_FLAG_SINGLE_CERT) == 0 && signer_fits(s, row)) {
 			return row;
 		}
 	}
@@ -91,11 +92,9 @@ static int authorized_keys_line(struct signer *s, const char *label, char **out)
 		goto out;
 	}
 	r = SSH_ERR_ALLOC;
-	n = 4 * ((buf_len(&blob) + 2) / 3) + 1;
-	if ((b64 = malloc(n)) == NULL) {
+	if ((b64 = textfile_b64_encode(buf_ptr(&blob), buf_len(&blob))) == NULL) {
 		goto out;
 	}
-	EVP_EncodeBlock((unsigned char *)b64, buf_ptr(&blob), (int)buf_len(&blob));
 	n = strlen(row->blob_name) + strlen(b64) + strlen(label) + 4;
 	if ((line = malloc(n)) == NULL) {
 		goto out;
@@ -109,16 +108,30 @@ out:
 	return r;
 }
 
+/* the row of PKIX-SSH's x509v3-sign-rsa: the one whose key blob is the bare certificate */
+static const struct hostkey_alg *single_cert_row(void)
+{
+	const struct hostkey_alg *row;
+	size_t i;
+
+	for (i = 0; (row = hostkey_alg_at(i)) != NULL; i++) {
+		if ((row->flags & HK_FLAG_SINGLE_CERT) != 0) {
+			return row;
+		}
+	}
+	return NULL;
+}
+
 /* the distinguished-name line: PKIX-SSH's x509v3-sign-rsa for RSA (asyncssh takes any x509v3-
  * name), else the key's x509v3 algorithm */
 static int dn_line(struct signer *s, char **out)
 {
-	const struct hostkey_alg *row = first_row(s, 1);
+	const struct hostkey_alg *row = first_row(s, 1), *single = single_cert_row();
 	const char *alg = row != NULL ? row->name : NULL;
 
 	*out = NULL;
-	if (EVP_PKEY_get_base_id(s->ops->pubkey(s)) == EVP_PKEY_RSA) {
-		alg = "x509v3-sign-rsa";
+	if (EVP_PKEY_get_base_id(s->ops->pubkey(s)) == EVP_PKEY_RSA && single != NULL) {
+		alg = single->name;
 	}
 	return alg != NULL ? p11_dn_line(s, alg, out) : P11_ERR_KEY_TYPE;
 }
