@@ -13,6 +13,21 @@
 
 #include "p11_int.h"
 
+/* the one EVP_PKEY_fromdata of the token code: a public key of type from params */
+static int pub_from_params(const char *type, OSSL_PARAM *params, EVP_PKEY **out)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	int r = P11_ERR_LIBCRYPTO;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) > 0) {
+		r = 0;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return r;
+}
+
 static int rsa_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out)
 {
@@ -21,7 +36,6 @@ static int rsa_from_object(
 	BIGNUM *n = NULL, *e = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	int r;
 
 	if ((r = p11_get_attr(fl, s, o, CKA_MODULUS, &mod, &modlen)) != 0 ||
@@ -34,13 +48,10 @@ static int rsa_from_object(
 	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
 		goto out;
 	}
-	r = 0;
+	r = pub_from_params("RSA", params, out);
 out:
 	free(mod);
 	free(exp);
@@ -48,7 +59,6 @@ out:
 	BN_free(e);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
 	return r;
 }
 
@@ -78,7 +88,6 @@ static int ec_from_object(
 	const unsigned char *q;
 	ASN1_OBJECT *oid = NULL;
 	const char *group = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	OSSL_PARAM params[3];
 	int r, nid;
 
@@ -125,18 +134,11 @@ static int ec_from_object(
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pt, ptlen);
 	params[2] = OSSL_PARAM_construct_end();
-	r = P11_ERR_LIBCRYPTO;
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-		goto out;
-	}
-	r = 0;
+	r = pub_from_params("EC", params, out);
 out:
 	ASN1_OBJECT_free(oid);
 	free(par);
 	free(point);
-	EVP_PKEY_CTX_free(ctx);
 	return r;
 }
 
