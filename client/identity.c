@@ -46,15 +46,15 @@ static int split_prefs(const char *list, char ***out)
 	struct namelist_iter it;
 	const char *name;
 	char **v = NULL;
-	size_t n = 0, cap = 1, len;
+	size_t n = 0, cap = 0, len;
 	int r = SSH_ERR_ALLOC;
 
 	*out = NULL;
 	if (list == NULL) {
 		return 0;
 	}
-	for (const char *c = list; *c != '\0'; c++) {
-		cap += *c == ',';
+	for (namelist_begin(&it, list); namelist_next(&it, &name, &len);) {
+		cap++;
 	}
 	if ((v = calloc(cap + 1, sizeof(*v))) == NULL) {
 		goto out;

@@ -310,28 +310,22 @@ static int rsa_check_crt(const BIGNUM *n, const BIGNUM *e, const BIGNUM *d, cons
 	    !BN_mod(dmp1, d, pm1, ctx) || !BN_mod(dmq1, d, qm1, ctx)) {
 		goto out;
 	}
-	/* e * d == 1 mod (p - 1) and mod (q - 1) */
-	if (!BN_mod_mul(t, e, dmp1, pm1, ctx)) {
-		goto out;
-	}
-	if (!BN_is_one(t)) {
-		r = SSH_ERR_FORMAT;
-		goto out;
-	}
-	if (!BN_mod_mul(t, e, dmq1, qm1, ctx)) {
-		goto out;
-	}
-	if (!BN_is_one(t)) {
-		r = SSH_ERR_FORMAT;
-		goto out;
-	}
-	/* iqmp * q == 1 mod p */
-	if (!BN_mod_mul(t, iqmp, q, p, ctx)) {
-		goto out;
-	}
-	if (!BN_is_one(t)) {
-		r = SSH_ERR_FORMAT;
-		goto out;
+	/* e * d == 1 mod (p - 1) and mod (q - 1); iqmp * q == 1 mod p */
+	const struct {
+		const BIGNUM *a, *b, *m;
+	} inverses[] = {
+	    {.a = e, .b = dmp1, .m = pm1},
+	    {.a = e, .b = dmq1, .m = qm1},
+	    {.a = iqmp, .b = q, .m = p},
+	};
+	for (size_t i = 0; i < sizeof(inverses) / sizeof(inverses[0]); i++) {
+		if (!BN_mod_mul(t, inverses[i].a, inverses[i].b, inverses[i].m, ctx)) {
+			goto out;
+		}
+		if (!BN_is_one(t)) {
+			r = SSH_ERR_FORMAT;
+			goto out;
+		}
 	}
 	r = 0;
 out:

@@ -52,6 +52,15 @@ x509_client -v -- true
 expect_exit 0 "default HostKeyAlgorithms with a CA store"
 expect_file_matches "$ERR" "verified \\(x509v3-ssh-rsa" "default list prefers the x509v3 name"
 
+# the default CA store (~/.x509ssh/ca-bundle.pem, from the one default list): the same file
+# loads the store and puts the x509v3 names first in the default HostKeyAlgorithms
+mkdir -p "$T_DIR/home/.x509ssh"
+cp "$PKI/root.pem" "$T_DIR/home/.x509ssh/ca-bundle.pem"
+peer rsa "x509v3-ssh-rsa,rsa-sha2-256"
+HOME="$T_DIR/home" run_client -o StrictHostKeyChecking=yes -v -- true
+expect_exit 0 "default CA store in ~/.x509ssh"
+expect_file_matches "$ERR" "verified \\(x509v3-ssh-rsa" "default CA store: verified with the x509v3 name"
+
 # refusals: each one line, exit 255, and no userauth request ever reached the server
 refuse() { # refuse NAME DESCRIPTION REGEX [client options]
 	local name=$1 what=$2 re=$3
@@ -72,6 +81,16 @@ refuse ec "name mismatch through X509HostName" "rtr9\\.test" -o X509HostName=rtr
 # an address the resolver and the certificate check would read differently (octal 01)
 refuse ec "ambiguous address literal" "'127\\.0\\.0\\.01' is ambiguous: write it as 127\\.0\\.0\\.1" \
 	-o HostName=127.0.0.01
+# X509HostPurposes is a name list: the ec leaf (secureShellServer only) is refused with
+# serverAuth alone and verified when the list names its purpose second
+refuse ec "X509HostPurposes without the leaf's purpose" \
+	"extendedKeyUsage allows only secureShellServer \\(need one of serverAuth\\)" \
+	-o X509HostPurposes=serverAuth
+peer ec x509v3-ecdsa-sha2-nistp256
+x509_client -o X509HostPurposes=serverAuth,secureShellServer -v -- true
+expect_exit 0 "X509HostPurposes naming the leaf's purpose second"
+expect_file_matches "$ERR" "host certificate for 127.0.0.1 verified" \
+	"X509HostPurposes list: verified"
 
 # a CA store that does not exist, named explicitly: a clear error, nothing sent
 peer ec x509v3-ecdsa-sha2-nistp256
