@@ -294,7 +294,7 @@ int conn_process(struct ssh_conn *c)
 				    ssh_err_str(r));
 				break;
 			}
-			transport_disconnect(c, 2, "packet corrupt");
+			transport_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "packet corrupt");
 			break;
 		}
 		if ((r = rd_u8(&msg, &type)) != 0) {
