@@ -199,8 +199,7 @@ struct ev_slot {
 };
 
 struct ssh_conn {
-	struct ssh_conn_config cfg; /* strings below are owned copies */
-	char *cfg_strings[8];
+	struct ssh_conn_config cfg; /* its strings are owned copies (cfg_string_rows in conn.c) */
 	char **env;
 	int err;
 	char errmsg[1024];
