@@ -46,6 +46,30 @@ void buf_reset(struct buf *b)
 	b->len = 0;
 }
 
+void buf_wipe(struct buf *b)
+{
+	if (b->d != NULL) {
+		OPENSSL_cleanse(b->d, b->cap);
+	}
+}
+
+void buf_set_max(struct buf *b, size_t max)
+{
+	b->max = max;
+}
+
+size_t buf_mark(const struct buf *b)
+{
+	return buf_len(b);
+}
+
+void buf_rollback(struct buf *b, size_t mark)
+{
+	if (buf_len(b) > mark) {
+		(void)buf_consume_end(b, buf_len(b) - mark);
+	}
+}
+
 static int buf_grow(struct buf *b, size_t n)
 {
 	size_t need, ncap;

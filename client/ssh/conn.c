@@ -138,8 +138,8 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init(&c->auth.signdata);
 	buf_init(&c->ch.out[0]);
 	buf_init(&c->ch.out[1]);
-	c->ch.out[0].max = CHAN_WINDOW + CHAN_MAXPACKET;
-	c->ch.out[1].max = CHAN_WINDOW + CHAN_MAXPACKET;
+	buf_set_max(&c->ch.out[0], CHAN_WINDOW + CHAN_MAXPACKET);
+	buf_set_max(&c->ch.out[1], CHAN_WINDOW + CHAN_MAXPACKET);
 	c->kex.first = 1;
 	snprintf(c->client_version, sizeof(c->client_version), "%s", CLIENT_VERSION);
 	/* our identification line goes out first, then our KEXINIT right behind it */
