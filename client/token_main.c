@@ -22,7 +22,7 @@
 #include "signer.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
 #include "x509chain.h"
 

@@ -9,7 +9,7 @@
 #include "identity.h"
 #include "log.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/x509key.h"
 #include "trust_x509.h"
 

@@ -23,7 +23,7 @@
 #include "buf.h"
 
 struct ssh_conn;
-struct hostkey_alg; /* hostkey.h */
+struct hostkey_alg; /* sshkey.h */
 struct x509_blob;   /* x509key.h */
 
 /*
@@ -34,7 +34,7 @@ struct ssh_hostkey_view {
 	const char *alg;     /* negotiated host-key algorithm */
 	const uint8_t *blob; /* K_S as sent */
 	size_t len;
-	const struct hostkey_alg *row; /* the algorithm's table row (hostkey.h) */
+	const struct hostkey_alg *row; /* the algorithm's table row (sshkey.h) */
 	/* RFC 6187 rows (HK_FLAG_X509): the certificates, leaf first, and stapled OCSP responses
 	 * as DER borrowed from blob (x509key.h), within the X509MaxChain cap; NULL for plain keys
 	 */

@@ -10,7 +10,7 @@
 #include "cipher.h"
 #include "compat.h"
 #include "conn.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "kexalg.h"
 #include "namelist.h"
 #include "packet.h"

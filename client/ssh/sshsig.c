@@ -310,7 +310,7 @@ out:
 	return r;
 }
 
-/* hostkey.h: the signature blob with a private key in memory, as a signer would give it */
+/* sshkey.h: the signature blob with a private key in memory, as a signer would give it */
 int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
     struct buf *out)
 {

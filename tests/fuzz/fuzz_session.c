@@ -46,7 +46,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "sshsig.h"
 #include "testsrv.h"
 

@@ -24,7 +24,7 @@
 #include "cipher.h"
 #include "conn.h"
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "kexalg.h"
 #include "packet.h"
 #include "x509key.h"

@@ -1,4 +1,4 @@
-/* Public-key algorithm table, key blobs, fingerprints and signatures (client/ssh/hostkey.c). */
+/* Public-key algorithm table, key blobs, fingerprints and signatures (client/ssh/sshkey.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "t.h"
 
 /* Known answers made with Python "cryptography" from the fixture keys over KA_DATA. */

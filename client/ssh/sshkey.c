@@ -18,7 +18,7 @@
 #include <openssl/rsa.h>
 
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 
 #define RSA_MIN_BITS    1024
 #define RSA_MAX_BITS    16384
