@@ -275,7 +275,7 @@ int buf_put_buf(struct buf *b, const struct buf *v)
 int buf_put_mpint_bytes(struct buf *b, const uint8_t *v, size_t n)
 {
 	int r;
-	int pad;
+	size_t pad;
 
 	while (n > 0 && v[0] == 0) {
 		v++;
@@ -284,11 +284,11 @@ int buf_put_mpint_bytes(struct buf *b, const uint8_t *v, size_t n)
 	if (n > 0xfffffffeu) {
 		return SSH_ERR_TOO_LARGE;
 	}
-	pad = (n > 0 && (v[0] & 0x80) != 0);
+	pad = n > 0 && (v[0] & 0x80) != 0 ? 1 : 0;
 	if ((r = buf_put_u32(b, (uint32_t)(n + pad))) != 0) {
 		return r;
 	}
-	if (pad && (r = buf_put_u8(b, 0)) != 0) {
+	if (pad != 0 && (r = buf_put_u8(b, 0)) != 0) {
 		return r;
 	}
 	return buf_put(b, v, n);

@@ -306,7 +306,7 @@ static int run_session(int corrupt_sig, int corrupt_mac, int pubkey, const char 
 	testsrv_send(&s, &p);
 	CHECK(testsrv_next_event(c, SSH_EV_EXIT, &ev));
 	if (ev.u.exit.has_status) {
-		result = ev.u.exit.status;
+		result = (int)ev.u.exit.status;
 	}
 	CHECK(ssh_conn_done(c));
 	testsrv_pump(&s);
