@@ -7,7 +7,7 @@
 #include "cipher.h"
 #include "err.h"
 #include "log.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "kexalg.h"
 #include "namelist.h"
 

@@ -15,7 +15,7 @@
 #include "p11.h"
 #include "prompt.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/namelist.h"
 #include "trust.h"
 

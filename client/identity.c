@@ -20,8 +20,8 @@
 #include "signer_file.h"
 #include "textfile.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
 #include "ssh/namelist.h"
+#include "ssh/sshkey.h"
 
 #define PASSPHRASE_TRIES 3
 

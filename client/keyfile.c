@@ -22,7 +22,7 @@
 #include "log.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/x509key.h"
 #include "textfile.h"
 #include "x509chain.h"

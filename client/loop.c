@@ -278,18 +278,16 @@ static int stdin_read(struct loop *l)
 /* Write what the channel has for fd 1 (is_stderr 0) or 2. */
 static int out_write(struct loop *l, int is_stderr)
 {
-	struct buf *b = ssh_conn_channel_out(l->c, is_stderr);
+	size_t len;
+	const uint8_t *p = ssh_conn_channel_peek(l->c, is_stderr, &len);
 	int fd = is_stderr ? STDERR_FILENO : STDOUT_FILENO;
 	ssize_t n;
 
-	if (b == NULL) {
-		return 0;
-	}
-	while (buf_len(b) > 0) {
+	while (len > 0) {
 		if (l->out_dead[is_stderr]) {
-			return ssh_conn_channel_consumed(l->c, is_stderr, buf_len(b));
+			return ssh_conn_channel_consumed(l->c, is_stderr, len);
 		}
-		n = write(fd, buf_ptr(b), buf_len(b));
+		n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				return 0;
@@ -306,8 +304,8 @@ static int out_write(struct loop *l, int is_stderr)
 		if (r < 0) {
 			return r;
 		}
-		b = ssh_conn_channel_out(l->c, is_stderr);
-		if (b == NULL || !l->out_nb[is_stderr]) {
+		p = ssh_conn_channel_peek(l->c, is_stderr, &len);
+		if (!l->out_nb[is_stderr]) {
 			return 0; /* a blocking descriptor: let poll say when it can take more */
 		}
 	}
@@ -319,8 +317,9 @@ static int out_write(struct loop *l, int is_stderr)
 static int outputs_drained(struct loop *l)
 {
 	for (int i = 0; i < 2; i++) {
-		struct buf *b = ssh_conn_channel_out(l->c, i);
-		if (b != NULL && buf_len(b) > 0 && !l->out_dead[i]) {
+		size_t len;
+		(void)ssh_conn_channel_peek(l->c, i, &len);
+		if (len > 0 && !l->out_dead[i]) {
 			return 0;
 		}
 	}
@@ -535,8 +534,9 @@ static int run(struct loop *l)
 			pfd[P_STDIN].events = POLLIN;
 		}
 		for (int i = 0; i < 2; i++) {
-			struct buf *b = ssh_conn_channel_out(l->c, i);
-			if (b != NULL && buf_len(b) > 0 && !l->out_dead[i]) {
+			size_t len;
+			(void)ssh_conn_channel_peek(l->c, i, &len);
+			if (len > 0 && !l->out_dead[i]) {
 				pfd[P_STDOUT + i].fd = STDOUT_FILENO + i;
 				pfd[P_STDOUT + i].events = POLLOUT;
 			}

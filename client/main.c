@@ -18,7 +18,7 @@
 #include "paths.h"
 #include "ssh/conn.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/namelist.h"
 #include "trust.h"
 #include "trust_x509.h"

@@ -9,7 +9,7 @@
 
 #include "algos.h"
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "log.h"
 #include "namelist.h"
 #include "paths.h"

@@ -23,7 +23,7 @@
 #include "textfile.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
 #include "x509chain.h"
 

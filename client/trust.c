@@ -10,7 +10,7 @@
 #include "prompt.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/x509key.h"
 #include "trust.h"
 #include "trust_x509.h"

@@ -10,8 +10,8 @@
 #include "log.h"
 #include "paths.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
 #include "ssh/namelist.h"
+#include "ssh/sshkey.h"
 #include "ssh/x509key.h"
 #include "trust_x509.h"
 

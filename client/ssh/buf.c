@@ -46,6 +46,30 @@ void buf_reset(struct buf *b)
 	b->len = 0;
 }
 
+void buf_wipe(struct buf *b)
+{
+	if (b->d != NULL) {
+		OPENSSL_cleanse(b->d, b->cap);
+	}
+}
+
+void buf_set_max(struct buf *b, size_t max)
+{
+	b->max = max;
+}
+
+size_t buf_mark(const struct buf *b)
+{
+	return buf_len(b);
+}
+
+void buf_rollback(struct buf *b, size_t mark)
+{
+	if (buf_len(b) > mark) {
+		(void)buf_consume_end(b, buf_len(b) - mark);
+	}
+}
+
 static int buf_grow(struct buf *b, size_t n)
 {
 	size_t need, ncap;
@@ -251,7 +275,7 @@ int buf_put_buf(struct buf *b, const struct buf *v)
 int buf_put_mpint_bytes(struct buf *b, const uint8_t *v, size_t n)
 {
 	int r;
-	int pad;
+	size_t pad;
 
 	while (n > 0 && v[0] == 0) {
 		v++;
@@ -260,11 +284,11 @@ int buf_put_mpint_bytes(struct buf *b, const uint8_t *v, size_t n)
 	if (n > 0xfffffffeu) {
 		return SSH_ERR_TOO_LARGE;
 	}
-	pad = (n > 0 && (v[0] & 0x80) != 0);
+	pad = n > 0 && (v[0] & 0x80) != 0 ? 1 : 0;
 	if ((r = buf_put_u32(b, (uint32_t)(n + pad))) != 0) {
 		return r;
 	}
-	if (pad && (r = buf_put_u8(b, 0)) != 0) {
+	if (pad != 0 && (r = buf_put_u8(b, 0)) != 0) {
 		return r;
 	}
 	return buf_put(b, v, n);

@@ -9,6 +9,10 @@
  *               rd_end() is the explicit "no trailing bytes" check every parser ends with.
  *
  * All functions return 0 or a negative enum ssh_err.
+ *
+ * struct buf's definition is here only so buffers can live on the stack and inside other structs:
+ * its fields are private to buf.c. Everything else goes through the functions below (a writer
+ * that must undo a partial write takes a buf_mark() first and buf_rollback()s to it).
  */
 #ifndef X509SSH_BUF_H
 #define X509SSH_BUF_H
@@ -20,7 +24,7 @@
 
 #define BUF_MAX (64u * 1024 * 1024) /* default cap on any buffer */
 
-struct buf {
+struct buf {        /* fields private to buf.c */
 	uint8_t *d; /* storage */
 	size_t off; /* read offset */
 	size_t len; /* end of data (off <= len <= cap) */
@@ -39,6 +43,12 @@ void buf_init(struct buf *b);        /* empty, no allocation, cap BUF_MAX */
 void buf_init_secret(struct buf *b); /* same, wipes itself */
 void buf_free(struct buf *b);        /* frees (wiping if secret) and re-inits */
 void buf_reset(struct buf *b);       /* empties, keeps storage */
+void buf_wipe(struct buf *b);        /* cleanses all storage (secret or not), keeps the data size */
+void buf_set_max(struct buf *b, size_t max); /* cap on the unread bytes it may hold */
+/* Undo for writers: buf_mark() before writing, buf_rollback(b, mark) drops every byte written since
+ * (wiped if secret). Valid while nothing is consumed from the front in between. */
+size_t buf_mark(const struct buf *b);
+void buf_rollback(struct buf *b, size_t mark);
 static inline size_t buf_len(const struct buf *b)
 {
 	return b->len - b->off;

@@ -368,9 +368,12 @@ int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	return 0;
 }
 
-struct buf *ssh_conn_channel_out(struct ssh_conn *c, int is_stderr)
+const uint8_t *ssh_conn_channel_peek(struct ssh_conn *c, int is_stderr, size_t *len)
 {
-	return &c->ch.out[is_stderr ? 1 : 0];
+	const struct buf *b = &c->ch.out[is_stderr ? 1 : 0];
+
+	*len = buf_len(b);
+	return buf_ptr(b);
 }
 
 int ssh_conn_channel_consumed(struct ssh_conn *c, int is_stderr, size_t n)

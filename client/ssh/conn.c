@@ -1,5 +1,6 @@
 /* The engine's public face: construction, byte I/O, the event queue, sticky errors. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,76 @@
 
 #define CLIENT_VERSION "SSH-2.0-x509ssh_0.1"
 
-static char *dup_or_null(const char *s)
+/* The string fields of struct ssh_conn_config that the connection keeps its own copies of. */
+static const struct cfg_string_row {
+	size_t off;       /* offsetof(struct ssh_conn_config, field) */
+	int required;     /* ssh_conn_new() fails (SSH_ERR_INTERNAL) when it is NULL */
+	int has_fallback; /* when NULL, copy the field at fallback instead */
+	size_t fallback;
+} cfg_string_rows[] = {
+    {.off = offsetof(struct ssh_conn_config, kex_algs), .required = 1},
+    {.off = offsetof(struct ssh_conn_config, ciphers), .required = 1},
+    {.off = offsetof(struct ssh_conn_config, macs), .required = 1},
+    {.off = offsetof(struct ssh_conn_config, hostkey_algs), .required = 1},
+    {.off = offsetof(struct ssh_conn_config, pubkey_algs),
+        .has_fallback = 1,
+        .fallback = offsetof(struct ssh_conn_config, hostkey_algs)},
+    {.off = offsetof(struct ssh_conn_config, user), .required = 1},
+    {.off = offsetof(struct ssh_conn_config, command)},
+    {.off = offsetof(struct ssh_conn_config, term)},
+};
+
+#define CFG_STRING_ROWS (sizeof(cfg_string_rows) / sizeof(cfg_string_rows[0]))
+
+static const char **cfg_slot(struct ssh_conn_config *cfg, size_t off)
 {
-	return s == NULL ? NULL : strdup(s);
+	return (const char **)(void *)((char *)cfg + off);
+}
+
+static const char *cfg_get(const struct ssh_conn_config *cfg, size_t off)
+{
+	return *(const char *const *)(const void *)((const char *)cfg + off);
+}
+
+/* c->cfg's string fields become owned copies of cfg's (or NULL); on failure some stay NULL */
+static int cfg_copy_strings(struct ssh_conn *c, const struct ssh_conn_config *cfg)
+{
+	const struct cfg_string_row *row;
+	const char *src;
+	size_t i;
+
+	for (i = 0; i < CFG_STRING_ROWS; i++) {
+		*cfg_slot(&c->cfg, cfg_string_rows[i].off) = NULL;
+	}
+	for (i = 0; i < CFG_STRING_ROWS; i++) {
+		row = &cfg_string_rows[i];
+		src = cfg_get(cfg, row->off);
+		if (src == NULL && row->has_fallback) {
+			src = cfg_get(cfg, row->fallback);
+		}
+		if (src == NULL) {
+			if (row->required) {
+				return SSH_ERR_INTERNAL;
+			}
+			continue;
+		}
+		if ((*cfg_slot(&c->cfg, row->off) = strdup(src)) == NULL) {
+			return SSH_ERR_ALLOC;
+		}
+	}
+	return 0;
+}
+
+static void cfg_free_strings(struct ssh_conn *c)
+{
+	const char **slot;
+	size_t i;
+
+	for (i = 0; i < CFG_STRING_ROWS; i++) {
+		slot = cfg_slot(&c->cfg, cfg_string_rows[i].off);
+		free((void *)*slot);
+		*slot = NULL;
+	}
 }
 
 int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
@@ -27,31 +95,10 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 		return SSH_ERR_ALLOC;
 	}
 	c->cfg = *cfg;
-	{
-		const char *src[8] = {cfg->kex_algs, cfg->ciphers, cfg->macs, cfg->hostkey_algs,
-		    cfg->pubkey_algs, cfg->user, cfg->command, cfg->term};
-		for (i = 0; i < 8; i++) {
-			c->cfg_strings[i] = dup_or_null(src[i]);
-			if (src[i] != NULL && c->cfg_strings[i] == NULL) {
-				goto out;
-			}
-		}
-		/* lists and the user are required */
-		for (i = 0; i < 6; i++) {
-			if (i != 4 && c->cfg_strings[i] == NULL) {
-				r = SSH_ERR_INTERNAL;
-				goto out;
-			}
-		}
+	if ((r = cfg_copy_strings(c, cfg)) != 0) {
+		goto out;
 	}
-	c->cfg.kex_algs = c->cfg_strings[0];
-	c->cfg.ciphers = c->cfg_strings[1];
-	c->cfg.macs = c->cfg_strings[2];
-	c->cfg.hostkey_algs = c->cfg_strings[3];
-	c->cfg.pubkey_algs = c->cfg_strings[4] != NULL ? c->cfg_strings[4] : c->cfg_strings[3];
-	c->cfg.user = c->cfg_strings[5];
-	c->cfg.command = c->cfg_strings[6];
-	c->cfg.term = c->cfg_strings[7];
+	r = SSH_ERR_ALLOC;
 	if (cfg->env != NULL) {
 		while (cfg->env[n] != NULL) {
 			n++;
@@ -91,8 +138,8 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init(&c->auth.signdata);
 	buf_init(&c->ch.out[0]);
 	buf_init(&c->ch.out[1]);
-	c->ch.out[0].max = CHAN_WINDOW + CHAN_MAXPACKET;
-	c->ch.out[1].max = CHAN_WINDOW + CHAN_MAXPACKET;
+	buf_set_max(&c->ch.out[0], CHAN_WINDOW + CHAN_MAXPACKET);
+	buf_set_max(&c->ch.out[1], CHAN_WINDOW + CHAN_MAXPACKET);
 	c->kex.first = 1;
 	snprintf(c->client_version, sizeof(c->client_version), "%s", CLIENT_VERSION);
 	/* our identification line goes out first, then our KEXINIT right behind it */
@@ -126,9 +173,7 @@ void ssh_conn_free(struct ssh_conn *c)
 	if (c == NULL) {
 		return;
 	}
-	for (i = 0; i < 8; i++) {
-		free(c->cfg_strings[i]);
-	}
+	cfg_free_strings(c);
 	if (c->env != NULL) {
 		for (i = 0; c->env[i] != NULL; i++) {
 			free(c->env[i]);
@@ -294,7 +339,7 @@ int conn_process(struct ssh_conn *c)
 				    ssh_err_str(r));
 				break;
 			}
-			transport_disconnect(c, 2, "packet corrupt");
+			transport_disconnect(c, SSH_DISCONNECT_PROTOCOL_ERROR, "packet corrupt");
 			break;
 		}
 		if ((r = rd_u8(&msg, &type)) != 0) {

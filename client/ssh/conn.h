@@ -7,7 +7,7 @@
  *   - decisions the engine cannot make alone come out as events (ssh_conn_next_event()) and are
  *     answered with the ssh_conn_answer_* / ssh_conn_auth_* calls;
  *   - channel data: remote stdout/stderr accumulate in buffers the caller drains
- *     (ssh_conn_channel_out() + ssh_conn_channel_consumed()); local stdin goes in with
+ *     (ssh_conn_channel_peek() + ssh_conn_channel_consumed()); local stdin goes in with
  *     ssh_conn_stdin_write() while ssh_conn_stdin_room() > 0.
  * Errors are sticky: after one, every call fails with it and ssh_conn_error() says why in the
  * "category: cause" form of OPTIONS.md (without the "x509ssh: " prefix).
@@ -23,7 +23,7 @@
 #include "buf.h"
 
 struct ssh_conn;
-struct hostkey_alg; /* hostkey.h */
+struct hostkey_alg; /* sshkey.h */
 struct x509_blob;   /* x509key.h */
 
 /*
@@ -34,7 +34,7 @@ struct ssh_hostkey_view {
 	const char *alg;     /* negotiated host-key algorithm */
 	const uint8_t *blob; /* K_S as sent */
 	size_t len;
-	const struct hostkey_alg *row; /* the algorithm's table row (hostkey.h) */
+	const struct hostkey_alg *row; /* the algorithm's table row (sshkey.h) */
 	/* RFC 6187 rows (HK_FLAG_X509): the certificates, leaf first, and stapled OCSP responses
 	 * as DER borrowed from blob (x509key.h), within the X509MaxChain cap; NULL for plain keys
 	 */
@@ -80,7 +80,7 @@ enum ssh_event_type {
 	SSH_EV_SIGN,          /* sign data with a signer (userauth publickey after PK_OK) */
 	SSH_EV_AUTH_DONE,     /* authenticated */
 	SSH_EV_SESSION_READY, /* channel open and command/shell accepted: start reading stdin */
-	SSH_EV_CHANNEL_DATA,  /* remote stdout or stderr has bytes (ssh_conn_channel_out) */
+	SSH_EV_CHANNEL_DATA,  /* remote stdout or stderr has bytes (ssh_conn_channel_peek) */
 	SSH_EV_EXIT,          /* channel closed: exit status or signal known */
 	SSH_EV_PROMPT,        /* keyboard-interactive: show name/instruction, ask the prompts */
 };
@@ -159,7 +159,10 @@ int ssh_conn_answer_sign(
     struct ssh_conn *c, const uint8_t *sig, size_t len, int err, const char *cause);
 
 /* Channel side. */
-struct buf *ssh_conn_channel_out(struct ssh_conn *c, int is_stderr);
+/* Remote stdout (is_stderr 0) or stderr bytes waiting for the caller: *len of them (0: none) at the
+ * pointer returned, valid until the next call into the engine. ssh_conn_channel_consumed() says how
+ * many the caller took (n <= *len) and gives window back to the server. */
+const uint8_t *ssh_conn_channel_peek(struct ssh_conn *c, int is_stderr, size_t *len);
 int ssh_conn_channel_consumed(struct ssh_conn *c, int is_stderr, size_t n);
 size_t ssh_conn_stdin_room(struct ssh_conn *c);
 int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len);

@@ -10,7 +10,7 @@
 #include "cipher.h"
 #include "compat.h"
 #include "conn.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "kexalg.h"
 #include "namelist.h"
 #include "packet.h"
@@ -140,11 +140,39 @@ struct chan {
 	int exit_raised;
 };
 
+/* the request outstanding or last sent (USERAUTH_REQUEST "method" and its variant) */
+enum auth_method {
+	AUTH_NONE = 0,      /* "none": the first request, to learn the methods */
+	AUTH_PUBKEY_QUERY,  /* "publickey" without a signature: is this key acceptable? */
+	AUTH_PUBKEY_SIGNED, /* "publickey" with a signature */
+	AUTH_PASSWORD,      /* "password" */
+	AUTH_KBDINT,        /* "keyboard-interactive" */
+};
+
+/* SSH_MSG_DISCONNECT reason codes (RFC 4253 section 11.1) */
+enum ssh_disconnect_reason {
+	SSH_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT = 1,
+	SSH_DISCONNECT_PROTOCOL_ERROR = 2,
+	SSH_DISCONNECT_KEY_EXCHANGE_FAILED = 3,
+	SSH_DISCONNECT_RESERVED = 4,
+	SSH_DISCONNECT_MAC_ERROR = 5,
+	SSH_DISCONNECT_COMPRESSION_ERROR = 6,
+	SSH_DISCONNECT_SERVICE_NOT_AVAILABLE = 7,
+	SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED = 8,
+	SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE = 9,
+	SSH_DISCONNECT_CONNECTION_LOST = 10,
+	SSH_DISCONNECT_BY_APPLICATION = 11,
+	SSH_DISCONNECT_TOO_MANY_CONNECTIONS = 12,
+	SSH_DISCONNECT_AUTH_CANCELLED_BY_USER = 13,
+	SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE = 14,
+	SSH_DISCONNECT_ILLEGAL_USER_NAME = 15,
+};
+
 struct auth_ctx {
 	int service_accepted;
 	int none_sent;
 	int pending; /* a request is outstanding */
-	int method;  /* 0 none, 1 publickey query, 2 publickey signed, 3 password */
+	enum auth_method method;
 	struct signer *signer;
 	const char *cand[16]; /* candidate algorithms for this signer */
 	size_t ncand, icand;
@@ -171,8 +199,7 @@ struct ev_slot {
 };
 
 struct ssh_conn {
-	struct ssh_conn_config cfg; /* strings below are owned copies */
-	char *cfg_strings[8];
+	struct ssh_conn_config cfg; /* its strings are owned copies (cfg_string_rows in conn.c) */
 	char **env;
 	int err;
 	char errmsg[1024];
@@ -220,7 +247,7 @@ int transport_send_now(struct ssh_conn *c, const struct buf *payload);
 int transport_flush_held(struct ssh_conn *c);
 int transport_version(struct ssh_conn *c); /* parse the server's identification */
 int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg);
-void transport_disconnect(struct ssh_conn *c, uint32_t reason, const char *text);
+void transport_disconnect(struct ssh_conn *c, enum ssh_disconnect_reason reason, const char *text);
 char *sanitize_text(const uint8_t *p, size_t n, int allow_newlines);
 /* kexinit.c: negotiation */
 int kex_start(struct ssh_conn *c); /* send our KEXINIT (once per exchange) */

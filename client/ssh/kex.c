@@ -435,7 +435,8 @@ out:
 int kex_hostkey_answer(struct ssh_conn *c, int trusted)
 {
 	if (!trusted) {
-		transport_disconnect(c, 9, "host key not trusted");
+		transport_disconnect(
+		    c, SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, "host key not trusted");
 		return conn_fail(c, SSH_ERR_SIGNATURE, "hostkey: host key not trusted");
 	}
 	return send_newkeys(c);

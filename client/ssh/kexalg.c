@@ -253,7 +253,7 @@ static int dh_keygen(struct kex_state *st, const char *ossl_name, struct buf *cl
 	BIGNUM *pub = NULL;
 	OSSL_PARAM set[2];
 	int priv_bits;
-	size_t before = buf_len(client_pub);
+	size_t mark = buf_mark(client_pub);
 	int r;
 
 	if ((r = kex_dh_params_pkey(ossl_name, st->p, st->g, &params)) != 0) {
@@ -282,8 +282,8 @@ static int dh_keygen(struct kex_state *st, const char *ossl_name, struct buf *cl
 	}
 	r = 0;
 out:
-	if (r != 0 && buf_len(client_pub) > before) {
-		buf_consume_end(client_pub, buf_len(client_pub) - before);
+	if (r != 0) {
+		buf_rollback(client_pub, mark);
 	}
 	BN_free(pub);
 	EVP_PKEY_CTX_free(ctx);
@@ -542,7 +542,7 @@ int kex_derive_shared(
 	EVP_PKEY_CTX *ctx = NULL;
 	uint8_t secret[KEX_DH_MAX_BYTES];
 	size_t slen = sizeof(secret);
-	size_t before;
+	size_t mark;
 	unsigned int pad = 1;
 	OSSL_PARAM set[2];
 	int validate, r = SSH_ERR_INTERNAL;
@@ -550,7 +550,7 @@ int kex_derive_shared(
 	if (st == NULL || st->key == NULL || server_pub == NULL || shared_mpint == NULL) {
 		return SSH_ERR_INTERNAL;
 	}
-	before = buf_len(shared_mpint);
+	mark = buf_mark(shared_mpint);
 	if (len == 0) {
 		return SSH_ERR_FORMAT;
 	}
@@ -611,8 +611,8 @@ int kex_derive_shared(
 	}
 	r = 0;
 out:
-	if (r != 0 && buf_len(shared_mpint) > before) {
-		buf_consume_end(shared_mpint, buf_len(shared_mpint) - before);
+	if (r != 0) {
+		buf_rollback(shared_mpint, mark);
 	}
 	if (r == SSH_ERR_FORMAT) {
 		ERR_pop_to_mark(); /* a rejected peer value is not an OpenSSL failure */

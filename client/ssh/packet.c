@@ -55,7 +55,7 @@ void pkt_dir_init(struct pkt_dir *d)
 {
 	memset(d, 0, sizeof(*d));
 	buf_init(&d->plain);
-	d->plain.max = PKT_MAX_LEN + 4 + 64;
+	buf_set_max(&d->plain, PKT_MAX_LEN + 4 + 64);
 }
 
 void pkt_dir_free(struct pkt_dir *d)
@@ -65,9 +65,7 @@ void pkt_dir_free(struct pkt_dir *d)
 	}
 	cipher_ctx_free(d->cipher);
 	mac_ctx_free(d->mac);
-	if (d->plain.d != NULL) {
-		OPENSSL_cleanse(d->plain.d, d->plain.cap);
-	}
+	buf_wipe(&d->plain);
 	buf_free(&d->plain);
 	pkt_dir_init(d);
 }

@@ -155,7 +155,7 @@ int sshsig_from_raw(const struct hostkey_alg *alg, const EVP_PKEY *pub, const ui
     size_t len, struct buf *out)
 {
 	struct buf sig;
-	size_t modlen;
+	size_t modlen, mark;
 	uint8_t *p;
 	int e;
 
@@ -200,12 +200,9 @@ int sshsig_from_raw(const struct hostkey_alg *alg, const EVP_PKEY *pub, const ui
 		e = SSH_ERR_KEY_TYPE;
 		goto out;
 	}
-	if ((e = buf_put_cstring(out, alg->sig_name)) != 0) {
-		goto out;
-	}
-	if ((e = buf_put_buf(out, &sig)) != 0) {
-		/* the name went in: take it back */
-		buf_consume_end(out, 4 + strlen(alg->sig_name));
+	mark = buf_mark(out);
+	if ((e = buf_put_cstring(out, alg->sig_name)) != 0 || (e = buf_put_buf(out, &sig)) != 0) {
+		buf_rollback(out, mark); /* the name may have gone in: take it back */
 		goto out;
 	}
 out:
@@ -313,7 +310,7 @@ out:
 	return r;
 }
 
-/* hostkey.h: the signature blob with a private key in memory, as a signer would give it */
+/* sshkey.h: the signature blob with a private key in memory, as a signer would give it */
 int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
     struct buf *out)
 {

@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "signer.h"
 
 /* 1 when the row fits the key (sshkey_fits_alg) and, for an x509v3 row, there is a chain */

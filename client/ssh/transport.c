@@ -202,12 +202,12 @@ int transport_flush_held(struct ssh_conn *c)
 	return 0;
 }
 
-void transport_disconnect(struct ssh_conn *c, uint32_t reason, const char *text)
+void transport_disconnect(struct ssh_conn *c, enum ssh_disconnect_reason reason, const char *text)
 {
 	struct buf b;
 
 	buf_init(&b);
-	if (buf_put_u8(&b, SSH_MSG_DISCONNECT) == 0 && buf_put_u32(&b, reason) == 0 &&
+	if (buf_put_u8(&b, SSH_MSG_DISCONNECT) == 0 && buf_put_u32(&b, (uint32_t)reason) == 0 &&
 	    buf_put_cstring(&b, text) == 0 && buf_put_cstring(&b, "") == 0) {
 		(void)pkt_seal(&c->tx, buf_ptr(&b), buf_len(&b), &c->out);
 	}

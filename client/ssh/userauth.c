@@ -11,6 +11,15 @@
 
 #define AUTH_MAX_BANNERS 32 /* USERAUTH_BANNERs shown per connection */
 
+/* the method name each request kind goes out under */
+static const char *const auth_method_name[] = {
+    [AUTH_NONE] = "none",
+    [AUTH_PUBKEY_QUERY] = "publickey",
+    [AUTH_PUBKEY_SIGNED] = "publickey",
+    [AUTH_PASSWORD] = "password",
+    [AUTH_KBDINT] = "keyboard-interactive",
+};
+
 static void kb_clear(struct auth_ctx *a)
 {
 	size_t i;
@@ -34,14 +43,14 @@ void auth_ctx_free(struct auth_ctx *a)
 	kb_clear(a);
 }
 
-static int put_request_head(struct ssh_conn *c, struct buf *b, const char *method)
+static int put_request_head(struct ssh_conn *c, struct buf *b, enum auth_method m)
 {
 	int r;
 
 	if ((r = buf_put_u8(b, SSH_MSG_USERAUTH_REQUEST)) != 0 ||
 	    (r = buf_put_cstring(b, c->cfg.user)) != 0 ||
 	    (r = buf_put_cstring(b, "ssh-connection")) != 0 ||
-	    (r = buf_put_cstring(b, method)) != 0) {
+	    (r = buf_put_cstring(b, auth_method_name[m])) != 0) {
 		return r;
 	}
 	return 0;
@@ -68,13 +77,13 @@ static int send_none(struct ssh_conn *c)
 	int r;
 
 	buf_init(&b);
-	if ((r = put_request_head(c, &b, "none")) == 0) {
+	if ((r = put_request_head(c, &b, AUTH_NONE)) == 0) {
 		r = transport_send(c, &b);
 	}
 	buf_free(&b);
 	c->auth.none_sent = 1;
 	c->auth.pending = 1;
-	c->auth.method = 0;
+	c->auth.method = AUTH_NONE;
 	return r;
 }
 
@@ -107,14 +116,14 @@ static int send_pubkey_query(struct ssh_conn *c)
 		    a->signer->name, ssh_err_str(r));
 		goto out;
 	}
-	if ((r = put_request_head(c, &b, "publickey")) != 0 || (r = buf_put_bool(&b, 0)) != 0 ||
-	    (r = buf_put_cstring(&b, alg)) != 0 || (r = buf_put_buf(&b, &a->blob)) != 0 ||
-	    (r = transport_send(c, &b)) != 0) {
+	if ((r = put_request_head(c, &b, AUTH_PUBKEY_QUERY)) != 0 ||
+	    (r = buf_put_bool(&b, 0)) != 0 || (r = buf_put_cstring(&b, alg)) != 0 ||
+	    (r = buf_put_buf(&b, &a->blob)) != 0 || (r = transport_send(c, &b)) != 0) {
 		goto out;
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "Offering public key: %s %s", alg, a->signer->name);
 	a->pending = 1;
-	a->method = 1;
+	a->method = AUTH_PUBKEY_QUERY;
 out:
 	buf_free(&b);
 	return r;
@@ -212,7 +221,7 @@ int ssh_conn_auth_password(struct ssh_conn *c, const char *password)
 	}
 	c->wait = WAIT_NONE;
 	buf_init_secret(&b);
-	if ((r = put_request_head(c, &b, "password")) == 0 && (r = buf_put_bool(&b, 0)) == 0 &&
+	if ((r = put_request_head(c, &b, AUTH_PASSWORD)) == 0 && (r = buf_put_bool(&b, 0)) == 0 &&
 	    (r = buf_put_cstring(&b, password)) == 0) {
 		r = transport_send(c, &b);
 	}
@@ -222,7 +231,7 @@ int ssh_conn_auth_password(struct ssh_conn *c, const char *password)
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "Trying password authentication");
 	c->auth.pending = 1;
-	c->auth.method = 3;
+	c->auth.method = AUTH_PASSWORD;
 	return conn_process(c);
 }
 
@@ -240,8 +249,8 @@ int ssh_conn_auth_kbdint(struct ssh_conn *c)
 	}
 	c->wait = WAIT_NONE;
 	buf_init(&b);
-	if ((r = put_request_head(c, &b, "keyboard-interactive")) == 0 &&
-	    (r = buf_put_cstring(&b, "")) == 0 && (r = buf_put_cstring(&b, "")) == 0) {
+	if ((r = put_request_head(c, &b, AUTH_KBDINT)) == 0 && (r = buf_put_cstring(&b, "")) == 0 &&
+	    (r = buf_put_cstring(&b, "")) == 0) {
 		r = transport_send(c, &b);
 	}
 	buf_free(&b);
@@ -250,7 +259,7 @@ int ssh_conn_auth_kbdint(struct ssh_conn *c)
 	}
 	conn_log(c, SSH_LOG_DEBUG1, "Trying keyboard-interactive authentication");
 	c->auth.pending = 1;
-	c->auth.method = 4;
+	c->auth.method = AUTH_KBDINT;
 	c->auth.kb_rounds = 0;
 	return conn_process(c);
 }
@@ -348,7 +357,8 @@ int ssh_conn_auth_give_up(struct ssh_conn *c)
 	if (c->err != 0) {
 		return c->err;
 	}
-	transport_disconnect(c, 14, "no more authentication methods available");
+	transport_disconnect(c, SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE,
+	    "no more authentication methods available");
 	return conn_fail(c, SSH_ERR_PROTOCOL,
 	    "auth: permission denied for user %s (the server "
 	    "accepts: %s)",
@@ -400,7 +410,7 @@ int ssh_conn_answer_sign(
 		return r;
 	}
 	a->pending = 1;
-	a->method = 2;
+	a->method = AUTH_PUBKEY_SIGNED;
 	return conn_process(c);
 }
 
@@ -425,7 +435,7 @@ static int recv_pk_ok(struct ssh_conn *c, struct rd *msg)
 	conn_log(c, SSH_LOG_DEBUG1, "Server accepts key: %s %s", alg, a->signer->name);
 	buf_reset(&a->signdata);
 	if ((r = buf_put_string(&a->signdata, c->session_id, c->sid_len)) != 0 ||
-	    (r = put_request_head(c, &a->signdata, "publickey")) != 0 ||
+	    (r = put_request_head(c, &a->signdata, AUTH_PUBKEY_SIGNED)) != 0 ||
 	    (r = buf_put_bool(&a->signdata, 1)) != 0 ||
 	    (r = buf_put_cstring(&a->signdata, alg)) != 0 ||
 	    (r = buf_put_buf(&a->signdata, &a->blob)) != 0) {
@@ -448,7 +458,7 @@ static int recv_failure(struct ssh_conn *c, struct rd *msg)
 	struct auth_ctx *a = &c->auth;
 	const uint8_t *p;
 	size_t n;
-	int partial, first = a->method == 0;
+	int partial, first = a->method == AUTH_NONE;
 
 	if (rd_string(msg, &p, &n) != 0 || rd_bool(msg, &partial) != 0 || rd_end(msg) != 0 ||
 	    n > CONN_MAX_NAMELIST) {
@@ -462,7 +472,7 @@ static int recv_failure(struct ssh_conn *c, struct rd *msg)
 	a->pending = 0;
 	conn_log(c, SSH_LOG_DEBUG1, "Authentications that can continue: %s%s", a->methods,
 	    partial ? " (partial success)" : "");
-	if (a->method == 1 && !partial) {
+	if (a->method == AUTH_PUBKEY_QUERY && !partial) {
 		return pubkey_next(c); /* query refused: next algorithm */
 	}
 	return raise_auth_next(c, first);
@@ -566,10 +576,7 @@ int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		a->pending = 0;
 		a->done = 1;
 		conn_log(c, SSH_LOG_VERBOSE, "Authenticated to the server using \"%s\".",
-		    a->method == 3   ? "password"
-		    : a->method == 0 ? "none"
-		    : a->method == 4 ? "keyboard-interactive"
-		                     : "publickey");
+		    auth_method_name[a->method]);
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SSH_EV_AUTH_DONE;
 		c->state = ST_SESSION;
@@ -580,16 +587,16 @@ int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	case SSH_MSG_USERAUTH_FAILURE:
 		return recv_failure(c, msg);
 	case SSH_MSG_USERAUTH_PK_OK:
-		if (a->method == 1) {
+		if (a->method == AUTH_PUBKEY_QUERY) {
 			a->pending = 0;
 			return recv_pk_ok(c, msg);
 		}
-		if (a->method == 3) {
+		if (a->method == AUTH_PASSWORD) {
 			return conn_fail(c, SSH_ERR_PROTOCOL,
 			    "auth: the server demands a password "
 			    "change, which is not supported");
 		}
-		if (a->method == 4) {
+		if (a->method == AUTH_KBDINT) {
 			a->pending = 0;
 			return recv_info_request(c, msg);
 		}

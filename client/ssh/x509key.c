@@ -288,7 +288,7 @@ out:
 int x509blob_build(const struct hostkey_alg *alg, const uint8_t *const *certs, const size_t *lens,
     size_t n, struct buf *out)
 {
-	size_t start = out->len, i;
+	size_t mark = buf_mark(out), i;
 	int e;
 
 	if (alg == NULL || (alg->flags & HK_FLAG_X509) == 0) {
@@ -322,8 +322,8 @@ int x509blob_build(const struct hostkey_alg *alg, const uint8_t *const *certs, c
 	}
 	e = buf_put_u32(out, 0);
 out:
-	if (e != 0 && out->len > start) {
-		buf_consume_end(out, out->len - start);
+	if (e != 0) {
+		buf_rollback(out, mark);
 	}
 	return e;
 }

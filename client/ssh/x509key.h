@@ -9,7 +9,7 @@
  *
  * and the pre-RFC x509v3-sign-rsa blob, which is one bare DER certificate. The parsed view
  * borrows pointers into the caller's blob: keep the blob alive while using it. Signatures for
- * the x509v3 rows are made and checked by sshsig_sign / sshsig_verify (hostkey.h) with the
+ * the x509v3 rows are made and checked by sshsig_sign / sshsig_verify (sshkey.h) with the
  * leaf's public key. Certificate policy (trust, names, EKU, revocation) is certstore's.
  */
 #ifndef X509SSH_X509KEY_H
@@ -22,7 +22,7 @@
 #include <openssl/x509.h>
 
 #include "buf.h"
-#include "hostkey.h"
+#include "sshkey.h"
 
 #include "../../certstore/x509_limits.h" /* X509_BLOB_MAX, X509_BLOB_ITEM_MAX, ... */
 

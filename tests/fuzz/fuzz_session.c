@@ -46,7 +46,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "sshsig.h"
 #include "testsrv.h"
 
@@ -174,7 +174,7 @@ static int drain_events(struct run *r)
 {
 	struct ssh_conn *c = r->s.c;
 	struct ssh_event ev;
-	struct buf *o;
+	size_t olen;
 	int n = 0, k;
 
 	while (ssh_conn_next_event(c, &ev)) {
@@ -197,9 +197,9 @@ static int drain_events(struct run *r)
 			break;
 		case SSH_EV_CHANNEL_DATA:
 			for (k = 0; k < 2; k++) {
-				o = ssh_conn_channel_out(c, k);
-				if (o != NULL && buf_len(o) > 0) {
-					(void)ssh_conn_channel_consumed(c, k, buf_len(o));
+				(void)ssh_conn_channel_peek(c, k, &olen);
+				if (olen > 0) {
+					(void)ssh_conn_channel_consumed(c, k, olen);
 				}
 			}
 			break;

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hostkey.h"
+#include "sshkey.h"
 #include "x509key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -348,8 +348,41 @@ static void test_mutation_sweep(void)
 	buf_free(&p);
 }
 
+/* The configuration's strings are the engine's own copies: required ones missing refuse the
+ * connection, optional ones may be NULL, and the caller's buffers may change afterwards. */
+static void test_config_strings(void)
+{
+	struct ssh_conn_config cfg;
+	struct ssh_conn *c = NULL;
+	char kex[] = "curve25519-sha256";
+	const char **req[] = { &cfg.kex_algs, &cfg.ciphers, &cfg.macs, &cfg.hostkey_algs, &cfg.user };
+	const uint8_t *p;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+		cfg = base_cfg();
+		*req[i] = NULL;
+		c = NULL;
+		CHECK_EQ_INT(ssh_conn_new(&cfg, &c), SSH_ERR_INTERNAL);
+		CHECK(c == NULL);
+	}
+	cfg = base_cfg();
+	cfg.kex_algs = kex;
+	cfg.pubkey_algs = NULL;
+	cfg.command = NULL;
+	cfg.term = NULL;
+	CHECK_EQ_INT(ssh_conn_new(&cfg, &c), 0);
+	memset(kex, 'x', sizeof(kex) - 1);
+	p = ssh_conn_send_ptr(c, &n);
+	CHECK(p != NULL && n > 0);
+	CHECK(p != NULL && memmem(p, n, "curve25519-sha256", 17) != NULL);
+	CHECK(p != NULL && memmem(p, n, "xxxx", 4) == NULL);
+	ssh_conn_free(c);
+}
+
 int main(void)
 {
+	test_config_strings();
 	test_identification();
 	test_banners();
 	test_no_common_cipher();

@@ -10,7 +10,7 @@
 #include "signer_file.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
 #include "t.h"
 

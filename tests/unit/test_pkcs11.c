@@ -16,7 +16,7 @@
 #include "p11.h"
 #include "signer.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
 #include "ssh/x509key.h"
 #include "x509chain.h"

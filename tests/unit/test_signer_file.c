@@ -15,7 +15,7 @@
 #include "keyfile.h"
 #include "signer_file.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
 #include "ssh/x509key.h"
 #include "t.h"

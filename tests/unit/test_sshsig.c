@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "signer.h"
 #include "sshsig.h"
 #include "t.h"

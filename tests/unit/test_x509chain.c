@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "signer.h"
 #include "t.h"
 #include "x509chain.h"

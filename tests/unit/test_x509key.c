@@ -1,5 +1,5 @@
 /*
- * RFC 6187 blobs (x509key.c) and the x509v3 rows of hostkey.c. Fixtures from
+ * RFC 6187 blobs (x509key.c) and the x509v3 rows of sshkey.c. Fixtures from
  * data/x509_make_fixtures.sh: certificates made with the openssl CLI, host-key blobs and
  * signatures captured from asyncssh (the blobs equal the K_S of a live asyncssh server).
  */
@@ -10,7 +10,7 @@
 #include <openssl/pem.h>
 
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "t.h"
 #include "x509key.h"
 

@@ -9,7 +9,7 @@
 #include "cipher.h"
 #include "conn.h"
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 #include "kexalg.h"
 #include "packet.h"
 #include "testsrv.h"

@@ -1,4 +1,4 @@
-/* Public-key algorithm table, key blobs, fingerprints and signatures (client/ssh/hostkey.c). */
+/* Public-key algorithm table, key blobs, fingerprints and signatures (client/ssh/sshkey.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 
 #include "ssh/buf.h"
 #include "ssh/err.h"
-#include "ssh/hostkey.h"
+#include "ssh/sshkey.h"
 #include "t.h"
 
 /* Known answers made with Python "cryptography" from the fixture keys over KA_DATA. */
@@ -583,8 +583,31 @@ static void test_blob_sweep(void)
 	buf_free(&out);
 }
 
+/* A failed write leaves the buffer as it was even when the write compacted it first (the unread
+ * bytes moved to the front): the undo is relative to the unread bytes, not to the storage end. */
+static void test_rollback_after_compaction(void)
+{
+	uint8_t raw[64], fill[250];
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(fill); i++) {
+		fill[i] = (uint8_t)i;
+	}
+	memset(raw, 0x80, sizeof(raw)); /* both halves get a 0x00: 2 x 37 bytes */
+	buf_init(&b);
+	CHECK_EQ_INT(buf_put(&b, fill, sizeof(fill)), 0);
+	CHECK_EQ_INT(buf_consume(&b, 200), 0);   /* 50 unread, well past the middle */
+	buf_set_max(&b, 100);                    /* r fits (87), s does not (124) */
+	CHECK_EQ_INT(sshsig_ecdsa_raw_to_ssh(raw, 64, &b), SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(buf_len(&b), 50);
+	CHECK(buf_len(&b) == 50 && memcmp(buf_ptr(&b), fill + 200, 50) == 0);
+	buf_free(&b);
+}
+
 int main(void)
 {
+	test_rollback_after_compaction();
 	test_table();
 	test_blobs();
 	test_bad_blobs();

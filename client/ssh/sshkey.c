@@ -18,7 +18,7 @@
 #include <openssl/rsa.h>
 
 #include "err.h"
-#include "hostkey.h"
+#include "sshkey.h"
 
 #define RSA_MIN_BITS    1024
 #define RSA_MAX_BITS    16384
@@ -332,7 +332,7 @@ out:
 
 int sshkey_to_blob(const EVP_PKEY *pk, const struct hostkey_alg *alg, struct buf *out)
 {
-	size_t start = out->len;
+	size_t mark = buf_mark(out);
 	uint8_t raw[ED25519_LEN];
 	size_t rawlen = sizeof(raw);
 	int e;
@@ -368,8 +368,8 @@ int sshkey_to_blob(const EVP_PKEY *pk, const struct hostkey_alg *alg, struct buf
 		break;
 	}
 out:
-	if (e != 0 && out->len > start) {
-		buf_consume_end(out, out->len - start);
+	if (e != 0) {
+		buf_rollback(out, mark);
 	}
 	return e;
 }
@@ -415,7 +415,7 @@ int sshsig_ecdsa_der_to_ssh(const uint8_t *der, size_t len, struct buf *out)
 {
 	const unsigned char *p = der;
 	ECDSA_SIG *sig = NULL;
-	size_t start = out->len;
+	size_t mark = buf_mark(out);
 	int e = SSH_ERR_FORMAT;
 
 	if (len == 0 || len > 256) {
@@ -431,8 +431,8 @@ int sshsig_ecdsa_der_to_ssh(const uint8_t *der, size_t len, struct buf *out)
 	}
 	e = 0;
 out:
-	if (e != 0 && out->len > start) {
-		buf_consume_end(out, out->len - start);
+	if (e != 0) {
+		buf_rollback(out, mark);
 	}
 	ECDSA_SIG_free(sig);
 	return e;
@@ -440,7 +440,7 @@ out:
 
 int sshsig_ecdsa_raw_to_ssh(const uint8_t *rs, size_t len, struct buf *out)
 {
-	size_t start = out->len, half = len / 2;
+	size_t mark = buf_mark(out), half = len / 2;
 	int e;
 
 	if (len == 0 || len % 2 != 0 || half > EC_MAX_FIELD) {
@@ -448,9 +448,7 @@ int sshsig_ecdsa_raw_to_ssh(const uint8_t *rs, size_t len, struct buf *out)
 	}
 	if ((e = buf_put_mpint_bytes(out, rs, half)) != 0 ||
 	    (e = buf_put_mpint_bytes(out, rs + half, half)) != 0) {
-		if (out->len > start) {
-			buf_consume_end(out, out->len - start);
-		}
+		buf_rollback(out, mark);
 		return e;
 	}
 	return 0;

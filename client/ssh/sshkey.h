@@ -5,8 +5,8 @@
  * and signs as "ssh-rsa". Plain key blobs (RFC 4253 6.6, RFC 5656, RFC 8709) and signature blobs
  * are encoded and decoded here with EVP keys.
  */
-#ifndef X509SSH_HOSTKEY_H
-#define X509SSH_HOSTKEY_H
+#ifndef X509SSH_SSHKEY_H
+#define X509SSH_SSHKEY_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,12 @@
 /*
- * The public-key algorithm table (hostkey.h): one row per negotiated name, its blob, signature
+ * The public-key algorithm table (sshkey.h): one row per negotiated name, its blob, signature
  * and message names, key type, curve and digest as columns.
  */
 #include <string.h>
 
 #include <openssl/evp.h>
 
-#include "hostkey.h"
+#include "sshkey.h"
 
 static const struct hostkey_alg hostkey_algs[] = {
     {.name = "ssh-ed25519",
