@@ -9,35 +9,48 @@
 
 static int t_pass, t_fail;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (cond) {                                                            \
-			t_pass++;                                                      \
-		} else {                                                               \
-			t_fail++;                                                      \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			t_pass++;                                                                  \
+		} else {                                                                           \
+			t_fail++;                                                                  \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ_INT(a, b)                                                             \
-	do {                                                                           \
-		long long t_a_ = (long long)(a), t_b_ = (long long)(b);                \
-		if (t_a_ == t_b_) {                                                    \
-			t_pass++;                                                      \
-		} else {                                                               \
-			t_fail++;                                                      \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", \
-			    __FILE__, __LINE__, #a, #b, t_a_, t_b_);                   \
-		}                                                                      \
+#define CHECK_EQ_INT(a, b)                                                                         \
+	do {                                                                                       \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);                            \
+		if (t_a_ == t_b_) {                                                                \
+			t_pass++;                                                                  \
+		} else {                                                                           \
+			t_fail++;                                                                  \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",          \
+			    __FILE__, __LINE__, #a, #b, t_a_, t_b_);                               \
+		}                                                                                  \
+	} while (0)
+
+/* CHECK with a note (printf-style) naming the case, printed only when the check fails */
+#define CHECK_MSG(cond, ...)                                                                       \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			t_pass++;                                                                  \
+		} else {                                                                           \
+			t_fail++;                                                                  \
+			fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);   \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
-#define CHECK_STR(a, b) CHECK((a) != NULL && strcmp((a), (b)) == 0)
+#define CHECK_STR(a, b)    CHECK((a) != NULL && strcmp((a), (b)) == 0)
 
-#define T_DONE()                                                                       \
-	do {                                                                           \
-		printf("%d passed, %d failed\n", t_pass, t_fail);                      \
-		return t_fail == 0 && t_pass > 0 ? 0 : 1;                              \
+#define T_DONE()                                                                                   \
+	do {                                                                                       \
+		printf("%d passed, %d failed\n", t_pass, t_fail);                                  \
+		return t_fail == 0 && t_pass > 0 ? 0 : 1;                                          \
 	} while (0)
 
 /* hex string ("0a1b...") to bytes; returns byte count */

@@ -142,14 +142,16 @@ static void run_cases(const struct kh_case *c, size_t n)
 
 	for (i = 0; i < n; i++) {
 		st = chk(c[i].files, c[i].n, c[i].name, c[i].k);
-		if (st != c[i].status || (c[i].line != 0 && res.line != c[i].line) ||
-		    (c[i].file != NULL && strcmp(res.file, c[i].file) != 0)) {
-			fprintf(stderr, "  case %zu (%s): status %d, expected %d at %s:%lu\n", i,
-			    c[i].name, (int)st, (int)c[i].status,
-			    c[i].file != NULL ? c[i].file : "-", c[i].line);
-			CHECK(0);
-		} else {
-			CHECK(1);
+		CHECK_MSG(st == c[i].status, "case %zu (%s): status %d, expected %d", i, c[i].name,
+		    (int)st, (int)c[i].status);
+		if (c[i].line != 0) {
+			CHECK_MSG(res.line == c[i].line, "case %zu (%s): line %lu, expected %lu", i,
+			    c[i].name, (unsigned long)res.line, (unsigned long)c[i].line);
+		}
+		if (c[i].file != NULL) {
+			CHECK_MSG(strcmp(res.file, c[i].file) == 0,
+			    "case %zu (%s): file %.*s, expected %s", i, c[i].name,
+			    (int)sizeof(res.file), res.file, c[i].file);
 		}
 	}
 }

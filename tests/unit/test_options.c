@@ -189,13 +189,9 @@ static void test_bad_values(void)
 
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		fresh(&o, "h");
-		if (apply(&o, bads[i].line) >= 0 || strcmp(err, bads[i].err) != 0) {
-			fprintf(stderr, "line '%s': got '%s', want '%s'\n", bads[i].line, err,
-			    bads[i].err);
-			CHECK(0);
-		} else {
-			CHECK(1);
-		}
+		CHECK_MSG(apply(&o, bads[i].line) < 0, "line '%s' was accepted", bads[i].line);
+		CHECK_MSG(strcmp(err, bads[i].err) == 0, "line '%s': got '%s', want '%s'",
+		    bads[i].line, err, bads[i].err);
 		/* nothing was stored */
 		CHECK(o.batch_mode == OPT_UNSET && o.port == OPT_UNSET && o.ciphers == NULL &&
 		      o.n_identity_file == 0 && o.n_set_env == 0);
