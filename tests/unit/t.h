@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h" /* t_slurp and the other fixture readers */
+
 static int t_pass, t_fail;
 
 #define CHECK(cond)                                                                                \

@@ -504,25 +504,6 @@ static char *dump_to_string(const struct options *o)
 	return s;
 }
 
-static char *slurp(const char *path)
-{
-	char *b = calloc(1, 65537);
-	FILE *f = fopen(path, "rb");
-
-	if (b == NULL || f == NULL) {
-		if (f != NULL) {
-			fclose(f);
-		}
-		free(b);
-		return NULL;
-	}
-	if (fread(b, 1, 65536, f) == 0) {
-		b[0] = '\0';
-	}
-	fclose(f);
-	return b;
-}
-
 static void test_dump(void)
 {
 	struct options o, o2;
@@ -530,7 +511,7 @@ static void test_dump(void)
 
 	CHECK_EQ_INT(load(&o, "dumphost", "data/cfg_dump"), 0);
 	got = dump_to_string(&o);
-	want = slurp("data/cfg_dump.expected");
+	want = t_slurp_text("data/cfg_dump.expected");
 	CHECK_STR(got, want != NULL ? want : "(missing)");
 	if (got != NULL && want != NULL && strcmp(got, want) != 0) {
 		fprintf(stderr, "dump:\n%s", got);
@@ -709,7 +690,7 @@ static int sweep_case(const char *path, size_t plen)
 static void test_sweep(void)
 {
 	char path[] = "/tmp/x509ssh-cfgmut-XXXXXX";
-	char *orig = slurp("data/cfg_main"), *mut = NULL;
+	char *orig = t_slurp_text("data/cfg_main"), *mut = NULL;
 	size_t len, i, bad = 0, plen = strlen(path);
 	int fd = mkstemp(path);
 
