@@ -11,15 +11,19 @@
 
 static int t_pass, t_fail;
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			t_pass++;                                                                  \
-		} else {                                                                           \
-			t_fail++;                                                                  \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-		}                                                                                  \
-	} while (0)
+/* count one check; print where and what when it failed; returns ok */
+static inline int t_record(int ok, const char *file, int line, const char *what)
+{
+	if (ok) {
+		t_pass++;
+	} else {
+		t_fail++;
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
+	}
+	return ok;
+}
+
+#define CHECK(cond) ((void)t_record((cond) ? 1 : 0, __FILE__, __LINE__, #cond))
 
 #define CHECK_EQ_INT(a, b)                                                                         \
 	do {                                                                                       \
@@ -33,14 +37,11 @@ static int t_pass, t_fail;
 		}                                                                                  \
 	} while (0)
 
-/* CHECK with a note (printf-style) naming the case, printed only when the check fails */
+/* CHECK with a note (printf-style) naming the case, printed on the next line when it fails */
 #define CHECK_MSG(cond, ...)                                                                       \
 	do {                                                                                       \
-		if (cond) {                                                                        \
-			t_pass++;                                                                  \
-		} else {                                                                           \
-			t_fail++;                                                                  \
-			fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);   \
+		if (!t_record((cond) ? 1 : 0, __FILE__, __LINE__, #cond)) {                        \
+			fprintf(stderr, "  ");                                                     \
 			fprintf(stderr, __VA_ARGS__);                                              \
 			fputc('\n', stderr);                                                       \
 		}                                                                                  \
