@@ -7,37 +7,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h" /* t_slurp and the other fixture readers */
+
 static int t_pass, t_fail;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (cond) {                                                            \
-			t_pass++;                                                      \
-		} else {                                                               \
-			t_fail++;                                                      \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                      \
+/* count one check; print where and what when it failed; returns ok */
+static inline int t_record(int ok, const char *file, int line, const char *what)
+{
+	if (ok) {
+		t_pass++;
+	} else {
+		t_fail++;
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
+	}
+	return ok;
+}
+
+#define CHECK(cond) ((void)t_record((cond) ? 1 : 0, __FILE__, __LINE__, #cond))
+
+#define CHECK_EQ_INT(a, b)                                                                         \
+	do {                                                                                       \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);                            \
+		if (t_a_ == t_b_) {                                                                \
+			t_pass++;                                                                  \
+		} else {                                                                           \
+			t_fail++;                                                                  \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",          \
+			    __FILE__, __LINE__, #a, #b, t_a_, t_b_);                               \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ_INT(a, b)                                                             \
-	do {                                                                           \
-		long long t_a_ = (long long)(a), t_b_ = (long long)(b);                \
-		if (t_a_ == t_b_) {                                                    \
-			t_pass++;                                                      \
-		} else {                                                               \
-			t_fail++;                                                      \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", \
-			    __FILE__, __LINE__, #a, #b, t_a_, t_b_);                   \
-		}                                                                      \
+/* CHECK with a note (printf-style) naming the case, printed on the next line when it fails */
+#define CHECK_MSG(cond, ...)                                                                       \
+	do {                                                                                       \
+		if (!t_record((cond) ? 1 : 0, __FILE__, __LINE__, #cond)) {                        \
+			fprintf(stderr, "  ");                                                     \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
-#define CHECK_STR(a, b) CHECK((a) != NULL && strcmp((a), (b)) == 0)
+#define CHECK_STR(a, b)    CHECK((a) != NULL && strcmp((a), (b)) == 0)
 
-#define T_DONE()                                                                       \
-	do {                                                                           \
-		printf("%d passed, %d failed\n", t_pass, t_fail);                      \
-		return t_fail == 0 && t_pass > 0 ? 0 : 1;                              \
+#define T_DONE()                                                                                   \
+	do {                                                                                       \
+		printf("%d passed, %d failed\n", t_pass, t_fail);                                  \
+		return t_fail == 0 && t_pass > 0 ? 0 : 1;                                          \
 	} while (0)
 
 /* hex string ("0a1b...") to bytes; returns byte count */

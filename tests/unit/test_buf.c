@@ -20,8 +20,8 @@ static void test_put_get(void)
 	size_t n;
 	char *s = NULL;
 	int bo;
-	static const uint8_t want[] = { 0x07, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0,
-		0, 3, 'a', 'b', 'c', 1, 0, 0, 0, 0 };
+	static const uint8_t want[] = {0x07, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0,
+	    0, 3, 'a', 'b', 'c', 1, 0, 0, 0, 0};
 
 	buf_init(&b);
 	CHECK_EQ_INT(buf_put_u8(&b, 7), 0);
@@ -51,9 +51,9 @@ static void test_put_get(void)
 
 static void test_strings(void)
 {
-	static const uint8_t over[] = { 0, 0, 0, 9, 'a', 'b' };      /* length beyond the data */
-	static const uint8_t nul[] = { 0, 0, 0, 3, 'a', 0, 'b' };     /* NUL inside a text */
-	static const uint8_t nested[] = { 0, 0, 0, 6, 0, 0, 0, 2, 'h', 'i', 'x' };
+	static const uint8_t over[] = {0, 0, 0, 9, 'a', 'b'};   /* length beyond the data */
+	static const uint8_t nul[] = {0, 0, 0, 3, 'a', 0, 'b'}; /* NUL inside a text */
+	static const uint8_t nested[] = {0, 0, 0, 6, 0, 0, 0, 2, 'h', 'i', 'x'};
 	struct rd r, sub;
 	const uint8_t *p;
 	size_t n;
@@ -77,13 +77,11 @@ static void test_strings(void)
 static void test_mpint(void)
 {
 	struct {
-		const char *hex;     /* value */
-		const char *wire;    /* encoding */
+		const char *hex;  /* value */
+		const char *wire; /* encoding */
 	} v[] = {
-		{ "", "00000000" },
-		{ "09a378f9b2e332a7", "0000000809a378f9b2e332a7" },
-		{ "80", "000000020080" },
-		{ "00000080", "000000020080" }, /* leading zeros are stripped */
+	    {"", "00000000"}, {"09a378f9b2e332a7", "0000000809a378f9b2e332a7"},
+	    {"80", "000000020080"}, {"00000080", "000000020080"}, /* leading zeros are stripped */
 	};
 	uint8_t val[16], wire[32];
 	struct buf b;
@@ -194,12 +192,29 @@ static void test_empty_null(void)
 	buf_free(&b);
 }
 
-/* every truncation of a structured message fails cleanly; bit flips never crash */
+/*
+ * The reader contract one getter call must keep: on failure (e != 0) the reader is exactly as
+ * it was (same position, same remaining length), so a caller can try another reading; on
+ * success it moved forward by what it consumed and stayed inside the bytes it started with.
+ * Returns 1 when the contract held; counts failures in *seen_fail.
+ */
+static int getter_kept_contract(
+    const struct rd *before, const struct rd *after, int e, int *seen_fail)
+{
+	if (e != 0) {
+		(*seen_fail)++;
+		return after->p == before->p && after->len == before->len;
+	}
+	return after->len < before->len && after->p == before->p + (before->len - after->len);
+}
+
+/* every truncation of a structured message fails cleanly; under bit flips every getter either
+ * consumes its field or fails leaving the reader unchanged */
 static void test_sweep(void)
 {
 	struct buf b;
 	size_t cut, i, bit, step = t_sweep_step();
-	int fails = 0;
+	int fails = 0, bad = 0, seen_fail = 0, flips = 0;
 
 	buf_init(&b);
 	buf_put_cstring(&b, "ssh-userauth");
@@ -224,6 +239,7 @@ static void test_sweep(void)
 		fails += e != 0;
 	}
 	CHECK_EQ_INT(fails, (int)buf_len(&b));
+	fails = 0;
 	for (i = 0; i < buf_len(&b); i += step) {
 		for (bit = 0; bit < 8; bit++) {
 			uint8_t *copy = malloc(buf_len(&b));
@@ -233,16 +249,40 @@ static void test_sweep(void)
 			uint32_t u;
 			memcpy(copy, buf_ptr(&b), buf_len(&b));
 			copy[i] ^= (uint8_t)(1u << bit);
+			flips++;
+			struct rd before;
+			int e;
 			r = rd_make(copy, buf_len(&b));
-			if (rd_cstring(&r, &s) == 0 && rd_u32(&r, &u) == 0 && rd_bignum(&r, &bn) == 0) {
-				(void)rd_skip_string(&r);
+			before = r;
+			e = rd_cstring(&r, &s);
+			bad += !getter_kept_contract(&before, &r, e, &seen_fail);
+			if (e == 0) {
+				before = r;
+				e = rd_u32(&r, &u);
+				bad += !getter_kept_contract(&before, &r, e, &seen_fail);
 			}
+			if (e == 0) {
+				before = r;
+				e = rd_bignum(&r, &bn);
+				bad += !getter_kept_contract(&before, &r, e, &seen_fail);
+				CHECK((e == 0) == (bn != NULL));
+			}
+			if (e == 0) {
+				before = r;
+				e = rd_skip_string(&r);
+				bad += !getter_kept_contract(&before, &r, e, &seen_fail);
+			}
+			fails += e != 0;
 			free(s);
 			BN_free(bn);
 			free(copy);
 		}
 	}
-	CHECK(1);
+	/* every getter kept its contract at every flip, and the sweep did reach failing getters
+	 * (a length prefix flipped past the end) as well as passing ones */
+	CHECK_EQ_INT(bad, 0);
+	CHECK(seen_fail > 0);
+	CHECK(fails < flips);
 	buf_free(&b);
 }
 

@@ -76,28 +76,12 @@ static void chain_add(struct chain *c, const char *name)
 	fclose(f);
 }
 
-static uint8_t *slurp(const char *name, size_t *len)
-{
-	FILE *f = fopen(path(name), "rb");
-	uint8_t *buf = malloc(70000);
-	size_t n = 0;
-
-	CHECK(f != NULL && buf != NULL);
-	if (f != NULL && buf != NULL) {
-		n = fread(buf, 1, 70000, f);
-	}
-	if (f != NULL) {
-		fclose(f);
-	}
-	*len = n;
-	return buf;
-}
-
 /* staple DIR/name as the OCSP response of certificate i */
 static void chain_ocsp(struct chain *c, size_t i, const char *name)
 {
 	free(c->ocsp[i]);
-	c->ocsp[i] = slurp(name, &c->olen[i]);
+	c->ocsp[i] = t_slurp(path(name), &c->olen[i]);
+	CHECK(c->ocsp[i] != NULL);
 	if (c->nocsp < i + 1) {
 		c->nocsp = i + 1;
 	}

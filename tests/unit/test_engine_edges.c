@@ -29,6 +29,7 @@
 #include "packet.h"
 #include "x509key.h"
 #include "t.h"
+#include "testsrv.h"
 
 /* the engine's output cap (CONN_MAX_OUT) and the largest data packet it sends, on the wire */
 #define OUT_CAP    (8u * 1024 * 1024)
@@ -45,31 +46,10 @@
 
 #define PATTERN(i) ((uint8_t)((i)*7 % 251))
 
-static const char *V_S = "SSH-2.0-TestServer_1";
-
-struct server {
-	struct pkt_dir rx, tx;
-	struct buf in; /* client bytes not yet parsed */
-	char v_c[256];
-	int have_version;
-	struct buf i_c, i_s;
-	EVP_PKEY *hostkey;
-	uint8_t sid[64];
-	size_t sidlen;
-	const struct kex_alg *kalg;
-	struct buf shared;
-	uint8_t h[64];
-	size_t hlen;
-	const char *hk_name; /* host-key algorithm (NULL: ssh-ed25519) */
-	struct buf ks;       /* K_S to send (empty: the plain blob of hostkey) */
-};
-
-/* one client connection and the server it talks to */
+/* one client connection (s.c) and the shared in-memory server (testsrv.h) it talks to */
 struct rig {
-	struct server s;
+	struct testsrv s;
 	struct ssh_conn_config cfg;
-	struct ssh_conn *c;
-	struct buf p;               /* scratch payload */
 	struct ssh_hostkey_view hk; /* the SSH_EV_HOSTKEY view (valid until rig_free) */
 };
 
@@ -96,196 +76,24 @@ static const char *conn_err(struct ssh_conn *c)
 /* seal a server payload onto wire (several packets may then go in with one read) */
 static void srv_seal(struct rig *r, const struct buf *payload, struct buf *wire)
 {
-	CHECK_EQ_INT(pkt_seal(&r->s.tx, buf_ptr(payload), buf_len(payload), wire), 0);
+	CHECK_EQ_INT(testsrv_seal(&r->s, buf_ptr(payload), buf_len(payload), wire), 0);
 }
 
 static void srv_send(struct rig *r, const struct buf *payload)
 {
-	struct buf wire;
-
-	buf_init(&wire);
-	srv_seal(r, payload, &wire);
-	(void)ssh_conn_recv(r->c, buf_ptr(&wire), buf_len(&wire));
-	buf_free(&wire);
+	CHECK_EQ_INT(testsrv_send(&r->s, payload), 0);
 }
 
-/* move client output into the server's input */
-static void pump(struct rig *r)
-{
-	size_t n;
-	const uint8_t *p = ssh_conn_send_ptr(r->c, &n);
-
-	buf_put(&r->s.in, p, n);
-	ssh_conn_send_consumed(r->c, n);
-	if (!r->s.have_version) {
-		uint8_t *nl = memchr(buf_ptr(&r->s.in), '\n', buf_len(&r->s.in));
-		if (nl != NULL) {
-			size_t l = (size_t)(nl - buf_ptr(&r->s.in));
-			memcpy(r->s.v_c, buf_ptr(&r->s.in), l - 1);
-			r->s.v_c[l - 1] = '\0';
-			buf_consume(&r->s.in, l + 1);
-			r->s.have_version = 1;
-		}
-	}
-}
-
-/* next client packet payload (copied into out), 0 if none */
-static int srv_recv(struct rig *r, struct buf *out)
-{
-	struct rd payload;
-	int rc = pkt_open(&r->s.rx, &r->s.in, &payload);
-
-	buf_reset(out);
-	if (rc != 0) {
-		return 0;
-	}
-	buf_put(out, payload.p, payload.len);
-	return 1;
-}
-
-/* the type of the client's next packet (left in r->p), or -1 when it sent none */
-static int srv_next_type(struct rig *r)
-{
-	pump(r);
-	if (!srv_recv(r, &r->p) || buf_len(&r->p) == 0) {
-		return -1;
-	}
-	return buf_ptr(&r->p)[0];
-}
-
-static void kexinit_payload(struct buf *p, const char *hk_name)
-{
-	uint8_t cookie[16] = {1};
-	const char *lists[] = {"curve25519-sha256,kex-strict-s-v00@openssh.com",
-	    hk_name != NULL ? hk_name : "ssh-ed25519", "aes128-gcm@openssh.com",
-	    "aes128-gcm@openssh.com", "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""};
-	size_t i;
-
-	buf_reset(p);
-	buf_put_u8(p, 20);
-	buf_put(p, cookie, 16);
-	for (i = 0; i < 10; i++) {
-		buf_put_cstring(p, lists[i]);
-	}
-	buf_put_u8(p, 0);
-	buf_put_u32(p, 0);
-}
-
-static void install(struct rig *r, int dir)
-{
-	const struct cipher_alg *ca = cipher_alg_by_name("aes128-gcm@openssh.com");
-	struct server *s = &r->s;
-	uint8_t key[64], iv[64];
-
-	/* dir 0: client->server (server receives) letters A/C; dir 1: B/D */
-	CHECK_EQ_INT(kex_derive_key(s->kalg, &s->shared, s->h, s->hlen, (char)('A' + dir), s->sid,
-	                 s->sidlen, iv, ca->iv_len),
-	    0);
-	CHECK_EQ_INT(kex_derive_key(s->kalg, &s->shared, s->h, s->hlen, (char)('C' + dir), s->sid,
-	                 s->sidlen, key, ca->key_len),
-	    0);
-	CHECK_EQ_INT(
-	    pkt_dir_set_keys(dir == 0 ? &s->rx : &s->tx, ca, NULL, dir == 1, key, iv, NULL), 0);
-	OPENSSL_cleanse(key, sizeof(key));
-	if (dir == 0) {
-		s->rx.seqnr = 0; /* strict kex */
-	} else {
-		s->tx.seqnr = 0;
-	}
-}
-
-/* the server's half of a key exchange, s.i_c holding the client's KEXINIT: its own KEXINIT,
- * the ECDH reply and NEWKEYS; then the client's NEWKEYS. Returns 0 when all went as expected. */
+/* the server's half of a rekey whose client KEXINIT is in s.i_c already: its own KEXINIT, the
+ * ECDH reply and NEWKEYS (then testsrv_newkeys). Returns 0 when all went as expected. */
 static int srv_kex(struct rig *r)
 {
-	struct server *s = &r->s;
-	const struct hostkey_alg *ha =
-	    hostkey_alg_by_name(s->hk_name != NULL ? s->hk_name : "ssh-ed25519");
-	struct kex_state *st = NULL;
-	struct buf pk, hb, sig, h;
-	const uint8_t *qc = NULL;
-	size_t qclen = 0;
-	struct rd rd;
-	uint8_t t;
-	int ret = -1;
+	int ret;
 
-	buf_init(&pk);
-	buf_init(&hb);
-	buf_init(&sig);
-	buf_init_secret(&h);
-	kexinit_payload(&s->i_s, s->hk_name);
-	srv_send(r, &s->i_s);
-	if (srv_next_type(r) != 30) {
-		goto out;
-	}
-	rd = buf_rd(&r->p);
-	if (rd_u8(&rd, &t) != 0 || rd_string(&rd, &qc, &qclen) != 0 || rd_end(&rd) != 0) {
-		goto out;
-	}
-	buf_reset(&s->shared);
-	if (kex_state_new(s->kalg, NULL, NULL, &st, &pk) != 0 ||
-	    kex_derive_shared(st, qc, qclen, &s->shared) != 0 ||
-	    (buf_len(&s->ks) > 0 ? buf_put(&hb, buf_ptr(&s->ks), buf_len(&s->ks))
-	                         : sshkey_to_blob(s->hostkey, ha, &hb)) != 0) {
-		goto out;
-	}
-	buf_put_cstring(&h, s->v_c);
-	buf_put_cstring(&h, V_S);
-	buf_put_buf(&h, &s->i_c);
-	buf_put_buf(&h, &s->i_s);
-	buf_put_buf(&h, &hb);
-	kex_put_pub(s->kalg, &h, qc, qclen);
-	kex_put_pub(s->kalg, &h, buf_ptr(&pk), buf_len(&pk));
-	buf_put(&h, buf_ptr(&s->shared), buf_len(&s->shared));
-	if (kex_hash(s->kalg, buf_ptr(&h), buf_len(&h), s->h, &s->hlen) != 0) {
-		goto out;
-	}
-	if (s->sidlen == 0) {
-		memcpy(s->sid, s->h, s->hlen);
-		s->sidlen = s->hlen;
-	}
-	if (sshsig_sign(ha, s->hostkey, s->h, s->hlen, &sig) != 0) {
-		goto out;
-	}
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 31);
-	buf_put_buf(&r->p, &hb);
-	buf_put_buf(&r->p, &pk);
-	buf_put_buf(&r->p, &sig);
-	srv_send(r, &r->p);
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 21);
-	srv_send(r, &r->p);
-	install(r, 1);
-	ret = 0;
-out:
+	testsrv_kexinit_offer(&r->s, &r->s.i_s);
+	ret = testsrv_send(&r->s, &r->s.i_s) == 0 ? testsrv_kex_reply(&r->s, 0) : -1;
 	CHECK_EQ_INT(ret, 0);
-	kex_state_free(st);
-	buf_free(&pk);
-	buf_free(&hb);
-	buf_free(&sig);
-	buf_free(&h);
 	return ret;
-}
-
-/* after srv_kex and the client's answer: the client's NEWKEYS, then its new keys */
-static int srv_newkeys(struct rig *r)
-{
-	if (srv_next_type(r) != 21) {
-		return -1;
-	}
-	install(r, 0);
-	return 0;
-}
-
-static int next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_event *ev)
-{
-	while (ssh_conn_next_event(c, ev)) {
-		if (ev->type == want) {
-			return 1;
-		}
-	}
-	return 0;
 }
 
 /* client KEXINITs among the packets it sent (the last one kept in s.i_c) */
@@ -293,12 +101,12 @@ static int count_kexinits(struct rig *r)
 {
 	int n = 0;
 
-	pump(r);
-	while (srv_recv(r, &r->p)) {
-		if (buf_len(&r->p) > 0 && buf_ptr(&r->p)[0] == 20) {
+	testsrv_pump(&r->s);
+	while (testsrv_recv(&r->s, &r->s.p) == 1) {
+		if (buf_len(&r->s.p) > 0 && buf_ptr(&r->s.p)[0] == 20) {
 			n++;
 			buf_reset(&r->s.i_c);
-			buf_put(&r->s.i_c, buf_ptr(&r->p), buf_len(&r->p));
+			buf_put(&r->s.i_c, buf_ptr(&r->s.p), buf_len(&r->s.p));
 		}
 	}
 	return n;
@@ -306,34 +114,15 @@ static int count_kexinits(struct rig *r)
 
 static void rig_free(struct rig *r)
 {
-	ssh_conn_free(r->c);
-	r->c = NULL;
-	EVP_PKEY_free(r->s.hostkey);
-	pkt_dir_free(&r->s.rx);
-	pkt_dir_free(&r->s.tx);
-	buf_free(&r->s.in);
-	buf_free(&r->s.i_c);
-	buf_free(&r->s.i_s);
-	buf_free(&r->s.shared);
-	buf_free(&r->s.ks);
-	buf_free(&r->p);
+	testsrv_free(&r->s);
 }
 
-/* a connection through the first key exchange and the service request, up to the server's
- * answer to "none" (the client's USERAUTH_REQUEST was read); the clock starts at 1000 ms.
- * Returns 0 on success; r must be freed with rig_free either way. */
-static void rig_init(struct rig *r)
+/* a server with version line v_s (NULL: the default) and a fresh Ed25519 host key, the client's
+ * configuration offering what it offers; no client yet. r must be freed with rig_free. */
+static void rig_init_version(struct rig *r, const char *v_s)
 {
 	memset(r, 0, sizeof(*r));
-	pkt_dir_init(&r->s.rx);
-	pkt_dir_init(&r->s.tx);
-	buf_init(&r->s.in);
-	buf_init(&r->s.i_c);
-	buf_init(&r->s.i_s);
-	buf_init_secret(&r->s.shared);
-	buf_init(&r->s.ks);
-	buf_init(&r->p);
-	r->s.kalg = kex_alg_by_name("curve25519-sha256");
+	CHECK_EQ_INT(testsrv_init(&r->s, NULL, v_s), 0);
 	r->cfg.kex_algs = "curve25519-sha256";
 	r->cfg.ciphers = "aes128-gcm@openssh.com";
 	r->cfg.macs = "hmac-sha2-256";
@@ -343,45 +132,35 @@ static void rig_init(struct rig *r)
 	r->cfg.log = capture_log;
 }
 
-/* rig_start after rig_init, for a rig whose host key (s.hostkey, s.hk_name, s.ks) is set */
+static void rig_init(struct rig *r)
+{
+	rig_init_version(r, NULL);
+}
+
+/* after rig_init (and testsrv_set_hostkey, if any): a connection through the first key
+ * exchange and the service request, up to the server's answer to "none" (the client's
+ * USERAUTH_REQUEST was read); the clock starts at 1000 ms. Returns 0 on success. */
 static int rig_connect(struct rig *r, uint32_t rekey_seconds)
 {
-	struct ssh_event ev;
-
 	r->cfg.rekey_seconds = rekey_seconds;
-	if (r->s.hostkey == NULL) {
-		r->s.hostkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	}
-	if (r->s.hostkey == NULL || ssh_conn_new(&r->cfg, &r->c) != 0) {
+	if (ssh_conn_new(&r->cfg, &r->s.c) != 0) {
 		return -1;
 	}
-	CHECK_EQ_INT(ssh_conn_tick(r->c, 1000), 0);
-	ssh_conn_recv(r->c, (const uint8_t *)V_S, strlen(V_S));
-	ssh_conn_recv(r->c, (const uint8_t *)"\r\n", 2);
-	if (srv_next_type(r) != 20) {
+	CHECK_EQ_INT(ssh_conn_tick(r->s.c, 1000), 0);
+	if (testsrv_handshake_view(&r->s, 0, &r->hk) != 0) { /* SERVICE_REQUEST read */
 		return -1;
 	}
-	buf_put(&r->s.i_c, buf_ptr(&r->p), buf_len(&r->p));
-	if (srv_kex(r) != 0 || !next_event(r->c, SSH_EV_HOSTKEY, &ev)) {
-		return -1;
-	}
-	r->hk = ev.u.hostkey;
-	if (ssh_conn_answer_hostkey(r->c, 1) != 0 || srv_newkeys(r) != 0) {
-		return -1;
-	}
-	if (srv_next_type(r) != 5) { /* SERVICE_REQUEST */
-		return -1;
-	}
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 6);
-	buf_put_cstring(&r->p, "ssh-userauth");
-	srv_send(r, &r->p);
-	if (srv_next_type(r) != 50) { /* USERAUTH_REQUEST "none" */
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 6);
+	buf_put_cstring(&r->s.p, "ssh-userauth");
+	srv_send(r, &r->s.p);
+	if (testsrv_next_type(&r->s) != 50) { /* USERAUTH_REQUEST "none" */
 		return -1;
 	}
 	return 0;
 }
 
+/* rig_init and rig_connect; r must be freed with rig_free either way */
 static int rig_start(struct rig *r, uint32_t rekey_seconds)
 {
 	rig_init(r);
@@ -397,27 +176,27 @@ static int rig_session(struct rig *r, uint32_t rwin, uint32_t rmax, uint32_t rek
 	if (rig_start(r, rekey_seconds) != 0) {
 		return -1;
 	}
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 52);
-	srv_send(r, &r->p);
-	if (srv_next_type(r) != 90) { /* CHANNEL_OPEN */
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 52);
+	srv_send(r, &r->s.p);
+	if (testsrv_next_type(&r->s) != 90) { /* CHANNEL_OPEN */
 		return -1;
 	}
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 91);
-	buf_put_u32(&r->p, 0);
-	buf_put_u32(&r->p, 5);
-	buf_put_u32(&r->p, rwin);
-	buf_put_u32(&r->p, rmax);
-	srv_send(r, &r->p);
-	if (srv_next_type(r) != 98) { /* exec */
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 91);
+	buf_put_u32(&r->s.p, 0);
+	buf_put_u32(&r->s.p, 5);
+	buf_put_u32(&r->s.p, rwin);
+	buf_put_u32(&r->s.p, rmax);
+	srv_send(r, &r->s.p);
+	if (testsrv_next_type(&r->s) != 98) { /* exec */
 		return -1;
 	}
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 99);
-	buf_put_u32(&r->p, 0);
-	srv_send(r, &r->p);
-	if (!next_event(r->c, SSH_EV_SESSION_READY, &ev)) {
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 99);
+	buf_put_u32(&r->s.p, 0);
+	srv_send(r, &r->s.p);
+	if (!testsrv_next_event(r->s.c, SSH_EV_SESSION_READY, &ev)) {
 		return -1;
 	}
 	return 0;
@@ -426,10 +205,10 @@ static int rig_session(struct rig *r, uint32_t rwin, uint32_t rmax, uint32_t rek
 /* a one-byte CHANNEL_DATA from the client reaches the server (the keys in use agree) */
 static int data_flows(struct rig *r, uint8_t byte)
 {
-	if (ssh_conn_stdin_write(r->c, &byte, 1) != 0 || srv_next_type(r) != 94) {
+	if (ssh_conn_stdin_write(r->s.c, &byte, 1) != 0 || testsrv_next_type(&r->s) != 94) {
 		return 0;
 	}
-	return buf_len(&r->p) == 10 && buf_ptr(&r->p)[9] == byte;
+	return buf_len(&r->s.p) == 10 && buf_ptr(&r->s.p)[9] == byte;
 }
 
 /* 1. rekey_seconds = 10, the clock started at 1000 ms */
@@ -442,28 +221,28 @@ static void test_rekey_once(void)
 	if (!ok) {
 		goto out;
 	}
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 10999), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 10999), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 0); /* not yet */
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 12000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 12000), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 1);
 	/* the loop goes on ticking while the server takes its time */
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 13000), 0);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 14000), 0);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 30000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 13000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 14000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 30000), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 0);
 	CHECK_EQ_INT(srv_kex(&r), 0);
-	CHECK_EQ_INT(srv_newkeys(&r), 0);
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_EQ_INT(testsrv_newkeys(&r.s), 0);
+	CHECK_STR(conn_err(r.s.c), "");
 	/* completed at 30000 ms: nothing more now, nor before the next interval */
 	CHECK_EQ_INT(count_kexinits(&r), 0);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 31000), 0);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 39999), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 31000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 39999), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 0);
 	CHECK(data_flows(&r, 'k')); /* the new keys are in use on both sides */
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 40000), 0);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 40001), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 40000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 40001), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 1); /* the next interval: once */
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 }
@@ -481,27 +260,27 @@ static void test_close_held(void)
 	if (!ok) {
 		goto out;
 	}
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 12000), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 12000), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 1);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 96); /* EOF */
-	buf_put_u32(&r.p, 0);
-	srv_send(&r, &r.p);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 97); /* CLOSE */
-	buf_put_u32(&r.p, 0);
-	srv_send(&r, &r.p);
-	CHECK_STR(conn_err(r.c), "");
-	CHECK(next_event(r.c, SSH_EV_EXIT, &ev));
-	(void)ssh_conn_send_ptr(r.c, &n);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 96); /* EOF */
+	buf_put_u32(&r.s.p, 0);
+	srv_send(&r, &r.s.p);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 97); /* CLOSE */
+	buf_put_u32(&r.s.p, 0);
+	srv_send(&r, &r.s.p);
+	CHECK_STR(conn_err(r.s.c), "");
+	CHECK(testsrv_next_event(r.s.c, SSH_EV_EXIT, &ev));
+	(void)ssh_conn_send_ptr(r.s.c, &n);
 	CHECK_EQ_INT(n, 0); /* nothing but kex messages may go out now */
-	CHECK_EQ_INT(ssh_conn_done(r.c), 0);
+	CHECK_EQ_INT(ssh_conn_done(r.s.c), 0);
 	CHECK_EQ_INT(srv_kex(&r), 0);
-	CHECK_EQ_INT(srv_newkeys(&r), 0);
-	CHECK_EQ_INT(srv_next_type(&r), 97); /* our CLOSE, under the new keys */
-	CHECK_EQ_INT(srv_next_type(&r), -1);
-	CHECK_EQ_INT(ssh_conn_done(r.c), 1);
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_EQ_INT(testsrv_newkeys(&r.s), 0);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 97); /* our CLOSE, under the new keys */
+	CHECK_EQ_INT(testsrv_next_type(&r.s), -1);
+	CHECK_EQ_INT(ssh_conn_done(r.s.c), 1);
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 }
@@ -520,41 +299,41 @@ static void test_tiny_maxpkt(void)
 	if (!ok) {
 		goto out;
 	}
-	first = ssh_conn_stdin_room(r.c);
+	first = ssh_conn_stdin_room(r.s.c);
 	CHECK(first > 0 && first < OUT_CAP / 16);
 	if ((d = malloc(first)) == NULL) {
 		CHECK(d != NULL);
 		goto out;
 	}
-	while ((room = ssh_conn_stdin_room(r.c)) > 0 && room <= first && rounds++ < 200) {
+	while ((room = ssh_conn_stdin_room(r.s.c)) > 0 && room <= first && rounds++ < 200) {
 		for (i = 0; i < room; i++) {
 			d[i] = PATTERN(total + i);
 		}
-		if (ssh_conn_stdin_write(r.c, d, room) != 0) {
+		if (ssh_conn_stdin_write(r.s.c, d, room) != 0) {
 			break;
 		}
 		total += room;
-		(void)ssh_conn_send_ptr(r.c, &n);
+		(void)ssh_conn_send_ptr(r.s.c, &n);
 		if (n > OUT_CAP + ONE_PACKET) {
 			break;
 		}
 	}
 	CHECK_EQ_INT(room, 0); /* the writes filled the output up, none failed */
-	CHECK_STR(conn_err(r.c), "");
-	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK_STR(conn_err(r.s.c), "");
+	(void)ssh_conn_send_ptr(r.s.c, &n);
 	CHECK(n > OUT_CAP / 2 && n <= OUT_CAP + ONE_PACKET);
 	/* every byte arrives, one per packet, in order */
-	pump(&r);
-	while (srv_recv(&r, &r.p)) {
-		if (buf_len(&r.p) != 10 || buf_ptr(&r.p)[0] != 94 || got >= total ||
-		    buf_ptr(&r.p)[9] != PATTERN(got)) {
+	testsrv_pump(&r.s);
+	while (testsrv_recv(&r.s, &r.s.p) == 1) {
+		if (buf_len(&r.s.p) != 10 || buf_ptr(&r.s.p)[0] != 94 || got >= total ||
+		    buf_ptr(&r.s.p)[9] != PATTERN(got)) {
 			bad++;
 		}
 		got++;
 	}
 	CHECK_EQ_INT(got, total);
 	CHECK_EQ_INT(bad, 0);
-	CHECK_EQ_INT(ssh_conn_stdin_room(r.c), first); /* output drained: the same room again */
+	CHECK_EQ_INT(ssh_conn_stdin_room(r.s.c), first); /* output drained: the same room again */
 out:
 	free(d);
 	rig_free(&r);
@@ -578,24 +357,24 @@ static int check_banners(int nb)
 	}
 	for (i = 0; i < nb; i++) {
 		snprintf(want, sizeof(want), "banner %d\n", i);
-		buf_reset(&r.p);
-		buf_put_u8(&r.p, 53);
-		buf_put_cstring(&r.p, want);
-		buf_put_cstring(&r.p, "");
-		srv_seal(&r, &r.p, &wire);
+		buf_reset(&r.s.p);
+		buf_put_u8(&r.s.p, 53);
+		buf_put_cstring(&r.s.p, want);
+		buf_put_cstring(&r.s.p, "");
+		srv_seal(&r, &r.s.p, &wire);
 	}
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 51);
-	buf_put_cstring(&r.p, "password");
-	buf_put_u8(&r.p, 0);
-	srv_seal(&r, &r.p, &wire);
-	CHECK_EQ_INT(ssh_conn_recv(r.c, buf_ptr(&wire), buf_len(&wire)), 0);
-	CHECK_STR(conn_err(r.c), "");
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 51);
+	buf_put_cstring(&r.s.p, "password");
+	buf_put_u8(&r.s.p, 0);
+	srv_seal(&r, &r.s.p, &wire);
+	CHECK_EQ_INT(ssh_conn_recv(r.s.c, buf_ptr(&wire), buf_len(&wire)), 0);
+	CHECK_STR(conn_err(r.s.c), "");
 	/* drain as the loop does; when the engine stops with input left, an empty read resumes */
 	for (rounds = 0; rounds < 4 * nb + 8 && !auth_next; rounds++) {
-		if (!ssh_conn_next_event(r.c, &ev)) {
+		if (!ssh_conn_next_event(r.s.c, &ev)) {
 			resumes++;
-			CHECK_EQ_INT(ssh_conn_recv(r.c, nothing, 0), 0);
+			CHECK_EQ_INT(ssh_conn_recv(r.s.c, nothing, 0), 0);
 			continue;
 		}
 		if (ev.type == SSH_EV_AUTH_BANNER && seen == MAX_BANNERS) {
@@ -618,8 +397,8 @@ static int check_banners(int nb)
 	CHECK_EQ_INT(suppressed, nb > MAX_BANNERS ? 1 : 0);
 	CHECK(order_ok);
 	CHECK(auth_next);
-	CHECK(!ssh_conn_next_event(r.c, &ev));
-	CHECK_STR(conn_err(r.c), "");
+	CHECK(!ssh_conn_next_event(r.s.c, &ev));
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	buf_free(&wire);
 	rig_free(&r);
@@ -627,80 +406,89 @@ out:
 }
 
 /* 6. keepalives answered with SSH_MSG_UNIMPLEMENTED (or a REQUEST_FAILURE) */
+/* 1 if the channel's stdout (is_stderr 0) or stderr holds exactly the n bytes of want */
+static int out_is(struct ssh_conn *c, int is_stderr, const char *want, size_t n)
+{
+	size_t len = 0;
+	const uint8_t *p = ssh_conn_channel_peek(c, is_stderr, &len);
+
+	return len == n && (n == 0 || memcmp(p, want, n) == 0);
+}
+
 static void test_unimplemented(void)
 {
 	struct rig r;
 	struct rd rd;
 	uint8_t t;
-	const uint8_t *v, *p;
-	size_t vl, n;
+	const uint8_t *v;
+	size_t vl;
 	int want_reply = 0, ok = rig_session(&r, 100000, 32768, 0) == 0;
 
 	CHECK(ok);
 	if (!ok) {
 		goto out;
 	}
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1);
-	CHECK_EQ_INT(srv_next_type(&r), 80); /* GLOBAL_REQUEST keepalive@openssh.com, want reply */
-	rd = buf_rd(&r.p);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 1);
+	CHECK_EQ_INT(
+	    testsrv_next_type(&r.s), 80); /* GLOBAL_REQUEST keepalive@openssh.com, want reply */
+	rd = buf_rd(&r.s.p);
 	CHECK(rd_u8(&rd, &t) == 0 && rd_string(&rd, &v, &vl) == 0 &&
 	      str_eq(v, vl, "keepalive@openssh.com") && rd_bool(&rd, &want_reply) == 0 &&
 	      want_reply == 1 && rd_end(&rd) == 0);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 3); /* UNIMPLEMENTED, the sequence number of the keepalive */
-	buf_put_u32(&r.p, 7);
-	srv_send(&r, &r.p);
-	CHECK_STR(conn_err(r.c), "");
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1); /* answered: the count starts over */
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 2);
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 3);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 82); /* REQUEST_FAILURE: the server is alive, all are answered */
-	srv_send(&r, &r.p);
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1);
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 2);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 3);
-	buf_put_u32(&r.p, 9);
-	srv_send(&r, &r.p);
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 3); /* UNIMPLEMENTED, the sequence number of the keepalive */
+	buf_put_u32(&r.s.p, 7);
+	srv_send(&r, &r.s.p);
+	CHECK_STR(conn_err(r.s.c), "");
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 1); /* answered: the count starts over */
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 2);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 3);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 82); /* REQUEST_FAILURE: the server is alive, all are answered */
+	srv_send(&r, &r.s.p);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 1);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 2);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 3);
+	buf_put_u32(&r.s.p, 9);
+	srv_send(&r, &r.s.p);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 1);
 	/* the session goes on both ways */
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 94);
-	buf_put_u32(&r.p, 0);
-	buf_put_cstring(&r.p, "ok");
-	srv_send(&r, &r.p);
-	p = ssh_conn_channel_peek(r.c, 0, &n);
-	CHECK(n == 2 && memcmp(p, "ok", 2) == 0);
-	while (srv_next_type(&r) == 80) {
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 94);
+	buf_put_u32(&r.s.p, 0);
+	buf_put_cstring(&r.s.p, "ok");
+	srv_send(&r, &r.s.p);
+	CHECK(out_is(r.s.c, 0, "ok", 2));
+	while (testsrv_next_type(&r.s) == 80) {
 	}
 	CHECK(data_flows(&r, 'u'));
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 }
 
-/* a server message for channel 0 built in r->p: type, then what follows the channel id */
+/* a server message for channel 0 built in r->s.p: type, then what follows the channel id */
 static void chan_msg(struct rig *r, uint8_t type)
 {
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, type);
-	buf_put_u32(&r->p, 0);
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, type);
+	buf_put_u32(&r->s.p, 0);
 	switch (type) {
 	case 94:
-		buf_put_cstring(&r->p, "late");
+		buf_put_cstring(&r->s.p, "late");
 		break;
 	case 95:
-		buf_put_u32(&r->p, 1);
-		buf_put_cstring(&r->p, "late");
+		buf_put_u32(&r->s.p, 1);
+		buf_put_cstring(&r->s.p, "late");
 		break;
 	case 98:
-		buf_put_cstring(&r->p, "exit-status");
-		buf_put_u8(&r->p, 0);
-		buf_put_u32(&r->p, 3);
+		buf_put_cstring(&r->s.p, "exit-status");
+		buf_put_u8(&r->s.p, 0);
+		buf_put_u32(&r->s.p, 3);
 		break;
 	case 93:
-		buf_put_u32(&r->p, 4096);
+		buf_put_u32(&r->s.p, 4096);
 		break;
 	default:
 		break;
@@ -739,20 +527,21 @@ static void test_after_close(void)
 				continue;
 			}
 			chan_msg(&r, 98); /* exit-status 3 */
-			srv_seal(&r, &r.p, &wire);
+			srv_seal(&r, &r.s.p, &wire);
 			chan_msg(&r, 97); /* CLOSE */
-			srv_seal(&r, &r.p, &wire);
+			srv_seal(&r, &r.s.p, &wire);
 			if (!same_read) {
-				CHECK_EQ_INT(ssh_conn_recv(r.c, buf_ptr(&wire), buf_len(&wire)), 0);
-				CHECK(next_event(r.c, SSH_EV_EXIT, &ev) && ev.u.exit.has_status &&
-				      ev.u.exit.status == 3);
+				CHECK_EQ_INT(
+				    ssh_conn_recv(r.s.c, buf_ptr(&wire), buf_len(&wire)), 0);
+				CHECK(testsrv_next_event(r.s.c, SSH_EV_EXIT, &ev) &&
+				      ev.u.exit.has_status && ev.u.exit.status == 3);
 				buf_reset(&wire);
 			}
 			chan_msg(&r, rows[i].type);
-			srv_seal(&r, &r.p, &wire);
-			CHECK(ssh_conn_recv(r.c, buf_ptr(&wire), buf_len(&wire)) < 0);
-			CHECK_STR(conn_err(r.c), rows[i].want);
-			CHECK_EQ_INT(ssh_conn_done(r.c), 0); /* not a clean end */
+			srv_seal(&r, &r.s.p, &wire);
+			CHECK(ssh_conn_recv(r.s.c, buf_ptr(&wire), buf_len(&wire)) < 0);
+			CHECK_STR(conn_err(r.s.c), rows[i].want);
+			CHECK_EQ_INT(ssh_conn_done(r.s.c), 0); /* not a clean end */
 			buf_free(&wire);
 			rig_free(&r);
 		}
@@ -765,8 +554,6 @@ static void test_empty_data(void)
 {
 	struct rig r;
 	struct ssh_event ev;
-	const uint8_t *p;
-	size_t n;
 	int ok = rig_session(&r, 100000, 32768, 0) == 0, k;
 
 	CHECK(ok);
@@ -774,28 +561,25 @@ static void test_empty_data(void)
 		goto out;
 	}
 	for (k = 0; k < 2; k++) {
-		buf_reset(&r.p);
-		buf_put_u8(&r.p, k == 0 ? 94 : 95);
-		buf_put_u32(&r.p, 0);
+		buf_reset(&r.s.p);
+		buf_put_u8(&r.s.p, k == 0 ? 94 : 95);
+		buf_put_u32(&r.s.p, 0);
 		if (k == 1) {
-			buf_put_u32(&r.p, 1);
+			buf_put_u32(&r.s.p, 1);
 		}
-		buf_put_string(&r.p, NULL, 0);
-		srv_send(&r, &r.p);
+		buf_put_string(&r.s.p, NULL, 0);
+		srv_send(&r, &r.s.p);
 	}
-	CHECK_STR(conn_err(r.c), "");
-	(void)ssh_conn_channel_peek(r.c, 0, &n);
-	CHECK_EQ_INT(n, 0);
-	(void)ssh_conn_channel_peek(r.c, 1, &n);
-	CHECK_EQ_INT(n, 0);
-	CHECK(!ssh_conn_next_event(r.c, &ev));
-	CHECK_EQ_INT(ssh_conn_channel_consumed(r.c, 0, 0), 0);
+	CHECK_STR(conn_err(r.s.c), "");
+	CHECK(out_is(r.s.c, 0, "", 0));
+	CHECK(out_is(r.s.c, 1, "", 0));
+	CHECK(!ssh_conn_next_event(r.s.c, &ev));
+	CHECK_EQ_INT(ssh_conn_channel_consumed(r.s.c, 0, 0), 0);
 	chan_msg(&r, 94);
-	srv_send(&r, &r.p);
-	CHECK(next_event(r.c, SSH_EV_CHANNEL_DATA, &ev));
-	p = ssh_conn_channel_peek(r.c, 0, &n);
-	CHECK(n == 4 && memcmp(p, "late", 4) == 0);
-	CHECK_STR(conn_err(r.c), "");
+	srv_send(&r, &r.s.p);
+	CHECK(testsrv_next_event(r.s.c, SSH_EV_CHANNEL_DATA, &ev));
+	CHECK(out_is(r.s.c, 0, "late", 4));
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 }
@@ -813,33 +597,33 @@ static void test_keepalive_presession(void)
 	if (!ok) {
 		goto out;
 	}
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0); /* authenticating */
-	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 0); /* authenticating */
+	(void)ssh_conn_send_ptr(r.s.c, &n);
 	CHECK_EQ_INT(n, 0);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 52); /* USERAUTH_SUCCESS */
-	srv_send(&r, &r.p);
-	CHECK_EQ_INT(srv_next_type(&r), 90);      /* CHANNEL_OPEN */
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0); /* the channel is opening */
-	CHECK_EQ_INT(srv_next_type(&r), -1);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 91);
-	buf_put_u32(&r.p, 0);
-	buf_put_u32(&r.p, 5);
-	buf_put_u32(&r.p, 100000);
-	buf_put_u32(&r.p, 32768);
-	srv_send(&r, &r.p);
-	CHECK_EQ_INT(srv_next_type(&r), 98);      /* exec */
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0); /* the command is not accepted yet */
-	CHECK_EQ_INT(srv_next_type(&r), -1);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 99);
-	buf_put_u32(&r.p, 0);
-	srv_send(&r, &r.p);
-	CHECK(next_event(r.c, SSH_EV_SESSION_READY, &ev));
-	CHECK_EQ_INT(ssh_conn_keepalive(r.c), 1); /* the session is open */
-	CHECK_EQ_INT(srv_next_type(&r), 80);
-	CHECK_STR(conn_err(r.c), "");
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 52); /* USERAUTH_SUCCESS */
+	srv_send(&r, &r.s.p);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 90);  /* CHANNEL_OPEN */
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 0); /* the channel is opening */
+	CHECK_EQ_INT(testsrv_next_type(&r.s), -1);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 91);
+	buf_put_u32(&r.s.p, 0);
+	buf_put_u32(&r.s.p, 5);
+	buf_put_u32(&r.s.p, 100000);
+	buf_put_u32(&r.s.p, 32768);
+	srv_send(&r, &r.s.p);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 98);  /* exec */
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 0); /* the command is not accepted yet */
+	CHECK_EQ_INT(testsrv_next_type(&r.s), -1);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 99);
+	buf_put_u32(&r.s.p, 0);
+	srv_send(&r, &r.s.p);
+	CHECK(testsrv_next_event(r.s.c, SSH_EV_SESSION_READY, &ev));
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 1); /* the session is open */
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 80);
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 	/* and during the first key exchange */
@@ -849,15 +633,15 @@ out:
 	r.cfg.macs = "hmac-sha2-256";
 	r.cfg.hostkey_algs = "ssh-ed25519";
 	r.cfg.user = "tester";
-	if (ssh_conn_new(&r.cfg, &r.c) == 0) {
-		(void)ssh_conn_send_ptr(r.c, &n);
-		ssh_conn_send_consumed(r.c, n);
-		ssh_conn_recv(r.c, (const uint8_t *)"SSH-2.0-X\r\n", 11);
-		CHECK_EQ_INT(ssh_conn_keepalive(r.c), 0);
-		(void)ssh_conn_send_ptr(r.c, &n);
+	if (ssh_conn_new(&r.cfg, &r.s.c) == 0) {
+		(void)ssh_conn_send_ptr(r.s.c, &n);
+		ssh_conn_send_consumed(r.s.c, n);
+		ssh_conn_recv(r.s.c, (const uint8_t *)"SSH-2.0-X\r\n", 11);
+		CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 0);
+		(void)ssh_conn_send_ptr(r.s.c, &n);
 		CHECK_EQ_INT(n, 0);
 	}
-	ssh_conn_free(r.c);
+	ssh_conn_free(r.s.c);
 }
 
 /* 10. (issue 8 #6) server DEBUG messages are logged at VERBOSE whatever always_display says */
@@ -873,16 +657,16 @@ static void test_debug_verbose(void)
 	for (i = 0; i < 2; i++) {
 		remote_level = -1;
 		remote_lines = 0;
-		buf_reset(&r.p);
-		buf_put_u8(&r.p, 4);
-		buf_put_u8(&r.p, (uint8_t)i); /* always_display */
-		buf_put_cstring(&r.p, "look at me");
-		buf_put_cstring(&r.p, "");
-		srv_send(&r, &r.p);
+		buf_reset(&r.s.p);
+		buf_put_u8(&r.s.p, 4);
+		buf_put_u8(&r.s.p, (uint8_t)i); /* always_display */
+		buf_put_cstring(&r.s.p, "look at me");
+		buf_put_cstring(&r.s.p, "");
+		srv_send(&r, &r.s.p);
 		CHECK_EQ_INT(remote_lines, 1);
 		CHECK_EQ_INT(remote_level, SSH_LOG_VERBOSE);
 	}
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 }
@@ -905,12 +689,12 @@ static void test_banner_bytes(void)
 	text[len - 1] = '\n';
 	text[len] = '\0';
 	for (i = 0; i < 4; i++) {
-		buf_reset(&r.p);
-		buf_put_u8(&r.p, 53);
-		buf_put_cstring(&r.p, text);
-		buf_put_cstring(&r.p, "");
-		srv_send(&r, &r.p);
-		while (ssh_conn_next_event(r.c, &ev)) {
+		buf_reset(&r.s.p);
+		buf_put_u8(&r.s.p, 53);
+		buf_put_cstring(&r.s.p, text);
+		buf_put_cstring(&r.s.p, "");
+		srv_send(&r, &r.s.p);
+		while (ssh_conn_next_event(r.s.c, &ev)) {
 			if (ev.type == SSH_EV_AUTH_BANNER &&
 			    strstr(ev.u.banner.text, "suppressed")) {
 				lines++;
@@ -925,16 +709,16 @@ static void test_banner_bytes(void)
 	CHECK_EQ_INT(shown, 65536);
 	CHECK_EQ_INT(lines, 1);
 	CHECK_EQ_INT(other, 0);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 51);
-	buf_put_cstring(&r.p, "password");
-	buf_put_u8(&r.p, 0);
-	srv_send(&r, &r.p);
-	while (ssh_conn_next_event(r.c, &ev)) {
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 51);
+	buf_put_cstring(&r.s.p, "password");
+	buf_put_u8(&r.s.p, 0);
+	srv_send(&r, &r.s.p);
+	while (ssh_conn_next_event(r.s.c, &ev)) {
 		auth_next |= ev.type == SSH_EV_AUTH_NEXT;
 	}
 	CHECK(auth_next);
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	free(text);
 	rig_free(&r);
@@ -947,16 +731,16 @@ static void flood_global(struct rig *r, size_t n)
 	size_t i, k;
 
 	buf_init(&wire);
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 80);
-	buf_put_cstring(&r->p, "x");
-	buf_put_u8(&r->p, 1);
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 80);
+	buf_put_cstring(&r->s.p, "x");
+	buf_put_u8(&r->s.p, 1);
 	for (i = 0; i < n; i += k) {
 		buf_reset(&wire);
 		for (k = 0; k < 1000 && i + k < n; k++) {
-			srv_seal(r, &r->p, &wire);
+			srv_seal(r, &r->s.p, &wire);
 		}
-		if (ssh_conn_recv(r->c, buf_ptr(&wire), buf_len(&wire)) != 0) {
+		if (ssh_conn_recv(r->s.c, buf_ptr(&wire), buf_len(&wire)) != 0) {
 			break;
 		}
 	}
@@ -976,10 +760,10 @@ static void test_reply_flood(void)
 	if (!ok) {
 		goto out;
 	}
-	pump(&r);
+	testsrv_pump(&r.s);
 	flood_global(&r, 250000); /* about 9 MiB of replies */
-	CHECK(strncmp(conn_err(r.c), "connect: the server stopped reading (", 37) == 0);
-	(void)ssh_conn_send_ptr(r.c, &n);
+	CHECK(strncmp(conn_err(r.s.c), "connect: the server stopped reading (", 37) == 0);
+	(void)ssh_conn_send_ptr(r.s.c, &n);
 	CHECK(n > REPLY_CAP / 2 && n <= REPLY_CAP);
 	rig_free(&r);
 
@@ -989,32 +773,32 @@ static void test_reply_flood(void)
 	if (!ok) {
 		goto out;
 	}
-	pump(&r);
-	room = ssh_conn_stdin_room(r.c);
+	testsrv_pump(&r.s);
+	room = ssh_conn_stdin_room(r.s.c);
 	if ((d = calloc(1, room > 0 ? room : 1)) == NULL) {
 		goto out;
 	}
-	while ((room = ssh_conn_stdin_room(r.c)) > 0) {
-		if (ssh_conn_stdin_write(r.c, d, room) != 0) {
+	while ((room = ssh_conn_stdin_room(r.s.c)) > 0) {
+		if (ssh_conn_stdin_write(r.s.c, d, room) != 0) {
 			break;
 		}
 	}
-	(void)ssh_conn_send_ptr(r.c, &n);
+	(void)ssh_conn_send_ptr(r.s.c, &n);
 	CHECK(n > OUT_CAP / 2);
 	flood_global(&r, 20000); /* under 1 MiB of replies on top */
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_STR(conn_err(r.s.c), "");
 	/* the server reads it all: the engine's count goes back to zero */
-	(void)ssh_conn_send_ptr(r.c, &n);
-	ssh_conn_send_consumed(r.c, n);
+	(void)ssh_conn_send_ptr(r.s.c, &n);
+	ssh_conn_send_consumed(r.s.c, n);
 	flood_global(&r, 100000);
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	free(d);
 	rig_free(&r);
 }
 
 /* a connection offered only group exchange by a server with identification line version (and
- * CRLF), up to the client's GEX_REQUEST, left in r->p; 0 when it came. r: rig_free either way. */
+ * CRLF), up to the client's GEX_REQUEST, left in r->s.p; 0 when it came. r: rig_free either way. */
 static int gex_rig(struct rig *r, const char *version, int cisco_gex_cap)
 {
 	static const char *lists[] = {"diffie-hellman-group-exchange-sha256", "ssh-ed25519",
@@ -1023,31 +807,29 @@ static int gex_rig(struct rig *r, const char *version, int cisco_gex_cap)
 	uint8_t cookie[16] = {2};
 	size_t i;
 
-	rig_init(r);
+	rig_init_version(r, version);
 	r->cfg.kex_algs = lists[0];
 	r->cfg.ciphers = lists[2];
 	r->cfg.macs = lists[4];
 	r->cfg.hostkey_algs = lists[1];
 	r->cfg.user = "tester";
 	r->cfg.cisco_gex_cap = cisco_gex_cap;
-	if (ssh_conn_new(&r->cfg, &r->c) != 0) {
+	if (ssh_conn_new(&r->cfg, &r->s.c) != 0) {
 		return -1;
 	}
-	ssh_conn_recv(r->c, (const uint8_t *)version, strlen(version));
-	ssh_conn_recv(r->c, (const uint8_t *)"\r\n", 2);
-	if (srv_next_type(r) != 20) {
+	if (testsrv_send_version(&r->s) != 0 || testsrv_next_type(&r->s) != 20) {
 		return -1;
 	}
-	buf_reset(&r->p);
-	buf_put_u8(&r->p, 20);
-	buf_put(&r->p, cookie, 16);
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 20);
+	buf_put(&r->s.p, cookie, 16);
 	for (i = 0; i < 10; i++) {
-		buf_put_cstring(&r->p, lists[i]);
+		buf_put_cstring(&r->s.p, lists[i]);
 	}
-	buf_put_u8(&r->p, 0);
-	buf_put_u32(&r->p, 0);
-	srv_send(r, &r->p);
-	return srv_next_type(r) == 34 ? 0 : -1; /* GEX_REQUEST */
+	buf_put_u8(&r->s.p, 0);
+	buf_put_u32(&r->s.p, 0);
+	srv_send(r, &r->s.p);
+	return testsrv_next_type(&r->s) == 34 ? 0 : -1; /* GEX_REQUEST */
 }
 
 /* the client's answer to a group-exchange group (p = modp_2048 + delta, generator gen):
@@ -1068,14 +850,14 @@ static int gex_answer(long delta, unsigned long gen, char *err, size_t errlen)
 		BN_sub_word(p, (BN_ULONG)-delta);
 	}
 	BN_set_word(g, gen);
-	buf_reset(&r.p);
-	buf_put_u8(&r.p, 31);
-	buf_put_bignum(&r.p, p);
-	buf_put_bignum(&r.p, g);
-	srv_send(&r, &r.p);
-	ret = srv_next_type(&r) == 32 ? 0 : 1;
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 31);
+	buf_put_bignum(&r.s.p, p);
+	buf_put_bignum(&r.s.p, g);
+	srv_send(&r, &r.s.p);
+	ret = testsrv_next_type(&r.s) == 32 ? 0 : 1;
 out:
-	snprintf(err, errlen, "%s", r.c != NULL ? conn_err(r.c) : "no connection");
+	snprintf(err, errlen, "%s", r.s.c != NULL ? conn_err(r.s.c) : "no connection");
 	BN_free(p);
 	BN_free(g);
 	rig_free(&r);
@@ -1092,7 +874,7 @@ static long gex_max_for(const char *version, int cisco_gex_cap)
 	long ret = -1;
 
 	if (gex_rig(&r, version, cisco_gex_cap) == 0) {
-		rd = buf_rd(&r.p);
+		rd = buf_rd(&r.s.p);
 		if (rd_u8(&rd, &t) == 0 && rd_u32(&rd, &min) == 0 && rd_u32(&rd, &n) == 0 &&
 		    rd_u32(&rd, &max) == 0 && rd_end(&rd) == 0 && min == 2048 && n == 3072) {
 			ret = (long)max;
@@ -1151,30 +933,30 @@ static void test_trailing_bytes(void)
 
 	CHECK(ok);
 	if (ok) {
-		buf_reset(&r.p);
-		buf_put_u8(&r.p, 7);
-		buf_put_u32(&r.p, 1);
-		buf_put_cstring(&r.p, "server-sig-algs");
-		buf_put_cstring(&r.p, "ssh-ed25519");
-		srv_send(&r, &r.p);
-		CHECK_STR(conn_err(r.c), ""); /* well-formed: accepted */
-		buf_put_u8(&r.p, 0);
-		srv_send(&r, &r.p);
-		CHECK_STR(conn_err(r.c), "kex: malformed SSH_MSG_EXT_INFO");
+		buf_reset(&r.s.p);
+		buf_put_u8(&r.s.p, 7);
+		buf_put_u32(&r.s.p, 1);
+		buf_put_cstring(&r.s.p, "server-sig-algs");
+		buf_put_cstring(&r.s.p, "ssh-ed25519");
+		srv_send(&r, &r.s.p);
+		CHECK_STR(conn_err(r.s.c), ""); /* well-formed: accepted */
+		buf_put_u8(&r.s.p, 0);
+		srv_send(&r, &r.s.p);
+		CHECK_STR(conn_err(r.s.c), "kex: malformed SSH_MSG_EXT_INFO");
 	}
 	rig_free(&r);
 	ok = rig_session(&r, 100000, 32768, 0) == 0;
 	CHECK(ok);
 	if (ok) {
-		buf_reset(&r.p);
-		buf_put_u8(&r.p, 98);
-		buf_put_u32(&r.p, 0);
-		buf_put_cstring(&r.p, "exit-status");
-		buf_put_u8(&r.p, 0);
-		buf_put_u32(&r.p, 3);
-		buf_put_u8(&r.p, 0);
-		srv_send(&r, &r.p);
-		CHECK_STR(conn_err(r.c), "channel: malformed exit-status");
+		buf_reset(&r.s.p);
+		buf_put_u8(&r.s.p, 98);
+		buf_put_u32(&r.s.p, 0);
+		buf_put_cstring(&r.s.p, "exit-status");
+		buf_put_u8(&r.s.p, 0);
+		buf_put_u32(&r.s.p, 3);
+		buf_put_u8(&r.s.p, 0);
+		srv_send(&r, &r.s.p);
+		CHECK_STR(conn_err(r.s.c), "channel: malformed exit-status");
 	}
 	rig_free(&r);
 }
@@ -1255,34 +1037,34 @@ static void test_hostkey_view(void)
 static void test_hostkey_x509_rekey(void)
 {
 	static const char *alg = "x509v3-ecdsa-sha2-nistp256";
-	struct buf leaf, ca, other;
+	struct buf leaf, ca, other, ks;
 	struct rig r;
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	char *fp = NULL;
 	int ok;
 
 	buf_init(&leaf);
 	buf_init(&ca);
 	buf_init(&other);
+	buf_init(&ks);
 	rig_init(&r);
-	r.s.hostkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	r.s.hk_name = alg;
 	r.cfg.hostkey_algs = alg;
-	ok = r.s.hostkey != NULL && make_cert(r.s.hostkey, "host.example", &leaf) == 0 &&
-	     make_cert(r.s.hostkey, "some CA", &ca) == 0 &&
-	     make_cert(r.s.hostkey, "other.example", &other) == 0;
+	ok = key != NULL && make_cert(key, "host.example", &leaf) == 0 &&
+	     make_cert(key, "some CA", &ca) == 0 && make_cert(key, "other.example", &other) == 0;
 	CHECK(ok);
 	if (!ok) {
 		goto out;
 	}
-	x509_ks(&r.s.ks, alg, &leaf, &ca, 1);
-	ok = rig_connect(&r, 10) == 0;
+	x509_ks(&ks, alg, &leaf, &ca, 1);
+	ok = testsrv_set_hostkey(&r.s, key, alg, buf_ptr(&ks), buf_len(&ks)) == 0 &&
+	     rig_connect(&r, 10) == 0;
 	CHECK(ok);
 	if (!ok) {
 		goto out;
 	}
 	CHECK_STR(r.hk.alg, alg);
 	CHECK(r.hk.row == hostkey_alg_by_name(alg));
-	CHECK(r.hk.len == buf_len(&r.s.ks) && memcmp(r.hk.blob, buf_ptr(&r.s.ks), r.hk.len) == 0);
+	CHECK(r.hk.len == buf_len(&ks) && memcmp(r.hk.blob, buf_ptr(&ks), r.hk.len) == 0);
 	CHECK(r.hk.x509 != NULL);
 	if (r.hk.x509 != NULL) {
 		CHECK_EQ_INT((int)r.hk.x509->ncerts, 2);
@@ -1295,30 +1077,34 @@ static void test_hostkey_x509_rekey(void)
 		/* the view points into the blob it describes */
 		CHECK(r.hk.x509->cert[0] >= r.hk.blob && r.hk.x509->cert[0] < r.hk.blob + r.hk.len);
 	}
-	CHECK_EQ_INT(sshkey_fingerprint(buf_ptr(&r.s.ks), buf_len(&r.s.ks), &fp), 0);
+	CHECK_EQ_INT(sshkey_fingerprint(buf_ptr(&ks), buf_len(&ks), &fp), 0);
 	CHECK(fp != NULL && r.hk.fingerprint != NULL && strcmp(fp, r.hk.fingerprint) == 0);
 	/* rekey: the same certificates with two OCSP responses now */
-	x509_ks(&r.s.ks, alg, &leaf, &ca, 2);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 12000), 0);
+	x509_ks(&ks, alg, &leaf, &ca, 2);
+	CHECK_EQ_INT(testsrv_set_hostkey(&r.s, NULL, NULL, buf_ptr(&ks), buf_len(&ks)), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 12000), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 1);
 	CHECK_EQ_INT(srv_kex(&r), 0);
-	CHECK_EQ_INT(srv_newkeys(&r), 0);
-	CHECK_STR(conn_err(r.c), "");
+	CHECK_EQ_INT(testsrv_newkeys(&r.s), 0);
+	CHECK_STR(conn_err(r.s.c), "");
 	/* the view of the first exchange still holds (its blob is kept) */
 	CHECK(r.hk.x509 != NULL && r.hk.x509->nocsp == 1 &&
 	      memcmp(r.hk.x509->cert[1], buf_ptr(&ca), buf_len(&ca)) == 0);
 	/* rekey: another leaf for the same key */
-	x509_ks(&r.s.ks, alg, &other, &ca, 0);
-	CHECK_EQ_INT(ssh_conn_tick(r.c, 24000), 0);
+	x509_ks(&ks, alg, &other, &ca, 0);
+	CHECK_EQ_INT(testsrv_set_hostkey(&r.s, NULL, NULL, buf_ptr(&ks), buf_len(&ks)), 0);
+	CHECK_EQ_INT(ssh_conn_tick(r.s.c, 24000), 0);
 	CHECK_EQ_INT(count_kexinits(&r), 1);
 	CHECK_EQ_INT(srv_kex(&r), 0);
 	CHECK_STR(
-	    conn_err(r.c), "hostkey: the server presented a different host key during rekeying");
+	    conn_err(r.s.c), "hostkey: the server presented a different host key during rekeying");
 out:
 	free(fp);
 	buf_free(&leaf);
 	buf_free(&ca);
 	buf_free(&other);
+	buf_free(&ks);
+	EVP_PKEY_free(key);
 	rig_free(&r);
 }
 

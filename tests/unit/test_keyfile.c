@@ -22,62 +22,18 @@ static const char ka_ed25519[] =
 
 #define PASS "test pass"
 
-static size_t b64dec(const char *b64, uint8_t *out, size_t max)
-{
-	char *clean = malloc(strlen(b64) + 1);
-	size_t l = 0, pad = 0, i;
-	int n;
-
-	for (i = 0; b64[i] != '\0'; i++) {
-		if (b64[i] != '\n' && b64[i] != '\r') {
-			clean[l++] = b64[i];
-		}
-	}
-	clean[l] = '\0';
-	if (l / 4 * 3 > max) {
-		free(clean);
-		return 0;
-	}
-	while (l > pad && clean[l - 1 - pad] == '=') {
-		pad++;
-	}
-	n = EVP_DecodeBlock(out, (unsigned char *)clean, (int)l);
-	free(clean);
-	return n < 0 ? 0 : (size_t)n - pad;
-}
-
-static size_t read_pub(const char *path, uint8_t *out, size_t max)
-{
-	char type[64], b64[4096];
-	FILE *f = fopen(path, "r");
-	int n;
-
-	if (f == NULL) {
-		return 0;
-	}
-	n = fscanf(f, "%63s %4095s", type, b64);
-	fclose(f);
-	return n == 2 ? b64dec(b64, out, max) : 0;
-}
-
 /* the binary openssh-key-v1 payload of an OpenSSH private key file */
 static size_t read_openssh(const char *path, uint8_t *out, size_t max)
 {
-	char text[16384], *b, *e;
-	FILE *f = fopen(path, "r");
-	size_t n;
+	char *text = t_slurp_text(path), *b, *e;
+	size_t n = 0;
 
-	if (f == NULL) {
-		return 0;
+	if (text != NULL && (b = strstr(text, "KEY-----\n")) != NULL &&
+	    (e = strstr(b, "-----END")) != NULL) {
+		n = t_b64_decode(b + 9, (size_t)(e - (b + 9)), out, max);
 	}
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	if ((b = strstr(text, "KEY-----\n")) == NULL || (e = strstr(b, "-----END")) == NULL) {
-		return 0;
-	}
-	*e = '\0';
-	return b64dec(b + 9, out, max);
+	free(text);
+	return n;
 }
 
 static const struct hostkey_alg *row_for(EVP_PKEY *pk)
@@ -134,7 +90,7 @@ static void test_load(void)
 		a = row_for(pk);
 		CHECK(a != NULL && strcmp(a->name, fixes[i].alg) == 0);
 		/* the public blob equals ssh-keygen's .pub */
-		n = read_pub(fixes[i].pub, pub, sizeof(pub));
+		n = t_pub_blob(fixes[i].pub, pub, sizeof(pub));
 		CHECK(n > 0);
 		buf_reset(&b);
 		CHECK_EQ_INT(sshkey_to_blob(pk, a, &b), 0);
@@ -347,7 +303,7 @@ static void sweep_openssh(const char *path, const char *pubpath, int flips)
 
 	buf_init(&b);
 	n = read_openssh(path, bin, sizeof(bin));
-	publen = read_pub(pubpath, pub, sizeof(pub));
+	publen = t_pub_blob(pubpath, pub, sizeof(pub));
 	CHECK(n > 0 && publen > 0);
 	for (i = 0; i < n; i = t_sweep_next(i, n)) {
 		if (keyfile_from_openssh_blob(bin, i, &pk, err, sizeof(err)) == 0 || pk != NULL) {
@@ -384,16 +340,14 @@ static void sweep_openssh(const char *path, const char *pubpath, int flips)
 /* PEM text through OpenSSL: no crash, no leak, an error or a usable key */
 static void sweep_pem(const char *path)
 {
-	uint8_t text[8192], m[8192];
-	FILE *f = fopen(path, "r");
-	size_t n, i, bad = 0;
+	size_t n = 0, i, bad = 0;
+	uint8_t *text = t_slurp(path, &n), *m = malloc(n + 1);
 	EVP_PKEY *pk = NULL;
 
-	n = f != NULL ? fread(text, 1, sizeof(text), f) : 0;
-	if (f != NULL) {
-		fclose(f);
+	CHECK(text != NULL && n > 0 && m != NULL);
+	if (text == NULL || m == NULL) {
+		n = 0;
 	}
-	CHECK(n > 0);
 	for (i = 0; i < n; i = t_sweep_next_by(i, n, 7)) {
 		if (keyfile_from_bytes(text, i, NULL, &pk, NULL, 0) == 0) {
 			bad += row_for(pk) == NULL;
@@ -411,6 +365,8 @@ static void sweep_pem(const char *path)
 		}
 	}
 	CHECK_EQ_INT(bad, 0);
+	free(text);
+	free(m);
 }
 
 /* the SSH signature blob of a signer for alg: sshsig_request, sign, sshsig_from_raw */
@@ -454,7 +410,7 @@ static void test_signer(void)
 	CHECK(!signer_fits(s, hostkey_alg_by_name("ssh-ed25519")));
 	CHECK(!signer_fits(s, hostkey_alg_by_name("x509v3-ssh-rsa")));
 	CHECK(!signer_fits(s, NULL));
-	n = read_pub("data/key_rsa2048.pub", pub, sizeof(pub));
+	n = t_pub_blob("data/key_rsa2048.pub", pub, sizeof(pub));
 	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("rsa-sha2-256"), &b), 0);
 	CHECK(buf_len(&b) == n && memcmp(buf_ptr(&b), pub, n) == 0);
 	buf_reset(&b);

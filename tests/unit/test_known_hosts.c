@@ -26,35 +26,8 @@ static struct key ed, ed_b, ec256, ec384, rsa;
 /* the blob of an OpenSSH .pub file ("type base64 comment") */
 static int load_pub(const char *path, struct key *k)
 {
-	char line[4096], *p, *e;
-	FILE *f = fopen(path, "r");
-	int n;
-
-	if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
-		if (f != NULL) {
-			fclose(f);
-		}
-		return -1;
-	}
-	fclose(f);
-	if ((p = strchr(line, ' ')) == NULL) {
-		return -1;
-	}
-	p++;
-	if ((e = strchr(p, ' ')) == NULL) {
-		return -1;
-	}
-	*e = '\0';
-	n = EVP_DecodeBlock(k->blob, (unsigned char *)p, (int)strlen(p));
-	if (n < 0) {
-		return -1;
-	}
-	k->len = (size_t)n;
-	while (e > p && e[-1] == '=') {
-		k->len--;
-		e--;
-	}
-	return 0;
+	k->len = t_pub_blob(path, k->blob, sizeof(k->blob));
+	return k->len > 0 ? 0 : -1;
 }
 
 static struct kh_result res;
@@ -142,14 +115,16 @@ static void run_cases(const struct kh_case *c, size_t n)
 
 	for (i = 0; i < n; i++) {
 		st = chk(c[i].files, c[i].n, c[i].name, c[i].k);
-		if (st != c[i].status || (c[i].line != 0 && res.line != c[i].line) ||
-		    (c[i].file != NULL && strcmp(res.file, c[i].file) != 0)) {
-			fprintf(stderr, "  case %zu (%s): status %d, expected %d at %s:%lu\n", i,
-			    c[i].name, (int)st, (int)c[i].status,
-			    c[i].file != NULL ? c[i].file : "-", c[i].line);
-			CHECK(0);
-		} else {
-			CHECK(1);
+		CHECK_MSG(st == c[i].status, "case %zu (%s): status %d, expected %d", i, c[i].name,
+		    (int)st, (int)c[i].status);
+		if (c[i].line != 0) {
+			CHECK_MSG(res.line == c[i].line, "case %zu (%s): line %lu, expected %lu", i,
+			    c[i].name, (unsigned long)res.line, (unsigned long)c[i].line);
+		}
+		if (c[i].file != NULL) {
+			CHECK_MSG(strcmp(res.file, c[i].file) == 0,
+			    "case %zu (%s): file %.*s, expected %s", i, c[i].name,
+			    (int)sizeof(res.file), res.file, c[i].file);
 		}
 	}
 }
@@ -256,21 +231,6 @@ static void test_types(void)
 	free(s);
 }
 
-static int file_contains(const char *path, const char *needle)
-{
-	char buf[16384];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL) {
-		return 0;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 static void test_add(void)
 {
 	char dir[] = "/tmp/x509ssh-kh-XXXXXX";
@@ -291,14 +251,14 @@ static void test_add(void)
 	CHECK_EQ_INT(known_hosts_add(file, "Round.Example", ed.blob, ed.len, 0), 0);
 	CHECK(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700);
 	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600);
-	CHECK(file_contains(file, "round.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"));
+	CHECK(t_file_contains(file, "round.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"));
 	CHECK_EQ_INT(chk(files, 1, "round.example", &ed), KH_MATCH);
 	CHECK_EQ_INT(res.line, 1);
 	CHECK_EQ_INT(chk(files, 1, "round.example", &ed_b), KH_MISMATCH);
 
 	CHECK_EQ_INT(known_hosts_add(file, "[round.example]:2022", ec256.blob, ec256.len, 1), 0);
-	CHECK(file_contains(file, "\n|1|"));
-	CHECK(!file_contains(file, "2022"));
+	CHECK(t_file_contains(file, "\n|1|"));
+	CHECK(!t_file_contains(file, "2022"));
 	CHECK_EQ_INT(chk(files, 1, "[round.example]:2022", &ec256), KH_MATCH);
 	CHECK_EQ_INT(res.line, 2);
 	CHECK_EQ_INT(chk(files, 1, "round.example", &ec256), KH_OTHER_TYPES);
@@ -342,24 +302,6 @@ static void test_add(void)
 	unlink(file);
 	rmdir(sub);
 	rmdir(dir);
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	unsigned char *b = malloc(65536);
-	FILE *f = fopen(path, "rb");
-
-	*len = 0;
-	if (b == NULL || f == NULL) {
-		if (f != NULL) {
-			fclose(f);
-		}
-		free(b);
-		return NULL;
-	}
-	*len = fread(b, 1, 65536, f);
-	fclose(f);
-	return b;
 }
 
 /* the sweep's input lives in a memfd (read back through /proc/self/fd/N): rewriting a file on
@@ -411,7 +353,7 @@ static void sweep_one(const char *fixture, const char *name, const struct key *k
 	int fd = memfd_create("x509ssh-khmut", MFD_CLOEXEC);
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	orig = slurp(fixture, &len);
+	orig = t_slurp(fixture, &len);
 	if (fd < 0 || orig == NULL || (mut = malloc(len + 1)) == NULL) {
 		CHECK(0);
 		if (fd >= 0) {

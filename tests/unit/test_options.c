@@ -189,13 +189,9 @@ static void test_bad_values(void)
 
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		fresh(&o, "h");
-		if (apply(&o, bads[i].line) >= 0 || strcmp(err, bads[i].err) != 0) {
-			fprintf(stderr, "line '%s': got '%s', want '%s'\n", bads[i].line, err,
-			    bads[i].err);
-			CHECK(0);
-		} else {
-			CHECK(1);
-		}
+		CHECK_MSG(apply(&o, bads[i].line) < 0, "line '%s' was accepted", bads[i].line);
+		CHECK_MSG(strcmp(err, bads[i].err) == 0, "line '%s': got '%s', want '%s'",
+		    bads[i].line, err, bads[i].err);
 		/* nothing was stored */
 		CHECK(o.batch_mode == OPT_UNSET && o.port == OPT_UNSET && o.ciphers == NULL &&
 		      o.n_identity_file == 0 && o.n_set_env == 0);
@@ -508,25 +504,6 @@ static char *dump_to_string(const struct options *o)
 	return s;
 }
 
-static char *slurp(const char *path)
-{
-	char *b = calloc(1, 65537);
-	FILE *f = fopen(path, "rb");
-
-	if (b == NULL || f == NULL) {
-		if (f != NULL) {
-			fclose(f);
-		}
-		free(b);
-		return NULL;
-	}
-	if (fread(b, 1, 65536, f) == 0) {
-		b[0] = '\0';
-	}
-	fclose(f);
-	return b;
-}
-
 static void test_dump(void)
 {
 	struct options o, o2;
@@ -534,7 +511,7 @@ static void test_dump(void)
 
 	CHECK_EQ_INT(load(&o, "dumphost", "data/cfg_dump"), 0);
 	got = dump_to_string(&o);
-	want = slurp("data/cfg_dump.expected");
+	want = t_slurp_text("data/cfg_dump.expected");
 	CHECK_STR(got, want != NULL ? want : "(missing)");
 	if (got != NULL && want != NULL && strcmp(got, want) != 0) {
 		fprintf(stderr, "dump:\n%s", got);
@@ -713,7 +690,7 @@ static int sweep_case(const char *path, size_t plen)
 static void test_sweep(void)
 {
 	char path[] = "/tmp/x509ssh-cfgmut-XXXXXX";
-	char *orig = slurp("data/cfg_main"), *mut = NULL;
+	char *orig = t_slurp_text("data/cfg_main"), *mut = NULL;
 	size_t len, i, bad = 0, plen = strlen(path);
 	int fd = mkstemp(path);
 

@@ -23,28 +23,6 @@
 
 static const uint8_t msg[] = "session id || userauth request";
 
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	long n;
-
-	*len = 0;
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (p = malloc((size_t)n + 1)) == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static EVP_PKEY *load_key(const char *k)
 {
 	char path[128];
@@ -122,7 +100,7 @@ static void check_alg(struct signer *s, const char *alg, const char *fixture)
 	buf_init(&blob);
 	buf_init(&sig);
 	snprintf(path, sizeof(path), "data/%s.bin", fixture);
-	want = load(path, &wlen);
+	want = t_slurp(path, &wlen);
 	CHECK(want != NULL && row != NULL);
 	if (want == NULL || row == NULL) {
 		goto out;
@@ -270,7 +248,7 @@ static int write_tmp(char *p, size_t plen, const char *const *parts)
 		return 0;
 	}
 	for (i = 0; parts[i] != NULL; i++) {
-		if ((d = load(parts[i], &n)) == NULL || fwrite(d, 1, n, f) != n) {
+		if ((d = t_slurp(parts[i], &n)) == NULL || fwrite(d, 1, n, f) != n) {
 			ok = 0;
 		}
 		free(d);

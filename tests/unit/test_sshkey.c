@@ -68,45 +68,13 @@ static size_t unhex_alloc(const char *hex, uint8_t **out)
 	return t_unhex(hex, *out, n);
 }
 
-/* the base64 blob (second field) of an OpenSSH .pub file */
-static size_t read_pub(const char *path, uint8_t *out, size_t max)
-{
-	char type[64], b64[4096];
-	FILE *f = fopen(path, "r");
-	int n;
-	size_t l, pad = 0;
-
-	if (f == NULL) {
-		return 0;
-	}
-	n = fscanf(f, "%63s %4095s", type, b64);
-	fclose(f);
-	if (n != 2) {
-		return 0;
-	}
-	l = strlen(b64);
-	if (l / 4 * 3 > max) {
-		return 0;
-	}
-	while (l > 0 && b64[l - 1 - pad] == '=') {
-		pad++;
-	}
-	n = EVP_DecodeBlock(out, (unsigned char *)b64, (int)l);
-	return n < 0 ? 0 : (size_t)n - pad;
-}
-
 /* the fingerprint field of an `ssh-keygen -lf` output line */
 static int read_fp(const char *path, char *out, size_t max)
 {
-	char bits[16], fp[128];
-	FILE *f = fopen(path, "r");
-	int n;
+	char bits[16], fp[128], *text = t_slurp_text(path);
+	int n = text != NULL ? sscanf(text, "%15s %127s", bits, fp) : 0;
 
-	if (f == NULL) {
-		return -1;
-	}
-	n = fscanf(f, "%15s %127s", bits, fp);
-	fclose(f);
+	free(text);
 	if (n != 2 || strlen(fp) >= max) {
 		return -1;
 	}
@@ -191,7 +159,7 @@ static void test_blobs(void)
 	buf_init(&out);
 	for (i = 0; i < sizeof(pubs) / sizeof(pubs[0]); i++) {
 		snprintf(path, sizeof(path), "data/%s.pub", pubs[i].base);
-		n = read_pub(path, blob, sizeof(blob));
+		n = t_pub_blob(path, blob, sizeof(blob));
 		CHECK(n > 0);
 		a = hostkey_alg_by_name(pubs[i].alg);
 		CHECK_EQ_INT(sshkey_from_blob(blob, n, &pk, &type), 0);
@@ -243,7 +211,7 @@ static void test_bad_blobs(void)
 
 	buf_init(&w);
 	/* RSA-768 */
-	n = read_pub("data/key_rsa768.pub", blob, sizeof(blob));
+	n = t_pub_blob("data/key_rsa768.pub", blob, sizeof(blob));
 	CHECK(n > 0);
 	CHECK_EQ_INT(sshkey_from_blob(blob, n, &pk, &type), SSH_ERR_KEY_TYPE);
 	CHECK(pk == NULL && type == NULL);
@@ -253,7 +221,7 @@ static void test_bad_blobs(void)
 	CHECK_EQ_INT(sshkey_from_blob(buf_ptr(&w), buf_len(&w), &pk, NULL), SSH_ERR_NO_ALGO);
 	CHECK_EQ_INT(sshkey_from_blob(NULL, 0, &pk, NULL), SSH_ERR_INCOMPLETE);
 	/* nistp256 key whose curve string says nistp384 */
-	n = read_pub("data/key_ecdsa256.pub", blob, sizeof(blob));
+	n = t_pub_blob("data/key_ecdsa256.pub", blob, sizeof(blob));
 	CHECK_EQ_INT(n, 4 + 19 + 4 + 8 + 4 + 65);
 	memcpy(b2, blob, n);
 	memcpy(b2 + 4 + 19 + 4, "nistp384", 8);
@@ -276,7 +244,7 @@ static void test_bad_blobs(void)
 	buf_put_string(&w, b2, 31);
 	CHECK_EQ_INT(sshkey_from_blob(buf_ptr(&w), buf_len(&w), &pk, NULL), SSH_ERR_FORMAT);
 	/* RSA with an even exponent */
-	n = read_pub("data/key_rsa2048.pub", blob, sizeof(blob));
+	n = t_pub_blob("data/key_rsa2048.pub", blob, sizeof(blob));
 	CHECK_EQ_INT(blob[4 + 7 + 4 + 2], 0x01); /* e = 65537 */
 	blob[4 + 7 + 4 + 2] = 0x02;
 	CHECK_EQ_INT(sshkey_from_blob(blob, n, &pk, NULL), SSH_ERR_FORMAT);
@@ -292,7 +260,7 @@ static EVP_PKEY *pub_key(const char *base)
 	EVP_PKEY *pk = NULL;
 
 	snprintf(path, sizeof(path), "data/%s.pub", base);
-	n = read_pub(path, blob, sizeof(blob));
+	n = t_pub_blob(path, blob, sizeof(blob));
 	if (sshkey_from_blob(blob, n, &pk, NULL) != 0) {
 		return NULL;
 	}
@@ -541,7 +509,7 @@ static void test_blob_sweep(void)
 	buf_init(&out);
 	for (k = 0; k < sizeof(pubs) / sizeof(pubs[0]); k++) {
 		snprintf(path, sizeof(path), "data/%s.pub", pubs[k].base);
-		n = read_pub(path, blob, sizeof(blob));
+		n = t_pub_blob(path, blob, sizeof(blob));
 		a = hostkey_alg_by_name(pubs[k].alg);
 		ok = bad = 0;
 		for (i = 0; i < n; i = t_sweep_next(i, n)) {

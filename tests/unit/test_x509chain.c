@@ -19,28 +19,6 @@
 #include "x509chain.h"
 #include "x509key.h"
 
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	long n;
-
-	*len = 0;
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (p = malloc((size_t)n + 1)) == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static X509 *load_cert(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -60,7 +38,7 @@ static int der_is(X509 *c, const char *path)
 	size_t wlen;
 	int l, same;
 
-	if (c == NULL || (want = load(path, &wlen)) == NULL) {
+	if (c == NULL || (want = t_slurp(path, &wlen)) == NULL) {
 		return 0;
 	}
 	l = i2d_X509(c, &der);
@@ -241,8 +219,8 @@ static void test_blob(void)
 	int ll;
 
 	buf_init(&b);
-	pem = load("data/x509_rsa2048.chain.pem", &plen);
-	want = load("data/x509_ssh_rsa.bin", &wlen);
+	pem = t_slurp("data/x509_rsa2048.chain.pem", &plen);
+	want = t_slurp("data/x509_ssh_rsa.bin", &wlen);
 	CHECK(pem != NULL && want != NULL && pool != NULL && alg != NULL);
 	if (pem == NULL || want == NULL || pool == NULL || alg == NULL) {
 		goto out;
@@ -287,7 +265,8 @@ out:
 static uint8_t *cat3(const char *a, const char *b, const char *c, size_t *len)
 {
 	size_t la = 0, lb = 0, lc = 0;
-	uint8_t *pa = load(a, &la), *pb = load(b, &lb), *pc = c != NULL ? load(c, &lc) : NULL;
+	uint8_t *pa = t_slurp(a, &la), *pb = t_slurp(b, &lb),
+	        *pc = c != NULL ? t_slurp(c, &lc) : NULL;
 	uint8_t *p = NULL;
 
 	*len = 0;

@@ -35,34 +35,12 @@ static const struct fixture fixtures[] = {
 };
 #define N_FIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
-static uint8_t *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	long n;
-
-	*len = 0;
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-	    (p = malloc((size_t)n + 1)) == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static uint8_t *loadf(const char *fmt, const char *a, size_t *len)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), fmt, a);
-	return load(path, len);
+	return t_slurp(path, len);
 }
 
 static EVP_PKEY *load_priv(const char *key)
@@ -157,7 +135,7 @@ static void check_fixture(const struct fixture *fx)
 	blob = loadf("data/%s.bin", fx->base, &blen);
 	s = loadf("data/%s.sig", fx->base, &slen);
 	leaf = loadf("data/x509_%s.der", fx->key, &leaflen);
-	inter = load("data/x509_inter.der", &interlen);
+	inter = t_slurp("data/x509_inter.der", &interlen);
 	priv = load_priv(fx->key);
 	CHECK(a != NULL && blob != NULL && s != NULL && leaf != NULL && inter != NULL &&
 	      priv != NULL);
@@ -247,10 +225,10 @@ static void test_inner_names(void)
 	struct buf re;
 
 	buf_init(&re);
-	s1 = load("data/x509_ssh_rsa.sig", &l1);
-	s2 = load("data/x509_rsa2048_sha256.sig", &l2);
-	s3 = load("data/x509_sign_rsa.sig", &l3);
-	s4 = load("data/x509_nistp256.sig", &l4);
+	s1 = t_slurp("data/x509_ssh_rsa.sig", &l1);
+	s2 = t_slurp("data/x509_rsa2048_sha256.sig", &l2);
+	s3 = t_slurp("data/x509_sign_rsa.sig", &l3);
+	s4 = t_slurp("data/x509_nistp256.sig", &l4);
 	CHECK(s1 && s2 && s3 && s4 && rsa && ec);
 	if (!(s1 && s2 && s3 && s4 && rsa && ec)) {
 		goto out;
@@ -312,7 +290,7 @@ static void test_rsa1024(void)
 
 	buf_init(&re);
 	buf_init(&sig);
-	blob = load("data/x509_rsa1024_ssh_rsa.bin", &blen);
+	blob = t_slurp("data/x509_rsa1024_ssh_rsa.bin", &blen);
 	CHECK(blob != NULL && priv != NULL && big != NULL);
 	if (blob == NULL || priv == NULL || big == NULL) {
 		goto out;
@@ -362,8 +340,8 @@ static void test_wrong_key_type(void)
 	EVP_PKEY *pk = NULL;
 
 	buf_init(&bb);
-	ec = load("data/x509_ec256.der", &eclen);
-	rsa = load("data/x509_rsa2048.der", &rsalen);
+	ec = t_slurp("data/x509_ec256.der", &eclen);
+	rsa = t_slurp("data/x509_rsa2048.der", &rsalen);
 	CHECK(ec != NULL && rsa != NULL);
 	if (ec == NULL || rsa == NULL) {
 		goto out;
@@ -433,8 +411,8 @@ static void test_malformed(void)
 	X509 *x = NULL;
 
 	buf_init(&o);
-	leaf = load("data/x509_rsa2048.der", &leaflen);
-	blob = load("data/x509_ssh_rsa.bin", &blen);
+	leaf = t_slurp("data/x509_rsa2048.der", &leaflen);
+	blob = t_slurp("data/x509_ssh_rsa.bin", &blen);
 	CHECK(leaf != NULL && blob != NULL && a != NULL && sr != NULL);
 	if (leaf == NULL || blob == NULL || a == NULL || sr == NULL) {
 		goto out;

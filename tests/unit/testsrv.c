@@ -31,6 +31,7 @@ int testsrv_init(struct testsrv *s, EVP_PKEY *hostkey, const char *v_s)
 	buf_init(&s->hostkey_blob);
 	buf_init(&s->p);
 	s->kalg = kex_alg_by_name(SRV_KEX);
+	s->hk_name = SRV_HOSTKEY;
 	if (hostkey != NULL) {
 		if (EVP_PKEY_up_ref(hostkey) != 1) {
 			return -1;
@@ -68,11 +69,34 @@ EVP_PKEY *testsrv_ed25519(const uint8_t seed[32])
 	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 }
 
-void testsrv_kexinit_payload(struct buf *p)
+int testsrv_set_hostkey(
+    struct testsrv *s, EVP_PKEY *key, const char *hk_name, const uint8_t *ks, size_t kslen)
+{
+	const struct hostkey_alg *ha = hostkey_alg_by_name(hk_name != NULL ? hk_name : s->hk_name);
+
+	if (ha == NULL) {
+		return -1;
+	}
+	if (key != NULL) {
+		if (EVP_PKEY_up_ref(key) != 1) {
+			return -1;
+		}
+		EVP_PKEY_free(s->hostkey);
+		s->hostkey = key;
+	}
+	s->hk_name = ha->name;
+	buf_reset(&s->hostkey_blob);
+	if (ks != NULL) {
+		return buf_put(&s->hostkey_blob, ks, kslen) == 0 ? 0 : -1;
+	}
+	return sshkey_to_blob(s->hostkey, ha, &s->hostkey_blob) == 0 ? 0 : -1;
+}
+
+static void kexinit_for(const char *hk_name, struct buf *p)
 {
 	static const uint8_t cookie[16] = {1};
-	static const char *const lists[10] = {SRV_KEX ",kex-strict-s-v00@openssh.com", SRV_HOSTKEY,
-	    SRV_CIPHER, SRV_CIPHER, "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""};
+	const char *const lists[10] = {SRV_KEX ",kex-strict-s-v00@openssh.com", hk_name, SRV_CIPHER,
+	    SRV_CIPHER, "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""};
 	size_t i;
 
 	buf_reset(p);
@@ -83,6 +107,16 @@ void testsrv_kexinit_payload(struct buf *p)
 	}
 	buf_put_u8(p, 0);
 	buf_put_u32(p, 0);
+}
+
+void testsrv_kexinit_payload(struct buf *p)
+{
+	kexinit_for(SRV_HOSTKEY, p);
+}
+
+void testsrv_kexinit_offer(const struct testsrv *s, struct buf *p)
+{
+	kexinit_for(s->hk_name, p);
 }
 
 int testsrv_seal(struct testsrv *s, const uint8_t *payload, size_t len, struct buf *wire)
@@ -207,7 +241,7 @@ int testsrv_install_rx(struct testsrv *s)
 
 int testsrv_kex_answer(struct testsrv *s, int flags)
 {
-	const struct hostkey_alg *ha = hostkey_alg_by_name(SRV_HOSTKEY);
+	const struct hostkey_alg *ha = hostkey_alg_by_name(s->hk_name);
 	struct kex_state *st = NULL;
 	struct buf pk, sig, h, reply;
 	const uint8_t *qc = NULL;
@@ -220,7 +254,7 @@ int testsrv_kex_answer(struct testsrv *s, int flags)
 	buf_init(&sig);
 	buf_init_secret(&h);
 	buf_init(&reply);
-	if (rd_u8(&rd, &t) != 0 || t != 30 || rd_string(&rd, &qc, &qclen) != 0 ||
+	if (ha == NULL || rd_u8(&rd, &t) != 0 || t != 30 || rd_string(&rd, &qc, &qclen) != 0 ||
 	    rd_end(&rd) != 0) {
 		goto out;
 	}
@@ -293,7 +327,7 @@ int testsrv_rekey(struct testsrv *s, int sent_kexinit)
 	int t;
 
 	if (!sent_kexinit) {
-		testsrv_kexinit_payload(&s->i_s);
+		testsrv_kexinit_offer(s, &s->i_s);
 		if (testsrv_send(s, &s->i_s) != 0) {
 			return -1;
 		}
@@ -324,12 +358,17 @@ int testsrv_next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_
 
 int testsrv_handshake(struct testsrv *s, int flags)
 {
+	return testsrv_handshake_view(s, flags, NULL);
+}
+
+int testsrv_handshake_view(struct testsrv *s, int flags, struct ssh_hostkey_view *hk)
+{
 	struct ssh_event ev;
 
 	if (s->c == NULL || testsrv_send_version(s) != 0) {
 		return -1;
 	}
-	testsrv_kexinit_payload(&s->i_s);
+	testsrv_kexinit_offer(s, &s->i_s);
 	if (testsrv_send(s, &s->i_s) != 0 || testsrv_next_type(s) != 20) {
 		return -1;
 	}
@@ -338,8 +377,13 @@ int testsrv_handshake(struct testsrv *s, int flags)
 	if (testsrv_kex_reply(s, flags) != 0 || (flags & TESTSRV_FORGE_SIG)) {
 		return -1;
 	}
-	if (!testsrv_next_event(s->c, SSH_EV_HOSTKEY, &ev) ||
-	    ssh_conn_answer_hostkey(s->c, 1) != 0 || testsrv_newkeys(s) != 0) {
+	if (!testsrv_next_event(s->c, SSH_EV_HOSTKEY, &ev)) {
+		return -1;
+	}
+	if (hk != NULL) {
+		*hk = ev.u.hostkey;
+	}
+	if (ssh_conn_answer_hostkey(s->c, 1) != 0 || testsrv_newkeys(s) != 0) {
 		return -1;
 	}
 	return testsrv_next_type(s) == 5 ? 0 : -1;

@@ -3,7 +3,9 @@
  * (kexalg, packet, hostkey): it talks to one client engine (struct ssh_conn) over byte buffers.
  *
  * It offers exactly one of each algorithm: curve25519-sha256 (with kex-strict-s-v00), ssh-ed25519
- * and aes128-gcm@openssh.com, so a client configured with those lists negotiates them. The
+ * (or the one host-key algorithm set with testsrv_set_hostkey, with the K_S given there: an RFC
+ * 6187 blob, say) and aes128-gcm@openssh.com, so a client configured with those lists negotiates
+ * them. The
  * server's half of a key exchange is complete (exchange hash, Ed25519 signature, key derivation,
  * strict-kex sequence numbers), for the first exchange and for rekeys alike.
  *
@@ -48,6 +50,7 @@ struct testsrv {
 	struct buf i_c; /* the client's last KEXINIT payload */
 	struct buf i_s; /* our last KEXINIT payload (the one in the exchange hash) */
 	EVP_PKEY *hostkey;
+	const char *hk_name; /* the host-key algorithm offered and signed with (borrowed) */
 	const struct kex_alg *kalg;
 	struct buf shared; /* K of the last exchange (secret) */
 	uint8_t h[64];
@@ -69,8 +72,19 @@ void testsrv_free(struct testsrv *s);
 /* An Ed25519 key from a 32-byte seed (deterministic host or user keys); NULL on failure. */
 EVP_PKEY *testsrv_ed25519(const uint8_t seed[32]);
 
-/* Our standard KEXINIT payload (reset first). */
+/*
+ * Serve another host key: key (a reference is taken; NULL keeps the current one) under the
+ * host-key algorithm hk_name (a row name such as "x509v3-ecdsa-sha2-nistp256", borrowed; NULL
+ * keeps the current one), sent as K_S = ks (kslen bytes; NULL: the plain blob of key). Takes
+ * effect at the next key exchange. Returns 0 or -1.
+ */
+int testsrv_set_hostkey(
+    struct testsrv *s, EVP_PKEY *key, const char *hk_name, const uint8_t *ks, size_t kslen);
+
+/* Our standard KEXINIT payload (reset first), offering ssh-ed25519. */
 void testsrv_kexinit_payload(struct buf *p);
+/* The KEXINIT payload of this server (reset first), offering s->hk_name. */
+void testsrv_kexinit_offer(const struct testsrv *s, struct buf *p);
 
 /* Seal one payload under the current server->client keys and append the wire bytes to wire. */
 int testsrv_seal(struct testsrv *s, const uint8_t *payload, size_t len, struct buf *wire);
@@ -114,6 +128,8 @@ int testsrv_rekey(struct testsrv *s, int sent_kexinit);
  * flags: TESTSRV_FORGE_SIG (then it fails after sending NEWKEYS, with the client's error set).
  */
 int testsrv_handshake(struct testsrv *s, int flags);
+/* The same, keeping the SSH_EV_HOSTKEY view in *hk (valid as long as the client is). */
+int testsrv_handshake_view(struct testsrv *s, int flags, struct ssh_hostkey_view *hk);
 
 /* Drop client events until one of type want: 1 (ev filled) or 0 (none queued). */
 int testsrv_next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_event *ev);
