@@ -389,20 +389,6 @@ out:
 	return err;
 }
 
-/* the first plain row whose key blob has this type name */
-static const struct hostkey_alg *row_for_type(const uint8_t *p, size_t n)
-{
-	const struct hostkey_alg *alg;
-	size_t i;
-
-	for (i = 0; (alg = hostkey_alg_at(i)) != NULL; i++) {
-		if ((alg->flags & HK_FLAG_X509) == 0 && str_eq(p, n, alg->blob_name)) {
-			return alg;
-		}
-	}
-	return NULL;
-}
-
 /* the private section: checkints, one key, comment, padding 1, 2, 3, ... */
 static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP_PKEY **out,
     char *errbuf, size_t errlen)
@@ -424,7 +410,7 @@ static int ossh_private(struct rd *r, const uint8_t *pubblob, size_t publen, EVP
 		e = SSH_ERR_FORMAT;
 		goto bad;
 	}
-	if ((alg = row_for_type(type, typelen)) == NULL) {
+	if ((alg = hostkey_alg_by_blob_name(type, typelen)) == NULL) {
 		errfmt(errbuf, errlen, "unsupported key type in OpenSSH key file");
 		e = SSH_ERR_KEY_TYPE;
 		goto out;

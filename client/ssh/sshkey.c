@@ -26,8 +26,7 @@
 #define ED25519_LEN     32
 #define ED25519_SIG_LEN 64
 
-/* the first plain row whose key blob carries this type name */
-static const struct hostkey_alg *alg_by_blob_name(const uint8_t *p, size_t n)
+const struct hostkey_alg *hostkey_alg_by_blob_name(const uint8_t *p, size_t n)
 {
 	const struct hostkey_alg *a;
 	size_t i;
@@ -252,7 +251,7 @@ int sshkey_from_blob(const uint8_t *blob, size_t len, EVP_PKEY **out, char **typ
 	if ((e = rd_string(&r, &type, &typelen)) != 0) {
 		goto out;
 	}
-	if ((alg = alg_by_blob_name(type, typelen)) == NULL) {
+	if ((alg = hostkey_alg_by_blob_name(type, typelen)) == NULL) {
 		e = SSH_ERR_NO_ALGO;
 		goto out;
 	}

@@ -36,6 +36,8 @@ struct hostkey_alg {
 };
 
 const struct hostkey_alg *hostkey_alg_by_name(const char *name);
+/* The first plain (non-X.509) row whose key blob carries the n-byte type name p, or NULL. */
+const struct hostkey_alg *hostkey_alg_by_blob_name(const uint8_t *p, size_t n);
 const struct hostkey_alg *hostkey_alg_at(size_t i);
 
 /* Decode a plain public-key blob; *type_out (optional) gets the key type name (malloc'd).
