@@ -127,7 +127,12 @@ static int drain_events(struct loop *l)
 			break;
 		case SSH_EV_AUTH_BANNER:
 			if (log_get_level() >= LOG_INFO && ev.u.banner.text != NULL) {
-				fputs(ev.u.banner.text, stderr);
+				if (ev.u.banner.notice) {
+					fprintf(stderr, "%sx509ssh: %s\n",
+					    ev.u.banner.open_line ? "\n" : "", ev.u.banner.text);
+				} else {
+					fputs(ev.u.banner.text, stderr);
+				}
 				fflush(stderr);
 			}
 			break;

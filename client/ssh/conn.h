@@ -91,6 +91,10 @@ struct ssh_event {
 		struct ssh_hostkey_view hostkey;
 		struct {
 			const char *text;
+			int notice;    /* 1: the text is the engine's own note (banners were
+			                  suppressed),    not the server's: show it as a message of ours
+			                */
+			int open_line; /* with notice: the banners shown so far end mid-line */
 		} banner;
 		struct {
 			const char *methods; /* methods that can continue, comma-separated */

@@ -490,18 +490,18 @@ static int banner_suppressed(struct ssh_conn *c, int by_count)
 		return conn_fail(c, SSH_ERR_ALLOC, "auth: out of memory");
 	}
 	if (by_count) {
-		snprintf(t, n,
-		    "%sx509ssh: auth banner: more than %d banners; the rest are suppressed\n",
-		    c->auth.banner_open_line ? "\n" : "", AUTH_MAX_BANNERS);
+		snprintf(t, n, "auth banner: more than %d banners; the rest are suppressed",
+		    AUTH_MAX_BANNERS);
 	} else {
 		snprintf(t, n,
-		    "%sx509ssh: auth banner: more than %zu bytes of banner text; the rest is "
-		    "suppressed\n",
-		    c->auth.banner_open_line ? "\n" : "", AUTH_MAX_BANNER_BYTES);
+		    "auth banner: more than %zu bytes of banner text; the rest is suppressed",
+		    AUTH_MAX_BANNER_BYTES);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SSH_EV_AUTH_BANNER;
 	ev.u.banner.text = t;
+	ev.u.banner.notice = 1;
+	ev.u.banner.open_line = c->auth.banner_open_line;
 	return conn_event(c, &ev, t, NULL);
 }
 

@@ -38,9 +38,8 @@
 /* banners shown per connection (AUTH_MAX_BANNERS of userauth.c); later ones are dropped */
 #define MAX_BANNERS 32
 
-#define SUPPRESSED_COUNT "x509ssh: auth banner: more than 32 banners; the rest are suppressed\n"
-#define SUPPRESSED_BYTES                                                                           \
-	"x509ssh: auth banner: more than 65536 bytes of banner text; the rest is suppressed\n"
+#define SUPPRESSED_COUNT "auth banner: more than 32 banners; the rest are suppressed"
+#define SUPPRESSED_BYTES "auth banner: more than 65536 bytes of banner text; the rest is suppressed"
 /* engine-made output waiting while the server does not read (CONN_MAX_REPLY_OUT) */
 #define REPLY_CAP (4u * 1024 * 1024)
 
@@ -379,7 +378,7 @@ static int check_banners(int nb)
 		}
 		if (ev.type == SSH_EV_AUTH_BANNER && seen == MAX_BANNERS) {
 			/* past the count cap: one line says the rest is suppressed */
-			order_ok &= ev.u.banner.text != NULL &&
+			order_ok &= ev.u.banner.text != NULL && ev.u.banner.notice &&
 			            strcmp(ev.u.banner.text, SUPPRESSED_COUNT) == 0;
 			suppressed++;
 		} else if (ev.type == SSH_EV_AUTH_BANNER) {
@@ -698,7 +697,8 @@ static void test_banner_bytes(void)
 			if (ev.type == SSH_EV_AUTH_BANNER &&
 			    strstr(ev.u.banner.text, "suppressed")) {
 				lines++;
-				CHECK_STR(ev.u.banner.text, "\n" SUPPRESSED_BYTES);
+				CHECK_STR(ev.u.banner.text, SUPPRESSED_BYTES);
+				CHECK(ev.u.banner.notice && ev.u.banner.open_line);
 			} else if (ev.type == SSH_EV_AUTH_BANNER) {
 				shown += strlen(ev.u.banner.text);
 			} else {
