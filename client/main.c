@@ -201,7 +201,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct args *a)
 {
 	char err[512], where[] = "command line";
 	char *user = NULL, *host = NULL;
-	const char *ostr = "+46GqTtvE:F:I:i:l:o:p:Q:";
+	const char *ostr = "+46GNnqsTtvE:F:I:i:l:o:p:Q:";
 	int opt, port, nv = 0, quiet = 0, r;
 	int cl_port = -1;
 	char *cl_user = NULL;
@@ -222,8 +222,17 @@ static int parse_args(int argc, char **argv, struct options *o, struct args *a)
 			case 'G':
 				a->dump = 1;
 				break;
+			case 'N':
+				o->session_type = SESSION_NONE;
+				break;
+			case 'n':
+				o->stdin_null = 1;
+				break;
 			case 'q':
 				quiet = 1;
+				break;
+			case 's':
+				o->session_type = SESSION_SUBSYSTEM;
 				break;
 			case 'T':
 				o->no_tty = 1;

@@ -50,6 +50,8 @@ const struct enumv ev_loglevel[] = {{"QUIET", LOG_QUIET}, {"FATAL", LOG_FATAL},
     {"DEBUG", LOG_DEBUG1}, {"DEBUG2", LOG_DEBUG2}, {"DEBUG3", LOG_DEBUG3}, {NULL, 0}};
 const struct enumv ev_rtty[] = {
     {"auto", RTTY_AUTO}, {"yes", RTTY_YES}, {"no", RTTY_NO}, {"force", RTTY_FORCE}, {NULL, 0}};
+const struct enumv ev_session[] = {{"default", SESSION_DEFAULT}, {"none", SESSION_NONE},
+    {"subsystem", SESSION_SUBSYSTEM}, {NULL, 0}};
 const struct enumv ev_shk[] = {{"ask", SHK_ASK}, {"yes", SHK_YES}, {"accept-new", SHK_ACCEPT_NEW},
     {"no", SHK_NO}, {"off", SHK_NO}, {NULL, 0}};
 const struct enumv ev_x509hk[] = {
@@ -96,6 +98,8 @@ static const struct kw keywords[] = {
     FLAG("BatchMode", batch_mode),
     ENUM("LogLevel", log_level, ev_loglevel),
     ENUM("RequestTTY", request_tty, ev_rtty),
+    ENUM("SessionType", session_type, ev_session),
+    FLAG("StdinNull", stdin_null),
     {"EscapeChar", KW_ESCAPE, F(escape_char), 0, NULL, 0, 0, NULL},
     {"SetEnv", KW_SETENV, F(set_env), F(n_set_env), NULL, 0, OPT_MAX_ARGS, NULL},
     LIST("SendEnv", send_env, OPT_MAX_ARGS),

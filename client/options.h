@@ -20,6 +20,8 @@
 
 enum strict_hostkey { SHK_ASK = 0, SHK_YES, SHK_ACCEPT_NEW, SHK_NO };
 enum request_tty { RTTY_AUTO = 0, RTTY_YES, RTTY_NO, RTTY_FORCE };
+/* SessionType: what the session channel asks for (-N = none, -s = subsystem) */
+enum session_type { SESSION_DEFAULT = 0, SESSION_NONE, SESSION_SUBSYSTEM };
 enum address_family { AF_OPT_ANY = 0, AF_OPT_INET, AF_OPT_INET6 };
 enum log_level {
 	LOG_QUIET = 0,
@@ -48,10 +50,12 @@ struct options {
 	int server_alive_interval;
 	int server_alive_count_max;
 
-	int batch_mode;  /* yes/no: 1/0 */
-	int log_level;   /* enum log_level */
-	int request_tty; /* enum request_tty */
-	int escape_char; /* -1 = none, else the character; OPT_UNSET until finished ('~') */
+	int batch_mode;   /* yes/no: 1/0 */
+	int log_level;    /* enum log_level */
+	int request_tty;  /* enum request_tty */
+	int session_type; /* enum session_type: default = shell or exec of the command */
+	int stdin_null;   /* StdinNull (-n): read stdin from /dev/null */
+	int escape_char;  /* -1 = none, else the character; OPT_UNSET until finished ('~') */
 	char *set_env[OPT_MAX_LIST];
 	size_t n_set_env; /* "NAME=value" */
 	char *send_env[OPT_MAX_LIST];

@@ -158,6 +158,8 @@ static const struct dump_row dump_rows[] = {
     {.kw = "loglevel", .kind = D_ENUM, .off = F(log_level), .ev = ev_loglevel},
     {.kw = "numberofpasswordprompts", .kind = D_INT, .off = F(number_of_password_prompts)},
     {.kw = "requesttty", .kind = D_ENUM, .off = F(request_tty), .ev = ev_rtty},
+    {.kw = "sessiontype", .kind = D_ENUM, .off = F(session_type), .ev = ev_session},
+    {.kw = "stdinnull", .kind = D_FLAG, .off = F(stdin_null)},
     {.kw = "rekeylimit", .kind = D_REKEY, .off = F(rekey_bytes), .cnt_off = F(rekey_seconds)},
     {.kw = "serveraliveinterval", .kind = D_INT, .off = F(server_alive_interval)},
     {.kw = "serveralivecountmax", .kind = D_INT, .off = F(server_alive_count_max)},

@@ -229,6 +229,8 @@ int options_finish(
 	default_int(&o->batch_mode, 0);
 	default_int(&o->log_level, LOG_INFO);
 	default_int(&o->request_tty, RTTY_AUTO);
+	default_int(&o->session_type, SESSION_DEFAULT);
+	default_int(&o->stdin_null, 0);
 	if (o->escape_char == ESC_NONE_SET) {
 		o->escape_char = -1;
 	} else {

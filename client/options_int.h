@@ -16,8 +16,8 @@ struct enumv {
 	int val;
 };
 
-extern const struct enumv ev_af[], ev_loglevel[], ev_rtty[], ev_shk[], ev_x509hk[], ev_x509rev[],
-    ev_ufc[];
+extern const struct enumv ev_af[], ev_loglevel[], ev_rtty[], ev_session[], ev_shk[], ev_x509hk[],
+    ev_x509rev[], ev_ufc[];
 
 /* one line split into words: v[0] the keyword, v[1..n-1] the values (pointers into buf) */
 struct args {
