@@ -115,6 +115,7 @@ static const struct kw keywords[] = {
     LIST("UserKnownHostsFile", user_known_hosts_file, OPT_MAX_ARGS),
     LIST("GlobalKnownHostsFile", global_known_hosts_file, OPT_MAX_ARGS),
     STR("HostKeyAlias", host_key_alias),
+    FLAG("HashKnownHosts", hash_known_hosts),
     STR("CACertificateFile", ca_certificate_file),
     STR("CACertificatePath", ca_certificate_path),
     STR("CARevocationFile", ca_revocation_file),

@@ -80,6 +80,10 @@ struct options {
 	char *global_known_hosts_file[OPT_MAX_LIST];
 	size_t n_global_known_hosts_file;
 	char *host_key_alias;
+	int hash_known_hosts; /* HashKnownHosts: hash the names of entries we write */
+	/* set when HostKeyAlgorithms came from one of OpenSSH's own config files (which cannot name
+	 * x509v3-* algorithms) and names none: it then governs the plain algorithms only */
+	int hostkey_algorithms_plain_only;
 
 	/* X.509 (issue 3/4; parsed and printed by -G now) */
 	char *ca_certificate_file;

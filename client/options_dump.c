@@ -174,6 +174,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "pubkeyacceptedalgorithms", .kind = D_STR, .off = F(pubkey_accepted_algorithms)},
     {.kw = "preferredauthentications", .kind = D_STR, .off = F(preferred_authentications)},
     {.kw = "hostkeyalias", .kind = D_STR, .off = F(host_key_alias)},
+    {.kw = "hashknownhosts", .kind = D_FLAG, .off = F(hash_known_hosts)},
     {.kw = "userknownhostsfile", .kind = D_ONELINE, LISTF(user_known_hosts_file)},
     {.kw = "globalknownhostsfile", .kind = D_ONELINE, LISTF(global_known_hosts_file)},
     {.kw = "identityfile", .kind = D_EACH, LISTF(identity_file)},
