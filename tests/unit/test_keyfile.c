@@ -13,6 +13,7 @@
 #include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
 #include "t.h"
+#include "t_sign.h"
 
 /* Ed25519 is deterministic: this is Python "cryptography"'s signature with data/key_ed25519 */
 #define KA_DATA "x509ssh known-answer data"
@@ -369,26 +370,6 @@ static void sweep_pem(const char *path)
 	free(m);
 }
 
-/* the SSH signature blob of a signer for alg: sshsig_request, sign, sshsig_from_raw */
-static int sign_ssh(struct signer *s, const char *alg, const uint8_t *d, size_t n, struct buf *out)
-{
-	const struct hostkey_alg *row = hostkey_alg_by_name(alg);
-	struct signer_req req;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	int r;
-
-	if ((r = sshsig_request(row, d, n, &req)) != 0) {
-		return r;
-	}
-	if ((r = s->ops->sign(s, &req, &raw, &rawlen)) != SIGNER_OK) {
-		return r;
-	}
-	r = sshsig_from_raw(row, s->ops->pubkey(s), raw, rawlen, out);
-	free(raw);
-	return r;
-}
-
 static void test_signer(void)
 {
 	EVP_PKEY *pk = NULL, *pubk = NULL;
@@ -416,10 +397,11 @@ static void test_signer(void)
 	buf_reset(&b);
 	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("ssh-ed25519"), &b), SSH_ERR_KEY_TYPE);
 	CHECK(signer_key_blob(s, hostkey_alg_by_name("x509v3-ssh-rsa"), &b) != 0); /* no cert */
-	CHECK_EQ_INT(sign_ssh(s, "ecdsa-sha2-nistp256", d, sizeof(d), &b), SIGNER_ERR_UNSUPPORTED);
+	CHECK_EQ_INT(
+	    t_sign_ssh(s, "ecdsa-sha2-nistp256", d, sizeof(d), &b), SIGNER_ERR_UNSUPPORTED);
 	CHECK_EQ_INT(buf_len(&b), 0);
 	CHECK_EQ_INT(sshkey_from_blob(pub, n, &pubk, NULL), 0);
-	CHECK_EQ_INT(sign_ssh(s, "rsa-sha2-256", d, sizeof(d), &b), 0);
+	CHECK_EQ_INT(t_sign_ssh(s, "rsa-sha2-256", d, sizeof(d), &b), 0);
 	CHECK_EQ_INT(sshsig_verify(hostkey_alg_by_name("rsa-sha2-256"), pubk, buf_ptr(&b),
 	                 buf_len(&b), d, sizeof(d)),
 	    0);

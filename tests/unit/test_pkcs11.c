@@ -4,7 +4,6 @@
  * count of C_Login calls). OpenSC's pkcs11-spy.so counts SoftHSM's C_Login calls for the
  * always-authenticate key.
  */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "ssh/x509key.h"
 #include "x509chain.h"
 #include "t.h"
+#include "t_sign.h"
 
 #ifndef P11MOCK_PATH
 #define P11MOCK_PATH ""
@@ -129,55 +129,6 @@ static int usable(void *arg, const EVP_PKEY *pub, int with_cert, int listed)
 		.chain_arg = &chain_src, .key_usable = usable                                      \
 	}
 
-/* the raw output of a signer has the size of its primitive (signer.h) */
-static int raw_size_ok(struct signer *s, const struct signer_req *req, size_t len)
-{
-	size_t n = ((size_t)EVP_PKEY_get_bits(s->ops->pubkey(s)) + 7) / 8;
-
-	switch (req->prim) {
-	case SIGNER_RSA_PKCS1:
-		return len == n; /* SoftHSM and the mock give the full modulus length */
-	case SIGNER_ECDSA:
-		return len == 2 * n;
-	case SIGNER_ED25519:
-		return len == 64;
-	}
-	return 0;
-}
-
-/* sign for alg, waiting on poll_fd when the signer answers SIGNER_AGAIN; the engine's
- * encoding (sshsig_from_raw) of the raw output goes to out */
-static int sign_wait(struct signer *s, const char *alg, const uint8_t *d, size_t n, struct buf *out)
-{
-	const struct hostkey_alg *row = hostkey_alg_by_name(alg);
-	struct signer_req req;
-	struct pollfd pfd;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	int r;
-
-	if ((r = sshsig_request(row, d, n, &req)) != 0) {
-		return r;
-	}
-	r = s->ops->sign(s, &req, &raw, &rawlen);
-	if (r == SIGNER_AGAIN) {
-		pfd.fd = s->ops->poll_fd(s);
-		pfd.events = POLLIN;
-		if (pfd.fd < 0 || poll(&pfd, 1, 20000) != 1) {
-			return SIGNER_ERR_INTERNAL;
-		}
-		r = s->ops->sign_finish(s, &raw, &rawlen);
-	}
-	if (r != SIGNER_OK) {
-		CHECK(raw == NULL);
-		return r;
-	}
-	CHECK(raw_size_ok(s, &req, rawlen));
-	r = sshsig_from_raw(row, s->ops->pubkey(s), raw, rawlen, out);
-	free(raw);
-	return r;
-}
-
 /* sign for alg and verify with the exported public key */
 static void check_sign(struct signer *s, const char *alg, EVP_PKEY *pk)
 {
@@ -187,7 +138,7 @@ static void check_sign(struct signer *s, const char *alg, EVP_PKEY *pk)
 	int r;
 
 	buf_init(&sig);
-	r = sign_wait(s, alg, data, sizeof(data), &sig);
+	r = t_sign_ssh(s, alg, data, sizeof(data), &sig);
 	CHECK_EQ_INT(r, 0);
 	if (r != 0) {
 		fprintf(stderr, "  %s %s: %s\n", s->name, alg, signer_error(s));
@@ -513,7 +464,7 @@ static void test_batch_and_bad_pin(void)
 	/* batch mode without a PIN source: an error, no prompt */
 	prompts = 0;
 	if ((v = load1("pkcs11:token=x509ssh-test;object=rsa", &o, &n, err, sizeof(err))) != NULL) {
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
 		CHECK(strstr(signer_error(v[0]), "BatchMode") != NULL);
 		CHECK_EQ_INT(prompts, 0);
 		p11_free_signers(v, n);
@@ -525,11 +476,11 @@ static void test_batch_and_bad_pin(void)
 		snprintf(uri, sizeof(uri),
 		    "pkcs11:token=x509ssh-test;object=ec?module-path=%s&pin-value=000000", SPY);
 		if ((v = load1(uri, &o, &n, err, sizeof(err))) != NULL) {
-			CHECK_EQ_INT(sign_wait(v[0], "ecdsa-sha2-nistp256", d, 4, &sig),
+			CHECK_EQ_INT(t_sign_ssh(v[0], "ecdsa-sha2-nistp256", d, 4, &sig),
 			    SIGNER_ERR_PASSPHRASE);
 			CHECK(strstr(signer_error(v[0]), "C_Login: CKR_PIN_INCORRECT") != NULL);
 			CHECK(strstr(signer_error(v[0]), "CKF_USER_PIN_COUNT_LOW") != NULL);
-			CHECK_EQ_INT(sign_wait(v[0], "ecdsa-sha2-nistp256", d, 4, &sig),
+			CHECK_EQ_INT(t_sign_ssh(v[0], "ecdsa-sha2-nistp256", d, 4, &sig),
 			    SIGNER_ERR_PASSPHRASE);
 			CHECK(strstr(signer_error(v[0]), "not trying again") != NULL);
 			p11_free_signers(v, n);
@@ -624,16 +575,16 @@ static void test_mock(void)
 	}
 	/* wrong PIN: exactly one C_Login, never retried */
 	if ((v = mock_load("", "1111", &o, &n)) != NULL) {
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
 		CHECK(strstr(signer_error(v[0]), "C_Login: CKR_PIN_INCORRECT") != NULL);
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-512", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-512", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
 		CHECK_EQ_INT(count_lines(path("mock-logins"), "user"), 1);
 		p11_free_signers(v, n);
 	}
 	/* final try with a stored PIN: refused without a C_Login */
 	if ((v = mock_load("final_try", "4321", &o, &n)) != NULL) {
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
 		CHECK(strstr(signer_error(v[0]), "CKF_USER_PIN_FINAL_TRY") != NULL);
 		CHECK_EQ_INT(count_lines(path("mock-logins"), "user"), 0);
 		p11_free_signers(v, n);
@@ -642,7 +593,7 @@ static void test_mock(void)
 	prompts = 0;
 	answer = "0000";
 	if ((v = mock_load("final_try", NULL, &o, &n)) != NULL) {
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
 		CHECK_EQ_INT(prompts, 1);
 		CHECK(strstr(last_prompt, "FINAL TRY") != NULL);
 		CHECK(strstr(signer_error(v[0]), "CKR_PIN_INCORRECT") != NULL);
@@ -653,7 +604,7 @@ static void test_mock(void)
 	/* locked: reported, no C_Login, no prompt */
 	prompts = 0;
 	if ((v = mock_load("locked", NULL, &o, &n)) != NULL) {
-		CHECK_EQ_INT(sign_wait(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
+		CHECK_EQ_INT(t_sign_ssh(v[0], "rsa-sha2-256", d, 4, &sig), SIGNER_ERR_PASSPHRASE);
 		CHECK(strstr(signer_error(v[0]), "CKF_USER_PIN_LOCKED") != NULL);
 		CHECK_EQ_INT(prompts, 0);
 		CHECK_EQ_INT(count_lines(path("mock-logins"), "user"), 0);

@@ -19,6 +19,7 @@
 #include "ssh/sshsig.h"
 #include "ssh/x509key.h"
 #include "t.h"
+#include "t_sign.h"
 #include "x509chain.h"
 
 static const uint8_t msg[] = "session id || userauth request";
@@ -64,27 +65,6 @@ static int algs_are(struct signer *s, const char *const *want)
 	return ok;
 }
 
-/* the SSH signature blob for alg: sshsig_request, the signer's raw output, sshsig_from_raw */
-static int sign_ssh(struct signer *s, const char *alg, const uint8_t *d, size_t n, struct buf *out)
-{
-	const struct hostkey_alg *row = hostkey_alg_by_name(alg);
-	struct signer_req req;
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	int r;
-
-	if ((r = sshsig_request(row, d, n, &req)) != 0) {
-		return r;
-	}
-	if ((r = s->ops->sign(s, &req, &raw, &rawlen)) != SIGNER_OK) {
-		CHECK(raw == NULL);
-		return r;
-	}
-	r = sshsig_from_raw(row, s->ops->pubkey(s), raw, rawlen, out);
-	free(raw);
-	return r;
-}
-
 /* the signer's blob for alg is the fixture, parses, and a signature from it verifies with
  * the leaf's key (and not over other data) */
 static void check_alg(struct signer *s, const char *alg, const char *fixture)
@@ -110,7 +90,7 @@ static void check_alg(struct signer *s, const char *alg, const char *fixture)
 	CHECK_EQ_INT(x509blob_parse(row, buf_ptr(&blob), buf_len(&blob), 0, &xb), 0);
 	CHECK_EQ_INT(xb.ncerts, 2);
 	CHECK_EQ_INT(x509blob_leaf_key(&xb, &leafkey), 0);
-	CHECK_EQ_INT(sign_ssh(s, alg, msg, sizeof(msg), &sig), 0);
+	CHECK_EQ_INT(t_sign_ssh(s, alg, msg, sizeof(msg), &sig), 0);
 	CHECK_EQ_INT(
 	    sshsig_verify(row, leafkey, buf_ptr(&sig), buf_len(&sig), msg, sizeof(msg)), 0);
 	CHECK_EQ_INT(
@@ -147,7 +127,7 @@ static void test_rsa_chain(void)
 	    SSH_ERR_KEY_TYPE);
 	CHECK_EQ_INT(
 	    signer_key_blob(s, hostkey_alg_by_name("x509v3-nonsense"), &b), SSH_ERR_NO_ALGO);
-	CHECK_EQ_INT(sign_ssh(s, "ssh-ed25519", msg, sizeof(msg), &b), SIGNER_ERR_UNSUPPORTED);
+	CHECK_EQ_INT(t_sign_ssh(s, "ssh-ed25519", msg, sizeof(msg), &b), SIGNER_ERR_UNSUPPORTED);
 	/* the plain names still give the plain blob */
 	buf_reset(&b);
 	CHECK_EQ_INT(signer_key_blob(s, hostkey_alg_by_name("rsa-sha2-256"), &b), 0);
@@ -156,7 +136,7 @@ static void test_rsa_chain(void)
 	      memcmp(buf_ptr(&b), buf_ptr(&plain), buf_len(&b)) == 0);
 	/* x509v3-rsa2048-sha256 is named rsa2048-sha256 inside the signature (RFC 6187) */
 	buf_reset(&b);
-	CHECK_EQ_INT(sign_ssh(s, "x509v3-rsa2048-sha256", msg, sizeof(msg), &b), 0);
+	CHECK_EQ_INT(t_sign_ssh(s, "x509v3-rsa2048-sha256", msg, sizeof(msg), &b), 0);
 	CHECK(buf_len(&b) > 18 && memcmp(buf_ptr(&b), "\0\0\0\x0ersa2048-sha256", 18) == 0);
 out:
 	signer_free(s);

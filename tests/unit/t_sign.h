@@ -1,0 +1,82 @@
+/*
+ * Signing through a signer the way the engine does, for the unit tests of the signers (file,
+ * token): sshsig_request for the algorithm's row, the signer's raw output (waiting on its
+ * poll_fd when it answers SIGNER_AGAIN), then sshsig_from_raw into the SSH signature blob.
+ * Header-only (static inline); include it after t.h, whose CHECK it uses.
+ *
+ *   struct buf sig; buf_init(&sig);
+ *   CHECK_EQ_INT(t_sign_ssh(s, "rsa-sha2-256", data, len, &sig), 0);
+ */
+#ifndef X509SSH_T_SIGN_H
+#define X509SSH_T_SIGN_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
+#include "signer.h"
+#include "ssh/buf.h"
+#include "ssh/sshkey.h"
+#include "ssh/sshsig.h"
+
+/* how long t_sign_ssh waits for an asynchronous signer (a token worker) */
+#define T_SIGN_WAIT_MS 20000
+
+/* the raw output of a signer has the size of its primitive (signer.h) */
+static inline int t_raw_size_ok(struct signer *s, const struct signer_req *req, size_t len)
+{
+	size_t n = ((size_t)EVP_PKEY_get_bits(s->ops->pubkey(s)) + 7) / 8;
+
+	switch (req->prim) {
+	case SIGNER_RSA_PKCS1:
+		return len == n; /* OpenSSL, SoftHSM and the mock give the full modulus length */
+	case SIGNER_ECDSA:
+		return len == 2 * n;
+	case SIGNER_ED25519:
+		return len == 64;
+	}
+	return 0;
+}
+
+/*
+ * The SSH signature blob of signer s over d[0..n) for the algorithm named alg, appended to out.
+ * 0, or the failing step's code (sshsig_request's SSH_ERR_*, the signer's SIGNER_ERR_*,
+ * sshsig_from_raw's SSH_ERR_*). CHECKs that a failed signer returns no output and that a
+ * successful one returns the raw size of its primitive.
+ */
+static inline int t_sign_ssh(
+    struct signer *s, const char *alg, const uint8_t *d, size_t n, struct buf *out)
+{
+	const struct hostkey_alg *row = hostkey_alg_by_name(alg);
+	struct signer_req req;
+	struct pollfd pfd;
+	uint8_t *raw = NULL;
+	size_t rawlen = 0;
+	int r;
+
+	if ((r = sshsig_request(row, d, n, &req)) != 0) {
+		return r;
+	}
+	r = s->ops->sign(s, &req, &raw, &rawlen);
+	if (r == SIGNER_AGAIN) {
+		pfd.fd = s->ops->poll_fd(s);
+		pfd.events = POLLIN;
+		if (pfd.fd < 0 || poll(&pfd, 1, T_SIGN_WAIT_MS) != 1) {
+			return SIGNER_ERR_INTERNAL;
+		}
+		r = s->ops->sign_finish(s, &raw, &rawlen);
+	}
+	if (r != SIGNER_OK) {
+		CHECK(raw == NULL);
+		return r;
+	}
+	CHECK(t_raw_size_ok(s, &req, rawlen));
+	r = sshsig_from_raw(row, s->ops->pubkey(s), raw, rawlen, out);
+	free(raw);
+	return r;
+}
+
+#endif
