@@ -11,7 +11,7 @@
 
 #include <openssl/x509.h>
 
-#include "../certstore/x509_limits.h" /* X509_BLOB_MAX */
+#include "x509_limits.h" /* X509_BLOB_MAX */
 
 #define X509CHAIN_SEND_MAX 10  /* certificates in a chain we send */
 #define X509CHAIN_POOL_MAX 256 /* certificates read from the X509CertificateFile files */

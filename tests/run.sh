@@ -130,7 +130,7 @@ run_cppcheck() {
 			dirs+=("$d")
 		fi
 	done
-	for d in client client/ssh pkcs11 certstore; do
+	for d in client client/ssh client/signer pkcs11 certstore limits; do
 		[[ -d "$d" ]] && incs+=(-I "$d")
 	done
 	if ((${#dirs[@]} == 0)); then

@@ -66,7 +66,7 @@ struct ssh_conn_config {
 	uint64_t rekey_bytes;   /* 0 = cipher-dependent default (1 GiB) */
 	uint32_t rekey_seconds; /* 0 = none */
 	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key
-	                         * (0 = X509_MAX_CHAIN_DEFAULT of certstore/x509_limits.h) */
+	                         * (0 = X509_MAX_CHAIN_DEFAULT of limits/x509_limits.h) */
 	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
@@ -92,7 +92,8 @@ struct ssh_event {
 		struct {
 			const char *text;
 			int notice;    /* 1: the text is the engine's own note (banners were
-			                  suppressed),    not the server's: show it as a message of ours
+			                  suppressed),    not the server's: show it as a message of
+			                  ours
 			                */
 			int open_line; /* with notice: the banners shown so far end mid-line */
 		} banner;

@@ -23,8 +23,7 @@
 
 #include "buf.h"
 #include "sshkey.h"
-
-#include "../../certstore/x509_limits.h" /* X509_BLOB_MAX, X509_BLOB_ITEM_MAX, ... */
+#include "x509_limits.h" /* X509_BLOB_MAX, X509_BLOB_ITEM_MAX, ... */
 
 /* the cap x509blob_parse stopped at, for a message that names it */
 enum x509_blob_cap {

@@ -16,7 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "../../certstore/certstore.h"
+#include "certstore.h"
 #include "t.h"
 
 #define MAXC 8

@@ -1,6 +1,9 @@
 /*
  * Caps on what a peer sends in an X.509 host key, shared by the engine's blob parser
- * (client/ssh/x509key.c) and the trust store (certstore): one place for the numbers.
+ * (client/ssh/x509key.c), the trust store (certstore) and the program (X509MaxChain, the chains
+ * it sends): one place for the numbers. This folder holds constants only, no code, so each of
+ * those rooms has it on its include path (the x509ssh_limits target) without seeing another
+ * room's headers; include it by plain name: #include "x509_limits.h".
  */
 #ifndef X509SSH_X509_LIMITS_H
 #define X509SSH_X509_LIMITS_H
