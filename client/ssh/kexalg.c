@@ -14,6 +14,7 @@
 #include <openssl/param_build.h>
 
 #include "err.h"
+#include "sshkey.h"
 
 #define KEX_X25519_LEN   32
 #define KEX_GEX_MIN_BITS 2048
@@ -449,8 +450,7 @@ static int peer_x25519(const uint8_t *pub, size_t len, EVP_PKEY **out)
 
 static int peer_ec(const struct kex_state *st, const uint8_t *pub, size_t len, EVP_PKEY **out)
 {
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
 	int r = SSH_ERR_FORMAT;
 
 	*out = NULL;
@@ -458,29 +458,22 @@ static int peer_ec(const struct kex_state *st, const uint8_t *pub, size_t len, E
 	if (len != st->ec_publen || pub[0] != 0x04) {
 		goto out;
 	}
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, st->ec_group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, len);
-	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0) {
-		r = SSH_ERR_LIBCRYPTO;
+	r = SSH_ERR_LIBCRYPTO;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, st->ec_group, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, len)) {
 		goto out;
 	}
-	/* decoding the point checks it lies on the curve */
-	if (EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-		goto out;
-	}
-	r = 0;
+	/* decoding the point checks it lies on the curve (SSH_ERR_FORMAT when not) */
+	r = sshkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, bld, out);
 out:
-	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_BLD_free(bld);
 	return r;
 }
 
 static int peer_dh(const struct kex_state *st, const uint8_t *pub, size_t len, EVP_PKEY **out)
 {
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	BIGNUM *f = NULL, *pm1 = NULL;
 	int r = SSH_ERR_FORMAT;
 
@@ -505,19 +498,11 @@ static int peer_dh(const struct kex_state *st, const uint8_t *pub, size_t len, E
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, st->p) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, st->g) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, f) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, f)) {
 		goto out;
 	}
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-		goto out;
-	}
-	r = 0;
+	r = sshkey_from_params("DH", EVP_PKEY_PUBLIC_KEY, bld, out);
 out:
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(f);
 	BN_free(pm1);

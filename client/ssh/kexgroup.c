@@ -10,13 +10,11 @@
 
 #include "err.h"
 #include "kexalg.h"
+#include "sshkey.h"
 
 int kex_dh_params_pkey(const char *ossl_name, const BIGNUM *p, const BIGNUM *g, EVP_PKEY **out)
 {
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pk = NULL;
 	int r = SSH_ERR_LIBCRYPTO;
 
 	*out = NULL;
@@ -32,21 +30,8 @@ int kex_dh_params_pkey(const char *ossl_name, const BIGNUM *p, const BIGNUM *g, 
 	           !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g)) {
 		goto out;
 	}
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL) {
-		goto out;
-	}
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEY_PARAMETERS, params) <= 0) {
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	r = 0;
+	r = sshkey_from_params("DH", EVP_PKEY_KEY_PARAMETERS, bld, out);
 out:
-	EVP_PKEY_free(pk);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	return r;
 }

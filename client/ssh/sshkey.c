@@ -108,11 +108,13 @@ int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP
 	int r = SSH_ERR_LIBCRYPTO;
 
 	*out = NULL;
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	ERR_set_mark();
+	if (type == NULL || bld == NULL || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) != 1) {
 		goto out;
 	}
+	/* for a public EC key this decodes the point, which checks that it lies on the curve */
 	if (EVP_PKEY_fromdata(ctx, &pk, selection, params) != 1 || pk == NULL) {
 		r = SSH_ERR_FORMAT;
 		goto out;
@@ -121,8 +123,12 @@ int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP
 	pk = NULL;
 	r = 0;
 out:
-	if (r != 0) {
-		ERR_clear_error();
+	if (r == SSH_ERR_FORMAT) {
+		ERR_pop_to_mark(); /* refused values are the caller's cause, not an OpenSSL failure
+		                    */
+	} else {
+		ERR_clear_last_mark(); /* SSH_ERR_LIBCRYPTO: OpenSSL's reason stays for ssh_err_why
+		                        */
 	}
 	EVP_PKEY_free(pk);
 	EVP_PKEY_CTX_free(ctx);

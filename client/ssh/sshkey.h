@@ -61,9 +61,17 @@ int sshsig_verify(const struct hostkey_alg *alg, EVP_PKEY *pk, const uint8_t *si
 int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *data, size_t dlen,
     struct buf *out);
 
-/* An EVP key of OpenSSL type `type` ("RSA", "EC") from the parameters in bld; selection is
- * EVP_PKEY_PUBLIC_KEY or EVP_PKEY_KEYPAIR. SSH_ERR_FORMAT when OpenSSL refuses the values. The
- * parameter copy is freed (and wiped, when bld held secure numbers) before returning. */
+/*
+ * The one builder of EVP keys from OSSL_PARAM values (key blobs, key files, the key exchange's
+ * groups and peer values): an EVP key of OpenSSL type `type` ("RSA", "EC", "DH") from the
+ * parameters in bld; selection is EVP_PKEY_PUBLIC_KEY, EVP_PKEY_KEYPAIR or
+ * EVP_PKEY_KEY_PARAMETERS. The parameter copy is freed (and wiped, when bld held secure numbers)
+ * before returning; bld stays the caller's.
+ * Returns 0; SSH_ERR_FORMAT when OpenSSL refuses the values (its errors from this call are
+ * dropped: the values are the cause); SSH_ERR_LIBCRYPTO when OpenSSL itself failed (no memory,
+ * unknown type: its reason stays in the error queue for ssh_err_why). Errors queued before the
+ * call are left as they were.
+ */
 int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out);
 
 /* Raw signature conversions shared with token signers: ECDSA DER <-> r,s mpints */

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "ssh/buf.h"
 #include "ssh/err.h"
@@ -565,12 +567,47 @@ static void test_rollback_after_compaction(void)
 	memset(raw, 0x80, sizeof(raw)); /* both halves get a 0x00: 2 x 37 bytes */
 	buf_init(&b);
 	CHECK_EQ_INT(buf_put(&b, fill, sizeof(fill)), 0);
-	CHECK_EQ_INT(buf_consume(&b, 200), 0);   /* 50 unread, well past the middle */
-	buf_set_max(&b, 100);                    /* r fits (87), s does not (124) */
+	CHECK_EQ_INT(buf_consume(&b, 200), 0); /* 50 unread, well past the middle */
+	buf_set_max(&b, 100);                  /* r fits (87), s does not (124) */
 	CHECK_EQ_INT(sshsig_ecdsa_raw_to_ssh(raw, 64, &b), SSH_ERR_TOO_LARGE);
 	CHECK_EQ_INT(buf_len(&b), 50);
 	CHECK(buf_len(&b) == 50 && memcmp(buf_ptr(&b), fill + 200, 50) == 0);
 	buf_free(&b);
+}
+
+/* sshkey_from_params, the one OSSL_PARAM key builder: refused values are SSH_ERR_FORMAT and leave
+ * OpenSSL's error queue as it was before the call (an earlier error stays, none is added); an
+ * OpenSSL failure is SSH_ERR_LIBCRYPTO with OpenSSL's reason kept for ssh_err_why */
+static void test_from_params(void)
+{
+	uint8_t off_curve[65];
+	const unsigned long stale = ERR_PACK(ERR_LIB_USER, 0, 77);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	EVP_PKEY *pk = NULL;
+	char why[256];
+
+	memset(off_curve, 0x01, sizeof(off_curve));
+	off_curve[0] = 0x04;
+	CHECK(bld != NULL &&
+	      OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) &&
+	      OSSL_PARAM_BLD_push_octet_string(
+	          bld, OSSL_PKEY_PARAM_PUB_KEY, off_curve, sizeof(off_curve)));
+	ERR_clear_error();
+	ERR_raise(ERR_LIB_USER, 77);
+	CHECK_EQ_INT(sshkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, bld, &pk), SSH_ERR_FORMAT);
+	CHECK(pk == NULL);
+	CHECK_EQ_INT(ERR_peek_error(), stale);
+	CHECK_EQ_INT(ERR_peek_last_error(), stale);
+	ERR_clear_error();
+
+	CHECK_EQ_INT(sshkey_from_params("NO-SUCH-KEYTYPE", EVP_PKEY_PUBLIC_KEY, bld, &pk),
+	    SSH_ERR_LIBCRYPTO);
+	CHECK(pk == NULL);
+	CHECK(ERR_peek_error() != 0);
+	ssh_err_why(SSH_ERR_LIBCRYPTO, why, sizeof(why));
+	CHECK_MSG(strcmp(why, ssh_err_str(SSH_ERR_LIBCRYPTO)) != 0, "reason: %s", why);
+	CHECK_EQ_INT(ERR_peek_error(), 0);
+	OSSL_PARAM_BLD_free(bld);
 }
 
 int main(void)
@@ -584,5 +621,6 @@ int main(void)
 	test_roundtrip();
 	test_rsa_sizes();
 	test_blob_sweep();
+	test_from_params();
 	T_DONE();
 }
