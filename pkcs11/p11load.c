@@ -612,21 +612,6 @@ static int check_ambiguous(struct load *L, struct signer **v, size_t n)
 	return P11_ERR_FORMAT;
 }
 
-/* spec for an error message, with the value of a pin-value attribute replaced by "***" */
-static void spec_for_msg(const char *spec, char *buf, size_t len)
-{
-	const char *pv = strstr(spec, "pin-value=");
-	size_t head, tail;
-
-	if (pv == NULL) {
-		snprintf(buf, len, "%s", spec);
-		return;
-	}
-	head = (size_t)(pv - spec) + 10;
-	tail = strcspn(pv + 10, "&");
-	snprintf(buf, len, "%.*s***%s", (int)head, spec, pv + 10 + tail);
-}
-
 int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer ***out, size_t *n,
     char *err, size_t errlen)
 {
@@ -673,13 +658,13 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 		}
 	}
 	if (L.tokens_matched == 0) {
-		spec_for_msg(spec, shown, sizeof(shown));
+		p11uri_mask_pin(spec, shown, sizeof(shown));
 		p11_seterr(err, errlen, "no token matches %s", shown);
 		r = P11_ERR_NOT_FOUND;
 		goto out;
 	}
 	if (L.nkeys == 0) {
-		spec_for_msg(spec, shown, sizeof(shown));
+		p11uri_mask_pin(spec, shown, sizeof(shown));
 		p11_seterr(err, errlen, "no key found on the token%s matching %s",
 		    L.tokens_matched > 1 ? "s" : "", shown);
 		r = P11_ERR_NOT_FOUND;

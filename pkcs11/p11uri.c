@@ -384,3 +384,36 @@ int p11uri_append(char **s, const char *sep, const char *name, const uint8_t *v,
 	*w = '\0';
 	return 0;
 }
+
+#define PIN_ATTR     "pin-value="
+#define PIN_ATTR_LEN (sizeof(PIN_ATTR) - 1)
+
+/* append p[0..n) to buf (k bytes used of len, one kept for the NUL), cut where it is full */
+static void put_cut(char *buf, size_t len, size_t *k, const char *p, size_t n)
+{
+	size_t room = len - 1 - *k;
+
+	n = n < room ? n : room;
+	memcpy(buf + *k, p, n);
+	*k += n;
+}
+
+void p11uri_mask_pin(const char *s, char *buf, size_t len)
+{
+	const char *hit;
+	size_t k = 0;
+
+	if (len == 0) {
+		return;
+	}
+	while (s != NULL && (hit = strcasestr(s, PIN_ATTR)) != NULL) {
+		put_cut(buf, len, &k, s, (size_t)(hit - s) + PIN_ATTR_LEN);
+		put_cut(buf, len, &k, "***", 3);
+		s = hit + PIN_ATTR_LEN;
+		s += strcspn(s, "&");
+	}
+	if (s != NULL) {
+		put_cut(buf, len, &k, s, strlen(s));
+	}
+	buf[k] = '\0';
+}

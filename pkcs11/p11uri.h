@@ -50,5 +50,12 @@ const char *p11uri_attr_name(enum p11uri_attr a);
 /* Append name=value with percent-encoding (everything but RFC 3986 unreserved) to a string
  * builder: *s is malloc'd text, grown here. sep is written first (";" or "?" or "" ). */
 int p11uri_append(char **s, const char *sep, const char *name, const uint8_t *v, size_t n);
+/*
+ * s for a message: copied to buf (at most len - 1 bytes and a NUL, cut when longer) with the
+ * value of every pin-value attribute, the name matched in any case, replaced by "***" up to the
+ * next '&' or the end (a character too many hidden rather than one shown). No byte of a masked
+ * value reaches buf, whatever len. s may be any text (a module path, a URI that did not parse).
+ */
+void p11uri_mask_pin(const char *s, char *buf, size_t len);
 
 #endif

@@ -235,11 +235,59 @@ static void test_sweep(void)
 	CHECK(okc > 0 && errc > 0);
 }
 
+/* p11uri_mask_pin: every pin-value, in any case, masked up to the next '&'; cut output never
+ * shows a byte of a masked value */
+static void test_mask_pin(void)
+{
+	static const struct {
+		const char *in, *want;
+	} v[] = {
+	    {"pkcs11:token=t", "pkcs11:token=t"},
+	    {"pkcs11:token=t?pin-value=1234", "pkcs11:token=t?pin-value=***"},
+	    {"pkcs11:token=t?pin-value=1234&module-path=/m.so",
+	        "pkcs11:token=t?pin-value=***&module-path=/m.so"},
+	    /* the first occurrence inside another value: the real PIN after it is masked too */
+	    {"pkcs11:object=pin-value=x&y;token=t?pin-value=1234",
+	        "pkcs11:object=pin-value=***&y;token=t?pin-value=***"},
+	    /* up to the next '&': a '?' does not end a masked value */
+	    {"pkcs11:object=pin-value=x?pin-value=1234", "pkcs11:object=pin-value=***"},
+	    {"pkcs11:token=t?PIN-VALUE=1234&Pin-Value=99&pin-value=7",
+	        "pkcs11:token=t?PIN-VALUE=***&Pin-Value=***&pin-value=***"},
+	    {"pkcs11:?pin-value=", "pkcs11:?pin-value=***"},
+	    {"pkcs11:?pin-value=&pin-value=", "pkcs11:?pin-value=***&pin-value=***"},
+	    {"/usr/lib/libnope.so", "/usr/lib/libnope.so"},
+	    {"", ""},
+	};
+	static const char secret[] = "pkcs11:?pin-value=SECRET&pin-value=SECRET";
+	char buf[128];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		p11uri_mask_pin(v[i].in, buf, sizeof(buf));
+		CHECK_MSG(strcmp(buf, v[i].want) == 0, "%s -> %s", v[i].in, buf);
+	}
+	/* every buffer size: a prefix of the full answer, NUL-terminated, no byte of the PIN */
+	for (len = 1; len < sizeof(buf); len++) {
+		memset(buf, 'x', sizeof(buf));
+		p11uri_mask_pin(secret, buf, len);
+		CHECK_MSG(
+		    strlen(buf) < len &&
+		        strncmp(buf, "pkcs11:?pin-value=***&pin-value=***", strlen(buf)) == 0 &&
+		        strpbrk(buf, "SECRT") == NULL,
+		    "len %zu: %s", len, buf);
+	}
+	buf[0] = 'x';
+	p11uri_mask_pin(secret, buf, 0); /* no room: buf untouched */
+	CHECK(buf[0] == 'x');
+}
+
 int main(void)
 {
 	test_good();
 	test_bad();
 	test_append();
 	test_sweep();
+	test_mask_pin();
 	T_DONE();
 }

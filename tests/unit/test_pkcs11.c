@@ -432,6 +432,15 @@ static void test_uris(void)
 	CHECK_EQ_INT(
 	    p11_load_signers("pkcs11:token=nope", &o, &v, &n, err, sizeof(err)), P11_ERR_NOT_FOUND);
 	CHECK(strstr(err, "no token matches pkcs11:token=nope") != NULL);
+	/* every pin-value in the URI shown is masked, the first one inside another value too */
+	CHECK_EQ_INT(p11_load_signers("pkcs11:object=pin-value=x&y;token=nope?pin-value=4321", &o,
+	                 &v, &n, err, sizeof(err)),
+	    P11_ERR_NOT_FOUND);
+	CHECK_MSG(strstr(err,
+	              "no token matches pkcs11:object=pin-value=***&y;token=nope?pin-value=***") !=
+	                  NULL &&
+	              strstr(err, "4321") == NULL,
+	    "%s", err);
 	CHECK_EQ_INT(
 	    p11_load_signers("pkcs11:token=x509ssh-test;object=nope", &o, &v, &n, err, sizeof(err)),
 	    P11_ERR_NOT_FOUND);
