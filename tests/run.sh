@@ -7,7 +7,7 @@
 # Environment: RUN_ASAN=0, RUN_VALGRIND=0, RUN_CPPCHECK=0, RUN_FUZZ=0, RUN_MANLINT=0 skip a step
 # (FUZZ_SECONDS sets the time per fuzz target);
 # CTEST_ARGS adds arguments to both ctest runs (e.g. "-L unit"); BUILD_DIR / ASAN_BUILD_DIR
-# override build/ and build-asan/.
+# override build/ and build-asan/; X509SSH_PKI_CACHE overrides BUILD_DIR/pki-cache (see below).
 set -uo pipefail
 
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,6 +17,9 @@ cd "$SRC" || exit 1
 BUILD_DIR=${BUILD_DIR:-$SRC/build}
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-$SRC/build-asan}
 LOG_DIR=${LOG_DIR:-$BUILD_DIR/run-logs}
+# test_certstore's PKI (tests/lib/pki.sh standard) is made once and shared by the plain,
+# valgrind and ASan runs; X509SSH_PKI_CACHE= (empty) makes a new one in each
+export X509SSH_PKI_CACHE=${X509SSH_PKI_CACHE-$BUILD_DIR/pki-cache}
 read -r -a CTEST_EXTRA <<<"${CTEST_ARGS:-}"
 
 declare -a STEP_NAMES=() STEP_RESULTS=() STEP_TIMES=() STEP_NOTES=()

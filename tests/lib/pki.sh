@@ -31,7 +31,13 @@
 #                                  check made more than 6 minutes later; N=none: no nextUpdate
 #   hashdir OUT FILE...            OUT (under DIR) = copies of the PEM certificates / CRLs named
 #                                  (paths relative to DIR), with `openssl rehash` links
-#   standard                       everything tests/unit/test_certstore.c uses (see below)
+#   standard                       everything tests/unit/test_certstore.c uses (see below), and
+#                                  DIR/born: the time it was made (seconds since the epoch).
+#                                  With X509SSH_PKI_CACHE=CDIR set (and not empty) the set is
+#                                  made once per content of this script and copied from
+#                                  CDIR/standard-<sha256> while younger than
+#                                  X509SSH_PKI_CACHE_AGE seconds (default 3600): the plain,
+#                                  valgrind and ASan runs of tests/run.sh share one set
 #
 # Files: DIR/CA/{ca.key,ca.pem,index.txt,...} per CA, DIR/CA.pem (certificate), DIR/CA.crl.pem;
 # DIR/NAME.key (PKCS#8 PEM, no passphrase), DIR/NAME.pem, DIR/NAME.der, DIR/NAME.chain.pem (leaf
@@ -50,17 +56,37 @@ mkdir -p "$D"
 D="$(cd "$D" && pwd)"
 export OPENSSL_CONF=/dev/null
 
-genkey() { # genkey TYPE OUT
+# keyopts TYPE: the options of `openssl req` that make a new key of TYPE (key and request in
+# one process; the key is written as PKCS#8 PEM without a passphrase)
+keyopts() {
 	case "$1" in
 	rsa2048 | rsa1024 | rsa3072 | rsa4096)
-		openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${1#rsa}" -out "$2" 2>/dev/null
+		KEYOPTS=(-newkey "rsa:${1#rsa}")
 		;;
 	ec256 | ec384 | ec521)
-		openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:P-${1#ec}" \
-		    -pkeyopt ec_param_enc:named_curve -out "$2"
+		KEYOPTS=(-newkey ec -pkeyopt "ec_paramgen_curve:P-${1#ec}" -pkeyopt ec_param_enc:named_curve)
 		;;
 	*) die "unknown key type '$1'" ;;
 	esac
+}
+
+# newreq TYPE KEYOUT REQ-ARGS...: openssl req with a new key of TYPE written to KEYOUT (RSA key
+# generation prints progress on stderr: shown only when req fails)
+newreq() {
+	local kt="$1" keyout="$2" err="$D/.req.err"
+	shift 2
+	keyopts "$kt"
+	openssl req "${KEYOPTS[@]}" -noenc -keyout "$keyout" "$@" 2>"$err" || {
+		cat "$err" >&2
+		die "openssl req failed for $keyout"
+	}
+	rm -f "$err"
+}
+
+# pem2der PEM DER: the first certificate of PEM as DER (the base64 body decoded; no openssl run)
+pem2der() {
+	sed -n -e '/^-----BEGIN CERTIFICATE-----$/,/^-----END CERTIFICATE-----$/{/^-----END/q;/^-----/!p}' \
+		"$1" | base64 -d >"$2"
 }
 
 # the openssl ca configuration of one CA (directory DIR/CA)
@@ -115,7 +141,6 @@ make_ca() {
 	local name="$1" issuer="$2" kt="$3" pathlen="$4" cn="$5"
 	local c="$D/$name"
 	new_ca_dir "$name"
-	genkey "$kt" "$c/ca.key"
 	local bc="critical,CA:true"
 	[[ -n "$pathlen" ]] && bc="$bc,pathlen:$pathlen"
 	cat >"$c/ext.cnf" <<EOF
@@ -127,14 +152,14 @@ authorityKeyIdentifier = keyid:always
 EOF
 	if [[ "$issuer" == self ]]; then
 		cat "$c/ca.cnf" "$c/ext.cnf" >"$c/req.cnf"
-		openssl req -new -x509 -config "$c/req.cnf" -key "$c/ca.key" -subj "/CN=$cn" \
+		newreq "$kt" "$c/ca.key" -new -x509 -config "$c/req.cnf" -subj "/CN=$cn" \
 		    -days 3650 -sha256 -extensions ext -out "$c/ca.pem"
 		rm -f "$c/req.cnf"
 		: >"$D/$name.chainonly.pem"
 	else
 		local ic="$D/$issuer"
 		[[ -f "$ic/ca.pem" ]] || die "no CA '$issuer'"
-		openssl req -new -config "$c/ca.cnf" -key "$c/ca.key" -subj "/CN=$cn" -out "$c/ca.csr"
+		newreq "$kt" "$c/ca.key" -new -config "$c/ca.cnf" -subj "/CN=$cn" -out "$c/ca.csr"
 		openssl ca -batch -notext -config "$ic/ca.cnf" -in "$c/ca.csr" -out "$c/ca.pem" \
 		    -days 3650 -extfile "$c/ext.cnf" -extensions ext 2>/dev/null
 		# intermediates above this CA (for chain files): its own cert then its issuer's chain
@@ -200,7 +225,6 @@ cmd_leaf() {
 	[[ -n "$cn" ]] || cn="$name"
 	local ic="$D/$issuer"
 	[[ -f "$ic/ca.pem" ]] || die "no CA '$issuer'"
-	genkey "$kt" "$D/$name.key"
 	{
 		printf '[ ext ]\nbasicConstraints = critical,CA:false\n'
 		printf 'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n'
@@ -213,12 +237,12 @@ cmd_leaf() {
 		[[ -n "$start" && -n "$end" ]] || die "leaf: --start and --end go together"
 		validity=(-startdate "$start" -enddate "$end")
 	fi
-	openssl req -new -config "$ic/ca.cnf" -key "$D/$name.key" -subj "/CN=$cn" -out "$D/$name.csr"
+	newreq "$kt" "$D/$name.key" -new -config "$ic/ca.cnf" -subj "/CN=$cn" -out "$D/$name.csr"
 	openssl ca -batch -notext -config "$ic/ca.cnf" -in "$D/$name.csr" -out "$D/$name.pem" \
 	    "${validity[@]}" -extfile "$D/$name.ext.cnf" -extensions ext 2>/dev/null ||
 		die "leaf: openssl ca failed for '$name'"
 	rm -f "$D/$name.csr" "$D/$name.ext.cnf"
-	openssl x509 -in "$D/$name.pem" -outform DER -out "$D/$name.der"
+	pem2der "$D/$name.pem" "$D/$name.der"
 	cat "$D/$name.pem" "$D/$issuer.chainonly.pem" >"$D/$name.chain.pem"
 	printf '%s\n' "$issuer" >"$D/$name.ca"
 }
@@ -287,6 +311,7 @@ cmd_standard() {
 	local past_s=20200101000000Z past_e=20250101000000Z
 	local fut_s=20490101000000Z fut_e=20500101000000Z
 	local ssh=1.3.6.1.5.5.7.3.22
+	printf '%(%s)T\n' -1 >"$D/born"
 	cmd_init
 	cmd_leaf good --san "DNS:good.example.com,IP:10.0.0.1" --eku "$ssh"
 	cmd_leaf rsa --key rsa2048 --san "DNS:rsa.example.com" --eku "$ssh,serverAuth"
@@ -327,6 +352,39 @@ cmd_standard() {
 	cat "$D/root.crl.pem" "$D/inter.crl.pem" >"$D/crls.pem"
 }
 
+# standard through the cache X509SSH_PKI_CACHE (see the top): a copy of a set younger than
+# X509SSH_PKI_CACHE_AGE made by this same script, or a new set that is then stored for the next
+# run. A copy gets its CAs' openssl configurations rewritten for DIR, so later commands (revoke,
+# ocsp, ...) work on it as on a new set.
+cmd_standard_cached() {
+	local cache=${X509SSH_PKI_CACHE:-} max=${X509SSH_PKI_CACHE_AGE:-3600}
+	local key entry born now tmp c
+	if [[ -z "$cache" ]]; then
+		cmd_standard
+		return
+	fi
+	key=$(sha256sum "${BASH_SOURCE[0]}")
+	entry="$cache/standard-${key%% *}"
+	now=$(printf '%(%s)T' -1)
+	if [[ -r "$entry/born" ]] && read -r born <"$entry/born" && ((born <= now && now - born < max)); then
+		cp -a "$entry/." "$D/"
+		for c in "$D"/*/ca.cnf; do
+			c=${c%/ca.cnf}
+			write_cnf "${c##*/}"
+		done
+		return
+	fi
+	cmd_standard
+	mkdir -p "$cache"
+	tmp=$(mktemp -d "$cache/.new.XXXXXX")
+	cp -a "$D/." "$tmp/"
+	# replace an older set; a run that stored one meanwhile wins (its copy is as good)
+	rm -rf "$entry.old.$$"
+	[[ ! -d "$entry" ]] || mv -T "$entry" "$entry.old.$$" 2>/dev/null || true
+	mv -T "$tmp" "$entry" 2>/dev/null || rm -rf "$tmp"
+	rm -rf "$entry.old.$$"
+}
+
 cmd="$1"
 shift
 case "$cmd" in
@@ -338,6 +396,6 @@ revoke) cmd_revoke "$@" ;;
 crl) gen_crl "$1" ;;
 ocsp) cmd_ocsp "$@" ;;
 hashdir) cmd_hashdir "$@" ;;
-standard) cmd_standard "$@" ;;
+standard) cmd_standard_cached "$@" ;;
 *) die "unknown command '$cmd'" ;;
 esac
