@@ -2,7 +2,7 @@
 # Session types against the test sshd: subsystems (-s, SessionType subsystem) byte-exact with
 # their exit status, sftp driving us through `sftp -S`, a refused or missing subsystem name;
 # -N (SessionType none) staying up, with keepalives, until killed or until the server goes;
-# -n (StdinNull) and -N leaving stdin unread.
+# -n (StdinNull) and -N leaving stdin unread; -n on a terminal asking for a pty only with -tt.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 
@@ -96,6 +96,33 @@ check_sanitizer_report
 expect_exit 0 "-n cat"
 expect_eq "-n: the remote cat got nothing" 0 "$(stat -c %s "$OUT")"
 expect_eq "-n: stdin left for the next reader" "unread by -n" "$(cat "$T_DIR/left")"
+
+# ---- -n on a terminal (a tmux pane): -t asks for no pty (stdin is given up), -tt still does
+if command -v tmux >/dev/null 2>&1; then
+	TMUX_SOCK="$T_DIR/tmux.sock"
+	trap 'T_RC=$?; TERM=xterm tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $T_RC); t_cleanup' EXIT
+	for flag in -t -tt; do
+		rm -f "$T_DIR/n.out" "$T_DIR/n.out.rc"
+		client_argv -n "$flag" -o LogLevel=INFO -- tty
+		TERM=xterm tmux -S "$TMUX_SOCK" new-session -d -s "n$flag" -x 80 -y 24 \
+			bash -c '"${@:2}" >"$1" 2>&1; echo $? >"$1.rc"' _ "$T_DIR/n.out" "${CLIENT_ARGV[@]}"
+		for ((i = 0; i < 600; i++)); do
+			[[ -s "$T_DIR/n.out.rc" ]] && break
+			sleep 0.05
+		done
+		if [[ "$flag" == -t ]]; then
+			expect_eq "-n -t on a terminal: exit status of tty" 1 "$(cat "$T_DIR/n.out.rc" 2>/dev/null)"
+			expect_file_matches "$T_DIR/n.out" '^not a tty' "-n -t on a terminal: no pty"
+			expect_file_matches "$T_DIR/n.out" 'Pseudo-terminal will not be allocated because stdin is not a terminal' "-n -t: says why"
+		else
+			expect_eq "-n -tt on a terminal: exit status of tty" 0 "$(cat "$T_DIR/n.out.rc" 2>/dev/null)"
+			expect_file_matches "$T_DIR/n.out" '^/dev/pts/' "-n -tt on a terminal: a pty"
+		fi
+		rm -f "$T_DIR/n.out.rc"
+	done
+else
+	fail "tmux is not installed (apt-get install tmux): -n on a terminal not checked"
+fi
 
 # ---- -N: no session; stays up with keepalives until a signal or the server ends it
 
