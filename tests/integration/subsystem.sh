@@ -2,12 +2,14 @@
 # Session types against the test sshd: subsystems (-s, SessionType subsystem) byte-exact with
 # their exit status, sftp driving us through `sftp -S`, a refused or missing subsystem name;
 # -N (SessionType none) staying up, with keepalives, until killed or until the server goes;
-# -n (StdinNull) and -N leaving stdin unread; -n on a terminal asking for a pty only with -tt.
+# -n (StdinNull) and -N leaving stdin unread; on a terminal, -n asks for a pty only with -tt
+# and a subsystem gets none.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 
 printf 'exit 7\n' >"$T_DIR/status7.sh"
-start_sshd "Subsystem x509echo /bin/cat" "Subsystem x509status /bin/sh $T_DIR/status7.sh"
+start_sshd "Subsystem x509echo /bin/cat" "Subsystem x509status /bin/sh $T_DIR/status7.sh" \
+	"Subsystem x509tty /usr/bin/tty"
 
 # ---- subsystems
 
@@ -97,13 +99,18 @@ expect_exit 0 "-n cat"
 expect_eq "-n: the remote cat got nothing" 0 "$(stat -c %s "$OUT")"
 expect_eq "-n: stdin left for the next reader" "unread by -n" "$(cat "$T_DIR/left")"
 
-# ---- -n on a terminal (a tmux pane): -t asks for no pty (stdin is given up), -tt still does
+# ---- on a terminal (a tmux pane): -n -t asks for no pty (stdin is given up), -n -tt still
+# does; a subsystem gets none with RequestTTY auto
 if command -v tmux >/dev/null 2>&1; then
 	TMUX_SOCK="$T_DIR/tmux.sock"
 	trap 'T_RC=$?; TERM=xterm tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $T_RC); t_cleanup' EXIT
-	for flag in -t -tt; do
+	for flag in -t -tt -s; do
 		rm -f "$T_DIR/n.out" "$T_DIR/n.out.rc"
-		client_argv -n "$flag" -o LogLevel=INFO -- tty
+		if [[ "$flag" == -s ]]; then
+			client_argv -s -o LogLevel=INFO -- x509tty
+		else
+			client_argv -n "$flag" -o LogLevel=INFO -- tty
+		fi
 		TERM=xterm tmux -S "$TMUX_SOCK" new-session -d -s "n$flag" -x 80 -y 24 \
 			bash -c '"${@:2}" >"$1" 2>&1; echo $? >"$1.rc"' _ "$T_DIR/n.out" "${CLIENT_ARGV[@]}"
 		for ((i = 0; i < 600; i++)); do
@@ -114,6 +121,8 @@ if command -v tmux >/dev/null 2>&1; then
 			expect_eq "-n -t on a terminal: exit status of tty" 1 "$(cat "$T_DIR/n.out.rc" 2>/dev/null)"
 			expect_file_matches "$T_DIR/n.out" '^not a tty' "-n -t on a terminal: no pty"
 			expect_file_matches "$T_DIR/n.out" 'Pseudo-terminal will not be allocated because stdin is not a terminal' "-n -t: says why"
+		elif [[ "$flag" == -s ]]; then
+			expect_file_matches "$T_DIR/n.out" '^not a tty' "-s on a terminal: no pty (RequestTTY auto)"
 		else
 			expect_eq "-n -tt on a terminal: exit status of tty" 0 "$(cat "$T_DIR/n.out.rc" 2>/dev/null)"
 			expect_file_matches "$T_DIR/n.out" '^/dev/pts/' "-n -tt on a terminal: a pty"
