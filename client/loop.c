@@ -157,6 +157,10 @@ static int drain_events(struct loop *l)
 			break;
 		case SSH_EV_SESSION_READY:
 			l->session_ready = 1;
+			if (!l->stdin_open) {
+				/* -n: EOF at once, as from /dev/null */
+				r = ssh_conn_stdin_eof(l->c);
+			}
 			if (l->alive_interval_ms > 0) {
 				/* keepalives from now on, the first after a quiet interval */
 				l->alive_misses = 0;
@@ -571,6 +575,12 @@ static int run(struct loop *l)
 				return r;
 			}
 		}
+		if (tty_got_term && l->no_session) {
+			/* -N: as OpenSSH, SIGTERM is a deliberate end (0), others 255, quietly */
+			log_verbose("Killed by signal %d.", (int)tty_got_term);
+			l->signal_status = tty_got_term == SIGTERM ? 0 : 255;
+			return 0;
+		}
 		if (tty_got_term) {
 			loop_fail_local(l, "channel: killed by signal %s",
 			    local_signal_name((int)tty_got_term));
@@ -629,7 +639,10 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 	l.sock = -1;
 	l.host = o->hostname != NULL ? o->hostname : o->host;
 	l.port = o->port > 0 ? o->port : 22;
-	l.stdin_open = 1;
+	l.no_session = cfg->session == SSH_SESSION_NONE;
+	l.stdin_unused = o->stdin_null || l.no_session;
+	l.stdin_open = !l.stdin_unused;
+	l.signal_status = -1;
 	for (int i = 0; i < 3; i++) {
 		l.saved_fl[i] = -1;
 	}
@@ -652,7 +665,7 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		                          ? 2000000000
 		                          : o->server_alive_interval * 1000;
 	}
-	l.esc_active = l.want_tty && o->escape_char >= 0;
+	l.esc_active = l.want_tty && o->escape_char >= 0 && !l.stdin_unused;
 	escape_init(&l.esc, o->escape_char);
 	if ((l.iobuf = malloc(IO_CHUNK)) == NULL || (l.escbuf = malloc(IO_CHUNK + 1)) == NULL) {
 		fatal_error("connect", "out of memory");
@@ -662,8 +675,8 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		fatal_error("connect", "cannot start the session: %s", ssh_err_str(r));
 		goto out;
 	}
-	if (l.want_tty) {
-		tty_catch_signals();
+	if (l.want_tty || l.no_session) {
+		tty_catch_signals(l.no_session);
 	}
 	tty_fds_setup(&l);
 	r = run(&l);
@@ -674,6 +687,10 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 	}
 	if (l.escape_quit && r >= 0 && l.local_err[0] == '\0') {
 		goto out; /* ~. : 255, as ssh */
+	}
+	if (l.signal_status >= 0 && r >= 0 && l.local_err[0] == '\0') {
+		status = l.signal_status;
+		goto out;
 	}
 	if (r < 0 || l.local_err[0] != '\0') {
 		print_failure(&l, r);

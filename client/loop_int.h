@@ -31,6 +31,9 @@ struct loop {
 	char addr[64];
 
 	int stdin_open;    /* not yet at EOF */
+	int stdin_unused;  /* -n or -N: fd 0 is never read, nor its flags or terminal touched */
+	int no_session;    /* -N (SessionType none): no channel, the connection just stays up */
+	int signal_status; /* -N ended by a signal: the exit status (OpenSSH's), -1 = none */
 	int session_ready; /* SESSION_READY seen: stdin may flow */
 	int out_dead[2];   /* stdout / stderr gone (EPIPE): discard */
 	int out_nb[2];     /* stdout / stderr are non-blocking */
@@ -88,8 +91,9 @@ void loop_fail_local(struct loop *l, const char *fmt, ...) __attribute__((format
 extern volatile sig_atomic_t tty_got_winch; /* SIGWINCH seen */
 extern volatile sig_atomic_t tty_got_term;  /* the terminating signal caught, 0 = none */
 
-/* With a pty: SIGWINCH noted, SIGTERM/HUP/QUIT/INT end the loop (the terminal restored). */
-void tty_catch_signals(void);
+/* With a pty: SIGWINCH noted, SIGTERM/HUP/QUIT/INT end the loop (the terminal restored).
+ * keep_ignored: a terminating signal ignored on entry (nohup, a background job) stays so. */
+void tty_catch_signals(int keep_ignored);
 /* Pipes on 0/1 non-blocking (and larger); tty_fds_restore puts flags and terminal back. */
 void tty_fds_setup(struct loop *l);
 void tty_fds_restore(struct loop *l);

@@ -520,12 +520,16 @@ static void build_env(const struct options *o, const char **env, size_t max)
 
 /*
  * RequestTTY: -T = no, -t = yes, -tt = force (the command line wins over the config), else the
- * RequestTTY option; auto = a pty when no command is given. Without force, stdin must be a tty.
+ * RequestTTY option; auto = a pty when no command is given (a subsystem has one: its name).
+ * Without force, stdin must be a tty and not given up by -n. -N never asks, as OpenSSH.
  */
 static int want_tty(const struct options *o, const char *command)
 {
 	int mode = o->request_tty, want;
 
+	if (o->session_type == SESSION_NONE) {
+		return 0;
+	}
 	if (o->no_tty) {
 		mode = RTTY_NO;
 	} else if (o->force_tty >= 2) {
@@ -546,12 +550,19 @@ static int want_tty(const struct options *o, const char *command)
 		want = command == NULL || command[0] == '\0';
 		break;
 	}
-	if (want && !isatty(STDIN_FILENO)) {
+	if (want && (o->stdin_null || !isatty(STDIN_FILENO))) {
 		log_info("Pseudo-terminal will not be allocated because stdin is not a terminal.");
 		want = 0;
 	}
 	return want;
 }
+
+/* SessionType as the engine knows it (-N ignores a command, as OpenSSH) */
+static const enum ssh_session_kind session_kinds[] = {
+    [SESSION_DEFAULT] = SSH_SESSION_DEFAULT,
+    [SESSION_NONE] = SSH_SESSION_NONE,
+    [SESSION_SUBSYSTEM] = SSH_SESSION_SUBSYSTEM,
+};
 
 int main(int argc, char **argv)
 {
@@ -606,7 +617,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	if (o.session_type == SESSION_SUBSYSTEM && (a.command == NULL || a.command[0] == '\0')) {
+		fatal_error("config", "-s needs a subsystem name"); /* as ssh, -o SessionType too */
+		goto out;
+	}
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.session = session_kinds[o.session_type];
 	hk_algs = order_hostkey_algs(&o);
 	cfg.kex_algs = o.kex_algorithms;
 	cfg.ciphers = o.ciphers;

@@ -28,9 +28,10 @@ static void on_winch(int sig)
 	tty_got_winch = 1;
 }
 
-void tty_catch_signals(void)
+void tty_catch_signals(int keep_ignored)
 {
-	struct sigaction sa;
+	static const int terminating[] = {SIGTERM, SIGHUP, SIGQUIT, SIGINT};
+	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_winch;
@@ -40,10 +41,13 @@ void tty_catch_signals(void)
 	/* leave the terminal as we found it even when killed */
 	sa.sa_handler = on_term;
 	sa.sa_flags = 0;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
+		if (keep_ignored && sigaction(terminating[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN) {
+			continue;
+		}
+		sigaction(terminating[i], &sa, NULL);
+	}
 }
 
 int loop_no_dumps(void)
@@ -86,8 +90,9 @@ void tty_fds_setup(struct loop *l)
 {
 	for (int fd = 0; fd < 3; fd++) {
 		l->saved_fl[fd] = -1;
-		if (fd == STDERR_FILENO || isatty(fd)) {
-			continue; /* a terminal shared with others, and our own log channel */
+		if (fd == STDERR_FILENO || isatty(fd) || (fd == STDIN_FILENO && l->stdin_unused)) {
+			continue; /* a terminal shared with others, our own log channel, and a stdin
+			           * that -n / -N leave to whoever reads it after us */
 		}
 		grow_pipe(fd);
 		int fl = fcntl(fd, F_GETFL);
@@ -119,7 +124,8 @@ void tty_raw_mode(struct loop *l)
 {
 	struct termios tio;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &l->saved_tio) != 0) {
+	if (l->stdin_unused || !isatty(STDIN_FILENO) ||
+	    tcgetattr(STDIN_FILENO, &l->saved_tio) != 0) {
 		return;
 	}
 	tio = l->saved_tio;

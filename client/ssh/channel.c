@@ -1,5 +1,6 @@
-/* The session channel (RFC 4254): open, pty/env/exec/shell requests, data both ways with flow
- * control, EOF, exit-status / exit-signal, close. */
+/* The session channel (RFC 4254): open, pty/env/exec/shell/subsystem requests, data both ways
+ * with flow control, EOF, exit-status / exit-signal, close; or no channel at all (SessionType
+ * none). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,27 @@ void chan_free(struct chan *ch)
 	ch->sigmsg = NULL;
 }
 
+/* SessionType none: authenticated and nothing to open; the connection just stays up */
+static int session_none_ready(struct ssh_conn *c)
+{
+	struct ssh_event ev;
+
+	c->ch.ready = 1;
+	conn_log(c, SSH_LOG_DEBUG1, "no session requested (SessionType none)");
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_SESSION_READY;
+	return conn_event(c, &ev, NULL, NULL);
+}
+
 int channel_open(struct ssh_conn *c)
 {
 	struct chan *ch = &c->ch;
 	struct buf b;
 	int r;
 
+	if (c->cfg.session == SSH_SESSION_NONE) {
+		return session_none_ready(c);
+	}
 	buf_init(&b);
 	ch->lwin = CHAN_WINDOW;
 	if ((r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN)) == 0 &&
@@ -48,6 +64,31 @@ static int chan_request_head(struct ssh_conn *c, struct buf *b, const char *type
 		return r;
 	}
 	return 0;
+}
+
+static int has_command(const struct ssh_conn *c)
+{
+	return c->cfg.command != NULL && c->cfg.command[0] != '\0';
+}
+
+/* The request that starts the session: a subsystem, the command, or a shell. */
+static const char *start_request(const struct ssh_conn *c)
+{
+	if (c->cfg.session == SSH_SESSION_SUBSYSTEM) {
+		return "subsystem";
+	}
+	return has_command(c) ? "exec" : "shell";
+}
+
+/* The error line for a refused start request. */
+static int start_refused(struct ssh_conn *c)
+{
+	if (c->cfg.session == SSH_SESSION_SUBSYSTEM) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "channel: the server refused subsystem '%s'",
+		    c->cfg.command);
+	}
+	return conn_fail(c, SSH_ERR_PROTOCOL, "channel: the server refused to run %s",
+	    has_command(c) ? "the command" : "a shell");
 }
 
 static int send_session_requests(struct ssh_conn *c)
@@ -83,14 +124,16 @@ static int send_session_requests(struct ssh_conn *c)
 		}
 	}
 	buf_reset(&b);
-	if (c->cfg.command != NULL && c->cfg.command[0] != '\0') {
-		if ((r = chan_request_head(c, &b, "exec", 1)) != 0 ||
-		    (r = buf_put_cstring(&b, c->cfg.command)) != 0) {
+	if ((r = chan_request_head(c, &b, start_request(c), 1)) != 0) {
+		goto out;
+	}
+	if (c->cfg.session == SSH_SESSION_SUBSYSTEM || has_command(c)) {
+		if ((r = buf_put_cstring(&b, c->cfg.command)) != 0) {
 			goto out;
 		}
-		conn_log(c, SSH_LOG_DEBUG1, "Sending command: %s", c->cfg.command);
-	} else if ((r = chan_request_head(c, &b, "shell", 1)) != 0) {
-		goto out;
+		conn_log(c, SSH_LOG_DEBUG1, "Sending %s: %s",
+		    c->cfg.session == SSH_SESSION_SUBSYSTEM ? "subsystem" : "command",
+		    c->cfg.command);
 	}
 	r = transport_send(c, &b);
 	c->ch.req_pending = 1;
@@ -352,10 +395,7 @@ int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		}
 		ch->req_pending = 0;
 		if (type == SSH_MSG_CHANNEL_FAILURE) {
-			return conn_fail(c, SSH_ERR_PROTOCOL,
-			    "channel: the server refused to run %s",
-			    c->cfg.command != NULL && c->cfg.command[0] ? "the command"
-			                                                : "a shell");
+			return start_refused(c);
 		}
 		ch->ready = 1;
 		memset(&ev, 0, sizeof(ev));

@@ -98,6 +98,11 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	if ((r = cfg_copy_strings(c, cfg)) != 0) {
 		goto out;
 	}
+	if (cfg->session == SSH_SESSION_SUBSYSTEM &&
+	    (cfg->command == NULL || cfg->command[0] == '\0')) {
+		r = SSH_ERR_INTERNAL; /* a subsystem needs a name: the caller checks first */
+		goto out;
+	}
 	r = SSH_ERR_ALLOC;
 	if (cfg->env != NULL) {
 		while (cfg->env[n] != NULL) {
@@ -441,6 +446,9 @@ int ssh_conn_recv_eof(struct ssh_conn *c)
 		return conn_fail(c, SSH_ERR_PROTOCOL,
 		    "auth: connection closed by the server during "
 		    "authentication");
+	}
+	if (c->cfg.session == SSH_SESSION_NONE) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "connect: connection closed by the server");
 	}
 	return conn_fail(c, SSH_ERR_PROTOCOL,
 	    "channel: connection closed by the server before the "

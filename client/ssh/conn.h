@@ -50,6 +50,15 @@ struct ssh_hostkey_view {
 #define SSH_LOG_DEBUG2  6
 #define SSH_LOG_DEBUG3  7
 
+/* What the connection does once authenticated (SessionType, -s, -N). */
+enum ssh_session_kind {
+	SSH_SESSION_DEFAULT = 0, /* "exec" of command, or "shell" when command is NULL or "" */
+	SSH_SESSION_SUBSYSTEM,   /* "subsystem" request (RFC 4254 6.5) named by command */
+	SSH_SESSION_NONE,        /* no channel at all: SSH_EV_SESSION_READY right after
+	                          * SSH_EV_AUTH_DONE, then the connection stays up (keepalives,
+	                          * rekeys) until the server closes it or the caller stops */
+};
+
 struct ssh_conn_config {
 	/* comma-separated algorithm lists in preference order (already resolved) */
 	const char *kex_algs;
@@ -58,7 +67,7 @@ struct ssh_conn_config {
 	const char *hostkey_algs;
 	const char *pubkey_algs;
 	const char *user;       /* login name */
-	const char *command;    /* NULL or "" = shell */
+	const char *command;    /* NULL or "" = shell; the subsystem's name */
 	int want_tty;           /* send pty-req */
 	const char *term;       /* TERM for pty-req */
 	uint32_t cols, rows;    /* window size for pty-req */
@@ -68,6 +77,8 @@ struct ssh_conn_config {
 	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key
 	                         * (0 = X509_MAX_CHAIN_DEFAULT of limits/x509_limits.h) */
 	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */
+	/* exec of command / shell, a subsystem named by command (non-empty), or no session */
+	enum ssh_session_kind session;
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
 };
@@ -79,7 +90,8 @@ enum ssh_event_type {
 	SSH_EV_AUTH_NEXT,     /* pick the next authentication attempt */
 	SSH_EV_SIGN,          /* sign data with a signer (userauth publickey after PK_OK) */
 	SSH_EV_AUTH_DONE,     /* authenticated */
-	SSH_EV_SESSION_READY, /* channel open and command/shell accepted: start reading stdin */
+	SSH_EV_SESSION_READY, /* channel open and command/shell/subsystem accepted: start reading
+	                       * stdin (SSH_SESSION_NONE: authenticated, no channel, no stdin) */
 	SSH_EV_CHANNEL_DATA,  /* remote stdout or stderr has bytes (ssh_conn_channel_peek) */
 	SSH_EV_EXIT,          /* channel closed: exit status or signal known */
 	SSH_EV_PROMPT,        /* keyboard-interactive: show name/instruction, ask the prompts */

@@ -125,8 +125,8 @@ struct kex_ctx {
 
 struct chan {
 	int open_sent, open, eof_sent, eof_got, close_sent, close_got;
-	int req_pending; /* exec/shell request awaiting reply */
-	int ready;
+	int req_pending; /* exec/shell/subsystem request awaiting reply */
+	int ready;       /* SESSION_READY raised (SSH_SESSION_NONE: at once, without a channel) */
 	uint32_t remote_id;
 	uint64_t rwin; /* what we may still send */
 	uint32_t rmaxpkt;

@@ -1,7 +1,9 @@
 /* A whole session over byte buffers: the in-memory server of testsrv.c plays an SSH server with
  * the engine's own primitives (kexalg, packet, hostkey) and drives the client engine through key
  * exchange, password authentication, an exec channel with data, exit status and close. Then the
- * same with a forged host-key signature and with a corrupted MAC. */
+ * same with a forged host-key signature and with a corrupted MAC. Then the session types: a
+ * subsystem (the request on the wire, data, exit status; a refusal), and none (no channel, the
+ * connection stays up for keepalives and rekeys until the server closes it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +324,211 @@ out:
 	return result;
 }
 
+/* ---- SessionType: subsystem and none ---- */
+
+static void session_cfg(struct ssh_conn_config *cfg, enum ssh_session_kind kind, const char *cmd)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->kex_algs = "curve25519-sha256";
+	cfg->ciphers = "aes128-gcm@openssh.com";
+	cfg->macs = "hmac-sha2-256";
+	cfg->hostkey_algs = "ssh-ed25519";
+	cfg->user = "tester";
+	cfg->command = cmd;
+	cfg->session = kind;
+}
+
+static const char *conn_err(struct ssh_conn *c)
+{
+	const char *m = NULL;
+
+	(void)ssh_conn_error(c, &m);
+	return m != NULL ? m : "";
+}
+
+/* key exchange, then "none" succeeds: returns 0 with AUTH_DONE seen (s must be freed) */
+static int authenticated(struct testsrv *s, const struct ssh_conn_config *cfg)
+{
+	struct ssh_event ev;
+
+	if (testsrv_init(s, NULL, NULL) != 0 || ssh_conn_new(cfg, &s->c) != 0 ||
+	    testsrv_handshake(s, 0) != 0) {
+		return -1;
+	}
+	buf_reset(&s->p);
+	buf_put_u8(&s->p, 6);
+	buf_put_cstring(&s->p, "ssh-userauth");
+	testsrv_send(s, &s->p);
+	if (testsrv_next_type(s) != 50) { /* USERAUTH_REQUEST "none" */
+		return -1;
+	}
+	buf_reset(&s->p);
+	buf_put_u8(&s->p, 52);
+	testsrv_send(s, &s->p);
+	return testsrv_next_event(s->c, SSH_EV_AUTH_DONE, &ev) ? 0 : -1;
+}
+
+/* the channel opens; returns the type of the client's next packet (its payload in s->p) */
+static int open_confirmed(struct testsrv *s)
+{
+	struct buf p;
+
+	if (testsrv_next_type(s) != 90) {
+		return -1;
+	}
+	buf_init(&p);
+	buf_put_u8(&p, 91);
+	buf_put_u32(&p, 0);
+	buf_put_u32(&p, 5);
+	buf_put_u32(&p, 100000);
+	buf_put_u32(&p, 32768);
+	testsrv_send(s, &p);
+	buf_free(&p);
+	return testsrv_next_type(s);
+}
+
+/* s->p is exactly CHANNEL_REQUEST(recipient 5, type, want reply, name) */
+static int is_start_request(const struct buf *p, const char *type, const char *name)
+{
+	struct rd rd = buf_rd(p);
+	const uint8_t *v;
+	size_t n;
+	uint8_t t;
+	uint32_t id;
+	int want = 0;
+
+	return rd_u8(&rd, &t) == 0 && t == 98 && rd_u32(&rd, &id) == 0 && id == 5 &&
+	       rd_string(&rd, &v, &n) == 0 && str_eq(v, n, type) && rd_bool(&rd, &want) == 0 &&
+	       want == 1 && rd_string(&rd, &v, &n) == 0 && str_eq(v, n, name) && rd_end(&rd) == 0;
+}
+
+static void srv_chan_msg(struct testsrv *s, uint8_t type, const char *data)
+{
+	struct buf p;
+
+	buf_init(&p);
+	buf_put_u8(&p, type);
+	buf_put_u32(&p, 0);
+	if (data != NULL) {
+		buf_put_cstring(&p, data);
+	}
+	testsrv_send(s, &p);
+	buf_free(&p);
+}
+
+/* -s: "subsystem" with the name, no pty; data both ways, EOF, the exit status */
+static void test_subsystem(void)
+{
+	struct ssh_conn_config cfg;
+	struct testsrv s;
+	struct ssh_event ev;
+	struct buf p;
+	const uint8_t *out;
+	size_t n;
+
+	session_cfg(&cfg, SSH_SESSION_SUBSYSTEM, "sftp");
+	buf_init(&p);
+	CHECK_EQ_INT(authenticated(&s, &cfg), 0);
+	CHECK_EQ_INT(open_confirmed(&s), 98);
+	CHECK(is_start_request(&s.p, "subsystem", "sftp"));
+	srv_chan_msg(&s, 99, NULL);
+	CHECK(testsrv_next_event(s.c, SSH_EV_SESSION_READY, &ev));
+	CHECK_EQ_INT(ssh_conn_stdin_write(s.c, (const uint8_t *)"\0\0\0\5\1", 5), 0);
+	CHECK_EQ_INT(ssh_conn_stdin_eof(s.c), 0);
+	CHECK_EQ_INT(testsrv_next_type(&s), 94);
+	CHECK(buf_len(&s.p) == 14 && memcmp(buf_ptr(&s.p) + 9, "\0\0\0\5\1", 5) == 0);
+	CHECK_EQ_INT(testsrv_next_type(&s), 96);
+	srv_chan_msg(&s, 94, "\2reply");
+	out = ssh_conn_channel_peek(s.c, 0, &n);
+	CHECK(n == 6 && memcmp(out, "\2reply", 6) == 0);
+	buf_put_u8(&p, 98);
+	buf_put_u32(&p, 0);
+	buf_put_cstring(&p, "exit-status");
+	buf_put_u8(&p, 0);
+	buf_put_u32(&p, 0);
+	testsrv_send(&s, &p);
+	srv_chan_msg(&s, 96, NULL);
+	srv_chan_msg(&s, 97, NULL);
+	CHECK(testsrv_next_event(s.c, SSH_EV_EXIT, &ev) && ev.u.exit.has_status &&
+	      ev.u.exit.status == 0);
+	CHECK_STR(conn_err(s.c), "");
+	testsrv_free(&s);
+	buf_free(&p);
+}
+
+/* a refused subsystem names it; a refused command keeps its own line */
+static void test_subsystem_refused(void)
+{
+	static const struct {
+		enum ssh_session_kind kind;
+		const char *cmd, *type, *err;
+	} cases[] = {
+	    {SSH_SESSION_SUBSYSTEM, "no such thing", "subsystem",
+	        "channel: the server refused subsystem 'no such thing'"},
+	    {SSH_SESSION_DEFAULT, "echo hi", "exec",
+	        "channel: the server refused to run the command"},
+	    {SSH_SESSION_DEFAULT, NULL, "shell", "channel: the server refused to run a shell"},
+	};
+	struct ssh_conn_config cfg;
+	struct testsrv s;
+	struct rd rd;
+	const uint8_t *v;
+	size_t i, n;
+	uint8_t t;
+	uint32_t id;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		session_cfg(&cfg, cases[i].kind, cases[i].cmd);
+		CHECK_EQ_INT(authenticated(&s, &cfg), 0);
+		CHECK_EQ_INT(open_confirmed(&s), 98);
+		rd = buf_rd(&s.p);
+		CHECK_MSG(rd_u8(&rd, &t) == 0 && rd_u32(&rd, &id) == 0 &&
+		              rd_string(&rd, &v, &n) == 0 && str_eq(v, n, cases[i].type),
+		    "case %zu", i);
+		srv_chan_msg(&s, 100, NULL);
+		CHECK_MSG(
+		    strcmp(conn_err(s.c), cases[i].err) == 0, "case %zu: '%s'", i, conn_err(s.c));
+		testsrv_free(&s);
+	}
+	/* the engine refuses a subsystem without a name (the program checks first) */
+	session_cfg(&cfg, SSH_SESSION_SUBSYSTEM, "");
+	s.c = NULL;
+	CHECK(ssh_conn_new(&cfg, &s.c) < 0 && s.c == NULL);
+	session_cfg(&cfg, SSH_SESSION_SUBSYSTEM, NULL);
+	CHECK(ssh_conn_new(&cfg, &s.c) < 0 && s.c == NULL);
+}
+
+/* -N: no channel after authentication (even with a command), SESSION_READY at once; keepalives
+ * and a rekey work; stdin has no room; the server closing the connection is an error */
+static void test_session_none(void)
+{
+	struct ssh_conn_config cfg;
+	struct testsrv s;
+	struct ssh_event ev;
+	size_t n = 1;
+
+	session_cfg(&cfg, SSH_SESSION_NONE, "echo ignored");
+	CHECK_EQ_INT(authenticated(&s, &cfg), 0);
+	CHECK(testsrv_next_event(s.c, SSH_EV_SESSION_READY, &ev));
+	(void)ssh_conn_send_ptr(s.c, &n);
+	CHECK_EQ_INT(n, 0); /* no CHANNEL_OPEN */
+	CHECK_EQ_INT(ssh_conn_stdin_room(s.c), 0);
+	CHECK_EQ_INT(ssh_conn_stdin_eof(s.c), 0);
+	CHECK_EQ_INT(ssh_conn_window_change(s.c, 80, 24), 0);
+	(void)ssh_conn_send_ptr(s.c, &n);
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_INT(ssh_conn_keepalive(s.c), 1);
+	CHECK_EQ_INT(testsrv_next_type(&s), 80);
+	CHECK_EQ_INT(testsrv_rekey(&s, 0), 0);
+	CHECK_EQ_INT(ssh_conn_keepalive(s.c), 2); /* still talking under the new keys */
+	CHECK_EQ_INT(testsrv_next_type(&s), 80);
+	CHECK(!ssh_conn_done(s.c));
+	CHECK_STR(conn_err(s.c), "");
+	CHECK(ssh_conn_recv_eof(s.c) < 0);
+	CHECK_STR(conn_err(s.c), "connect: connection closed by the server");
+	testsrv_free(&s);
+}
+
 int main(void)
 {
 	const char *msg = NULL;
@@ -339,5 +546,8 @@ int main(void)
 	CHECK_EQ_INT(run_session(0, 1, 0, &msg), -1);
 	CHECK(msg != NULL && strstr(msg, "message authentication code incorrect") != NULL);
 	free((char *)msg);
+	test_subsystem();
+	test_subsystem_refused();
+	test_session_none();
 	T_DONE();
 }
