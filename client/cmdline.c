@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "algos.h"
 #include "log.h"
@@ -605,56 +606,76 @@ int cmdline_query(const char *what)
 
 static const char *const ctl_cmds[] = {"check", "forward", "cancel", "exit", "stop", "proxy", NULL};
 
-/* ControlPath's tokens as OpenSSH's: %% %h %n %p %r %u %L %l %i; others stay as they are */
-static int expand_control_path(const struct options *o, const char *in, char *out, size_t len)
+/* the value of %c for o (ControlPath, RemoteCommand), NULL for an unknown token; buf holds
+ * the values that are computed */
+static const char *token_value(const struct options *o, char c, char *buf, size_t len)
 {
-	char host[256] = "", num[16];
-	size_t k = 0;
+	char host[256] = "", in[1200];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
 
 	gethostname(host, sizeof(host) - 1);
-	for (const char *p = in; *p != '\0'; p++) {
-		const char *v = NULL;
-		char one[2] = {*p, '\0'};
-		if (*p == '%' && p[1] != '\0') {
-			p++;
-			switch (*p) {
-			case '%':
-				v = "%";
-				break;
-			case 'h':
-				v = o->hostname;
-				break;
-			case 'n':
-				v = o->host;
-				break;
-			case 'p':
-				snprintf(num, sizeof(num), "%d", o->port);
-				v = num;
-				break;
-			case 'r':
-				v = o->user;
-				break;
-			case 'u':
-				v = paths_local_user();
-				break;
-			case 'L':
-				host[strcspn(host, ".")] = '\0';
-				v = host;
-				break;
-			case 'l':
-				v = host;
-				break;
-			case 'i':
-				snprintf(num, sizeof(num), "%u", (unsigned)getuid());
-				v = num;
-				break;
-			default:
-				p--;
-				v = "%";
-				break;
-			}
+	switch (c) {
+	case '%':
+		return "%";
+	case 'h':
+		return o->hostname != NULL ? o->hostname : o->host;
+	case 'n':
+		return o->host;
+	case 'k':
+		return o->host_key_alias != NULL ? o->host_key_alias : o->host;
+	case 'r':
+		return o->user;
+	case 'u':
+		return paths_local_user();
+	case 'd':
+		return getenv("HOME") != NULL ? getenv("HOME") : "";
+	case 'j':
+		return ""; /* no ProxyJump */
+	case 'T':
+		return "NONE"; /* no Tunnel */
+	case 'l':
+		snprintf(buf, len, "%s", host);
+		return buf;
+	case 'L':
+		snprintf(buf, len, "%.*s", (int)strcspn(host, "."), host);
+		return buf;
+	case 'p':
+		snprintf(buf, len, "%d", o->port);
+		return buf;
+	case 'i':
+		snprintf(buf, len, "%u", (unsigned)getuid());
+		return buf;
+	case 'C': /* SHA-1 of %l%h%p%r%j, in hex, as OpenSSH */
+		snprintf(in, sizeof(in), "%s%s%d%s", host,
+		    o->hostname != NULL ? o->hostname : o->host, o->port, o->user);
+		if (len < 41 || EVP_Digest(in, strlen(in), md, &mdlen, EVP_sha1(), NULL) != 1) {
+			return NULL;
 		}
-		if (v == NULL) {
+		for (unsigned int k = 0; k < mdlen; k++) {
+			snprintf(buf + 2 * k, 3, "%02x", md[k]);
+		}
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+int cmdline_expand(const struct options *o, const char *in, char *out, size_t len, char *bad)
+{
+	char buf[64];
+	size_t k = 0;
+
+	for (const char *p = in; *p != '\0'; p++) {
+		const char *v;
+		char one[2] = {*p, '\0'};
+		if (*p == '%') {
+			if ((v = token_value(o, p[1], buf, sizeof(buf))) == NULL) {
+				*bad = p[1];
+				return -2;
+			}
+			p++;
+		} else {
 			v = one;
 		}
 		if (k + strlen(v) >= len) {
@@ -670,9 +691,9 @@ static int expand_control_path(const struct options *o, const char *in, char *ou
 int cmdline_control(const struct options *o, const char *cmd)
 {
 	struct sockaddr_un sun;
-	char *path = NULL;
+	char *path = NULL, bad = 0;
 	size_t i;
-	int fd, e;
+	int fd, e, r;
 
 	for (i = 0; ctl_cmds[i] != NULL && strcmp(ctl_cmds[i], cmd) != 0; i++) {
 	}
@@ -686,13 +707,17 @@ int cmdline_control(const struct options *o, const char *cmd)
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (paths_expand_tilde(o->control_path, &path) != 0 ||
-	    expand_control_path(o, path, sun.sun_path, sizeof(sun.sun_path)) != 0) {
-		free(path);
-		fatal_error("config", "ControlPath too long");
+	if (paths_expand_tilde(o->control_path, &path) != 0) {
+		fatal_error("config", "out of memory");
 		return -1;
 	}
+	r = cmdline_expand(o, path, sun.sun_path, sizeof(sun.sun_path), &bad);
 	free(path);
+	if (r != 0) {
+		fatal_error("config",
+		    r == -1 ? "ControlPath too long" : "ControlPath: unknown token %%%c", bad);
+		return -1;
+	}
 	/* no master of ours ever listens; a socket of OpenSSH's speaks a protocol we do not */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		e = errno;

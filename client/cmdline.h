@@ -29,6 +29,13 @@ void cmdline_usage(void);
 /* -Q: print the list asked for on stdout; 0, or -1 with the error line printed. */
 int cmdline_query(const char *what);
 
+/*
+ * OpenSSH's %-tokens of ControlPath and RemoteCommand in in, for a finished o, into out: %% %C %d
+ * %h %i %j %k %L %l %n %p %r %T %u. 0; -1 when out is too small; -2 for an unknown token (the
+ * character after the '%' in *bad).
+ */
+int cmdline_expand(const struct options *o, const char *in, char *out, size_t len, char *bad);
+
 /* -O ctl_cmd for a finished o: no master ever runs, so this answers as OpenSSH does when none
  * runs, printing the error line; always -1. */
 int cmdline_control(const struct options *o, const char *cmd);

@@ -250,10 +250,20 @@ int main(int argc, char **argv)
 		fatal_error("config", "cannot execute both a command line and RemoteCommand");
 		goto out;
 	}
-	if (a.command == NULL && o.remote_command != NULL &&
-	    (a.command = strdup(o.remote_command)) == NULL) {
-		fatal_error("config", "out of memory");
-		goto out;
+	if (a.command == NULL && o.remote_command != NULL) {
+		char bad = 0;
+		size_t len = strlen(o.remote_command) + 1;
+		for (const char *p = o.remote_command; (p = strchr(p, '%')) != NULL; p++) {
+			len += 4200; /* room for a token's value (%d: a home directory) */
+		}
+		if ((a.command = malloc(len)) == NULL) {
+			fatal_error("config", "out of memory");
+			goto out;
+		}
+		if (cmdline_expand(&o, o.remote_command, a.command, len, &bad) != 0) {
+			fatal_error("config", "RemoteCommand: unknown token %%%c", bad);
+			goto out;
+		}
 	}
 
 	memset(&cfg, 0, sizeof(cfg));

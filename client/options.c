@@ -31,7 +31,7 @@ enum kw_kind {
 	KW_REKEY,    /* RekeyLimit: size [time] */
 	KW_AUTHS,    /* PreferredAuthentications */
 	KW_PURPOSES, /* X509HostPurposes */
-	KW_LINE,     /* the rest of the line, words joined with spaces (RemoteCommand) */
+	KW_LINE,     /* the rest of the line as written (RemoteCommand) */
 };
 
 struct kw {
@@ -237,10 +237,20 @@ int options_split_line(const char *line, struct args *a, char *err, size_t errle
 {
 	char *p, *w;
 
+	size_t len = strlen(line);
+	char *raw;
+
 	memset(a, 0, sizeof(*a));
-	if ((a->buf = strdup(line)) == NULL) {
+	/* two copies: one split in place, one kept as written for a->rest */
+	if ((a->buf = malloc(2 * len + 2)) == NULL) {
 		errfmt(err, errlen, "out of memory");
 		return SSH_ERR_ALLOC;
+	}
+	memcpy(a->buf, line, len + 1);
+	raw = a->buf + len + 1;
+	memcpy(raw, line, len + 1);
+	while (len > 0 && is_ws(raw[len - 1])) {
+		raw[--len] = '\0';
 	}
 	p = a->buf;
 	while (is_ws(*p)) {
@@ -262,6 +272,10 @@ int options_split_line(const char *line, struct args *a, char *err, size_t errle
 		if (!eq && *p == '=') {
 			p++;
 		}
+	}
+	a->rest = raw + (p - a->buf);
+	while (is_ws(*a->rest)) {
+		a->rest++;
 	}
 	if (a->v[0][0] == '\0') {
 		errfmt(err, errlen, "missing keyword");
@@ -478,29 +492,6 @@ static const char *const auth_methods[] = {"publickey", "keyboard-interactive", 
 static const char *const purposes[] = {
     "secureShellServer", "serverAuth", "anyExtendedKeyUsage", NULL};
 
-/* the values of a line joined with single spaces */
-static int join_words(const struct args *a, char **out)
-{
-	size_t i, len = 1;
-	char *s;
-
-	for (i = 1; i < a->n; i++) {
-		len += strlen(a->v[i]) + 1;
-	}
-	if ((s = malloc(len)) == NULL) {
-		return SSH_ERR_ALLOC;
-	}
-	s[0] = '\0';
-	for (i = 1; i < a->n; i++) {
-		if (i > 1) {
-			strcat(s, " ");
-		}
-		strcat(s, a->v[i]);
-	}
-	*out = s;
-	return 0;
-}
-
 /* the methods of list v that we know, canonical spelling, in order; "" when none */
 static int known_methods(const char *v, char **out)
 {
@@ -642,10 +633,9 @@ static int apply_kw(
 		r = set_str(FIELD(o, k->off, char *), v, active);
 		break;
 	case KW_LINE:
-		if ((r = join_words(a, &s)) == 0) {
-			r = set_str(FIELD(o, k->off, char *), s, active);
-			free(s);
-		}
+		/* as OpenSSH: the rest of the line as written, except a single quoted "none" */
+		r = set_str(FIELD(o, k->off, char *),
+		    a->n == 2 && strcmp(v, "none") == 0 ? v : a->rest, active);
 		break;
 	case KW_AUTHS:
 		/* as OpenSSH: methods we do not know are skipped, an empty list tries none */

@@ -24,6 +24,8 @@ struct args {
 	char *buf;
 	char *v[OPT_MAX_ARGS + 1];
 	size_t n;
+	const char *rest; /* the line after the keyword as written (quotes kept), trailing blanks
+	                     removed: RemoteCommand's value, as OpenSSH takes it */
 };
 
 /*

@@ -581,9 +581,19 @@ static void test_values(void)
 	options_free(&o);
 	/* RemoteCommand: the rest of the line */
 	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "RemoteCommand echo  a \"b c\""), 0);
+	CHECK_EQ_INT(apply(&o, "RemoteCommand echo  a \"b c\" \t"), 0);
 	CHECK_EQ_INT(finish(&o), 0);
-	CHECK_STR(o.remote_command, "echo a b c");
+	CHECK_STR(o.remote_command, "echo  a \"b c\"");
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply_file(&o, "RemoteCommand = printf '%s\\n' x"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.remote_command, "printf '%s\\n' x");
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "RemoteCommand \"none\""), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK(o.remote_command == NULL);
 	options_free(&o);
 	/* a flag's keyword replaces an earlier -o value (as OpenSSH's -c after -o Ciphers) */
 	fresh(&o, "h");
