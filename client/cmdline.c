@@ -451,7 +451,7 @@ int cmdline_parse(int argc, char **argv, struct options *o, struct cmdline *a)
 	memset(a, 0, sizeof(*a));
 	a->log_level = OPT_UNSET;
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: 0 re-initialises the scanner (the unit tests parse many times) */
 	for (;;) {
 		while ((opt = getopt(argc, argv, ostr)) != -1) {
 			if ((r = one_flag(opt, o, a, &cl_user, &cl_port, &nv, &quiet)) != 0) {
