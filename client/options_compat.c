@@ -92,6 +92,7 @@ static const struct compat_kw compat[] = {
     ALIAS("TISAuthentication", "KbdInteractiveAuthentication"),
     ALIAS("DSAAuthentication", "PubkeyAuthentication"),
     ALIAS("SmartcardDevice", "PKCS11Provider"),
+    ALIAS("PubkeyAlgorithms", "PubkeyAcceptedAlgorithms"), /* PKIX-SSH's name */
     ALIASV("AllowedCertPurpose", "X509HostPurposes", vm_purpose),
     ALIASV("MandatoryCRL", "X509Revocation", vm_crl),
 
@@ -173,6 +174,7 @@ static const struct compat_kw compat[] = {
     NOEFF("CAldapURL", "LDAP is not supported"),
     NOEFF("CAldapVersion", "LDAP is not supported"),
     NOEFF("CAStoreURI", "use CACertificateFile / CACertificatePath"),
+    NOEFF("HostbasedAlgorithms", W_HB),
     NOEFF("KeyAllowSelfIssued", NULL),
     NOEFF("VACertificateFile", "used only with VAType"),
     NOEFF("X509KeyAlgorithm", "the algorithms follow from the key"),

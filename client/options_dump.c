@@ -199,6 +199,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "bindaddress", .kind = D_STR, .off = F(bind_address)},
     {.kw = "bindinterface", .kind = D_STR, .off = F(bind_interface)},
     {.kw = "clearallforwardings", .kind = D_FLAG, .off = F(clear_all_forwardings)},
+    {.kw = "controlpath", .kind = D_STR, .off = F(control_path)},
     {.kw = "kbdinteractiveauthentication",
         .kind = D_FLAG,
         .off = F(kbd_interactive_authentication)},

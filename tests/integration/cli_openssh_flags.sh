@@ -239,6 +239,7 @@ if is_x509ssh; then
 	expect_exit 0 "-G"
 	expect_file_matches "$OUT" '^user root$' "-G: a quoted User value"
 	expect_file_matches "$OUT" '^bindaddress 127.0.0.1$' "-G: bindaddress"
+	expect_file_matches "$OUT" '^controlpath "/tmp/a b"$' "-G: a quoted ControlPath value"
 	expect_file_matches "$OUT" '^remotecommand "echo  a"$' "-G: remotecommand"
 	expect_file_matches "$OUT" '^preferredauthentications keyboard-interactive,password$' \
 		"-G: PubkeyAuthentication no filters the methods"

@@ -426,6 +426,8 @@ static void test_aliases(void)
 	CHECK_EQ_INT(o.x509_revocation, X509REV_REQUIRE);
 	options_free(&o);
 	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "PubkeyAlgorithms x509v3-rsa2048-sha256"), 0); /* PKIX-SSH */
+	CHECK_STR(o.pubkey_accepted_algorithms, "x509v3-rsa2048-sha256");
 	CHECK_EQ_INT(apply(&o, "MandatoryCRL perhaps"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "bad value 'perhaps' for MandatoryCRL");
 	CHECK_EQ_INT(apply(&o, "MandatoryCRL no"), 0);
