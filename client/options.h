@@ -21,6 +21,7 @@
 #define OPT_COMPAT_NOEFFECT       1u  /* a no-effect keyword was set */
 #define OPT_COMPAT_WARN           2u  /* ... to a value that deserves a warning (yes) */
 #define OPT_COMPAT_UNSUPPORTED    4u  /* a not-supported keyword was set to a value that matters */
+#define OPT_COMPAT_SET            8u /* a single-valued not-supported keyword was set (first wins) */
 
 enum strict_hostkey { SHK_ASK = 0, SHK_YES, SHK_ACCEPT_NEW, SHK_NO };
 enum request_tty { RTTY_AUTO = 0, RTTY_YES, RTTY_NO, RTTY_FORCE };

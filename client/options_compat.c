@@ -291,8 +291,12 @@ int options_compat_apply(struct options *o, struct args *a, int active, char *er
 		if ((c->flags & CF_WARN_YES) != 0 && strcasecmp(a->v[1], "yes") == 0) {
 			o->compat_seen[i] |= OPT_COMPAT_WARN;
 		}
-	} else if (!harmless(c, a)) {
-		o->compat_seen[i] |= OPT_COMPAT_UNSUPPORTED;
+	} else if ((c->flags & CF_FORWARD) != 0 || (o->compat_seen[i] & OPT_COMPAT_SET) == 0) {
+		/* forwardings accumulate; for the others the first obtained value wins ("none") */
+		o->compat_seen[i] |= OPT_COMPAT_SET;
+		if (!harmless(c, a)) {
+			o->compat_seen[i] |= OPT_COMPAT_UNSUPPORTED;
+		}
 	}
 	return 0;
 }

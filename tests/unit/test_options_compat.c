@@ -383,6 +383,13 @@ static void test_compat_classes(void)
 	options_free(&o);
 	/* the first obtained value wins for these too: "none" first keeps it off */
 	fresh(&o, "h");
+	CHECK_EQ_INT(apply_file(&o, "Host h\nProxyJump none\nTunnel no\nHost *\nProxyJump bastion\n"
+	                            "Tunnel yes\nLocalForward 1 h:2\nRemoteForward 3 h:4"),
+	    0);
+	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	CHECK_STR(err, "LocalForward is not supported yet"); /* not ProxyJump nor Tunnel */
+	options_free(&o);
+	fresh(&o, "h");
 	CHECK_EQ_INT(apply(&o, "ProxyCommand nc %h %p"), 0);
 	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
 	CHECK_STR(err, "ProxyCommand is not supported yet");
