@@ -1,8 +1,11 @@
-/* Resolve and connect: AddressFamily, ConnectionAttempts, a ConnectTimeout per connect. */
+/* Resolve and connect: AddressFamily, ConnectionAttempts, a ConnectTimeout per connect,
+ * BindAddress / BindInterface (the local address the socket is bound to first). */
 #include "loop.h"
 #include "loop_int.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,7 +18,58 @@
 #include "log.h"
 #include "ssh/err.h"
 
-static int connect_one(const struct addrinfo *ai, int timeout_s, int *fd_out, int *err_out)
+/* BindAddress (a name or address, resolved passive) or else BindInterface (its first address of
+ * the family; for IPv6 not a link-local one): bind fd before connect. 0 or an errno value. */
+static int bind_local(int fd, const struct addrinfo *ai, const struct options *o)
+{
+	struct addrinfo hints, *res = NULL;
+	struct ifaddrs *ifs = NULL, *i;
+	int r = 0;
+
+	if (o->bind_address != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = ai->ai_family;
+		hints.ai_socktype = ai->ai_socktype;
+		hints.ai_flags = AI_PASSIVE;
+		if (getaddrinfo(o->bind_address, NULL, &hints, &res) != 0 || res == NULL) {
+			log_debug1("BindAddress %s: no address of this family", o->bind_address);
+			return EADDRNOTAVAIL;
+		}
+		r = bind(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : errno;
+		freeaddrinfo(res);
+		return r;
+	}
+	if (o->bind_interface == NULL) {
+		return 0;
+	}
+	if (getifaddrs(&ifs) != 0) {
+		return errno;
+	}
+	r = EADDRNOTAVAIL;
+	for (i = ifs; i != NULL; i = i->ifa_next) {
+		socklen_t len = ai->ai_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                          : sizeof(struct sockaddr_in);
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != ai->ai_family ||
+		    strcmp(i->ifa_name, o->bind_interface) != 0) {
+			continue;
+		}
+		if (ai->ai_family == AF_INET6 &&
+		    IN6_IS_ADDR_LINKLOCAL(
+		        &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr)) {
+			continue;
+		}
+		r = bind(fd, i->ifa_addr, len) == 0 ? 0 : errno;
+		break;
+	}
+	if (r == EADDRNOTAVAIL && i == NULL) {
+		log_debug1("BindInterface %s: no address of this family", o->bind_interface);
+	}
+	freeifaddrs(ifs);
+	return r;
+}
+
+static int connect_one(
+    const struct options *o, const struct addrinfo *ai, int timeout_s, int *fd_out, int *err_out)
 {
 	int fd, r, one = 1, soerr = 0;
 	socklen_t sl = sizeof(soerr);
@@ -26,6 +80,11 @@ static int connect_one(const struct addrinfo *ai, int timeout_s, int *fd_out, in
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0) {
 		*err_out = errno;
+		return -1;
+	}
+	if ((*err_out = bind_local(fd, ai, o)) != 0) {
+		log_debug1("bind: %s", strerror(*err_out));
+		close(fd);
 		return -1;
 	}
 	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
@@ -108,7 +167,7 @@ int loop_connect(
 			getnameinfo(
 			    ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0, NI_NUMERICHOST);
 			log_debug1("Connecting to %s [%s] port %d.", host, num, port);
-			if (connect_one(ai, limit, fd, &last_err) == 0) {
+			if (connect_one(o, ai, limit, fd, &last_err) == 0) {
 				log_debug1("Connection established.");
 				if (addr != NULL) {
 					snprintf(addr, addrlen, "%s", num);

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cmdline.h"
 #include "identity.h"
 #include "known_hosts.h"
 #include "log.h"
@@ -26,386 +27,7 @@
 extern char **environ;
 
 #define EXIT_FAIL 255
-#define CMD_MAX   (256u * 1024)
 #define ENV_MAX   64
-
-struct args {
-	int log_level;      /* from -v / -q, OPT_UNSET if none */
-	const char *config; /* -F */
-	const char *query;  /* -Q */
-	int dump;           /* -G */
-	const char *dest;
-	char *command; /* joined */
-};
-
-static void usage(void)
-{
-	fprintf(stderr, "usage: x509ssh [-46GqTtv] [-E logfile] [-F configfile] [-I pkcs11-uri | "
-	                "module] [-i identity]\n"
-	                "               [-l login] [-o Option=value] [-p port] [-Q query] "
-	                "destination [command [argument ...]]\n");
-}
-
-/* A port number 1..65535, or -1. */
-static int parse_port(const char *s)
-{
-	char *end = NULL;
-	long v;
-
-	if (s == NULL || *s == '\0') {
-		return -1;
-	}
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 65535) {
-		return -1;
-	}
-	return (int)v;
-}
-
-/*
- * "[user@]host" or "ssh://[user@]host[:port]" (host may be "[v6addr]" in the URI form). *user and
- * *host are malloc'd (user may be NULL), *port -1 when not given. SSH_ERR_FORMAT if malformed.
- */
-static int parse_destination(const char *dest, char **user, char **host, int *port)
-{
-	char *copy = NULL, *h, *at, *u = NULL, *hostpart = NULL, *p;
-	int r = SSH_ERR_FORMAT;
-
-	*user = NULL;
-	*host = NULL;
-	*port = -1;
-	if ((copy = strdup(dest)) == NULL) {
-		return SSH_ERR_ALLOC;
-	}
-	h = copy;
-	if (strncmp(copy, "ssh://", 6) == 0) {
-		h = copy + 6;
-		if (strchr(h, '/') != NULL && h[strcspn(h, "/")] != '\0') {
-			p = strchr(h, '/');
-			if (p[1] != '\0') {
-				goto out; /* a path is not allowed */
-			}
-			*p = '\0';
-		}
-		if ((at = strrchr(h, '@')) != NULL) {
-			*at = '\0';
-			u = h;
-			h = at + 1;
-		}
-		if (*h == '[') {
-			p = strchr(h, ']');
-			if (p == NULL) {
-				goto out;
-			}
-			*p = '\0';
-			hostpart = h + 1;
-			p++;
-			if (*p == ':') {
-				if ((*port = parse_port(p + 1)) < 0) {
-					goto out;
-				}
-			} else if (*p != '\0') {
-				goto out;
-			}
-		} else {
-			hostpart = h;
-			if ((p = strchr(h, ':')) != NULL) {
-				*p = '\0';
-				if ((*port = parse_port(p + 1)) < 0) {
-					goto out;
-				}
-			}
-		}
-	} else {
-		if ((at = strrchr(h, '@')) != NULL) {
-			*at = '\0';
-			u = h;
-			h = at + 1;
-		}
-		hostpart = h;
-	}
-	if (hostpart == NULL || *hostpart == '\0' || *hostpart == '-' ||
-	    strpbrk(hostpart, " \t\r\n'\"`\\$;&|<>") != NULL) {
-		goto out;
-	}
-	if (u != NULL && *u == '\0') {
-		goto out;
-	}
-	if (u != NULL && (*user = strdup(u)) == NULL) {
-		r = SSH_ERR_ALLOC;
-		goto out;
-	}
-	if ((*host = strdup(hostpart)) == NULL) {
-		free(*user);
-		*user = NULL;
-		r = SSH_ERR_ALLOC;
-		goto out;
-	}
-	r = 0;
-out:
-	if (r != 0) {
-		*port = -1;
-	}
-	free(copy);
-	return r;
-}
-
-/* The remaining arguments joined with spaces, like ssh. */
-static int join_command(int argc, char **argv, char **out)
-{
-	size_t len = 0;
-	char *s = NULL;
-
-	*out = NULL;
-	if (argc <= 0) {
-		return 0;
-	}
-	for (int i = 0; i < argc; i++) {
-		len += strlen(argv[i]) + 1;
-		if (len > CMD_MAX) {
-			return SSH_ERR_TOO_LARGE;
-		}
-	}
-	if ((s = malloc(len)) == NULL) {
-		return SSH_ERR_ALLOC;
-	}
-	s[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		if (i > 0) {
-			strcat(s, " ");
-		}
-		strcat(s, argv[i]);
-	}
-	*out = s;
-	return 0;
-}
-
-static int set_string(char **field, const char *v)
-{
-	char *c = strdup(v);
-
-	if (c == NULL) {
-		return SSH_ERR_ALLOC;
-	}
-	free(*field);
-	*field = c;
-	return 0;
-}
-
-/*
- * Parse argv into o and a. Returns 0, 1 for a usage error, or -1 with a "config: ..." line
- * already printed.
- */
-static int parse_args(int argc, char **argv, struct options *o, struct args *a)
-{
-	char err[512], where[] = "command line";
-	char *user = NULL, *host = NULL;
-	const char *ostr = "+46GNnqsTtvE:F:I:i:l:o:p:Q:";
-	int opt, port, nv = 0, quiet = 0, r;
-	int cl_port = -1;
-	char *cl_user = NULL;
-
-	memset(a, 0, sizeof(*a));
-	a->log_level = OPT_UNSET;
-	opterr = 0;
-	optind = 1;
-	for (;;) {
-		while ((opt = getopt(argc, argv, ostr)) != -1) {
-			switch (opt) {
-			case '4':
-				o->address_family = AF_OPT_INET;
-				break;
-			case '6':
-				o->address_family = AF_OPT_INET6;
-				break;
-			case 'G':
-				a->dump = 1;
-				break;
-			case 'N':
-				o->session_type = SESSION_NONE;
-				break;
-			case 'n':
-				o->stdin_null = 1;
-				break;
-			case 'q':
-				quiet = 1;
-				break;
-			case 's':
-				o->session_type = SESSION_SUBSYSTEM;
-				break;
-			case 'T':
-				o->no_tty = 1;
-				break;
-			case 't':
-				o->force_tty++;
-				break;
-			case 'v':
-				nv++;
-				break;
-			case 'E':
-				if (set_string(&o->log_file, optarg) != 0) {
-					free(cl_user);
-					fatal_error("config", "out of memory");
-					return -1;
-				}
-				break;
-			case 'F':
-				a->config = optarg;
-				break;
-			case 'I':
-				if (set_string(&o->pkcs11_provider, optarg) != 0) {
-					free(cl_user);
-					fatal_error("config", "out of memory");
-					return -1;
-				}
-				break;
-			case 'i':
-				if (o->n_identity_file >= OPT_MAX_LIST) {
-					free(cl_user);
-					fatal_error("config", "too many identity files");
-					return -1;
-				}
-				if ((o->identity_file[o->n_identity_file] = strdup(optarg)) ==
-				    NULL) {
-					free(cl_user);
-					fatal_error("config", "out of memory");
-					return -1;
-				}
-				o->n_identity_file++;
-				break;
-			case 'l':
-				free(cl_user);
-				if ((cl_user = strdup(optarg)) == NULL) {
-					fatal_error("config", "out of memory");
-					return -1;
-				}
-				break;
-			case 'o':
-				if (options_apply(o, optarg, where, err, sizeof(err)) != 0) {
-					free(cl_user);
-					fatal_error("config", "%s", err);
-					return -1;
-				}
-				break;
-			case 'p':
-				if ((cl_port = parse_port(optarg)) < 0) {
-					free(cl_user);
-					fatal_error("config", "bad port '%s'", optarg);
-					return -1;
-				}
-				break;
-			case 'Q':
-				a->query = optarg;
-				break;
-			default:
-				free(cl_user);
-				return 1;
-			}
-		}
-		if (optind >= argc || a->dest != NULL) {
-			break;
-		}
-		if (strcmp(argv[optind - 1], "--") == 0 && optind > 1) {
-			a->dest = argv[optind++];
-			break;
-		}
-		a->dest = argv[optind++];
-		if (optind >= argc) {
-			break;
-		}
-		/* options may follow the destination, as with ssh; a new getopt scan */
-		argc -= optind - 1;
-		argv += optind - 1;
-		optind = 0; /* glibc: 0 re-initialises the scanner */
-	}
-	if (a->dest == NULL && a->query == NULL) {
-		free(cl_user);
-		return 1;
-	}
-	if ((r = join_command(argc - optind, argv + optind, &a->command)) != 0) {
-		free(cl_user);
-		fatal_error(
-		    "config", "%s", r == SSH_ERR_ALLOC ? "out of memory" : "command too long");
-		return -1;
-	}
-	if (quiet) {
-		a->log_level = LOG_QUIET;
-	} else if (nv > 0) {
-		a->log_level = nv >= 3 ? LOG_DEBUG3 : nv == 2 ? LOG_DEBUG2 : LOG_DEBUG1;
-	}
-	if (a->log_level != OPT_UNSET) {
-		o->log_level = a->log_level;
-	}
-	if (a->dest != NULL) {
-		if ((r = parse_destination(a->dest, &user, &host, &port)) != 0) {
-			free(cl_user);
-			fatal_error("config", "invalid destination '%s'", a->dest);
-			return -1;
-		}
-		free(o->host);
-		o->host = host;
-		if (cl_port < 0 && port > 0) {
-			cl_port = port;
-		}
-		if (cl_user == NULL) {
-			cl_user = user;
-			user = NULL;
-		}
-		free(user);
-	}
-	if (cl_port > 0) {
-		o->port = cl_port;
-	}
-	if (cl_user != NULL) {
-		free(o->user);
-		o->user = cl_user;
-	}
-	return 0;
-}
-
-static int print_query(const char *what)
-{
-	char *list = NULL;
-
-	if (strcmp(what, "key") == 0) {
-		/* key types: the distinct key-blob names */
-		const struct hostkey_alg *a;
-		for (size_t i = 0; (a = hostkey_alg_at(i)) != NULL; i++) {
-			int seen = 0;
-			for (size_t j = 0; j < i; j++) {
-				seen |= strcmp(hostkey_alg_at(j)->blob_name, a->blob_name) == 0;
-			}
-			if (!seen) {
-				printf("%s\n", a->blob_name);
-			}
-		}
-		return 0;
-	}
-	if (strcmp(what, "kex") == 0 || strcmp(what, "cipher") == 0 || strcmp(what, "mac") == 0) {
-		list = algo_supported_list(what);
-	} else if (strcmp(what, "key-sig") == 0 || strcmp(what, "sig") == 0) {
-		list = algo_supported_list("key");
-	} else {
-		fatal_error(
-		    "config", "unsupported query \"%s\" (kex, cipher, mac, key, key-sig)", what);
-		return -1;
-	}
-	if (list == NULL) {
-		fatal_error("config", "out of memory");
-		return -1;
-	}
-	struct namelist_iter it;
-	const char *el;
-	size_t n;
-
-	namelist_begin(&it, list);
-	while (namelist_next(&it, &el, &n)) {
-		printf("%.*s\n", (int)n, el);
-	}
-	free(list);
-	return 0;
-}
 
 static int read_configs(struct options *o, const char *config)
 {
@@ -567,7 +189,7 @@ static const enum ssh_session_kind session_kinds[] = {
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct args a;
+	struct cmdline a;
 	struct ssh_conn_config cfg;
 	struct identities *ids = NULL;
 	struct winsize ws;
@@ -586,12 +208,16 @@ int main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	options_init(&o);
 	memset(&a, 0, sizeof(a));
-	r = parse_args(argc, argv, &o, &a);
-	if (r == 1) {
-		usage();
+	r = cmdline_parse(argc, argv, &o, &a);
+	if (r == CMDLINE_USAGE) {
+		cmdline_usage();
 		goto out;
 	}
-	if (r != 0) {
+	if (r == CMDLINE_EXIT0) {
+		status = 0;
+		goto out;
+	}
+	if (r != CMDLINE_OK) {
 		goto out;
 	}
 	if (log_init(a.log_level != OPT_UNSET ? a.log_level : LOG_INFO, o.log_file) != 0) {
@@ -599,7 +225,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (a.query != NULL) {
-		status = print_query(a.query) == 0 ? 0 : EXIT_FAIL;
+		status = cmdline_query(a.query) == 0 ? 0 : EXIT_FAIL;
 		goto out;
 	}
 	if (read_configs(&o, a.config) != 0) {
@@ -610,11 +236,45 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level(o.log_level);
+	options_report_compat(&o);
+	if (a.syslog) {
+		log_debug1("-y has no effect in x509ssh (logs go to stderr)");
+	}
 	if (a.dump) {
-		options_dump(&o, stdout);
-		fflush(stdout);
+		if (options_dump(&o, stdout) != 0) {
+			fatal_error(
+			    "config", "cannot write the configuration: %s", strerror(errno));
+			goto out;
+		}
 		status = 0;
 		goto out;
+	}
+	if (a.ctl_cmd != NULL) {
+		cmdline_control(&o, a.ctl_cmd);
+		goto out;
+	}
+	if (o.refuse_connection == 1) {
+		fatal_error("config", "RefuseConnection is set for %s: not connecting", o.host);
+		goto out;
+	}
+	if (o.remote_command != NULL && a.command != NULL) {
+		fatal_error("config", "cannot execute both a command line and RemoteCommand");
+		goto out;
+	}
+	if (a.command == NULL && o.remote_command != NULL) {
+		char bad = 0;
+		size_t len = strlen(o.remote_command) + 1;
+		for (const char *p = o.remote_command; (p = strchr(p, '%')) != NULL; p++) {
+			len += 4200; /* room for a token's value (%d: a home directory) */
+		}
+		if ((a.command = malloc(len)) == NULL) {
+			fatal_error("config", "out of memory");
+			goto out;
+		}
+		if (cmdline_expand(&o, o.remote_command, a.command, len, &bad) != 0) {
+			fatal_error("config", "RemoteCommand: unknown token %%%c", bad);
+			goto out;
+		}
 	}
 
 	if (o.session_type == SESSION_SUBSYSTEM && (a.command == NULL || a.command[0] == '\0')) {

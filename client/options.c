@@ -31,6 +31,7 @@ enum kw_kind {
 	KW_REKEY,    /* RekeyLimit: size [time] */
 	KW_AUTHS,    /* PreferredAuthentications */
 	KW_PURPOSES, /* X509HostPurposes */
+	KW_LINE,     /* the rest of the line as written (RemoteCommand) */
 };
 
 struct kw {
@@ -58,6 +59,9 @@ const struct enumv ev_x509hk[] = {
     {"prefer", X509HK_PREFER}, {"require", X509HK_REQUIRE}, {"no", X509HK_NO}, {NULL, 0}};
 const struct enumv ev_x509rev[] = {
     {"check", X509REV_CHECK}, {"require", X509REV_REQUIRE}, {"no", X509REV_NO}, {NULL, 0}};
+/* PubkeyAuthentication: unbound and host-bound both mean yes for us */
+const struct enumv ev_pubkeyauth[] = {
+    {"yes", 1}, {"no", 0}, {"unbound", 1}, {"host-bound", 1}, {NULL, 0}};
 const struct enumv ev_ufc[] = {{"no", UFC_NO}, {"cn", UFC_CN}, {"upn", UFC_UPN}, {NULL, 0}};
 
 #define F(field) offsetof(struct options, field)
@@ -133,7 +137,23 @@ static const struct kw keywords[] = {
     STR("PKCS11Provider", pkcs11_provider),
     FLAG("X509SendRoot", x509_send_root),
     ENUM("UserFromCertificate", user_from_certificate, ev_ufc),
+    /* OpenSSH keywords implemented as in OpenSSH */
+    STR("BindAddress", bind_address),
+    STR("BindInterface", bind_interface),
+    {"RemoteCommand", KW_LINE, F(remote_command), 0, NULL, 0, 0, NULL},
+    STR("IgnoreUnknown", ignore_unknown),
+    STR("Tag", tag),
+    FLAG("PasswordAuthentication", password_authentication),
+    FLAG("KbdInteractiveAuthentication", kbd_interactive_authentication),
+    ENUM("PubkeyAuthentication", pubkey_authentication, ev_pubkeyauth),
+    FLAG("ClearAllForwardings", clear_all_forwardings),
+    FLAG("RefuseConnection", refuse_connection),
 };
+
+const char *options_keyword_at(size_t i)
+{
+	return i < sizeof(keywords) / sizeof(keywords[0]) ? keywords[i].name : NULL;
+}
 
 void options_init(struct options *o)
 {
@@ -182,6 +202,7 @@ void options_free(struct options *o)
 		const struct kw *k = &keywords[i];
 		switch (k->kind) {
 		case KW_STR:
+		case KW_LINE:
 		case KW_ALGOS:
 		case KW_AUTHS:
 		case KW_PURPOSES:
@@ -197,6 +218,7 @@ void options_free(struct options *o)
 	}
 	free(o->host);
 	free(o->log_file);
+	free(o->control_path);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -215,10 +237,20 @@ int options_split_line(const char *line, struct args *a, char *err, size_t errle
 {
 	char *p, *w;
 
+	size_t len = strlen(line);
+	char *raw;
+
 	memset(a, 0, sizeof(*a));
-	if ((a->buf = strdup(line)) == NULL) {
+	/* two copies: one split in place, one kept as written for a->rest */
+	if ((a->buf = malloc(2 * len + 2)) == NULL) {
 		errfmt(err, errlen, "out of memory");
 		return SSH_ERR_ALLOC;
+	}
+	memcpy(a->buf, line, len + 1);
+	raw = a->buf + len + 1;
+	memcpy(raw, line, len + 1);
+	while (len > 0 && is_ws(raw[len - 1])) {
+		raw[--len] = '\0';
 	}
 	p = a->buf;
 	while (is_ws(*p)) {
@@ -240,6 +272,10 @@ int options_split_line(const char *line, struct args *a, char *err, size_t errle
 		if (!eq && *p == '=') {
 			p++;
 		}
+	}
+	a->rest = raw + (p - a->buf);
+	while (is_ws(*a->rest)) {
+		a->rest++;
 	}
 	if (a->v[0][0] == '\0') {
 		errfmt(err, errlen, "missing keyword");
@@ -456,6 +492,35 @@ static const char *const auth_methods[] = {"publickey", "keyboard-interactive", 
 static const char *const purposes[] = {
     "secureShellServer", "serverAuth", "anyExtendedKeyUsage", NULL};
 
+/* the methods of list v that we know, canonical spelling, in order; "" when none */
+static int known_methods(const char *v, char **out)
+{
+	struct namelist_iter it;
+	const char *el;
+	size_t n, j;
+	int r = 0;
+
+	*out = NULL;
+	namelist_begin(&it, v);
+	while (r == 0 && namelist_next(&it, &el, &n)) {
+		for (j = 0; auth_methods[j] != NULL; j++) {
+			if (strlen(auth_methods[j]) == n &&
+			    strncasecmp(el, auth_methods[j], n) == 0) {
+				r = namelist_add(out, auth_methods[j], n);
+				break;
+			}
+		}
+	}
+	if (r == 0 && *out == NULL && (*out = strdup("")) == NULL) {
+		r = SSH_ERR_ALLOC;
+	}
+	if (r != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 static int apply_kw(
     struct options *o, const struct kw *k, struct args *a, int active, char *err, size_t errlen)
 {
@@ -470,7 +535,8 @@ static int apply_kw(
 		errfmt(err, errlen, "missing value for %s", k->name);
 		return SSH_ERR_FORMAT;
 	}
-	if (k->kind != KW_LIST && k->kind != KW_SETENV && k->kind != KW_REKEY && a->n > 2) {
+	if (k->kind != KW_LIST && k->kind != KW_SETENV && k->kind != KW_REKEY &&
+	    k->kind != KW_LINE && a->n > 2) {
 		errfmt(err, errlen, "too many values for %s", k->name);
 		return SSH_ERR_FORMAT;
 	}
@@ -500,9 +566,9 @@ static int apply_kw(
 		set_int(FIELD(o, k->off, int), (int)num, active);
 		break;
 	case KW_FLAG:
-		if (strcasecmp(v, "yes") == 0) {
+		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0) {
 			num = 1;
-		} else if (strcasecmp(v, "no") == 0) {
+		} else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0) {
 			num = 0;
 		} else {
 			goto badval;
@@ -566,10 +632,20 @@ static int apply_kw(
 		s = NULL;
 		r = set_str(FIELD(o, k->off, char *), v, active);
 		break;
+	case KW_LINE:
+		/* as OpenSSH: the rest of the line as written, except a single quoted "none" */
+		r = set_str(FIELD(o, k->off, char *),
+		    a->n == 2 && strcmp(v, "none") == 0 ? v : a->rest, active);
+		break;
 	case KW_AUTHS:
+		/* as OpenSSH: methods we do not know are skipped, an empty list tries none */
+		if ((r = known_methods(v, &s)) == 0) {
+			r = set_str(FIELD(o, k->off, char *), s, active);
+			free(s);
+		}
+		break;
 	case KW_PURPOSES:
-		if (check_set(v, k->kind == KW_AUTHS ? auth_methods : purposes, &s, bad,
-		        sizeof(bad)) != 0) {
+		if (check_set(v, purposes, &s, bad, sizeof(bad)) != 0) {
 			errfmt(err, errlen, "bad value '%.100s' for %s", bad, k->name);
 			return SSH_ERR_FORMAT;
 		}
@@ -611,11 +687,22 @@ int options_apply_args(struct options *o, struct args *a, int active, char *err,
 {
 	const struct kw *k;
 
-	if ((k = find_kw(a->v[0])) == NULL) {
-		errfmt(err, errlen, "unknown option '%.100s'", a->v[0]);
-		return SSH_ERR_FORMAT;
+	int r;
+
+	if ((k = find_kw(a->v[0])) != NULL) {
+		return apply_kw(o, k, a, active, err, errlen);
 	}
-	return apply_kw(o, k, a, active, err, errlen);
+	if ((r = options_compat_apply(o, a, active, err, errlen)) <= 0) {
+		return r;
+	}
+	/* IgnoreUnknown: an unknown keyword matching it is skipped (OpenSSH: lower case match) */
+	if (o->ignore_unknown != NULL &&
+	    namelist_match_patterns(a->v[0], o->ignore_unknown, 1) == 1) {
+		log_debug2("ignoring unknown option '%.100s' (IgnoreUnknown)", a->v[0]);
+		return 0;
+	}
+	errfmt(err, errlen, "unknown option '%.100s'", a->v[0]);
+	return SSH_ERR_FORMAT;
 }
 
 int options_apply(struct options *o, const char *line, const char *where, char *err, size_t errlen)
@@ -641,6 +728,44 @@ int options_apply(struct options *o, const char *line, const char *where, char *
 		errfmt(err, errlen, "'%s' is only allowed in a config file", a.v[0]);
 		r = SSH_ERR_FORMAT;
 		goto out;
+	}
+	r = options_apply_args(o, &a, 1, err, errlen);
+out:
+	free(a.buf);
+	return r;
+}
+
+int options_apply_override(struct options *o, const char *line, char *err, size_t errlen)
+{
+	const struct kw *k;
+	struct args a;
+	int r;
+
+	if ((r = options_split_line(line, &a, err, errlen)) != 0) {
+		goto out;
+	}
+	if (a.n == 0) {
+		errfmt(err, errlen, "empty option");
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	if ((k = find_kw(a.v[0])) != NULL) {
+		switch (k->kind) {
+		case KW_STR:
+		case KW_LINE:
+		case KW_ALGOS:
+			free(*FIELD(o, k->off, char *));
+			*FIELD(o, k->off, char *) = NULL;
+			break;
+		case KW_INT:
+		case KW_FLAG:
+		case KW_ENUM:
+		case KW_ESCAPE:
+			*FIELD(o, k->off, int) = OPT_UNSET;
+			break;
+		default:
+			break;
+		}
 	}
 	r = options_apply_args(o, &a, 1, err, errlen);
 out:

@@ -17,6 +17,11 @@
 #define OPT_MAX_LIST 32 /* IdentityFile, SendEnv, SetEnv, ... entries */
 /* BatchMode without ConnectTimeout: the limit (seconds) on everything up to the open session */
 #define OPT_BATCH_CONNECT_TIMEOUT 60
+#define OPT_COMPAT_MAX            192 /* rows of the compatibility keyword table */
+#define OPT_COMPAT_NOEFFECT       1u  /* a no-effect keyword was set */
+#define OPT_COMPAT_WARN           2u  /* ... to a value that deserves a warning (yes) */
+#define OPT_COMPAT_UNSUPPORTED    4u  /* a not-supported keyword was set to a value that matters */
+#define OPT_COMPAT_SET            8u /* a single-valued not-supported keyword was set (first wins) */
 
 enum strict_hostkey { SHK_ASK = 0, SHK_YES, SHK_ACCEPT_NEW, SHK_NO };
 enum request_tty { RTTY_AUTO = 0, RTTY_YES, RTTY_NO, RTTY_FORCE };
@@ -109,6 +114,22 @@ struct options {
 	int identities_only;
 	char *pkcs11_provider;
 
+	/* OpenSSH keywords x509ssh implements (options_compat.c has the rest) */
+	char *bind_address;          /* BindAddress (-b) */
+	char *bind_interface;        /* BindInterface (-B) */
+	char *remote_command;        /* RemoteCommand; "none" is kept as unset */
+	char *ignore_unknown;        /* IgnoreUnknown pattern list */
+	char *tag;                   /* Tag (-P), for Match tagged */
+	char *control_path;          /* ControlPath (-S): only for -O's answer, nothing is shared */
+	int password_authentication; /* PasswordAuthentication */
+	int kbd_interactive_authentication; /* KbdInteractiveAuthentication */
+	int pubkey_authentication;          /* PubkeyAuthentication */
+	int clear_all_forwardings;          /* ClearAllForwardings */
+	int refuse_connection;              /* RefuseConnection */
+	/* per row of the compatibility table (options_compat.c): OPT_COMPAT_* bits, set only by
+	 * lines that apply to this destination */
+	unsigned char compat_seen[OPT_COMPAT_MAX];
+
 	/* command-line only */
 	int force_tty;  /* -t count */
 	int no_tty;     /* -T */
@@ -128,6 +149,10 @@ void options_free(struct options *o);
  */
 int options_apply(struct options *o, const char *line, const char *where, char *err, size_t errlen);
 
+/* A command-line flag's "Keyword value" (-c, -m, -e, -b, ...): as options_apply, but the value
+ * replaces one set before (OpenSSH's flags override an earlier -o). */
+int options_apply_override(struct options *o, const char *line, char *err, size_t errlen);
+
 /*
  * Read a config file in ssh_config(5) style, applying the lines whose Host / Match host blocks
  * match o->host (patterns with * and ?, negation with !). Include (glob, relative to ~/.x509ssh
@@ -145,9 +170,16 @@ int options_read_file(struct options *o, const char *path, int optional, char *e
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen);
 
+/*
+ * After options_finish and log_set_level: the -v lines for the keywords that have no effect, the
+ * warnings (ForwardAgent / ForwardX11 yes), once each.
+ */
+void options_report_compat(const struct options *o);
+
 /* Print the effective configuration, one "keyword value" per line, keywords lower case (-G).
- * The value of a pin-value attribute in a PKCS#11 URI is shown as "***", as errors show it. */
-void options_dump(const struct options *o, FILE *f);
+ * The value of a pin-value attribute in a PKCS#11 URI is shown as "***", as errors show it.
+ * Returns 0, or -1 when writing to f failed. */
+int options_dump(const struct options *o, FILE *f);
 
 /*
  * The limit in seconds on the TCP connect and on everything after it up to the open session, for

@@ -195,6 +195,19 @@ static const struct dump_row dump_rows[] = {
     {.kw = "x509certificatefile", .kind = D_EACH, LISTF(x509_certificate_file)},
     {.kw = "x509sendroot", .kind = D_FLAG, .off = F(x509_send_root)},
     {.kw = "userfromcertificate", .kind = D_ENUM, .off = F(user_from_certificate), .ev = ev_ufc},
+    /* OpenSSH's keywords that we implement */
+    {.kw = "bindaddress", .kind = D_STR, .off = F(bind_address)},
+    {.kw = "bindinterface", .kind = D_STR, .off = F(bind_interface)},
+    {.kw = "clearallforwardings", .kind = D_FLAG, .off = F(clear_all_forwardings)},
+    {.kw = "controlpath", .kind = D_STR, .off = F(control_path)},
+    {.kw = "kbdinteractiveauthentication",
+        .kind = D_FLAG,
+        .off = F(kbd_interactive_authentication)},
+    {.kw = "passwordauthentication", .kind = D_FLAG, .off = F(password_authentication)},
+    {.kw = "pubkeyauthentication", .kind = D_FLAG, .off = F(pubkey_authentication)},
+    {.kw = "refuseconnection", .kind = D_FLAG, .off = F(refuse_connection)},
+    {.kw = "remotecommand", .kind = D_STR, .off = F(remote_command)},
+    {.kw = "tag", .kind = D_STR, .off = F(tag)},
 };
 
 #define CFIELD(o, off, type) ((const type *)(const void *)((const char *)(o) + (off)))
@@ -249,14 +262,15 @@ static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
 	}
 }
 
-void options_dump(const struct options *o, FILE *f)
+int options_dump(const struct options *o, FILE *f)
 {
 	size_t i;
 
 	if (o == NULL || f == NULL) {
-		return;
+		return -1;
 	}
 	for (i = 0; i < sizeof(dump_rows) / sizeof(dump_rows[0]); i++) {
 		dump_row(f, o, &dump_rows[i]);
 	}
+	return fflush(f) != 0 || ferror(f) ? -1 : 0;
 }

@@ -188,6 +188,59 @@ static int drop_x509_hostkeys(char **field, char *err, size_t errlen)
 	return 0;
 }
 
+/* "none" means unset (RemoteCommand, PKCS11Provider) */
+static void clear_on_none(char **field)
+{
+	if (*field != NULL && strcmp(*field, "none") == 0) {
+		free(*field);
+		*field = NULL;
+	}
+}
+
+/* PasswordAuthentication / KbdInteractiveAuthentication / PubkeyAuthentication no: the method
+ * leaves PreferredAuthentications (which may become empty: then no method is tried) */
+static const struct {
+	const char *method;
+	size_t off;
+} auth_switches[] = {
+    {.method = "publickey", .off = F(pubkey_authentication)},
+    {.method = "keyboard-interactive", .off = F(kbd_interactive_authentication)},
+    {.method = "password", .off = F(password_authentication)},
+};
+
+static int filter_auths(struct options *o)
+{
+	struct namelist_iter it;
+	const char *el;
+	char *out = NULL;
+	size_t n, i;
+	int r = 0;
+
+	namelist_begin(&it, o->preferred_authentications);
+	while (r == 0 && namelist_next(&it, &el, &n)) {
+		int on = 1;
+		for (i = 0; i < sizeof(auth_switches) / sizeof(auth_switches[0]); i++) {
+			if (strlen(auth_switches[i].method) == n &&
+			    strncmp(auth_switches[i].method, el, n) == 0) {
+				on = *FIELD(o, auth_switches[i].off, int) != 0;
+			}
+		}
+		if (on) {
+			r = namelist_add(&out, el, n);
+		}
+	}
+	if (r == 0 && out == NULL && (out = strdup("")) == NULL) {
+		r = SSH_ERR_ALLOC;
+	}
+	if (r != 0) {
+		free(out);
+		return r;
+	}
+	free(o->preferred_authentications);
+	o->preferred_authentications = out;
+	return 0;
+}
+
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen)
 {
@@ -244,6 +297,19 @@ int options_finish(
 	}
 	if ((r = default_str(&o->preferred_authentications, DEFAULT_AUTHS)) != 0) {
 		goto oom;
+	}
+	default_int(&o->password_authentication, 1);
+	default_int(&o->kbd_interactive_authentication, 1);
+	default_int(&o->pubkey_authentication, 1);
+	default_int(&o->clear_all_forwardings, 0);
+	default_int(&o->refuse_connection, 0);
+	if ((r = filter_auths(o)) != 0) {
+		goto oom;
+	}
+	clear_on_none(&o->remote_command);
+	clear_on_none(&o->pkcs11_provider);
+	if ((r = options_compat_finish(o, err, errlen)) != 0) {
+		return r;
 	}
 
 	/* X.509 */

@@ -17,13 +17,15 @@ struct enumv {
 };
 
 extern const struct enumv ev_af[], ev_loglevel[], ev_rtty[], ev_session[], ev_shk[], ev_x509hk[],
-    ev_x509rev[], ev_ufc[];
+    ev_x509rev[], ev_ufc[], ev_pubkeyauth[];
 
 /* one line split into words: v[0] the keyword, v[1..n-1] the values (pointers into buf) */
 struct args {
 	char *buf;
 	char *v[OPT_MAX_ARGS + 1];
 	size_t n;
+	const char *rest; /* the line after the keyword as written (quotes kept), trailing blanks
+	                     removed: RemoteCommand's value, as OpenSSH takes it */
 };
 
 /*
@@ -35,5 +37,26 @@ int options_split_line(const char *line, struct args *a, char *err, size_t errle
 
 /* Apply a split line that is not Host / Match / Include (only checked when !active). */
 int options_apply_args(struct options *o, struct args *a, int active, char *err, size_t errlen);
+
+/*
+ * The compatibility table (options_compat.c): 1 when a->v[0] is none of its keywords, else
+ * applies it (an alias through options_apply_args; a no-effect or not-supported keyword is noted
+ * in o->compat_seen when active) and returns 0 or a negative error.
+ */
+int options_compat_apply(struct options *o, struct args *a, int active, char *err, size_t errlen);
+
+/* The not-supported keyword that applies and is not cancelled, as an error ("LocalForward is not
+ * supported yet"); 0 when there is none. Called by options_finish. */
+int options_compat_finish(const struct options *o, char *err, size_t errlen);
+
+/* Classes of a keyword, for the tests and the docs. */
+enum { OPT_CLASS_OURS = 1, OPT_CLASS_ALIAS, OPT_CLASS_NOEFFECT, OPT_CLASS_UNSUPPORTED };
+
+/* The i-th row of the compatibility table (its class in *cls), NULL past the end. */
+size_t options_compat_count(void);
+const char *options_compat_at(size_t i, int *cls);
+
+/* The i-th keyword of options.c's own table, NULL past the end. */
+const char *options_keyword_at(size_t i);
 
 #endif
