@@ -100,6 +100,7 @@ static const struct kw keywords[] = {
     ENUM("RequestTTY", request_tty, ev_rtty),
     ENUM("SessionType", session_type, ev_session),
     FLAG("StdinNull", stdin_null),
+    STR("Tag", tag),
     {"EscapeChar", KW_ESCAPE, F(escape_char), 0, NULL, 0, 0, NULL},
     {"SetEnv", KW_SETENV, F(set_env), F(n_set_env), NULL, 0, OPT_MAX_ARGS, NULL},
     LIST("SendEnv", send_env, OPT_MAX_ARGS),
