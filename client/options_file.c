@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -28,6 +30,7 @@ struct cfg_read {
 	const char *incdir;    /* relative Includes, "~" expanded */
 	int openssh;           /* one of OpenSSH's own files */
 	int never;             /* included from a block that does not apply: check, apply nothing */
+	int checkperm;         /* owner and mode checked: the user's files and every include */
 	struct cfg_pass *pass; /* first or final */
 };
 
@@ -109,6 +112,7 @@ static int do_include(struct options *o, const struct args *a, int depth, const 
 		return SSH_ERR_TOO_LARGE;
 	}
 	sub.never = rd->never || !active;
+	sub.checkperm = 1;
 	for (i = 1; i < a->n && r == 0; i++) {
 		if ((r = paths_expand_tilde(a->v[i], &exp)) != 0) {
 			errfmt(err, errlen, "%s: out of memory", where);
@@ -176,6 +180,23 @@ static int keyword_line(struct options *o, struct args *a, const struct cfg_read
 	return 0;
 }
 
+/* as OpenSSH: a file others may write (or that another user owns) could run commands through
+ * Match exec, so it is refused */
+static int check_perm(FILE *fp, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(fp), &st) != 0) {
+		errfmt(err, errlen, "%s: %s", path, strerror(errno));
+		return SSH_ERR_SYSTEM;
+	}
+	if ((st.st_uid != 0 && st.st_uid != getuid()) || (st.st_mode & 022) != 0) {
+		errfmt(err, errlen, "%s: bad owner or permissions", path);
+		return SSH_ERR_FORMAT;
+	}
+	return 0;
+}
+
 static int read_file_depth(struct options *o, const char *path, int optional, int depth,
     const struct cfg_read *rd, int *activep, char *err, size_t errlen)
 {
@@ -196,6 +217,9 @@ static int read_file_depth(struct options *o, const char *path, int optional, in
 		return SSH_ERR_SYSTEM;
 	}
 	log_debug1("Reading configuration data %s%s", path, rd->pass->final ? " (final pass)" : "");
+	if (rd->checkperm && (r = check_perm(fp, path, err, errlen)) != 0) {
+		goto out;
+	}
 	if ((line = malloc(OPT_MAX_LINE + 1)) == NULL) {
 		errfmt(err, errlen, "%s: out of memory", path);
 		r = SSH_ERR_ALLOC;
@@ -276,6 +300,7 @@ static int read_list(struct options *o, const struct paths_config *files, size_t
 		memset(&rd, 0, sizeof(rd));
 		rd.incdir = incdir;
 		rd.openssh = files[i].openssh;
+		rd.checkperm = files[i].user;
 		rd.pass = pass;
 		active = 1;
 		r = read_file_depth(o, path, optional, 0, &rd, &active, err, errlen);
@@ -332,6 +357,7 @@ int options_read_file(struct options *o, const char *path, int optional, char *e
 	one.file = path;
 	one.incdir = incdir;
 	one.openssh = openssh;
+	one.user = 0; /* -F: that file as it is; what it includes is checked */
 	r = options_read_files(o, &one, 1, optional, err, errlen);
 	free(incdir);
 	return r;

@@ -22,12 +22,16 @@ const struct paths_ca_default paths_ca_defaults[] = {
 const size_t paths_n_ca_defaults = sizeof(paths_ca_defaults) / sizeof(paths_ca_defaults[0]);
 
 const struct paths_config paths_configs[] = {
-    {.file = PATHS_USER_CONFIG, .incdir = PATHS_USER_DIR, .openssh = 0},
-    {.file = PATHS_OPENSSH_USER_DIR "/config", .incdir = PATHS_OPENSSH_USER_DIR, .openssh = 1},
-    {.file = PATHS_SYSTEM_CONFIG, .incdir = PATHS_SYSTEM_DIR, .openssh = 0},
+    {.file = PATHS_USER_CONFIG, .incdir = PATHS_USER_DIR, .openssh = 0, .user = 1},
+    {.file = PATHS_OPENSSH_USER_DIR "/config",
+        .incdir = PATHS_OPENSSH_USER_DIR,
+        .openssh = 1,
+        .user = 1},
+    {.file = PATHS_SYSTEM_CONFIG, .incdir = PATHS_SYSTEM_DIR, .openssh = 0, .user = 0},
     {.file = PATHS_OPENSSH_SYSTEM_DIR "/ssh_config",
         .incdir = PATHS_OPENSSH_SYSTEM_DIR,
-        .openssh = 1},
+        .openssh = 1,
+        .user = 0},
 };
 const size_t paths_n_configs = sizeof(paths_configs) / sizeof(paths_configs[0]);
 

@@ -48,12 +48,14 @@ int paths_default_ca_exists(void);
  * OpenSSH's, the user's before the system's. A relative Include in a file (or in what it
  * includes) is relative to its incdir; `openssh` marks OpenSSH's own files, where a
  * HostKeyAlgorithms list naming no x509v3 algorithm governs the plain ones only. The same rows
- * classify a -F file by its directory.
+ * classify a -F file by its directory. The user's files and every included file must belong to
+ * the user (or root) and be writable by no one else (Match exec runs what they say).
  */
 struct paths_config {
 	const char *file;   /* "~" expanded when read */
 	const char *incdir; /* "~" expanded when used */
 	int openssh;
+	int user; /* the user's own file: refused when others may write it, as OpenSSH does */
 };
 extern const struct paths_config paths_configs[];
 extern const size_t paths_n_configs;

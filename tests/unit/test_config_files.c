@@ -388,6 +388,39 @@ static void test_include_blocks(void)
 	options_free(&o);
 }
 
+/* the user's files and every included file: refused when others may write them */
+static void test_perms(void)
+{
+	struct options o;
+	char text[512];
+
+	put("home/.ssh/config", "Port 2\n");
+	chmod(tp("home/.ssh/config"), 0664);
+	fresh(&o, "h");
+	CHECK(options_read_files(&o, &paths_configs[1], 1, 1, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "/home/.ssh/config: bad owner or permissions") != NULL);
+	options_free(&o);
+	chmod(tp("home/.ssh/config"), 0600);
+	fresh(&o, "h");
+	CHECK_EQ_INT(options_read_files(&o, &paths_configs[1], 1, 1, err, sizeof(err)), 0);
+	CHECK_EQ_INT(o.port, 2);
+	options_free(&o);
+	/* -F: the file itself is not checked, what it includes is */
+	put("perm_inc.conf", "User inc\n");
+	snprintf(text, sizeof(text), "Port 3\nInclude %s\n", tp("perm_inc.conf"));
+	put("perm_f.conf", text);
+	chmod(tp("perm_f.conf"), 0666);
+	fresh(&o, "h");
+	CHECK_EQ_INT(read_one(&o, "perm_f.conf"), 0);
+	CHECK_STR(o.user, "inc");
+	options_free(&o);
+	chmod(tp("perm_inc.conf"), 0646);
+	fresh(&o, "h");
+	CHECK(read_one(&o, "perm_f.conf") < 0);
+	CHECK(strstr(err, "perm_inc.conf: bad owner or permissions") != NULL);
+	options_free(&o);
+}
+
 /* ---- HostKeyAlgorithms from OpenSSH's files ---- */
 
 static char *x509_defaults(void)
@@ -498,6 +531,7 @@ int main(void)
 {
 	char cmd[512];
 
+	umask(022); /* the files written here must not be writable by others */
 	snprintf(tmp, sizeof(tmp), "%s/x509ssh_cfgfiles_XXXXXX", P_tmpdir);
 	if (mkdtemp(tmp) == NULL) {
 		return 1;
@@ -509,6 +543,7 @@ int main(void)
 	test_match_criteria();
 	test_match_final();
 	test_include_blocks();
+	test_perms();
 	test_plain_only();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
