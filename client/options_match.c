@@ -32,6 +32,7 @@
 
 #define MATCH_MAX_EXPANDED (64 * 1024) /* longest exec command after the tokens */
 #define MATCH_MAX_CIDR     64          /* longest "address/bits" */
+#define MATCH_MAX_WORD     32          /* longest criterion name before '=' */
 
 /* what the criteria compare against, computed once per line */
 struct mctx {
@@ -501,10 +502,22 @@ int options_match_line(const struct options *o, const struct args *a, struct cfg
 	m.ruser = o->user != NULL ? o->user : (lu != NULL ? lu : "");
 	m.where = where;
 	while (i < a->n) {
-		const char *attr = a->v[i++], *name, *arg;
+		const char *attr = a->v[i++], *name, *arg, *eq;
+		char word[MATCH_MAX_WORD];
 		int neg = attr[0] == '!', hit;
 
 		name = neg ? attr + 1 : attr;
+		/* "criterion=argument" is the same as "criterion argument" */
+		if ((eq = strchr(name, '=')) != NULL) {
+			if ((size_t)(eq - name) >= sizeof(word)) {
+				errfmt(err, errlen, "unsupported Match criterion '%.100s'", attr);
+				r = SSH_ERR_FORMAT;
+				goto out;
+			}
+			memcpy(word, name, (size_t)(eq - name));
+			word[eq - name] = '\0';
+			name = word;
+		}
 		if (strcasecmp(name, "all") == 0) {
 			/* alone, or after one criterion ("Match canonical all") */
 			if (attributes > 1 || i < a->n) {
@@ -535,12 +548,18 @@ int options_match_line(const struct options *o, const struct args *a, struct cfg
 			r = SSH_ERR_FORMAT;
 			goto out;
 		}
-		if (i >= a->n || (a->v[i][0] == '\0' && !c->empty_ok)) {
+		if (eq != NULL) {
+			arg = eq + 1;
+		} else if (i < a->n) {
+			arg = a->v[i++];
+		} else {
+			arg = NULL;
+		}
+		if (arg == NULL || (arg[0] == '\0' && !c->empty_ok)) {
 			errfmt(err, errlen, "Match %s needs an argument", c->name);
 			r = SSH_ERR_FORMAT;
 			goto out;
 		}
-		arg = a->v[i++];
 		if (c->only_if_ok && !all) {
 			log_debug3("%s: skipped %s \"%.100s\"", where, c->name, arg);
 			continue;

@@ -238,6 +238,11 @@ static void test_match_criteria(void)
 	    {"user bob host real.example tagged prod", 1},
 	    {"user bob host other.example", 0},
 	    {"canonical", 0}, /* no final pass: no Match final */
+	    /* criterion=argument */
+	    {"user=bob host=real.example", 1},
+	    {"!user=bob", 0},
+	    {"tagged=", 0},
+	    {"user=", -1},
 	    /* errors */
 	    {"", -1},
 	    {"user", -1},
@@ -254,6 +259,7 @@ static void test_match_criteria(void)
 	    {"tagged ?*", 0},
 	    {"command \"\"", 1},
 	    {"command ?*", 0},
+	    {"tagged=", 1},
 	    {"host plain", 1},
 	};
 	struct options o;
