@@ -209,7 +209,9 @@ static int read_file_depth(struct options *o, const char *path, int optional, in
 
 	memset(&a, 0, sizeof(a));
 	if ((fp = fopen(path, "re")) == NULL) {
-		if (optional) {
+		/* only a file that is not there is optional: one we cannot read may hold settings
+		 * that matter (X509HostKeys require, ...) */
+		if (optional && (errno == ENOENT || errno == ENOTDIR)) {
 			log_debug2("config file %s: %s", path, strerror(errno));
 			return 0;
 		}
