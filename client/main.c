@@ -29,34 +29,6 @@ extern char **environ;
 #define EXIT_FAIL 255
 #define ENV_MAX   64
 
-static int read_configs(struct options *o, const char *config)
-{
-	char err[1024], *user_cfg = NULL;
-	int r;
-
-	if (config != NULL) {
-		if (strcmp(config, "none") == 0) {
-			return 0;
-		}
-		r = options_read_file(o, config, 0, err, sizeof(err));
-	} else {
-		if ((r = paths_expand_tilde(PATHS_USER_CONFIG, &user_cfg)) != 0) {
-			fatal_error("config", "cannot expand " PATHS_USER_CONFIG);
-			return -1;
-		}
-		r = options_read_file(o, user_cfg, 1, err, sizeof(err));
-		free(user_cfg);
-		if (r == 0) {
-			r = options_read_file(o, PATHS_SYSTEM_CONFIG, 1, err, sizeof(err));
-		}
-	}
-	if (r != 0) {
-		fatal_error("config", "%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 static int have_ca_store(const struct options *o)
 {
 	return o->ca_certificate_file != NULL || o->ca_certificate_path != NULL ||
@@ -228,7 +200,9 @@ int main(int argc, char **argv)
 		status = cmdline_query(a.query) == 0 ? 0 : EXIT_FAIL;
 		goto out;
 	}
-	if (read_configs(&o, a.config) != 0) {
+	o.command = a.command; /* Match command / sessiontype */
+	if (options_read_configs(&o, a.config, err, sizeof(err)) != 0) {
+		fatal_error("config", "%s", err);
 		goto out;
 	}
 	if (options_finish(&o, paths_local_user(), have_ca_store(&o), err, sizeof(err)) != 0) {

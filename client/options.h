@@ -66,6 +66,10 @@ struct options {
 	char *send_env[OPT_MAX_LIST];
 	size_t n_send_env; /* patterns */
 
+	/* borrowed, not freed: the remote command given on the command line ("" or NULL = none),
+	 * for Match command and sessiontype; set before the config files are read */
+	const char *command;
+
 	/* algorithm lists, comma-separated, already resolved against the defaults (+ - ^ applied)
 	 */
 	char *kex_algorithms;
@@ -154,12 +158,29 @@ int options_apply(struct options *o, const char *line, const char *where, char *
 int options_apply_override(struct options *o, const char *line, char *err, size_t errlen);
 
 /*
- * Read a config file in ssh_config(5) style, applying the lines whose Host / Match host blocks
- * match o->host (patterns with * and ?, negation with !). Include (glob, relative to ~/.x509ssh
- * for user files) is followed up to 16 levels deep. A missing file is not an error when
+ * Read a config file in ssh_config(5) style, applying the lines whose Host / Match blocks apply
+ * (options_match.c has the Match criteria). Include (glob) is followed up to 16 levels deep;
+ * relative Include paths and whether the file counts as OpenSSH's follow its directory (the
+ * paths_configs rows; elsewhere ~/.x509ssh, ours). A missing file is not an error when
  * `optional`. Errors: "FILE:LINE: cause" in err, negative return.
  */
 int options_read_file(struct options *o, const char *path, int optional, char *err, size_t errlen);
+
+/*
+ * Read a list of config files in order (struct paths_config in paths.h: the file, the directory
+ * of its relative Includes, whether it is one of OpenSSH's), each missing one skipped when
+ * `optional`; then, when a Match line asked for it ("Match final"), read them all again as the
+ * final pass, with Host and Match host comparing the HostName of the first pass.
+ */
+struct paths_config;
+int options_read_files(struct options *o, const struct paths_config *files, size_t n, int optional,
+    char *err, size_t errlen);
+
+/*
+ * The config files of a run: `config` (-F; "none" = no file) exactly, else the default files of
+ * paths.h in their order. Errors as options_read_file.
+ */
+int options_read_configs(struct options *o, const char *config, char *err, size_t errlen);
 
 /*
  * Fill defaults (OPTIONS.md), resolve algorithm lists (+name appends, -name removes (patterns

@@ -241,6 +241,50 @@ static int filter_auths(struct options *o)
 	return 0;
 }
 
+/*
+ * HostKeyAlgorithms set by one of OpenSSH's files with a list naming no x509v3 algorithm (which
+ * such files cannot name): it governs the plain algorithms only, so with a CA store and
+ * X509HostKeys not no our default x509v3 algorithms go in front of it.
+ */
+static int x509_before_plain_only(struct options *o, int have_ca_store, char *err, size_t errlen)
+{
+	struct namelist_iter it;
+	const char *el;
+	char *defs = NULL, *out = NULL;
+	size_t n;
+	int r = 0;
+
+	if (!o->hostkey_algorithms_plain_only || !have_ca_store || o->x509_host_keys == X509HK_NO) {
+		return 0;
+	}
+	if ((defs = algo_default_list("key", 1)) == NULL) {
+		errfmt(err, errlen, "out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	namelist_begin(&it, defs);
+	while (r == 0 && namelist_next(&it, &el, &n)) {
+		if (n > 7 && strncmp(el, "x509v3-", 7) == 0) {
+			r = namelist_add(&out, el, n);
+		}
+	}
+	namelist_begin(&it, o->hostkey_algorithms);
+	while (r == 0 && namelist_next(&it, &el, &n)) {
+		r = namelist_add(&out, el, n);
+	}
+	free(defs);
+	if (r != 0) {
+		free(out);
+		errfmt(err, errlen, "out of memory");
+		return r;
+	}
+	log_verbose("HostKeyAlgorithms from an OpenSSH config file sets the plain host key "
+	            "algorithms only; the X.509 ones (CA store) come first: %s",
+	    out);
+	free(o->hostkey_algorithms);
+	o->hostkey_algorithms = out;
+	return 0;
+}
+
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen)
 {
@@ -339,6 +383,9 @@ int options_finish(
 	         have_ca_store && o->x509_host_keys != X509HK_NO, err, errlen)) != 0 ||
 	    (r = finish_algos(&o->pubkey_accepted_algorithms, "PubkeyAcceptedAlgorithms", "pubkey",
 	         1, err, errlen)) != 0) {
+		return r;
+	}
+	if ((r = x509_before_plain_only(o, have_ca_store, err, errlen)) != 0) {
 		return r;
 	}
 	if (o->x509_host_keys == X509HK_NO &&

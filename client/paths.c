@@ -21,6 +21,20 @@ const struct paths_ca_default paths_ca_defaults[] = {
 };
 const size_t paths_n_ca_defaults = sizeof(paths_ca_defaults) / sizeof(paths_ca_defaults[0]);
 
+const struct paths_config paths_configs[] = {
+    {.file = PATHS_USER_CONFIG, .incdir = PATHS_USER_DIR, .openssh = 0, .user = 1},
+    {.file = PATHS_OPENSSH_USER_DIR "/config",
+        .incdir = PATHS_OPENSSH_USER_DIR,
+        .openssh = 1,
+        .user = 1},
+    {.file = PATHS_SYSTEM_CONFIG, .incdir = PATHS_SYSTEM_DIR, .openssh = 0, .user = 0},
+    {.file = PATHS_OPENSSH_SYSTEM_DIR "/ssh_config",
+        .incdir = PATHS_OPENSSH_SYSTEM_DIR,
+        .openssh = 1,
+        .user = 0},
+};
+const size_t paths_n_configs = sizeof(paths_configs) / sizeof(paths_configs[0]);
+
 const char *const paths_user_known_hosts[] = {"~/.ssh/known_hosts", NULL};
 const char *const paths_global_known_hosts[] = {"/etc/ssh/ssh_known_hosts", NULL};
 const char *const paths_default_identities[] = {

@@ -7,10 +7,12 @@
 
 #include <stddef.h>
 
-#define PATHS_USER_DIR      "~/.x509ssh"
-#define PATHS_SYSTEM_DIR    "/etc/x509ssh"
-#define PATHS_USER_CONFIG   PATHS_USER_DIR "/config"
-#define PATHS_SYSTEM_CONFIG PATHS_SYSTEM_DIR "/x509ssh_config"
+#define PATHS_USER_DIR           "~/.x509ssh"
+#define PATHS_SYSTEM_DIR         "/etc/x509ssh"
+#define PATHS_USER_CONFIG        PATHS_USER_DIR "/config"
+#define PATHS_SYSTEM_CONFIG      PATHS_SYSTEM_DIR "/x509ssh_config"
+#define PATHS_OPENSSH_USER_DIR   "~/.ssh"
+#define PATHS_OPENSSH_SYSTEM_DIR "/etc/ssh"
 
 /* $HOME when set and not empty, else the passwd entry of getuid(), else "/". */
 const char *paths_home(void);
@@ -40,6 +42,23 @@ extern const size_t paths_n_ca_defaults;
 
 /* 1 if a default CA file or directory exists, else 0. */
 int paths_default_ca_exists(void);
+
+/*
+ * The config files read without -F, in this order (the first obtained value wins): ours, then
+ * OpenSSH's, the user's before the system's. A relative Include in a file (or in what it
+ * includes) is relative to its incdir; `openssh` marks OpenSSH's own files, where a
+ * HostKeyAlgorithms list naming no x509v3 algorithm governs the plain ones only. The same rows
+ * classify a -F file by its directory. The user's files and every included file must belong to
+ * the user (or root) and be writable by no one else (Match exec runs what they say).
+ */
+struct paths_config {
+	const char *file;   /* "~" expanded when read */
+	const char *incdir; /* "~" expanded when used */
+	int openssh;
+	int user; /* the user's own file: refused when others may write it, as OpenSSH does */
+};
+extern const struct paths_config paths_configs[];
+extern const size_t paths_n_configs;
 
 /* NULL-terminated default lists of UserKnownHostsFile, GlobalKnownHostsFile, IdentityFile. */
 extern const char *const paths_user_known_hosts[];

@@ -94,8 +94,7 @@ static void add_key(const struct options *o, char **files, size_t nuser, const c
 		log_info("No UserKnownHostsFile: the %s key for %s was not saved.", label, khname);
 		return;
 	}
-	(void)o;
-	if (known_hosts_add(files[0], khname, blob, len, 0) != 0) {
+	if (known_hosts_add(files[0], khname, blob, len, o->hash_known_hosts == 1) != 0) {
 		log_info("Failed to add the host to the list of known hosts (%s).", files[0]);
 		return;
 	}

@@ -134,7 +134,8 @@ int x509_pem_certs(const uint8_t *pem, size_t len, size_t max, STACK_OF(X509) * 
 		return SSH_ERR_INTERNAL;
 	}
 	while (p < end && (b = memmem(p, (size_t)(end - p), PEM_BEGIN_CERT, blen)) != NULL) {
-		if ((e = memmem(b + blen, (size_t)(end - (b + blen)), PEM_END_CERT, elen)) == NULL) {
+		if ((e = memmem(b + blen, (size_t)(end - (b + blen)), PEM_END_CERT, elen)) ==
+		    NULL) {
 			r = SSH_ERR_FORMAT;
 			goto out;
 		}

@@ -8,7 +8,8 @@
  *
  * Everything stays in a private temp directory (HOME points there): an input with a '/' anywhere
  * is skipped, so no Include can reach another file, and the second file may not say "include"
- * itself, so Include recursion stays linear (the nesting limit has its unit test).
+ * itself, so Include recursion stays linear (the nesting limit has its unit test). An input
+ * that says "exec" anywhere is skipped: Match exec would run it through the shell.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -75,16 +76,15 @@ static int write_file(const char *path, const uint8_t *d, size_t n)
 	return r;
 }
 
-/* 1 if "include" occurs in d, in any case */
-static int says_include(const uint8_t *d, size_t n)
+/* 1 if word (lower case) occurs in d, in any case */
+static int says(const uint8_t *d, size_t n, const char *word)
 {
-	static const char word[] = "include";
-	size_t i, j;
+	size_t i, j, wl = strlen(word);
 
-	for (i = 0; i + 7 <= n; i++) {
-		for (j = 0; j < 7 && tolower(d[i + j]) == word[j]; j++) {
+	for (i = 0; i + wl <= n; i++) {
+		for (j = 0; j < wl && tolower(d[i + j]) == word[j]; j++) {
 		}
-		if (j == 7) {
+		if (j == wl) {
 			return 1;
 		}
 	}
@@ -100,8 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct options o;
 	char err[1024], *line;
 
-	if (memchr(data, '/', size) != NULL || says_include(inc, inc_len) ||
-	    write_file(main_path, data, main_len) != 0 || write_file(inc_path, inc, inc_len) != 0) {
+	/* no "Match exec": a fuzzed input must never reach the shell */
+	if (memchr(data, '/', size) != NULL || says(inc, inc_len, "include") ||
+	    says(data, size, "exec") || write_file(main_path, data, main_len) != 0 ||
+	    write_file(inc_path, inc, inc_len) != 0) {
 		return 0;
 	}
 	options_init(&o);

@@ -309,7 +309,7 @@ static void test_file_errors(void)
 	    {"data/cfg_err_unknown", "data/cfg_err_unknown:3: unknown option 'Foo'"},
 	    {"data/cfg_err_value", "data/cfg_err_value:4: bad value 'maybe' for BatchMode"},
 	    {"data/cfg_err_quote", "data/cfg_err_quote:1: unterminated quoted value"},
-	    {"data/cfg_err_match", "data/cfg_err_match:3: unsupported Match criterion 'user'"},
+	    {"data/cfg_err_match", "data/cfg_err_match:3: unsupported Match criterion 'bogus'"},
 	    {"data/cfg_err_host", "data/cfg_err_host:1: Host needs a pattern"},
 	    {"data/cfg_err_algo", "data/cfg_err_algo:1: unsupported algorithm 'rot13' in Ciphers"},
 	    {"data/cfg_err_nested",
