@@ -42,10 +42,14 @@ EOF
 
 # tools_setup [sshd_config line ...]: start the test sshd, make the isolated HOME with the
 # client's configuration, TOOL_SSH (the program given to the tools) and TOOL_BIN (a directory
-# whose `ssh` is TOOL_SSH, for the tools that run `ssh` from PATH).
+# whose `ssh` is TOOL_SSH, for the tools that run `ssh` from PATH). The sshd's sessions get
+# HOME=$T_DIR/remote-home: the remote commands (rsync, git-upload-pack, Ansible's python) then
+# run without the login user's own ~/.bashrc, which bash sources for every command sshd starts
+# and which costs most of a second on a machine with pyenv or the like.
 tools_setup() {
 	require_client
-	start_sshd "$@"
+	mkdir -p "$T_DIR/remote-home"
+	start_sshd "SetEnv HOME=$T_DIR/remote-home" "$@"
 	TOOL_HOME="$T_DIR/home"
 	mkdir -p "$TOOL_HOME/.x509ssh" "$TOOL_HOME/.ssh"
 	chmod 700 "$TOOL_HOME" "$TOOL_HOME/.x509ssh" "$TOOL_HOME/.ssh"
