@@ -34,7 +34,7 @@ mount_sshfs() {
 		kill -0 "$SSHFS_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	ERR=$SSHFS_ERR
+	local ERR=$SSHFS_ERR # fail() shows sshfs's stderr
 	if kill -0 "$SSHFS_PID" 2>/dev/null; then
 		fail "$what: no mount at $MNT after 20 s (sshfs still running)"
 	else
@@ -52,7 +52,8 @@ unmount_sshfs() {
 	wait "$SSHFS_PID"
 	rc=$?
 	set -e
-	ERR=$SSHFS_ERR
+	# shellcheck disable=SC2034 # read by fail() and check_sanitizer_report
+	local ERR=$SSHFS_ERR # fail() and the sanitizer check read sshfs's stderr
 	expect_eq "$what: sshfs exit status after unmount" 0 "$rc"
 	check_sanitizer_report
 	SSHFS_PID=
