@@ -70,7 +70,7 @@ if [[ -d "$W/clone1/.git" ]]; then
 else
 	fail "git push from a clone: no clone to push from"
 fi
-HEAD_NOW=$(git -C "$R/repo.git" rev-parse main)
+HEAD_NOW=$(git -C "$R/repo.git" rev-parse main 2>&1 || true)
 
 # ssh://host:port/path: git runs `CMD -G` to learn whether CMD takes OpenSSH's -p, then -p PORT
 run_tool "git clone ssh://127.0.0.1:PORT/path" git clone -q "ssh://127.0.0.1:$SSHD_PORT$R/repo.git" "$W/clone2"
