@@ -8,8 +8,9 @@
 # For every ssh_transfer_method (sftp, scp, piped, smart), with pipelining off and on, an
 # inventory host of its own (each on its own sshd port, so Ansible's log tells them apart), all
 # in one ansible-playbook run (forks in parallel): ping, command (with arguments, with stdin),
-# copy of a binary file and of inline content, stat with SHA-256, fetch; the playbook asserts the results and the test
-# compares what reached the server and what came back by SHA-256. Ad-hoc `ansible` (ping,
+# copy of a binary file and of inline content, stat with SHA-256, fetch; the playbook asserts
+# the results and the test compares what reached the server and what came back by SHA-256.
+# TOOLS_ANSIBLE_METHODS limits the methods (default: all four). Ad-hoc `ansible` (ping,
 # command, copy) runs with the client named in an ansible.cfg instead. With -vvv, Ansible's log
 # proves which program ran each step: the client (never a bare `ssh`), and scp / sftp only with
 # -S pointing at it.
