@@ -15,6 +15,7 @@
 # proves which program ran each step: the client (never a bare `ssh`), and scp / sftp only with
 # -S pointing at it.
 . "$(dirname "$0")/../lib/common.sh"
+TOOL_TIMEOUT=${TOOL_TIMEOUT:-300} # one playbook run does everything (the sanitizer build is slower)
 . "$(dirname "$0")/../lib/tools.sh"
 COMBOS=()
 for method in ${TOOLS_ANSIBLE_METHODS:-sftp scp piped smart}; do
