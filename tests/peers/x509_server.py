@@ -5,7 +5,7 @@
                    [--authorized-keys FILE] [--password PW] [--client-ca FILE]
                    [--x509-purposes P,Q] [--log FILE] [--log-connections] [--kex L]
                    [--ciphers L] [--macs L]
-                   [--sig-algs L] [--port-file FILE] [--kbdint FILE] [--no-kbdint]
+                   [--sig-algs L] [--port-file FILE] [--kbdint FILE] [--no-kbdint] [--sftp]
 
 --key / --chain: the host's private key and its certificate chain (PEM, leaf first). More
     --key/--chain pairs may be given (the i-th chain belongs to the i-th key); a key without a
@@ -34,10 +34,14 @@
     every round must be answered exactly for the user to be accepted (a round may have no
     prompts). Each round answered is logged as "kbdint-round <i> ok|fail" with --log.
 --no-kbdint: no keyboard-interactive at all (asyncssh otherwise offers --password through it).
+--sftp: serve the "sftp" subsystem by running OpenSSH's sftp-server (SFTP_SERVER, default
+    /usr/lib/openssh/sftp-server) like a command, exit status included (asyncssh's own SFTP
+    server closes the channel without one, which scp in SFTP mode takes for a failure; and it
+    accepts the request only with that server: patched below).
 
 Sessions: an exec request runs the command with /bin/sh -c, a shell request (with or without
 pty) runs /bin/sh; binary clean, stdin/stdout/stderr piped, the exit status (or the signal) is
-returned. A subsystem request is refused. Runs until killed.
+returned. A subsystem request is refused (but "sftp" with --sftp). Runs until killed.
 """
 
 import argparse
@@ -118,6 +122,31 @@ def _install_x509_chain_logger():
     SSHServerConnection._validate_x509_certificate_chain = logged
 
 
+def _install_sftp_subsystem():
+    """With --sftp, an "sftp" subsystem request goes to run_session like any other session
+    (asyncssh accepts it only with its own SFTP server, which sends no exit status)."""
+    from asyncssh.constants import EXTENDED_DATA_STDERR
+    from asyncssh.stream import SSHReader, SSHServerStreamSession, SSHWriter
+
+    orig_requested = SSHServerStreamSession.subsystem_requested
+    orig_started = SSHServerStreamSession.session_started
+
+    def requested(self, subsystem):
+        return subsystem == "sftp" or orig_requested(self, subsystem)
+
+    def started(self):
+        if self._chan.get_subsystem() != "sftp":
+            return orig_started(self)
+        stdin = SSHReader(self, self._chan)
+        stdout = SSHWriter(self, self._chan)
+        stderr = SSHWriter(self, self._chan, EXTENDED_DATA_STDERR)
+        self._conn.create_task(self._session_factory(stdin, stdout, stderr), stdin.logger)
+        return None
+
+    SSHServerStreamSession.subsystem_requested = requested
+    SSHServerStreamSession.session_started = started
+
+
 class Server(asyncssh.SSHServer):
     def connection_made(self, conn):
         if ARGS.log_connections:
@@ -168,11 +197,14 @@ class Server(asyncssh.SSHServer):
 
 async def run_session(process):
     cmd = process.command
-    if process.subsystem:
+    if process.subsystem == "sftp" and ARGS.sftp:
+        argv = [os.environ.get("SFTP_SERVER", "/usr/lib/openssh/sftp-server")]
+    elif process.subsystem:
         process.stderr.write(b"subsystems are not supported\n")
         process.exit(1)
         return
-    argv = ["/bin/sh", "-c", cmd] if cmd is not None else ["/bin/sh"]
+    else:
+        argv = ["/bin/sh", "-c", cmd] if cmd is not None else ["/bin/sh"]
     proc = None
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -239,6 +271,8 @@ def load_host_keys():
 async def main():
     _install_userauth_logger()
     _install_x509_chain_logger()
+    if ARGS.sftp:
+        _install_sftp_subsystem()
     opts = {
         "server_factory": Server,
         "process_factory": run_session,
@@ -292,6 +326,7 @@ def parse_args(argv):
     p.add_argument("--sig-algs")
     p.add_argument("--kbdint")
     p.add_argument("--no-kbdint", action="store_true")
+    p.add_argument("--sftp", action="store_true")
     a = p.parse_args(argv)
     a.kbdint_rounds = None
     if a.kbdint:
