@@ -103,7 +103,7 @@ expect_eq "-n: stdin left for the next reader" "unread by -n" "$(cat "$T_DIR/lef
 # does; a subsystem gets none with RequestTTY auto
 if command -v tmux >/dev/null 2>&1; then
 	TMUX_SOCK="$T_DIR/tmux.sock"
-	trap 'T_RC=$?; TERM=xterm tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $T_RC); t_cleanup' EXIT
+	trap 'T_RC=$?; TERM=xterm tmux -S "$TMUX_SOCK" kill-server 2>/dev/null || true; (exit $T_RC); t_cleanup' EXIT
 	for flag in -t -tt -s; do
 		rm -f "$T_DIR/n.out" "$T_DIR/n.out.rc"
 		if [[ "$flag" == -s ]]; then

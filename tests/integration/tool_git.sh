@@ -94,6 +94,7 @@ expect_eq "git clone with -F: HEAD" "$HEAD_NOW" "$(git -C "$W/clone3" rev-parse 
 # ~/.x509ssh/config, then ~/.ssh/config; OpenSSH gets the same file through -F)
 mkdir -p "$HOME/.ssh/sockets"
 cat >"$HOME/.ssh/config" <<EOC
+IgnoreUnknown UseKeychain
 Host *.unused.example
     LocalForward 8080 127.0.0.1:80
     ProxyJump bastion.unused.example
@@ -116,7 +117,6 @@ Host dotssh
     UpdateHostKeys no
     CheckHostIP no
     IPQoS lowdelay throughput
-    IgnoreUnknown UseKeychain
     UseKeychain yes
 $(tools_config_body | sed -n '/^Host \*/,$p')
 EOC
