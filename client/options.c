@@ -705,6 +705,21 @@ int options_apply_args(struct options *o, struct args *a, int active, char *err,
 	return SSH_ERR_FORMAT;
 }
 
+/* One -o style line split into words; an empty one is an error. a->buf is set either way. */
+static int split_option(const char *line, struct args *a, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = options_split_line(line, a, err, errlen)) != 0) {
+		return r;
+	}
+	if (a->n == 0) {
+		errfmt(err, errlen, "empty option");
+		return SSH_ERR_FORMAT;
+	}
+	return 0;
+}
+
 int options_apply(struct options *o, const char *line, const char *where, char *err, size_t errlen)
 {
 	struct args a;
@@ -715,12 +730,7 @@ int options_apply(struct options *o, const char *line, const char *where, char *
 		errfmt(err, errlen, "no option");
 		return SSH_ERR_INTERNAL;
 	}
-	if ((r = options_split_line(line, &a, err, errlen)) != 0) {
-		goto out;
-	}
-	if (a.n == 0) {
-		errfmt(err, errlen, "empty option");
-		r = SSH_ERR_FORMAT;
+	if ((r = split_option(line, &a, err, errlen)) != 0) {
 		goto out;
 	}
 	if (strcasecmp(a.v[0], "Host") == 0 || strcasecmp(a.v[0], "Match") == 0 ||
@@ -741,12 +751,7 @@ int options_apply_override(struct options *o, const char *line, char *err, size_
 	struct args a;
 	int r;
 
-	if ((r = options_split_line(line, &a, err, errlen)) != 0) {
-		goto out;
-	}
-	if (a.n == 0) {
-		errfmt(err, errlen, "empty option");
-		r = SSH_ERR_FORMAT;
+	if ((r = split_option(line, &a, err, errlen)) != 0) {
 		goto out;
 	}
 	if ((k = find_kw(a.v[0])) != NULL) {

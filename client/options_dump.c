@@ -1,40 +1,23 @@
 /* The -G dump: the effective configuration, one "keyword value" per line. */
 #include "options.h"
 #include "options_int.h"
+#include "p11uri.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PIN_ATTR     "pin-value="
-#define PIN_ATTR_LEN (sizeof(PIN_ATTR) - 1)
-
-/*
- * s with the value of every pin-value attribute replaced by "***" (up to the next '&' or the end,
- * as the pkcs11 URI errors show it: a character too many hidden rather than one shown), or NULL
- * when out of memory. The attribute name is matched without regard to case.
- */
+/* s with every pin-value attribute's value masked (p11uri_mask_pin), or NULL when out of memory */
 static char *mask_pin_values(const char *s)
 {
-	size_t n = strlen(s), k = 0;
-	const char *p = s, *hit;
 	/* each "pin-value=" (10 bytes) may grow by 3 ("***" for an empty value) */
-	char *out = malloc(n + 3 * (n / PIN_ATTR_LEN) + 1);
+	size_t n = strlen(s), len = n + 3 * (n / 10) + 1;
+	char *out = malloc(len);
 
-	if (out == NULL) {
-		return NULL;
+	if (out != NULL) {
+		p11uri_mask_pin(s, out, len);
 	}
-	while ((hit = strcasestr(p, PIN_ATTR)) != NULL) {
-		size_t head = (size_t)(hit - p) + PIN_ATTR_LEN;
-		memcpy(out + k, p, head);
-		k += head;
-		memcpy(out + k, "***", 3);
-		k += 3;
-		p = hit + PIN_ATTR_LEN;
-		p += strcspn(p, "&");
-	}
-	memcpy(out + k, p, strlen(p) + 1);
 	return out;
 }
 

@@ -6,9 +6,11 @@
 
 #include "options_int.h"
 
+#include "conn.h"
+
 /* What Match reports back as our version ("Match version"): the software part of the
- * identification line we send (CLIENT_VERSION in ssh/conn.c without "SSH-2.0-"). */
-#define OPTIONS_MATCH_VERSION "x509ssh_0.1"
+ * identification line we send. */
+#define OPTIONS_MATCH_VERSION SSH_SOFTWARE_VERSION
 
 /* One reading of the config files. */
 struct cfg_pass {

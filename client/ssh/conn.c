@@ -10,7 +10,7 @@
 #include "conn_int.h"
 #include "err.h"
 
-#define CLIENT_VERSION "SSH-2.0-x509ssh_0.1"
+#define CLIENT_VERSION "SSH-2.0-" SSH_SOFTWARE_VERSION
 
 /* The string fields of struct ssh_conn_config that the connection keeps its own copies of. */
 static const struct cfg_string_row {

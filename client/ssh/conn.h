@@ -22,6 +22,9 @@
 #include "signer.h"
 #include "buf.h"
 
+/* The software part of the identification line we send ("SSH-2.0-" in front). */
+#define SSH_SOFTWARE_VERSION "x509ssh_0.1"
+
 struct ssh_conn;
 struct hostkey_alg; /* sshkey.h */
 struct x509_blob;   /* x509key.h */
