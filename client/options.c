@@ -219,6 +219,7 @@ void options_free(struct options *o)
 	free(o->host);
 	free(o->log_file);
 	free(o->control_path);
+	free(o->stdio_forward);
 	memset(o, 0, sizeof(*o));
 }
 

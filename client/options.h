@@ -130,6 +130,19 @@ struct options {
 	int pubkey_authentication;          /* PubkeyAuthentication */
 	int clear_all_forwardings;          /* ClearAllForwardings */
 	int refuse_connection;              /* RefuseConnection */
+	/* reaching the host and forwarding (issue 11) */
+	char *proxy_command;               /* ProxyCommand; "none" is kept as unset */
+	char *proxy_jump;                  /* ProxyJump / -J as written; "none" is kept as unset */
+	char *stdio_forward;               /* -W host:port (command line only) */
+	char *local_forward[OPT_MAX_LIST]; /* LocalForward / -L, one spec each, as written */
+	size_t n_local_forward;
+	char *remote_forward[OPT_MAX_LIST]; /* RemoteForward / -R */
+	size_t n_remote_forward;
+	char *dynamic_forward[OPT_MAX_LIST]; /* DynamicForward / -D */
+	size_t n_dynamic_forward;
+	int gateway_ports;           /* GatewayPorts (-g) */
+	int exit_on_forward_failure; /* ExitOnForwardFailure */
+	char *permit_remote_open;    /* PermitRemoteOpen as written ("any" = unset) */
 	/* per row of the compatibility table (options_compat.c): OPT_COMPAT_* bits, set only by
 	 * lines that apply to this destination */
 	unsigned char compat_seen[OPT_COMPAT_MAX];

@@ -98,6 +98,17 @@ enum ssh_event_type {
 	SSH_EV_CHANNEL_DATA,  /* remote stdout or stderr has bytes (ssh_conn_channel_peek) */
 	SSH_EV_EXIT,          /* channel closed: exit status or signal known */
 	SSH_EV_PROMPT,        /* keyboard-interactive: show name/instruction, ask the prompts */
+	/* TCP/IP channels (RFC 4254 sections 7.1-7.2), each naming its channel in u.chan.id */
+	SSH_EV_CHAN_OPENED,      /* a direct-tcpip channel we opened is confirmed: data may flow */
+	SSH_EV_CHAN_OPEN_FAILED, /* ... was refused (u.chan.reason, u.chan.message); the id is
+	                          * released when the event is handed out */
+	SSH_EV_CHAN_INCOMING,    /* the server opens a forwarded-tcpip channel for a granted
+	                          * tcpip-forward (u.chan and u.chan.fwd): answer with
+	                          * ssh_conn_chan_accept or ssh_conn_chan_refuse */
+	SSH_EV_CHAN_DATA,        /* the channel has bytes to read (ssh_conn_chan_peek) */
+	SSH_EV_CHAN_EOF,         /* the server sent EOF on the channel (after all its data) */
+	SSH_EV_CHAN_CLOSED,      /* closed both ways; the id is released once this is handed out */
+	SSH_EV_GLOBAL_REPLY,     /* the answer to ssh_conn_tcpip_forward / _cancel (u.global) */
 };
 
 struct ssh_event {
@@ -130,6 +141,23 @@ struct ssh_event {
 			const char *const *prompts;
 			const int *echo; /* echo[i]: the answer may be shown while typed */
 		} prompt;
+		struct {
+			uint32_t id;     /* our (local) channel id */
+			uint32_t reason; /* OPEN_FAILED: RFC 4254 reason code */
+			const char
+			    *message; /* OPEN_FAILED: the server's text (sanitised), may be "" */
+			struct {      /* INCOMING: forwarded-tcpip's fields (sanitised) */
+				const char *listen_addr; /* the address that was connected */
+				uint32_t listen_port;    /* the port that was connected */
+				const char *orig_addr;   /* originator */
+				uint32_t orig_port;
+			} fwd;
+		} chan;
+		struct {
+			uint32_t req;  /* what ssh_conn_tcpip_forward / _cancel returned in *req */
+			int ok;        /* REQUEST_SUCCESS */
+			uint32_t port; /* tcpip-forward of port 0: the port the server allocated */
+		} global;
 		struct {
 			int has_status;
 			uint32_t status;    /* exit-status as sent (may be outside 0..255) */
@@ -191,6 +219,43 @@ int ssh_conn_window_change(struct ssh_conn *c, uint32_t cols, uint32_t rows);
 /* ServerAlive: send a keepalive@openssh.com global request that wants a reply; returns how many
  * are unanswered (including this one), or an error. Any reply resets the count. */
 int ssh_conn_keepalive(struct ssh_conn *c);
+
+/*
+ * TCP/IP channels, any number up to SSH_CONN_MAX_CHANNELS at once beside the session channel, each
+ * with its own windows and buffers (one stalled channel never holds the others). Only after
+ * SSH_EV_AUTH_DONE. Ids are ours (the local channel number); a released id may be reused.
+ * Calls naming an id that is not open fail with SSH_ERR_INTERNAL (sticky: a caller's bug).
+ */
+#define SSH_CONN_MAX_CHANNELS 1024
+
+/* Open a direct-tcpip channel to host:port; orig_addr/orig_port name the originator for the
+ * server's logs. *id is set at once; SSH_EV_CHAN_OPENED or SSH_EV_CHAN_OPEN_FAILED follows.
+ * At the channel cap: SSH_ERR_TOO_LARGE, not sticky (the caller refuses its local client). */
+int ssh_conn_chan_open_tcpip(struct ssh_conn *c, const char *host, uint32_t port,
+    const char *orig_addr, uint32_t orig_port, uint32_t *id);
+/* The answers to SSH_EV_CHAN_INCOMING (reason: RFC 4254 code, e.g. 2 = connect failed). */
+int ssh_conn_chan_accept(struct ssh_conn *c, uint32_t id);
+int ssh_conn_chan_refuse(struct ssh_conn *c, uint32_t id, uint32_t reason, const char *msg);
+/* Bytes from the server waiting on the channel (extended data of TCP channels is dropped) and
+ * how many the caller took (gives window back). */
+const uint8_t *ssh_conn_chan_peek(struct ssh_conn *c, uint32_t id, size_t *len);
+int ssh_conn_chan_consumed(struct ssh_conn *c, uint32_t id, size_t n);
+/* How many bytes ssh_conn_chan_write takes now (window, the output cap, rekeying); then write. */
+size_t ssh_conn_chan_room(struct ssh_conn *c, uint32_t id);
+int ssh_conn_chan_write(struct ssh_conn *c, uint32_t id, const uint8_t *data, size_t len);
+/* Our side has no more data (CHANNEL_EOF). */
+int ssh_conn_chan_eof(struct ssh_conn *c, uint32_t id);
+/* Close the channel (CHANNEL_CLOSE, once); SSH_EV_CHAN_CLOSED follows when the server's CLOSE
+ * came too. Unread data is dropped. */
+int ssh_conn_chan_close(struct ssh_conn *c, uint32_t id);
+/* Ask the server to listen (tcpip-forward, RFC 4254 7.1): addr "" or "localhost" or an address,
+ * port 0 = the server picks. *req identifies the SSH_EV_GLOBAL_REPLY that answers. Only a granted
+ * forwarding lets the server open forwarded-tcpip channels; others are refused by the engine. */
+int ssh_conn_tcpip_forward(struct ssh_conn *c, const char *addr, uint32_t port, uint32_t *req);
+int ssh_conn_cancel_tcpip_forward(
+    struct ssh_conn *c, const char *addr, uint32_t port, uint32_t *req);
+/* The number of TCP/IP channels in use (for ~# and the caller's caps). */
+size_t ssh_conn_chan_count(const struct ssh_conn *c);
 
 /* State. */
 int ssh_conn_error(const struct ssh_conn *c, const char **msg); /* 0 or the sticky error */
