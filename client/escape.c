@@ -12,6 +12,17 @@ void escape_init(struct escape *e, int ch)
 	e->pending = 0;
 }
 
+/* the byte after the escape character, and what it asks for */
+static const struct {
+	uint8_t key;
+	enum escape_cmd cmd;
+} commands[] = {
+    {.key = '.', .cmd = ESC_CMD_DISCONNECT},
+    {.key = '?', .cmd = ESC_CMD_HELP},
+    {.key = CTRL_Z, .cmd = ESC_CMD_SUSPEND},
+    {.key = '#', .cmd = ESC_CMD_LIST},
+};
+
 size_t escape_filter(struct escape *e, const uint8_t *in, size_t len, uint8_t *out, size_t *used,
     enum escape_cmd *cmd)
 {
@@ -26,12 +37,10 @@ size_t escape_filter(struct escape *e, const uint8_t *in, size_t len, uint8_t *o
 		}
 		if (e->pending) {
 			e->pending = 0;
-			if (b == '.') {
-				*cmd = ESC_CMD_DISCONNECT;
-			} else if (b == '?') {
-				*cmd = ESC_CMD_HELP;
-			} else if (b == CTRL_Z) {
-				*cmd = ESC_CMD_SUSPEND;
+			for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+				if (b == commands[k].key) {
+					*cmd = commands[k].cmd;
+				}
 			}
 			if (*cmd != ESC_CMD_NONE) {
 				/* still at the start of a line: another escape may follow */
@@ -70,8 +79,9 @@ void escape_help(int ch, char *buf, size_t len)
 	    "Supported escape sequences:\r\n"
 	    " %s.   - terminate connection\r\n"
 	    " %s^Z  - suspend x509ssh\r\n"
+	    " %s#   - list forwarded connections\r\n"
 	    " %s?   - this message\r\n"
 	    " %s%s   - send the escape character by typing it twice\r\n"
 	    "(Note that escapes are only recognized immediately after newline.)\r\n",
-	    c, c, c, c, c);
+	    c, c, c, c, c, c);
 }

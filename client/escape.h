@@ -5,6 +5,7 @@
  *
  *   ~.   disconnect          ~?   help
  *   ~^Z  suspend the client  ~~   send one escape character
+ *   ~#   list the forwarded connections
  *   ~x   (anything else)     both bytes are sent unchanged
  */
 #ifndef X509SSH_ESCAPE_H
@@ -13,7 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum escape_cmd { ESC_CMD_NONE = 0, ESC_CMD_DISCONNECT, ESC_CMD_HELP, ESC_CMD_SUSPEND };
+enum escape_cmd {
+	ESC_CMD_NONE = 0,
+	ESC_CMD_DISCONNECT,
+	ESC_CMD_HELP,
+	ESC_CMD_SUSPEND,
+	ESC_CMD_LIST,
+};
 
 struct escape {
 	int ch;      /* the escape character (0..255), or -1 = none (everything passes) */

@@ -368,7 +368,7 @@ void identities_free(struct identities *ids)
 			signer_free(ids->v[i].signer);
 		}
 		if (ids->v[i].p11v != NULL) {
-			p11_free_signers(ids->v[i].p11v, ids->v[i].p11n);
+			identity_token_release(ids->v[i].p11v, ids->v[i].p11n);
 		}
 	}
 	for (size_t i = 0; i < ids->n_cert_files; i++) {

@@ -40,6 +40,10 @@ struct identities {
 int identity_add_token(
     struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen);
 
+/* identity_token.c: give back a token source's signers (freed with the last connection that
+ * shares them) */
+void identity_token_release(struct signer **v, size_t n);
+
 /* identity_cert.c: the chain for a key file: the leaf is the first certificate in the file
  * itself (PKIX-SSH identity format; it must be the key's), else the X509CertificateFile
  * certificate with the key's public key; issuers come from the rest of the file and the

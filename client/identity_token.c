@@ -84,6 +84,59 @@ static int token_cert_files(
 	return r;
 }
 
+/*
+ * The token sources loaded in this process. The connections of one run (the jump hosts and the
+ * destination) each have their identities; a token source that several of them name is loaded
+ * once and its signers shared, so the token is opened and logged into once for the whole run.
+ */
+#define TOKEN_SHARE_MAX ID_MAX
+static struct {
+	char *spec;
+	struct signer **v;
+	size_t n;
+	unsigned refs;
+} shared[TOKEN_SHARE_MAX];
+
+static int shared_find(const char *spec)
+{
+	for (size_t i = 0; i < TOKEN_SHARE_MAX; i++) {
+		if (shared[i].spec != NULL && strcmp(shared[i].spec, spec) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* remember a freshly loaded source; without room it simply is not shared */
+static void shared_add(const char *spec, struct signer **v, size_t n)
+{
+	for (size_t i = 0; i < TOKEN_SHARE_MAX; i++) {
+		if (shared[i].spec == NULL) {
+			if ((shared[i].spec = strdup(spec)) != NULL) {
+				shared[i].v = v;
+				shared[i].n = n;
+				shared[i].refs = 1;
+			}
+			return;
+		}
+	}
+}
+
+void identity_token_release(struct signer **v, size_t n)
+{
+	for (size_t i = 0; i < TOKEN_SHARE_MAX; i++) {
+		if (shared[i].spec != NULL && shared[i].v == v) {
+			if (--shared[i].refs > 0) {
+				return;
+			}
+			free(shared[i].spec);
+			shared[i].spec = NULL;
+			break;
+		}
+	}
+	p11_free_signers(v, n);
+}
+
 /* Find the keys of a token source now (no login: that waits for the first signature). */
 int identity_add_token(
     struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen)
@@ -125,8 +178,21 @@ int identity_add_token(
 		snprintf(err, errlen, "pkcs11: out of memory");
 		goto out;
 	}
+	if ((i = (size_t)shared_find(spec)) != (size_t)-1) {
+		shared[i].refs++;
+		ids->v[ids->n].p11v = shared[i].v;
+		ids->v[ids->n].p11n = shared[i].n;
+		log_debug1("token source %s: shared with another connection of this run", spec);
+		ids->v[ids->n].user_provided = 1;
+		ids->n++;
+		r = 0;
+		goto out;
+	}
 	r = p11_load_signers(
 	    spec, &po, &ids->v[ids->n].p11v, &ids->v[ids->n].p11n, cause, sizeof(cause));
+	if (r == 0) {
+		shared_add(spec, ids->v[ids->n].p11v, ids->v[ids->n].p11n);
+	}
 	if (r != 0) {
 		free(ids->v[ids->n].path);
 		ids->v[ids->n].path = NULL;

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "background.h"
+#include "fwd.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -56,7 +58,7 @@ void loop_user_wait_end(void)
 }
 
 /* stands still while a wait is under way */
-static uint64_t clock_ms(void)
+uint64_t clock_ms(void)
 {
 	return (wait_depth > 0 ? wait_since : loop_now_ms()) - waited_ms;
 }
@@ -75,28 +77,43 @@ void loop_fail_local(struct loop *l, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "category: cause" as the one line; a jump host's says which hop ("category: jump host X: cause") */
+static void fail_line(const struct loop *l, const char *msg)
+{
+	const char *sep = strstr(msg, ": ");
+
+	if (l->hop_name == NULL || sep == NULL || strstr(msg, l->hop_name) != NULL) {
+		fatal_line(msg);
+		return;
+	}
+	char line[ERR_MAX + 256];
+	snprintf(line, sizeof(line), "%.*s: %s: %s", (int)(sep - msg), msg, l->hop_name, sep + 2);
+	fatal_line(line);
+}
+
 /* The one error line for the engine's sticky error (or our own cause). */
-static void print_failure(struct loop *l, int r)
+void loop_print_failure(struct loop *l, int r)
 {
 	const char *msg = NULL;
 	const char *note = identities_note(l->ids);
+	char line[ERR_MAX];
 
 	if (l->local_err[0] != '\0') {
-		fatal_line(l->local_err);
+		fail_line(l, l->local_err);
 		return;
 	}
 	if (l->c != NULL && ssh_conn_error(l->c, &msg) != 0 && msg != NULL) {
 		if ((note != NULL || l->auth_note[0] != '\0') && strncmp(msg, "auth:", 5) == 0) {
-			char line[ERR_MAX];
 			snprintf(line, sizeof(line), "%s (%s%s%s)", msg, note != NULL ? note : "",
 			    note != NULL && l->auth_note[0] != '\0' ? "; " : "", l->auth_note);
-			fatal_line(line);
+			fail_line(l, line);
 		} else {
-			fatal_line(msg);
+			fail_line(l, msg);
 		}
 		return;
 	}
-	fatal_error("connect", "%s port %d: %s", l->host, l->port, ssh_err_str(r));
+	snprintf(line, sizeof(line), "connect: %s port %d: %s", l->host, l->port, ssh_err_str(r));
+	fail_line(l, line);
 }
 
 static void on_exit_event(struct loop *l, const struct ssh_event *ev)
@@ -154,6 +171,15 @@ static int drain_events(struct loop *l)
 			if (l->want_tty && !l->raw_tty) {
 				tty_raw_mode(l);
 			}
+			/* a jump host: the next hop starts over one of its channels */
+			if (l->next_hop != NULL && r >= 0) {
+				r = reactor_start_next_hop(l);
+			}
+			/* the forwardings start once authenticated, before the session opens */
+			if (l->fwd != NULL && r >= 0 && (r = fwd_start(l->fwd)) < 0 &&
+			    fwd_error(l->fwd) != NULL) {
+				loop_fail_local(l, "%s", fwd_error(l->fwd));
+			}
 			break;
 		case SSH_EV_SESSION_READY:
 			l->session_ready = 1;
@@ -169,6 +195,18 @@ static int drain_events(struct loop *l)
 			break;
 		case SSH_EV_CHANNEL_DATA:
 			break; /* the buffers are drained by the loop */
+		case SSH_EV_CHAN_OPENED:
+		case SSH_EV_CHAN_OPEN_FAILED:
+		case SSH_EV_CHAN_INCOMING:
+		case SSH_EV_CHAN_DATA:
+		case SSH_EV_CHAN_EOF:
+		case SSH_EV_CHAN_CLOSED:
+		case SSH_EV_GLOBAL_REPLY:
+			r = l->fwd != NULL ? fwd_event(l->fwd, &ev) : 0;
+			if (r < 0 && fwd_error(l->fwd) != NULL) {
+				loop_fail_local(l, "%s", fwd_error(l->fwd));
+			}
+			break;
 		case SSH_EV_EXIT:
 			on_exit_event(l, &ev);
 			break;
@@ -335,7 +373,7 @@ static int outputs_drained(struct loop *l)
 	return 1;
 }
 
-static size_t send_pending(struct loop *l)
+size_t loop_send_pending(struct loop *l)
 {
 	size_t len = 0;
 
@@ -346,7 +384,7 @@ static size_t send_pending(struct loop *l)
 }
 
 /* The process exit status for the session's end; every 255 has its one line. */
-static int exit_code(struct loop *l)
+int loop_exit_code(struct loop *l)
 {
 	if (l->exit_known && l->exit_signal[0] != '\0') {
 		fatal_error("channel", "remote command killed by signal %s%s%s%s", l->exit_signal,
@@ -387,329 +425,205 @@ static const char *local_signal_name(int sig)
 	}
 }
 
-/* ---- the limits up to the open session, and keepalives after it ---- */
-
-enum phase { PH_BANNER, PH_KEX, PH_AUTH, PH_OPEN, PH_SESSION };
-
-/* as the timeout messages name them */
-static const char *const phase_names[] = {
-    [PH_BANNER] = "waiting for the server's banner",
-    [PH_KEX] = "during key exchange",
-    [PH_AUTH] = "during user authentication",
-    [PH_OPEN] = "while opening the session",
-    [PH_SESSION] = "in the session",
-};
-
-static enum phase phase_of(struct loop *l)
+/* -W: done when its channel has ended; its failure is the connection's */
+static int stdio_fwd_over(struct loop *l, int *r)
 {
-	if (l->session_ready) {
-		return PH_SESSION;
-	}
-	if (l->auth_done) {
-		return PH_OPEN;
-	}
-	if (l->hostkey_done) {
-		return PH_AUTH;
-	}
-	return ssh_conn_server_version(l->c) == NULL ? PH_BANNER : PH_KEX;
-}
+	int st;
 
-/* Shorten *timeout (ms) so that poll returns by `due` (a clock_ms() time, 0 = none). */
-static void wait_until(int *timeout, uint64_t t, uint64_t due)
-{
-	if (due == 0) {
-		return;
-	}
-	if (t >= due) {
-		*timeout = 0;
-	} else if (due - t < (uint64_t)*timeout) {
-		*timeout = (int)(due - t);
-	}
-}
-
-/* Only a complete packet other than IGNORE/DEBUG proves the server alive: a drip of bytes or a
- * flood of IGNORE messages does not hold the client. */
-static void note_heard(struct loop *l, uint64_t t)
-{
-	uint64_t h = ssh_conn_heard(l->c);
-
-	if (h == l->heard) {
-		return;
-	}
-	l->heard = h;
-	l->heard_at = t;
-	if (l->session_ready && l->alive_interval_ms > 0) {
-		l->alive_misses = 0;
-		l->alive_next = t + (uint64_t)l->alive_interval_ms;
-	}
-}
-
-/* Before the session is open: ConnectTimeout (or the BatchMode default) and the ServerAlive
- * read timeout, each ending with one line naming the phase. */
-static int check_limits(struct loop *l, uint64_t t)
-{
-	enum phase ph = phase_of(l);
-
-	if (ph == PH_SESSION) {
+	if (!l->stdio_fwd || l->fwd == NULL || (st = fwd_stdio_state(l->fwd)) == 0) {
 		return 0;
 	}
-	if (l->deadline != 0 && t >= l->deadline) {
-		loop_fail_local(l, "connect: %s port %d: timed out %s (ConnectTimeout %d s%s)",
-		    l->host, l->port, phase_names[ph], l->limit_s,
-		    l->limit_default ? ", the BatchMode default" : "");
-		return SSH_ERR_SYSTEM;
+	if (st < 0) {
+		loop_fail_local(l, "%s", fwd_error(l->fwd));
+		*r = SSH_ERR_PROTOCOL;
+		return 1;
 	}
-	if (l->silence_ms != 0 && t - l->heard_at >= l->silence_ms) {
-		loop_fail_local(l,
-		    "connect: timeout: server not responding for %" PRIu64
-		    " s %s (ServerAliveInterval %d s x ServerAliveCountMax %d)",
-		    l->silence_ms / 1000u, phase_names[ph], l->o->server_alive_interval,
-		    l->o->server_alive_count_max);
-		return SSH_ERR_SYSTEM;
+	*r = 0;
+	return loop_send_pending(l) == 0;
+}
+
+/*
+ * Before poll: the engine's events, the bytes it has for the socket and stdout/stderr, and
+ * whether the session is over. Returns 1 when it is (*res: 0, or the negative error), else 0.
+ */
+int session_step(struct loop *l, int *res)
+{
+	const char *emsg = NULL;
+	int r;
+
+	*res = 0;
+	if ((r = drain_events(l)) < 0) {
+		goto fail;
+	}
+	if (ssh_conn_error(l->c, &emsg) != 0) {
+		r = SSH_ERR_PROTOCOL;
+		goto fail;
+	}
+	if (!l->sock_eof && (r = sock_write(l)) < 0) {
+		goto fail;
+	}
+	for (int i = 0; i < 2 && !l->is_jump; i++) {
+		if ((r = out_write(l, i)) < 0) {
+			goto fail;
+		}
+	}
+	if ((r = drain_events(l)) < 0) {
+		goto fail;
+	}
+	if (l->local_err[0] != '\0') {
+		r = SSH_ERR_SYSTEM;
+		goto fail;
+	}
+	/* -f: in the background once authenticated with the forwardings set up */
+	if (!l->is_jump && l->auth_done && background_pending() &&
+	    (l->fwd == NULL || fwd_settled(l->fwd))) {
+		log_debug1("going to the background (ForkAfterAuthentication)");
+		background_ready();
+	}
+	if (ssh_conn_done(l->c) && (l->sock_eof || loop_send_pending(l) == 0) && outputs_drained(l)) {
+		return 1;
+	}
+	if (l->escape_quit) {
+		return 1; /* ~.: leave at once, like ssh */
+	}
+	if (stdio_fwd_over(l, res)) {
+		return 1;
+	}
+	if (l->sock_eof && !ssh_conn_done(l->c)) {
+		loop_fail_local(l, "connect: connection closed by %s", l->host);
+		r = SSH_ERR_PROTOCOL;
+		goto fail;
+	}
+	return 0;
+fail:
+	*res = r;
+	return 1;
+}
+
+size_t session_nslots(const struct loop *l)
+{
+	return P_N + (l->fwd != NULL ? fwd_npoll(l->fwd) : 0);
+}
+
+/* Its poll slots (session_nslots of them) and how long poll may sleep for its timers. */
+void session_fill(struct loop *l, struct pollfd *pfd, int *timeout)
+{
+	uint64_t t;
+
+	l->nfwd = l->fwd != NULL ? fwd_npoll(l->fwd) : 0;
+	if (l->fwd != NULL) {
+		fwd_poll(l->fwd, pfd + P_N);
+	}
+	for (int i = 0; i < P_N; i++) {
+		pfd[i].fd = -1;
+		pfd[i].events = 0;
+		pfd[i].revents = 0;
+	}
+	if (!l->sock_eof) {
+		pfd[P_SOCK].fd = l->sock;
+		pfd[P_SOCK].events = POLLIN | (loop_send_pending(l) > 0 ? POLLOUT : 0);
+	}
+	if (l->session_ready && l->stdin_open &&
+	    ssh_conn_stdin_room(l->c) > (l->esc_active ? 1u : 0u)) {
+		pfd[P_STDIN].fd = STDIN_FILENO;
+		pfd[P_STDIN].events = POLLIN;
+	}
+	for (int i = 0; i < 2 && !l->is_jump; i++) {
+		size_t len;
+		(void)ssh_conn_channel_peek(l->c, i, &len);
+		if (len > 0 && !l->out_dead[i]) {
+			pfd[P_STDOUT + i].fd = STDOUT_FILENO + i;
+			pfd[P_STDOUT + i].events = POLLOUT;
+		}
+	}
+	if (l->sign_signer != NULL) {
+		pfd[P_SIGN].fd = l->sign_signer->ops->poll_fd(l->sign_signer);
+		pfd[P_SIGN].events = POLLIN;
+	}
+	t = clock_ms();
+	if (!l->session_ready) {
+		limits_wait_until(timeout, t, l->deadline);
+		limits_wait_until(timeout, t, l->silence_ms != 0 ? l->heard_at + l->silence_ms : 0);
+	} else if (l->alive_interval_ms > 0) {
+		limits_wait_until(timeout, t, l->alive_next);
+	}
+}
+
+/* After poll: its slots' results. Returns 0 or the negative error that ends it. */
+int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now)
+{
+	uint64_t t;
+	int r = 0;
+
+	if (now - l->last_tick >= 1000) {
+		l->last_tick = now;
+		if ((r = ssh_conn_tick(l->c, now)) < 0) {
+			return r;
+		}
+	}
+	if (pfd[P_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((r = sock_read(l)) < 0) {
+			return r;
+		}
+		if (l->finished) {
+			l->sock_eof = 1;
+		}
+	}
+	t = clock_ms();
+	limits_note_heard(l, t);
+	if ((r = limits_check(l, t)) < 0) {
+		return r;
+	}
+	if (!l->sock_eof && (r = limits_keepalive(l, t)) < 0) {
+		return r;
+	}
+	if (l->sign_signer != NULL && (pfd[P_SIGN].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if ((r = authdrv_finish_sign(l)) < 0) {
+			return r;
+		}
+	}
+	if (pfd[P_STDIN].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((r = stdin_read(l)) < 0) {
+			return r;
+		}
+	}
+	if (l->fwd != NULL && (r = fwd_io(l->fwd, pfd + P_N, l->nfwd, l->iobuf, IO_CHUNK)) < 0) {
+		if (fwd_error(l->fwd) != NULL) {
+			loop_fail_local(l, "%s", fwd_error(l->fwd));
+		}
+		return r;
 	}
 	return 0;
 }
 
-/* After the session is open: a keepalive after each quiet interval, then give up. */
-static int keepalive(struct loop *l, uint64_t t)
+/* The terminal's signals, for the session that owns the terminal. 1: it ends (*res). */
+int session_signals(struct loop *l, int *res)
 {
 	int r;
 
-	if (l->alive_interval_ms <= 0 || !l->session_ready || l->alive_next == 0 ||
-	    t < l->alive_next) {
-		return 0;
+	*res = 0;
+	if (tty_got_term && l->no_session && !l->stdio_fwd) {
+		/* -N: as OpenSSH, SIGTERM is a deliberate end (0), others 255, quietly */
+		log_verbose("Killed by signal %d.", (int)tty_got_term);
+		l->signal_status = tty_got_term == SIGTERM ? 0 : 255;
+		return 1;
 	}
-	if (++l->alive_misses > l->o->server_alive_count_max) {
-		loop_fail_local(l, "connect: timeout: server not responding");
-		return SSH_ERR_SYSTEM;
+	if (tty_got_term) {
+		loop_fail_local(
+		    l, "channel: killed by signal %s", local_signal_name((int)tty_got_term));
+		*res = SSH_ERR_SYSTEM;
+		return 1;
 	}
-	log_debug1("no data from the server for %d ms: keepalive %d of %d", l->alive_interval_ms,
-	    l->alive_misses, l->o->server_alive_count_max);
-	if ((r = ssh_conn_keepalive(l->c)) < 0) {
-		return r;
+	if (tty_got_winch) {
+		struct winsize ws;
+		tty_got_winch = 0;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && l->session_ready) {
+			if ((r = ssh_conn_window_change(l->c, ws.ws_col, ws.ws_row)) < 0) {
+				*res = r;
+				return 1;
+			}
+		}
 	}
-	l->alive_next = t + (uint64_t)l->alive_interval_ms;
 	return 0;
 }
 
-static int run(struct loop *l)
-{
-	struct pollfd pfd[P_N];
-	uint64_t now, t, last_tick = 0;
-	const char *emsg = NULL;
-	int r = 0, sock_eof = 0;
-
-	for (;;) {
-		if ((r = drain_events(l)) < 0) {
-			return r;
-		}
-		if (ssh_conn_error(l->c, &emsg) != 0) {
-			return SSH_ERR_PROTOCOL;
-		}
-		if (!sock_eof && (r = sock_write(l)) < 0) {
-			return r;
-		}
-		for (int i = 0; i < 2; i++) {
-			if ((r = out_write(l, i)) < 0) {
-				return r;
-			}
-		}
-		if ((r = drain_events(l)) < 0) {
-			return r;
-		}
-		if (ssh_conn_done(l->c) && (sock_eof || send_pending(l) == 0) &&
-		    outputs_drained(l)) {
-			return 0;
-		}
-		if (l->escape_quit) {
-			return 0; /* ~.: leave at once, like ssh */
-		}
-		if (sock_eof && !ssh_conn_done(l->c)) {
-			loop_fail_local(l, "connect: connection closed by %s", l->host);
-			return SSH_ERR_PROTOCOL;
-		}
-		for (int i = 0; i < P_N; i++) {
-			pfd[i].fd = -1;
-			pfd[i].events = 0;
-			pfd[i].revents = 0;
-		}
-		if (!sock_eof) {
-			pfd[P_SOCK].fd = l->sock;
-			pfd[P_SOCK].events = POLLIN | (send_pending(l) > 0 ? POLLOUT : 0);
-		}
-		if (l->session_ready && l->stdin_open &&
-		    ssh_conn_stdin_room(l->c) > (l->esc_active ? 1u : 0u)) {
-			pfd[P_STDIN].fd = STDIN_FILENO;
-			pfd[P_STDIN].events = POLLIN;
-		}
-		for (int i = 0; i < 2; i++) {
-			size_t len;
-			(void)ssh_conn_channel_peek(l->c, i, &len);
-			if (len > 0 && !l->out_dead[i]) {
-				pfd[P_STDOUT + i].fd = STDOUT_FILENO + i;
-				pfd[P_STDOUT + i].events = POLLOUT;
-			}
-		}
-		if (l->sign_signer != NULL) {
-			pfd[P_SIGN].fd = l->sign_signer->ops->poll_fd(l->sign_signer);
-			pfd[P_SIGN].events = POLLIN;
-		}
-		int timeout = 1000;
-		t = clock_ms();
-		if (!l->session_ready) {
-			wait_until(&timeout, t, l->deadline);
-			wait_until(
-			    &timeout, t, l->silence_ms != 0 ? l->heard_at + l->silence_ms : 0);
-		} else if (l->alive_interval_ms > 0) {
-			wait_until(&timeout, t, l->alive_next);
-		}
-		r = poll(pfd, P_N, timeout);
-		if (r < 0 && errno != EINTR) {
-			loop_fail_local(l, "connect: poll: %s", strerror(errno));
-			return SSH_ERR_SYSTEM;
-		}
-		now = loop_now_ms();
-		if (now - last_tick >= 1000) {
-			last_tick = now;
-			if ((r = ssh_conn_tick(l->c, now)) < 0) {
-				return r;
-			}
-		}
-		if (tty_got_term && l->no_session) {
-			/* -N: as OpenSSH, SIGTERM is a deliberate end (0), others 255, quietly */
-			log_verbose("Killed by signal %d.", (int)tty_got_term);
-			l->signal_status = tty_got_term == SIGTERM ? 0 : 255;
-			return 0;
-		}
-		if (tty_got_term) {
-			loop_fail_local(l, "channel: killed by signal %s",
-			    local_signal_name((int)tty_got_term));
-			return SSH_ERR_SYSTEM;
-		}
-		if (tty_got_winch) {
-			struct winsize ws;
-			tty_got_winch = 0;
-			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && l->session_ready) {
-				if ((r = ssh_conn_window_change(l->c, ws.ws_col, ws.ws_row)) < 0) {
-					return r;
-				}
-			}
-		}
-		if (pfd[P_SOCK].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((r = sock_read(l)) < 0) {
-				return r;
-			}
-			if (l->finished) {
-				sock_eof = 1;
-			}
-		}
-		t = clock_ms();
-		note_heard(l, t);
-		if ((r = check_limits(l, t)) < 0) {
-			return r;
-		}
-		if (!sock_eof && (r = keepalive(l, t)) < 0) {
-			return r;
-		}
-		if (l->sign_signer != NULL &&
-		    (pfd[P_SIGN].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if ((r = authdrv_finish_sign(l)) < 0) {
-				return r;
-			}
-		}
-		if (pfd[P_STDIN].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((r = stdin_read(l)) < 0) {
-				return r;
-			}
-		}
-	}
-}
-
-int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct identities *ids)
-{
-	struct loop l;
-	char err[ERR_MAX];
-	int r, status = 255;
-
-	memset(&l, 0, sizeof(l));
-	l.o = o;
-	l.cfg = cfg;
-	l.want_tty = cfg->want_tty;
-	l.ids = ids;
-	l.sock = -1;
-	l.host = o->hostname != NULL ? o->hostname : o->host;
-	l.port = o->port > 0 ? o->port : 22;
-	l.no_session = cfg->session == SSH_SESSION_NONE;
-	l.stdin_unused = o->stdin_null || l.no_session;
-	l.stdin_open = !l.stdin_unused;
-	l.signal_status = -1;
-	for (int i = 0; i < 3; i++) {
-		l.saved_fl[i] = -1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-
-	if ((r = loop_connect(o, &l.sock, l.addr, sizeof(l.addr), err, sizeof(err))) != 0) {
-		fatal_line(err);
-		goto out;
-	}
-	/* from the connection on: the limits up to the open session (ConnectTimeout or the
-	 * BatchMode default) and the read timeout (ServerAliveInterval x CountMax) */
-	l.limit_s = options_session_timeout(o, &l.limit_default);
-	if (l.limit_s > 0) {
-		l.deadline = clock_ms() + (uint64_t)l.limit_s * 1000u;
-	}
-	l.silence_ms = options_silence_limit_ms(o);
-	l.heard_at = clock_ms();
-	if (o->server_alive_interval > 0) {
-		l.alive_interval_ms = o->server_alive_interval > 2000000
-		                          ? 2000000000
-		                          : o->server_alive_interval * 1000;
-	}
-	l.esc_active = l.want_tty && o->escape_char >= 0 && !l.stdin_unused;
-	escape_init(&l.esc, o->escape_char);
-	if ((l.iobuf = malloc(IO_CHUNK)) == NULL || (l.escbuf = malloc(IO_CHUNK + 1)) == NULL) {
-		fatal_error("connect", "out of memory");
-		goto out;
-	}
-	if ((r = ssh_conn_new(cfg, &l.c)) != 0) {
-		fatal_error("connect", "cannot start the session: %s", ssh_err_str(r));
-		goto out;
-	}
-	if (l.want_tty || l.no_session) {
-		tty_catch_signals(l.no_session);
-	}
-	tty_fds_setup(&l);
-	r = run(&l);
-	int had_tty = l.raw_tty;
-	tty_fds_restore(&l);
-	if ((had_tty || l.escape_quit) && r >= 0 && l.local_err[0] == '\0') {
-		log_info("Connection to %s closed.", l.host);
-	}
-	if (l.escape_quit && r >= 0 && l.local_err[0] == '\0') {
-		goto out; /* ~. : 255, as ssh */
-	}
-	if (l.signal_status >= 0 && r >= 0 && l.local_err[0] == '\0') {
-		status = l.signal_status;
-		goto out;
-	}
-	if (r < 0 || l.local_err[0] != '\0') {
-		print_failure(&l, r);
-		goto out;
-	}
-	status = exit_code(&l);
-out:
-	tty_fds_restore(&l);
-	if (l.sign_signer != NULL) {
-		l.sign_signer = NULL;
-		loop_user_wait_end();
-	}
-	if (l.c != NULL) {
-		ssh_conn_free(l.c);
-	}
-	if (l.sock >= 0) {
-		close(l.sock);
-	}
-	free(l.iobuf);
-	free(l.escbuf);
-	return status;
-}

@@ -19,11 +19,20 @@
 int loop_connect(
     const struct options *o, int *fd, char *addr, size_t addrlen, char *err, size_t errlen);
 
+/* One connection of a run: its options, engine configuration and identities. */
+struct loop_target {
+	const struct options *o;
+	const struct ssh_conn_config *cfg;
+	struct identities *ids;
+};
+
 /*
- * Run one session to its end. Prints every failure as one "x509ssh: category: cause" line.
- * Returns the process exit status: the remote exit status, or 255.
+ * Run the connections t[0..n) to the end of the last (the destination); t[0..n-1) are jump hosts
+ * (ProxyJump), each reached through a direct-tcpip channel of the one before. Prints every failure
+ * as one "x509ssh: category: cause" line (a jump host's naming it). Returns the process exit
+ * status: the remote exit status, or 255.
  */
-int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct identities *ids);
+int loop_run(const struct loop_target *t, size_t n);
 
 /*
  * The clock of the loop's timeouts (ConnectTimeout up to the open session, the ServerAlive read

@@ -6,6 +6,7 @@
 #ifndef X509SSH_LOOP_INT_H
 #define X509SSH_LOOP_INT_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,18 @@ struct loop {
 	char exit_signal[32];
 	char exit_message[256];
 
+	struct fwd *fwd;     /* -L -R -D -W (fwd.h) */
+	int stdio_fwd;       /* -W: stdin/stdout are a TCP/IP channel's, there is no session */
+	size_t nfwd;         /* the forwardings' poll slots this turn */
+	int sock_eof;        /* the server closed the connection cleanly */
+	uint64_t last_tick;  /* the engine's clock was last given at */
+
+	/* jump hosts: each hop is a loop of its own; the next one runs over one of its channels */
+	int is_jump;           /* a jump host: no session, no terminal, no stdio */
+	const char *hop_name;  /* "jump host NAME" in its messages (NULL for the destination) */
+	struct loop *next_hop; /* the connection that goes through this one */
+	int hop_started;       /* its engine runs (a later hop waits for the earlier one) */
+
 	char local_err[ERR_MAX]; /* a local refusal that replaces the engine's message */
 	int finished;
 	uint8_t *iobuf;
@@ -85,6 +98,34 @@ struct loop {
 uint64_t loop_now_ms(void);
 /* Record a local cause for the one error line; the first cause wins. */
 void loop_fail_local(struct loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The clock of the timeouts: monotonic ms without the time spent waiting for the user. */
+uint64_t clock_ms(void);
+/* The one error line for a session's end (the engine's sticky error or the local cause). */
+void loop_print_failure(struct loop *l, int r);
+/* The process exit status for the session's end; every 255 has its one line. */
+int loop_exit_code(struct loop *l);
+size_t loop_send_pending(struct loop *l);
+
+/* the steps of one session in the reactor's turn (reactor.c drives them) */
+int session_step(struct loop *l, int *res);
+size_t session_nslots(const struct loop *l);
+void session_fill(struct loop *l, struct pollfd *pfd, int *timeout);
+int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now);
+int session_signals(struct loop *l, int *res);
+/* jump hosts (reactor.c): l is authenticated, start the next hop over one of its channels */
+int reactor_start_next_hop(struct loop *l);
+
+/* ---- sesslimits.c ---- */
+
+/* Shorten *timeout (ms) so that poll returns by `due` (a clock_ms() time, 0 = none). */
+void limits_wait_until(int *timeout, uint64_t t, uint64_t due);
+/* A complete packet other than IGNORE/DEBUG proves the server alive. */
+void limits_note_heard(struct loop *l, uint64_t t);
+/* Before the session is open: ConnectTimeout and the read timeout, one line naming the phase. */
+int limits_check(struct loop *l, uint64_t t);
+/* After the session is open: a keepalive after each quiet interval, then give up. */
+int limits_keepalive(struct loop *l, uint64_t t);
 
 /* ---- tty.c ---- */
 

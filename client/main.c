@@ -9,8 +9,10 @@
 
 #include <openssl/crypto.h>
 
+#include "background.h"
 #include "cmdline.h"
 #include "identity.h"
+#include "jumpspec.h"
 #include "known_hosts.h"
 #include "log.h"
 #include "loop.h"
@@ -28,6 +30,18 @@ extern char **environ;
 
 #define EXIT_FAIL 255
 #define ENV_MAX   64
+
+/* One connection of the run: its engine configuration and identities (and, for a jump host, its
+ * own options). */
+struct target {
+	struct options own; /* a jump host's options (the destination's live in main) */
+	const struct options *o;
+	struct ssh_conn_config cfg;
+	struct identities *ids;
+	char *hk_algs, *cert_user;
+	const char *env[ENV_MAX + 1];
+};
+
 
 static int have_ca_store(const struct options *o)
 {
@@ -158,16 +172,190 @@ static const enum ssh_session_kind session_kinds[] = {
     [SESSION_SUBSYSTEM] = SSH_SESSION_SUBSYSTEM,
 };
 
+/* The engine's configuration and the identities for one connection (o finished). Errors are
+ * printed. */
+static int target_prepare(struct target *t, struct options *o, const char *command)
+{
+	struct winsize ws;
+	char err[1024];
+	int r;
+
+	t->o = o;
+	memset(&t->cfg, 0, sizeof(t->cfg));
+	t->cfg.session = session_kinds[o->session_type];
+	t->hk_algs = order_hostkey_algs(o);
+	t->cfg.kex_algs = o->kex_algorithms;
+	t->cfg.ciphers = o->ciphers;
+	t->cfg.macs = o->macs;
+	t->cfg.hostkey_algs = t->hk_algs != NULL ? t->hk_algs : o->hostkey_algorithms;
+	t->cfg.pubkey_algs = o->pubkey_accepted_algorithms;
+	t->cfg.user = o->user;
+	t->cfg.x509_max_chain =
+	    o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : X509_MAX_CHAIN_DEFAULT;
+	t->cfg.command = command;
+	t->cfg.rekey_bytes = o->rekey_bytes > 0 ? (uint64_t)o->rekey_bytes : 0;
+	t->cfg.rekey_seconds = o->rekey_seconds > 0 ? (uint32_t)o->rekey_seconds : 0;
+	t->cfg.want_tty = want_tty(o, command);
+	if (!t->cfg.want_tty) {
+		o->force_tty = 0; /* the loop puts the terminal in raw mode only with a pty */
+	}
+	t->cfg.term = getenv("TERM") != NULL ? getenv("TERM") : "vt100";
+	t->cfg.cols = 80;
+	t->cfg.rows = 24;
+	if (t->cfg.want_tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+		t->cfg.cols = ws.ws_col;
+		t->cfg.rows = ws.ws_row;
+	}
+	build_env(o, t->env, ENV_MAX + 1);
+	t->cfg.env = t->env;
+	t->cfg.log = log_conn_cb;
+	t->cfg.log_arg = NULL;
+
+	if ((r = identities_new(o, &t->ids, err, sizeof(err))) != 0) {
+		fatal_line(err);
+		return -1;
+	}
+	if (o->user_from_default && o->user_from_certificate != OPT_UNSET &&
+	    o->user_from_certificate != UFC_NO) {
+		int upn = o->user_from_certificate == UFC_UPN;
+		if (identities_cert_user(t->ids, upn, &t->cert_user) != 0) {
+			fatal_error("auth",
+			    "UserFromCertificate %s: no identity's certificate carries a%s",
+			    upn ? "upn" : "cn", upn ? " UPN" : " CN");
+			return -1;
+		}
+		log_verbose(
+		    "login name '%s' from the certificate's %s", t->cert_user, upn ? "UPN" : "CN");
+		t->cfg.user = t->cert_user;
+	}
+	return 0;
+}
+
+static void target_free(struct target *t)
+{
+	identities_free(t->ids);
+	free(t->cert_user);
+	free(t->hk_algs);
+	t->ids = NULL;
+	t->cert_user = NULL;
+	t->hk_algs = NULL;
+}
+
+/* A jump host carries the next hop only: no forwardings, no jumps of its own (yet). */
+static void clear_forwardings(struct options *o)
+{
+	char **lists[] = {o->local_forward, o->remote_forward, o->dynamic_forward};
+	size_t *counts[] = {&o->n_local_forward, &o->n_remote_forward, &o->n_dynamic_forward};
+
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < *counts[k]; i++) {
+			free(lists[k][i]);
+			lists[k][i] = NULL;
+		}
+		*counts[k] = 0;
+	}
+	if (o->proxy_jump != NULL) {
+		log_debug1("jump host %s: its own ProxyJump %s is not followed", o->host,
+		    o->proxy_jump);
+	}
+	free(o->proxy_jump);
+	o->proxy_jump = NULL;
+}
+
+/*
+ * A jump host's options: its Host block in the config files, the user and port of the -J spec
+ * first; nothing of the command line but -F applies (as OpenSSH). It gets no session and no
+ * forwardings of its own.
+ */
+static int hop_options(struct options *o, const struct jump_hop *h, const char *config)
+{
+	char err[1024];
+
+	options_init(o);
+	o->session_type = SESSION_NONE;
+	if ((o->host = strdup(h->host)) == NULL ||
+	    (h->user != NULL && (o->user = strdup(h->user)) == NULL)) {
+		fatal_error("config", "out of memory");
+		return -1;
+	}
+	if (h->port > 0) {
+		o->port = h->port;
+	}
+	if (options_read_configs(o, config, err, sizeof(err)) != 0 ||
+	    options_finish(o, paths_local_user(), have_ca_store(o), err, sizeof(err)) != 0) {
+		fatal_error("config", "jump host %s: %s", h->host, err);
+		return -1;
+	}
+	clear_forwardings(o);
+	return 0;
+}
+
+/* The jump hosts of ProxyJump / -J, first hop first. Errors are printed. */
+static int jump_targets(const struct options *o, const char *config, struct target **out,
+    size_t *nout)
+{
+	struct jump_spec j;
+	struct target *t = NULL;
+	size_t i;
+	char err[512];
+	int r = -1;
+
+	if (jump_spec_parse(o->proxy_jump, &j, err, sizeof(err)) != 0) {
+		fatal_error("config", "ProxyJump: %s", err);
+		return -1;
+	}
+	if (j.n == 0) {
+		r = 0; /* "none" */
+		goto done;
+	}
+	if ((t = calloc(j.n, sizeof(*t))) == NULL) {
+		fatal_error("config", "out of memory");
+		goto done;
+	}
+	*out = t;
+	for (i = 0; i < j.n; i++) {
+		*nout = i + 1;
+		if (hop_options(&t[i].own, &j.hop[i], config) != 0 ||
+		    target_prepare(&t[i], &t[i].own, NULL) != 0) {
+			goto done;
+		}
+	}
+	r = 0;
+done:
+	jump_spec_free(&j);
+	return r;
+}
+
+static int run_targets(const struct target *hops, size_t nhops, const struct target *dest)
+{
+	struct loop_target *lt = calloc(nhops + 1, sizeof(*lt));
+	int status;
+
+	if (lt == NULL) {
+		fatal_error("connect", "out of memory");
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i <= nhops; i++) {
+		const struct target *t = i < nhops ? &hops[i] : dest;
+		lt[i].o = t->o;
+		lt[i].cfg = &t->cfg;
+		lt[i].ids = t->ids;
+	}
+	status = loop_run(lt, nhops + 1);
+	free(lt);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct cmdline a;
-	struct ssh_conn_config cfg;
-	struct identities *ids = NULL;
-	struct winsize ws;
-	const char *env[ENV_MAX + 1];
-	char err[1024], *hk_algs = NULL, *cert_user = NULL;
+	struct target dest, *hops = NULL;
+	size_t nhops = 0;
+	char err[1024];
 	int r, status = EXIT_FAIL;
+
+	memset(&dest, 0, sizeof(dest));
 
 	/* first of all: no core file, no ptrace or /proc/PID/mem for others while PINs, passwords
 	 * and private keys may be in memory */
@@ -255,58 +443,33 @@ int main(int argc, char **argv)
 		fatal_error("config", "-s needs a subsystem name"); /* as ssh, -o SessionType too */
 		goto out;
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.session = session_kinds[o.session_type];
-	hk_algs = order_hostkey_algs(&o);
-	cfg.kex_algs = o.kex_algorithms;
-	cfg.ciphers = o.ciphers;
-	cfg.macs = o.macs;
-	cfg.hostkey_algs = hk_algs != NULL ? hk_algs : o.hostkey_algorithms;
-	cfg.pubkey_algs = o.pubkey_accepted_algorithms;
-	cfg.user = o.user;
-	cfg.x509_max_chain =
-	    o.x509_max_chain > 0 ? (size_t)o.x509_max_chain : X509_MAX_CHAIN_DEFAULT;
-	cfg.command = a.command;
-	cfg.rekey_bytes = o.rekey_bytes > 0 ? (uint64_t)o.rekey_bytes : 0;
-	cfg.rekey_seconds = o.rekey_seconds > 0 ? (uint32_t)o.rekey_seconds : 0;
-	cfg.want_tty = want_tty(&o, a.command);
-	if (!cfg.want_tty) {
-		o.force_tty = 0; /* the loop puts the terminal in raw mode only with a pty */
-	}
-	cfg.term = getenv("TERM") != NULL ? getenv("TERM") : "vt100";
-	cfg.cols = 80;
-	cfg.rows = 24;
-	if (cfg.want_tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-		cfg.cols = ws.ws_col;
-		cfg.rows = ws.ws_row;
-	}
-	build_env(&o, env, ENV_MAX + 1);
-	cfg.env = env;
-	cfg.log = log_conn_cb;
-	cfg.log_arg = NULL;
-
-	if ((r = identities_new(&o, &ids, err, sizeof(err))) != 0) {
-		fatal_line(err);
-		goto out;
-	}
-	if (o.user_from_default && o.user_from_certificate != OPT_UNSET &&
-	    o.user_from_certificate != UFC_NO) {
-		int upn = o.user_from_certificate == UFC_UPN;
-		if (identities_cert_user(ids, upn, &cert_user) != 0) {
-			fatal_error("auth",
-			    "UserFromCertificate %s: no identity's certificate carries a%s",
-			    upn ? "upn" : "cn", upn ? " UPN" : " CN");
+	if (o.fork_after_authentication == 1) {
+		if (o.session_type != SESSION_NONE && (a.command == NULL || a.command[0] == '\0') &&
+		    o.stdio_forward == NULL) {
+			fatal_error("config", "-f (ForkAfterAuthentication) needs a command or -N");
 			goto out;
 		}
-		log_verbose(
-		    "login name '%s' from the certificate's %s", cert_user, upn ? "UPN" : "CN");
-		cfg.user = cert_user;
+		o.stdin_null = 1; /* -f implies -n, as ssh */
+		/* before any token, thread or socket exists: none of them survives fork() */
+		if (background_fork() != 0) {
+			fatal_error("config", "cannot go to the background: %s", strerror(errno));
+			goto out;
+		}
 	}
-	status = loop_run(&o, &cfg, ids);
+	if (target_prepare(&dest, &o, a.command) != 0) {
+		goto out;
+	}
+	if (o.proxy_jump != NULL && jump_targets(&o, a.config, &hops, &nhops) != 0) {
+		goto out;
+	}
+	status = run_targets(hops, nhops, &dest);
 out:
-	identities_free(ids);
-	free(cert_user);
-	free(hk_algs);
+	target_free(&dest);
+	for (size_t i = 0; i < nhops; i++) {
+		target_free(&hops[i]);
+		options_free(&hops[i].own);
+	}
+	free(hops);
 	free(a.command);
 	trust_x509_cleanup();
 	options_free(&o);

@@ -143,6 +143,7 @@ struct options {
 	int gateway_ports;           /* GatewayPorts (-g) */
 	int exit_on_forward_failure; /* ExitOnForwardFailure */
 	char *permit_remote_open;    /* PermitRemoteOpen as written ("any" = unset) */
+	int fork_after_authentication; /* ForkAfterAuthentication (-f) */
 	/* per row of the compatibility table (options_compat.c): OPT_COMPAT_* bits, set only by
 	 * lines that apply to this destination */
 	unsigned char compat_seen[OPT_COMPAT_MAX];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "fwd.h"
 
 volatile sig_atomic_t tty_got_winch;
 volatile sig_atomic_t tty_got_term;
@@ -195,6 +196,15 @@ int tty_stdin_escapes(struct loop *l, const uint8_t *in, size_t len)
 			break;
 		case ESC_CMD_SUSPEND:
 			suspend_self(l);
+			break;
+		case ESC_CMD_LIST:
+			snprintf(msg, sizeof(msg), "%c#\r\n", l->esc.ch);
+			tty_message(msg);
+			tty_message("The following connections are open:\r\n");
+			if (l->fwd != NULL) {
+				fwd_list(l->fwd, help, sizeof(help));
+				tty_message(help);
+			}
 			break;
 		case ESC_CMD_NONE:
 		default:

@@ -24,9 +24,9 @@ static void run(int ch, const char *s, size_t chunk, char *res, size_t max)
 			res[n++] = (char)out[i];
 		}
 		if (cmd != ESC_CMD_NONE && n + 3 < max) {
-			const char *tag = cmd == ESC_CMD_DISCONNECT ? "<.>"
-			                  : cmd == ESC_CMD_HELP     ? "<?>"
-			                                            : "<Z>";
+			static const char *const tags[] = {[ESC_CMD_DISCONNECT] = "<.>",
+			    [ESC_CMD_HELP] = "<?>", [ESC_CMD_SUSPEND] = "<Z>", [ESC_CMD_LIST] = "<#>"};
+			const char *tag = tags[cmd];
 			memcpy(res + n, tag, 3);
 			n += 3;
 		} else {
@@ -58,6 +58,10 @@ int main(void)
 	/* commands at the very start, after CR and after LF */
 	check('~', "~.", "<.>");
 	check('~', "ls\r~.", "ls\r<.>");
+	/* ~# lists the forwarded connections; mid-line it is two plain bytes */
+	check('~', "~#", "<#>");
+	check('~', "a\n~#b", "a\n<#>b");
+	check('~', "a~#", "a~#");
 	check('~', "ls\n~.rest", "ls\n<.>rest");
 	check('~', "~?~.", "<?><.>"); /* still at the start of a line after help */
 	check('~', "~\x1a", "<Z>");
@@ -96,7 +100,7 @@ int main(void)
 		enum escape_cmd cmd;
 		escape_init(&e, '~');
 		k = escape_filter(&e, in, 2, out, &used, &cmd);
-		if (b == '.' || b == '?' || b == 0x1a) {
+		if (b == '.' || b == '?' || b == 0x1a || b == '#') {
 			CHECK(cmd != ESC_CMD_NONE && k == 0 && used == 2);
 		} else if (b == '~') {
 			CHECK(cmd == ESC_CMD_NONE && k == 1 && out[0] == '~');

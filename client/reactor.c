@@ -1,0 +1,310 @@
+/*
+ * The reactor: one poll loop for every connection of the run. The destination is the last; each
+ * jump host before it carries the next hop's bytes over a direct-tcpip channel (through a
+ * socketpair, so every connection is driven the same way). The terminal, stdio and the exit
+ * status belong to the destination.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fwd.h"
+#include "log.h"
+#include "loop.h"
+#include "loop_int.h"
+#include "ssh/err.h"
+
+/* the fields of a connection before it runs */
+static void session_init(struct loop *l, const struct loop_target *t, int is_jump)
+{
+	const struct options *o = t->o;
+
+	memset(l, 0, sizeof(*l));
+	l->o = o;
+	l->cfg = t->cfg;
+	l->ids = t->ids;
+	l->sock = -1;
+	l->host = o->hostname != NULL ? o->hostname : o->host;
+	l->port = o->port > 0 ? o->port : 22;
+	l->is_jump = is_jump;
+	l->want_tty = is_jump ? 0 : t->cfg->want_tty;
+	l->no_session = t->cfg->session == SSH_SESSION_NONE;
+	l->stdio_fwd = !is_jump && o->stdio_forward != NULL;
+	l->stdin_unused = is_jump || o->stdin_null || (l->no_session && !l->stdio_fwd);
+	l->stdin_open = !l->stdin_unused && !l->stdio_fwd; /* -W: stdin is the channel's */
+	l->signal_status = -1;
+	for (int i = 0; i < 3; i++) {
+		l->saved_fl[i] = -1;
+	}
+}
+
+/* Its engine and clocks, once its socket is there. Errors are printed. */
+static int session_begin(struct loop *l)
+{
+	const struct options *o = l->o;
+	char err[ERR_MAX];
+	int r;
+
+	/* from the connection on: the limits up to the open session (ConnectTimeout or the
+	 * BatchMode default) and the read timeout (ServerAliveInterval x CountMax) */
+	l->limit_s = options_session_timeout(o, &l->limit_default);
+	if (l->limit_s > 0) {
+		l->deadline = clock_ms() + (uint64_t)l->limit_s * 1000u;
+	}
+	l->silence_ms = options_silence_limit_ms(o);
+	l->heard_at = clock_ms();
+	if (o->server_alive_interval > 0) {
+		l->alive_interval_ms = o->server_alive_interval > 2000000
+		                           ? 2000000000
+		                           : o->server_alive_interval * 1000;
+	}
+	l->esc_active = l->want_tty && o->escape_char >= 0 && !l->stdin_unused;
+	escape_init(&l->esc, o->escape_char);
+	if ((l->iobuf = malloc(IO_CHUNK)) == NULL || (l->escbuf = malloc(IO_CHUNK + 1)) == NULL) {
+		loop_fail_local(l, "connect: out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	if ((r = ssh_conn_new(l->cfg, &l->c)) != 0) {
+		loop_fail_local(l, "connect: cannot start the session: %s", ssh_err_str(r));
+		return r;
+	}
+	err[0] = '\0';
+	if ((r = fwd_new(&l->fwd, l->c, o, err, sizeof(err))) != 0) {
+		loop_fail_local(l, "%s", err[0] != '\0' ? err : "connect: out of memory");
+		return r;
+	}
+	if (!fwd_any(l->fwd) && l->next_hop == NULL) {
+		fwd_free(l->fwd);
+		l->fwd = NULL;
+	}
+	l->hop_started = 1;
+	return 0;
+}
+
+static void session_end(struct loop *l)
+{
+	if (l->sign_signer != NULL) {
+		l->sign_signer = NULL;
+		loop_user_wait_end();
+	}
+	fwd_free(l->fwd);
+	l->fwd = NULL;
+	ssh_conn_free(l->c);
+	l->c = NULL;
+	if (l->sock >= 0) {
+		close(l->sock);
+		l->sock = -1;
+	}
+	free(l->iobuf);
+	free(l->escbuf);
+	l->iobuf = NULL;
+	l->escbuf = NULL;
+}
+
+int reactor_start_next_hop(struct loop *l)
+{
+	struct loop *n = l->next_hop;
+	int sp[2], r;
+
+	if (n == NULL || n->hop_started) {
+		return 0;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) != 0) {
+		loop_fail_local(l, "connect: socketpair: %s", strerror(errno));
+		return SSH_ERR_SYSTEM;
+	}
+	if ((r = fwd_jump(l->fwd, sp[0], n->host, n->port)) < 0) {
+		close(sp[1]);
+		if (fwd_error(l->fwd) != NULL) {
+			loop_fail_local(l, "%s", fwd_error(l->fwd));
+		}
+		return r;
+	}
+	n->sock = sp[1];
+	snprintf(n->addr, sizeof(n->addr), "via %s", l->host);
+	log_verbose("Connecting to %s port %d through %s.", n->host, n->port, l->host);
+	if ((r = session_begin(n)) < 0) {
+		return SSH_ERR_SYSTEM;
+	}
+	return 0;
+}
+
+/*
+ * Turn the loop until the destination (ls[n - 1]) ends; *who says which connection ended it.
+ * Returns 0 or the negative error.
+ */
+static int reactor(struct loop **ls, size_t n, size_t *who)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0, total, *off;
+	int r = 0, res;
+
+	if ((off = calloc(n, sizeof(*off))) == NULL) {
+		*who = n - 1;
+		loop_fail_local(ls[n - 1], "connect: out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	for (;;) {
+		total = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct loop *l = ls[i];
+			if (!l->hop_started) {
+				continue;
+			}
+			if (session_step(l, &res)) {
+				*who = i;
+				r = res;
+				if (i + 1 < n && r == 0) {
+					/* a jump host that goes away takes the rest with it */
+					loop_fail_local(l, "connect: connection closed by %s", l->host);
+					r = SSH_ERR_PROTOCOL;
+				}
+				goto out;
+			}
+			off[i] = total;
+			total += session_nslots(l);
+		}
+		if (total > cap) {
+			struct pollfd *p = realloc(pfd, total * sizeof(*p));
+			if (p == NULL) {
+				*who = n - 1;
+				loop_fail_local(ls[n - 1], "connect: out of memory");
+				r = SSH_ERR_ALLOC;
+				goto out;
+			}
+			pfd = p;
+			cap = total;
+		}
+		int timeout = 1000;
+		for (size_t i = 0; i < n; i++) {
+			if (ls[i]->hop_started) {
+				session_fill(ls[i], pfd + off[i], &timeout);
+			}
+		}
+		if (poll(pfd, total, timeout) < 0 && errno != EINTR) {
+			*who = n - 1;
+			loop_fail_local(ls[n - 1], "connect: poll: %s", strerror(errno));
+			r = SSH_ERR_SYSTEM;
+			goto out;
+		}
+		uint64_t now = loop_now_ms();
+		if (session_signals(ls[n - 1], &res)) {
+			*who = n - 1;
+			r = res;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!ls[i]->hop_started) {
+				continue;
+			}
+			if ((r = session_after(ls[i], pfd + off[i], now)) < 0) {
+				*who = i;
+				goto out;
+			}
+		}
+	}
+out:
+	free(off);
+	free(pfd);
+	return r;
+}
+
+int loop_run(const struct loop_target *t, size_t n)
+{
+	struct loop **ls = NULL, *d;
+	char err[ERR_MAX];
+	size_t who = 0, i;
+	int r, status = 255;
+
+	if (n == 0 || (ls = calloc(n, sizeof(*ls))) == NULL) {
+		fatal_error("connect", "out of memory");
+		return status;
+	}
+	for (i = 0; i < n; i++) {
+		if ((ls[i] = malloc(sizeof(*ls[i]))) == NULL) {
+			fatal_error("connect", "out of memory");
+			goto out;
+		}
+		session_init(ls[i], &t[i], i + 1 < n);
+	}
+	for (i = 0; i + 1 < n; i++) {
+		const char *as_given = ls[i]->o->host != NULL ? ls[i]->o->host : ls[i]->host;
+		size_t len = strlen(as_given) + 16;
+		char *name = malloc(len);
+		if (name == NULL) {
+			fatal_error("connect", "out of memory");
+			goto out;
+		}
+		snprintf(name, len, "jump host %s", as_given);
+		ls[i]->hop_name = name;
+		ls[i]->next_hop = ls[i + 1];
+	}
+	d = ls[n - 1];
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = loop_connect(ls[0]->o, &ls[0]->sock, ls[0]->addr, sizeof(ls[0]->addr), err,
+	         sizeof(err))) != 0) {
+		if (n > 1) {
+			char line[ERR_MAX + 64];
+			const char *sep = strstr(err, ": ");
+			snprintf(line, sizeof(line), "connect: %s: %s", ls[0]->hop_name,
+			    sep != NULL ? sep + 2 : err);
+			fatal_line(line);
+		} else {
+			fatal_line(err);
+		}
+		goto out;
+	}
+	if (session_begin(ls[0]) < 0) {
+		loop_print_failure(ls[0], SSH_ERR_SYSTEM);
+		goto out;
+	}
+	if (d->want_tty || d->no_session) {
+		tty_catch_signals(d->no_session);
+	}
+	tty_fds_setup(d);
+	r = reactor(ls, n, &who);
+	int had_tty = d->raw_tty;
+	tty_fds_restore(d);
+	if (who + 1 < n) {
+		loop_print_failure(ls[who], r < 0 ? r : SSH_ERR_PROTOCOL);
+		goto out;
+	}
+	if ((had_tty || d->escape_quit) && r >= 0 && d->local_err[0] == '\0') {
+		log_info("Connection to %s closed.", d->host);
+	}
+	if (d->escape_quit && r >= 0 && d->local_err[0] == '\0') {
+		goto out; /* ~. : 255, as ssh */
+	}
+	if (d->stdio_fwd && r >= 0 && d->local_err[0] == '\0') {
+		status = 0; /* -W: the forwarded connection ended */
+		goto out;
+	}
+	if (d->signal_status >= 0 && r >= 0 && d->local_err[0] == '\0') {
+		status = d->signal_status;
+		goto out;
+	}
+	if (r < 0 || d->local_err[0] != '\0') {
+		loop_print_failure(d, r);
+		goto out;
+	}
+	status = loop_exit_code(d);
+out:
+	for (i = n; i-- > 0;) {
+		if (ls[i] != NULL) {
+			if (i + 1 == n) {
+				tty_fds_restore(ls[i]);
+			} else {
+				free((char *)ls[i]->hop_name);
+			}
+			session_end(ls[i]);
+			free(ls[i]);
+		}
+	}
+	free(ls);
+	return status;
+}

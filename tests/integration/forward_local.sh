@@ -1,0 +1,100 @@
+#!/bin/bash
+# -L and -D: local listeners whose connections travel as direct-tcpip channels of one session
+# (Debian's sshd on loopback): byte-exact bulk data, several connections at once, one stalled
+# reader that must not stall the others, SOCKS 4/4a/5 through curl, and a listener that cannot
+# be set up, with and without ExitOnForwardFailure.
+. "$(dirname "$0")/../lib/common.sh"
+. "$T_LIB_DIR/forward.sh"
+require_client
+start_sshd
+start_echo
+make_blob big 20
+
+# ---- -L: three connections at once, 20 MiB each way, byte-exact
+LPORT=$(free_port)
+start_client_bg -N -L "$LPORT:127.0.0.1:$ECHO_PORT" --
+wait_port "$LPORT" "$BG_PID" 20 || fail "-L: nothing listens on $LPORT: $(cat "$T_DIR/bg.err")"
+for i in 1 2 3; do
+	pump "$LPORT" "$T_DIR/big" "$T_DIR/out.$i" &
+	pids[i]=$!
+done
+for i in 1 2 3; do
+	wait "${pids[i]}" || fail "-L: pump $i failed"
+	expect_eq "-L connection $i byte-exact (20 MiB)" "$(sha256_of "$T_DIR/big")" "$(sha256_of "$T_DIR/out.$i")"
+done
+
+# ---- flow control per channel: a reader that reads nothing does not hold the others
+rm -f "$T_DIR/release"
+pump "$LPORT" "$T_DIR/big" "$T_DIR/slow.out" --wait-file "$T_DIR/release" &
+slow=$!
+sleep 0.5
+pump "$LPORT" "$T_DIR/big" "$T_DIR/fast.out"
+expect_eq "a connection completes while another one's reader is stalled" \
+	"$(sha256_of "$T_DIR/big")" "$(sha256_of "$T_DIR/fast.out")"
+expect_eq "the stalled reader is still waiting (its connection did not end early)" "yes" \
+	"$(kill -0 "$slow" 2>/dev/null && echo yes || echo no)"
+touch "$T_DIR/release"
+wait "$slow" || fail "the stalled pump failed once released"
+expect_eq "the stalled connection is byte-exact once released" \
+	"$(sha256_of "$T_DIR/big")" "$(sha256_of "$T_DIR/slow.out")"
+stop_client_bg TERM
+expect_eq "-N -L ends with 0 on SIGTERM" 0 "$BG_RC"
+
+# ---- -D: SOCKS through curl to a web server behind the SSH server
+mkdir -p "$T_DIR/www"
+cp "$T_DIR/big" "$T_DIR/www/big"
+HTTP_PORT=$(free_port)
+(cd "$T_DIR/www" && exec "$PYTHON" -m http.server --bind 127.0.0.1 "$HTTP_PORT" >/dev/null 2>&1) &
+t_track_pid $!
+wait_port "$HTTP_PORT" $! 10 || die "http.server did not start"
+DPORT=$(free_port)
+start_client_bg -N -D "127.0.0.1:$DPORT" --
+wait_port "$DPORT" "$BG_PID" 20 || fail "-D: nothing listens on $DPORT: $(cat "$T_DIR/bg.err")"
+n=0
+for proto in socks4 socks4a socks5 socks5-hostname; do
+	n=$((n + 1))
+	curl -sS --max-time 60 "--$proto" "127.0.0.1:$DPORT" -o "$T_DIR/curl.$n" \
+		"http://127.0.0.1:$HTTP_PORT/big" 2>"$T_DIR/curl.$n.err" &
+	cpids[n]=$!
+done
+for i in 1 2 3 4; do
+	wait "${cpids[i]}" || fail "curl $i through -D failed: $(cat "$T_DIR/curl.$i.err")"
+	expect_eq "-D: curl $i (SOCKS) byte-exact (20 MiB)" "$(sha256_of "$T_DIR/big")" "$(sha256_of "$T_DIR/curl.$i")"
+done
+# a destination the server cannot reach: curl gets a SOCKS failure, the session lives on
+DEAD_PORT=$(free_port)
+set +e
+curl -sS --max-time 30 --socks5-hostname "127.0.0.1:$DPORT" "http://127.0.0.1:$DEAD_PORT/" \
+	-o /dev/null 2>"$T_DIR/curl.dead.err"
+crc=$?
+set -e
+expect_ne "-D: an unreachable destination fails for the SOCKS client" 0 "$crc"
+curl -sS --max-time 60 --socks5 "127.0.0.1:$DPORT" -o "$T_DIR/curl.after" "http://127.0.0.1:$HTTP_PORT/big" ||
+	fail "-D: the session did not survive a refused destination"
+expect_eq "-D still works after a refusal" "$(sha256_of "$T_DIR/big")" "$(sha256_of "$T_DIR/curl.after")"
+stop_client_bg TERM
+expect_eq "-N -D ends with 0 on SIGTERM" 0 "$BG_RC"
+
+# ---- a listener that cannot be set up (the port is taken by the echo service)
+run_client -L "$ECHO_PORT:127.0.0.1:1" -- echo ran
+expect_exit 0 "without ExitOnForwardFailure the command still runs"
+expect_stdout_eq "ran" "the command's output"
+if is_x509ssh; then
+	expect_stderr_matches "Warning: cannot listen on .* port $ECHO_PORT" "the failed listener is a warning"
+fi
+run_client -o ExitOnForwardFailure=yes -o LogLevel=ERROR -L "$ECHO_PORT:127.0.0.1:1" -- echo ran
+expect_exit 255 "ExitOnForwardFailure yes: 255"
+expect_eq "ExitOnForwardFailure: the command did not run" "" "$(cat "$OUT")"
+if is_x509ssh; then
+	expect_error_line "channel" "ExitOnForwardFailure: one error line"
+	expect_stderr_matches "cannot listen on .* port $ECHO_PORT.*ExitOnForwardFailure" "it names the port and the option"
+fi
+
+# ---- -L with a command: the forwarding works while the command runs
+LPORT2=$(free_port)
+printf 'hello through -L\n' >"$T_DIR/small"
+run_client -L "$LPORT2:127.0.0.1:$ECHO_PORT" -- "exec 3<>/dev/tcp/127.0.0.1/$LPORT2 && cat $T_DIR/small >&3 && head -n1 <&3"
+expect_exit 0 "a remote command reaches our -L listener (through the same session)"
+expect_stdout_eq "hello through -L" "bytes through -L from the remote command"
+
+t_done
