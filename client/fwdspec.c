@@ -98,7 +98,12 @@ static int split_fields(char *s, struct fields *fl, int *spaced, char *err, size
 		while (is_blank(*c)) {
 			c++;
 		}
-		if (b == s || *c == '\0' || strpbrk(c, " \t") != NULL) {
+		size_t open = 0;
+		for (const char *q = s; q < b; q++) {
+			open += *q == '[';
+			open -= open > 0 && *q == ']';
+		}
+		if (b == s || *c == '\0' || strpbrk(c, " \t") != NULL || open > 0) {
 			errfmt(err, errlen, "blanks inside a spec");
 			return SSH_ERR_FORMAT;
 		}

@@ -101,6 +101,8 @@ static const struct bad bads[] = {
     {FWD_LOCAL, "", "empty spec"},
     {FWD_LOCAL, "   ", "empty spec"},
     {FWD_LOCAL, "80 h:90 x", "blanks inside a spec"},
+    {FWD_LOCAL, "[a b]:80:h:90", "blanks inside a spec"},
+    {FWD_LOCAL, "[a]:80 [b c]:90", "blanks inside a spec"},
     {FWD_LOCAL, "80 h", "expected [bind_address:]port:host:hostport"},
     {FWD_REMOTE, "80 h", "expected [bind_address:]port[:host:hostport]"},
     {FWD_DYNAMIC, "80 1080", "blanks inside a spec"},
