@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "fwdspec.h"
 #include "log.h"
 #include "ssh/err.h"
 
@@ -190,7 +191,6 @@ static const struct flag_kw {
     {'e', "EscapeChar", NULL},
     {'f', "ForkAfterAuthentication", "yes"},
     {'g', "GatewayPorts", "yes"},
-    {'J', "ProxyJump", NULL},
     {'K', "GSSAPIAuthentication", "yes"},
     {'K', "GSSAPIDelegateCredentials", "yes"},
     {'k', "GSSAPIDelegateCredentials", "no"},
@@ -272,6 +272,60 @@ static int set_string(char **field, const char *v)
 	return 0;
 }
 
+/* -J: ProxyJump's value; as OpenSSH, only one -J, and not after a ProxyCommand (or ProxyJump) */
+static int jump_flag(struct options *o, const char *arg)
+{
+	char err[512], *line = NULL;
+	int r;
+
+	if (o->proxy_jump != NULL) {
+		fatal_error("config",
+		    "only a single -J option is permitted (use commas to separate "
+		    "multiple jump hops)");
+		return -1;
+	}
+	if (o->proxy_command != NULL) {
+		fatal_error("config", "cannot specify -J with ProxyCommand");
+		return -1;
+	}
+	if (quoted_line(&line, "ProxyJump", arg) != 0) {
+		fatal_error("config", "out of memory");
+		return -1;
+	}
+	r = options_apply(o, line, "command line", err, sizeof(err));
+	free(line);
+	if (r != 0) {
+		fatal_error("config", "-J: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* -W host:port, checked; as OpenSSH: no tty, no session (ClearAllForwardings and
+ * ExitOnForwardFailure default to yes at finish) */
+static int stdio_flag(struct options *o, const char *arg)
+{
+	struct fwd_spec s;
+	char err[256];
+
+	if (o->stdio_forward != NULL) {
+		fatal_error("config", "stdio forward already specified");
+		return -1;
+	}
+	if (fwd_spec_parse(FWD_STDIO, arg, &s, err, sizeof(err)) != 0) {
+		fatal_error("config", "-W: bad stdio forwarding spec '%s': %s", arg, err);
+		return -1;
+	}
+	fwd_spec_free(&s);
+	if (set_string(&o->stdio_forward, arg) != 0) {
+		fatal_error("config", "out of memory");
+		return -1;
+	}
+	o->request_tty = RTTY_NO;
+	o->session_type = SESSION_NONE;
+	return 0;
+}
+
 /* the flags without a keyword row; 1 for an unknown flag */
 static int other_flag(int opt, struct options *o, struct cmdline *a, char **cl_user, int *cl_port,
     int *nv, int *quiet)
@@ -319,9 +373,10 @@ static int other_flag(int opt, struct options *o, struct cmdline *a, char **cl_u
 		fprintf(
 		    stderr, "x509ssh %s, %s\n", X509SSH_VERSION, OpenSSL_version(OPENSSL_VERSION));
 		return 2;
+	case 'J':
+		return jump_flag(o, optarg);
 	case 'W':
-		fatal_error("config", "-W (stdio forwarding) is not supported yet");
-		return -1;
+		return stdio_flag(o, optarg);
 	case 'O':
 		a->ctl_cmd = optarg;
 		break;

@@ -147,12 +147,17 @@ static const struct kw keywords[] = {
     FLAG("KbdInteractiveAuthentication", kbd_interactive_authentication),
     ENUM("PubkeyAuthentication", pubkey_authentication, ev_pubkeyauth),
     FLAG("ClearAllForwardings", clear_all_forwardings),
+    FLAG("GatewayPorts", gateway_ports),
+    FLAG("ExitOnForwardFailure", exit_on_forward_failure),
+    /* LocalForward, RemoteForward, DynamicForward, PermitRemoteOpen, ProxyJump: options_fwd.c */
     FLAG("RefuseConnection", refuse_connection),
 };
 
 const char *options_keyword_at(size_t i)
 {
-	return i < sizeof(keywords) / sizeof(keywords[0]) ? keywords[i].name : NULL;
+	size_t n = sizeof(keywords) / sizeof(keywords[0]);
+
+	return i < n ? keywords[i].name : options_fwd_keyword_at(i - n);
 }
 
 void options_init(struct options *o)
@@ -198,6 +203,7 @@ void options_free(struct options *o)
 	if (o == NULL) {
 		return;
 	}
+	options_fwd_free(o);
 	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
 		const struct kw *k = &keywords[i];
 		switch (k->kind) {
@@ -693,7 +699,8 @@ int options_apply_args(struct options *o, struct args *a, int active, char *err,
 	if ((k = find_kw(a->v[0])) != NULL) {
 		return apply_kw(o, k, a, active, err, errlen);
 	}
-	if ((r = options_compat_apply(o, a, active, err, errlen)) <= 0) {
+	if ((r = options_fwd_apply(o, a, active, err, errlen)) <= 0 ||
+	    (r = options_compat_apply(o, a, active, err, errlen)) <= 0) {
 		return r;
 	}
 	/* IgnoreUnknown: an unknown keyword matching it is skipped (OpenSSH: lower case match) */

@@ -131,10 +131,14 @@ struct options {
 	int clear_all_forwardings;          /* ClearAllForwardings */
 	int refuse_connection;              /* RefuseConnection */
 	/* reaching the host and forwarding (issue 11) */
-	char *proxy_command;               /* ProxyCommand; "none" is kept as unset */
-	char *proxy_jump;                  /* ProxyJump / -J as written; "none" is kept as unset */
-	char *stdio_forward;               /* -W host:port (command line only) */
-	char *local_forward[OPT_MAX_LIST]; /* LocalForward / -L, one spec each, as written */
+	/* ProxyCommand and ProxyJump: the first obtained wins; a ProxyJump naming hosts also sets
+	 * proxy_command to "none" (see options_fwd.c); both "none" become NULL at finish */
+	char *proxy_command; /* ProxyCommand; "none" is kept as unset */
+	char *proxy_jump;    /* ProxyJump / -J as written (jumpspec.h parses it) */
+	char *stdio_forward; /* -W host:port (command line only; FWD_STDIO) */
+	/* one spec each, as written, checked by fwdspec.h's fwd_spec_parse (which the loop calls
+	 * again to read it); emptied at finish by ClearAllForwardings yes */
+	char *local_forward[OPT_MAX_LIST]; /* LocalForward / -L */
 	size_t n_local_forward;
 	char *remote_forward[OPT_MAX_LIST]; /* RemoteForward / -R */
 	size_t n_remote_forward;
@@ -142,7 +146,8 @@ struct options {
 	size_t n_dynamic_forward;
 	int gateway_ports;           /* GatewayPorts (-g) */
 	int exit_on_forward_failure; /* ExitOnForwardFailure */
-	char *permit_remote_open;    /* PermitRemoteOpen as written ("any" = unset) */
+	char *permit_remote_open; /* PermitRemoteOpen as written, checked: NULL or "any" (any case)
+	                             for any, "none", or host:port words (host or port "*") */
 	int fork_after_authentication; /* ForkAfterAuthentication (-f) */
 	/* per row of the compatibility table (options_compat.c): OPT_COMPAT_* bits, set only by
 	 * lines that apply to this destination */
@@ -204,6 +209,13 @@ int options_read_configs(struct options *o, const char *config, char *err, size_
  */
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen);
+
+/*
+ * After options_finish (and after -G, which shows them): the first forwarding or jump feature
+ * that is accepted and checked but not yet in effect ("LocalForward is not supported yet"), as
+ * an error; 0 when none is asked for. One table in options_finish.c.
+ */
+int options_check_unwired(const struct options *o, char *err, size_t errlen);
 
 /*
  * After options_finish and log_set_level: the -v lines for the keywords that have no effect, the

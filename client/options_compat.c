@@ -8,7 +8,7 @@
  *   unsupported - would change where or how we connect: an error naming it when a line that
  *               applies to this destination sets it to a value other than the harmless ones,
  *               raised by options_finish (after every file is read), so that a block for another
- *               host or ClearAllForwardings (for the forwardings) cancels it.
+ *               host cancels it (the forwarding keywords are options_fwd.c's).
  * The man page x509ssh_config(5) lists the noeffect rows in one table (a unit test compares).
  */
 #include "options.h"
@@ -27,7 +27,6 @@
 enum compat_class { CC_ALIAS = 1, CC_NOEFFECT, CC_UNSUPPORTED };
 
 #define CF_WARN_YES 1u /* noeffect: a warning (log_info) when the value is yes */
-#define CF_FORWARD  2u /* unsupported: cancelled by ClearAllForwardings yes */
 #define CF_MAX_1024 4u /* unsupported: harmless when the value is a number <= 1024 */
 
 struct valmap {
@@ -114,13 +113,11 @@ static const struct compat_kw compat[] = {
     NOEFF("ControlPersist", W_MUX),
     NOEFF("EnableEscapeCommandline", "the escape command line is not supported"),
     NOEFF("EnableSSHKeysign", W_HB),
-    NOEFF("ExitOnForwardFailure", W_FWD),
     NOEFF("FingerprintHash", "fingerprints are SHA256"),
     NOEFFW("ForwardAgent", W_AGENT),
     NOEFFW("ForwardX11", W_X11),
     NOEFF("ForwardX11Timeout", W_X11),
     NOEFFW("ForwardX11Trusted", W_X11),
-    NOEFF("GatewayPorts", W_FWD),
     NOEFF("GSSAPIAuthentication", W_GSS),
     NOEFF("GSSAPIClientIdentity", W_GSS),
     NOEFF("GSSAPIDelegateCredentials", W_GSS),
@@ -140,7 +137,6 @@ static const struct compat_kw compat[] = {
     NOEFF("NoHostAuthenticationForLocalhost", "localhost's host key is always checked"),
     NOEFF("ObscureKeystrokeTiming", NULL),
     NOEFF("PermitLocalCommand", "local commands are not supported"),
-    NOEFF("PermitRemoteOpen", W_FWD),
     NOEFF("ProxyUseFdpass", "used only with ProxyCommand"),
     NOEFF("StreamLocalBindMask", W_FWD),
     NOEFF("StreamLocalBindUnlink", W_FWD),
@@ -182,13 +178,9 @@ static const struct compat_kw compat[] = {
     /* not supported (yet): an error when it applies */
     UNSUP("CanonicalizeHostname", "no"),
     UNSUP("CertificateFile", "none"),
-    UNSUPF("DynamicForward", NULL, CF_FORWARD),
     UNSUP("ForkAfterAuthentication", "no"),
     UNSUP("KnownHostsCommand", "none"),
-    UNSUPF("LocalForward", NULL, CF_FORWARD),
     UNSUP("ProxyCommand", "none"),
-    UNSUP("ProxyJump", "none"),
-    UNSUPF("RemoteForward", NULL, CF_FORWARD),
     UNSUPF("RequiredRSASize", NULL, CF_MAX_1024),
     UNSUP("RevokedHostKeys", "none"),
     UNSUP("SecurityKeyProvider", "internal"),
@@ -291,8 +283,8 @@ int options_compat_apply(struct options *o, struct args *a, int active, char *er
 		if ((c->flags & CF_WARN_YES) != 0 && strcasecmp(a->v[1], "yes") == 0) {
 			o->compat_seen[i] |= OPT_COMPAT_WARN;
 		}
-	} else if ((c->flags & CF_FORWARD) != 0 || (o->compat_seen[i] & OPT_COMPAT_SET) == 0) {
-		/* forwardings accumulate; for the others the first obtained value wins ("none") */
+	} else if ((o->compat_seen[i] & OPT_COMPAT_SET) == 0) {
+		/* the first obtained value wins ("none") */
 		o->compat_seen[i] |= OPT_COMPAT_SET;
 		if (!harmless(c, a)) {
 			o->compat_seen[i] |= OPT_COMPAT_UNSUPPORTED;
@@ -305,9 +297,6 @@ int options_compat_finish(const struct options *o, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < N_COMPAT; i++) {
 		if ((o->compat_seen[i] & OPT_COMPAT_UNSUPPORTED) == 0) {
-			continue;
-		}
-		if ((compat[i].flags & CF_FORWARD) != 0 && o->clear_all_forwardings == 1) {
 			continue;
 		}
 		if ((compat[i].flags & CF_MAX_1024) != 0) {

@@ -3,6 +3,9 @@
 #include "options_int.h"
 #include "p11uri.h"
 
+#include "fwdspec.h"
+#include "jumpspec.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +117,9 @@ enum dump_kind {
 	D_TIMEOUT, /* ConnectTimeout: seconds or none */
 	D_ESCAPE,  /* EscapeChar: none, ^X or the character */
 	D_REKEY,   /* RekeyLimit: bytes and seconds */
+	D_FWD,     /* char *[] of forwarding specs: one line each, as OpenSSH's -G */
+	D_JUMP,    /* ProxyJump, as OpenSSH's -G; omitted when NULL */
+	D_DEFSTR,  /* char *: def when NULL; unquoted words (PermitRemoteOpen) */
 };
 
 struct dump_row {
@@ -121,6 +127,8 @@ struct dump_row {
 	enum dump_kind kind;
 	size_t off, cnt_off;
 	const struct enumv *ev;
+	enum fwd_kind fwd; /* D_FWD */
+	const char *def;   /* D_DEFSTR */
 };
 
 #define F(field)     offsetof(struct options, field)
@@ -182,6 +190,13 @@ static const struct dump_row dump_rows[] = {
     {.kw = "bindaddress", .kind = D_STR, .off = F(bind_address)},
     {.kw = "bindinterface", .kind = D_STR, .off = F(bind_interface)},
     {.kw = "clearallforwardings", .kind = D_FLAG, .off = F(clear_all_forwardings)},
+    {.kw = "exitonforwardfailure", .kind = D_FLAG, .off = F(exit_on_forward_failure)},
+    {.kw = "gatewayports", .kind = D_FLAG, .off = F(gateway_ports)},
+    {.kw = "dynamicforward", .kind = D_FWD, LISTF(dynamic_forward), .fwd = FWD_DYNAMIC},
+    {.kw = "localforward", .kind = D_FWD, LISTF(local_forward), .fwd = FWD_LOCAL},
+    {.kw = "remoteforward", .kind = D_FWD, LISTF(remote_forward), .fwd = FWD_REMOTE},
+    {.kw = "permitremoteopen", .kind = D_DEFSTR, .off = F(permit_remote_open), .def = "any"},
+    {.kw = "proxyjump", .kind = D_JUMP, .off = F(proxy_jump)},
     {.kw = "controlpath", .kind = D_STR, .off = F(control_path)},
     {.kw = "kbdinteractiveauthentication",
         .kind = D_FLAG,
@@ -196,9 +211,37 @@ static const struct dump_row dump_rows[] = {
 #define CFIELD(o, off, type) ((const type *)(const void *)((const char *)(o) + (off)))
 #define CLIST(o, off)        ((char *const *)(const void *)((const char *)(o) + (off)))
 
+/* each spec as OpenSSH's -G prints it ("localforward 8080 [h]:80") */
+static void dump_fwds(FILE *f, const char *kw, enum fwd_kind kind, char *const *v, size_t n)
+{
+	char buf[2 * FWD_HOST_MAX + 64], err[256];
+	struct fwd_spec s;
+
+	for (size_t i = 0; i < n; i++) {
+		if (fwd_spec_parse(kind, v[i], &s, err, sizeof(err)) != 0) {
+			continue; /* checked when read: only out of memory */
+		}
+		if (fwd_spec_format(&s, FWD_FMT_DUMP, buf, sizeof(buf)) == 0) {
+			fprintf(f, "%s %s\n", kw, buf);
+		}
+		fwd_spec_free(&s);
+	}
+}
+
+static void dump_jump(FILE *f, const char *kw, const char *v)
+{
+	char buf[8192];
+
+	if (v != NULL && jump_spec_dump(v, buf, sizeof(buf)) == 0) {
+		fprintf(f, "%s %s\n", kw, buf);
+	}
+}
+
 static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
 {
-	int v = d->kind == D_STR || d->kind == D_EACH || d->kind == D_ONELINE || d->kind == D_REKEY
+	int v = d->kind == D_STR || d->kind == D_EACH || d->kind == D_ONELINE ||
+	                d->kind == D_REKEY || d->kind == D_FWD || d->kind == D_JUMP ||
+	                d->kind == D_DEFSTR
 	            ? 0
 	            : *CFIELD(o, d->off, int);
 
@@ -242,6 +285,18 @@ static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
 		fprintf(f, "%s %lld %d\n", d->kw, *CFIELD(o, d->off, long long),
 		    *CFIELD(o, d->cnt_off, int));
 		break;
+	case D_FWD:
+		dump_fwds(f, d->kw, d->fwd, CLIST(o, d->off), *CFIELD(o, d->cnt_off, size_t));
+		break;
+	case D_JUMP:
+		dump_jump(f, d->kw, *CFIELD(o, d->off, char *));
+		break;
+	case D_DEFSTR: {
+		const char *s = *CFIELD(o, d->off, char *);
+		/* the words as OpenSSH prints them, unquoted */
+		fprintf(f, "%s %s\n", d->kw, s != NULL ? s : d->def);
+		break;
+	}
 	}
 }
 

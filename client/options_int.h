@@ -49,6 +49,19 @@ int options_compat_apply(struct options *o, struct args *a, int active, char *er
  * supported yet"); 0 when there is none. Called by options_finish. */
 int options_compat_finish(const struct options *o, char *err, size_t errlen);
 
+/*
+ * The forwarding and jump keywords (options_fwd.c): 1 when a->v[0] is none of them, else applies
+ * it (checked always, stored only when active) and returns 0 or a negative error.
+ */
+int options_fwd_apply(struct options *o, struct args *a, int active, char *err, size_t errlen);
+/* their fields freed (before options.c's table frees the rest) */
+void options_fwd_free(struct options *o);
+/* at options_finish: -W's defaults, GatewayPorts / ExitOnForwardFailure / ClearAllForwardings
+ * defaults, ClearAllForwardings yes empties the lists, ProxyJump / ProxyCommand "none" unset */
+void options_fwd_finish(struct options *o);
+/* the i-th keyword of options_fwd.c, NULL past the end */
+const char *options_fwd_keyword_at(size_t i);
+
 /* Classes of a keyword, for the tests and the docs. */
 enum { OPT_CLASS_OURS = 1, OPT_CLASS_ALIAS, OPT_CLASS_NOEFFECT, OPT_CLASS_UNSUPPORTED };
 

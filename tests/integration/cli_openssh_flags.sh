@@ -3,7 +3,8 @@
 # ssh-copy-id pass (with -s replaced by a plain command: subsystems are tested elsewhere), the
 # short flags, the errors for an unknown flag, a missing argument and a keyword that is not
 # supported yet, where such a keyword does not matter (a Host block that does not apply,
-# ClearAllForwardings), -O without a master, -V, -Q, -G to a full disk, BindAddress.
+# ClearAllForwardings), -O without a master, -V, -Q, -G to a full disk, BindAddress; the
+# forwarding and jump flags and keywords in -G against OpenSSH's ssh -G.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 start_sshd
@@ -252,6 +253,61 @@ if is_x509ssh; then
 	expect_exit 255 "-G to a full disk"
 	expect_err_exact "x509ssh: config: cannot write the configuration: No space left on device" \
 		"-G to a full disk: the error line"
+fi
+
+# ---- forwardings and jump hosts: -G prints them as OpenSSH's ssh -G (the same flags given to
+# both; only their keywords compared), and a run fails naming the feature not yet in effect
+FWD_KW='^(localforward|remoteforward|dynamicforward|gatewayports|exitonforwardfailure|permitremoteopen|proxyjump|clearallforwardings|sessiontype) '
+# g_same DESCRIPTION FLAG...: x509ssh -G and ssh -G agree on those keywords
+g_same() {
+	local what=$1
+	shift
+	run_bare -F /dev/null -G "$@" h.example
+	expect_exit 0 "-G $what"
+	grep -E "$FWD_KW" "$OUT" | sort >"$T_DIR/g.ours"
+	set +e
+	/usr/bin/ssh -F /dev/null -G "$@" h.example 2>"$T_DIR/g.err" </dev/null |
+		grep -E "$FWD_KW" | sort >"$T_DIR/g.openssh"
+	set -e
+	expect_eq "-G $what: as OpenSSH's ssh -G" "$(cat "$T_DIR/g.openssh")" "$(cat "$T_DIR/g.ours")"
+}
+if is_x509ssh && [[ -x /usr/bin/ssh ]]; then
+	g_same "-L -R -D -g -J" -L 8080:db.example:5432 -L '[::1]:8443:[2001:db8::5]:443' \
+		-L ':8081:h:81' -R 9090:localhost:22 -R 0:h:80 -R 8000 -R '*:8001' -D 1080 \
+		-D '[::1]:1081' -L 8082:h:ssh -g -J 'u@bastion:2222,ssh://v@b2:22/' \
+		-o ExitOnForwardFailure=yes -o 'PermitRemoteOpen=rtr1:22 [2001:db8::1]:*'
+	g_same "LocalForward's two-value form" -o 'LocalForward=5 a:6' \
+		-o 'RemoteForward=[::1]:7 [::2]:8' -o 'DynamicForward=*:9'
+	g_same "duplicates" -L 1:h:2 -L 1:h:2 -o 'LocalForward 1 h:2'
+	g_same "ClearAllForwardings" -o ClearAllForwardings=yes -L 1:h:2 -D 3 -R 4
+	g_same "-W" -W rtr1:22 -L 1:h:2
+	g_same "-W after ClearAllForwardings no" -o ClearAllForwardings=no \
+		-o ExitOnForwardFailure=no -W '[2001:db8::1]:830' -L 1:h:2
+	g_same "-J none" -J none -o ProxyJump=b
+	g_same "-J IPv6" -J 'u@[2001:db8::7]:2222'
+	g_same "defaults"
+
+	run_bare -F /dev/null -L 8080:localhost:80 -G h.example
+	expect_exit 0 "-G shows a LocalForward not yet in effect"
+	for f in "-L 8080:localhost:80|LocalForward" "-R 0:localhost:22|RemoteForward" \
+		"-D 1080|DynamicForward" "-J bastion|ProxyJump" "-W rtr1:22|-W (stdio forwarding)"; do
+		run_bare -F /dev/null ${f%%|*} h.example true
+		expect_exit 255 "${f%%|*}: not yet in effect"
+		expect_err_exact "x509ssh: config: ${f#*|} is not supported yet" "${f%%|*}: named"
+	done
+	run_bare -F /dev/null -L /tmp/sock:localhost:80 h.example true
+	expect_exit 255 "-L with a Unix-domain socket"
+	expect_err_exact "x509ssh: config: -L: bad LocalForward spec '/tmp/sock:localhost:80': Unix-domain socket forwarding is not supported" \
+		"-L with a Unix-domain socket: named"
+	printf 'Host *\n\tRemoteForward 9090 localhost\n' >"$T_DIR/cfg_badfwd"
+	run_bare -F "$T_DIR/cfg_badfwd" -G h.example
+	expect_exit 255 "a bad RemoteForward in a file"
+	expect_err_exact "x509ssh: config: $T_DIR/cfg_badfwd:2: bad RemoteForward spec '9090 localhost': expected [bind_address:]port[:host:hostport]" \
+		"a bad RemoteForward in a file: file, line, spec and cause"
+	run_bare -F /dev/null -J a -J b h.example true
+	expect_exit 255 "two -J"
+	expect_err_exact "x509ssh: config: only a single -J option is permitted (use commas to separate multiple jump hops)" \
+		"two -J: named"
 fi
 
 t_done

@@ -56,6 +56,14 @@ static int done(void)
 	return options_finish(&o, "me", 0, err, sizeof(err));
 }
 
+/* done(), then the check main() runs after -G: the features accepted but not yet in effect */
+static int done_run(void)
+{
+	int r = done();
+
+	return r != 0 ? r : options_check_unwired(&o, err, sizeof(err));
+}
+
 static void test_every_flag(void)
 {
 	/* each of OpenSSH 10.2's flags, with an argument where it takes one */
@@ -104,7 +112,15 @@ static void test_every_flag(void)
 	    {"-t h", CMDLINE_OK},
 	    {"-V", CMDLINE_EXIT0},
 	    {"-v h", CMDLINE_OK},
-	    {"-W h:22 h", CMDLINE_FAIL},
+	    {"-W h:22 h", CMDLINE_OK},
+	    {"-W h h", CMDLINE_FAIL},
+	    {"-W h:22 -W h:23 h", CMDLINE_FAIL},
+	    {"-J a -J b h", CMDLINE_FAIL},
+	    {"-J ::1 h", CMDLINE_FAIL},
+	    {"-L 80:h h", CMDLINE_FAIL},
+	    {"-L /tmp/s:h:80 h", CMDLINE_FAIL},
+	    {"-D 0 h", CMDLINE_FAIL},
+	    {"-R 1:h:0 h", CMDLINE_FAIL},
 	    {"-w any h", CMDLINE_OK},
 	    {"-X h", CMDLINE_OK},
 	    {"-x h", CMDLINE_OK},
@@ -148,7 +164,8 @@ static void test_flag_keywords(void)
 	CHECK_EQ_INT(compat_bits("Compression"), OPT_COMPAT_NOEFFECT);
 	CHECK_EQ_INT(compat_bits("ControlMaster"), OPT_COMPAT_NOEFFECT);
 	CHECK_EQ_INT(compat_bits("GSSAPIDelegateCredentials"), OPT_COMPAT_NOEFFECT);
-	CHECK_EQ_INT(compat_bits("GatewayPorts"), OPT_COMPAT_NOEFFECT);
+	CHECK_EQ_INT(compat_bits("GatewayPorts"), -1); /* a keyword of ours now */
+	CHECK_EQ_INT(o.gateway_ports, 1);
 	CHECK_EQ_INT(done(), 0);
 	options_free(&o);
 	CHECK_EQ_INT(parse("-A -Y h"), CMDLINE_OK);
@@ -157,7 +174,8 @@ static void test_flag_keywords(void)
 	CHECK_EQ_INT(compat_bits("ForwardX11Trusted"), OPT_COMPAT_NOEFFECT | OPT_COMPAT_WARN);
 	options_free(&o);
 
-	/* not supported: an error at finish, -L/-R/-D cancelled by ClearAllForwardings */
+	/* not supported: an error at finish (or, for the forwardings and -J, by the check of the
+	 * features not yet in effect, after -G); -L/-R/-D cancelled by ClearAllForwardings */
 	static const struct {
 		const char *line, *err;
 	} unsup[] = {
@@ -170,17 +188,48 @@ static void test_flag_keywords(void)
 	    {"-L 1:h:2 -o ClearAllForwardings=yes h", NULL},
 	    {"-o ClearAllForwardings=yes -D 1080 -R 1:h:2 h", NULL},
 	    {"-o ClearAllForwardings=yes -J jump h", "ProxyJump is not supported yet"},
+	    {"-W rtr1:22 h", "-W (stdio forwarding) is not supported yet"},
+	    {"-W rtr1:22 -L 1:h:2 h", "-W (stdio forwarding) is not supported yet"},
+	    {"-J none h", NULL},
 	};
 	for (size_t i = 0; i < sizeof(unsup) / sizeof(unsup[0]); i++) {
 		CHECK_EQ_INT(parse(unsup[i].line), CMDLINE_OK);
 		if (unsup[i].err == NULL) {
-			CHECK_MSG(done() == 0, "'%s': %s", unsup[i].line, err);
+			CHECK_MSG(done_run() == 0, "'%s': %s", unsup[i].line, err);
 		} else {
-			CHECK_MSG(done() != 0 && strcmp(err, unsup[i].err) == 0, "'%s': '%s'",
+			CHECK_MSG(done_run() != 0 && strcmp(err, unsup[i].err) == 0, "'%s': '%s'",
 			    unsup[i].line, err);
 		}
 		options_free(&o);
 	}
+
+	/* -L / -R / -D accumulate (a flag does not replace an earlier -o one), -J, -W */
+	CHECK_EQ_INT(
+	    parse("-o LocalForward=1:h:2 -L 3:h:4 -R 0 -R 5:h:6 -D 7 -D *:8 -g h"), CMDLINE_OK);
+	CHECK_EQ_INT(o.n_local_forward, 2);
+	CHECK_STR(o.local_forward[1], "3:h:4");
+	CHECK_EQ_INT(o.n_remote_forward, 2);
+	CHECK_STR(o.remote_forward[0], "0");
+	CHECK_EQ_INT(o.n_dynamic_forward, 2);
+	CHECK_STR(o.dynamic_forward[1], "*:8");
+	CHECK_EQ_INT(o.gateway_ports, 1);
+	options_free(&o);
+	CHECK_EQ_INT(parse("-J u@b1:2222,ssh://[2001:db8::1]:22 -o ProxyJump=other h"), CMDLINE_OK);
+	CHECK_STR(o.proxy_jump, "u@b1:2222,ssh://[2001:db8::1]:22");
+	CHECK_STR(o.proxy_command, "none"); /* a ProxyCommand after it is ignored */
+	options_free(&o);
+	/* as OpenSSH: -J after a ProxyJump (even none) is an error (after a ProxyCommand too:
+	 * cmdline.c's jump_flag checks o->proxy_command, which ProxyCommand's row sets) */
+	CHECK_EQ_INT(parse("-o ProxyJump=none -J b h"), CMDLINE_FAIL);
+	options_free(&o);
+	CHECK_EQ_INT(parse("-W [2001:db8::1]:830 -o RequestTTY=yes h"), CMDLINE_OK);
+	CHECK_STR(o.stdio_forward, "[2001:db8::1]:830");
+	CHECK_EQ_INT(o.request_tty, RTTY_NO);
+	CHECK_EQ_INT(o.session_type, SESSION_NONE);
+	CHECK_EQ_INT(done(), 0);
+	CHECK_EQ_INT(o.clear_all_forwardings, 1);
+	CHECK_EQ_INT(o.exit_on_forward_failure, 1);
+	options_free(&o);
 
 	/* -O, -y, -s / -N / -n, options after the destination, -- */
 	CHECK_EQ_INT(parse("-O check -y h"), CMDLINE_OK);
