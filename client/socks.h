@@ -108,8 +108,10 @@ int socks_version(const struct socks *s);
  */
 int socks_reply(struct socks *s, int ok, enum socks_rep why);
 
-/* The reply code for a refused direct-tcpip open (RFC 4254 reason code) and for a failed local
- * connect (errno), for socks_reply. */
+/* The reply code for a refused direct-tcpip open (RFC 4254 reason code: 1 -> not allowed,
+ * 2 "connect failed" -> connection refused, others -> general failure) and for a failed local
+ * connect of -R port (errno), for socks_reply; a name that does not resolve locally is
+ * SOCKS_REP_HOST_UNREACH. */
 enum socks_rep socks_rep_from_open_failure(uint32_t reason);
 enum socks_rep socks_rep_from_errno(int err);
 
