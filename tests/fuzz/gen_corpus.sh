@@ -15,7 +15,7 @@ DATA=$SRC/tests/unit/data
 targets=("$@")
 if ((${#targets[@]} == 0)); then
 	targets=(fuzz_session fuzz_certstore fuzz_keyfile fuzz_config fuzz_askpass fuzz_conn fuzz_keyblob
-		fuzz_known_hosts fuzz_p11uri fuzz_x509blob)
+		fuzz_known_hosts fuzz_p11uri fuzz_x509blob fuzz_socks)
 fi
 
 fresh() {
@@ -154,6 +154,19 @@ gen_p11uri() {
 	printf 'pkcs11:slot-id=0;library-description=p11-kit' >"$d/slot"
 }
 
+# a piece-size byte, then what curl sends for each SOCKS dialect (tests/unit/test_socks.c)
+gen_socks() {
+	local d=$CORPUS/fuzz_socks
+	fresh fuzz_socks
+	printf '\000\004\001\037\220\177\000\000\001alice\000GET / HTTP/1.1\r\n\r\n' >"$d/socks4"
+	printf '\043\004\001\037\220\000\000\000\001\000router.example.net\000GET /\r\n' >"$d/socks4a"
+	printf '\007\005\002\000\001\005\001\000\001\177\000\000\001\037\220GET /\r\n' >"$d/socks5-ipv4"
+	printf '\037\005\001\000\005\001\000\004\040\001\015\270\000\000\000\000\000\000\000\000\000\000\000\001\000\026' >"$d/socks5-ipv6"
+	printf '\140\005\003\000\001\002\005\001\000\003\022router.example.net\037\220' >"$d/socks5-name"
+	printf '\001\005\001\000\005\002\000\001\177\000\000\001\000\120' >"$d/socks5-bind"
+	printf '\001\005\001\002' >"$d/socks5-userpass-only"
+}
+
 for t in "${targets[@]}"; do
 	case "$t" in
 	fuzz_session | fuzz_certstore)
@@ -168,6 +181,7 @@ for t in "${targets[@]}"; do
 	fuzz_known_hosts) gen_known_hosts ;;
 	fuzz_p11uri) gen_p11uri ;;
 	fuzz_x509blob) gen_x509blob ;;
+	fuzz_socks) gen_socks ;;
 	*)
 		echo "gen_corpus: no seeds for $t" >&2
 		exit 1
