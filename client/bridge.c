@@ -198,6 +198,11 @@ static int drain_out(struct bridge *b)
 	return 0;
 }
 
+int bridge_flush(struct bridge *b)
+{
+	return drain_out(b);
+}
+
 /* the server's EOF reaches the local side once its data has gone out */
 static int finish_remote(struct bridge *b)
 {

@@ -21,6 +21,7 @@
 
 enum bridge_state {
 	BR_SOCKS = 0, /* a SOCKS dialogue with the local client comes first (-D) */
+	BR_RSOCKS,    /* -R port: a SOCKS dialogue on the channel's data comes first */
 	BR_OPENING,   /* the channel open was sent (or the local connect is under way for -R) */
 	BR_OPEN,      /* bytes flow */
 	BR_DEAD,      /* closed both ways: the loop frees it */
@@ -63,6 +64,9 @@ void bridge_poll(struct bridge *b, struct pollfd *rd, struct pollfd *wr);
 int bridge_io(struct bridge *b, short rev_r, short rev_w, uint8_t *iobuf, size_t iolen);
 /* An SSH_EV_CHAN_* event naming b->id. Returns 0 or a negative engine error. */
 int bridge_event(struct bridge *b, const struct ssh_event *ev);
+/* The bytes owed to the client (SOCKS replies) and the channel's data: written as far as they go. */
+int bridge_flush(struct bridge *b);
+
 /* Tear it down now (local side gone or the loop ends): close the channel if open. */
 int bridge_abort(struct bridge *b);
 

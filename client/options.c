@@ -149,6 +149,7 @@ static const struct kw keywords[] = {
     FLAG("ClearAllForwardings", clear_all_forwardings),
     FLAG("GatewayPorts", gateway_ports),
     FLAG("ExitOnForwardFailure", exit_on_forward_failure),
+    FLAG("ForkAfterAuthentication", fork_after_authentication),
     /* LocalForward, RemoteForward, DynamicForward, PermitRemoteOpen, ProxyJump: options_fwd.c */
     FLAG("RefuseConnection", refuse_connection),
 };

@@ -178,7 +178,6 @@ static const struct compat_kw compat[] = {
     /* not supported (yet): an error when it applies */
     UNSUP("CanonicalizeHostname", "no"),
     UNSUP("CertificateFile", "none"),
-    UNSUP("ForkAfterAuthentication", "no"),
     UNSUP("KnownHostsCommand", "none"),
     UNSUP("ProxyCommand", "none"),
     UNSUPF("RequiredRSASize", NULL, CF_MAX_1024),
