@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "loop_int.h"
 #include "p11.h"
+#include "proxycmd.h"
 #include "ssh/err.h"
 
 uint64_t loop_now_ms(void)
@@ -648,7 +649,8 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((r = loop_connect(o, &l.sock, l.addr, sizeof(l.addr), err, sizeof(err))) != 0) {
+	if ((r = loop_connect(
+	         o, &l.sock, &l.proxy_pid, l.addr, sizeof(l.addr), err, sizeof(err))) != 0) {
 		fatal_line(err);
 		goto out;
 	}
@@ -693,6 +695,7 @@ int loop_run(const struct options *o, const struct ssh_conn_config *cfg, struct 
 		goto out;
 	}
 	if (r < 0 || l.local_err[0] != '\0') {
+		proxycmd_explain(&l);
 		print_failure(&l, r);
 		goto out;
 	}
@@ -709,6 +712,7 @@ out:
 	if (l.sock >= 0) {
 		close(l.sock);
 	}
+	proxycmd_stop(&l.proxy_pid);
 	free(l.iobuf);
 	free(l.escbuf);
 	return status;
