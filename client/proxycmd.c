@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,7 +95,11 @@ static void child_exec(int sock, int report, char *const argv[])
 	sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* above 2 first, so that dup2 never finds it already in place (that keeps close-on-exec) */
+	/* both above 2 first (one of 0-2 may have been free): dup2 never finds the socket already
+	 * in place (that would keep close-on-exec) nor replaces the report pipe */
+	if ((e = fcntl(report, F_DUPFD_CLOEXEC, 3)) >= 0) {
+		report = e;
+	}
 	if ((s = fcntl(sock, F_DUPFD_CLOEXEC, 3)) < 0 || dup2(s, STDIN_FILENO) < 0 ||
 	    dup2(s, STDOUT_FILENO) < 0) {
 		goto fail;
@@ -199,13 +204,26 @@ out:
 	return r;
 }
 
-/* our end of the socket is at EOF (or broken): the command's end is closed */
+/* the command's end of the socket is closed (data it wrote may still wait unread) */
 static int peer_closed(int sock)
 {
-	char c;
-	ssize_t n = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	struct pollfd pfd = {.fd = sock, .events = POLLIN | POLLRDHUP, .revents = 0};
 
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* the server's identification line is among the bytes not yet read (a write may fail first) */
+static int unread_version_line(int sock)
+{
+	char buf[1024];
+	ssize_t n = recv(sock, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+
+	for (ssize_t i = 0; i + 4 <= n; i++) {
+		if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "SSH-", 4) == 0) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void proxycmd_explain(struct loop *l)
@@ -213,8 +231,9 @@ void proxycmd_explain(struct loop *l)
 	char *cmd = NULL, bad = 0;
 	int status = 0;
 
-	if (l->proxy_pid <= 0 || (l->c != NULL && ssh_conn_heard(l->c) != 0)) {
-		return;
+	if (l->proxy_pid <= 0 || (l->c != NULL && ssh_conn_heard(l->c) != 0) ||
+	    (l->sock >= 0 && unread_version_line(l->sock))) {
+		return; /* the server spoke: the loop's own line */
 	}
 	if (!reap_within(
 	        l->proxy_pid, l->sock >= 0 && peer_closed(l->sock) ? DEAD_WAIT_MS : 0, &status)) {
