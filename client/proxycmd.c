@@ -252,8 +252,8 @@ void proxycmd_explain(struct loop *l)
 		char num[16];
 		snprintf(num, sizeof(num), "%d", WTERMSIG(status));
 		snprintf(l->local_err, sizeof(l->local_err),
-		    "connect: ProxyCommand '%.200s' killed by signal %s%s", cmd,
-		    name != NULL ? "SIG" : "", name != NULL ? name : num);
+		    "connect: ProxyCommand '%.200s' killed by signal %s", cmd,
+		    name != NULL ? name : num);
 	}
 	free(cmd);
 }

@@ -149,7 +149,7 @@ expect_stderr_matches "^x509ssh: connect: ProxyCommand 'sh -c 'exit 3'' exited w
 CLIENT_TIMEOUT=30 run_client -o "ProxyCommand=sh -c 'kill -TERM \$\$'" -- true
 expect_exit 255 "killed: exit status"
 expect_error_line connect "killed"
-expect_stderr_matches "ProxyCommand '.*' killed by signal SIGTERM\$" "killed: the signal in the line"
+expect_stderr_matches "ProxyCommand '.*' killed by signal TERM\$" "killed: the signal in the line"
 
 CLIENT_TIMEOUT=30 run_client -o "ProxyCommand=x509ssh-no-such-proxy-command %h %p" -- true
 expect_exit 255 "no such command: exit status"
