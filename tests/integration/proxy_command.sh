@@ -80,6 +80,12 @@ else
 	fail "relay: proxy process '$relay_pid' still there after x509ssh exited"
 fi
 
+# the command's standard error is ours
+KNOWN_HOSTS=$KH_NAME run_client -o "HostName=$NAME" \
+	-o "ProxyCommand=sh -c 'echo proxy-stderr-line >&2; exec $(relay_cmd "$RLOG")'" -- 'echo ok'
+expect_exit 0 "stderr: exit status"
+expect_stderr_matches "^proxy-stderr-line\$" "stderr: the command's standard error reaches ours"
+
 # host keys under HostKeyAlias when set (no port with an alias, as OpenSSH)
 printf 'proxied-alias %s\n' "$(cut -d' ' -f1,2 "$T_DIR/keys/host_ed25519.pub")" >"$T_DIR/kh_alias"
 KNOWN_HOSTS="$T_DIR/kh_alias" run_client -o "HostName=$NAME" -o HostKeyAlias=proxied-alias \
