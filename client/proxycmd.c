@@ -119,7 +119,7 @@ int proxycmd_start(const struct options *o, int *fd, pid_t *pid, char *err, size
 	const char *shell = getenv("SHELL");
 	char *cmd = NULL, *line = NULL, *argv[4];
 	char bad = 0;
-	int sv[2] = {-1, -1}, rep[2] = {-1, -1}, e = 0, status, r;
+	int sv[2] = {-1, -1}, rep[2] = {-1, -1}, e = 0, status, r, no_exec = 0;
 	ssize_t n;
 	pid_t child;
 
@@ -171,6 +171,7 @@ int proxycmd_start(const struct options *o, int *fd, pid_t *pid, char *err, size
 	if (n == (ssize_t)sizeof(e)) {
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
 		}
+		no_exec = 1;
 		goto fail;
 	}
 	e = 0;
@@ -188,8 +189,8 @@ int proxycmd_start(const struct options *o, int *fd, pid_t *pid, char *err, size
 	goto out;
 fail:
 	r = SSH_ERR_SYSTEM;
-	snprintf(err, errlen, "connect: ProxyCommand '%.200s' cannot be run: %s (shell %.100s)",
-	    cmd, strerror(e), shell);
+	snprintf(err, errlen, "connect: ProxyCommand '%.200s' cannot be run: %s%s%.100s%s", cmd,
+	    strerror(e), no_exec ? " (shell " : "", no_exec ? shell : "", no_exec ? ")" : "");
 out:
 	for (int i = 0; i < 2; i++) {
 		if (sv[i] >= 0) {
