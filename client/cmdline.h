@@ -35,6 +35,10 @@ int cmdline_query(const char *what);
  * character after the '%' in *bad).
  */
 int cmdline_expand(const struct options *o, const char *in, char *out, size_t len, char *bad);
+/* The same with only the tokens whose letters are in only (NULL: all of them); any other is
+ * unknown (ProxyCommand takes "%hnpr", as OpenSSH). */
+int cmdline_expand_only(
+    const struct options *o, const char *in, const char *only, char *out, size_t len, char *bad);
 
 /* -O ctl_cmd for a finished o: no master ever runs, so this answers as OpenSSH does when none
  * runs, printing the error line; always -1. */

@@ -1,5 +1,6 @@
 /* Resolve and connect: AddressFamily, ConnectionAttempts, a ConnectTimeout per connect,
- * BindAddress / BindInterface (the local address the socket is bound to first). */
+ * BindAddress / BindInterface (the local address the socket is bound to first); or start the
+ * ProxyCommand instead. */
 #include "loop.h"
 #include "loop_int.h"
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proxycmd.h"
 #include "ssh/err.h"
 
 /* BindAddress (a name or address, resolved passive) or else BindInterface (its first address of
@@ -134,8 +136,8 @@ static int connect_one(
 	return 0;
 }
 
-int loop_connect(
-    const struct options *o, int *fd, char *addr, size_t addrlen, char *err, size_t errlen)
+int loop_connect(const struct options *o, int *fd, pid_t *proxy_pid, char *addr, size_t addrlen,
+    char *err, size_t errlen)
 {
 	const char *host = o->hostname != NULL ? o->hostname : o->host;
 	int port = o->port > 0 ? o->port : 22;
@@ -146,6 +148,15 @@ int loop_connect(
 	int limit = options_session_timeout(o, &is_default);
 
 	*fd = -1;
+	*proxy_pid = 0;
+	if (o->proxy_command != NULL) {
+		/* no address of ours to resolve, bind or retry: the command connects (as OpenSSH,
+		 * host keys are looked up by name only) */
+		if (addr != NULL) {
+			snprintf(addr, addrlen, "%s", "<no hostip for proxy command>");
+		}
+		return proxycmd_start(o, fd, proxy_pid, err, errlen);
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_family = o->address_family == AF_OPT_INET    ? AF_INET

@@ -1,6 +1,6 @@
 /*
  * -O: no master ever runs (there is no connection sharing), so the answer is OpenSSH's when none
- * runs; and OpenSSH's %-tokens of ControlPath and RemoteCommand.
+ * runs; and OpenSSH's %-tokens of ControlPath, RemoteCommand and ProxyCommand.
  */
 #include "cmdline.h"
 
@@ -19,8 +19,8 @@
 
 static const char *const ctl_cmds[] = {"check", "forward", "cancel", "exit", "stop", "proxy", NULL};
 
-/* the value of %c for o (ControlPath, RemoteCommand), NULL for an unknown token; buf holds
- * the values that are computed */
+/* the value of %c for o (ControlPath, RemoteCommand, ProxyCommand), NULL for an unknown token; buf
+ * holds the values that are computed */
 static const char *token_value(const struct options *o, char c, char *buf, size_t len)
 {
 	char host[256] = "", in[1200];
@@ -74,7 +74,8 @@ static const char *token_value(const struct options *o, char c, char *buf, size_
 	}
 }
 
-int cmdline_expand(const struct options *o, const char *in, char *out, size_t len, char *bad)
+int cmdline_expand_only(
+    const struct options *o, const char *in, const char *only, char *out, size_t len, char *bad)
 {
 	char buf[64];
 	size_t k = 0;
@@ -83,6 +84,10 @@ int cmdline_expand(const struct options *o, const char *in, char *out, size_t le
 		const char *v;
 		char one[2] = {*p, '\0'};
 		if (*p == '%') {
+			if (only != NULL && (p[1] == '\0' || strchr(only, p[1]) == NULL)) {
+				*bad = p[1];
+				return -2;
+			}
 			if ((v = token_value(o, p[1], buf, sizeof(buf))) == NULL) {
 				*bad = p[1];
 				return -2;
@@ -99,6 +104,11 @@ int cmdline_expand(const struct options *o, const char *in, char *out, size_t le
 	}
 	out[k] = '\0';
 	return 0;
+}
+
+int cmdline_expand(const struct options *o, const char *in, char *out, size_t len, char *bad)
+{
+	return cmdline_expand_only(o, in, NULL, out, len, bad);
 }
 
 int cmdline_control(const struct options *o, const char *cmd)

@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "loop_int.h"
 #include "p11.h"
+#include "proxycmd.h"
 #include "ssh/err.h"
 
 uint64_t loop_now_ms(void)

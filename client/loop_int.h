@@ -1,7 +1,7 @@
 /*
  * Shared inside the poll loop's rooms only: connect.c (resolve and connect), tty.c (terminal,
- * signals, escapes), authdrv.c (answering the engine's trust, auth and signing events) and
- * loop.c (the clock, the poll loop, I/O).
+ * signals, escapes), authdrv.c (answering the engine's trust, auth and signing events),
+ * proxycmd.c (the ProxyCommand's end) and loop.c (the clock, the poll loop, I/O).
  */
 #ifndef X509SSH_LOOP_INT_H
 #define X509SSH_LOOP_INT_H
@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <termios.h>
 
 #include "escape.h"
@@ -29,6 +30,7 @@ struct loop {
 	const char *host; /* HostName, for messages */
 	int port;
 	int sock;
+	pid_t proxy_pid; /* the ProxyCommand's process, 0 = none (proxycmd.c) */
 	char addr[64];
 
 	int stdin_open;    /* not yet at EOF */

@@ -31,7 +31,7 @@ enum kw_kind {
 	KW_REKEY,    /* RekeyLimit: size [time] */
 	KW_AUTHS,    /* PreferredAuthentications */
 	KW_PURPOSES, /* X509HostPurposes */
-	KW_LINE,     /* the rest of the line as written (RemoteCommand) */
+	KW_LINE,     /* the rest of the line as written (RemoteCommand, ProxyCommand) */
 };
 
 struct kw {
@@ -141,6 +141,7 @@ static const struct kw keywords[] = {
     STR("BindAddress", bind_address),
     STR("BindInterface", bind_interface),
     {"RemoteCommand", KW_LINE, F(remote_command), 0, NULL, 0, 0, NULL},
+    {"ProxyCommand", KW_LINE, F(proxy_command), 0, NULL, 0, 0, NULL},
     STR("IgnoreUnknown", ignore_unknown),
     STR("Tag", tag),
     FLAG("PasswordAuthentication", password_authentication),

@@ -61,6 +61,19 @@ static void dump_str(FILE *f, const char *kw, const char *v)
 	fputc('\n', f);
 }
 
+/* the rest of a line as written (ProxyCommand): unquoted, as OpenSSH prints it */
+static void dump_line(FILE *f, const char *kw, const char *v)
+{
+	char *s;
+
+	if (v == NULL) {
+		return;
+	}
+	s = mask_pin_values(v);
+	fprintf(f, "%s %s\n", kw, s != NULL ? s : "***");
+	free(s);
+}
+
 static void dump_int(FILE *f, const char *kw, int v)
 {
 	fprintf(f, "%s %d\n", kw, v);
@@ -109,6 +122,7 @@ static void dump_oneline(FILE *f, const char *kw, char *const *v, size_t n)
 
 enum dump_kind {
 	D_STR = 1, /* char *: omitted when NULL */
+	D_LINE,    /* char *, printed as is: omitted when NULL */
 	D_INT,
 	D_FLAG,
 	D_ENUM,    /* int, by ev */
@@ -204,6 +218,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "passwordauthentication", .kind = D_FLAG, .off = F(password_authentication)},
     {.kw = "pubkeyauthentication", .kind = D_FLAG, .off = F(pubkey_authentication)},
     {.kw = "refuseconnection", .kind = D_FLAG, .off = F(refuse_connection)},
+    {.kw = "proxycommand", .kind = D_LINE, .off = F(proxy_command)},
     {.kw = "remotecommand", .kind = D_STR, .off = F(remote_command)},
     {.kw = "tag", .kind = D_STR, .off = F(tag)},
 };
@@ -239,15 +254,18 @@ static void dump_jump(FILE *f, const char *kw, const char *v)
 
 static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
 {
-	int v = d->kind == D_STR || d->kind == D_EACH || d->kind == D_ONELINE ||
-	                d->kind == D_REKEY || d->kind == D_FWD || d->kind == D_JUMP ||
-	                d->kind == D_DEFSTR
+	int v = d->kind == D_STR || d->kind == D_LINE || d->kind == D_EACH ||
+	                d->kind == D_ONELINE || d->kind == D_REKEY || d->kind == D_FWD ||
+	                d->kind == D_JUMP || d->kind == D_DEFSTR
 	            ? 0
 	            : *CFIELD(o, d->off, int);
 
 	switch (d->kind) {
 	case D_STR:
 		dump_str(f, d->kw, *CFIELD(o, d->off, char *));
+		break;
+	case D_LINE:
+		dump_line(f, d->kw, *CFIELD(o, d->off, char *));
 		break;
 	case D_INT:
 		dump_int(f, d->kw, v);

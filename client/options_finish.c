@@ -188,7 +188,7 @@ static int drop_x509_hostkeys(char **field, char *err, size_t errlen)
 	return 0;
 }
 
-/* "none" means unset (RemoteCommand, PKCS11Provider) */
+/* "none" means unset (RemoteCommand, ProxyCommand, PKCS11Provider) */
 static void clear_on_none(char **field)
 {
 	if (*field != NULL && strcmp(*field, "none") == 0) {
@@ -382,6 +382,7 @@ int options_finish(
 		goto oom;
 	}
 	clear_on_none(&o->remote_command);
+	clear_on_none(&o->proxy_command);
 	clear_on_none(&o->pkcs11_provider);
 	if ((r = options_compat_finish(o, err, errlen)) != 0) {
 		return r;

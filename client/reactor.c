@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "loop_int.h"
+#include "proxycmd.h"
 #include "ssh/err.h"
 
 /* the fields of a connection before it runs */
@@ -99,6 +100,7 @@ static void session_end(struct loop *l)
 		close(l->sock);
 		l->sock = -1;
 	}
+	proxycmd_stop(&l->proxy_pid);
 	free(l->iobuf);
 	free(l->escbuf);
 	l->iobuf = NULL;
@@ -246,8 +248,8 @@ int loop_run(const struct loop_target *t, size_t n)
 	d = ls[n - 1];
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((r = loop_connect(ls[0]->o, &ls[0]->sock, ls[0]->addr, sizeof(ls[0]->addr), err,
-	         sizeof(err))) != 0) {
+	if ((r = loop_connect(ls[0]->o, &ls[0]->sock, &ls[0]->proxy_pid, ls[0]->addr,
+	         sizeof(ls[0]->addr), err, sizeof(err))) != 0) {
 		if (n > 1) {
 			char line[ERR_MAX + 64];
 			const char *sep = strstr(err, ": ");
@@ -270,6 +272,9 @@ int loop_run(const struct loop_target *t, size_t n)
 	r = reactor(ls, n, &who);
 	int had_tty = d->raw_tty;
 	tty_fds_restore(d);
+	if (r < 0 || ls[who]->local_err[0] != '\0') {
+		proxycmd_explain(ls[0]); /* a ProxyCommand that ended says how */
+	}
 	if (who + 1 < n) {
 		loop_print_failure(ls[who], r < 0 ? r : SSH_ERR_PROTOCOL);
 		goto out;

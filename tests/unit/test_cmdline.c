@@ -7,6 +7,8 @@
 #include "cmdline.h"
 #include "options.h"
 #include "options_int.h"
+#include "proxycmd.h"
+#include "ssh/err.h"
 #include "t.h"
 
 #define MAXARGS 32
@@ -260,6 +262,39 @@ static void test_expand(void)
 	CHECK_EQ_INT(cmdline_expand(&o, "a %z", out, sizeof(out), &bad), -2);
 	CHECK_EQ_INT(bad, 'z');
 	CHECK_EQ_INT(cmdline_expand(&o, "%h%h%h", out, 10, &bad), -1);
+	/* a restricted set (ProxyCommand's): the others are unknown tokens */
+	CHECK_EQ_INT(cmdline_expand_only(&o, "%r %h:%p %n %%", "%hnpr", out, sizeof(out), &bad), 0);
+	CHECK_STR(out, "bob host.example:2200 host.example %");
+	bad = 0;
+	CHECK_EQ_INT(cmdline_expand_only(&o, "nc %k", "%hnpr", out, sizeof(out), &bad), -2);
+	CHECK_EQ_INT(bad, 'k');
+	CHECK_EQ_INT(cmdline_expand_only(&o, "nc %", "%hnpr", out, sizeof(out), &bad), -2);
+	CHECK_EQ_INT(bad, '\0');
+	options_free(&o);
+	/* ProxyCommand: HostName for %h, the name as given for %n, the default port */
+	CHECK_EQ_INT(
+	    parse("-o HostName=10.0.0.1 -o ProxyCommand=relay_%h_%p_%r_%n_%% alias"), CMDLINE_OK);
+	CHECK_EQ_INT(done(), 0);
+	{
+		char *pc = NULL;
+		CHECK_EQ_INT(proxycmd_expand(&o, &pc, &bad), 0);
+		CHECK_STR(pc, "relay_10.0.0.1_22_me_alias_%");
+		free(pc);
+		free(o.proxy_command);
+		o.proxy_command = strdup("nc %h %C");
+		CHECK_EQ_INT(proxycmd_expand(&o, &pc, &bad), SSH_ERR_FORMAT);
+		CHECK_EQ_INT(bad, 'C');
+		CHECK(pc == NULL);
+		free(o.proxy_command);
+		o.proxy_command = malloc(4000);
+		memset(o.proxy_command, 0, 4000);
+		for (int k = 0; k < 1000; k++) {
+			strcat(o.proxy_command, "%h ");
+		}
+		CHECK_EQ_INT(proxycmd_expand(&o, &pc, &bad), 0); /* grows past 256 */
+		CHECK(pc != NULL && strlen(pc) == 1000 * 9);
+		free(pc);
+	}
 	options_free(&o);
 }
 

@@ -268,6 +268,7 @@ static const struct {
     {"BindAddress", "127.0.0.1"},
     {"BindInterface", "lo"},
     {"RemoteCommand", "echo a b"},
+    {"ProxyCommand", "nc %h %p"},
     {"IgnoreUnknown", "Foo*"},
     {"Tag", "t1"},
     {"PasswordAuthentication", "no"},
@@ -408,10 +409,20 @@ static void test_compat_classes(void)
 	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), SSH_ERR_UNSUPPORTED);
 	CHECK_STR(err, "LocalForward is not supported yet"); /* not ProxyJump nor Tunnel */
 	options_free(&o);
+	/* ProxyCommand is ours now: no error */
 	fresh(&o, "h");
 	CHECK_EQ_INT(apply(&o, "ProxyCommand nc %h %p"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	options_free(&o);
+	/* ... but not its file-descriptor passing */
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "ProxyUseFdpass no"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "ProxyUseFdpass yes"), 0);
 	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
-	CHECK_STR(err, "ProxyCommand is not supported yet");
+	CHECK_STR(err, "ProxyUseFdpass is not supported yet");
 	options_free(&o);
 
 	/* a no-effect keyword needs a value, as in OpenSSH */
@@ -630,6 +641,29 @@ static void test_values(void)
 	CHECK_EQ_INT(apply(&o, "RemoteCommand \"none\""), 0);
 	CHECK_EQ_INT(finish(&o), 0);
 	CHECK(o.remote_command == NULL);
+	options_free(&o);
+	/* ProxyCommand: the rest of the line, "none" unset, the first obtained value wins */
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "ProxyCommand=ssh -W %h:%p  \"bastion host\" \t"), 0);
+	CHECK_EQ_INT(apply(&o, "ProxyCommand nc other 22"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.proxy_command, "ssh -W %h:%p  \"bastion host\"");
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply_file(&o, "Host h\nProxyCommand none\nHost *\nProxyCommand nc %h %p"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK(o.proxy_command == NULL);
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply_file(&o, "Host h\nProxyCommand nc %h %p\nHost *\nProxyCommand none"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_STR(o.proxy_command, "nc %h %p");
+	options_free(&o);
+	fresh(&o, "h");
+	CHECK_EQ_INT(apply(&o, "ProxyCommand=none"), 0);
+	CHECK_EQ_INT(apply_file(&o, "ProxyCommand nc %h %p"), 0);
+	CHECK_EQ_INT(finish(&o), 0);
+	CHECK(o.proxy_command == NULL);
 	options_free(&o);
 	/* a flag's keyword replaces an earlier -o value (as OpenSSH's -c after -o Ciphers) */
 	fresh(&o, "h");
