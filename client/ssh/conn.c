@@ -292,8 +292,9 @@ int conn_process(struct ssh_conn *c)
 	}
 	c->in_process = 1;
 	while (c->err == 0 && c->wait == WAIT_NONE) {
-		/* leave room for the events one packet may raise: the caller drains them and the
-		 * rest of the input waits in c->in */
+		/* leave room for the events one packet may raise (one at most today: channel data
+		 * events are coalesced per channel, and every other message raises one event or
+		 * none): the caller drains them and the rest of the input waits in c->in */
 		if (c->ev_count + 4 > CONN_MAX_EVENTS) {
 			break;
 		}
