@@ -173,7 +173,8 @@ static void test_interleaved(int with_session)
 		                 i == 2 ? TESTSRV_REFUSE_PORT : 5432, "127.0.0.1",
 		                 40000 + (uint32_t)i, &xs[nx].id),
 		    0);
-		CHECK_EQ_INT(xs[nx].id, (uint32_t)with_session + (uint32_t)i); /* the lowest free ids */
+		CHECK_EQ_INT(
+		    xs[nx].id, (uint32_t)with_session + (uint32_t)i); /* the lowest free ids */
 		nx++;
 	}
 	CHECK_EQ_INT(ssh_conn_chan_count(r.s.c), 4);
@@ -344,6 +345,38 @@ static void test_reply_caps(void)
 	buf_put_u8(&r.s.p, 81);
 	srv_send(&r, &r.s.p);
 	CHECK_STR(conn_err(r.s.c), "channel: malformed tcpip-forward reply (no allocated port)");
+out:
+	rig_free(&r);
+}
+
+/* UNIMPLEMENTED (an old server's answer to a global request) refuses the oldest request */
+static void test_unimplemented(void)
+{
+	struct rig r;
+	uint32_t q1, q2;
+	int ok = rig_tcp(&r, 1) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_keepalive(r.s.c), 1);
+	CHECK_EQ_INT(ssh_conn_tcpip_forward(r.s.c, "", 7001, &q1), 0);
+	CHECK_EQ_INT(ssh_conn_tcpip_forward(r.s.c, "", 7002, &q2), 0);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 80); /* the three requests, read, not answered */
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 80);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 80);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 3);
+	buf_put_u32(&r.s.p, 9);
+	srv_send(&r, &r.s.p); /* the keepalive's */
+	srv_send(&r, &r.s.p); /* the first forward's */
+	expect_reply(&r, q1, 0, 7001);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 81);
+	srv_send(&r, &r.s.p); /* the second forward's */
+	expect_reply(&r, q2, 1, 7002);
+	CHECK_STR(conn_err(r.s.c), "");
 out:
 	rig_free(&r);
 }
@@ -672,6 +705,7 @@ int main(void)
 	test_stall();
 	test_reply_routing();
 	test_reply_caps();
+	test_unimplemented();
 	test_forwarded();
 	test_other_opens();
 	test_cap();
