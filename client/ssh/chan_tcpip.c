@@ -223,12 +223,12 @@ static int recv_forwarded(
 		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed forwarded-tcpip open");
 	}
 	if (!fwd_match(c, a, an, port)) {
-		conn_log(c, SSH_LOG_INFO,
+		conn_log(c, SSH_LOG_VERBOSE,
 		    "forwarded-tcpip for port %u, which we did not forward: refused", port);
 		return send_open_failure(c, remote, 1, "no such forwarding");
 	}
 	if ((ch = chan_alloc(c, CHAN_FORWARDED)) == NULL) {
-		conn_log(c, SSH_LOG_INFO, "forwarded-tcpip refused: too many channels");
+		conn_log(c, SSH_LOG_VERBOSE, "forwarded-tcpip refused: too many channels");
 		return send_open_failure(c, remote, 4, "too many channels");
 	}
 	ch->remote_id = remote;
