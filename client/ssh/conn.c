@@ -141,10 +141,7 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init_secret(&c->kex.shared);
 	buf_init(&c->auth.blob);
 	buf_init(&c->auth.signdata);
-	buf_init(&c->ch.out[0]);
-	buf_init(&c->ch.out[1]);
-	buf_set_max(&c->ch.out[0], CHAN_WINDOW + CHAN_MAXPACKET);
-	buf_set_max(&c->ch.out[1], CHAN_WINDOW + CHAN_MAXPACKET);
+	chan_init(&c->ch, CHAN_SESSION, 0, CHAN_WINDOW, CHAN_MAXPACKET);
 	c->kex.first = 1;
 	snprintf(c->client_version, sizeof(c->client_version), "%s", CLIENT_VERSION);
 	/* our identification line goes out first, then our KEXINIT right behind it */
@@ -194,7 +191,8 @@ void ssh_conn_free(struct ssh_conn *c)
 	pkt_dir_free(&c->tx);
 	kex_ctx_free(&c->kex);
 	auth_ctx_free(&c->auth);
-	chan_free(&c->ch);
+	channel_table_free(c);
+	global_free(c);
 	free(c->server_version);
 	free(c->server_sig_algs);
 	for (i = 0; i < CONN_MAX_EVENTS; i++) {
@@ -277,9 +275,7 @@ int ssh_conn_next_event(struct ssh_conn *c, struct ssh_event *ev)
 	s->owned[1] = NULL;
 	c->ev_head = (c->ev_head + 1) % CONN_MAX_EVENTS;
 	c->ev_count--;
-	if (ev->type == SSH_EV_CHANNEL_DATA) {
-		c->ch.data_event = 0;
-	}
+	chan_event_handed_out(c, ev);
 	return 1;
 }
 
@@ -296,8 +292,9 @@ int conn_process(struct ssh_conn *c)
 	}
 	c->in_process = 1;
 	while (c->err == 0 && c->wait == WAIT_NONE) {
-		/* leave room for the events one packet may raise: the caller drains them and the
-		 * rest of the input waits in c->in */
+		/* leave room for the events one packet may raise (one at most today: channel data
+		 * events are coalesced per channel, and every other message raises one event or
+		 * none): the caller drains them and the rest of the input waits in c->in */
 		if (c->ev_count + 4 > CONN_MAX_EVENTS) {
 			break;
 		}

@@ -217,7 +217,8 @@ int ssh_conn_stdin_write(struct ssh_conn *c, const uint8_t *data, size_t len);
 int ssh_conn_stdin_eof(struct ssh_conn *c);
 int ssh_conn_window_change(struct ssh_conn *c, uint32_t cols, uint32_t rows);
 /* ServerAlive: send a keepalive@openssh.com global request that wants a reply; returns how many
- * are unanswered (including this one), or an error. Any reply resets the count. */
+ * are unanswered (including this one), or an error. Any reply resets the count. With 64 global
+ * requests unanswered (CONN_MAX_GLOBAL_PENDING) no more is sent, but the count still grows. */
 int ssh_conn_keepalive(struct ssh_conn *c);
 
 /*
@@ -246,11 +247,16 @@ int ssh_conn_chan_write(struct ssh_conn *c, uint32_t id, const uint8_t *data, si
 /* Our side has no more data (CHANNEL_EOF). */
 int ssh_conn_chan_eof(struct ssh_conn *c, uint32_t id);
 /* Close the channel (CHANNEL_CLOSE, once); SSH_EV_CHAN_CLOSED follows when the server's CLOSE
- * came too. Unread data is dropped. */
+ * came too (for a direct-tcpip channel still opening: once it is confirmed and closed, or at once
+ * when the server refuses it). Unread data and data still arriving are dropped. On an
+ * SSH_EV_CHAN_INCOMING not yet answered it is ssh_conn_chan_refuse (no event follows). */
 int ssh_conn_chan_close(struct ssh_conn *c, uint32_t id);
 /* Ask the server to listen (tcpip-forward, RFC 4254 7.1): addr "" or "localhost" or an address,
  * port 0 = the server picks. *req identifies the SSH_EV_GLOBAL_REPLY that answers. Only a granted
  * forwarding lets the server open forwarded-tcpip channels; others are refused by the engine. */
+/* With 64 global requests unanswered, or 64 forwardings granted or asked for: SSH_ERR_TOO_LARGE,
+ * not sticky. A forwarded-tcpip open matches a granted forwarding by port, and by address too
+ * unless the forwarding named "", "*", "0.0.0.0", "::" or "localhost". */
 int ssh_conn_tcpip_forward(struct ssh_conn *c, const char *addr, uint32_t port, uint32_t *req);
 int ssh_conn_cancel_tcpip_forward(
     struct ssh_conn *c, const char *addr, uint32_t port, uint32_t *req);

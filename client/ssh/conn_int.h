@@ -55,19 +55,25 @@
 #define SSH_MSG_CHANNEL_FAILURE           100
 
 /* caps on what a peer controls */
-#define CONN_MAX_PREBANNER  (64u * 1024)       /* bytes of text lines before the version line */
-#define CONN_MAX_LINE       8192               /* one pre-banner or version line */
-#define CONN_MAX_IN         (4u * 1024 * 1024) /* unprocessed network input */
-#define CONN_MAX_OUT        (8u * 1024 * 1024) /* wire bytes waiting to be sent before stdin stops */
-#define CONN_MAX_EVENTS     16
-#define CONN_MAX_NAMELIST   4096               /* one name-list in KEXINIT */
-#define AUTH_MAX_PROMPTS    32                 /* prompts in one keyboard-interactive round */
-#define AUTH_MAX_KB_ROUNDS  64                 /* keyboard-interactive rounds in one attempt */
-#define CHAN_WINDOW         (8u * 1024 * 1024) /* our receive window */
-#define CHAN_MAXPACKET      (128u * 1024)      /* largest data packet we accept */
-#define CHAN_SEND_CHUNK     (32u * 1024) /* largest data packet we send (before the peer's cap) */
-#define REKEY_BYTES_DEFAULT (1ull << 30)
-#define REKEY_PACKETS_MAX   (1ull << 31)
+#define CONN_MAX_PREBANNER      (64u * 1024)       /* bytes of text lines before the version line */
+#define CONN_MAX_LINE           8192               /* one pre-banner or version line */
+#define CONN_MAX_IN             (4u * 1024 * 1024) /* unprocessed network input */
+#define CONN_MAX_OUT            (8u * 1024 * 1024) /* wire bytes waiting to be sent before stdin stops */
+#define CONN_MAX_EVENTS         16
+#define CONN_MAX_NAMELIST       4096               /* one name-list in KEXINIT */
+#define AUTH_MAX_PROMPTS        32                 /* prompts in one keyboard-interactive round */
+#define AUTH_MAX_KB_ROUNDS      64                 /* keyboard-interactive rounds in one attempt */
+#define CHAN_WINDOW             (8u * 1024 * 1024) /* our receive window (session channel) */
+#define CHAN_MAXPACKET          (128u * 1024)      /* largest data packet we accept (session) */
+#define CHAN_TCP_WINDOW         (2u * 1024 * 1024) /* our receive window on a TCP/IP channel */
+#define CHAN_TCP_MAXPACKET      (32u * 1024)       /* largest data packet we accept there */
+#define CONN_CHAN_SLOTS         (SSH_CONN_MAX_CHANNELS + 1) /* TCP/IP channels + the session */
+#define CONN_MAX_GLOBAL_PENDING 64           /* global requests wanting a reply, unanswered */
+#define CONN_MAX_FORWARDS       64           /* tcpip-forward granted plus asked for */
+#define CHAN_MAX_ADDR           255          /* an address in a forwarded-tcpip open */
+#define CHAN_SEND_CHUNK         (32u * 1024) /* largest data packet we send (before the peer's cap) */
+#define REKEY_BYTES_DEFAULT     (1ull << 30)
+#define REKEY_PACKETS_MAX       (1ull << 31)
 
 /* what a server that does not play along can make us queue or print */
 #define CONN_MAX_REPLY_OUT    (4u * 1024 * 1024)  /* our own packets unsent: peer stopped reading */
@@ -123,17 +129,32 @@ struct kex_ctx {
 	uint64_t started_ms;
 };
 
+enum chan_kind {
+	CHAN_FREE = 0,
+	CHAN_SESSION,   /* the session channel (struct ssh_conn's ch, local id 0) */
+	CHAN_DIRECT,    /* direct-tcpip: we opened it */
+	CHAN_FORWARDED, /* forwarded-tcpip: the server opened it for a granted tcpip-forward */
+};
+
+/* One row of the channel table. */
 struct chan {
+	enum chan_kind kind;
+	uint32_t id; /* ours (the index in c->chans) */
 	int open_sent, open, eof_sent, eof_got, close_sent, close_got;
-	int req_pending; /* exec/shell/subsystem request awaiting reply */
-	int ready;       /* SESSION_READY raised (SSH_SESSION_NONE: at once, without a channel) */
+	int incoming;     /* forwarded-tcpip raised as SSH_EV_CHAN_INCOMING, not yet answered */
+	int eof_wanted;   /* TCP: the caller's EOF, waiting for OPEN_CONFIRMATION */
+	int close_wanted; /* TCP: the caller's close, waiting for OPEN_CONFIRMATION */
+	int req_pending;  /* exec/shell/subsystem request awaiting reply */
+	int ready;        /* data may be written (session: SESSION_READY raised, or at once without
+	                   * a channel for SSH_SESSION_NONE; TCP: open) */
 	uint32_t remote_id;
 	uint64_t rwin; /* what we may still send */
 	uint32_t rmaxpkt;
+	uint32_t lwin_max;  /* the window we grant (CHAN_WINDOW or CHAN_TCP_WINDOW) */
 	uint32_t lwin;      /* what the server may still send */
 	uint32_t lconsumed; /* consumed by the caller, not yet granted back */
-	struct buf out[2];  /* remote stdout, stderr */
-	int data_event;     /* a CHANNEL_DATA event is pending */
+	struct buf out[2];  /* remote stdout, stderr (TCP: out[0] only) */
+	int data_event;     /* a CHANNEL_DATA / CHAN_DATA event is pending */
 	int has_status, core;
 	uint32_t status; /* exit-status as sent */
 	char *signal, *sigmsg;
@@ -193,6 +214,26 @@ struct auth_ctx {
 	int kb_rounds;
 };
 
+/* a global request that wants a reply (replies come in the order the requests went out) */
+enum greq_kind {
+	GREQ_KEEPALIVE = 0,
+	GREQ_FORWARD, /* tcpip-forward */
+	GREQ_CANCEL,  /* cancel-tcpip-forward */
+};
+
+struct greq {
+	enum greq_kind kind;
+	uint32_t req; /* what the caller got in *req */
+	char *addr;   /* forward/cancel: the address and port asked for */
+	uint32_t port;
+};
+
+/* a granted tcpip-forward: the server may open forwarded-tcpip channels for it */
+struct fwd {
+	char *addr;
+	uint32_t port; /* as allocated (never 0) */
+};
+
 struct ev_slot {
 	struct ssh_event ev;
 	char *owned[2];
@@ -222,7 +263,14 @@ struct ssh_conn {
 	int rekey_wanted;
 	struct buf held; /* payloads held back during a rekey (string-framed) */
 	struct auth_ctx auth;
-	struct chan ch;
+	struct chan ch;                            /* the session channel (chans[0] once opened) */
+	struct chan *chans[CONN_CHAN_SLOTS];       /* the table, by local id (NULL: free) */
+	size_t nchans;                             /* TCP/IP rows in use */
+	struct greq greq[CONN_MAX_GLOBAL_PENDING]; /* FIFO of requests awaiting a reply */
+	size_t greq_head, greq_count;
+	uint32_t greq_next; /* the next *req handed out */
+	struct fwd fwds[CONN_MAX_FORWARDS];
+	size_t nfwds;
 	struct ev_slot evq[CONN_MAX_EVENTS];
 	size_t ev_head, ev_count;
 	char *ev_owned_cur[2]; /* strings of the event last handed out */
@@ -262,9 +310,37 @@ void kex_ctx_free(struct kex_ctx *k);
 int userauth_start(struct ssh_conn *c);
 int userauth_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);
 void auth_ctx_free(struct auth_ctx *a);
-/* channel.c */
-int channel_open(struct ssh_conn *c);
+/* channel.c: the table, windows, data, dispatch */
 int channel_handle(struct ssh_conn *c, uint8_t type, struct rd *msg);
 void chan_free(struct chan *ch);
+void channel_table_free(struct ssh_conn *c);
+void chan_init(
+    struct chan *ch, enum chan_kind kind, uint32_t id, uint32_t lwin_max, uint32_t lmaxpkt);
+struct chan *chan_alloc(struct ssh_conn *c, enum chan_kind kind); /* NULL: cap or memory */
+void chan_release(struct ssh_conn *c, uint32_t id);
+struct chan *chan_tcp(struct ssh_conn *c, uint32_t id); /* NULL + sticky INTERNAL if none */
+int chan_send_simple(struct ssh_conn *c, struct chan *ch, uint8_t type); /* EOF, CLOSE, ... */
+int chan_send_close(struct ssh_conn *c, struct chan *ch);
+int chan_send_eof(struct ssh_conn *c, struct chan *ch);
+size_t chan_room(struct ssh_conn *c, const struct chan *ch);
+int chan_write(struct ssh_conn *c, struct chan *ch, const uint8_t *data, size_t len);
+int chan_consumed(struct ssh_conn *c, struct chan *ch, int ext, size_t n);
+int chan_event(struct ssh_conn *c, struct chan *ch, enum ssh_event_type type);
+const char *chan_open_failure_reason(uint32_t code); /* RFC 4254 section 5.1 */
+void chan_event_handed_out(struct ssh_conn *c, const struct ssh_event *ev);
+/* chan_session.c */
+int channel_open(struct ssh_conn *c);
+int session_handle(struct ssh_conn *c, struct chan *ch, uint8_t type, struct rd *msg);
+int session_recv_request(struct ssh_conn *c, struct chan *ch, const uint8_t *t, size_t tn,
+    int want_reply, struct rd *msg);
+int session_closed(struct ssh_conn *c);
+/* chan_tcpip.c */
+int tcpip_recv_open(struct ssh_conn *c, struct rd *msg);
+int tcpip_handle(struct ssh_conn *c, struct chan *ch, uint8_t type, struct rd *msg);
+int global_reply(struct ssh_conn *c, uint8_t type, struct rd *msg);
+int global_unimplemented(struct ssh_conn *c);
+int global_push(
+    struct ssh_conn *c, enum greq_kind kind, const char *addr, uint32_t port, uint32_t *req);
+void global_free(struct ssh_conn *c);
 
 #endif

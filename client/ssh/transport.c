@@ -353,10 +353,7 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		    "server does not implement a message we sent "
 		    "(sequence %u)",
 		    s);
-		if (c->keepalive_pending > 0) {
-			c->keepalive_pending = 0;
-		}
-		return 0;
+		return global_unimplemented(c);
 	}
 	case SSH_MSG_EXT_INFO:
 		return recv_ext_info(c, msg);
@@ -364,9 +361,7 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		return recv_global_request(c, msg);
 	case SSH_MSG_REQUEST_SUCCESS:
 	case SSH_MSG_REQUEST_FAILURE:
-		/* our only global requests are keepalives: any reply proves the server is alive */
-		c->keepalive_pending = 0;
-		return 0;
+		return global_reply(c, type, msg);
 	default:
 		break;
 	}
@@ -397,7 +392,6 @@ int transport_dispatch(struct ssh_conn *c, uint8_t type, struct rd *msg)
 
 int ssh_conn_keepalive(struct ssh_conn *c)
 {
-	struct buf b;
 	int r;
 
 	if (c->err != 0) {
@@ -408,15 +402,9 @@ int ssh_conn_keepalive(struct ssh_conn *c)
 		 * exchange breaks strict kex, and before authentication it is not allowed */
 		return 0;
 	}
-	buf_init(&b);
-	if ((r = buf_put_u8(&b, SSH_MSG_GLOBAL_REQUEST)) == 0 &&
-	    (r = buf_put_cstring(&b, "keepalive@openssh.com")) == 0 &&
-	    (r = buf_put_bool(&b, 1)) == 0) {
-		r = transport_send(c, &b);
-	}
-	buf_free(&b);
-	if (r != 0) {
+	if ((r = global_push(c, GREQ_KEEPALIVE, NULL, 0, NULL)) != 0 && r != SSH_ERR_TOO_LARGE) {
 		return r;
 	}
+	/* with CONN_MAX_GLOBAL_PENDING requests unanswered no more go out: the count still grows */
 	return ++c->keepalive_pending;
 }

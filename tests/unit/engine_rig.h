@@ -230,4 +230,57 @@ static inline void chan_msg(struct rig *r, uint8_t type)
 	}
 }
 
+/* the engine's windows and packet sizes for channels (conn_int.h), and its caps */
+#define SESSION_WINDOW (8u * 1024 * 1024)
+#define SESSION_MAXPKT (128u * 1024)
+#define TCP_WINDOW     (2u * 1024 * 1024)
+#define TCP_MAXPKT     (32u * 1024)
+#define SESSION_SRV_ID 5 /* the server's id for the session channel (rig_session) */
+
+/* after rig_init (cfg adjustable): authenticated; with_session: the session channel open and
+ * served by the in-memory server as an echo (stdin comes back as stdout); else SessionType none.
+ * Returns 0 on success. */
+static inline int rig_tcp(struct rig *r, int with_session)
+{
+	struct ssh_event ev;
+
+	if (with_session) {
+		if (rig_session(r, SESSION_WINDOW, 32768, 0) != 0) {
+			return -1;
+		}
+		return testsrv_chan_bind(
+		    &r->s, SESSION_SRV_ID, 0, SESSION_WINDOW, SESSION_MAXPKT, 1);
+	}
+	rig_init(r);
+	r->cfg.session = SSH_SESSION_NONE;
+	if (rig_connect(r, 0) != 0) {
+		return -1;
+	}
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, 52);
+	srv_send(r, &r->s.p);
+	return testsrv_next_event(r->s.c, SSH_EV_SESSION_READY, &ev) ? 0 : -1;
+}
+
+/* the server serves until the client has nothing more to say (bounded); 0 or -1 */
+static inline int rig_serve(struct rig *r)
+{
+	int i, n;
+
+	for (i = 0; i < 1000; i++) {
+		if ((n = testsrv_serve(&r->s)) <= 0) {
+			return n;
+		}
+	}
+	return -1;
+}
+
+/* a server message in r->s.p: type, the client's channel id, then u32 values (n of them) */
+static inline void chan_msg_to(struct rig *r, uint8_t type, uint32_t id)
+{
+	buf_reset(&r->s.p);
+	buf_put_u8(&r->s.p, type);
+	buf_put_u32(&r->s.p, id);
+}
+
 #endif

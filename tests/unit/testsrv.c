@@ -1,4 +1,5 @@
 /* An in-memory SSH server over the engine's primitives; see testsrv.h. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,15 @@ void testsrv_free(struct testsrv *s)
 	buf_free(&s->shared);
 	buf_free(&s->hostkey_blob);
 	buf_free(&s->p);
+	if (s->chans != NULL) {
+		size_t i;
+		for (i = 0; i < TESTSRV_MAX_CHANS; i++) {
+			buf_free(&s->chans[i].pending);
+			buf_free(&s->chans[i].got);
+		}
+		free(s->chans);
+		s->chans = NULL;
+	}
 	OPENSSL_cleanse(s->h, sizeof(s->h));
 }
 
@@ -387,4 +397,300 @@ int testsrv_handshake_view(struct testsrv *s, int flags, struct ssh_hostkey_view
 		return -1;
 	}
 	return testsrv_next_type(s) == 5 ? 0 : -1;
+}
+
+/* ---- channels ---- */
+
+struct testsrv_chan *testsrv_chan(struct testsrv *s, uint32_t sid)
+{
+	size_t i;
+
+	if (s->chans == NULL) {
+		if ((s->chans = calloc(TESTSRV_MAX_CHANS, sizeof(*s->chans))) == NULL) {
+			return NULL;
+		}
+		for (i = 0; i < TESTSRV_MAX_CHANS; i++) {
+			buf_init(&s->chans[i].pending);
+			buf_init(&s->chans[i].got);
+		}
+		s->next_port = TESTSRV_ALLOC_PORT;
+	}
+	return sid < TESTSRV_MAX_CHANS ? &s->chans[sid] : NULL;
+}
+
+/* a fresh slot from TESTSRV_CHAN_BASE up (a slot closed both ways is free again) */
+static int chan_new(struct testsrv *s, uint32_t *sid)
+{
+	struct testsrv_chan *ch;
+	uint32_t i;
+
+	if (testsrv_chan(s, 0) == NULL) {
+		return -1;
+	}
+	for (i = TESTSRV_CHAN_BASE; i < TESTSRV_MAX_CHANS; i++) {
+		ch = &s->chans[i];
+		if (!ch->used || (ch->close_got && ch->close_sent)) {
+			buf_reset(&ch->pending);
+			buf_reset(&ch->got);
+			memset(ch, 0, offsetof(struct testsrv_chan, pending));
+			ch->ngot = 0;
+			ch->used = 1;
+			*sid = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int send_u32s(struct testsrv *s, uint8_t type, const uint32_t *v, size_t n)
+{
+	struct buf b;
+	size_t i;
+	int r;
+
+	buf_init(&b);
+	buf_put_u8(&b, type);
+	for (i = 0; i < n; i++) {
+		buf_put_u32(&b, v[i]);
+	}
+	r = testsrv_send(s, &b);
+	buf_free(&b);
+	return r;
+}
+
+/* what the client's window and maximum packet let out of pending; EOF and CLOSE after an echo
+ * channel's last byte once the client sent EOF */
+static int chan_flush(struct testsrv *s, struct testsrv_chan *ch)
+{
+	struct buf b;
+	size_t n;
+	int r = 0;
+
+	buf_init(&b);
+	while (r == 0 && ch->open && !ch->close_sent && buf_len(&ch->pending) > 0 && ch->cwin > 0) {
+		n = buf_len(&ch->pending);
+		n = n > ch->cwin ? (size_t)ch->cwin : n;
+		n = n > ch->cmax ? ch->cmax : n;
+		n = n > 32768 ? 32768 : n;
+		buf_reset(&b);
+		buf_put_u8(&b, 94);
+		buf_put_u32(&b, ch->cid);
+		buf_put_string(&b, buf_ptr(&ch->pending), n);
+		r = testsrv_send(s, &b);
+		buf_consume(&ch->pending, n);
+		ch->cwin -= n;
+	}
+	buf_free(&b);
+	if (r == 0 && ch->echo && ch->eof_got && !ch->close_sent && buf_len(&ch->pending) == 0) {
+		ch->close_sent = 1;
+		if (send_u32s(s, 96, &ch->cid, 1) != 0 || send_u32s(s, 97, &ch->cid, 1) != 0) {
+			r = -1;
+		}
+	}
+	return r;
+}
+
+int testsrv_chan_bind(
+    struct testsrv *s, uint32_t sid, uint32_t cid, uint64_t cwin, uint32_t cmax, int echo)
+{
+	struct testsrv_chan *ch = testsrv_chan(s, sid);
+
+	if (ch == NULL) {
+		return -1;
+	}
+	ch->used = ch->open = 1;
+	ch->echo = echo;
+	ch->cid = cid;
+	ch->cwin = cwin;
+	ch->cmax = cmax;
+	return 0;
+}
+
+int testsrv_chan_send(struct testsrv *s, uint32_t sid, const uint8_t *d, size_t n)
+{
+	struct testsrv_chan *ch = testsrv_chan(s, sid);
+
+	if (ch == NULL || buf_put(&ch->pending, d, n) != 0) {
+		return -1;
+	}
+	return chan_flush(s, ch);
+}
+
+int testsrv_open_forwarded(struct testsrv *s, const char *addr, uint32_t port, const char *orig,
+    uint32_t oport, uint32_t *sid)
+{
+	struct buf b;
+	int r;
+
+	if (chan_new(s, sid) != 0) {
+		return -1;
+	}
+	s->chans[*sid].echo = 1;
+	buf_init(&b);
+	buf_put_u8(&b, 90);
+	buf_put_cstring(&b, "forwarded-tcpip");
+	buf_put_u32(&b, *sid);
+	buf_put_u32(&b, TESTSRV_WINDOW);
+	buf_put_u32(&b, 32768);
+	buf_put_cstring(&b, addr);
+	buf_put_u32(&b, port);
+	buf_put_cstring(&b, orig);
+	buf_put_u32(&b, oport);
+	r = testsrv_send(s, &b);
+	buf_free(&b);
+	return r;
+}
+
+static int serve_open(struct testsrv *s, struct rd *rd)
+{
+	const uint8_t *t;
+	size_t tn;
+	uint32_t cid, win, max, port, sid, v[4];
+	struct buf b;
+	int r;
+
+	if (rd_string(rd, &t, &tn) != 0 || rd_u32(rd, &cid) != 0 || rd_u32(rd, &win) != 0 ||
+	    rd_u32(rd, &max) != 0) {
+		return -1;
+	}
+	if (!str_eq(t, tn, "direct-tcpip") || rd_skip_string(rd) != 0 || rd_u32(rd, &port) != 0 ||
+	    port == TESTSRV_REFUSE_PORT || chan_new(s, &sid) != 0) {
+		buf_init(&b);
+		buf_put_u8(&b, 92);
+		buf_put_u32(&b, cid);
+		buf_put_u32(&b, 2);
+		buf_put_cstring(&b, "connect failed\x1b[31m");
+		buf_put_cstring(&b, "");
+		r = testsrv_send(s, &b);
+		buf_free(&b);
+		return r;
+	}
+	testsrv_chan_bind(s, sid, cid, win, max, 1);
+	v[0] = cid;
+	v[1] = sid;
+	v[2] = TESTSRV_WINDOW;
+	v[3] = 32768;
+	return send_u32s(s, 91, v, 4);
+}
+
+static int serve_global(struct testsrv *s, struct rd *rd)
+{
+	const uint8_t *t;
+	size_t tn;
+	int want;
+	uint32_t port = 0;
+	struct buf b;
+	int ok = 0, r = 0;
+
+	if (rd_string(rd, &t, &tn) != 0 || rd_bool(rd, &want) != 0) {
+		return -1;
+	}
+	buf_init(&b);
+	if (str_eq(t, tn, "tcpip-forward") || str_eq(t, tn, "cancel-tcpip-forward")) {
+		if (rd_skip_string(rd) != 0 || rd_u32(rd, &port) != 0) {
+			r = -1;
+			goto out;
+		}
+		ok = port != TESTSRV_REFUSE_PORT;
+	}
+	buf_put_u8(&b, ok ? 81 : 82);
+	if (ok && port == 0 && str_eq(t, tn, "tcpip-forward")) {
+		buf_put_u32(&b, s->next_port++);
+	}
+	if (want) {
+		ok ? s->global_ok++ : s->global_fail++;
+		r = testsrv_send(s, &b);
+	}
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* one channel message (the recipient is one of ours) */
+static int serve_chan(struct testsrv *s, uint8_t type, struct rd *rd)
+{
+	struct testsrv_chan *ch;
+	const uint8_t *p;
+	size_t n;
+	uint32_t sid, v, v2[2];
+
+	if (rd_u32(rd, &sid) != 0 || (ch = testsrv_chan(s, sid)) == NULL || !ch->used) {
+		return -1;
+	}
+	switch (type) {
+	case 91: /* our forwarded-tcpip open confirmed */
+		if (rd_u32(rd, &ch->cid) != 0 || rd_u32(rd, &v) != 0 ||
+		    rd_u32(rd, &ch->cmax) != 0) {
+			return -1;
+		}
+		ch->cwin = v;
+		ch->open = 1;
+		return chan_flush(s, ch);
+	case 92:
+		ch->refused = 1;
+		ch->close_got = ch->close_sent = 1; /* the slot is free again */
+		return rd_u32(rd, &ch->reason);
+	case 93:
+		if (rd_u32(rd, &v) != 0) {
+			return -1;
+		}
+		ch->cwin += v;
+		return chan_flush(s, ch);
+	case 94:
+		if (rd_string(rd, &p, &n) != 0) {
+			return -1;
+		}
+		ch->ngot += n;
+		buf_put(ch->echo ? &ch->pending : &ch->got, p, n);
+		v2[0] = ch->cid;
+		v2[1] = (uint32_t)n;
+		if (n > 0 && !ch->close_sent && send_u32s(s, 93, v2, 2) != 0) {
+			return -1;
+		}
+		return chan_flush(s, ch);
+	case 96:
+		ch->eof_got = 1;
+		return chan_flush(s, ch);
+	case 97:
+		ch->close_got = 1;
+		if (!ch->close_sent) {
+			ch->close_sent = 1;
+			return send_u32s(s, 97, &ch->cid, 1);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int testsrv_serve(struct testsrv *s)
+{
+	struct buf pkt;
+	struct rd rd;
+	uint8_t type;
+	int n = 0, r = 0;
+
+	if (testsrv_chan(s, 0) == NULL) {
+		return -1;
+	}
+	buf_init(&pkt);
+	testsrv_pump(s);
+	while (r == 0 && testsrv_recv(s, &pkt) == 1) {
+		rd = buf_rd(&pkt);
+		if (rd_u8(&rd, &type) != 0 || type == 20) {
+			r = -1;
+			break;
+		}
+		n++;
+		if (type == 80) {
+			r = serve_global(s, &rd);
+		} else if (type == 90) {
+			r = serve_open(s, &rd);
+		} else if (type >= 91 && type <= 100) {
+			r = serve_chan(s, type, &rd);
+		}
+		testsrv_pump(s); /* answers may have made the client say more */
+	}
+	buf_free(&pkt);
+	return r == 0 ? n : -1;
 }

@@ -40,6 +40,28 @@
 #define TESTSRV_CORRUPT_MAC 1 /* flip the last bit of the packet on the wire */
 #define TESTSRV_FORGE_SIG   2 /* testsrv_kex: a host-key signature that does not verify */
 
+/* the server's side of channels (testsrv_serve): direct-tcpip echo, forwarded-tcpip opens,
+ * tcpip-forward */
+#define TESTSRV_CHAN_BASE 100  /* ids we give to channels the client opens, or we open */
+#define TESTSRV_MAX_CHANS 1200 /* channel slots (ids below TESTSRV_CHAN_BASE: testsrv_chan_bind)   \
+	                        */
+#define TESTSRV_REFUSE_PORT 1  /* direct-tcpip to it and tcpip-forward of it are refused */
+#define TESTSRV_ALLOC_PORT  40000          /* the first port a tcpip-forward of port 0 gets */
+#define TESTSRV_WINDOW      (1024u * 1024) /* our window for the client; granted back at once */
+
+struct testsrv_chan {
+	int used, open, echo;
+	int eof_got, close_got, close_sent;
+	int refused;        /* the client refused our open (reason in reason) */
+	uint32_t reason;    /* ... */
+	uint32_t cid;       /* the client's id */
+	uint64_t cwin;      /* the client's window: what we may still send */
+	uint32_t cmax;      /* the client's maximum packet */
+	struct buf pending; /* bytes for the client waiting for its window */
+	struct buf got;     /* bytes the client sent (unless echo) */
+	size_t ngot;        /* how many, echo or not */
+};
+
 struct testsrv {
 	struct ssh_conn *c; /* the client (owned: freed by testsrv_free) */
 	const char *v_s;    /* our identification line (without CR LF), borrowed */
@@ -57,8 +79,11 @@ struct testsrv {
 	size_t hlen;
 	uint8_t sid[64];
 	size_t sidlen;
-	struct buf hostkey_blob; /* K_S as sent */
-	struct buf p;            /* scratch: the last payload received from the client */
+	struct buf hostkey_blob;         /* K_S as sent */
+	struct buf p;                    /* scratch: the last payload received from the client */
+	struct testsrv_chan *chans;      /* TESTSRV_MAX_CHANS slots, allocated on first use */
+	uint32_t next_port;              /* the next port a tcpip-forward of port 0 gets */
+	unsigned global_ok, global_fail; /* global replies we sent */
 };
 
 /*
@@ -133,5 +158,30 @@ int testsrv_handshake_view(struct testsrv *s, int flags, struct ssh_hostkey_view
 
 /* Drop client events until one of type want: 1 (ev filled) or 0 (none queued). */
 int testsrv_next_event(struct ssh_conn *c, enum ssh_event_type want, struct ssh_event *ev);
+
+/*
+ * Serve channels: read every packet the client sent and answer as a server would. CHANNEL_OPEN
+ * "direct-tcpip": confirmed (a TESTSRV_CHAN_BASE id, our window TESTSRV_WINDOW) and echoed, or
+ * refused ("connect failed") for port TESTSRV_REFUSE_PORT; data on an echo channel goes back
+ * within the client's window, the rest of it when the client grants more; the client's EOF on an
+ * echo channel is answered with EOF and CLOSE once all was echoed; CLOSE with CLOSE. Our
+ * window is granted back as data arrives. GLOBAL_REQUEST: tcpip-forward granted (port 0: the next
+ * port from TESTSRV_ALLOC_PORT) unless its port is TESTSRV_REFUSE_PORT, cancel-tcpip-forward
+ * granted, anything else (keepalives) refused. Other packets are read and ignored; a KEXINIT is
+ * an error. Returns the number of packets read, or -1.
+ */
+int testsrv_serve(struct testsrv *s);
+/* A channel slot (sid < TESTSRV_MAX_CHANS) or NULL. */
+struct testsrv_chan *testsrv_chan(struct testsrv *s, uint32_t sid);
+/* Serve a channel the test opened by hand (the session): our id sid, the client's cid, its
+ * window and maximum packet; echo: what the client sends comes back as CHANNEL_DATA. */
+int testsrv_chan_bind(
+    struct testsrv *s, uint32_t sid, uint32_t cid, uint64_t cwin, uint32_t cmax, int echo);
+/* Open a forwarded-tcpip channel to the client (an echo channel once it is confirmed); *sid
+ * names it. */
+int testsrv_open_forwarded(struct testsrv *s, const char *addr, uint32_t port, const char *orig,
+    uint32_t oport, uint32_t *sid);
+/* Send bytes on a channel (within the client's window; the rest waits for its adjustments). */
+int testsrv_chan_send(struct testsrv *s, uint32_t sid, const uint8_t *d, size_t n);
 
 #endif
