@@ -191,7 +191,7 @@ static int forward_failed(struct fwd *f, const char *fmt, ...)
 		fwd_fail(f, "channel: %s (ExitOnForwardFailure)", msg);
 		return SSH_ERR_SYSTEM;
 	}
-	log_info("Warning: %s", msg);
+	log_error("Warning: %s", msg); /* as OpenSSH's: shown unless LogLevel QUIET */
 	return 0;
 }
 
@@ -474,10 +474,10 @@ static int accept_one(struct fwd *f, const struct listener *l)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	peer_text(&ss, host, sizeof(host), &port);
 	if (l->spec->kind == FWD_DYNAMIC) {
-		snprintf(what, sizeof(what), "%s: %s port %d", l->desc, host, port);
+		snprintf(what, sizeof(what), "%.60s: %.64s port %d", l->desc, host, port);
 	} else {
-		snprintf(what, sizeof(what), "%s: %s port %d -> %s port %d", l->desc, host, port,
-		    l->spec->connect_host, l->spec->connect_port);
+		snprintf(what, sizeof(what), "%.40s: %.46s port %d -> %.80s port %d", l->desc, host,
+		    port, l->spec->connect_host, l->spec->connect_port);
 	}
 	if ((b = bridge_new(f->c, fd, fd, 1, what)) == NULL) {
 		close(fd);

@@ -415,10 +415,6 @@ int main(int argc, char **argv)
 		cmdline_control(&o, a.ctl_cmd);
 		goto out;
 	}
-	if (options_check_unwired(&o, err, sizeof(err)) != 0) {
-		fatal_error("config", "%s", err); /* after -G: it shows them */
-		goto out;
-	}
 	if (o.refuse_connection == 1) {
 		fatal_error("config", "RefuseConnection is set for %s: not connecting", o.host);
 		goto out;

@@ -205,6 +205,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "bindinterface", .kind = D_STR, .off = F(bind_interface)},
     {.kw = "clearallforwardings", .kind = D_FLAG, .off = F(clear_all_forwardings)},
     {.kw = "exitonforwardfailure", .kind = D_FLAG, .off = F(exit_on_forward_failure)},
+    {.kw = "forkafterauthentication", .kind = D_FLAG, .off = F(fork_after_authentication)},
     {.kw = "gatewayports", .kind = D_FLAG, .off = F(gateway_ports)},
     {.kw = "dynamicforward", .kind = D_FWD, LISTF(dynamic_forward), .fwd = FWD_DYNAMIC},
     {.kw = "localforward", .kind = D_FWD, LISTF(local_forward), .fwd = FWD_LOCAL},

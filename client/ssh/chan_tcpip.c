@@ -485,6 +485,11 @@ int ssh_conn_chan_close(struct ssh_conn *c, uint32_t id)
 	if (ch->incoming) {
 		return ssh_conn_chan_refuse(c, id, 2, "closed");
 	}
+	ch->caller_closed = 1;
+	if (ch->closed_out) {
+		chan_release(c, id); /* the server closed first and the caller has read its fill */
+		return 0;
+	}
 	buf_reset(&ch->out[0]);
 	buf_reset(&ch->out[1]);
 	if (!ch->open) {

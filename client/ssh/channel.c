@@ -124,6 +124,14 @@ void chan_event_handed_out(struct ssh_conn *c, const struct ssh_event *ev)
 		}
 		break;
 	case SSH_EV_CHAN_CLOSED:
+		/* released once the caller has closed too: what it has not read yet stays */
+		ch = ev->u.chan.id < CONN_CHAN_SLOTS ? c->chans[ev->u.chan.id] : NULL;
+		if (ch != NULL && !ch->caller_closed) {
+			ch->closed_out = 1;
+			break;
+		}
+		chan_release(c, ev->u.chan.id);
+		break;
 	case SSH_EV_CHAN_OPEN_FAILED:
 		chan_release(c, ev->u.chan.id);
 		break;

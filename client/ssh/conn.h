@@ -107,7 +107,10 @@ enum ssh_event_type {
 	                          * ssh_conn_chan_accept or ssh_conn_chan_refuse */
 	SSH_EV_CHAN_DATA,        /* the channel has bytes to read (ssh_conn_chan_peek) */
 	SSH_EV_CHAN_EOF,         /* the server sent EOF on the channel (after all its data) */
-	SSH_EV_CHAN_CLOSED,      /* closed both ways; the id is released once this is handed out */
+	SSH_EV_CHAN_CLOSED,      /* closed both ways; data not yet read stays readable until the
+	                          * caller calls ssh_conn_chan_close (which then releases the id);
+	                          * after a close of the caller's the id is released when this is
+	                          * handed out */
 	SSH_EV_GLOBAL_REPLY,     /* the answer to ssh_conn_tcpip_forward / _cancel (u.global) */
 };
 

@@ -144,6 +144,9 @@ struct chan {
 	int incoming;     /* forwarded-tcpip raised as SSH_EV_CHAN_INCOMING, not yet answered */
 	int eof_wanted;   /* TCP: the caller's EOF, waiting for OPEN_CONFIRMATION */
 	int close_wanted; /* TCP: the caller's close, waiting for OPEN_CONFIRMATION */
+	int caller_closed; /* TCP: ssh_conn_chan_close was called */
+	int closed_out;    /* TCP: SSH_EV_CHAN_CLOSED was handed out (the data stays readable
+	                    * until the caller closes too: then the row is released) */
 	int req_pending;  /* exec/shell/subsystem request awaiting reply */
 	int ready;        /* data may be written (session: SESSION_READY raised, or at once without
 	                   * a channel for SSH_SESSION_NONE; TCP: open) */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # -R: the server listens and opens forwarded-tcpip channels that we connect locally (Debian's
 # sshd on loopback): byte-exact data over several connections, -R 0 (the server picks the port,
-# printed as OpenSSH prints it), a port the server cannot take, with and without
+# printed as OpenSSH prints it), a server that refuses remote forwarding, with and without
 # ExitOnForwardFailure, and an unreachable local target.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_LIB_DIR/forward.sh"
@@ -56,18 +56,20 @@ pump "$RPORT" "$T_DIR/small" "$T_DIR/out.after" || fail "the session died with t
 expect_eq "the other forwarding still works" "still here" "$(cat "$T_DIR/out.after")"
 stop_client_bg TERM
 
-# ---- a port the server cannot listen on (the sshd's own port is taken)
-run_client -R "$SSHD_PORT:127.0.0.1:$ECHO_PORT" -- echo ran
+# ---- a server that refuses remote forwarding (AllowTcpForwarding local)
+start_sshd "AllowTcpForwarding local"
+RPORT3=$(free_port)
+run_client -o LogLevel=INFO -R "$RPORT3:127.0.0.1:$ECHO_PORT" -- echo ran
 expect_exit 0 "without ExitOnForwardFailure the command runs"
 expect_stdout_eq "ran" "its output"
 if is_x509ssh; then
-	expect_stderr_matches "Warning: remote port forwarding failed for listen port $SSHD_PORT" "a warning names the port"
+	expect_stderr_matches "Warning: remote port forwarding failed for listen port $RPORT3" "a warning names the port"
 fi
-run_client -o ExitOnForwardFailure=yes -R "$SSHD_PORT:127.0.0.1:$ECHO_PORT" -N --
+run_client -o ExitOnForwardFailure=yes -R "$RPORT3:127.0.0.1:$ECHO_PORT" -N --
 expect_exit 255 "ExitOnForwardFailure yes: 255"
 if is_x509ssh; then
 	expect_error_line "channel" "ExitOnForwardFailure: one error line"
-	expect_stderr_matches "remote port forwarding failed for listen port $SSHD_PORT" "it names the port"
+	expect_stderr_matches "remote port forwarding failed for listen port $RPORT3" "it names the port"
 fi
 
 t_done

@@ -31,6 +31,9 @@ Host router
 Host router-via
     Port $P3
     ProxyJump bastion1
+Host badhop
+    Port $P1
+    User nosuchuser-x509ssh
 Host *
     HostName 127.0.0.1
     User $(id -un)
@@ -83,13 +86,7 @@ if is_x509ssh; then
 	expect_stderr_matches "jump host bastion1" "the line names the jump host"
 fi
 
-# the jump host itself refuses us (no key of ours): the hop is named
-cat >>"$CFG" <<EOC
-Host badhop
-    HostName 127.0.0.1
-    Port $P1
-    User nosuchuser-x509ssh
-EOC
+# the jump host itself refuses us (an unknown user): the hop is named
 jc -J badhop router -- true
 expect_exit 255 "a jump host that refuses authentication"
 expect_error_line "auth" "a refused login at a jump host: one error line"

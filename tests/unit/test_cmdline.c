@@ -185,7 +185,6 @@ static void test_flag_keywords(void)
 	    {"-R 1:h:2 h", "RemoteForward is not supported yet"},
 	    {"-D 1080 h", "DynamicForward is not supported yet"},
 	    {"-J jump h", "ProxyJump is not supported yet"},
-	    {"-f h", "ForkAfterAuthentication is not supported yet"},
 	    {"-w 0:0 h", "Tunnel is not supported yet"},
 	    {"-L 1:h:2 -o ClearAllForwardings=yes h", NULL},
 	    {"-o ClearAllForwardings=yes -D 1080 -R 1:h:2 h", NULL},

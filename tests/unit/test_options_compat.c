@@ -277,6 +277,7 @@ static const struct {
     {"ClearAllForwardings", "yes"},
     {"GatewayPorts", "yes"},
     {"ExitOnForwardFailure", "yes"},
+    {"ForkAfterAuthentication", "yes"},
     {"RefuseConnection", "yes"},
     {"LocalForward", "8080 localhost:80"},
     {"RemoteForward", "9090 localhost:90"},
