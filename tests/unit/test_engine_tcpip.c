@@ -112,7 +112,9 @@ static int drain(struct rig *r, struct xfer *xs, size_t nx, const struct xfer *s
 			x->eof = 1;
 			break;
 		case SSH_EV_CHAN_CLOSED:
+			/* the server closed: we have read everything, so we close too (the id goes) */
 			x->closed = 1;
+			CHECK_EQ_INT(ssh_conn_chan_close(r->s.c, ev.u.chan.id), 0);
 			break;
 		default:
 			break;
@@ -615,6 +617,45 @@ out:
 	rig_free(&r);
 }
 
+/* the server sends its last bytes and closes at once: after SSH_EV_CHAN_CLOSED the bytes are
+ * still there for a slow local writer, until the caller closes; then the id is free */
+static void test_close_keeps_data(void)
+{
+	struct rig r;
+	struct ssh_event ev;
+	const uint8_t *p;
+	size_t len = 0;
+	uint32_t id = 0;
+	int ok = one_channel(&r, &id) == 0;
+
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	chan_msg_to(&r, 94, id);
+	buf_put_cstring(&r.s.p, "the last words");
+	srv_send(&r, &r.s.p);
+	chan_msg_to(&r, 96, id);
+	srv_send(&r, &r.s.p);
+	chan_msg_to(&r, 97, id);
+	srv_send(&r, &r.s.p);
+	CHECK(testsrv_next_event(r.s.c, SSH_EV_CHAN_CLOSED, &ev));
+	CHECK_EQ_INT(ev.u.chan.id, id);
+	CHECK_EQ_INT(ssh_conn_chan_count(r.s.c), 1);
+	p = ssh_conn_chan_peek(r.s.c, id, &len);
+	CHECK_EQ_INT(len, 14);
+	CHECK(p != NULL && memcmp(p, "the last words", 14) == 0);
+	CHECK_EQ_INT(ssh_conn_chan_consumed(r.s.c, id, 4), 0);
+	p = ssh_conn_chan_peek(r.s.c, id, &len);
+	CHECK_EQ_INT(len, 10);
+	CHECK_EQ_INT(ssh_conn_chan_room(r.s.c, id), 0); /* nothing more goes out on it */
+	CHECK_EQ_INT(ssh_conn_chan_close(r.s.c, id), 0);
+	CHECK_EQ_INT(ssh_conn_chan_count(r.s.c), 0);
+	CHECK_STR(conn_err(r.s.c), "");
+out:
+	rig_free(&r);
+}
+
 /* messages naming an id never used, a freed id, a huge id, data after CLOSE, anything for an
  * incoming channel not yet accepted: each a protocol error of its own */
 static void test_bad_ids(void)
@@ -651,6 +692,8 @@ static void test_bad_ids(void)
 			srv_send(&r, &r.s.p);
 			if (cases[i].stage == 3) {
 				CHECK(testsrv_next_event(r.s.c, SSH_EV_CHAN_CLOSED, &ev));
+				CHECK_EQ_INT(ssh_conn_chan_count(r.s.c), 1); /* ours to close */
+				CHECK_EQ_INT(ssh_conn_chan_close(r.s.c, id), 0);
 				CHECK_EQ_INT(ssh_conn_chan_count(r.s.c), 0);
 			}
 		} else {
@@ -712,6 +755,7 @@ int main(void)
 	test_window();
 	test_ext_and_requests();
 	test_bad_ids();
+	test_close_keeps_data();
 	test_close_while_opening();
 	T_DONE();
 }
