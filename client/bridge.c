@@ -318,8 +318,8 @@ static int socks_in(struct bridge *b, uint8_t *iobuf, size_t iolen)
 	}
 	memcpy(b->pre, iobuf + off, (size_t)n - off);
 	b->npre = (size_t)n - off;
-	r = ssh_conn_chan_open_tcpip(b->c, socks_host(&b->socks), socks_port(&b->socks),
-	    "127.0.0.1", 0, &b->id);
+	r = ssh_conn_chan_open_tcpip(
+	    b->c, socks_host(&b->socks), socks_port(&b->socks), "127.0.0.1", 0, &b->id);
 	if (r == SSH_ERR_TOO_LARGE) {
 		log_info("%s: too many channels", b->what);
 		(void)socks_reply(&b->socks, 0, SOCKS_REP_FAILURE);
@@ -391,7 +391,8 @@ int bridge_event(struct bridge *b, const struct ssh_event *ev)
 		    ev->u.chan.message != NULL && ev->u.chan.message[0] ? ev->u.chan.message
 		                                                        : "open failed");
 		if (b->use_socks) {
-			(void)socks_reply(&b->socks, 0, socks_rep_from_open_failure(ev->u.chan.reason));
+			(void)socks_reply(
+			    &b->socks, 0, socks_rep_from_open_failure(ev->u.chan.reason));
 			take_socks_out(b);
 			(void)drain_out(b);
 		}

@@ -30,20 +30,20 @@ enum bridge_state {
 struct bridge {
 	enum bridge_state state;
 	struct ssh_conn *c;
-	uint32_t id;           /* the channel (valid from BR_OPENING on) */
-	int have_chan;         /* id names a channel of ours (not yet released) */
-	int rfd, wfd;          /* equal for a socket; -1 once closed */
-	int is_sock;           /* rfd == wfd is a socket: EOF is shutdown(SHUT_WR) */
-	int connecting;        /* -R: the local connect is in progress (POLLOUT on wfd) */
-	int local_eof;         /* read EOF from rfd: CHANNEL_EOF sent */
-	int remote_eof;        /* the server sent EOF */
-	int remote_closed;     /* the server's CLOSE came (SSH_EV_CHAN_CLOSED) */
-	int close_sent;        /* ssh_conn_chan_close called */
-	int out_dead;          /* writing wfd failed: what arrives is dropped */
-	int is_stdio;          /* -W: the process's stdin/stdout (never closed, only shut) */
-	int use_socks;         /* -D: the SOCKS dialogue came first (its reply is owed) */
-	struct socks socks;    /* its state */
-	uint8_t reply[64];     /* SOCKS reply bytes to write to the client before any data */
+	uint32_t id;        /* the channel (valid from BR_OPENING on) */
+	int have_chan;      /* id names a channel of ours (not yet released) */
+	int rfd, wfd;       /* equal for a socket; -1 once closed */
+	int is_sock;        /* rfd == wfd is a socket: EOF is shutdown(SHUT_WR) */
+	int connecting;     /* -R: the local connect is in progress (POLLOUT on wfd) */
+	int local_eof;      /* read EOF from rfd: CHANNEL_EOF sent */
+	int remote_eof;     /* the server sent EOF */
+	int remote_closed;  /* the server's CLOSE came (SSH_EV_CHAN_CLOSED) */
+	int close_sent;     /* ssh_conn_chan_close called */
+	int out_dead;       /* writing wfd failed: what arrives is dropped */
+	int is_stdio;       /* -W: the process's stdin/stdout (never closed, only shut) */
+	int use_socks;      /* -D: the SOCKS dialogue came first (its reply is owed) */
+	struct socks socks; /* its state */
+	uint8_t reply[64];  /* SOCKS reply bytes to write to the client before any data */
 	size_t nreply;
 	uint8_t pre[BRIDGE_PRE_MAX]; /* client bytes that go to the channel first */
 	size_t npre;
@@ -64,7 +64,8 @@ void bridge_poll(struct bridge *b, struct pollfd *rd, struct pollfd *wr);
 int bridge_io(struct bridge *b, short rev_r, short rev_w, uint8_t *iobuf, size_t iolen);
 /* An SSH_EV_CHAN_* event naming b->id. Returns 0 or a negative engine error. */
 int bridge_event(struct bridge *b, const struct ssh_event *ev);
-/* The bytes owed to the client (SOCKS replies) and the channel's data: written as far as they go. */
+/* The bytes owed to the client (SOCKS replies) and the channel's data: written as far as they go.
+ */
 int bridge_flush(struct bridge *b);
 
 /* Tear it down now (local side gone or the loop ends): close the channel if open. */

@@ -20,7 +20,7 @@
 #include "socks.h"
 #include "ssh/err.h"
 
-#define FWD_MAX_LISTEN 64 /* listening sockets (a spec may bind IPv4 and IPv6) */
+#define FWD_MAX_LISTEN  64 /* listening sockets (a spec may bind IPv4 and IPv6) */
 #define FWD_MAX_BRIDGES (SSH_CONN_MAX_CHANNELS + 1)
 
 struct listener {
@@ -32,7 +32,7 @@ struct listener {
 struct rfwd {
 	const struct fwd_spec *spec;
 	uint32_t req;
-	int state; /* 0 = asked, 1 = granted, -1 = refused */
+	int state;     /* 0 = asked, 1 = granted, -1 = refused */
 	uint32_t port; /* as granted (the allocated one for port 0) */
 };
 
@@ -48,9 +48,9 @@ struct fwd {
 	struct bridge **br;
 	size_t nbr, cap_br;
 	size_t polled_lis, polled_br; /* what the last fwd_poll filled */
-	struct bridge *stdio; /* -W */
-	struct bridge *jump;  /* the next hop's connection (ProxyJump) */
-	int stdio_state;      /* 0 running, 1 ended, -1 failed */
+	struct bridge *stdio;         /* -W */
+	struct bridge *jump;          /* the next hop's connection (ProxyJump) */
+	int stdio_state;              /* 0 running, 1 ended, -1 failed */
 	int started;
 	char err[512];
 };
@@ -178,7 +178,8 @@ static void set_nonblock(int fd)
 }
 
 /* "Warning: ..." and go on, or with ExitOnForwardFailure the end of the connection */
-static int forward_failed(struct fwd *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int forward_failed(struct fwd *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static int forward_failed(struct fwd *f, const char *fmt, ...)
 {
 	char msg[400];
@@ -224,7 +225,8 @@ static int listen_spec(struct fwd *f, const struct fwd_spec *s, const char *kw)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", s->listen_port);
 	if ((gai = getaddrinfo(node, port, &hints, &res)) != 0) {
-		return forward_failed(f, "cannot listen for %s %s: %s", kw, port, gai_strerror(gai));
+		return forward_failed(
+		    f, "cannot listen for %s %s: %s", kw, port, gai_strerror(gai));
 	}
 	for (ai = res; ai != NULL && f->nlis < FWD_MAX_LISTEN; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
@@ -253,8 +255,8 @@ static int listen_spec(struct fwd *f, const struct fwd_spec *s, const char *kw)
 		return forward_failed(f, "cannot listen on %s port %s for %s: %s",
 		    node != NULL ? node : "*", port, kw, cause);
 	}
-	log_debug1("%s: listening on %s port %s (%d socket%s)", kw, node != NULL ? node : "*",
-	    port, n, n == 1 ? "" : "s");
+	log_debug1("%s: listening on %s port %s (%d socket%s)", kw, node != NULL ? node : "*", port,
+	    n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -281,7 +283,8 @@ static int start_remote(struct fwd *f, const struct fwd_spec *s)
 	f->rf = n;
 	memset(&f->rf[f->nrf], 0, sizeof(f->rf[f->nrf]));
 	f->rf[f->nrf].spec = s;
-	r = ssh_conn_tcpip_forward(f->c, rfwd_bind(s), (uint32_t)s->listen_port, &f->rf[f->nrf].req);
+	r = ssh_conn_tcpip_forward(
+	    f->c, rfwd_bind(s), (uint32_t)s->listen_port, &f->rf[f->nrf].req);
 	if (r < 0) {
 		return r;
 	}
@@ -494,8 +497,8 @@ static int accept_one(struct fwd *f, const struct listener *l)
 		b->state = BR_SOCKS;
 		return 0;
 	}
-	r = ssh_conn_chan_open_tcpip(f->c, l->spec->connect_host,
-	    (uint32_t)l->spec->connect_port, host, (uint32_t)port, &b->id);
+	r = ssh_conn_chan_open_tcpip(f->c, l->spec->connect_host, (uint32_t)l->spec->connect_port,
+	    host, (uint32_t)port, &b->id);
 	if (r == SSH_ERR_TOO_LARGE) {
 		log_info("%s: too many channels, connection refused", what);
 		b->state = BR_DEAD;
@@ -590,7 +593,8 @@ int fwd_io(struct fwd *f, const struct pollfd *p, size_t n, uint8_t *iobuf, size
 	}
 	for (i = 0; i < f->polled_br; i++) {
 		struct bridge *b = f->br[i];
-		short rr = p[f->polled_lis + 2 * i].revents, rw = p[f->polled_lis + 2 * i + 1].revents;
+		short rr = p[f->polled_lis + 2 * i].revents,
+		      rw = p[f->polled_lis + 2 * i + 1].revents;
 		if (b->connecting) {
 			if (rw & (POLLOUT | POLLERR | POLLHUP)) {
 				if ((r = finish_connect(f, b)) < 0) {
@@ -633,7 +637,8 @@ static int on_global_reply(struct fwd *f, const struct ssh_event *ev)
 		rf->port = s->listen_port != 0 ? (uint32_t)s->listen_port : ev->u.global.port;
 		if (s->listen_port == 0) {
 			if (s->kind == FWD_REMOTE_DYNAMIC) {
-				log_info("Allocated port %u for remote forward to dynamic", rf->port);
+				log_info(
+				    "Allocated port %u for remote forward to dynamic", rf->port);
 			} else {
 				log_info("Allocated port %u for remote forward to %s:%d", rf->port,
 				    s->connect_host, s->connect_port);
@@ -707,7 +712,8 @@ static int permit_open(const struct fwd *f, const char *host, int port)
 				}
 				int host_ok = (hl == 1 && h[0] == '*') ||
 				              (strlen(host) == hl && strncasecmp(h, host, hl) == 0);
-				int port_ok = strcmp(colon + 1, "*") == 0 || atoi(colon + 1) == port;
+				int port_ok =
+				    strcmp(colon + 1, "*") == 0 || atoi(colon + 1) == port;
 				if (host_ok && port_ok) {
 					return 1;
 				}
@@ -758,8 +764,8 @@ static int rsocks_data(struct fwd *f, struct bridge *b)
 		return rsocks_refuse(b, SOCKS_REP_NOT_ALLOWED);
 	}
 	if (connect_start(socks_host(&b->socks), socks_port(&b->socks), &fd, &err) != 0) {
-		log_info("%s: connect failed: %s", b->what,
-		    err != 0 ? strerror(err) : "no such host");
+		log_info(
+		    "%s: connect failed: %s", b->what, err != 0 ? strerror(err) : "no such host");
 		return rsocks_refuse(
 		    b, err != 0 ? socks_rep_from_errno(err) : SOCKS_REP_HOST_UNREACH);
 	}
@@ -789,8 +795,7 @@ static int on_incoming(struct fwd *f, const struct ssh_event *ev)
 	if (s->kind == FWD_REMOTE_DYNAMIC) {
 		snprintf(what, sizeof(what), "RemoteForward %u (SOCKS): %s port %u",
 		    ev->u.chan.fwd.listen_port, ev->u.chan.fwd.orig_addr, ev->u.chan.fwd.orig_port);
-		if ((b = bridge_new(f->c, -1, -1, 1, what)) == NULL ||
-		    (r = add_bridge(f, b)) < 0) {
+		if ((b = bridge_new(f->c, -1, -1, 1, what)) == NULL || (r = add_bridge(f, b)) < 0) {
 			bridge_free(b);
 			return ssh_conn_chan_refuse(f->c, ev->u.chan.id, 4, "out of memory");
 		}

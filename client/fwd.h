@@ -18,8 +18,8 @@ struct fwd;
 
 /* The forwardings o asks for on connection c (nothing happens before fwd_start); a spec that does
  * not parse: "config: ..." in err. */
-int fwd_new(struct fwd **out, struct ssh_conn *c, const struct options *o, char *err,
-    size_t errlen);
+int fwd_new(
+    struct fwd **out, struct ssh_conn *c, const struct options *o, char *err, size_t errlen);
 void fwd_free(struct fwd *f);
 /* Whether there is anything to do at all (-L, -R, -D or -W). */
 int fwd_any(const struct fwd *f);

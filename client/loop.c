@@ -78,7 +78,8 @@ void loop_fail_local(struct loop *l, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "category: cause" as the one line; a jump host's says which hop ("category: jump host X: cause") */
+/* "category: cause" as the one line; a jump host's says which hop ("category: jump host X: cause")
+ */
 static void fail_line(const struct loop *l, const char *msg)
 {
 	const char *sep = strstr(msg, ": ");
@@ -481,7 +482,8 @@ int session_step(struct loop *l, int *res)
 		log_debug1("going to the background (ForkAfterAuthentication)");
 		background_ready();
 	}
-	if (ssh_conn_done(l->c) && (l->sock_eof || loop_send_pending(l) == 0) && outputs_drained(l)) {
+	if (ssh_conn_done(l->c) && (l->sock_eof || loop_send_pending(l) == 0) &&
+	    outputs_drained(l)) {
 		return 1;
 	}
 	if (l->escape_quit) {
@@ -627,4 +629,3 @@ int session_signals(struct loop *l, int *res)
 	}
 	return 0;
 }
-

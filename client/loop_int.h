@@ -77,11 +77,11 @@ struct loop {
 	char exit_signal[32];
 	char exit_message[256];
 
-	struct fwd *fwd;     /* -L -R -D -W (fwd.h) */
-	int stdio_fwd;       /* -W: stdin/stdout are a TCP/IP channel's, there is no session */
-	size_t nfwd;         /* the forwardings' poll slots this turn */
-	int sock_eof;        /* the server closed the connection cleanly */
-	uint64_t last_tick;  /* the engine's clock was last given at */
+	struct fwd *fwd;    /* -L -R -D -W (fwd.h) */
+	int stdio_fwd;      /* -W: stdin/stdout are a TCP/IP channel's, there is no session */
+	size_t nfwd;        /* the forwardings' poll slots this turn */
+	int sock_eof;       /* the server closed the connection cleanly */
+	uint64_t last_tick; /* the engine's clock was last given at */
 
 	/* jump hosts: each hop is a loop of its own; the next one runs over one of its channels */
 	int is_jump;           /* a jump host: no session, no terminal, no stdio */

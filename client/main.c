@@ -42,7 +42,6 @@ struct target {
 	const char *env[ENV_MAX + 1];
 };
 
-
 static int have_ca_store(const struct options *o)
 {
 	return o->ca_certificate_file != NULL || o->ca_certificate_path != NULL ||
@@ -255,8 +254,8 @@ static void clear_forwardings(struct options *o)
 		*counts[k] = 0;
 	}
 	if (o->proxy_jump != NULL) {
-		log_debug1("jump host %s: its own ProxyJump %s is not followed", o->host,
-		    o->proxy_jump);
+		log_debug1(
+		    "jump host %s: its own ProxyJump %s is not followed", o->host, o->proxy_jump);
 	}
 	free(o->proxy_jump);
 	o->proxy_jump = NULL;
@@ -291,8 +290,8 @@ static int hop_options(struct options *o, const struct jump_hop *h, const char *
 }
 
 /* The jump hosts of ProxyJump / -J, first hop first. Errors are printed. */
-static int jump_targets(const struct options *o, const char *config, struct target **out,
-    size_t *nout)
+static int jump_targets(
+    const struct options *o, const char *config, struct target **out, size_t *nout)
 {
 	struct jump_spec j;
 	struct target *t = NULL;

@@ -211,13 +211,6 @@ int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen);
 
 /*
- * After options_finish (and after -G, which shows them): the first forwarding or jump feature
- * that is accepted and checked but not yet in effect ("LocalForward is not supported yet"), as
- * an error; 0 when none is asked for. One table in options_finish.c.
- */
-int options_check_unwired(const struct options *o, char *err, size_t errlen);
-
-/*
  * After options_finish and log_set_level: the -v lines for the keywords that have no effect, the
  * warnings (ForwardAgent / ForwardX11 yes), once each.
  */

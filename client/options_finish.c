@@ -285,37 +285,6 @@ static int x509_before_plain_only(struct options *o, int have_ca_store, char *er
 	return 0;
 }
 
-/*
- * Accepted, checked and shown by -G, but not yet in effect: the event loop does not implement
- * them yet, so a run that asks for one stops here rather than ignore it. One row per feature;
- * delete a row when the loop implements it (and its "not yet in effect" note in the man pages).
- */
-static const struct {
-	const char *what; /* "<what> is not supported yet" */
-	size_t off;       /* a size_t count (is_count) or a char * (set when not NULL) */
-	int is_count;
-} unwired[] = {
-    {.what = "LocalForward", .off = F(n_local_forward), .is_count = 1},
-    {.what = "RemoteForward", .off = F(n_remote_forward), .is_count = 1},
-    {.what = "DynamicForward", .off = F(n_dynamic_forward), .is_count = 1},
-    {.what = "ProxyJump", .off = F(proxy_jump)},
-    {.what = "-W (stdio forwarding)", .off = F(stdio_forward)},
-};
-
-int options_check_unwired(const struct options *o, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < sizeof(unwired) / sizeof(unwired[0]); i++) {
-		const void *field = (const char *)o + unwired[i].off;
-		int set = unwired[i].is_count ? *(const size_t *)field > 0
-		                              : *(char *const *)field != NULL;
-		if (set) {
-			errfmt(err, errlen, "%s is not supported yet", unwired[i].what);
-			return SSH_ERR_UNSUPPORTED;
-		}
-	}
-	return 0;
-}
-
 int options_finish(
     struct options *o, const char *local_user, int have_ca_store, char *err, size_t errlen)
 {

@@ -162,7 +162,8 @@ static int reactor(struct loop **ls, size_t n, size_t *who)
 				r = res;
 				if (i + 1 < n && r == 0) {
 					/* a jump host that goes away takes the rest with it */
-					loop_fail_local(l, "connect: connection closed by %s", l->host);
+					loop_fail_local(
+					    l, "connect: connection closed by %s", l->host);
 					r = SSH_ERR_PROTOCOL;
 				}
 				goto out;

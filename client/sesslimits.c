@@ -111,4 +111,3 @@ int limits_keepalive(struct loop *l, uint64_t t)
 	l->alive_next = t + (uint64_t)l->alive_interval_ms;
 	return 0;
 }
-

@@ -141,15 +141,15 @@ struct chan {
 	enum chan_kind kind;
 	uint32_t id; /* ours (the index in c->chans) */
 	int open_sent, open, eof_sent, eof_got, close_sent, close_got;
-	int incoming;     /* forwarded-tcpip raised as SSH_EV_CHAN_INCOMING, not yet answered */
-	int eof_wanted;   /* TCP: the caller's EOF, waiting for OPEN_CONFIRMATION */
-	int close_wanted; /* TCP: the caller's close, waiting for OPEN_CONFIRMATION */
+	int incoming;      /* forwarded-tcpip raised as SSH_EV_CHAN_INCOMING, not yet answered */
+	int eof_wanted;    /* TCP: the caller's EOF, waiting for OPEN_CONFIRMATION */
+	int close_wanted;  /* TCP: the caller's close, waiting for OPEN_CONFIRMATION */
 	int caller_closed; /* TCP: ssh_conn_chan_close was called */
 	int closed_out;    /* TCP: SSH_EV_CHAN_CLOSED was handed out (the data stays readable
 	                    * until the caller closes too: then the row is released) */
-	int req_pending;  /* exec/shell/subsystem request awaiting reply */
-	int ready;        /* data may be written (session: SESSION_READY raised, or at once without
-	                   * a channel for SSH_SESSION_NONE; TCP: open) */
+	int req_pending;   /* exec/shell/subsystem request awaiting reply */
+	int ready;         /* data may be written (session: SESSION_READY raised, or at once without
+	                    * a channel for SSH_SESSION_NONE; TCP: open) */
 	uint32_t remote_id;
 	uint64_t rwin; /* what we may still send */
 	uint32_t rmaxpkt;

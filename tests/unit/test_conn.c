@@ -43,10 +43,10 @@ static void server_packet(struct buf *wire, const struct buf *payload)
 	pkt_dir_free(&d);
 }
 
-static void server_kexinit(struct buf *p, const char *kex, const char *hk, const char *enc,
-    const char *mac)
+static void server_kexinit(
+    struct buf *p, const char *kex, const char *hk, const char *enc, const char *mac)
 {
-	uint8_t cookie[16] = { 0 };
+	uint8_t cookie[16] = {0};
 
 	buf_put_u8(p, 20);
 	buf_put(p, cookie, 16);
@@ -120,7 +120,8 @@ static void test_banners(void)
 
 	/* a NUL before the identification line is refused */
 	c = new_conn();
-	CHECK(ssh_conn_recv(c, (const uint8_t *)"hi\0there\r\nSSH-2.0-x\r\n", 20) == SSH_ERR_FORMAT);
+	CHECK(
+	    ssh_conn_recv(c, (const uint8_t *)"hi\0there\r\nSSH-2.0-x\r\n", 20) == SSH_ERR_FORMAT);
 	ssh_conn_error(c, &msg);
 	CHECK(msg != NULL && strstr(msg, "NUL byte") != NULL);
 	ssh_conn_free(c);
@@ -168,7 +169,8 @@ static void test_no_common_cipher(void)
 	buf_init(&wire);
 	buf_init(&p);
 	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
-	server_kexinit(&p, "curve25519-sha256", "ssh-ed25519", "3des-cbc,aes256-cbc", "hmac-sha2-256");
+	server_kexinit(
+	    &p, "curve25519-sha256", "ssh-ed25519", "3des-cbc,aes256-cbc", "hmac-sha2-256");
 	server_packet(&wire, &p);
 	CHECK(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)) == SSH_ERR_NO_ALGO);
 	ssh_conn_error(c, &msg);
@@ -182,7 +184,8 @@ static void test_no_common_cipher(void)
 	buf_reset(&wire);
 	buf_reset(&p);
 	buf_put(&wire, "SSH-2.0-Test\r\n", 14);
-	server_kexinit(&p, "diffie-hellman-group1-sha1", "ssh-ed25519", "aes128-ctr", "hmac-sha2-256");
+	server_kexinit(
+	    &p, "diffie-hellman-group1-sha1", "ssh-ed25519", "aes128-ctr", "hmac-sha2-256");
 	server_packet(&wire, &p);
 	CHECK(ssh_conn_recv(c, buf_ptr(&wire), buf_len(&wire)) == SSH_ERR_NO_ALGO);
 	ssh_conn_error(c, &msg);
@@ -290,7 +293,8 @@ static uint32_t gex_max_for(const char *banner)
 	CHECK_EQ_INT(pkt_open(&rx, &wire, &payload), 0); /* KEXINIT */
 	CHECK_EQ_INT(pkt_open(&rx, &wire, &payload), 0);
 	CHECK(rd_u8(&payload, &type) == 0 && type == 34);
-	CHECK(rd_u32(&payload, &mn) == 0 && rd_u32(&payload, &pref) == 0 && rd_u32(&payload, &mx) == 0);
+	CHECK(rd_u32(&payload, &mn) == 0 && rd_u32(&payload, &pref) == 0 &&
+	      rd_u32(&payload, &mx) == 0);
 	CHECK(mn == 2048 && pref == 3072);
 	pkt_dir_free(&rx);
 	buf_free(&wire);
@@ -355,7 +359,7 @@ static void test_config_strings(void)
 	struct ssh_conn_config cfg;
 	struct ssh_conn *c = NULL;
 	char kex[] = "curve25519-sha256";
-	const char **req[] = { &cfg.kex_algs, &cfg.ciphers, &cfg.macs, &cfg.hostkey_algs, &cfg.user };
+	const char **req[] = {&cfg.kex_algs, &cfg.ciphers, &cfg.macs, &cfg.hostkey_algs, &cfg.user};
 	const uint8_t *p;
 	size_t i, n;
 

@@ -112,7 +112,8 @@ static int drain(struct rig *r, struct xfer *xs, size_t nx, const struct xfer *s
 			x->eof = 1;
 			break;
 		case SSH_EV_CHAN_CLOSED:
-			/* the server closed: we have read everything, so we close too (the id goes) */
+			/* the server closed: we have read everything, so we close too (the id goes)
+			 */
 			x->closed = 1;
 			CHECK_EQ_INT(ssh_conn_chan_close(r->s.c, ev.u.chan.id), 0);
 			break;

@@ -25,7 +25,9 @@ static void run(int ch, const char *s, size_t chunk, char *res, size_t max)
 		}
 		if (cmd != ESC_CMD_NONE && n + 3 < max) {
 			static const char *const tags[] = {[ESC_CMD_DISCONNECT] = "<.>",
-			    [ESC_CMD_HELP] = "<?>", [ESC_CMD_SUSPEND] = "<Z>", [ESC_CMD_LIST] = "<#>"};
+			    [ESC_CMD_HELP] = "<?>",
+			    [ESC_CMD_SUSPEND] = "<Z>",
+			    [ESC_CMD_LIST] = "<#>"};
 			const char *tag = tags[cmd];
 			memcpy(res + n, tag, 3);
 			n += 3;

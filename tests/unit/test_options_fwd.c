@@ -149,7 +149,6 @@ static void test_clear(void)
 	CHECK_EQ_INT(o.n_remote_forward, 1);
 	CHECK_EQ_INT(finish(&o), 0);
 	CHECK_EQ_INT(o.n_local_forward + o.n_remote_forward + o.n_dynamic_forward, 0);
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), 0);
 	options_free(&o);
 	/* the first value wins: no, then yes, keeps them */
 	fresh(&o, "h");
@@ -158,8 +157,6 @@ static void test_clear(void)
 	CHECK_EQ_INT(apply(&o, "RemoteForward 4 h:5"), 0);
 	CHECK_EQ_INT(finish(&o), 0);
 	CHECK_EQ_INT(o.n_remote_forward, 1);
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), SSH_ERR_UNSUPPORTED);
-	CHECK_STR(err, "RemoteForward is not supported yet");
 	options_free(&o);
 }
 
@@ -177,7 +174,6 @@ static void test_flags_and_permit_open(void)
 	CHECK_EQ_INT(o.gateway_ports, 1);
 	CHECK_EQ_INT(o.exit_on_forward_failure, 1);
 	CHECK_STR(o.permit_remote_open, "rtr1:22 [2001:db8::1]:* *:830 h:ssh");
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), 0);
 	options_free(&o);
 
 	static const struct {
@@ -221,8 +217,6 @@ static void test_jump(void)
 	CHECK_EQ_INT(finish(&o), 0);
 	CHECK(o.proxy_command == NULL);
 	CHECK_STR(o.proxy_jump, "u@bastion:2222,[2001:db8::7]");
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), SSH_ERR_UNSUPPORTED);
-	CHECK_STR(err, "ProxyJump is not supported yet");
 	options_free(&o);
 
 	/* ProxyCommand first: ProxyJump is ignored */
@@ -232,7 +226,6 @@ static void test_jump(void)
 	CHECK(o.proxy_jump == NULL);
 	CHECK_STR(o.proxy_command, "nc %h %p");
 	CHECK_EQ_INT(finish(&o), 0);
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), 0);
 	options_free(&o);
 	/* ProxyCommand none first: the same */
 	fresh(&o, "h");
@@ -251,7 +244,6 @@ static void test_jump(void)
 	CHECK(o.proxy_command == NULL);
 	CHECK_EQ_INT(finish(&o), 0);
 	CHECK(o.proxy_jump == NULL);
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), 0);
 	options_free(&o);
 
 	/* checked, also where it does not apply */
@@ -282,8 +274,6 @@ static void test_stdio_defaults(void)
 	CHECK_EQ_INT(o.clear_all_forwardings, 1);
 	CHECK_EQ_INT(o.exit_on_forward_failure, 1);
 	CHECK_EQ_INT(o.n_local_forward, 0);
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), SSH_ERR_UNSUPPORTED);
-	CHECK_STR(err, "-W (stdio forwarding) is not supported yet");
 	options_free(&o);
 	fresh(&o, "h");
 	o.stdio_forward = strdup("rtr1:22");
@@ -294,8 +284,6 @@ static void test_stdio_defaults(void)
 	CHECK_EQ_INT(o.clear_all_forwardings, 0);
 	CHECK_EQ_INT(o.exit_on_forward_failure, 0);
 	CHECK_EQ_INT(o.n_local_forward, 1);
-	CHECK_EQ_INT(options_check_unwired(&o, err, sizeof(err)), SSH_ERR_UNSUPPORTED);
-	CHECK_STR(err, "LocalForward is not supported yet"); /* the table's order */
 	options_free(&o);
 }
 

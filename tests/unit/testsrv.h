@@ -42,10 +42,11 @@
 
 /* the server's side of channels (testsrv_serve): direct-tcpip echo, forwarded-tcpip opens,
  * tcpip-forward */
-#define TESTSRV_CHAN_BASE 100  /* ids we give to channels the client opens, or we open */
-#define TESTSRV_MAX_CHANS 1200 /* channel slots (ids below TESTSRV_CHAN_BASE: testsrv_chan_bind)   \
-	                        */
-#define TESTSRV_REFUSE_PORT 1  /* direct-tcpip to it and tcpip-forward of it are refused */
+#define TESTSRV_CHAN_BASE 100 /* ids we give to channels the client opens, or we open */
+#define TESTSRV_MAX_CHANS                                                                          \
+	1200                  /* channel slots (ids below TESTSRV_CHAN_BASE: testsrv_chan_bind)    \
+	                       */
+#define TESTSRV_REFUSE_PORT 1 /* direct-tcpip to it and tcpip-forward of it are refused */
 #define TESTSRV_ALLOC_PORT  40000          /* the first port a tcpip-forward of port 0 gets */
 #define TESTSRV_WINDOW      (1024u * 1024) /* our window for the client; granted back at once */
 
