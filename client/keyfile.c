@@ -68,25 +68,23 @@ static int read_file(const char *path, struct buf *out, char *errbuf, size_t err
 			e = SSH_ERR_TOO_LARGE;
 			goto out;
 		}
-		if ((e = buf_reserve(out, 4096, &p)) != 0) {
+		if ((e = buf_tail(out, 4096, &p)) != 0) {
 			errfmt(errbuf, errlen, "%s", ssh_err_str(e));
 			goto out;
 		}
 		n = read(fd, p, 4096);
 		if (n < 0 && errno == EINTR) {
-			buf_consume_end(out, 4096);
 			continue;
 		}
 		if (n < 0) {
 			errfmt(errbuf, errlen, "%s", strerror(errno));
-			buf_consume_end(out, 4096);
 			e = SSH_ERR_SYSTEM;
 			goto out;
 		}
-		buf_consume_end(out, 4096 - (size_t)n);
 		if (n == 0) {
 			break;
 		}
+		(void)buf_commit(out, (size_t)n); /* n <= 4096, the room buf_tail made */
 	}
 	e = 0;
 out:
@@ -158,13 +156,13 @@ static int b64_decode(const uint8_t *p, size_t n, struct buf *out)
 			len++;
 		}
 	}
-	if ((e = buf_reserve(out, len / 4 * 3, &o)) != 0) {
+	if ((e = buf_tail(out, len / 4 * 3, &o)) != 0) {
 		goto out;
 	}
 	if ((e = textfile_b64_decode_to((const char *)buf_ptr(&text), len, o, &outlen)) != 0) {
 		goto out;
 	}
-	e = buf_consume_end(out, len / 4 * 3 - outlen);
+	e = buf_commit(out, outlen);
 out:
 	buf_free(&text);
 	return e;
