@@ -12,10 +12,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 #include "keyfile.h"
@@ -191,11 +189,6 @@ static int rd_secret_bn(struct rd *r, BIGNUM **out)
 	return 0;
 }
 
-static int build_key(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
-{
-	return sshkey_from_params(type, EVP_PKEY_KEYPAIR, bld, out);
-}
-
 static int ossh_ed25519(struct rd *r, EVP_PKEY **out)
 {
 	const uint8_t *pub, *sk;
@@ -228,9 +221,6 @@ static int ossh_ecdsa(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **ou
 	const uint8_t *curve, *q;
 	size_t curvelen, qlen;
 	BIGNUM *d = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	int e;
 
 	if ((e = rd_string(r, &curve, &curvelen)) != 0 || (e = rd_string(r, &q, &qlen)) != 0 ||
@@ -242,32 +232,9 @@ static int ossh_ecdsa(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **ou
 		e = SSH_ERR_FORMAT;
 		goto out;
 	}
-	e = SSH_ERR_LIBCRYPTO;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, alg->curve, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)) {
-		goto out;
-	}
-	if ((e = build_key("EC", bld, &pk)) != 0) {
-		goto out;
-	}
 	/* point on the curve, scalar in range, d * G == Q */
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL) {
-		e = SSH_ERR_LIBCRYPTO;
-		goto out;
-	}
-	if (EVP_PKEY_check(ctx) != 1) {
-		e = SSH_ERR_FORMAT;
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	e = 0;
+	e = sshkey_ec_from_point(alg, q, qlen, d, out);
 out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pk);
-	OSSL_PARAM_BLD_free(bld);
 	BN_clear_free(d);
 	return e;
 }
@@ -339,8 +306,6 @@ static int ossh_rsa(struct rd *r, EVP_PKEY **out)
 {
 	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL, *q = NULL;
 	BIGNUM *dmp1 = NULL, *dmq1 = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *pk = NULL;
 	int err;
 
 	if ((err = rd_bignum(r, &n)) != 0 || (err = rd_bignum(r, &e)) != 0 ||
@@ -355,27 +320,11 @@ static int ossh_rsa(struct rd *r, EVP_PKEY **out)
 	if ((err = rsa_check_crt(n, e, d, p, q, iqmp, dmp1, dmq1)) != 0) {
 		goto out;
 	}
-	err = SSH_ERR_LIBCRYPTO;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dmp1) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dmq1) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iqmp)) {
-		goto out;
-	}
-	if ((err = build_key("RSA", bld, &pk)) != 0) {
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	err = 0;
+	err = sshkey_rsa_from_parts(
+	    &(struct sshkey_rsa_parts){
+	        .n = n, .e = e, .d = d, .p = p, .q = q, .dmp1 = dmp1, .dmq1 = dmq1, .iqmp = iqmp},
+	    out);
 out:
-	EVP_PKEY_free(pk);
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
 	BN_free(e);
 	BN_clear_free(d);
