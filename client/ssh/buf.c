@@ -60,11 +60,6 @@ void buf_set_max(struct buf *b, size_t max)
 	b->buf_priv_max = max;
 }
 
-size_t buf_mark(const struct buf *b)
-{
-	return buf_len(b);
-}
-
 void buf_rollback(struct buf *b, size_t mark)
 {
 	if (buf_len(b) > mark) {

@@ -51,7 +51,6 @@ void buf_wipe(struct buf *b);        /* cleanses all storage (secret or not), ke
 void buf_set_max(struct buf *b, size_t max); /* cap on the unread bytes it may hold */
 /* Undo for writers: buf_mark() before writing, buf_rollback(b, mark) drops every byte written since
  * (wiped if secret). Valid while nothing is consumed from the front in between. */
-size_t buf_mark(const struct buf *b);
 void buf_rollback(struct buf *b, size_t mark);
 /* the unread bytes: inline, as the packet layer calls them for every packet */
 static inline size_t buf_len(const struct buf *b)
@@ -61,6 +60,11 @@ static inline size_t buf_len(const struct buf *b)
 static inline uint8_t *buf_ptr(const struct buf *b)
 {
 	return b->buf_priv_d ? b->buf_priv_d + b->buf_priv_off : NULL;
+}
+/* the mark buf_rollback() takes (inline too: the packet writer takes one per packet) */
+static inline size_t buf_mark(const struct buf *b)
+{
+	return buf_len(b);
 }
 #ifndef X509SSH_BUF_OWNER
 #pragma GCC poison buf_priv_d buf_priv_off buf_priv_len buf_priv_cap buf_priv_max buf_priv_secret
