@@ -12,10 +12,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 #include "keyfile.h"
@@ -68,25 +66,23 @@ static int read_file(const char *path, struct buf *out, char *errbuf, size_t err
 			e = SSH_ERR_TOO_LARGE;
 			goto out;
 		}
-		if ((e = buf_reserve(out, 4096, &p)) != 0) {
+		if ((e = buf_tail(out, 4096, &p)) != 0) {
 			errfmt(errbuf, errlen, "%s", ssh_err_str(e));
 			goto out;
 		}
 		n = read(fd, p, 4096);
 		if (n < 0 && errno == EINTR) {
-			buf_consume_end(out, 4096);
 			continue;
 		}
 		if (n < 0) {
 			errfmt(errbuf, errlen, "%s", strerror(errno));
-			buf_consume_end(out, 4096);
 			e = SSH_ERR_SYSTEM;
 			goto out;
 		}
-		buf_consume_end(out, 4096 - (size_t)n);
 		if (n == 0) {
 			break;
 		}
+		(void)buf_commit(out, (size_t)n); /* n <= 4096, the room buf_tail made */
 	}
 	e = 0;
 out:
@@ -158,13 +154,13 @@ static int b64_decode(const uint8_t *p, size_t n, struct buf *out)
 			len++;
 		}
 	}
-	if ((e = buf_reserve(out, len / 4 * 3, &o)) != 0) {
+	if ((e = buf_tail(out, len / 4 * 3, &o)) != 0) {
 		goto out;
 	}
 	if ((e = textfile_b64_decode_to((const char *)buf_ptr(&text), len, o, &outlen)) != 0) {
 		goto out;
 	}
-	e = buf_consume_end(out, len / 4 * 3 - outlen);
+	e = buf_commit(out, outlen);
 out:
 	buf_free(&text);
 	return e;
@@ -191,11 +187,6 @@ static int rd_secret_bn(struct rd *r, BIGNUM **out)
 	}
 	*out = bn;
 	return 0;
-}
-
-static int build_key(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
-{
-	return sshkey_from_params(type, EVP_PKEY_KEYPAIR, bld, out);
 }
 
 static int ossh_ed25519(struct rd *r, EVP_PKEY **out)
@@ -230,9 +221,6 @@ static int ossh_ecdsa(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **ou
 	const uint8_t *curve, *q;
 	size_t curvelen, qlen;
 	BIGNUM *d = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	int e;
 
 	if ((e = rd_string(r, &curve, &curvelen)) != 0 || (e = rd_string(r, &q, &qlen)) != 0 ||
@@ -244,32 +232,9 @@ static int ossh_ecdsa(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **ou
 		e = SSH_ERR_FORMAT;
 		goto out;
 	}
-	e = SSH_ERR_LIBCRYPTO;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, alg->curve, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)) {
-		goto out;
-	}
-	if ((e = build_key("EC", bld, &pk)) != 0) {
-		goto out;
-	}
 	/* point on the curve, scalar in range, d * G == Q */
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL) {
-		e = SSH_ERR_LIBCRYPTO;
-		goto out;
-	}
-	if (EVP_PKEY_check(ctx) != 1) {
-		e = SSH_ERR_FORMAT;
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	e = 0;
+	e = sshkey_ec_from_point(alg, q, qlen, d, out);
 out:
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pk);
-	OSSL_PARAM_BLD_free(bld);
 	BN_clear_free(d);
 	return e;
 }
@@ -341,8 +306,6 @@ static int ossh_rsa(struct rd *r, EVP_PKEY **out)
 {
 	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL, *q = NULL;
 	BIGNUM *dmp1 = NULL, *dmq1 = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *pk = NULL;
 	int err;
 
 	if ((err = rd_bignum(r, &n)) != 0 || (err = rd_bignum(r, &e)) != 0 ||
@@ -357,27 +320,11 @@ static int ossh_rsa(struct rd *r, EVP_PKEY **out)
 	if ((err = rsa_check_crt(n, e, d, p, q, iqmp, dmp1, dmq1)) != 0) {
 		goto out;
 	}
-	err = SSH_ERR_LIBCRYPTO;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dmp1) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dmq1) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iqmp)) {
-		goto out;
-	}
-	if ((err = build_key("RSA", bld, &pk)) != 0) {
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	err = 0;
+	err = sshkey_rsa_from_parts(
+	    &(struct sshkey_rsa_parts){
+	        .n = n, .e = e, .d = d, .p = p, .q = q, .dmp1 = dmp1, .dmq1 = dmq1, .iqmp = iqmp},
+	    out);
 out:
-	EVP_PKEY_free(pk);
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
 	BN_free(e);
 	BN_clear_free(d);

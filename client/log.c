@@ -140,15 +140,3 @@ void log_conn_cb(void *arg, int level, const char *msg)
 	(void)arg;
 	log_msg(level, "%s", msg);
 }
-
-void errfmt(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}

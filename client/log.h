@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "errfmt.h"
+
 /* Set the level (enum log_level) and, if logfile is not NULL, append everything to that file
  * instead of stderr. Returns 0, or SSH_ERR_SYSTEM when the file cannot be opened (errno set). */
 int log_init(int level, const char *logfile);
@@ -35,11 +37,7 @@ void fatal_error(const char *category, const char *fmt, ...) __attribute__((form
 /* Same with a preformatted "category: cause" message (e.g. ssh_conn_error()). */
 void fatal_line(const char *msg);
 
-/*
- * The one formatter of "cause" messages into a caller's buffer (err, errlen), truncated to fit;
- * nothing when err is NULL or errlen 0.
- */
-void errfmt(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* errfmt(err, errlen, fmt, ...): "cause" messages into a caller's buffer (errfmt.h) */
 
 /* Callback for ssh_conn_config.log (arg unused). */
 void log_conn_cb(void *arg, int level, const char *msg);

@@ -11,6 +11,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "errfmt.h"
 #include "p11.h"
 
 #define P11_MAX_OBJECTS 256   /* objects of one class read from a token */
@@ -80,8 +81,7 @@ struct p11_key {
 };
 
 /* p11util.c */
-void p11_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* error texts go into the caller's buffer with errfmt() (errfmt.h, shared with the program) */
 /* copy a blank-padded fixed-width field into a NUL-terminated string without the padding */
 void p11_field(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t n);
 /* read one attribute value (malloc'd, capped); P11_ERR_NOT_FOUND if unavailable */

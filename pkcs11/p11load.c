@@ -97,13 +97,13 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 	m->refs = 1;
 	if (path != NULL) {
 		if ((one = p11_kit_module_load(path, 0)) == NULL) {
-			p11_seterr(L->err, L->errlen, "cannot load module %s: %s", path,
+			errfmt(L->err, L->errlen, "cannot load module %s: %s", path,
 			    p11_kit_message() != NULL ? p11_kit_message() : "unknown error");
 			r = P11_ERR_NOT_FOUND;
 			goto out;
 		}
 		if ((rv = p11_kit_module_initialize(one)) != CKR_OK) {
-			p11_seterr(L->err, L->errlen, "%s: C_Initialize: %s", path, p11_rv_str(rv));
+			errfmt(L->err, L->errlen, "%s: C_Initialize: %s", path, p11_rv_str(rv));
 			p11_kit_module_release(one);
 			r = P11_ERR_INTERNAL;
 			goto out;
@@ -117,7 +117,7 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 	} else {
 		m->from_registry = 1;
 		if ((m->mods = p11_kit_modules_load_and_initialize(0)) == NULL) {
-			p11_seterr(L->err, L->errlen, "cannot load the registered modules: %s",
+			errfmt(L->err, L->errlen, "cannot load the registered modules: %s",
 			    p11_kit_message() != NULL ? p11_kit_message() : "unknown error");
 			r = P11_ERR_NOT_FOUND;
 			goto out;
@@ -169,7 +169,7 @@ static int read_certs(
 	*out = NULL;
 	*nout = 0;
 	if ((r = p11_find(t->fl, t->session, tmpl, 2, h, P11_MAX_OBJECTS, &found, &rv, &fn)) != 0) {
-		p11_seterr(err, errlen, "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
+		errfmt(err, errlen, "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
 		return r;
 	}
 	if ((c = calloc(found + 1, sizeof(*c))) == NULL) {
@@ -251,7 +251,7 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 				break;
 			}
 		}
-		p11_seterr(L->err, L->errlen,
+		errfmt(L->err, L->errlen,
 		    "token %s: certificate %s (object \"%s\") does not match the public key with "
 		    "the "
 		    "same CKA_ID: refused",
@@ -263,7 +263,7 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 		return 0; /* a key we cannot use for SSH (e.g. RSA-512, P-224): not offered */
 	}
 	if (L->nkeys >= MAX_KEYS) {
-		p11_seterr(L->err, L->errlen, "more than %d keys selected", MAX_KEYS);
+		errfmt(L->err, L->errlen, "more than %d keys selected", MAX_KEYS);
 		return P11_ERR_TOO_LARGE;
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL) {
@@ -342,7 +342,7 @@ static int scan_token(struct load *L, struct p11_token *t)
 		}
 	}
 	if ((r = p11_find(t->fl, t->session, tmpl, 1, h, P11_MAX_OBJECTS, &found, &rv, &fn)) != 0) {
-		p11_seterr(L->err, L->errlen, "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
+		errfmt(L->err, L->errlen, "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
 		goto out;
 	}
 	r = P11_ERR_ALLOC;
@@ -474,8 +474,7 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 		goto out;
 	}
 	if ((rv = fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session)) != CKR_OK) {
-		p11_seterr(
-		    L->err, L->errlen, "token %s: C_OpenSession: %s", t->label, p11_rv_str(rv));
+		errfmt(L->err, L->errlen, "token %s: C_OpenSession: %s", t->label, p11_rv_str(rv));
 		r = P11_ERR_INTERNAL;
 		goto out;
 	}
@@ -506,7 +505,7 @@ static int scan_module(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST 
 		if (set->from_registry) {
 			return 0;
 		}
-		p11_seterr(L->err, L->errlen, "C_GetSlotList: %s", p11_rv_str(rv));
+		errfmt(L->err, L->errlen, "C_GetSlotList: %s", p11_rv_str(rv));
 		return P11_ERR_INTERNAL;
 	}
 	for (i = 0; i < ns && i < MAX_SLOTS; i++) {
@@ -582,14 +581,14 @@ static int make_signers(struct load *L, struct signer ***out, size_t *n)
 			continue;
 		}
 		if (r != 0) {
-			p11_seterr(L->err, L->errlen, "cannot make a signer: %s", p11_strerror(r));
+			errfmt(L->err, L->errlen, "cannot make a signer: %s", p11_strerror(r));
 			p11_free_signers(v, kept);
 			return r;
 		}
 		kept++;
 	}
 	if (kept == 0) {
-		p11_seterr(L->err, L->errlen, "no selected key fits PubkeyAcceptedAlgorithms");
+		errfmt(L->err, L->errlen, "no selected key fits PubkeyAcceptedAlgorithms");
 		free(v);
 		return P11_ERR_KEY_TYPE;
 	}
@@ -631,9 +630,9 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	L.o = o != NULL ? o : &no_opts;
 	L.err = err;
 	L.errlen = errlen;
-	p11_seterr(err, errlen, "%s", "");
+	errfmt(err, errlen, "%s", "");
 	if (spec == NULL || spec[0] == '\0') {
-		p11_seterr(err, errlen, "empty module path or URI");
+		errfmt(err, errlen, "empty module path or URI");
 		return P11_ERR_FORMAT;
 	}
 	if (p11uri_is_uri(spec)) {
@@ -659,13 +658,13 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	}
 	if (L.tokens_matched == 0) {
 		p11uri_mask_pin(spec, shown, sizeof(shown));
-		p11_seterr(err, errlen, "no token matches %s", shown);
+		errfmt(err, errlen, "no token matches %s", shown);
 		r = P11_ERR_NOT_FOUND;
 		goto out;
 	}
 	if (L.nkeys == 0) {
 		p11uri_mask_pin(spec, shown, sizeof(shown));
-		p11_seterr(err, errlen, "no key found on the token%s matching %s",
+		errfmt(err, errlen, "no key found on the token%s matching %s",
 		    L.tokens_matched > 1 ? "s" : "", shown);
 		r = P11_ERR_NOT_FOUND;
 		goto out;

@@ -54,17 +54,16 @@ static int read_pin_file(struct p11_key *k, char *pin)
 	int fd, r = P11_ERR_SYSTEM;
 
 	if ((fd = open(k->pin_file, O_RDONLY | O_CLOEXEC)) < 0) {
-		p11_seterr(k->err, sizeof(k->err), "pin-source %s: cannot open", k->pin_file);
+		errfmt(k->err, sizeof(k->err), "pin-source %s: cannot open", k->pin_file);
 		return P11_ERR_SYSTEM;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		p11_seterr(
-		    k->err, sizeof(k->err), "pin-source %s: not a regular file", k->pin_file);
+		errfmt(k->err, sizeof(k->err), "pin-source %s: not a regular file", k->pin_file);
 		goto out;
 	}
 	/* a PIN others can read (or write) is no secret: refuse, as OpenSSH refuses such keys */
 	if ((st.st_mode & 077) != 0 || (st.st_uid != getuid() && st.st_uid != 0)) {
-		p11_seterr(k->err, sizeof(k->err),
+		errfmt(k->err, sizeof(k->err),
 		    "pin-source %s: permissions %04o or owner uid %u are too open (make it mode "
 		    "0600, owned by you)",
 		    k->pin_file, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
@@ -80,7 +79,7 @@ static int read_pin_file(struct p11_key *k, char *pin)
 			continue;
 		}
 		if (got < 0) {
-			p11_seterr(k->err, sizeof(k->err), "pin-source %s: read: %s", k->pin_file,
+			errfmt(k->err, sizeof(k->err), "pin-source %s: read: %s", k->pin_file,
 			    strerror(errno));
 			goto out; /* never a truncated PIN: it would cost a try */
 		}
@@ -90,8 +89,8 @@ static int read_pin_file(struct p11_key *k, char *pin)
 		n += (size_t)got;
 	}
 	if (n >= P11_PIN_MAX) {
-		p11_seterr(k->err, sizeof(k->err), "pin-source %s: longer than %d bytes",
-		    k->pin_file, P11_PIN_MAX - 1);
+		errfmt(k->err, sizeof(k->err), "pin-source %s: longer than %d bytes", k->pin_file,
+		    P11_PIN_MAX - 1);
 		r = P11_ERR_TOO_LARGE;
 		goto out;
 	}
@@ -126,7 +125,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 	if (k->uri_pin != NULL || k->pin_file != NULL) {
 		if ((tflags & CKF_USER_PIN_FINAL_TRY) != 0) {
 			/* a wrong stored PIN must not lock the token: the last try is a person's */
-			p11_seterr(k->err, sizeof(k->err),
+			errfmt(k->err, sizeof(k->err),
 			    "token %s: one PIN try left (CKF_USER_PIN_FINAL_TRY): the stored PIN "
 			    "is "
 			    "not used; enter it interactively",
@@ -148,7 +147,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 		return 0;
 	}
 	if (k->batch_mode || k->ask_pin == NULL) {
-		p11_seterr(k->err, sizeof(k->err),
+		errfmt(k->err, sizeof(k->err),
 		    "token %s: a PIN is needed and %s (give pin-source=file:... in the URI)",
 		    k->tok->label,
 		    k->batch_mode ? "BatchMode forbids asking" : "nobody can be asked");
@@ -161,7 +160,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 	        : ((tflags & CKF_USER_PIN_COUNT_LOW) != 0 ? " (a wrong PIN was entered before)"
 	                                                  : ""));
 	if ((r = k->ask_pin(k->ask_arg, prompt, k->pin, P11_PIN_MAX)) != 0) {
-		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
+		errfmt(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
 		r = P11_ERR_PIN;
 		goto out;
 	}
@@ -201,7 +200,7 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	}
 	pinpad = (f & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
 	if (!pinpad && k->pin == NULL) {
-		p11_seterr(k->err, sizeof(k->err), "token %s: no PIN", t->label);
+		errfmt(k->err, sizeof(k->err), "token %s: no PIN", t->label);
 		return P11_ERR_PIN;
 	}
 	rv = t->fl->C_Login(t->session, who, pinpad ? NULL : (CK_UTF8CHAR_PTR)k->pin,
@@ -216,7 +215,7 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
 		f = ti.flags;
 	}
-	p11_seterr(k->err, sizeof(k->err), "token %s: C_Login%s: %s%s", t->label,
+	errfmt(k->err, sizeof(k->err), "token %s: C_Login%s: %s%s", t->label,
 	    who == CKU_CONTEXT_SPECIFIC ? " (context-specific)" : "", p11_rv_str(rv),
 	    rv == CKR_PIN_LOCKED ? "" : flag_words(f));
 	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_INVALID ||
@@ -228,7 +227,7 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 /* a PIN this token refused is never sent again: the next try could lock it */
 static int refused_before(struct p11_key *k)
 {
-	p11_seterr(k->err, sizeof(k->err), "token %s: a PIN was refused before; not trying again",
+	errfmt(k->err, sizeof(k->err), "token %s: a PIN was refused before; not trying again",
 	    k->tok->label);
 	return P11_ERR_PIN;
 }
@@ -318,7 +317,7 @@ int p11_login_prepare(struct p11_key *k)
 			return refused_before(k);
 		}
 		if ((tflags & CKF_USER_PIN_LOCKED) != 0) {
-			p11_seterr(k->err, sizeof(k->err),
+			errfmt(k->err, sizeof(k->err),
 			    "token %s: the user PIN is locked (CKF_USER_PIN_LOCKED)", t->label);
 			return P11_ERR_PIN;
 		}

@@ -82,12 +82,11 @@ int p11_find_private(struct p11_key *k, CK_OBJECT_HANDLE *h)
 	const char *fn = "";
 
 	if (p11_find(t->fl, t->session, tmpl, 2, h, 1, &found, &rv, &fn) != 0) {
-		p11_seterr(
-		    k->err, sizeof(k->err), "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
+		errfmt(k->err, sizeof(k->err), "token %s: %s: %s", t->label, fn, p11_rv_str(rv));
 		return P11_ERR_INTERNAL;
 	}
 	if (found == 0) {
-		p11_seterr(k->err, sizeof(k->err), "token %s: no private key with the id of %s",
+		errfmt(k->err, sizeof(k->err), "token %s: no private key with the id of %s",
 		    t->label, k->label);
 		return P11_ERR_NOT_FOUND;
 	}
@@ -111,7 +110,7 @@ static int do_sign(struct p11_key *k)
 		return r;
 	}
 	if ((rv = t->fl->C_SignInit(t->session, &mech, h)) != CKR_OK) {
-		p11_seterr(
+		errfmt(
 		    k->err, sizeof(k->err), "token %s: C_SignInit: %s", t->label, p11_rv_str(rv));
 		return P11_ERR_INTERNAL;
 	}
@@ -129,7 +128,7 @@ static int do_sign(struct p11_key *k)
 	rv = t->fl->C_Sign(t->session, k->raw_in != NULL ? k->raw_in : k->in,
 	    k->raw_in != NULL ? k->raw_len : k->inlen, k->sig, &siglen);
 	if (rv != CKR_OK || siglen > 1024) {
-		p11_seterr(k->err, sizeof(k->err), "token %s: C_Sign: %s", t->label,
+		errfmt(k->err, sizeof(k->err), "token %s: C_Sign: %s", t->label,
 		    rv == CKR_OK ? "signature too long" : p11_rv_str(rv));
 		return P11_ERR_INTERNAL;
 	}
@@ -155,7 +154,7 @@ static void *worker(void *arg)
 		w = send(k->pfd[1], "x", 1, MSG_NOSIGNAL);
 	} while (w < 0 && errno == EINTR);
 	if (w != 1 && k->rc == 0) {
-		p11_seterr(k->err, sizeof(k->err),
+		errfmt(k->err, sizeof(k->err),
 		    "token %s: the signing thread could not report back: %s", k->tok->label,
 		    w < 0 ? strerror_r(errno, why, sizeof(why)) : "nothing sent");
 		k->rc = P11_ERR_SYSTEM;
@@ -303,14 +302,14 @@ static int p11s_sign(struct signer *s, const struct signer_req *req, uint8_t **s
 	*siglen = 0;
 	k->err[0] = '\0';
 	if (k->busy) {
-		p11_seterr(k->err, sizeof(k->err), "a signature is already being made");
+		errfmt(k->err, sizeof(k->err), "a signature is already being made");
 		return SIGNER_ERR_INTERNAL;
 	}
 	for (i = 0; i < sizeof(prims) / sizeof(prims[0]) && prims[i].prim != req->prim; i++) {
 	}
 	if (i == sizeof(prims) / sizeof(prims[0]) ||
 	    prims[i].pkey_type != EVP_PKEY_get_base_id(k->pub)) {
-		p11_seterr(k->err, sizeof(k->err), "%s: key cannot make %s signatures", s->name,
+		errfmt(k->err, sizeof(k->err), "%s: key cannot make %s signatures", s->name,
 		    i < sizeof(prims) / sizeof(prims[0]) ? prims[i].name : "such");
 		return SIGNER_ERR_UNSUPPORTED;
 	}
@@ -389,7 +388,7 @@ static int p11s_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 	r = 0;
 out:
 	if (r != 0 && k->err[0] == '\0') {
-		p11_seterr(k->err, sizeof(k->err), "%s: %s", s->name, p11_strerror(r));
+		errfmt(k->err, sizeof(k->err), "%s: %s", s->name, p11_strerror(r));
 	}
 	job_reset(k);
 	return signer_result(r);

@@ -110,11 +110,11 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 		if (!value_char(c, query)) {
 			if (strcmp(name, "pin-value") == 0) {
 				/* not even one character of a PIN in a message */
-				p11_seterr(err, errlen,
+				errfmt(err, errlen,
 				    "PKCS#11 URI: a character not allowed in pin-value "
 				    "(percent-encode it)");
 			} else {
-				p11_seterr(err, errlen,
+				errfmt(err, errlen,
 				    "PKCS#11 URI: character 0x%02x not allowed in %s "
 				    "(percent-encode it)",
 				    c, name);
@@ -130,7 +130,7 @@ static int decode(const char *p, size_t n, int query, char **out, size_t *outlen
 	*outlen = k;
 	return 0;
 bad_pct:
-	p11_seterr(err, errlen, "PKCS#11 URI: bad percent-encoding in %s", name);
+	errfmt(err, errlen, "PKCS#11 URI: bad percent-encoding in %s", name);
 	OPENSSL_cleanse(d, n + 1);
 	free(d);
 	return P11_ERR_FORMAT;
@@ -156,7 +156,7 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 	unsigned long ul;
 
 	if (a != P11U_ID && strlen(v) != u->len[a]) {
-		p11_seterr(err, errlen, "PKCS#11 URI: %s contains a NUL byte", attr_names[a]);
+		errfmt(err, errlen, "PKCS#11 URI: %s contains a NUL byte", attr_names[a]);
 		return P11_ERR_FORMAT;
 	}
 	switch (a) {
@@ -166,11 +166,10 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 			return 0;
 		}
 		if (strcmp(v, "secret-key") == 0 || strcmp(v, "data") == 0) {
-			p11_seterr(err, errlen, "PKCS#11 URI: type=%s selects no signing key", v);
+			errfmt(err, errlen, "PKCS#11 URI: type=%s selects no signing key", v);
 			return P11_ERR_UNSUPPORTED;
 		}
-		p11_seterr(
-		    err, errlen, "PKCS#11 URI: unknown type '%s' (public, private or cert)", v);
+		errfmt(err, errlen, "PKCS#11 URI: unknown type '%s' (public, private or cert)", v);
 		return P11_ERR_FORMAT;
 	case P11U_SLOT_ID:
 		if (v[0] < '0' || v[0] > '9' || u->len[a] > 19) {
@@ -185,13 +184,13 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 		return 0;
 	case P11U_MODULE_PATH:
 		if (v[0] == '\0') {
-			p11_seterr(err, errlen, "PKCS#11 URI: empty module-path");
+			errfmt(err, errlen, "PKCS#11 URI: empty module-path");
 			return P11_ERR_FORMAT;
 		}
 		return 0;
 	case P11U_PIN_SOURCE:
 		if (strncmp(v, "file:", 5) != 0) {
-			p11_seterr(err, errlen,
+			errfmt(err, errlen,
 			    "PKCS#11 URI: pin-source must be a file: URI with an absolute path");
 			return P11_ERR_UNSUPPORTED;
 		}
@@ -204,8 +203,7 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 			}
 		}
 		if (v[0] != '/' || v[1] == '\0') {
-			p11_seterr(
-			    err, errlen, "PKCS#11 URI: pin-source must name an absolute path");
+			errfmt(err, errlen, "PKCS#11 URI: pin-source must name an absolute path");
 			return P11_ERR_FORMAT;
 		}
 		return 0;
@@ -213,7 +211,7 @@ static int check_value(struct p11uri *u, int a, char *err, size_t errlen)
 		return 0;
 	}
 bad_slot:
-	p11_seterr(err, errlen, "PKCS#11 URI: slot-id must be a decimal number");
+	errfmt(err, errlen, "PKCS#11 URI: slot-id must be a decimal number");
 	return P11_ERR_FORMAT;
 }
 
@@ -226,34 +224,34 @@ static int parse_attr(
 	int a, e;
 
 	if (n == 0) {
-		p11_seterr(err, errlen, "PKCS#11 URI: empty attribute in the %s",
+		errfmt(err, errlen, "PKCS#11 URI: empty attribute in the %s",
 		    query ? "query" : "path");
 		return P11_ERR_FORMAT;
 	}
 	if (eq == NULL) {
-		p11_seterr(err, errlen, "PKCS#11 URI: attribute '%.*s' has no '='",
+		errfmt(err, errlen, "PKCS#11 URI: attribute '%.*s' has no '='",
 		    (int)(n > 64 ? 64 : n), p);
 		return P11_ERR_FORMAT;
 	}
 	nl = (size_t)(eq - p);
 	if ((a = find_attr(p, nl)) < 0) {
-		p11_seterr(err, errlen, "PKCS#11 URI: unknown attribute '%.*s'",
+		errfmt(err, errlen, "PKCS#11 URI: unknown attribute '%.*s'",
 		    (int)(nl > 64 ? 64 : nl), p);
 		return P11_ERR_FORMAT;
 	}
 	if (query && a < FIRST_QUERY) {
-		p11_seterr(err, errlen, "PKCS#11 URI: path attribute '%s' in the query part",
+		errfmt(err, errlen, "PKCS#11 URI: path attribute '%s' in the query part",
 		    attr_names[a]);
 		return P11_ERR_FORMAT;
 	}
 	if (!query && a >= FIRST_QUERY) {
-		p11_seterr(err, errlen,
+		errfmt(err, errlen,
 		    "PKCS#11 URI: query attribute '%s' in the path part (write ?%s=...)",
 		    attr_names[a], attr_names[a]);
 		return P11_ERR_FORMAT;
 	}
 	if (u->v[a] != NULL) {
-		p11_seterr(err, errlen, "PKCS#11 URI: attribute '%s' given twice", attr_names[a]);
+		errfmt(err, errlen, "PKCS#11 URI: attribute '%s' given twice", attr_names[a]);
 		return P11_ERR_FORMAT;
 	}
 	if ((e = decode(eq + 1, n - nl - 1, query, &u->v[a], &u->len[a], err, errlen,
@@ -271,13 +269,13 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 	int e;
 
 	*out = NULL;
-	p11_seterr(err, errlen, "%s", "");
+	errfmt(err, errlen, "%s", "");
 	if (text == NULL || !p11uri_is_uri(text)) {
-		p11_seterr(err, errlen, "not a PKCS#11 URI (must start with pkcs11:)");
+		errfmt(err, errlen, "not a PKCS#11 URI (must start with pkcs11:)");
 		return P11_ERR_FORMAT;
 	}
 	if ((tl = strlen(text)) > P11URI_MAX) {
-		p11_seterr(err, errlen, "PKCS#11 URI longer than %d characters", P11URI_MAX);
+		errfmt(err, errlen, "PKCS#11 URI longer than %d characters", P11URI_MAX);
 		return P11_ERR_TOO_LARGE;
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
@@ -302,7 +300,7 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 		if (p < q) {
 			p++; /* ';' */
 			if (p == q) {
-				p11_seterr(err, errlen, "PKCS#11 URI: empty attribute in the path");
+				errfmt(err, errlen, "PKCS#11 URI: empty attribute in the path");
 				e = P11_ERR_FORMAT;
 				goto out;
 			}
@@ -312,7 +310,7 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 	if (q < end) {
 		p = q + 1;
 		if (p == end) {
-			p11_seterr(err, errlen, "PKCS#11 URI: empty query");
+			errfmt(err, errlen, "PKCS#11 URI: empty query");
 			e = P11_ERR_FORMAT;
 			goto out;
 		}
@@ -328,7 +326,7 @@ int p11uri_parse(const char *text, struct p11uri **out, char *err, size_t errlen
 		}
 	}
 	if (u->v[P11U_PIN_VALUE] != NULL && u->v[P11U_PIN_SOURCE] != NULL) {
-		p11_seterr(err, errlen, "PKCS#11 URI: pin-value and pin-source together");
+		errfmt(err, errlen, "PKCS#11 URI: pin-value and pin-source together");
 		e = P11_ERR_FORMAT;
 		goto out;
 	}

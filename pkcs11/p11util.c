@@ -1,5 +1,4 @@
 /* Small PKCS#11 helpers: CK_RV names, padded fields, attribute reads and object searches. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +68,6 @@ const char *p11_rv_str(unsigned long rv)
 	}
 	snprintf(other, sizeof(other), "CKR_0x%lx", rv);
 	return other;
-}
-
-void p11_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 void p11_field(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t n)

@@ -1,3 +1,5 @@
+/* the one file that may name struct buf's fields (buf.h) */
+#define X509SSH_BUF_OWNER
 #include "buf.h"
 
 #include <stdlib.h>
@@ -12,55 +14,50 @@
 void buf_init(struct buf *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->max = BUF_MAX;
+	b->buf_priv_max = BUF_MAX;
 }
 
 void buf_init_secret(struct buf *b)
 {
 	buf_init(b);
-	b->secret = 1;
+	b->buf_priv_secret = 1;
 }
 
 void buf_free(struct buf *b)
 {
-	int secret = b->secret;
-	size_t max = b->max;
+	int secret = b->buf_priv_secret;
+	size_t max = b->buf_priv_max;
 
-	if (b->d != NULL) {
+	if (b->buf_priv_d != NULL) {
 		if (secret) {
-			OPENSSL_cleanse(b->d, b->cap);
+			OPENSSL_cleanse(b->buf_priv_d, b->buf_priv_cap);
 		}
-		free(b->d);
+		free(b->buf_priv_d);
 	}
 	buf_init(b);
-	b->secret = secret;
-	b->max = max;
+	b->buf_priv_secret = secret;
+	b->buf_priv_max = max;
 }
 
 void buf_reset(struct buf *b)
 {
-	if (b->secret && b->d != NULL) {
-		OPENSSL_cleanse(b->d, b->len);
+	if (b->buf_priv_secret && b->buf_priv_d != NULL) {
+		OPENSSL_cleanse(b->buf_priv_d, b->buf_priv_len);
 	}
-	b->off = 0;
-	b->len = 0;
+	b->buf_priv_off = 0;
+	b->buf_priv_len = 0;
 }
 
 void buf_wipe(struct buf *b)
 {
-	if (b->d != NULL) {
-		OPENSSL_cleanse(b->d, b->cap);
+	if (b->buf_priv_d != NULL) {
+		OPENSSL_cleanse(b->buf_priv_d, b->buf_priv_cap);
 	}
 }
 
 void buf_set_max(struct buf *b, size_t max)
 {
-	b->max = max;
-}
-
-size_t buf_mark(const struct buf *b)
-{
-	return buf_len(b);
+	b->buf_priv_max = max;
 }
 
 void buf_rollback(struct buf *b, size_t mark)
@@ -75,49 +72,50 @@ static int buf_grow(struct buf *b, size_t n)
 	size_t need, ncap;
 	uint8_t *nd;
 
-	if (n > b->max || buf_len(b) > b->max - n) {
+	if (n > b->buf_priv_max || buf_len(b) > b->buf_priv_max - n) {
 		return SSH_ERR_TOO_LARGE;
 	}
-	if (b->cap - b->len >= n) {
+	if (b->buf_priv_cap - b->buf_priv_len >= n) {
 		return 0;
 	}
 	/* compact first if that is enough and worth it */
-	if (b->off > 0 && b->cap - buf_len(b) >= n && b->off >= b->cap / 2) {
+	if (b->buf_priv_off > 0 && b->buf_priv_cap - buf_len(b) >= n &&
+	    b->buf_priv_off >= b->buf_priv_cap / 2) {
 		size_t l = buf_len(b);
-		memmove(b->d, b->d + b->off, l);
-		if (b->secret) {
-			OPENSSL_cleanse(b->d + l, b->len - l);
+		memmove(b->buf_priv_d, b->buf_priv_d + b->buf_priv_off, l);
+		if (b->buf_priv_secret) {
+			OPENSSL_cleanse(b->buf_priv_d + l, b->buf_priv_len - l);
 		}
-		b->off = 0;
-		b->len = l;
+		b->buf_priv_off = 0;
+		b->buf_priv_len = l;
 		return 0;
 	}
-	need = b->len + n;
-	ncap = b->cap < BUF_MIN_ALLOC ? BUF_MIN_ALLOC : b->cap;
+	need = b->buf_priv_len + n;
+	ncap = b->buf_priv_cap < BUF_MIN_ALLOC ? BUF_MIN_ALLOC : b->buf_priv_cap;
 	while (ncap < need) {
 		if (ncap > SIZE_MAX / 2) {
 			return SSH_ERR_TOO_LARGE;
 		}
 		ncap *= 2;
 	}
-	if (b->secret) {
+	if (b->buf_priv_secret) {
 		nd = malloc(ncap);
 		if (nd == NULL) {
 			return SSH_ERR_ALLOC;
 		}
-		if (b->d != NULL) {
-			memcpy(nd, b->d, b->len);
-			OPENSSL_cleanse(b->d, b->cap);
-			free(b->d);
+		if (b->buf_priv_d != NULL) {
+			memcpy(nd, b->buf_priv_d, b->buf_priv_len);
+			OPENSSL_cleanse(b->buf_priv_d, b->buf_priv_cap);
+			free(b->buf_priv_d);
 		}
 	} else {
-		nd = realloc(b->d, ncap);
+		nd = realloc(b->buf_priv_d, ncap);
 		if (nd == NULL) {
 			return SSH_ERR_ALLOC;
 		}
 	}
-	b->d = nd;
-	b->cap = ncap;
+	b->buf_priv_d = nd;
+	b->buf_priv_cap = ncap;
 	return 0;
 }
 
@@ -133,9 +131,9 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **out)
 	}
 	if (out != NULL) {
 		/* an empty buffer has no storage: no pointer arithmetic on NULL (n may be 0) */
-		*out = b->d != NULL ? b->d + b->len : NULL;
+		*out = b->buf_priv_d != NULL ? b->buf_priv_d + b->buf_priv_len : NULL;
 	}
-	b->len += n;
+	b->buf_priv_len += n;
 	return 0;
 }
 
@@ -147,16 +145,16 @@ int buf_tail(struct buf *b, size_t n, uint8_t **out)
 	if ((r = buf_grow(b, n)) != 0) {
 		return r;
 	}
-	*out = b->d != NULL ? b->d + b->len : NULL;
+	*out = b->buf_priv_d != NULL ? b->buf_priv_d + b->buf_priv_len : NULL;
 	return 0;
 }
 
 int buf_commit(struct buf *b, size_t n)
 {
-	if (n > b->cap - b->len) {
+	if (n > b->buf_priv_cap - b->buf_priv_len) {
 		return SSH_ERR_INTERNAL;
 	}
-	b->len += n;
+	b->buf_priv_len += n;
 	return 0;
 }
 
@@ -165,13 +163,13 @@ int buf_consume(struct buf *b, size_t n)
 	if (n > buf_len(b)) {
 		return SSH_ERR_INCOMPLETE;
 	}
-	if (b->secret && n > 0) {
-		OPENSSL_cleanse(b->d + b->off, n);
+	if (b->buf_priv_secret && n > 0) {
+		OPENSSL_cleanse(b->buf_priv_d + b->buf_priv_off, n);
 	}
-	b->off += n;
-	if (b->off == b->len) {
-		b->off = 0;
-		b->len = 0;
+	b->buf_priv_off += n;
+	if (b->buf_priv_off == b->buf_priv_len) {
+		b->buf_priv_off = 0;
+		b->buf_priv_len = 0;
 	}
 	return 0;
 }
@@ -181,10 +179,10 @@ int buf_consume_end(struct buf *b, size_t n)
 	if (n > buf_len(b)) {
 		return SSH_ERR_INCOMPLETE;
 	}
-	if (b->secret && n > 0) {
-		OPENSSL_cleanse(b->d + b->len - n, n);
+	if (b->buf_priv_secret && n > 0) {
+		OPENSSL_cleanse(b->buf_priv_d + b->buf_priv_len - n, n);
 	}
-	b->len -= n;
+	b->buf_priv_len -= n;
 	return 0;
 }
 

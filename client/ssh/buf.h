@@ -11,8 +11,12 @@
  * All functions return 0 or a negative enum ssh_err.
  *
  * struct buf's definition is here only so buffers can live on the stack and inside other structs:
- * its fields are private to buf.c. Everything else goes through the functions below (a writer
- * that must undo a partial write takes a buf_mark() first and buf_rollback()s to it).
+ * its fields are private to buf.c by construction. They are named buf_priv_*, and unless the file
+ * defines X509SSH_BUF_OWNER before including this header (buf.c alone does) those names are
+ * poisoned right after the inline accessors below: any other file that names a field does not
+ * compile (the unit test rooms/buf_private proves it). Everything else goes through the functions
+ * below (a writer that must undo a partial write takes a buf_mark() first and buf_rollback()s to
+ * it).
  */
 #ifndef X509SSH_BUF_H
 #define X509SSH_BUF_H
@@ -24,13 +28,13 @@
 
 #define BUF_MAX (64u * 1024 * 1024) /* default cap on any buffer */
 
-struct buf {        /* fields private to buf.c */
-	uint8_t *d; /* storage */
-	size_t off; /* read offset */
-	size_t len; /* end of data (off <= len <= cap) */
-	size_t cap; /* allocated */
-	size_t max; /* cap on len - off growth */
-	int secret; /* wipe on free/reset/compaction */
+struct buf {                 /* fields private to buf.c (see above) */
+	uint8_t *buf_priv_d; /* storage */
+	size_t buf_priv_off; /* read offset */
+	size_t buf_priv_len; /* end of data (off <= len <= cap) */
+	size_t buf_priv_cap; /* allocated */
+	size_t buf_priv_max; /* cap on len - off growth */
+	int buf_priv_secret; /* wipe on free/reset/compaction */
 };
 
 struct rd {
@@ -47,16 +51,24 @@ void buf_wipe(struct buf *b);        /* cleanses all storage (secret or not), ke
 void buf_set_max(struct buf *b, size_t max); /* cap on the unread bytes it may hold */
 /* Undo for writers: buf_mark() before writing, buf_rollback(b, mark) drops every byte written since
  * (wiped if secret). Valid while nothing is consumed from the front in between. */
-size_t buf_mark(const struct buf *b);
 void buf_rollback(struct buf *b, size_t mark);
+/* the unread bytes: inline, as the packet layer calls them for every packet */
 static inline size_t buf_len(const struct buf *b)
 {
-	return b->len - b->off;
+	return b->buf_priv_len - b->buf_priv_off;
 }
 static inline uint8_t *buf_ptr(const struct buf *b)
 {
-	return b->d ? b->d + b->off : NULL;
+	return b->buf_priv_d ? b->buf_priv_d + b->buf_priv_off : NULL;
 }
+/* the mark buf_rollback() takes (inline too: the packet writer takes one per packet) */
+static inline size_t buf_mark(const struct buf *b)
+{
+	return buf_len(b);
+}
+#ifndef X509SSH_BUF_OWNER
+#pragma GCC poison buf_priv_d buf_priv_off buf_priv_len buf_priv_cap buf_priv_max buf_priv_secret
+#endif
 int buf_reserve(
     struct buf *b, size_t n, uint8_t **out); /* append n bytes, return pointer to them */
 int buf_consume(struct buf *b, size_t n);    /* drop n bytes from the front */

@@ -128,7 +128,7 @@ int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const ui
 	struct pkt_mode m;
 	uint8_t *p = NULL;
 	uint32_t padlen, packlen;
-	size_t total = 0, len = hlen + dlen;
+	size_t total = 0, len = hlen + dlen, mark;
 	int r = SSH_ERR_INTERNAL;
 
 	if (d == NULL || out == NULL || (head == NULL && hlen > 0) || (data == NULL && dlen > 0) ||
@@ -152,6 +152,7 @@ int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const ui
 	}
 	packlen = (uint32_t)(1 + len + padlen);
 	total = 4 + (size_t)packlen + m.maclen;
+	mark = buf_mark(out);
 	if ((r = buf_reserve(out, total, &p)) != 0) {
 		return r; /* nothing written, state untouched */
 	}
@@ -185,7 +186,7 @@ out:
 	if (r != 0) {
 		/* the cipher state may have advanced: this direction is unusable */
 		OPENSSL_cleanse(p, total);
-		buf_consume_end(out, total);
+		buf_rollback(out, mark);
 		d->failed = r;
 		return r;
 	}

@@ -136,8 +136,9 @@ out:
 	return r;
 }
 
-/* full public-key validation (point on the curve, not infinity, right order) */
-static int ec_public_check(EVP_PKEY *pk)
+/* full validation: a public key's point (on the curve, not infinity, right order), or a key pair
+ * (the same, the scalar in range, d * G == Q) */
+static int ec_check(EVP_PKEY *pk, int pair)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	int r = SSH_ERR_LIBCRYPTO;
@@ -145,7 +146,7 @@ static int ec_public_check(EVP_PKEY *pk)
 	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL) {
 		goto out;
 	}
-	if (EVP_PKEY_public_check(ctx) != 1) {
+	if ((pair ? EVP_PKEY_check(ctx) : EVP_PKEY_public_check(ctx)) != 1) {
 		ERR_clear_error();
 		r = SSH_ERR_FORMAT;
 		goto out;
@@ -156,40 +157,48 @@ out:
 	return r;
 }
 
-static int ecdsa_from_rd(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **out)
+int sshkey_ec_from_point(
+    const struct hostkey_alg *alg, const uint8_t *q, size_t qlen, const BIGNUM *d, EVP_PKEY **out)
 {
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *pk = NULL;
+	int e = SSH_ERR_LIBCRYPTO;
+
+	*out = NULL;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, alg->curve, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen) ||
+	    (d != NULL && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d))) {
+		goto out;
+	}
+	if ((e = sshkey_from_params(
+	         "EC", d != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0 ||
+	    (e = ec_check(pk, d != NULL)) != 0) {
+		goto out;
+	}
+	*out = pk;
+	pk = NULL;
+out:
+	EVP_PKEY_free(pk);
+	OSSL_PARAM_BLD_free(bld);
+	return e;
+}
+
+static int ecdsa_from_rd(const struct hostkey_alg *alg, struct rd *r, EVP_PKEY **out)
+{
 	const uint8_t *curve, *q;
 	size_t curvelen, qlen, flen = alg->field_len;
 	int e;
 
 	if ((e = rd_string(r, &curve, &curvelen)) != 0 || (e = rd_string(r, &q, &qlen)) != 0 ||
 	    (e = rd_end(r)) != 0) {
-		goto out;
+		return e;
 	}
 	if (!str_eq(curve, curvelen, alg->ssh_curve) || flen == 0 || qlen != 1 + 2 * flen ||
 	    q[0] != 0x04) {
-		e = SSH_ERR_FORMAT;
-		goto out;
+		return SSH_ERR_FORMAT;
 	}
-	e = SSH_ERR_LIBCRYPTO;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, alg->curve, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen)) {
-		goto out;
-	}
-	if ((e = sshkey_from_params("EC", EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0 ||
-	    (e = ec_public_check(pk)) != 0) {
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	e = 0;
-out:
-	EVP_PKEY_free(pk);
-	OSSL_PARAM_BLD_free(bld);
-	return e;
+	return sshkey_ec_from_point(alg, q, qlen, NULL, out);
 }
 
 /* n odd, e odd and > 1, size within [RSA_MIN_BITS, RSA_MAX_BITS] */
@@ -206,11 +215,51 @@ static int rsa_public_sane(const BIGNUM *n, const BIGNUM *e)
 	return 0;
 }
 
+int sshkey_rsa_from_parts(const struct sshkey_rsa_parts *k, EVP_PKEY **out)
+{
+	const struct {
+		const char *name;
+		const BIGNUM *v;
+	} parts[] = {
+	    {.name = OSSL_PKEY_PARAM_RSA_N, .v = k->n},
+	    {.name = OSSL_PKEY_PARAM_RSA_E, .v = k->e},
+	    /* the key pair only */
+	    {.name = OSSL_PKEY_PARAM_RSA_D, .v = k->d},
+	    {.name = OSSL_PKEY_PARAM_RSA_FACTOR1, .v = k->p},
+	    {.name = OSSL_PKEY_PARAM_RSA_FACTOR2, .v = k->q},
+	    {.name = OSSL_PKEY_PARAM_RSA_EXPONENT1, .v = k->dmp1},
+	    {.name = OSSL_PKEY_PARAM_RSA_EXPONENT2, .v = k->dmq1},
+	    {.name = OSSL_PKEY_PARAM_RSA_COEFFICIENT1, .v = k->iqmp},
+	};
+	size_t i, n = k->d != NULL ? sizeof(parts) / sizeof(parts[0]) : 2;
+	OSSL_PARAM_BLD *bld = NULL;
+	int e = SSH_ERR_INTERNAL;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		if (parts[i].v == NULL) {
+			goto out;
+		}
+	}
+	e = SSH_ERR_LIBCRYPTO;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL) {
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!OSSL_PARAM_BLD_push_BN(bld, parts[i].name, parts[i].v)) {
+			goto out;
+		}
+	}
+	e = sshkey_from_params(
+	    "RSA", k->d != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, bld, out);
+out:
+	OSSL_PARAM_BLD_free(bld);
+	return e;
+}
+
 static int rsa_from_rd(struct rd *r, EVP_PKEY **out)
 {
-	OSSL_PARAM_BLD *bld = NULL;
 	BIGNUM *n = NULL, *e = NULL;
-	EVP_PKEY *pk = NULL;
 	int err;
 
 	if ((err = rd_bignum(r, &e)) != 0 || (err = rd_bignum(r, &n)) != 0 ||
@@ -220,21 +269,8 @@ static int rsa_from_rd(struct rd *r, EVP_PKEY **out)
 	if ((err = rsa_public_sane(n, e)) != 0) {
 		goto out;
 	}
-	err = SSH_ERR_LIBCRYPTO;
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e)) {
-		goto out;
-	}
-	if ((err = sshkey_from_params("RSA", EVP_PKEY_PUBLIC_KEY, bld, &pk)) != 0) {
-		goto out;
-	}
-	*out = pk;
-	pk = NULL;
-	err = 0;
+	err = sshkey_rsa_from_parts(&(struct sshkey_rsa_parts){.n = n, .e = e}, out);
 out:
-	EVP_PKEY_free(pk);
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
 	BN_free(e);
 	return err;

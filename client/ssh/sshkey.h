@@ -74,6 +74,24 @@ int sshsig_sign(const struct hostkey_alg *alg, EVP_PKEY *priv, const uint8_t *da
  */
 int sshkey_from_params(const char *type, int selection, OSSL_PARAM_BLD *bld, EVP_PKEY **out);
 
+/*
+ * The key builders over sshkey_from_params that the blob decoder (public keys) and the program's
+ * key file reader (key pairs) share.
+ *
+ * RSA from its numbers: n and e alone give a public key; with d, the key pair, which then needs
+ * every CRT part (p, q, dmp1, dmq1, iqmp: SSH_ERR_INTERNAL when one is missing). The caller
+ * checks the numbers (sizes, consistency) first.
+ */
+struct sshkey_rsa_parts {
+	const BIGNUM *n, *e, *d, *p, *q, *dmp1, *dmq1, *iqmp;
+};
+int sshkey_rsa_from_parts(const struct sshkey_rsa_parts *k, EVP_PKEY **out);
+/* ECDSA on alg's curve from the encoded point q (and the private scalar d, or NULL for a public
+ * key), validated in full: the point on the curve and of the right order, and with d, d * G == Q.
+ * SSH_ERR_FORMAT for values that fail. */
+int sshkey_ec_from_point(
+    const struct hostkey_alg *alg, const uint8_t *q, size_t qlen, const BIGNUM *d, EVP_PKEY **out);
+
 /* Raw signature conversions shared with token signers: ECDSA DER <-> r,s mpints */
 int sshsig_ecdsa_der_to_ssh(
     const uint8_t *der, size_t len, struct buf *out); /* appends mpint r, mpint s */

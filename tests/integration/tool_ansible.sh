@@ -35,9 +35,8 @@ for c in "${COMBOS[@]}"; do
 done
 
 A="$T_DIR/ansible"
-SRC="$A/src"
-R="$T_DIR/remote"
-mkdir -p "$SRC" "$R" "$A/local-tmp"
+SRC="$A/src" # and tools_setup's R
+mkdir -p "$SRC" "$A/local-tmp"
 make_random_file "$SRC/random.bin" 1536
 TEXT=$'tab\there "quotes" \'single\' $dollar {braces} ünïcode\nsecond line without newline'
 printf '%s' "$TEXT" >"$A/content.expected"

@@ -13,9 +13,8 @@ export GIT_AUTHOR_NAME=tester GIT_AUTHOR_EMAIL=tester@example.org
 export GIT_COMMITTER_NAME=tester GIT_COMMITTER_EMAIL=tester@example.org
 export GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
 export GIT_SSH_COMMAND="$TOOL_SSH"
-R="$T_DIR/remote"
-W="$T_DIR/work"
-mkdir -p "$R" "$W"
+W="$T_DIR/work" # and tools_setup's R
+mkdir -p "$W"
 
 git init -q --bare -b main "$R/repo.git"
 git init -q -b main "$W/src"

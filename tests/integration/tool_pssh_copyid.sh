@@ -11,9 +11,7 @@
 tools_setup "AuthorizedKeysFile $T_DIR/authorized_keys $T_DIR/remote-home/.ssh/authorized_keys"
 AK="$T_DIR/remote-home/.ssh/authorized_keys"
 
-SRC="$T_DIR/src"
-R="$T_DIR/remote"
-mkdir -p "$SRC" "$R" "$T_DIR/pssh-out" "$T_DIR/pssh-err"
+mkdir -p "$T_DIR/pssh-out" "$T_DIR/pssh-err" # and tools_setup's SRC, R
 make_random_file "$SRC/file.bin" 2048
 printf 'tsrv\ntsrv\n127.0.0.1:%s\n' "$SSHD_PORT" >"$T_DIR/hosts"
 

@@ -6,12 +6,8 @@
 # file; a failing rsync is shown with its stderr.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tools.sh"
-tools_setup
+tools_setup # SRC, R, BACK
 
-SRC="$T_DIR/src"
-R="$T_DIR/remote"
-BACK="$T_DIR/back"
-mkdir -p "$SRC" "$R" "$BACK"
 make_test_tree "$SRC"
 make_random_file "$SRC/big.bin" $((TOOLS_BIG_MB * 1024))
 

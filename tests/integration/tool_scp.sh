@@ -6,11 +6,8 @@
 # the client under test in place.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tools.sh"
-tools_setup
+tools_setup # SRC, R
 
-SRC="$T_DIR/src"
-R="$T_DIR/remote"
-mkdir -p "$SRC" "$R"
 make_random_file "$SRC/file.bin" 4096
 make_test_tree "$SRC/tree"
 

@@ -5,12 +5,8 @@
 # place; sftp passes space-separated, lower-case -o options (-oForwardX11 no, -obatchmode yes).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tools.sh"
-tools_setup
+tools_setup # SRC, R, BACK
 
-SRC="$T_DIR/src"
-R="$T_DIR/remote"
-BACK="$T_DIR/back"
-mkdir -p "$SRC" "$R" "$BACK"
 make_random_file "$SRC/file.bin" 4096
 make_random_file "$SRC/second.bin" 65
 : >"$SRC/empty"

@@ -8,10 +8,8 @@
 tools_setup
 [[ -c /dev/fuse ]] || die "no /dev/fuse: sshfs cannot mount here"
 
-SRC="$T_DIR/src"
-R="$T_DIR/remote"
-MNT="$T_DIR/mnt"
-mkdir -p "$SRC" "$R" "$MNT"
+MNT="$T_DIR/mnt" # and tools_setup's SRC, R
+mkdir -p "$MNT"
 make_random_file "$SRC/file.bin" 8192
 make_test_tree "$SRC/tree"
 make_random_file "$R/on-server.bin" 2048

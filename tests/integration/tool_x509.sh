@@ -44,14 +44,9 @@ Host *
     BatchMode yes
     LogLevel ERROR
 EOF
-export HOME="$TOOL_HOME"
-unset SSH_AUTH_SOCK SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY
+tools_home_enter
 TOOL_SSH="$X509SSH"
-
-SRC="$T_DIR/src"
-R="$T_DIR/remote"
-BACK="$T_DIR/back"
-mkdir -p "$SRC" "$R" "$BACK"
+tools_dirs # SRC, R, BACK
 make_random_file "$SRC/file.bin" 4096
 make_test_tree "$SRC/tree"
 

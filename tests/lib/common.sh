@@ -370,10 +370,13 @@ RC=0
 # Wall-clock limit for one client run (seconds); exceeding it is a failure ("hang").
 CLIENT_TIMEOUT="${CLIENT_TIMEOUT:-60}"
 
-# client_argv [option ...] -- [command ...]: print nothing, fill the array CLIENT_ARGV with the
-# full client command line: the caller's options first (first value wins), then the standard ones.
-client_argv() {
-	local -a opts=() cmd=()
+# client_argv_with N ID_WORD... [option ...] -- [command ...]: CLIENT_ARGV = the client, the
+# caller's options first (first value wins), the standard ones, the N words after N (the
+# identity and login options, or none), the port, 127.0.0.1 and the command.
+client_argv_with() {
+	local n=$1
+	local -a id=("${@:2:n}") opts=() cmd=()
+	shift $((n + 1))
 	while [[ $# -gt 0 ]]; do
 		if [[ "$1" == -- ]]; then
 			shift
@@ -383,7 +386,6 @@ client_argv() {
 		opts+=("$1")
 		shift
 	done
-	make_keys
 	CLIENT_ARGV=("$X509SSH" "${opts[@]}"
 		-F /dev/null
 		-o "UserKnownHostsFile=$KNOWN_HOSTS"
@@ -391,10 +393,17 @@ client_argv() {
 		-o BatchMode=yes
 		-o IdentitiesOnly=yes
 		-o LogLevel=ERROR
-		-i "$CLIENT_KEY"
-		-l "$(id -un)"
+		"${id[@]}"
 		-p "${CLIENT_PORT:-$SSHD_PORT}"
 		127.0.0.1 "${cmd[@]}")
+}
+
+# client_argv [option ...] -- [command ...]: print nothing, fill the array CLIENT_ARGV with the
+# full client command line: the caller's options first (first value wins), then the standard
+# ones with the test key (-i) and the local user (-l).
+client_argv() {
+	make_keys
+	client_argv_with 4 -i "$CLIENT_KEY" -l "$(id -un)" "$@"
 }
 
 # run_client [option ...] -- [command ...]: run the client (stdin from /dev/null unless
@@ -421,19 +430,7 @@ run_client() {
 # NAME=VALUE, emptied afterwards) is added to it.
 CLIENT_ENV=()
 run_client_bare() {
-	local -a opts=() cmd=()
-	while [[ $# -gt 0 ]]; do
-		if [[ "$1" == -- ]]; then
-			shift
-			cmd=("$@")
-			break
-		fi
-		opts+=("$1")
-		shift
-	done
-	CLIENT_ARGV=("$X509SSH" "${opts[@]}" -F /dev/null -o "UserKnownHostsFile=$KNOWN_HOSTS"
-		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes
-		-o LogLevel=ERROR -p "${CLIENT_PORT:-$SSHD_PORT}" 127.0.0.1 "${cmd[@]}")
+	client_argv_with 0 "$@"
 	set +e
 	env -u SSH_AUTH_SOCK -u SSH_ASKPASS -u SSH_ASKPASS_REQUIRE -u DISPLAY "${CLIENT_ENV[@]}" \
 		setsid -w timeout -k 5 "$CLIENT_TIMEOUT" "${CLIENT_ARGV[@]}" </dev/null >"$OUT" 2>"$ERR"

@@ -12,7 +12,10 @@
 # runs OpenSSH's ssh with -F on the same settings (OpenSSH takes ~/.ssh/config from the password
 # database, not from $HOME), so every case must pass against OpenSSH first.
 #
-#   tools_setup                 # sshd, HOME, config, TOOL_SSH, TOOL_BIN (the `ssh` shim dir)
+#   tools_setup                 # sshd, HOME, config, TOOL_SSH, TOOL_BIN (the `ssh` shim dir),
+#                               # and tools_dirs
+#   tools_dirs                  # SRC, R, BACK: the local files, the server's side, the way back
+#   tools_home_enter            # HOME=$TOOL_HOME, no agent, no askpass
 #   run_tool WHAT CMD...        # stdout to $OUT, stderr to $ERR, $RC; a hang is a failure
 #   expect_tool_ok WHAT         # exit 0, else the tool's stderr (and stdout) are shown
 #   expect_same_file WHAT A B   # byte-exact (SHA-256)
@@ -67,9 +70,24 @@ tools_setup() {
 		chmod 755 "$TOOL_SSH"
 	fi
 	ln -sf "$TOOL_SSH" "$TOOL_BIN/ssh"
+	tools_home_enter
+	tools_dirs
+}
+
+# tools_home_enter: the tools run with HOME=$TOOL_HOME (the client reads its configuration
+# there), with no agent and no askpass: everything comes from the configuration.
+tools_home_enter() {
 	export HOME="$TOOL_HOME"
-	# no agent, no askpass: everything comes from the configuration
 	unset SSH_AUTH_SOCK SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY
+}
+
+# tools_dirs: the working directories every tool test uses, made empty: SRC (the local files
+# to send), R (the server's side: the tools' remote paths), BACK (where the files come back).
+tools_dirs() {
+	SRC="$T_DIR/src"
+	R="$T_DIR/remote"
+	BACK="$T_DIR/back"
+	mkdir -p "$SRC" "$R" "$BACK"
 }
 
 # run_tool WHAT COMMAND...: run a tool (stdin from /dev/null unless TOOL_STDIN names a file),

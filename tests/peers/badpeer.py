@@ -29,9 +29,9 @@ import argparse
 import os
 import socket
 import struct
-import sys
-import threading
 import time
+
+import peerlib
 
 VERSION = b"SSH-2.0-BadPeer_1.0\r\n"
 
@@ -195,10 +195,7 @@ def serve(conn, mode, linger):
     except (OSError, EOFError, ValueError):
         pass
     finally:
-        try:
-            conn.close()
-        except OSError:
-            pass
+        peerlib.close_quietly(conn)
 
 
 def main():
@@ -209,25 +206,10 @@ def main():
     ap.add_argument("--linger", type=float, default=120.0)
     args = ap.parse_args()
 
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", args.port))
-    srv.listen(16)
-    port = srv.getsockname()[1]
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, args.port_file)
-    else:
-        print(port, flush=True)
-    while True:
-        conn, _ = srv.accept()
-        threading.Thread(target=serve, args=(conn, args.mode, args.linger), daemon=True).start()
+    srv, port = peerlib.listen(args.port)
+    peerlib.announce(port, args.port_file)
+    peerlib.serve_forever(srv, lambda conn: serve(conn, args.mode, args.linger))
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit(0)
+    peerlib.run(main)

@@ -14,11 +14,10 @@ direction is forwarded untouched. Runs until killed. Python standard library onl
 """
 
 import argparse
-import os
 import select
 import socket
-import sys
-import threading
+
+import peerlib
 
 
 def pump(client, server, offset, after_banner, mask):
@@ -58,11 +57,7 @@ def pump(client, server, offset, after_banner, mask):
     except OSError:
         return
     finally:
-        for s in socks:
-            try:
-                s.close()
-            except OSError:
-                pass
+        peerlib.close_quietly(*socks)
 
 
 def main():
@@ -77,33 +72,21 @@ def main():
     if not 1 <= args.mask <= 255:
         ap.error("--mask must be 1..255")
 
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", args.port))
-    srv.listen(16)
-    port = srv.getsockname()[1]
-    if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, args.port_file)
-    else:
-        print(port, flush=True)
-    while True:
-        client, _ = srv.accept()
+    srv, port = peerlib.listen(args.port)
+    peerlib.announce(port, args.port_file)
+
+    def handle(client):
         try:
             server = socket.create_connection(("127.0.0.1", args.target_port))
         except OSError:
             client.close()
-            continue
+            return
         for s in (client, server):
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=pump, args=(client, server, args.offset, args.after_banner,
-                                            args.mask), daemon=True).start()
+        pump(client, server, args.offset, args.after_banner, args.mask)
+
+    peerlib.serve_forever(srv, handle)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit(0)
+    peerlib.run(main)

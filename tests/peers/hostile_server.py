@@ -87,6 +87,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+import peerlib
+
 VERSION = b"SSH-2.0-HostilePeer_1.0"
 
 MSG_DISCONNECT = 1
@@ -801,17 +803,7 @@ class Server:
                                 for f in reversed(traceback.extract_tb(e.__traceback__)))
             print("connection ended: %s (%s)" % (e, where), file=sys.stderr, flush=True)
         finally:
-            try:
-                sock.close()
-            except OSError:
-                pass
-
-
-def write_atomically(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, path)
+            peerlib.close_quietly(sock)
 
 
 def main():
@@ -825,27 +817,13 @@ def main():
     args = ap.parse_args()
 
     server = Server(args)
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if args.mode == "global-flood":
-        # what the client queues should pile up in the client, not in our kernel buffer
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    srv.bind(("127.0.0.1", args.port))
-    srv.listen(16)
-    port = srv.getsockname()[1]
+    # global-flood: what the client queues should pile up in the client, not in our kernel buffer
+    srv, port = peerlib.listen(args.port, 4096 if args.mode == "global-flood" else None)
     if args.hostkey_out:
-        write_atomically(args.hostkey_out, server.known_hosts_line(port))
-    if args.port_file:
-        write_atomically(args.port_file, "%d\n" % port)
-    else:
-        print(port, flush=True)
-    while True:
-        conn, _ = srv.accept()
-        threading.Thread(target=server.serve, args=(conn,), daemon=True).start()
+        peerlib.write_atomically(args.hostkey_out, server.known_hosts_line(port))
+    peerlib.announce(port, args.port_file)
+    peerlib.serve_forever(srv, server.serve)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit(0)
+    peerlib.run(main)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 
@@ -77,6 +78,28 @@ static inline int t_sign_ssh(
 	r = sshsig_from_raw(row, s->ops->pubkey(s), raw, rawlen, out);
 	free(raw);
 	return r;
+}
+
+/*
+ * sshsig_sign for row a with the private key priv over d[0..n), into sig (emptied first), and
+ * the checks every row passes (test_sshkey's plain rows, test_x509key's certificate rows): the
+ * blob names the row's signature and the key verifies it.
+ */
+static inline void t_sshsig_sign_ok(
+    const struct hostkey_alg *a, EVP_PKEY *priv, const uint8_t *d, size_t n, struct buf *sig)
+{
+	struct rd r;
+	char *name = NULL;
+
+	buf_reset(sig);
+	CHECK_MSG(sshsig_sign(a, priv, d, n, sig) == 0, "%s: sign", a->name);
+	r = buf_rd(sig);
+	CHECK_MSG(rd_cstring(&r, &name) == 0, "%s: the signature blob's name", a->name);
+	CHECK_MSG(name != NULL && strcmp(name, a->sig_name) == 0, "%s: signed as %s", a->name,
+	    name != NULL ? name : "(none)");
+	free(name);
+	CHECK_MSG(
+	    sshsig_verify(a, priv, buf_ptr(sig), buf_len(sig), d, n) == 0, "%s: verify", a->name);
 }
 
 #endif

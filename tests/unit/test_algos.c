@@ -62,27 +62,36 @@ static void test_resolve(void)
 /* the default lists OPTIONS.md spells out */
 static void test_default_lists(void)
 {
+	static const struct {
+		const char *class, *want;
+	} defaults[] = {
+	    {.class = "kex",
+	        .want =
+	            "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+	            "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
+	            "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
+	            "diffie-hellman-group14-sha256"},
+	    {.class = "cipher",
+	        .want =
+	            "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
+	            "aes128-ctr,aes192-ctr,aes256-ctr"},
+	    {.class = "mac",
+	        .want = "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,"
+	                "hmac-sha2-512"},
+	    {.class = "key",
+	        .want = "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+	                "rsa-sha2-512,rsa-sha2-256"},
+	};
 	char *s, *sup;
 	const char *p;
+	size_t i;
 
-	s = algo_default_list("kex", 0);
-	CHECK_STR(s, "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
-	             "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
-	             "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"
-	             "diffie-hellman-group14-sha256");
-	free(s);
-	s = algo_default_list("cipher", 0);
-	CHECK_STR(s, "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
-	             "aes128-ctr,aes192-ctr,aes256-ctr");
-	free(s);
-	s = algo_default_list("mac", 0);
-	CHECK_STR(s, "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,"
-	             "hmac-sha2-512");
-	free(s);
-	s = algo_default_list("key", 0);
-	CHECK_STR(s, "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-	             "rsa-sha2-512,rsa-sha2-256");
-	free(s);
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		s = algo_default_list(defaults[i].class, 0);
+		CHECK_MSG(s != NULL && strcmp(s, defaults[i].want) == 0, "%s: %s",
+		    defaults[i].class, s != NULL ? s : "(null)");
+		free(s);
+	}
 	/* with x509: the x509v3 rows (if the table has them) first, then the same plain list */
 	s = algo_default_list("key", 1);
 	CHECK(s != NULL && (p = strstr(s, "ssh-ed25519,")) != NULL &&

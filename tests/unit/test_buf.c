@@ -122,7 +122,7 @@ static void test_growth_and_caps(void)
 	size_t i;
 
 	buf_init(&b);
-	b.max = 1000;
+	buf_set_max(&b, 1000);
 	for (i = 0; i < 1000; i++) {
 		CHECK_EQ_INT(buf_put_u8(&b, (uint8_t)i), i < 1000 ? 0 : SSH_ERR_TOO_LARGE);
 	}
@@ -143,7 +143,7 @@ static void test_growth_and_caps(void)
 	CHECK_EQ_INT(buf_tail(&b, 1000, &p), SSH_ERR_TOO_LARGE);
 	CHECK(p == NULL);
 	buf_free(&b);
-	CHECK(b.d == NULL && buf_len(&b) == 0);
+	CHECK(buf_ptr(&b) == NULL && buf_len(&b) == 0);
 
 	/* a secret buffer keeps working across growth and compaction */
 	buf_init_secret(&b);

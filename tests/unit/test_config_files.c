@@ -14,9 +14,9 @@
 #include "options.h"
 #include "paths.h"
 #include "t.h"
+#include "t_options.h"
 
 static char tmp[256];
-static char err[1024];
 
 static const char *tp(const char *rel)
 {
@@ -54,16 +54,9 @@ static void put(const char *rel, const char *text)
 	}
 }
 
-static void fresh(struct options *o, const char *host)
-{
-	options_init(o);
-	o->host = strdup(host);
-}
-
 static int read_one(struct options *o, const char *rel)
 {
-	err[0] = '\0';
-	return options_read_file(o, tp(rel), 0, err, sizeof(err));
+	return t_opt_read(o, tp(rel));
 }
 
 /* ---- the default files, in order ---- */
@@ -105,7 +98,7 @@ static void test_order(void)
 	files[2].incdir = strdup(tp("etc_x509ssh"));
 	files[3].file = strdup(tp("etc_ssh/ssh_config"));
 	files[3].incdir = strdup(tp("etc_ssh"));
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_read_files(&o, files, 4, 1, err, sizeof(err)), 0);
 	CHECK_EQ_INT(o.port, 1001);                /* ~/.x509ssh/config first */
 	CHECK_STR(o.user, "u2");                   /* then ~/.ssh/config */
@@ -119,7 +112,7 @@ static void test_order(void)
 	options_free(&o);
 
 	/* every file optional: none there is no error; a missing one is when not optional */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	files[0].file = "~/.x509ssh/missing";
 	files[1].file = "~/.ssh/missing";
 	CHECK_EQ_INT(options_read_files(&o, files, 2, 1, err, sizeof(err)), 0);
@@ -133,7 +126,7 @@ static void test_order(void)
 	free((char *)(uintptr_t)files[3].incdir);
 
 	/* -F: exactly that file; -F none: nothing */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_read_configs(&o, "none", err, sizeof(err)), 0);
 	CHECK_EQ_INT(o.port, OPT_UNSET);
 	CHECK_EQ_INT(
@@ -143,7 +136,7 @@ static void test_order(void)
 	CHECK(options_read_configs(&o, tp("nonexistent"), err, sizeof(err)) < 0);
 	options_free(&o);
 	/* -F ~/.ssh/config: relative Includes from ~/.ssh as for the default file */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_read_configs(&o, tp("home/.ssh/config"), err, sizeof(err)), 0);
 	CHECK_EQ_INT(o.connection_attempts, 7);
 	options_free(&o);
@@ -267,7 +260,7 @@ static void test_match_criteria(void)
 	char pre[256], crit[512];
 	int got;
 
-	fresh(&o, "alias");
+	t_opt_fresh(&o, "alias");
 	o.user = strdup("bob");
 	o.tag = strdup("prod");
 	o.command = "uptime -p";
@@ -275,7 +268,7 @@ static void test_match_criteria(void)
 	    sizeof(alias) / sizeof(alias[0]));
 	options_free(&o);
 
-	fresh(&o, "plain");
+	t_opt_fresh(&o, "plain");
 	run_mcases(&o, "", plain, sizeof(plain) / sizeof(plain[0]));
 	/* user: the local user when User is not set; localuser */
 	CHECK(lu != NULL);
@@ -299,7 +292,7 @@ static void test_match_criteria(void)
 	options_free(&o);
 
 	/* exec is not run once an earlier criterion failed, and runs when all before held */
-	fresh(&o, "plain");
+	t_opt_fresh(&o, "plain");
 	snprintf(pre, sizeof(pre), "exec \"touch %s\"", tp("exec_ran"));
 	snprintf(crit, sizeof(crit), "host nomatch %s", pre);
 	got = match_with(&o, "", crit);
@@ -322,7 +315,7 @@ static void test_match_final(void)
 	/* Match final asks for a second pass; it matches there only */
 	put("final.conf", "Match !final\n    User first\n"
 	                  "Match final\n    Port 4242\n");
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(read_one(&o, "final.conf"), 0);
 	CHECK_EQ_INT(o.port, 4242);
 	CHECK_STR(o.user, "first");
@@ -334,7 +327,7 @@ static void test_match_final(void)
 	                   "Match canonical all\n    ConnectTimeout 5\n"
 	                   "Match final host real.example\n    ServerAliveInterval 6\n"
 	                   "Match final originalhost alias\n    ConnectionAttempts 8\n");
-	fresh(&o, "alias");
+	t_opt_fresh(&o, "alias");
 	CHECK_EQ_INT(read_one(&o, "final2.conf"), 0);
 	CHECK_EQ_INT(o.port, 4243);
 	CHECK_EQ_INT(o.connect_timeout, 5);
@@ -348,7 +341,7 @@ static void test_match_final(void)
 	                   "Host real.example\n    Port 4243\n"
 	                   "Match canonical\n    ConnectTimeout 5\n"
 	                   "Match !final\n    ServerAliveInterval 6\n");
-	fresh(&o, "alias");
+	t_opt_fresh(&o, "alias");
 	CHECK_EQ_INT(read_one(&o, "final3.conf"), 0);
 	CHECK_EQ_INT(o.port, OPT_UNSET);
 	CHECK_EQ_INT(o.connect_timeout, OPT_UNSET);
@@ -367,19 +360,19 @@ static void test_include_blocks(void)
 	put("home/.x509ssh/good.conf", "Port 77\nHost *\n    User included\n");
 	put("home/.x509ssh/host.conf", "Host nomatch\n    User never\n");
 	put("incl1.conf", "Host nomatch\nInclude bad.conf\n");
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK(read_one(&o, "incl1.conf") < 0);
 	CHECK(strstr(err, "bad.conf:1: bad value 'maybe' for BatchMode") != NULL);
 	options_free(&o);
 	put("incl2.conf", "Host nomatch\nInclude good.conf\nHost *\n    ConnectTimeout 9\n");
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(read_one(&o, "incl2.conf"), 0);
 	CHECK_EQ_INT(o.port, OPT_UNSET);
 	CHECK(o.user == NULL);
 	CHECK_EQ_INT(o.connect_timeout, 9);
 	options_free(&o);
 	put("incl3.conf", "Include host.conf\nPort 5\n");
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(read_one(&o, "incl3.conf"), 0);
 	CHECK_EQ_INT(o.port, 5);
 	CHECK(o.user == NULL);
@@ -388,7 +381,7 @@ static void test_include_blocks(void)
 	snprintf(text, sizeof(text), "Include %s\n", tp("final5.inc"));
 	put("final5.conf", text);
 	put("final5.inc", "Match final\n    Port 4245\n");
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(read_one(&o, "final5.conf"), 0);
 	CHECK_EQ_INT(o.port, 4245);
 	options_free(&o);
@@ -402,12 +395,12 @@ static void test_perms(void)
 
 	put("home/.ssh/config", "Port 2\n");
 	chmod(tp("home/.ssh/config"), 0664);
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK(options_read_files(&o, &paths_configs[1], 1, 1, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "/home/.ssh/config: bad owner or permissions") != NULL);
 	options_free(&o);
 	chmod(tp("home/.ssh/config"), 0600);
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_read_files(&o, &paths_configs[1], 1, 1, err, sizeof(err)), 0);
 	CHECK_EQ_INT(o.port, 2);
 	options_free(&o);
@@ -416,12 +409,12 @@ static void test_perms(void)
 	snprintf(text, sizeof(text), "Port 3\nInclude %s\n", tp("perm_inc.conf"));
 	put("perm_f.conf", text);
 	chmod(tp("perm_f.conf"), 0666);
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(read_one(&o, "perm_f.conf"), 0);
 	CHECK_STR(o.user, "inc");
 	options_free(&o);
 	chmod(tp("perm_inc.conf"), 0646);
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK(read_one(&o, "perm_f.conf") < 0);
 	CHECK(strstr(err, "perm_inc.conf: bad owner or permissions") != NULL);
 	options_free(&o);
@@ -453,18 +446,17 @@ static int hk_load(struct options *o, const char *rel, const char *cli, int ca, 
 	char line[128];
 	int r;
 
-	fresh(o, "h");
-	if (cli != NULL && options_apply(o, cli, "command line", err, sizeof(err)) != 0) {
+	t_opt_fresh(o, "h");
+	if (cli != NULL && t_opt_apply(o, cli) != 0) {
 		return -1;
 	}
 	if (x509hk != NULL) {
 		snprintf(line, sizeof(line), "X509HostKeys %s", x509hk);
-		if (options_apply(o, line, "command line", err, sizeof(err)) != 0) {
+		if (t_opt_apply(o, line) != 0) {
 			return -1;
 		}
 	}
-	err[0] = '\0';
-	if ((r = options_read_file(o, tp(rel), 0, err, sizeof(err))) != 0) {
+	if ((r = t_opt_read(o, tp(rel))) != 0) {
 		return r;
 	}
 	return options_finish(o, "localuser", ca, err, sizeof(err));

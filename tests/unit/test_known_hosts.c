@@ -212,27 +212,50 @@ static void test_hashed(void)
 
 static void test_types(void)
 {
+	static const struct {
+		const char *const *files;
+		size_t n;
+		const char *name, *want;
+	} rows[] = {
+	    {.files = both,
+	        .n = 2,
+	        .name = "multi.example.org",
+	        .want = "ssh-ed25519,ecdsa-sha2-nistp256,ssh-rsa"},
+	    {.files = both,
+	        .n = 2,
+	        .name = "p384.example",
+	        .want = "ecdsa-sha2-nistp384,ecdsa-sha2-nistp256"},
+	    {.files = plain, .n = 1, .name = "revoked.example", .want = "ssh-ed25519"},
+	    {.files = plain, .n = 1, .name = "nobody.example", .want = ""},
+	    {.files = hashed,
+	        .n = 1,
+	        .name = "[hashed.example]:2200",
+	        .want = "ecdsa-sha2-nistp256"},
+	};
 	char *s;
+	size_t i;
 
-	s = known_hosts_types(both, 2, "multi.example.org");
-	CHECK_STR(s, "ssh-ed25519,ecdsa-sha2-nistp256,ssh-rsa");
-	free(s);
-	s = known_hosts_types(both, 2, "p384.example");
-	CHECK_STR(s, "ecdsa-sha2-nistp384,ecdsa-sha2-nistp256");
-	free(s);
-	s = known_hosts_types(plain, 1, "revoked.example");
-	CHECK_STR(s, "ssh-ed25519");
-	free(s);
-	s = known_hosts_types(plain, 1, "nobody.example");
-	CHECK_STR(s, "");
-	free(s);
-	s = known_hosts_types(hashed, 1, "[hashed.example]:2200");
-	CHECK_STR(s, "ecdsa-sha2-nistp256");
-	free(s);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		s = known_hosts_types(rows[i].files, rows[i].n, rows[i].name);
+		CHECK_STR(s, rows[i].want);
+		free(s);
+	}
 }
 
 static void test_add(void)
 {
+	static const struct {
+		const char *name;
+		int hash;
+	} refused[] = {
+	    {.name = "a b"},
+	    {.name = "a,b"},
+	    {.name = "*", .hash = 1},
+	    {.name = "@revoked"},
+	    {.name = "x\ny"},
+	    {.name = ""},
+	};
+	size_t i;
 	char dir[] = "/tmp/x509ssh-kh-XXXXXX";
 	char sub[128], file[160], cmd[512];
 	const char *files[1];
@@ -286,12 +309,11 @@ static void test_add(void)
 	CHECK_EQ_INT(res.line, 4);
 
 	/* names that would change the meaning of the line are refused */
-	CHECK(known_hosts_add(file, "a b", ed.blob, ed.len, 0) < 0);
-	CHECK(known_hosts_add(file, "a,b", ed.blob, ed.len, 0) < 0);
-	CHECK(known_hosts_add(file, "*", ed.blob, ed.len, 1) < 0);
-	CHECK(known_hosts_add(file, "@revoked", ed.blob, ed.len, 0) < 0);
-	CHECK(known_hosts_add(file, "x\ny", ed.blob, ed.len, 0) < 0);
-	CHECK(known_hosts_add(file, "", ed.blob, ed.len, 0) < 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		CHECK_MSG(
+		    known_hosts_add(file, refused[i].name, ed.blob, ed.len, refused[i].hash) < 0,
+		    "name '%s' (hashed %d) was written", refused[i].name, refused[i].hash);
+	}
 	CHECK(known_hosts_add(file, "ok.example", (const uint8_t *)"\0\0\0\x01", 4, 0) < 0);
 	CHECK_EQ_INT(chk(files, 1, "a", &ed), KH_NOT_FOUND);
 

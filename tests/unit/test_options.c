@@ -8,27 +8,9 @@
 #include "err.h"
 #include "options.h"
 #include "t.h"
+#include "t_options.h"
 
 static char home[1024];
-static char err[1024];
-
-static void fresh(struct options *o, const char *host)
-{
-	options_init(o);
-	o->host = strdup(host);
-}
-
-static int apply(struct options *o, const char *line)
-{
-	err[0] = '\0';
-	return options_apply(o, line, "command line", err, sizeof(err));
-}
-
-static int finish(struct options *o)
-{
-	err[0] = '\0';
-	return options_finish(o, "localuser", 0, err, sizeof(err));
-}
 
 /* ---- options_apply ---- */
 
@@ -38,80 +20,80 @@ static void test_apply(void)
 	char line[64];
 	int i;
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "bAtChMoDe YES"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "bAtChMoDe YES"), 0);
 	CHECK_EQ_INT(o.batch_mode, 1);
-	CHECK_EQ_INT(apply(&o, "BatchMode=no"), 0); /* first obtained value wins */
+	CHECK_EQ_INT(t_opt_apply(&o, "BatchMode=no"), 0); /* first obtained value wins */
 	CHECK_EQ_INT(o.batch_mode, 1);
-	CHECK_EQ_INT(apply(&o, "Port = 2022"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "Port = 2022"), 0);
 	CHECK_EQ_INT(o.port, 2022);
-	CHECK_EQ_INT(apply(&o, "  port\t=\t33"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "  port\t=\t33"), 0);
 	CHECK_EQ_INT(o.port, 2022);
-	CHECK_EQ_INT(apply(&o, "User=\"a user\""), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "User=\"a user\""), 0);
 	CHECK_STR(o.user, "a user");
-	CHECK_EQ_INT(apply(&o, "IdentityFile \"/path with/spaces\""), 0);
-	CHECK_EQ_INT(apply(&o, "IdentityFile='/second'"), 0);
-	CHECK_EQ_INT(apply(&o, "IdentityFile /path\\ escaped"), 0);
-	CHECK_EQ_INT(apply(&o, "IdentityFile /second"), 0); /* duplicate: kept once */
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile \"/path with/spaces\""), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile='/second'"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile /path\\ escaped"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile /second"), 0); /* duplicate: kept once */
 	CHECK_EQ_INT(o.n_identity_file, 3);
 	CHECK_STR(o.identity_file[0], "/path with/spaces");
 	CHECK_STR(o.identity_file[1], "/second");
 	CHECK_STR(o.identity_file[2], "/path escaped");
-	CHECK_EQ_INT(apply(&o, "SendEnv LANG LC_* # comment"), 0);
-	CHECK_EQ_INT(apply(&o, "SendEnv XTERM_*"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "SendEnv LANG LC_* # comment"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "SendEnv XTERM_*"), 0);
 	CHECK_EQ_INT(o.n_send_env, 3);
 	CHECK_STR(o.send_env[2], "XTERM_*");
-	CHECK_EQ_INT(apply(&o, "SetEnv A=1 \"B=two words\""), 0);
-	CHECK_EQ_INT(apply(&o, "SetEnv A=other C="), 0); /* A: first definition wins */
+	CHECK_EQ_INT(t_opt_apply(&o, "SetEnv A=1 \"B=two words\""), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "SetEnv A=other C="), 0); /* A: first definition wins */
 	CHECK_EQ_INT(o.n_set_env, 3);
 	CHECK_STR(o.set_env[0], "A=1");
 	CHECK_STR(o.set_env[1], "B=two words");
 	CHECK_STR(o.set_env[2], "C=");
-	CHECK_EQ_INT(apply(&o, "UserKnownHostsFile /a /b"), 0);
-	CHECK_EQ_INT(apply(&o, "UserKnownHostsFile /c"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "UserKnownHostsFile /a /b"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "UserKnownHostsFile /c"), 0);
 	CHECK_EQ_INT(o.n_user_known_hosts_file, 3);
-	CHECK_EQ_INT(apply(&o, "EscapeChar ^A"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "EscapeChar ^A"), 0);
 	CHECK_EQ_INT(o.escape_char, 1);
-	CHECK_EQ_INT(apply(&o, "ConnectTimeout none"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ConnectTimeout none"), 0);
 	CHECK_EQ_INT(o.connect_timeout, 0);
-	CHECK_EQ_INT(apply(&o, "ConnectTimeout 5"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ConnectTimeout 5"), 0);
 	CHECK_EQ_INT(o.connect_timeout, 0);
-	CHECK_EQ_INT(apply(&o, "LogLevel debug"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "LogLevel debug"), 0);
 	CHECK_EQ_INT(o.log_level, LOG_DEBUG1);
-	CHECK_EQ_INT(apply(&o, "StrictHostKeyChecking accept-new"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "StrictHostKeyChecking accept-new"), 0);
 	CHECK_EQ_INT(o.strict_host_key_checking, SHK_ACCEPT_NEW);
-	CHECK_EQ_INT(apply(&o, "X509HostPurposes SERVERAUTH,secureshellserver"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "X509HostPurposes SERVERAUTH,secureshellserver"), 0);
 	CHECK_STR(o.x509_host_purposes, "serverAuth,secureShellServer");
-	CHECK_EQ_INT(apply(&o, "Ciphers +aes128-cbc"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "Ciphers +aes128-cbc"), 0);
 	CHECK_STR(o.ciphers, "+aes128-cbc"); /* resolved by options_finish */
-	CHECK_EQ_INT(apply(&o, "   "), SSH_ERR_FORMAT);
-	CHECK_EQ_INT(apply(&o, "# only a comment"), SSH_ERR_FORMAT);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "   "), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_apply(&o, "# only a comment"), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.escape_char, 1);
 	CHECK_EQ_INT(o.connect_timeout, OPT_UNSET);
 	CHECK_EQ_INT(o.user_from_default, 0);
 	options_free(&o);
 
 	/* EscapeChar none and a plain character */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "EscapeChar none"), 0);
-	CHECK_EQ_INT(apply(&o, "EscapeChar %"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "EscapeChar none"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "EscapeChar %"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.escape_char, -1);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "EscapeChar %"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "EscapeChar %"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.escape_char, '%');
 	options_free(&o);
 
 	/* list cap */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	for (i = 0; i < OPT_MAX_LIST; i++) {
 		snprintf(line, sizeof(line), "IdentityFile /k%d", i);
-		CHECK_EQ_INT(apply(&o, line), 0);
+		CHECK_EQ_INT(t_opt_apply(&o, line), 0);
 	}
-	CHECK_EQ_INT(apply(&o, "IdentityFile /one-too-many"), SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile /one-too-many"), SSH_ERR_TOO_LARGE);
 	CHECK_STR(err, "too many IdentityFile entries (at most 32)");
 	CHECK_EQ_INT(o.n_identity_file, OPT_MAX_LIST);
 	options_free(&o);
@@ -185,8 +167,9 @@ static void test_bad_values(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
-		fresh(&o, "h");
-		CHECK_MSG(apply(&o, bads[i].line) < 0, "line '%s' was accepted", bads[i].line);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(
+		    t_opt_apply(&o, bads[i].line) < 0, "line '%s' was accepted", bads[i].line);
 		CHECK_MSG(strcmp(err, bads[i].err) == 0, "line '%s': got '%s', want '%s'",
 		    bads[i].line, err, bads[i].err);
 		/* nothing was stored */
@@ -197,18 +180,6 @@ static void test_bad_values(void)
 }
 
 /* ---- files ---- */
-
-static int load(struct options *o, const char *host, const char *file)
-{
-	int r;
-
-	fresh(o, host);
-	err[0] = '\0';
-	if ((r = options_read_file(o, file, 0, err, sizeof(err))) != 0) {
-		return r;
-	}
-	return finish(o);
-}
 
 static char *home_path(const char *rel)
 {
@@ -223,7 +194,7 @@ static void test_files(void)
 	struct options o;
 
 	/* alpha.example: the first Host block wins over "*.example" and "Host *" */
-	CHECK_EQ_INT(load(&o, "alpha.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "alpha.example", "data/cfg_main"), 0);
 	CHECK_EQ_INT(o.port, 2201);
 	CHECK_STR(o.user, "fileuser");
 	CHECK_STR(o.hostname, "alpha.example");
@@ -247,27 +218,27 @@ static void test_files(void)
 	options_free(&o);
 
 	/* host names match case-insensitively */
-	CHECK_EQ_INT(load(&o, "ALPHA.Example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "ALPHA.Example", "data/cfg_main"), 0);
 	CHECK_EQ_INT(o.port, 2201);
 	options_free(&o);
-	CHECK_EQ_INT(load(&o, "x.alpha.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "x.alpha.example", "data/cfg_main"), 0);
 	CHECK_EQ_INT(o.port, 2201);
 	options_free(&o);
 	/* negated in the first block: falls to *.example */
-	CHECK_EQ_INT(load(&o, "beta.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "beta.example", "data/cfg_main"), 0);
 	CHECK_EQ_INT(o.port, 2202);
 	CHECK_EQ_INT(o.n_identity_file, 1);
 	CHECK_STR(o.ciphers, "aes128-ctr,aes256-ctr");
 	options_free(&o);
 	/* negated in *.example: only Host * applies */
-	CHECK_EQ_INT(load(&o, "secret.example", "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "secret.example", "data/cfg_main"), 0);
 	CHECK_EQ_INT(o.port, 2299);
 	CHECK(o.ciphers != NULL && strstr(o.ciphers, "chacha20-poly1305@openssh.com") != NULL);
 	CHECK_EQ_INT(o.n_send_env, 2);
 	options_free(&o);
 	/* gamma: Match host sees HostName only once it is set (the Match before it does not
 	 * apply, the one after does); Include'd Host gamma */
-	CHECK_EQ_INT(load(&o, "gamma", "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "gamma", "data/cfg_main"), 0);
 	CHECK_STR(o.hostname, "real-gamma.example.net");
 	CHECK_EQ_INT(o.port, 2299);
 	CHECK_EQ_INT(o.server_alive_interval, 30);
@@ -277,12 +248,12 @@ static void test_files(void)
 	options_free(&o);
 
 	/* command line first, then the file */
-	fresh(&o, "alpha.example");
-	CHECK_EQ_INT(apply(&o, "Port 9"), 0);
-	CHECK_EQ_INT(apply(&o, "User cli"), 0);
-	CHECK_EQ_INT(apply(&o, "IdentityFile /cli_key"), 0);
-	CHECK_EQ_INT(options_read_file(&o, "data/cfg_main", 0, err, sizeof(err)), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "alpha.example");
+	CHECK_EQ_INT(t_opt_apply(&o, "Port 9"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "User cli"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile /cli_key"), 0);
+	CHECK_EQ_INT(t_opt_read(&o, "data/cfg_main"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.port, 9);
 	CHECK_STR(o.user, "cli");
 	CHECK_EQ_INT(o.n_identity_file, 3);
@@ -290,10 +261,9 @@ static void test_files(void)
 	options_free(&o);
 
 	/* a missing file: error unless optional */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_read_file(&o, "data/cfg_does_not_exist", 1, err, sizeof(err)), 0);
-	CHECK_EQ_INT(
-	    options_read_file(&o, "data/cfg_does_not_exist", 0, err, sizeof(err)), SSH_ERR_SYSTEM);
+	CHECK_EQ_INT(t_opt_read(&o, "data/cfg_does_not_exist"), SSH_ERR_SYSTEM);
 	CHECK_STR(err, "data/cfg_does_not_exist: No such file or directory");
 	options_free(&o);
 }
@@ -324,9 +294,9 @@ static void test_file_errors(void)
 		const char *want = ferrs[i].err;
 		int ok;
 
-		fresh(&o, "h");
+		t_opt_fresh(&o, "h");
 		err[0] = '\0';
-		ok = options_read_file(&o, ferrs[i].file, 0, err, sizeof(err)) < 0;
+		ok = t_opt_read(&o, ferrs[i].file) < 0;
 		if (want[0] == '*') {
 			size_t el = strlen(err), wl = strlen(want + 1);
 			ok =
@@ -363,8 +333,8 @@ static void test_defaults(void)
 	struct options o;
 	char *def;
 
-	fresh(&o, "plain.example");
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "plain.example");
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.hostname, "plain.example");
 	CHECK_EQ_INT(o.port, 22);
 	CHECK_STR(o.user, "localuser");
@@ -414,57 +384,57 @@ static void test_defaults(void)
 	options_free(&o);
 
 	/* BatchMode: never ask */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "BatchMode yes"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "BatchMode yes"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.strict_host_key_checking, SHK_YES);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "BatchMode yes"), 0);
-	CHECK_EQ_INT(apply(&o, "StrictHostKeyChecking no"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "BatchMode yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "StrictHostKeyChecking no"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.strict_host_key_checking, SHK_NO);
 	options_free(&o);
 
 	/* X509HostName: explicit, else HostKeyAlias, else HostName; HostName %h */
-	fresh(&o, "short");
-	CHECK_EQ_INT(apply(&o, "HostName %h.corp.example%%"), 0);
-	CHECK_EQ_INT(apply(&o, "HostKeyAlias alias.example"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "short");
+	CHECK_EQ_INT(t_opt_apply(&o, "HostName %h.corp.example%%"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "HostKeyAlias alias.example"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.hostname, "short.corp.example%");
 	CHECK_STR(o.x509_host_name, "alias.example");
 	options_free(&o);
-	fresh(&o, "short");
-	CHECK_EQ_INT(apply(&o, "HostName %x"), 0);
-	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "short");
+	CHECK_EQ_INT(t_opt_apply(&o, "HostName %x"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
 	options_free(&o);
-	fresh(&o, "short");
-	CHECK_EQ_INT(apply(&o, "X509HostName cert.example"), 0);
-	CHECK_EQ_INT(apply(&o, "HostKeyAlias alias.example"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "short");
+	CHECK_EQ_INT(t_opt_apply(&o, "X509HostName cert.example"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "HostKeyAlias alias.example"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.x509_host_name, "cert.example");
 	options_free(&o);
 
 	/* a CA store turns the x509v3 host-key defaults on, X509HostKeys no turns them off */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_finish(&o, "u", 1, err, sizeof(err)), 0);
 	def = algo_default_list("key", 1);
 	CHECK_STR(o.hostkey_algorithms, def);
 	free(def);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "X509HostKeys no"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "X509HostKeys no"), 0);
 	CHECK_EQ_INT(options_finish(&o, "u", 1, err, sizeof(err)), 0);
 	CHECK(o.hostkey_algorithms != NULL && strstr(o.hostkey_algorithms, "x509v3-") == NULL);
 	options_free(&o);
 
 	/* algorithm lists resolved against the defaults */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "Ciphers -*-gcm@openssh.com,chacha*"), 0);
-	CHECK_EQ_INT(apply(&o, "MACs ^hmac-sha2-512"), 0);
-	CHECK_EQ_INT(apply(&o, "KexAlgorithms +diffie-hellman-group14-sha1"), 0);
-	CHECK_EQ_INT(apply(&o, "HostKeyAlgorithms +ssh-rsa"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "Ciphers -*-gcm@openssh.com,chacha*"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "MACs ^hmac-sha2-512"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "KexAlgorithms +diffie-hellman-group14-sha1"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "HostKeyAlgorithms +ssh-rsa"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.ciphers, "aes128-ctr,aes192-ctr,aes256-ctr");
 	CHECK(o.macs != NULL && strncmp(o.macs, "hmac-sha2-512,", 14) == 0);
 	CHECK(contains(o.macs, "hmac-sha2-256"));
@@ -478,9 +448,9 @@ static void test_defaults(void)
 
 	/* no destination, no user */
 	options_init(&o);
-	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
 	options_free(&o);
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(options_finish(&o, NULL, 0, err, sizeof(err)), SSH_ERR_FORMAT);
 	options_free(&o);
 }
@@ -506,7 +476,7 @@ static void test_dump(void)
 	struct options o, o2;
 	char *got, *want, *again, *line, *save = NULL, *copy;
 
-	CHECK_EQ_INT(load(&o, "dumphost", "data/cfg_dump"), 0);
+	CHECK_EQ_INT(t_opt_load(&o, "dumphost", "data/cfg_dump"), 0);
 	got = dump_to_string(&o);
 	want = t_slurp_text("data/cfg_dump.expected");
 	CHECK_STR(got, want != NULL ? want : "(missing)");
@@ -515,19 +485,19 @@ static void test_dump(void)
 	}
 
 	/* the dump reads back to the same configuration */
-	fresh(&o2, "dumphost");
+	t_opt_fresh(&o2, "dumphost");
 	copy = got != NULL ? strdup(got) : NULL;
 	for (line = copy != NULL ? strtok_r(copy, "\n", &save) : NULL; line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "host ", 5) == 0) {
 			continue;
 		}
-		if (apply(&o2, line) != 0) {
+		if (t_opt_apply(&o2, line) != 0) {
 			fprintf(stderr, "read back '%s': %s\n", line, err);
 			CHECK(0);
 		}
 	}
-	CHECK_EQ_INT(finish(&o2), 0);
+	CHECK_EQ_INT(t_opt_finish(&o2), 0);
 	again = dump_to_string(&o2);
 	CHECK_STR(again, got != NULL ? got : "(none)");
 	free(again);
@@ -538,8 +508,8 @@ static void test_dump(void)
 	options_free(&o);
 
 	/* defaults for a bare host: the flags print as yes/no, the lists one per line */
-	fresh(&o, "bare");
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "bare");
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	got = dump_to_string(&o);
 	CHECK(got != NULL &&
 	      strncmp(got, "host bare\nuser localuser\nhostname bare\nport 22\n", 45) == 0);
@@ -562,12 +532,14 @@ static void test_dump_masks_pins(void)
 	struct options o;
 	char *got;
 
-	fresh(&o, "pinhost");
-	CHECK_EQ_INT(apply(&o, "IdentityFile pkcs11:token=t1?module-path=/m.so&pin-value=1234"), 0);
-	CHECK_EQ_INT(apply(&o, "IdentityFile pkcs11:token=t2?pin-value=5678&module-path=/n.so"), 0);
-	CHECK_EQ_INT(apply(&o, "PKCS11Provider pkcs11:token=t3?PIN-Value=%39%39%39"), 0);
-	CHECK_EQ_INT(apply(&o, "IdentityFile pkcs11:token=t4?pin-value="), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "pinhost");
+	CHECK_EQ_INT(
+	    t_opt_apply(&o, "IdentityFile pkcs11:token=t1?module-path=/m.so&pin-value=1234"), 0);
+	CHECK_EQ_INT(
+	    t_opt_apply(&o, "IdentityFile pkcs11:token=t2?pin-value=5678&module-path=/n.so"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PKCS11Provider pkcs11:token=t3?PIN-Value=%39%39%39"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "IdentityFile pkcs11:token=t4?pin-value="), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	got = dump_to_string(&o);
 	CHECK(got != NULL);
 	if (got != NULL) {
@@ -625,11 +597,11 @@ static void test_session_limits(void)
 		int is_default = -1;
 		char *got, line[64];
 
-		fresh(&o, "limits");
-		CHECK(v[i].a == NULL || apply(&o, v[i].a) == 0);
-		CHECK(v[i].b == NULL || apply(&o, v[i].b) == 0);
-		CHECK(v[i].c == NULL || apply(&o, v[i].c) == 0);
-		CHECK_EQ_INT(finish(&o), 0);
+		t_opt_fresh(&o, "limits");
+		CHECK(v[i].a == NULL || t_opt_apply(&o, v[i].a) == 0);
+		CHECK(v[i].b == NULL || t_opt_apply(&o, v[i].b) == 0);
+		CHECK(v[i].c == NULL || t_opt_apply(&o, v[i].c) == 0);
+		CHECK_EQ_INT(t_opt_finish(&o), 0);
 		CHECK_EQ_INT(options_session_timeout(&o, &is_default), v[i].secs);
 		CHECK_EQ_INT(is_default, v[i].is_default);
 		CHECK_EQ_INT(options_session_timeout(&o, NULL), v[i].secs);
@@ -666,14 +638,13 @@ static int sweep_case(const char *path, size_t plen)
 	struct options o;
 	int r, ok = 1;
 
-	fresh(&o, "alpha.example");
-	err[0] = '\0';
-	r = options_read_file(&o, path, 0, err, sizeof(err));
+	t_opt_fresh(&o, "alpha.example");
+	r = t_opt_read(&o, path);
 	if (r != 0) {
 		/* our file, or one it includes, with a line number */
 		ok = r < 0 && err[0] != '\0' && strchr(err, ':') != NULL &&
 		     (strncmp(err, path, plen) == 0 || err[0] == '/');
-	} else if ((r = finish(&o)) != 0) {
+	} else if ((r = t_opt_finish(&o)) != 0) {
 		ok = r < 0 && err[0] != '\0';
 	} else {
 		char *d = dump_to_string(&o);
@@ -742,11 +713,11 @@ static void test_rekey_limit(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		fresh(&o, "h");
+		t_opt_fresh(&o, "h");
 		if (v[i].secs < 0) {
-			CHECK(apply(&o, v[i].line) < 0 && o.rekey_bytes == OPT_UNSET);
+			CHECK(t_opt_apply(&o, v[i].line) < 0 && o.rekey_bytes == OPT_UNSET);
 		} else {
-			CHECK(apply(&o, v[i].line) == 0 && o.rekey_bytes == v[i].bytes &&
+			CHECK(t_opt_apply(&o, v[i].line) == 0 && o.rekey_bytes == v[i].bytes &&
 			      o.rekey_seconds == v[i].secs);
 		}
 		options_free(&o);
