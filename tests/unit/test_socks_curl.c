@@ -138,12 +138,12 @@ static int one_run(const struct dialect *d, int grant, enum socks_rep why)
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0 ||
 	    getsockname(ls, (struct sockaddr *)&sa, &sl) != 0 || pipe(out) != 0) {
-		CHECK(!"socket setup");
+		CHECK_MSG(0, "socket setup failed");
 		goto out;
 	}
 	snprintf(proxy, sizeof(proxy), "127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
 	if ((pid = fork()) < 0) {
-		CHECK(!"fork");
+		CHECK_MSG(0, "fork failed");
 		goto out;
 	}
 	if (pid == 0) {
