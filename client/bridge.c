@@ -212,15 +212,12 @@ static int finish_remote(struct bridge *b)
 	if (chan_pending(b) > 0 && !b->out_dead) {
 		return 0;
 	}
-	if (b->wfd >= 0) {
+	if (b->wfd >= 0 && !b->wr_shut) {
+		b->wr_shut = 1;
 		if (b->is_sock) {
-			(void)shutdown(b->wfd, SHUT_WR);
-		} else if (!b->is_stdio) {
-			close(b->wfd);
+			(void)shutdown(b->wfd, SHUT_WR); /* the socket still reads */
 		} else {
-			close(b->wfd); /* -W: stdout ends here, as the server ended */
-		}
-		if (b->wfd != b->rfd) {
+			close(b->wfd); /* -W: stdout ends here, as the server's side did */
 			b->wfd = -1;
 		}
 	}

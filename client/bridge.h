@@ -38,6 +38,7 @@ struct bridge {
 	int local_eof;      /* read EOF from rfd: CHANNEL_EOF sent */
 	int remote_eof;     /* the server sent EOF */
 	int remote_closed;  /* the server's CLOSE came (SSH_EV_CHAN_CLOSED) */
+	int wr_shut;        /* the server's EOF was passed on (wfd shut or closed) */
 	int close_sent;     /* ssh_conn_chan_close called */
 	int out_dead;       /* writing wfd failed: what arrives is dropped */
 	int is_stdio;       /* -W: the process's stdin/stdout (never closed, only shut) */

@@ -155,9 +155,11 @@ int global_reply(struct ssh_conn *c, uint8_t type, struct rd *msg)
 	return global_answered(c, type == SSH_MSG_REQUEST_SUCCESS, msg);
 }
 
-/* An old server may answer a global request with UNIMPLEMENTED (as OpenSSH, noted and ignored):
- * the only messages we send that a conforming server may not know are global requests, so it is
- * taken as the refusal of the oldest one outstanding. */
+/* SSH_MSG_UNIMPLEMENTED from the server. The only messages we send that a conforming server may
+ * not know are global requests (keepalive@openssh.com on servers that predate it), so it is taken
+ * as the refusal of the oldest one outstanding: the FIFO of replies stays in step. Its sequence
+ * number is not matched against the request's (a request held back during a key exchange gets
+ * its number only when it goes out). */
 int global_unimplemented(struct ssh_conn *c)
 {
 	c->keepalive_pending = 0;

@@ -49,17 +49,7 @@ argv_for() {
 sum_times() {
 	read -r M_WALL M_CPU < <(awk '{ w += $1; c += $2 + $3 } END { printf "%.2f %.2f\n", w, c }' "$1")
 }
-declare -A RESULT=()
-declare -a METRICS=()
-
-record() { # metric client value
-	RESULT["$1|$2"]=$3
-	local m
-	for m in "${METRICS[@]}"; do
-		[[ "$m" == "$1" ]] && return
-	done
-	METRICS+=("$1")
-}
+. "$(dirname "$0")/report.sh"
 
 mib=$(awk -v b="$BYTES" 'BEGIN { printf "%g", b / 1048576 }')
 for cipher in "${CIPHERS[@]}"; do
@@ -124,13 +114,4 @@ PY
 done
 
 # ---- report
-printf '\n%-44s %12s %12s %8s\n' "metric" "x509ssh" "openssh" "ratio"
-for m in "${METRICS[@]}"; do
-	x=${RESULT["$m|x509ssh"]:-n/a}
-	o=${RESULT["$m|openssh"]:-n/a}
-	r=$(awk -v x="$x" -v o="$o" 'BEGIN { if (x == "n/a" || o == "n/a" || o + 0 == 0) print "n/a"; else printf "%.2f", x / o }')
-	printf '%-44s %12s %12s %8s\n' "$m" "$x" "$o" "$r"
-done
-echo "(ratio = x509ssh / OpenSSH; below 1 is better for x509ssh)"
-T_PASS=1
-t_done >/dev/null
+bench_report "metric" 44

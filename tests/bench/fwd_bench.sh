@@ -25,14 +25,7 @@ start_sshd "KexAlgorithms curve25519-sha256"
 start_echo
 head -c "$BYTES" /dev/urandom >"$T_DIR/blob"
 
-declare -A RESULT=()
-declare -a METRICS=()
-record() {
-	RESULT["$1|$2"]=$3
-	local m
-	for m in "${METRICS[@]}"; do [[ "$m" == "$1" ]] && return; done
-	METRICS+=("$1")
-}
+. "$(dirname "$0")/report.sh"
 cpu_of() { # cpu seconds (user+system) of PID and its reaped children
 	awk '{ printf "%.3f", ($14 + $15 + $16 + $17) / 100 }' "/proc/$1/stat" 2>/dev/null
 }
@@ -96,13 +89,4 @@ for c in "$X509SSH" "$OPENSSH"; do
 	fi
 done
 
-printf '\n%-40s %12s %12s %8s\n' "metric ($CIPHER)" "x509ssh" "openssh" "ratio"
-for m in "${METRICS[@]}"; do
-	x=${RESULT["$m|x509ssh"]:-n/a}
-	o=${RESULT["$m|openssh"]:-n/a}
-	r=$(awk -v x="$x" -v o="$o" 'BEGIN { if (x == "n/a" || o == "n/a" || o + 0 == 0) print "n/a"; else printf "%.2f", x / o }')
-	printf '%-40s %12s %12s %8s\n' "$m" "$x" "$o" "$r"
-done
-echo "(ratio = x509ssh / OpenSSH; below 1 is better for x509ssh)"
-T_PASS=1
-t_done >/dev/null
+bench_report "metric ($CIPHER)" 40

@@ -4,9 +4,7 @@
 # point is still the foreground's one error line and 255; -f without a command or -N is refused.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_LIB_DIR/forward.sh"
-require_client
-start_sshd
-start_echo
+forward_setup
 
 LPORT=$(free_port)
 run_client -f -N -L "$LPORT:127.0.0.1:$ECHO_PORT" --

@@ -5,10 +5,7 @@
 # be set up, with and without ExitOnForwardFailure.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_LIB_DIR/forward.sh"
-require_client
-start_sshd
-start_echo
-make_blob big 20
+forward_setup 20
 
 # ---- -L: three connections at once, 20 MiB each way, byte-exact
 LPORT=$(free_port)

@@ -5,10 +5,7 @@
 # ExitOnForwardFailure, and an unreachable local target.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_LIB_DIR/forward.sh"
-require_client
-start_sshd
-start_echo
-make_blob big 20
+forward_setup 20
 
 RPORT=$(free_port)
 start_client_bg -N -R "$RPORT:127.0.0.1:$ECHO_PORT" --

@@ -5,10 +5,7 @@
 # ProxyCommand.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_LIB_DIR/forward.sh"
-require_client
-start_sshd
-start_echo
-make_blob big 20
+forward_setup 20
 
 CLIENT_STDIN="$T_DIR/big" run_client -W "127.0.0.1:$ECHO_PORT" --
 expect_exit 0 "-W to the echo service"

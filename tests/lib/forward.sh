@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Helpers of the forwarding and jump-host tests (sourced after common.sh, never run).
 #
+#   forward_setup [MIB]            # the client, an sshd, the echo service and (MIB given) the
+#                                  # blob $T_DIR/big of MIB MiB
 #   start_echo                     # tcp_echo.py on a free port: ECHO_PORT, ECHO_LOG
 #   make_blob NAME MIB             # $T_DIR/NAME of MIB MiB random bytes
 #   start_client_bg OPT... -- CMD  # the client in the background (stdio from /dev/null):
@@ -39,4 +41,13 @@ stop_client_bg() {
 
 pump() {
 	timeout -k 5 "$CLIENT_TIMEOUT" "$PYTHON" "$PEERS_DIR/tcp_pump.py" "$@"
+}
+
+forward_setup() {
+	require_client
+	start_sshd
+	start_echo
+	if [[ $# -gt 0 ]]; then
+		make_blob big "$1"
+	fi
 }

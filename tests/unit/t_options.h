@@ -10,8 +10,10 @@
 #ifndef X509SSH_T_OPTIONS_H
 #define X509SSH_T_OPTIONS_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
 
@@ -37,6 +39,27 @@ static inline int t_opt_read(struct options *o, const char *path)
 {
 	err[0] = '\0';
 	return options_read_file(o, path, 0, err, sizeof(err));
+}
+
+/* a config file holding text (a newline is added), read for o's host, then removed; its path in
+ * path when path is not NULL (for the messages that name it) */
+static inline int t_opt_read_text(struct options *o, const char *text, char *path, size_t plen)
+{
+	char tmpl[] = "/tmp/t_options_XXXXXX";
+	int fd = mkstemp(tmpl), r;
+	FILE *f;
+
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		return -100;
+	}
+	fprintf(f, "%s\n", text);
+	fclose(f);
+	if (path != NULL) {
+		snprintf(path, plen, "%s", tmpl);
+	}
+	r = t_opt_read(o, tmpl);
+	unlink(tmpl);
+	return r;
 }
 
 /* the step after every source: defaults, the local user "localuser", no CA configured */

@@ -12,50 +12,7 @@
 #include "options.h"
 #include "options_int.h"
 #include "t.h"
-
-static char err[1024];
-
-static void fresh(struct options *o, const char *host)
-{
-	options_init(o);
-	o->host = strdup(host);
-}
-
-static int apply(struct options *o, const char *line)
-{
-	err[0] = '\0';
-	return options_apply(o, line, "command line", err, sizeof(err));
-}
-
-static int finish(struct options *o)
-{
-	err[0] = '\0';
-	return options_finish(o, "localuser", 0, err, sizeof(err));
-}
-
-/* finish as a run does it */
-static int finish_run(struct options *o)
-{
-	return finish(o);
-}
-
-/* a one-line config file holding line, read for host h */
-static int apply_file(struct options *o, const char *line)
-{
-	char path[] = "/tmp/test_options_compat_XXXXXX";
-	int fd = mkstemp(path), r;
-	FILE *f;
-
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		return -100;
-	}
-	fprintf(f, "%s\n", line);
-	fclose(f);
-	err[0] = '\0';
-	r = options_read_file(o, path, 0, err, sizeof(err));
-	unlink(path);
-	return r;
-}
+#include "t_options.h"
 
 /* every keyword of OpenSSH 10.2's ssh_config(5) (Host, Match, Include are the files' own) and
  * the obsolete names it still accepts, with a value it accepts */
@@ -195,20 +152,20 @@ static void test_openssh_keywords(void)
 		int clear = strncmp(l, "LocalForward", 12) == 0 ||
 		            strncmp(l, "RemoteForward", 13) == 0 ||
 		            strncmp(l, "DynamicForward", 14) == 0;
-		fresh(&o, "h");
-		CHECK_MSG(apply(&o, l) == 0, "-o '%s': %s", l, err);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(t_opt_apply(&o, l) == 0, "-o '%s': %s", l, err);
 		if (clear) {
-			CHECK_EQ_INT(apply(&o, "ClearAllForwardings yes"), 0);
+			CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings yes"), 0);
 		}
-		CHECK_MSG(finish(&o) == 0, "'%s' then finish: %s", l, err);
+		CHECK_MSG(t_opt_finish(&o) == 0, "'%s' then finish: %s", l, err);
 		options_free(&o);
 
 		for (j = 0; l[j] != '\0' && j + 1 < sizeof(lower); j++) {
 			lower[j] = l[j] >= 'A' && l[j] <= 'Z' ? (char)(l[j] + 32) : l[j];
 		}
 		lower[j] = '\0';
-		fresh(&o, "h");
-		CHECK_MSG(apply_file(&o, lower) == 0, "file '%s': %s", lower, err);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(t_opt_read_text(&o, lower, NULL, 0) == 0, "file '%s': %s", lower, err);
 		options_free(&o);
 	}
 }
@@ -310,20 +267,20 @@ static void test_own_keywords(void)
 			continue;
 		}
 		snprintf(line, sizeof(line), "%s %s", kw, v);
-		fresh(&o, "h");
-		CHECK_MSG(apply(&o, line) == 0, "-o '%s': %s", line, err);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(t_opt_apply(&o, line) == 0, "-o '%s': %s", line, err);
 		options_free(&o);
-		fresh(&o, "h");
-		CHECK_MSG(apply_file(&o, line) == 0, "file '%s': %s", line, err);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(t_opt_read_text(&o, line, NULL, 0) == 0, "file '%s': %s", line, err);
 		options_free(&o);
 	}
 	/* one of the samples changes what -G shows (the new keywords are printed) */
-	fresh(&d, "h");
-	CHECK_EQ_INT(finish(&d), 0);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "BindAddress 127.0.0.1"), 0);
-	CHECK_EQ_INT(apply(&o, "PasswordAuthentication no"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&d, "h");
+	CHECK_EQ_INT(t_opt_finish(&d), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "BindAddress 127.0.0.1"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PasswordAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.bind_address, "127.0.0.1");
 	CHECK_EQ_INT(o.password_authentication, 0);
 	CHECK_EQ_INT(d.password_authentication, 1);
@@ -341,29 +298,30 @@ static void test_compat_classes(void)
 
 	for (size_t i = 0; (name = options_compat_at(i, &cls)) != NULL; i++) {
 		CHECK(i < options_compat_count());
-		fresh(&o, "h");
+		t_opt_fresh(&o, "h");
 		switch (cls) {
 		case OPT_CLASS_NOEFFECT:
 			n_noeffect++;
 			snprintf(line, sizeof(line), "%s yes", name);
-			CHECK_MSG(apply(&o, line) == 0, "'%s': %s", line, err);
+			CHECK_MSG(t_opt_apply(&o, line) == 0, "'%s': %s", line, err);
 			CHECK_MSG(o.compat_seen[i] & OPT_COMPAT_NOEFFECT, "'%s' not noted", line);
-			CHECK_MSG(finish(&o) == 0, "'%s' then finish: %s", line, err);
+			CHECK_MSG(t_opt_finish(&o) == 0, "'%s' then finish: %s", line, err);
 			break;
 		case OPT_CLASS_UNSUPPORTED:
 			n_unsup++;
 			snprintf(line, sizeof(line), "%s 4096", name);
-			CHECK_MSG(apply(&o, line) == 0, "'%s': %s", line, err);
-			CHECK_MSG(finish(&o) == SSH_ERR_FORMAT, "'%s' was accepted", line);
+			CHECK_MSG(t_opt_apply(&o, line) == 0, "'%s': %s", line, err);
+			CHECK_MSG(t_opt_finish(&o) == SSH_ERR_FORMAT, "'%s' was accepted", line);
 			CHECK_MSG(
 			    strncmp(err, name, strlen(name)) == 0 && strstr(err, "not supported"),
 			    "'%s': error '%s'", line, err);
 			/* in a block that does not apply: fine */
 			options_free(&o);
-			fresh(&o, "h");
+			t_opt_fresh(&o, "h");
 			snprintf(line, sizeof(line), "Host other\n%s 4096", name);
-			CHECK_MSG(apply_file(&o, line) == 0, "file '%s': %s", line, err);
-			CHECK_MSG(finish(&o) == 0, "not applying '%s': %s", line, err);
+			CHECK_MSG(
+			    t_opt_read_text(&o, line, NULL, 0) == 0, "file '%s': %s", line, err);
+			CHECK_MSG(t_opt_finish(&o) == 0, "not applying '%s': %s", line, err);
 			break;
 		case OPT_CLASS_ALIAS:
 			break;
@@ -376,63 +334,65 @@ static void test_compat_classes(void)
 	CHECK(n_unsup >= 10);
 
 	/* a value OpenSSH documents as "off" is harmless for the unsupported ones */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyJump none"), 0);
-	CHECK_EQ_INT(apply(&o, "ProxyCommand none"), 0);
-	CHECK_EQ_INT(apply(&o, "Tunnel no"), 0);
-	CHECK_EQ_INT(apply(&o, "ForkAfterAuthentication no"), 0);
-	CHECK_EQ_INT(apply(&o, "CanonicalizeHostname no"), 0);
-	CHECK_EQ_INT(apply(&o, "RequiredRSASize 1024"), 0);
-	CHECK_EQ_INT(apply(&o, "VAType none"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump none"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyCommand none"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "Tunnel no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ForkAfterAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "CanonicalizeHostname no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "RequiredRSASize 1024"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "VAType none"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "CanonicalizeHostname always"), 0);
-	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "CanonicalizeHostname always"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
 	CHECK_STR(err, "CanonicalizeHostname is not supported yet");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "RequiredRSASize 2048"), 0);
-	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "RequiredRSASize 2048"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
 	CHECK_STR(err, "RequiredRSASize above 1024 is not supported yet");
 	options_free(&o);
 	/* the first obtained value wins for these too: "none" first keeps it off */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "Host h\nProxyJump none\nTunnel no\nHost *\nProxyJump bastion\n"
-	                            "Tunnel yes\nLocalForward 1 h:2\nRemoteForward 3 h:4"),
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(&o,
+	                 "Host h\nProxyJump none\nTunnel no\nHost *\nProxyJump bastion\n"
+	                 "Tunnel yes\nLocalForward 1 h:2\nRemoteForward 3 h:4",
+	                 NULL, 0),
 	    0);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_jump == NULL); /* "none" came first */
 	CHECK_EQ_INT(o.n_local_forward, 1);
 	CHECK_EQ_INT(o.n_remote_forward, 1);
 	options_free(&o);
 	/* ProxyCommand is ours now: no error */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyCommand nc %h %p"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyCommand nc %h %p"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	options_free(&o);
 	/* ... but not its file-descriptor passing */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyUseFdpass no"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyUseFdpass no"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyUseFdpass yes"), 0);
-	CHECK_EQ_INT(finish(&o), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyUseFdpass yes"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
 	CHECK_STR(err, "ProxyUseFdpass is not supported yet");
 	options_free(&o);
 
 	/* a no-effect keyword needs a value, as in OpenSSH */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ForwardAgent"), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardAgent"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "missing value for ForwardAgent");
 	options_free(&o);
 
 	/* the warning bit: ForwardAgent / ForwardX11 yes only */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ForwardAgent yes"), 0);
-	CHECK_EQ_INT(apply(&o, "ForwardX11 no"), 0);
-	CHECK_EQ_INT(apply(&o, "Compression yes"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardAgent yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardX11 no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "Compression yes"), 0);
 	for (size_t i = 0; (name = options_compat_at(i, NULL)) != NULL; i++) {
 		int warn = (o.compat_seen[i] & OPT_COMPAT_WARN) != 0;
 		CHECK_MSG(warn == (strcmp(name, "ForwardAgent") == 0), "%s: warn %d", name, warn);
@@ -444,14 +404,14 @@ static void test_aliases(void)
 {
 	struct options o;
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ChallengeResponseAuthentication no"), 0);
-	CHECK_EQ_INT(apply(&o, "KbdInteractiveAuthentication yes"), 0); /* first wins */
-	CHECK_EQ_INT(apply(&o, "DSAAuthentication no"), 0);
-	CHECK_EQ_INT(apply(&o, "PubkeyAcceptedKeyTypes ssh-ed25519"), 0);
-	CHECK_EQ_INT(apply(&o, "SmartcardDevice /lib/p11.so"), 0);
-	CHECK_EQ_INT(apply(&o, "AllowedCertPurpose sslserver"), 0);
-	CHECK_EQ_INT(apply(&o, "MandatoryCRL yes"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ChallengeResponseAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "KbdInteractiveAuthentication yes"), 0); /* first wins */
+	CHECK_EQ_INT(t_opt_apply(&o, "DSAAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PubkeyAcceptedKeyTypes ssh-ed25519"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "SmartcardDevice /lib/p11.so"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "AllowedCertPurpose sslserver"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "MandatoryCRL yes"), 0);
 	CHECK_EQ_INT(o.kbd_interactive_authentication, 0);
 	CHECK_EQ_INT(o.pubkey_authentication, 0);
 	CHECK_STR(o.pubkey_accepted_algorithms, "ssh-ed25519");
@@ -459,13 +419,13 @@ static void test_aliases(void)
 	CHECK_STR(o.x509_host_purposes, "serverAuth");
 	CHECK_EQ_INT(o.x509_revocation, X509REV_REQUIRE);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PubkeyAlgorithms x509v3-rsa2048-sha256"), 0); /* PKIX-SSH */
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PubkeyAlgorithms x509v3-rsa2048-sha256"), 0); /* PKIX-SSH */
 	CHECK_STR(o.pubkey_accepted_algorithms, "x509v3-rsa2048-sha256");
-	CHECK_EQ_INT(apply(&o, "MandatoryCRL perhaps"), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_apply(&o, "MandatoryCRL perhaps"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "bad value 'perhaps' for MandatoryCRL");
-	CHECK_EQ_INT(apply(&o, "MandatoryCRL no"), 0);
-	CHECK_EQ_INT(apply(&o, "AllowedCertPurpose any"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "MandatoryCRL no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "AllowedCertPurpose any"), 0);
 	CHECK_EQ_INT(o.x509_revocation, X509REV_CHECK);
 	CHECK_STR(o.x509_host_purposes, "secureShellServer,serverAuth,anyExtendedKeyUsage");
 	options_free(&o);
@@ -476,21 +436,22 @@ static void test_ignore_unknown(void)
 {
 	struct options o;
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "UseKeychain yes"), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "UseKeychain yes"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "unknown option 'UseKeychain'");
-	CHECK_EQ_INT(apply(&o, "IgnoreUnknown usekeychain,Foo*"), 0);
-	CHECK_EQ_INT(apply(&o, "UseKeychain yes"), 0);
-	CHECK_EQ_INT(apply(&o, "FooBar 1"), 0);
-	CHECK_EQ_INT(apply(&o, "Bar 1"), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_apply(&o, "IgnoreUnknown usekeychain,Foo*"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "UseKeychain yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "FooBar 1"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "Bar 1"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "unknown option 'Bar'");
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "UseKeychain yes\nIgnoreUnknown UseKeychain"), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(&o, "UseKeychain yes\nIgnoreUnknown UseKeychain", NULL, 0),
+	    SSH_ERR_FORMAT);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "IgnoreUnknown UseKeychain\nUseKeychain yes"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(&o, "IgnoreUnknown UseKeychain\nUseKeychain yes", NULL, 0), 0);
 	options_free(&o);
 }
 
@@ -512,15 +473,15 @@ static void test_blocks_and_clear(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fresh(&o, cases[i].host);
+		t_opt_fresh(&o, cases[i].host);
 		err[0] = '\0';
 		CHECK_MSG(options_read_file(&o, "data/cfg_compat_blocks", 0, err, sizeof(err)) == 0,
 		    "%s: %s", cases[i].host, err);
 		if (cases[i].err == NULL) {
-			CHECK_MSG(finish_run(&o) == 0, "%s: %s", cases[i].host, err);
+			CHECK_MSG(t_opt_finish(&o) == 0, "%s: %s", cases[i].host, err);
 			CHECK_STR(o.control_path, "~/.ssh/cm-%r@%h:%p");
 		} else {
-			CHECK(finish_run(&o) != 0);
+			CHECK(t_opt_finish(&o) != 0);
 			CHECK_MSG(strcmp(err, cases[i].err) == 0 ||
 			              (cases[i].alt != NULL && strcmp(err, cases[i].alt) == 0),
 			    "%s: got '%s'", cases[i].host, err);
@@ -528,32 +489,32 @@ static void test_blocks_and_clear(void)
 		options_free(&o);
 	}
 	/* ClearAllForwardings yes from the command line cancels the file's forwardings */
-	fresh(&o, "fwd.example");
-	CHECK_EQ_INT(apply(&o, "ClearAllForwardings yes"), 0);
+	t_opt_fresh(&o, "fwd.example");
+	CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings yes"), 0);
 	CHECK_EQ_INT(options_read_file(&o, "data/cfg_compat_blocks", 0, err, sizeof(err)), 0);
-	CHECK_EQ_INT(finish_run(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.n_dynamic_forward, 0);
 	options_free(&o);
 	/* ... but not a ProxyJump */
-	fresh(&o, "proxied.example");
-	CHECK_EQ_INT(apply(&o, "ClearAllForwardings yes"), 0);
+	t_opt_fresh(&o, "proxied.example");
+	CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings yes"), 0);
 	CHECK_EQ_INT(options_read_file(&o, "data/cfg_compat_blocks", 0, err, sizeof(err)), 0);
-	CHECK_EQ_INT(finish_run(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_jump != NULL); /* ClearAllForwardings does not touch it */
 	options_free(&o);
 	/* set in the file after the forwardings; and a command-line -L (LocalForward) too */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "LocalForward 1:h:2"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "LocalForward 1:h:2"), 0);
 	CHECK_EQ_INT(options_read_file(&o, "data/cfg_compat_clear", 0, err, sizeof(err)), 0);
-	CHECK_EQ_INT(finish_run(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.clear_all_forwardings, 1);
 	CHECK_EQ_INT(o.n_local_forward, 0);
 	options_free(&o);
 	/* ClearAllForwardings no keeps them */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ClearAllForwardings no"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings no"), 0);
 	CHECK_EQ_INT(options_read_file(&o, "data/cfg_compat_clear", 0, err, sizeof(err)), 0);
-	CHECK_EQ_INT(finish_run(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.n_local_forward > 0); /* kept */
 	options_free(&o);
 }
@@ -563,42 +524,43 @@ static void test_auth_switches(void)
 	struct options o;
 
 	/* unknown methods are skipped */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PreferredAuthentications gssapi-with-mic,gssapi-keyex,hostbased,"
-	                       "publickey"),
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(
+	    t_opt_apply(&o, "PreferredAuthentications gssapi-with-mic,gssapi-keyex,hostbased,"
+	                    "publickey"),
 	    0);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.preferred_authentications, "publickey");
 	options_free(&o);
 	/* an empty list (ssh-copy-id's ",") tries nothing */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PreferredAuthentications ,"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PreferredAuthentications ,"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.preferred_authentications, "");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PreferredAuthentications \"\""), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PreferredAuthentications \"\""), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.preferred_authentications, "");
 	options_free(&o);
 	/* the yes/no switches filter the list (the default and a given one) */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PasswordAuthentication no"), 0);
-	CHECK_EQ_INT(apply(&o, "KbdInteractiveAuthentication no"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PasswordAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "KbdInteractiveAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.preferred_authentications, "publickey");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PubkeyAuthentication no"), 0);
-	CHECK_EQ_INT(apply(&o, "PreferredAuthentications password,publickey"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PubkeyAuthentication no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PreferredAuthentications password,publickey"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.preferred_authentications, "password");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PubkeyAuthentication maybe"), SSH_ERR_FORMAT);
-	CHECK_EQ_INT(apply(&o, "PubkeyAuthentication host-bound"), 0);
-	CHECK_EQ_INT(apply(&o, "PasswordAuthentication false"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PubkeyAuthentication maybe"), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_apply(&o, "PubkeyAuthentication host-bound"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PasswordAuthentication false"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.preferred_authentications, "publickey,keyboard-interactive");
 	options_free(&o);
 }
@@ -608,14 +570,14 @@ static void test_values(void)
 	struct options o;
 
 	/* quoting as Ansible, sftp and scp write it */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "User=\"root\""), 0);
-	CHECK_EQ_INT(apply(&o, "ControlPath=\"/tmp/a b\""), 0);
-	CHECK_EQ_INT(apply(&o, "ForwardX11 no"), 0);
-	CHECK_EQ_INT(apply(&o, "batchmode yes"), 0);
-	CHECK_EQ_INT(apply(&o, "RemoteCommand=none"), 0);
-	CHECK_EQ_INT(apply(&o, "PKCS11Provider none"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "User=\"root\""), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ControlPath=\"/tmp/a b\""), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardX11 no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "batchmode yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "RemoteCommand=none"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PKCS11Provider none"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.user, "root");
 	CHECK_STR(o.control_path, "/tmp/a b");
 	CHECK_EQ_INT(o.batch_mode, 1);
@@ -623,59 +585,63 @@ static void test_values(void)
 	CHECK(o.pkcs11_provider == NULL);
 	options_free(&o);
 	/* RemoteCommand: the rest of the line */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "RemoteCommand echo  a \"b c\" \t"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "RemoteCommand echo  a \"b c\" \t"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.remote_command, "echo  a \"b c\"");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "RemoteCommand = printf '%s\\n' x"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(&o, "RemoteCommand = printf '%s\\n' x", NULL, 0), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.remote_command, "printf '%s\\n' x");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "RemoteCommand \"none\""), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "RemoteCommand \"none\""), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.remote_command == NULL);
 	options_free(&o);
 	/* ProxyCommand: the rest of the line, "none" unset, the first obtained value wins */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyCommand=ssh -W %h:%p  \"bastion host\" \t"), 0);
-	CHECK_EQ_INT(apply(&o, "ProxyCommand nc other 22"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyCommand=ssh -W %h:%p  \"bastion host\" \t"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyCommand nc other 22"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.proxy_command, "ssh -W %h:%p  \"bastion host\"");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "Host h\nProxyCommand none\nHost *\nProxyCommand nc %h %p"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(
+	                 &o, "Host h\nProxyCommand none\nHost *\nProxyCommand nc %h %p", NULL, 0),
+	    0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_command == NULL);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "Host h\nProxyCommand nc %h %p\nHost *\nProxyCommand none"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(
+	                 &o, "Host h\nProxyCommand nc %h %p\nHost *\nProxyCommand none", NULL, 0),
+	    0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.proxy_command, "nc %h %p");
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyCommand=none"), 0);
-	CHECK_EQ_INT(apply_file(&o, "ProxyCommand nc %h %p"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyCommand=none"), 0);
+	CHECK_EQ_INT(t_opt_read_text(&o, "ProxyCommand nc %h %p", NULL, 0), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_command == NULL);
 	options_free(&o);
 	/* a flag's keyword replaces an earlier -o value (as OpenSSH's -c after -o Ciphers) */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "Ciphers aes128-ctr"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "Ciphers aes128-ctr"), 0);
 	CHECK_EQ_INT(options_apply_override(&o, "Ciphers \"aes256-ctr\"", err, sizeof(err)), 0);
 	CHECK_EQ_INT(options_apply_override(&o, "EscapeChar \"%\"", err, sizeof(err)), 0);
 	CHECK_EQ_INT(options_apply_override(&o, "ForwardX11 no", err, sizeof(err)), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_STR(o.ciphers, "aes256-ctr");
 	CHECK_EQ_INT(o.escape_char, '%');
 	options_free(&o);
 	/* RefuseConnection and Tag are stored */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "RefuseConnection yes"), 0);
-	CHECK_EQ_INT(apply(&o, "Tag prod"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "RefuseConnection yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "Tag prod"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.refuse_connection, 1);
 	CHECK_STR(o.tag, "prod");
 	options_free(&o);

@@ -11,54 +11,16 @@
 #include "err.h"
 #include "options.h"
 #include "t.h"
-
-static char err[1024];
-
-static void fresh(struct options *o, const char *host)
-{
-	options_init(o);
-	o->host = strdup(host);
-}
-
-static int apply(struct options *o, const char *line)
-{
-	err[0] = '\0';
-	return options_apply(o, line, "command line", err, sizeof(err));
-}
-
-static int finish(struct options *o)
-{
-	err[0] = '\0';
-	return options_finish(o, "localuser", 0, err, sizeof(err));
-}
-
-/* a config file holding text, read for o's host; its path in path (for the messages) */
-static int apply_file(struct options *o, const char *text, char *path, size_t plen)
-{
-	char tmpl[] = "/tmp/test_options_fwd_XXXXXX";
-	int fd = mkstemp(tmpl), r;
-	FILE *f;
-
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		return -100;
-	}
-	fputs(text, f);
-	fclose(f);
-	snprintf(path, plen, "%s", tmpl);
-	err[0] = '\0';
-	r = options_read_file(o, tmpl, 0, err, sizeof(err));
-	unlink(tmpl);
-	return r;
-}
+#include "t_options.h"
 
 static void test_accumulate(void)
 {
 	struct options o;
 	char path[64], want[256], line[64];
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "LocalForward 8080:h:80"), 0);
-	CHECK_EQ_INT(apply_file(&o,
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "LocalForward 8080:h:80"), 0);
+	CHECK_EQ_INT(t_opt_read_text(&o,
 	                 "LocalForward 8081 h:81\n"
 	                 "Host h\n"
 	                 "  LocalForward [::1]:8082 [2001:db8::1]:82\n"
@@ -79,7 +41,7 @@ static void test_accumulate(void)
 	CHECK_EQ_INT(o.n_remote_forward, 3);
 	CHECK_STR(o.remote_forward[2], "1080");
 	CHECK_EQ_INT(o.n_dynamic_forward, 2);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.n_local_forward, 3);
 	CHECK_EQ_INT(o.clear_all_forwardings, 0);
 	CHECK_EQ_INT(o.gateway_ports, 0);
@@ -88,8 +50,8 @@ static void test_accumulate(void)
 	options_free(&o);
 
 	/* a bad spec: the file and line, the keyword, the spec and the cause */
-	fresh(&o, "h");
-	CHECK(apply_file(&o, "Host *\n  LocalForward 8080 h\n", path, sizeof(path)) ==
+	t_opt_fresh(&o, "h");
+	CHECK(t_opt_read_text(&o, "Host *\n  LocalForward 8080 h\n", path, sizeof(path)) ==
 	      SSH_ERR_FORMAT);
 	snprintf(want, sizeof(want),
 	    "%s:2: bad LocalForward spec '8080 h': expected [bind_address:]port:host:hostport",
@@ -97,9 +59,9 @@ static void test_accumulate(void)
 	CHECK_STR(err, want);
 	options_free(&o);
 	/* ... checked even in a block that does not apply */
-	fresh(&o, "h");
-	CHECK(apply_file(&o, "Host other\n  RemoteForward /tmp/sock h:22\n", path, sizeof(path)) ==
-	      SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK(t_opt_read_text(&o, "Host other\n  RemoteForward /tmp/sock h:22\n", path,
+	          sizeof(path)) == SSH_ERR_FORMAT);
 	snprintf(want, sizeof(want),
 	    "%s:2: bad RemoteForward spec '/tmp/sock h:22': Unix-domain socket forwarding is not "
 	    "supported",
@@ -116,21 +78,21 @@ static void test_accumulate(void)
 	    {"DynamicForward [::1:1080", "bad DynamicForward spec '[::1:1080': missing ']'"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fresh(&o, "h");
-		CHECK_MSG(apply(&o, bad[i].line) != 0, "'%s' accepted", bad[i].line);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(t_opt_apply(&o, bad[i].line) != 0, "'%s' accepted", bad[i].line);
 		CHECK_MSG(strcmp(err, bad[i].err) == 0, "'%s': '%s'", bad[i].line, err);
 		CHECK_EQ_INT(o.n_local_forward + o.n_remote_forward + o.n_dynamic_forward, 0);
 		options_free(&o);
 	}
 	/* the cap */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	for (int i = 1; i <= OPT_MAX_LIST; i++) {
 		snprintf(line, sizeof(line), "DynamicForward %d", i);
-		CHECK_EQ_INT(apply(&o, line), 0);
+		CHECK_EQ_INT(t_opt_apply(&o, line), 0);
 	}
-	CHECK_EQ_INT(apply(&o, "DynamicForward 5000"), SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(t_opt_apply(&o, "DynamicForward 5000"), SSH_ERR_TOO_LARGE);
 	CHECK_STR(err, "too many DynamicForward entries (at most 32)");
-	CHECK_EQ_INT(apply(&o, "DynamicForward 1"), 0); /* a duplicate is not one more */
+	CHECK_EQ_INT(t_opt_apply(&o, "DynamicForward 1"), 0); /* a duplicate is not one more */
 	options_free(&o);
 }
 
@@ -140,22 +102,22 @@ static void test_clear(void)
 	struct options o;
 	char path[64];
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "LocalForward 1:h:2"), 0);
-	CHECK_EQ_INT(apply(&o, "DynamicForward 3"), 0);
-	CHECK_EQ_INT(
-	    apply_file(&o, "RemoteForward 4 h:5\nClearAllForwardings yes\n", path, sizeof(path)),
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "LocalForward 1:h:2"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "DynamicForward 3"), 0);
+	CHECK_EQ_INT(t_opt_read_text(
+	                 &o, "RemoteForward 4 h:5\nClearAllForwardings yes\n", path, sizeof(path)),
 	    0);
 	CHECK_EQ_INT(o.n_remote_forward, 1);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.n_local_forward + o.n_remote_forward + o.n_dynamic_forward, 0);
 	options_free(&o);
 	/* the first value wins: no, then yes, keeps them */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ClearAllForwardings no"), 0);
-	CHECK_EQ_INT(apply(&o, "ClearAllForwardings yes"), 0);
-	CHECK_EQ_INT(apply(&o, "RemoteForward 4 h:5"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "RemoteForward 4 h:5"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.n_remote_forward, 1);
 	options_free(&o);
 }
@@ -164,13 +126,13 @@ static void test_flags_and_permit_open(void)
 {
 	struct options o;
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "GatewayPorts yes"), 0);
-	CHECK_EQ_INT(apply(&o, "GatewayPorts no"), 0);
-	CHECK_EQ_INT(apply(&o, "ExitOnForwardFailure yes"), 0);
-	CHECK_EQ_INT(apply(&o, "PermitRemoteOpen rtr1:22 [2001:db8::1]:* *:830 h:ssh"), 0);
-	CHECK_EQ_INT(apply(&o, "PermitRemoteOpen none"), 0); /* first wins */
-	CHECK_EQ_INT(finish(&o), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "GatewayPorts yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "GatewayPorts no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ExitOnForwardFailure yes"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PermitRemoteOpen rtr1:22 [2001:db8::1]:* *:830 h:ssh"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "PermitRemoteOpen none"), 0); /* first wins */
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.gateway_ports, 1);
 	CHECK_EQ_INT(o.exit_on_forward_failure, 1);
 	CHECK_STR(o.permit_remote_open, "rtr1:22 [2001:db8::1]:* *:830 h:ssh");
@@ -191,13 +153,14 @@ static void test_flags_and_permit_open(void)
 	    {"PermitRemoteOpen [::1]", "bad value '[::1]' for PermitRemoteOpen (host:port)"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fresh(&o, "h");
-		CHECK_MSG(apply(&o, bad[i].line) == SSH_ERR_FORMAT, "'%s' accepted", bad[i].line);
+		t_opt_fresh(&o, "h");
+		CHECK_MSG(
+		    t_opt_apply(&o, bad[i].line) == SSH_ERR_FORMAT, "'%s' accepted", bad[i].line);
 		CHECK_MSG(strcmp(err, bad[i].err) == 0, "'%s': '%s'", bad[i].line, err);
 		options_free(&o);
 	}
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "PermitRemoteOpen ANY"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "PermitRemoteOpen ANY"), 0);
 	CHECK_STR(o.permit_remote_open, "ANY");
 	options_free(&o);
 }
@@ -209,53 +172,53 @@ static void test_jump(void)
 	struct options o;
 	char path[64];
 
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyJump u@bastion:2222,[2001:db8::7]"), 0);
-	CHECK_EQ_INT(apply(&o, "ProxyJump other"), 0);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump u@bastion:2222,[2001:db8::7]"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump other"), 0);
 	CHECK_STR(o.proxy_jump, "u@bastion:2222,[2001:db8::7]");
 	CHECK_STR(o.proxy_command, "none"); /* a later ProxyCommand is ignored */
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_command == NULL);
 	CHECK_STR(o.proxy_jump, "u@bastion:2222,[2001:db8::7]");
 	options_free(&o);
 
 	/* ProxyCommand first: ProxyJump is ignored */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	o.proxy_command = strdup("nc %h %p");
-	CHECK_EQ_INT(apply(&o, "ProxyJump bastion"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump bastion"), 0);
 	CHECK(o.proxy_jump == NULL);
 	CHECK_STR(o.proxy_command, "nc %h %p");
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	options_free(&o);
 	/* ProxyCommand none first: the same */
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	o.proxy_command = strdup("none");
-	CHECK_EQ_INT(apply(&o, "ProxyJump bastion"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump bastion"), 0);
 	CHECK(o.proxy_jump == NULL);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_command == NULL && o.proxy_jump == NULL);
 	options_free(&o);
 	/* ProxyJump none first: no jump, and ProxyCommand stays free (as OpenSSH 9.2) */
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply_file(&o, "Host h\n  ProxyJump NONE\nHost *\n  ProxyJump bastion\n", path,
-	                 sizeof(path)),
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_read_text(&o, "Host h\n  ProxyJump NONE\nHost *\n  ProxyJump bastion\n",
+	                 path, sizeof(path)),
 	    0);
 	CHECK_STR(o.proxy_jump, "NONE");
 	CHECK(o.proxy_command == NULL);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK(o.proxy_jump == NULL);
 	options_free(&o);
 
 	/* checked, also where it does not apply */
-	fresh(&o, "h");
-	CHECK(
-	    apply_file(&o, "Host other\n  ProxyJump a,,b\n", path, sizeof(path)) == SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK(t_opt_read_text(&o, "Host other\n  ProxyJump a,,b\n", path, sizeof(path)) ==
+	      SSH_ERR_FORMAT);
 	CHECK(strstr(err, ":2: bad ProxyJump 'a,,b': empty hop") != NULL);
 	options_free(&o);
-	fresh(&o, "h");
-	CHECK_EQ_INT(apply(&o, "ProxyJump a b"), SSH_ERR_FORMAT);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump a b"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "too many values for ProxyJump");
-	CHECK_EQ_INT(apply(&o, "ProxyJump h:0"), SSH_ERR_FORMAT);
+	CHECK_EQ_INT(t_opt_apply(&o, "ProxyJump h:0"), SSH_ERR_FORMAT);
 	CHECK_STR(err, "bad ProxyJump 'h:0': bad port '0' in hop 'h:0'");
 	CHECK(o.proxy_jump == NULL && o.proxy_command == NULL);
 	options_free(&o);
@@ -267,20 +230,20 @@ static void test_stdio_defaults(void)
 {
 	struct options o;
 
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	o.stdio_forward = strdup("rtr1:22");
-	CHECK_EQ_INT(apply(&o, "LocalForward 1:h:2"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "LocalForward 1:h:2"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.clear_all_forwardings, 1);
 	CHECK_EQ_INT(o.exit_on_forward_failure, 1);
 	CHECK_EQ_INT(o.n_local_forward, 0);
 	options_free(&o);
-	fresh(&o, "h");
+	t_opt_fresh(&o, "h");
 	o.stdio_forward = strdup("rtr1:22");
-	CHECK_EQ_INT(apply(&o, "ClearAllForwardings no"), 0);
-	CHECK_EQ_INT(apply(&o, "ExitOnForwardFailure no"), 0);
-	CHECK_EQ_INT(apply(&o, "LocalForward 1:h:2"), 0);
-	CHECK_EQ_INT(finish(&o), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ClearAllForwardings no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ExitOnForwardFailure no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "LocalForward 1:h:2"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
 	CHECK_EQ_INT(o.clear_all_forwardings, 0);
 	CHECK_EQ_INT(o.exit_on_forward_failure, 0);
 	CHECK_EQ_INT(o.n_local_forward, 1);
