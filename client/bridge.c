@@ -249,6 +249,21 @@ static int flush_pre(struct bridge *b)
 	return 0;
 }
 
+/* read(2) of rfd past EINTR: > 0 bytes, 0 at EOF, -1 on an error (errno), -2 when nothing is
+ * there yet */
+static ssize_t read_some(struct bridge *b, uint8_t *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = read(b->rfd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		return -2;
+	}
+	return n;
+}
+
 static int read_in(struct bridge *b, uint8_t *iobuf, size_t iolen)
 {
 	size_t room = ssh_conn_chan_room(b->c, b->id);
@@ -260,10 +275,7 @@ static int read_in(struct bridge *b, uint8_t *iobuf, size_t iolen)
 	if (room > iolen) {
 		room = iolen;
 	}
-	do {
-		n = read(b->rfd, iobuf, room);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	if ((n = read_some(b, iobuf, room)) == -2) {
 		return 0;
 	}
 	if (n <= 0) {
@@ -286,10 +298,7 @@ static int socks_in(struct bridge *b, uint8_t *iobuf, size_t iolen)
 	ssize_t n;
 	int st = SOCKS_MORE, r;
 
-	do {
-		n = read(b->rfd, iobuf, room);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	if ((n = read_some(b, iobuf, room)) == -2) {
 		return 0;
 	}
 	if (n <= 0) {

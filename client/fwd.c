@@ -478,6 +478,14 @@ static struct bridge *bridge_of(struct fwd *f, uint32_t id)
 	return NULL;
 }
 
+/* why the server refused a channel, for the one error line */
+static const char *refusal(const struct ssh_event *ev)
+{
+	const char *m = ev->u.chan.message;
+
+	return m != NULL && m[0] != '\0' ? m : "the server refused the channel";
+}
+
 int fwd_event(struct fwd *f, const struct ssh_event *ev)
 {
 	struct bridge *b;
@@ -500,10 +508,7 @@ int fwd_event(struct fwd *f, const struct ssh_event *ev)
 			return fwd_remote_data(f, b);
 		}
 		if (b == f->jump && ev->type == SSH_EV_CHAN_OPEN_FAILED) {
-			fwd_fail(f, "connect: cannot open %s: %s", b->what,
-			    ev->u.chan.message != NULL && ev->u.chan.message[0] != '\0'
-			        ? ev->u.chan.message
-			        : "the server refused the channel");
+			fwd_fail(f, "connect: cannot open %s: %s", b->what, refusal(ev));
 			b->have_chan = 0;
 			b->state = BR_DEAD;
 			f->jump = NULL;
@@ -511,10 +516,7 @@ int fwd_event(struct fwd *f, const struct ssh_event *ev)
 		}
 		if (b == f->stdio && ev->type == SSH_EV_CHAN_OPEN_FAILED) {
 			f->stdio_state = -1;
-			fwd_fail(f, "channel: %s failed: %s", b->what,
-			    ev->u.chan.message != NULL && ev->u.chan.message[0] != '\0'
-			        ? ev->u.chan.message
-			        : "the server refused the channel");
+			fwd_fail(f, "channel: %s failed: %s", b->what, refusal(ev));
 			b->have_chan = 0;
 			b->state = BR_DEAD;
 			return 0;
