@@ -23,7 +23,8 @@ static const char *const ctl_cmds[] = {"check", "forward", "cancel", "exit", "st
  * holds the values that are computed */
 static const char *token_value(const struct options *o, char c, char *buf, size_t len)
 {
-	char host[256] = "", in[1200];
+	char host[256] = "", *in = NULL;
+	int ok;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
@@ -44,7 +45,7 @@ static const char *token_value(const struct options *o, char c, char *buf, size_
 	case 'd':
 		return getenv("HOME") != NULL ? getenv("HOME") : "";
 	case 'j':
-		return ""; /* no ProxyJump */
+		return o->proxy_jump != NULL ? o->proxy_jump : ""; /* ProxyJump, as given */
 	case 'T':
 		return "NONE"; /* no Tunnel */
 	case 'l':
@@ -60,9 +61,14 @@ static const char *token_value(const struct options *o, char c, char *buf, size_
 		snprintf(buf, len, "%u", (unsigned)getuid());
 		return buf;
 	case 'C': /* SHA-1 of %l%h%p%r%j, in hex, as OpenSSH */
-		snprintf(in, sizeof(in), "%s%s%d%s", host,
-		    o->hostname != NULL ? o->hostname : o->host, o->port, o->user);
-		if (len < 41 || EVP_Digest(in, strlen(in), md, &mdlen, EVP_sha1(), NULL) != 1) {
+		if (len < 41 ||
+		    asprintf(&in, "%s%s%d%s%s", host, o->hostname != NULL ? o->hostname : o->host,
+		        o->port, o->user, o->proxy_jump != NULL ? o->proxy_jump : "") < 0) {
+			return NULL;
+		}
+		ok = EVP_Digest(in, strlen(in), md, &mdlen, EVP_sha1(), NULL) == 1;
+		free(in);
+		if (!ok) {
 			return NULL;
 		}
 		for (unsigned int k = 0; k < mdlen; k++) {

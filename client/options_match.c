@@ -426,13 +426,14 @@ static int c_exec(const struct mctx *m, const char *arg, char *err, size_t errle
 	shost[strcspn(shost, ".")] = '\0';
 	snprintf(port, sizeof(port), "%d", m->o->port > 0 ? m->o->port : 22);
 	snprintf(uid, sizeof(uid), "%llu", (unsigned long long)getuid());
-	if ((r = conn_hash(lhost, m->host, port, m->ruser, "", hash)) != 0) {
+	const char *jump = m->o->proxy_jump != NULL ? m->o->proxy_jump : "";
+	if ((r = conn_hash(lhost, m->host, port, m->ruser, jump, hash)) != 0) {
 		errfmt(err, errlen, "Match exec: cannot hash the connection");
 		return r;
 	}
 	{
 		const struct token t[] = {{'C', hash}, {'L', shost}, {'d', paths_home()},
-		    {'h', m->host}, {'i', uid}, {'j', ""}, {'k', kalias}, {'l', lhost},
+		    {'h', m->host}, {'i', uid}, {'j', jump}, {'k', kalias}, {'l', lhost},
 		    {'n', m->o->host != NULL ? m->o->host : ""}, {'p', port}, {'r', m->ruser},
 		    {'u', lu != NULL ? lu : ""}};
 		if ((r = expand_tokens(arg, t, sizeof(t) / sizeof(t[0]), 1, &cmd, err, errlen)) !=

@@ -256,6 +256,20 @@ static void test_expand(void)
 	CHECK_STR(out, "bob@host.example:2200 host.example % host.example");
 	CHECK_EQ_INT(cmdline_expand(&o, "cm-%C", out, sizeof(out), &bad), 0);
 	CHECK(strlen(out) == 43);
+	{
+		/* %j is ProxyJump as given, and part of %C (as OpenSSH's connection hash) */
+		char noj[64];
+		CHECK_EQ_INT(cmdline_expand(&o, "[%j]", out, sizeof(out), &bad), 0);
+		CHECK_STR(out, "[]");
+		CHECK_EQ_INT(cmdline_expand(&o, "%C", noj, sizeof(noj), &bad), 0);
+		o.proxy_jump = strdup("alice@bastion:2022,b2");
+		CHECK_EQ_INT(cmdline_expand(&o, "[%j]", out, sizeof(out), &bad), 0);
+		CHECK_STR(out, "[alice@bastion:2022,b2]");
+		CHECK_EQ_INT(cmdline_expand(&o, "%C", out, sizeof(out), &bad), 0);
+		CHECK(strlen(out) == 40 && strcmp(out, noj) != 0);
+		free(o.proxy_jump);
+		o.proxy_jump = NULL;
+	}
 	CHECK_EQ_INT(cmdline_expand(&o, "a %z", out, sizeof(out), &bad), -2);
 	CHECK_EQ_INT(bad, 'z');
 	CHECK_EQ_INT(cmdline_expand(&o, "%h%h%h", out, 10, &bad), -1);
