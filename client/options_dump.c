@@ -3,6 +3,7 @@
 #include "options_int.h"
 #include "p11uri.h"
 
+#include "cmdline.h"
 #include "fwdspec.h"
 #include "jumpspec.h"
 
@@ -74,6 +75,27 @@ static void dump_line(FILE *f, const char *kw, const char *v)
 	free(s);
 }
 
+/* a command line with its %-tokens expanded (left as written when one is unknown) */
+static void dump_cmd(FILE *f, const char *kw, const struct options *o, const char *v)
+{
+	char *out, bad = 0;
+	size_t len;
+
+	if (v == NULL) {
+		return;
+	}
+	len = strlen(v) + 1;
+	for (const char *p = v; (p = strchr(p, '%')) != NULL; p++) {
+		len += 4200; /* room for a token's value */
+	}
+	if ((out = malloc(len)) != NULL && cmdline_expand(o, v, out, len, &bad) == 0) {
+		dump_line(f, kw, out);
+	} else {
+		dump_line(f, kw, v);
+	}
+	free(out);
+}
+
 static void dump_int(FILE *f, const char *kw, int v)
 {
 	fprintf(f, "%s %d\n", kw, v);
@@ -134,6 +156,7 @@ enum dump_kind {
 	D_FWD,     /* char *[] of forwarding specs: one line each, as OpenSSH's -G */
 	D_JUMP,    /* ProxyJump, as OpenSSH's -G; omitted when NULL */
 	D_DEFSTR,  /* char *: def when NULL; unquoted words (PermitRemoteOpen) */
+	D_CMD,     /* char *: tokens expanded, printed as is (RemoteCommand, as OpenSSH's -G) */
 };
 
 struct dump_row {
@@ -220,7 +243,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "pubkeyauthentication", .kind = D_FLAG, .off = F(pubkey_authentication)},
     {.kw = "refuseconnection", .kind = D_FLAG, .off = F(refuse_connection)},
     {.kw = "proxycommand", .kind = D_LINE, .off = F(proxy_command)},
-    {.kw = "remotecommand", .kind = D_STR, .off = F(remote_command)},
+    {.kw = "remotecommand", .kind = D_CMD, .off = F(remote_command)},
     {.kw = "tag", .kind = D_STR, .off = F(tag)},
 };
 
@@ -257,7 +280,7 @@ static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
 {
 	int v = d->kind == D_STR || d->kind == D_LINE || d->kind == D_EACH ||
 	                d->kind == D_ONELINE || d->kind == D_REKEY || d->kind == D_FWD ||
-	                d->kind == D_JUMP || d->kind == D_DEFSTR
+	                d->kind == D_JUMP || d->kind == D_DEFSTR || d->kind == D_CMD
 	            ? 0
 	            : *CFIELD(o, d->off, int);
 
@@ -309,6 +332,9 @@ static void dump_row(FILE *f, const struct options *o, const struct dump_row *d)
 		break;
 	case D_JUMP:
 		dump_jump(f, d->kw, *CFIELD(o, d->off, char *));
+		break;
+	case D_CMD:
+		dump_cmd(f, d->kw, o, *CFIELD(o, d->off, char *));
 		break;
 	case D_DEFSTR: {
 		const char *s = *CFIELD(o, d->off, char *);

@@ -230,12 +230,13 @@ expect_stdout_eq "2" "-Q protocol-version"
 
 if is_x509ssh; then
 	run_bare -F /dev/null -G -o 'User="root"' -o 'ControlPath="/tmp/a b"' -o PubkeyAuthentication=no \
-		-b 127.0.0.1 -o RemoteCommand='echo  a' h.example
+		-b 127.0.0.1 -o RemoteCommand='echo  "a  b" %h:%p' h.example
 	expect_exit 0 "-G"
 	expect_file_matches "$OUT" '^user root$' "-G: a quoted User value"
 	expect_file_matches "$OUT" '^bindaddress 127.0.0.1$' "-G: bindaddress"
 	expect_file_matches "$OUT" '^controlpath "/tmp/a b"$' "-G: a quoted ControlPath value"
-	expect_file_matches "$OUT" '^remotecommand "echo  a"$' "-G: remotecommand"
+	# as OpenSSH's -G: the tokens expanded, the line as written (no quoting added)
+	expect_file_matches "$OUT" '^remotecommand echo  "a  b" h.example:22$' "-G: remotecommand"
 	expect_file_matches "$OUT" '^preferredauthentications keyboard-interactive,password$' \
 		"-G: PubkeyAuthentication no filters the methods"
 	run_bare -F /dev/null -G h.example
