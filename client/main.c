@@ -191,6 +191,7 @@ static int target_prepare(struct target *t, struct options *o, const char *comma
 	t->cfg.user = o->user;
 	t->cfg.x509_max_chain =
 	    o->x509_max_chain > 0 ? (size_t)o->x509_max_chain : X509_MAX_CHAIN_DEFAULT;
+	t->cfg.rsa_min_bits = o->required_rsa_size > 0 ? (unsigned)o->required_rsa_size : 0;
 	t->cfg.command = command;
 	t->cfg.rekey_bytes = o->rekey_bytes > 0 ? (uint64_t)o->rekey_bytes : 0;
 	t->cfg.rekey_seconds = o->rekey_seconds > 0 ? (uint32_t)o->rekey_seconds : 0;

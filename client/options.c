@@ -131,6 +131,7 @@ static const struct kw keywords[] = {
     ENUM("X509Revocation", x509_revocation, ev_x509rev),
     FLAG("X509AllowPartialChain", x509_allow_partial_chain),
     INT("X509MaxChain", x509_max_chain, 1, 64),
+    INT("RequiredRSASize", required_rsa_size, 0, 16384),
     LIST("IdentityFile", identity_file, 1),
     LIST("X509CertificateFile", x509_certificate_file, OPT_MAX_ARGS),
     FLAG("IdentitiesOnly", identities_only),

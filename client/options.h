@@ -106,6 +106,7 @@ struct options {
 	int x509_revocation;       /* enum x509_revocation */
 	int x509_allow_partial_chain;
 	int x509_max_chain;
+	int required_rsa_size; /* RequiredRSASize: bits; below 1024 means 1024 */
 	char *x509_certificate_file[OPT_MAX_LIST];
 	size_t n_x509_certificate_file;
 	int x509_send_root;

@@ -27,7 +27,6 @@
 enum compat_class { CC_ALIAS = 1, CC_NOEFFECT, CC_UNSUPPORTED };
 
 #define CF_WARN_YES 1u /* noeffect: a warning (log_info) when the value is yes */
-#define CF_MAX_1024 4u /* unsupported: harmless when the value is a number <= 1024 */
 
 struct valmap {
 	const char *from, *to;
@@ -69,10 +68,6 @@ static const struct valmap vm_crl[] = {{"yes", "require"}, {"no", "check"}, {NUL
 #define UNSUP(n, ok)                                                                               \
 	{                                                                                          \
 		.name = n, .cls = CC_UNSUPPORTED, .harmless = ok                                   \
-	}
-#define UNSUPF(n, ok, fl)                                                                          \
-	{                                                                                          \
-		.name = n, .cls = CC_UNSUPPORTED, .harmless = ok, .flags = fl                      \
 	}
 
 #define W_FWD   "forwarding is not supported"
@@ -179,7 +174,6 @@ static const struct compat_kw compat[] = {
     UNSUP("CertificateFile", "none"),
     UNSUP("KnownHostsCommand", "none"),
     UNSUP("ProxyUseFdpass", "no"),
-    UNSUPF("RequiredRSASize", NULL, CF_MAX_1024),
     UNSUP("RevokedHostKeys", "none"),
     UNSUP("SecurityKeyProvider", "internal"),
     UNSUP("Tunnel", "no"),
@@ -219,11 +213,6 @@ static int in_list(const char *v, const char *list)
 
 static int harmless(const struct compat_kw *c, const struct args *a)
 {
-	if ((c->flags & CF_MAX_1024) != 0) {
-		char *end = NULL;
-		long v = a->v[1][0] >= '0' && a->v[1][0] <= '9' ? strtol(a->v[1], &end, 10) : -1;
-		return a->n == 2 && end != NULL && *end == '\0' && v >= 0 && v <= 1024;
-	}
 	return c->harmless != NULL && a->n == 2 && in_list(a->v[1], c->harmless);
 }
 
@@ -297,11 +286,7 @@ int options_compat_finish(const struct options *o, char *err, size_t errlen)
 		if ((o->compat_seen[i] & OPT_COMPAT_UNSUPPORTED) == 0) {
 			continue;
 		}
-		if ((compat[i].flags & CF_MAX_1024) != 0) {
-			errfmt(err, errlen, "%s above 1024 is not supported yet", compat[i].name);
-		} else {
-			errfmt(err, errlen, "%s is not supported yet", compat[i].name);
-		}
+		errfmt(err, errlen, "%s is not supported yet", compat[i].name);
 		return SSH_ERR_FORMAT;
 	}
 	return 0;

@@ -220,6 +220,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "x509revocation", .kind = D_ENUM, .off = F(x509_revocation), .ev = ev_x509rev},
     {.kw = "x509allowpartialchain", .kind = D_FLAG, .off = F(x509_allow_partial_chain)},
     {.kw = "x509maxchain", .kind = D_INT, .off = F(x509_max_chain)},
+    {.kw = "requiredrsasize", .kind = D_INT, .off = F(required_rsa_size)},
     {.kw = "x509certificatefile", .kind = D_EACH, LISTF(x509_certificate_file)},
     {.kw = "x509sendroot", .kind = D_FLAG, .off = F(x509_send_root)},
     {.kw = "userfromcertificate", .kind = D_ENUM, .off = F(user_from_certificate), .ev = ev_ufc},

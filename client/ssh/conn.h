@@ -77,6 +77,8 @@ struct ssh_conn_config {
 	const char *const *env; /* NULL-terminated "NAME=value" list for env requests */
 	uint64_t rekey_bytes;   /* 0 = cipher-dependent default (1 GiB) */
 	uint32_t rekey_seconds; /* 0 = none */
+	unsigned rsa_min_bits;  /* RequiredRSASize: RSA host and user keys below it are refused
+	                         * (0 or less than 1024: 1024, the floor) */
 	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key
 	                         * (0 = X509_MAX_CHAIN_DEFAULT of limits/x509_limits.h) */
 	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "conn_int.h"
 #include "err.h"
@@ -195,6 +196,13 @@ static int verify_hostkey_sig(struct ssh_conn *c, const uint8_t *sig, size_t sig
 		    "hostkey: server sent a %s key for host key "
 		    "algorithm %s",
 		    type, k->halg->name);
+		goto out;
+	}
+	if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
+	    (unsigned)EVP_PKEY_get_bits(pk) < c->cfg.rsa_min_bits) {
+		r = conn_fail(c, SSH_ERR_KEY_TYPE,
+		    "hostkey: the server's RSA host key has %d bits, fewer than RequiredRSASize %u",
+		    EVP_PKEY_get_bits(pk), c->cfg.rsa_min_bits);
 		goto out;
 	}
 	if ((r = sshsig_verify(k->halg, pk, sig, siglen, k->h, k->hlen)) != 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "conn_int.h"
 #include "err.h"
@@ -141,6 +142,25 @@ static int pubkey_next(struct ssh_conn *c)
 	return raise_auth_next(c, 0);
 }
 
+/* RequiredRSASize: a smaller RSA key is skipped (as OpenSSH), said at debug level */
+static int rsa_too_small(struct ssh_conn *c, struct signer *s)
+{
+	EVP_PKEY *pk = s->ops->pubkey(s);
+	int bits;
+
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+		return 0;
+	}
+	bits = EVP_PKEY_get_bits(pk);
+	if (bits < 0 || (unsigned)bits >= c->cfg.rsa_min_bits) {
+		return 0;
+	}
+	conn_log(c, SSH_LOG_DEBUG1,
+	    "Skipping %s: its RSA key has %d bits, fewer than RequiredRSASize %u", s->name, bits,
+	    c->cfg.rsa_min_bits);
+	return 1;
+}
+
 int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 {
 	struct auth_ctx *a = &c->auth;
@@ -159,6 +179,10 @@ int ssh_conn_auth_pubkey(struct ssh_conn *c, struct signer *s)
 	a->signer = s;
 	a->ncand = 0;
 	a->icand = 0;
+	if (rsa_too_small(c, s)) {
+		r = raise_auth_next(c, 0);
+		return r != 0 ? r : conn_process(c);
+	}
 	/* candidates: our PubkeyAcceptedAlgorithms order, restricted to what the key can do */
 	p = c->cfg.pubkey_algs;
 	while (p != NULL && *p != '\0' && a->ncand < sizeof(a->cand) / sizeof(a->cand[0])) {

@@ -214,6 +214,7 @@ static const struct {
     {"X509Revocation", "require"},
     {"X509AllowPartialChain", "yes"},
     {"X509MaxChain", "4"},
+    {"RequiredRSASize", "3072"},
     {"IdentityFile", "/id"},
     {"X509CertificateFile", "/c.pem"},
     {"IdentitiesOnly", "yes"},
@@ -331,7 +332,7 @@ static void test_compat_classes(void)
 		options_free(&o);
 	}
 	CHECK(n_noeffect > 40);
-	CHECK(n_unsup >= 10);
+	CHECK(n_unsup >= 9);
 
 	/* a value OpenSSH documents as "off" is harmless for the unsupported ones */
 	t_opt_fresh(&o, "h");
@@ -349,10 +350,18 @@ static void test_compat_classes(void)
 	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
 	CHECK_STR(err, "CanonicalizeHostname is not supported yet");
 	options_free(&o);
+	/* RequiredRSASize is a real option now: any size up to 16384 */
 	t_opt_fresh(&o, "h");
-	CHECK_EQ_INT(t_opt_apply(&o, "RequiredRSASize 2048"), 0);
-	CHECK_EQ_INT(t_opt_finish(&o), SSH_ERR_FORMAT);
-	CHECK_STR(err, "RequiredRSASize above 1024 is not supported yet");
+	CHECK_EQ_INT(t_opt_apply(&o, "RequiredRSASize 3072"), 0);
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
+	CHECK_EQ_INT(o.required_rsa_size, 3072);
+	options_free(&o);
+	t_opt_fresh(&o, "h");
+	CHECK(t_opt_apply(&o, "RequiredRSASize 20000") != 0);
+	options_free(&o);
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_finish(&o), 0);
+	CHECK_EQ_INT(o.required_rsa_size, 1024);
 	options_free(&o);
 	/* the first obtained value wins for these too: "none" first keeps it off */
 	t_opt_fresh(&o, "h");
