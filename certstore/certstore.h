@@ -3,7 +3,9 @@
  * certificates (leaf first, as sent by the peer) and DER OCSP responses, and answers "trusted"
  * or one specific reason why not.
  *
- * A store is loaded once per process (trust anchors, CRLs) and may verify many chains.
+ * A store (trust anchors, CRLs) is loaded once and may verify many chains; stores are independent
+ * (each has its own X509_STORE and lookups; certstore keeps no process-wide state), so a program
+ * may hold one per configuration. What a chain is checked for (host, purposes, time) is per call.
  * Functions return 0 or a negative enum certstore_err (certstore_err_str names it);
  * verification failures are not errors of the call: they come back in struct certstore_result
  * with verdict != CERTSTORE_OK.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "castore_cache.h"
 #include "certstore.h"
 #include "identity.h"
 #include "log.h"
@@ -15,13 +16,9 @@
 #include "ssh/x509key.h"
 #include "trust_x509.h"
 
-/* the store is loaded once per process: one loop may drive many connections */
-static struct certstore *store;
-
 void trust_x509_cleanup(void)
 {
-	certstore_free(store);
-	store = NULL;
+	castore_clear();
 }
 
 static int expand(const struct options *o, const char *in, char **out)
@@ -29,8 +26,12 @@ static int expand(const struct options *o, const char *in, char **out)
 	return path_expand(in, o, out);
 }
 
-/* CACertificateFile/Path and CARevocationFile/Path, or the defaults of OPTIONS.md */
-static int load_store(const struct options *o, char *err, size_t errlen)
+/*
+ * The store of this connection's options: CACertificateFile/Path and CARevocationFile/Path, or
+ * the defaults of OPTIONS.md, with X509AllowPartialChain, X509MaxChain and X509Revocation. Each
+ * connection of a run (jump hosts too) names its own; equal ones are loaded once (castore_cache).
+ */
+static int load_store(const struct options *o, struct certstore **store, char *err, size_t errlen)
 {
 	struct certstore_config cfg;
 	char *paths[12] = {0}; /* at most 3 per default row, 4 rows */
@@ -84,7 +85,7 @@ static int load_store(const struct options *o, char *err, size_t errlen)
 	                 : o->x509_revocation == X509REV_NO    ? CERTSTORE_REV_NO
 	                                                       : CERTSTORE_REV_CHECK;
 	cause[0] = '\0';
-	r = certstore_new(&cfg, &store, cause, sizeof(cause));
+	r = castore_get(&cfg, store, cause, sizeof(cause));
 	if (r != 0) {
 		snprintf(err, errlen, "x509: cannot load the CA store: %s",
 		    cause[0] != '\0' ? cause : certstore_err_str(r));
@@ -151,6 +152,7 @@ int trust_x509(const struct options *o, const struct ssh_hostkey_view *hk, int *
     size_t errlen)
 {
 	const struct x509_blob *xb = hk->x509;
+	struct certstore *store = NULL;
 	struct certstore_check chk;
 	struct certstore_result res;
 	int r;
@@ -161,9 +163,10 @@ int trust_x509(const struct options *o, const struct ssh_hostkey_view *hk, int *
 		snprintf(err, errlen, "x509: unknown X.509 host key algorithm %s", hk->alg);
 		return 0;
 	}
-	if (store == NULL && (r = load_store(o, err, errlen)) != 0) {
+	if ((r = load_store(o, &store, err, errlen)) != 0) {
 		return 0;
 	}
+	/* what the certificate is checked for is this connection's, not the store's */
 	memset(&chk, 0, sizeof(chk));
 	chk.host = o->x509_host_name != NULL   ? o->x509_host_name
 	           : o->host_key_alias != NULL ? o->host_key_alias

@@ -17,7 +17,7 @@
 int trust_x509(const struct options *o, const struct ssh_hostkey_view *hk, int *trusted, char *err,
     size_t errlen);
 
-/* Free the process-wide CA store (loaded on first use). */
+/* Free the CA stores of the run (one per configuration, loaded on first use). */
 void trust_x509_cleanup(void);
 
 #endif

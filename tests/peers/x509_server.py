@@ -6,6 +6,7 @@
                    [--x509-purposes P,Q] [--log FILE] [--log-connections] [--kex L]
                    [--ciphers L] [--macs L]
                    [--sig-algs L] [--port-file FILE] [--kbdint FILE] [--no-kbdint] [--sftp]
+                   [--allow-direct-tcpip]
 
 --key / --chain: the host's private key and its certificate chain (PEM, leaf first). More
     --key/--chain pairs may be given (the i-th chain belongs to the i-th key); a key without a
@@ -38,6 +39,9 @@
     /usr/lib/openssh/sftp-server) like a command, exit status included (asyncssh's own SFTP
     server closes the channel without one, which scp in SFTP mode takes for a failure; and it
     accepts the request only with that server: patched below).
+--allow-direct-tcpip: open direct-tcpip channels to 127.0.0.1 (a bastion for -J / ProxyJump);
+    each one is logged as "direct-tcpip <host> <port>" with --log. Without it, and to any other
+    address, they are refused.
 
 Sessions: an exec request runs the command with /bin/sh -c, a shell request (with or without
 pty) runs /bin/sh; binary clean, stdin/stdout/stderr piped, the exit status (or the signal) is
@@ -194,6 +198,12 @@ class Server(asyncssh.SSHServer):
     def auth_completed(self):
         log_line("auth-ok")
 
+    def connection_requested(self, dest_host, dest_port, orig_host, orig_port):
+        if not ARGS.allow_direct_tcpip or dest_host != "127.0.0.1":
+            return False
+        log_line("direct-tcpip %s %d" % (dest_host, dest_port))
+        return True  # asyncssh connects to dest_host:dest_port and forwards the channel
+
 
 async def run_session(process):
     cmd = process.command
@@ -327,6 +337,7 @@ def parse_args(argv):
     p.add_argument("--kbdint")
     p.add_argument("--no-kbdint", action="store_true")
     p.add_argument("--sftp", action="store_true")
+    p.add_argument("--allow-direct-tcpip", action="store_true")
     a = p.parse_args(argv)
     a.kbdint_rounds = None
     if a.kbdint:
