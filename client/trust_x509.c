@@ -37,46 +37,44 @@ static int load_store(const struct options *o, struct certstore **store, char *e
 	char *paths[12] = {0}; /* at most 3 per default row, 4 rows */
 	char cause[512];
 	size_t np = 0, i;
-	int r;
+	int r = 0;
+	/* the paths the user named: one that cannot be expanded fails the load (a CRL silently
+	 * left out would turn revocation checking off) */
+	const struct {
+		const char *v, *kw;
+		const char **slot;
+	} named[] = {
+	    {o->ca_certificate_file, "CACertificateFile", &cfg.ca_files[0]},
+	    {o->ca_certificate_path, "CACertificatePath", &cfg.ca_paths[0]},
+	    {o->ca_revocation_file, "CARevocationFile", &cfg.crl_files[0]},
+	    {o->ca_revocation_path, "CARevocationPath", &cfg.crl_paths[0]},
+	};
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (o->ca_certificate_file != NULL || o->ca_certificate_path != NULL) {
-		cfg.explicit_ca = 1;
-		if (o->ca_certificate_file != NULL &&
-		    (r = expand(o, o->ca_certificate_file, &paths[np])) == 0) {
-			cfg.ca_files[0] = paths[np++];
+	cfg.explicit_ca = o->ca_certificate_file != NULL || o->ca_certificate_path != NULL;
+	cfg.explicit_crl = o->ca_revocation_file != NULL || o->ca_revocation_path != NULL;
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		if (named[i].v == NULL) {
+			continue;
 		}
-		if (o->ca_certificate_path != NULL &&
-		    (r = expand(o, o->ca_certificate_path, &paths[np])) == 0) {
-			cfg.ca_paths[0] = paths[np++];
+		if ((r = expand(o, named[i].v, &paths[np])) != 0) {
+			snprintf(err, errlen,
+			    "x509: cannot load the CA store: %s %s: cannot expand it", named[i].kw,
+			    named[i].v);
+			goto out;
 		}
-	} else {
-		/* the one default list (paths.h), which also decides the HostKeyAlgorithms default
-		 */
-		for (i = 0; i < paths_n_ca_defaults && i < CERTSTORE_MAX_PATHS; i++) {
-			if (expand(o, paths_ca_defaults[i].ca_file, &paths[np]) == 0) {
-				cfg.ca_files[i] = paths[np++];
-			}
-			if (expand(o, paths_ca_defaults[i].ca_dir, &paths[np]) == 0) {
-				cfg.ca_paths[i] = paths[np++];
-			}
-		}
+		*named[i].slot = paths[np++];
 	}
-	if (o->ca_revocation_file != NULL || o->ca_revocation_path != NULL) {
-		cfg.explicit_crl = 1;
-		if (o->ca_revocation_file != NULL &&
-		    expand(o, o->ca_revocation_file, &paths[np]) == 0) {
-			cfg.crl_files[0] = paths[np++];
+	/* else the one default list (paths.h), which also decides the HostKeyAlgorithms default */
+	for (i = 0; i < paths_n_ca_defaults && i < CERTSTORE_MAX_PATHS; i++) {
+		if (!cfg.explicit_ca && expand(o, paths_ca_defaults[i].ca_file, &paths[np]) == 0) {
+			cfg.ca_files[i] = paths[np++];
 		}
-		if (o->ca_revocation_path != NULL &&
-		    expand(o, o->ca_revocation_path, &paths[np]) == 0) {
-			cfg.crl_paths[0] = paths[np++];
+		if (!cfg.explicit_ca && expand(o, paths_ca_defaults[i].ca_dir, &paths[np]) == 0) {
+			cfg.ca_paths[i] = paths[np++];
 		}
-	} else {
-		for (i = 0; i < paths_n_ca_defaults && i < CERTSTORE_MAX_PATHS; i++) {
-			if (expand(o, paths_ca_defaults[i].crl_dir, &paths[np]) == 0) {
-				cfg.crl_paths[i] = paths[np++];
-			}
+		if (!cfg.explicit_crl && expand(o, paths_ca_defaults[i].crl_dir, &paths[np]) == 0) {
+			cfg.crl_paths[i] = paths[np++];
 		}
 	}
 	cfg.allow_partial_chain = o->x509_allow_partial_chain == 1;
@@ -90,6 +88,7 @@ static int load_store(const struct options *o, struct certstore **store, char *e
 		snprintf(err, errlen, "x509: cannot load the CA store: %s",
 		    cause[0] != '\0' ? cause : certstore_err_str(r));
 	}
+out:
 	for (i = 0; i < np; i++) {
 		free(paths[i]);
 	}

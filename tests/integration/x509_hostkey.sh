@@ -99,6 +99,17 @@ run_client -o "CACertificateFile=$T_DIR/nonexistent.pem" -o HostKeyAlgorithms=x5
 expect_exit 255 "missing CA file: exit status"
 expect_error_line x509 "missing CA file"
 expect_file_not_matches "$T_DIR/auth.ec.log" "userauth" "missing CA file: no userauth request"
+# a CRL file named with a token that cannot be expanded: the store is refused (it used to be
+# left out silently, which turned the revocation check off)
+x509_client -o "CARevocationFile=$T_DIR/crl-%z.pem" -o HostKeyAlgorithms=x509v3-ecdsa-sha2-nistp256 \
+	-- true
+expect_exit 255 "CARevocationFile that cannot be expanded: exit status"
+expect_error_line x509 "CARevocationFile that cannot be expanded"
+if is_x509ssh; then
+	expect_stderr_matches "CARevocationFile $T_DIR/crl-%z.pem: cannot expand it" \
+		"CARevocationFile that cannot be expanded: named"
+fi
+expect_file_not_matches "$T_DIR/auth.ec.log" "userauth" "CRL not expandable: no userauth request"
 stop_peer
 
 # X509HostKeys require: a server without an X.509 host key is refused (ideal for CI)
