@@ -100,6 +100,9 @@ static void assign_widths(struct rec *r, size_t n)
 	size_t i, j, k;
 	unsigned mask;
 
+	if (n == 0) {
+		return; /* qsort's base may not be NULL */
+	}
 	qsort(r, n, sizeof(*r), by_base);
 	for (i = 0; i < n; i = j) {
 		mask = 0;

@@ -231,19 +231,19 @@ static int split_pattern(struct pattern *pt, const char *text, const char **caus
 
 /* ---------------------------------------------------------------- one destination */
 
-static int host_char(int c, int bracketed)
+static int host_char(int c, int v6)
 {
 	if (isalnum(c) || c == '.' || c == '-' || c == '_') {
 		return 1;
 	}
-	return bracketed && (c == ':' || c == '%');
+	return v6 && (c == ':' || c == '%');
 }
 
 /* s = "[user@]host[:port]" or the ssh:// form into d (user and host allocated); 0 or -1 */
 static int parse_dest(const char *s, struct fleet_dest *d, const char **cause)
 {
 	const char *hp, *at, *port = NULL, *hend, *end = s + strlen(s), *h, *q;
-	int bracketed = 0;
+	int bracketed = 0, v6;
 	unsigned long v = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -314,8 +314,10 @@ static int parse_dest(const char *s, struct fleet_dest *d, const char **cause)
 		*cause = *h == '-' ? "host name starts with '-'" : "host name too long";
 		return -1;
 	}
+	/* ':' and '%' (a zone) only in an IPv6 address; "[10.0.0.1]" is a plain name */
+	v6 = bracketed && memchr(h, ':', (size_t)(hend - h)) != NULL;
 	for (q = h; q < hend; q++) {
-		if (!host_char((unsigned char)*q, bracketed)) {
+		if (!host_char((unsigned char)*q, v6)) {
 			*cause = "bad character in the host name";
 			return -1;
 		}

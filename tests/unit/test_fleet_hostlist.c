@@ -79,6 +79,7 @@ static const struct {
     {"a b", "-H: bad character in the host name in 'a b'"},
     {"ssh://", "-H: empty host name in 'ssh://'"},
     {"[]", "-H: empty host name in '[]'"},
+    {"u@[1w%-2]:8", "-H: bad character in the host name in 'u@[1w%-2]:8'"},
 };
 
 static void test_goods(void)
