@@ -2,8 +2,9 @@
 # The fleet test bed itself (tests/lib/fleetbed.sh): 20 addresses with 25 ms each way; OpenSSH's
 # ssh runs `uname -n` on all 20 at once and every run succeeds; the relay really adds the delay
 # (the server's banner and the answer to our banner each come one round trip, >= 2*25 ms,
-# after we asked: a property of the bed, not a timing of our code); fleetbed_down leaves no
-# namespace, interface or process behind. Skipped (77) when not root or without `ip netns`.
+# after we asked: a property of the bed, not a timing of our code) and carries 200 connections
+# at once; fleetbed_down leaves no namespace, interface or process behind. Skipped (77) when
+# not root or without `ip netns`.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/fleetbed.sh"
 
@@ -86,6 +87,27 @@ EOF
 else
 	fail "round trips through the bed: $(cat "$T_DIR/ping.out") (want both >= $((2 * DELAY)) ms)"
 fi
+
+# ---- the relay carries 200 connections at once: 200 sockets over the 20 addresses, all
+# connected before any is read, each gets sshd's banner
+"$PYTHON" - "${FLEETBED_ADDRS[@]}" >"$T_DIR/many.out" 2>&1 <<'EOF' || true
+import socket, sys
+addrs = sys.argv[1:]
+socks = [socket.create_connection((addrs[i % len(addrs)], 22), timeout=30) for i in range(200)]
+good = 0
+for s in socks:
+    buf = b""
+    while not buf.endswith(b"\n") and len(buf) < 256:
+        chunk = s.recv(256)
+        if not chunk:
+            break
+        buf += chunk
+    good += buf.startswith(b"SSH-2.0-")
+for s in socks:
+    s.close()
+print("banners", good)
+EOF
+expect_eq "banners through the relay, 200 connections at once" "banners 200" "$(cat "$T_DIR/many.out")"
 
 # ---- down leaves nothing
 fleetbed_down
