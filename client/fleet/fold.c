@@ -38,12 +38,13 @@ static int same_group(const struct rec *x, const struct rec *y)
 	return x->width == y->width && strcmp(x->base, y->base) == 0;
 }
 
-/* the digit runs of every name into *out; 0 or -1 */
-static int collect(const char *const *names, size_t n, struct rec **out, size_t *nout)
+/* the digit runs of every name into *recs; 0 or -1 */
+static int collect(const char *const *names, size_t n, struct rec **recs, size_t *nrecs)
 {
 	struct rec *r = NULL, *nr;
 	size_t cap = 0, nr_ = 0, i, k, l, blen;
 	const char *s;
+	int rc = -1;
 
 	for (i = 0; i < n; i++) {
 		s = names[i];
@@ -59,14 +60,14 @@ static int collect(const char *const *names, size_t n, struct rec **out, size_t 
 					cap = cap == 0 ? 64 : cap * 2;
 					nr = realloc(r, cap * sizeof(*r));
 					if (nr == NULL) {
-						goto oom;
+						goto out;
 					}
 					r = nr;
 				}
 				blen = strlen(s) - l + 1;
 				r[nr_].base = malloc(blen + 1);
 				if (r[nr_].base == NULL) {
-					goto oom;
+					goto out;
 				}
 				memcpy(r[nr_].base, s, k);
 				r[nr_].base[k] = '\1';
@@ -83,15 +84,17 @@ static int collect(const char *const *names, size_t n, struct rec **out, size_t 
 			k += l;
 		}
 	}
-	*out = r;
-	*nout = nr_;
-	return 0;
-oom:
-	for (i = 0; i < nr_; i++) {
-		free(r[i].base);
+	*recs = r;
+	*nrecs = nr_;
+	rc = 0;
+out:
+	if (rc != 0) {
+		for (i = 0; i < nr_; i++) {
+			free(r[i].base);
+		}
+		free(r);
 	}
-	free(r);
-	return -1;
+	return rc;
 }
 
 /* unpadded runs join a padded group of their own width (same base) */

@@ -200,6 +200,9 @@ int fleet_gather_write(const struct fleet_gather *g, struct fleet_sb *sb)
 
 	for (i = 0; i < g->nb; i++) {
 		b = &g->b[i];
+		if (b->nhosts == 0) {
+			continue; /* made by an add that then ran out of memory */
+		}
 		fleet_sb_str(sb, dashes);
 		if (fleet_fold(sb, b->hosts, b->nhosts) != 0) {
 			return -1;

@@ -438,41 +438,42 @@ static int add_one(struct fleet_hostlist *hl, const char *text, unsigned line, c
 {
 	struct fleet_dest d, *nd;
 	size_t i;
-	int found;
+	int found, rc = -1;
 
 	if (parse_dest(text, &d, cause) != 0) {
 		return -1;
 	}
 	d.line = line;
+	*cause = "out of memory";
 	if (index_grow(hl) != 0) {
-		goto oom;
+		goto out;
 	}
 	i = index_find(hl, &d, &found);
 	if (found) {
 		hl->duplicates++;
-		dest_clear(&d);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	if (hl->n == hl->cap) {
 		size_t cap = hl->cap == 0 ? 16 : hl->cap * 2;
 		nd = realloc(hl->dest, cap * sizeof(*nd));
 		if (nd == NULL) {
-			goto oom;
+			goto out;
 		}
 		hl->dest = nd;
 		hl->cap = cap;
 	}
 	d.text = strdup(text);
 	if (d.text == NULL) {
-		goto oom;
+		goto out;
 	}
 	hl->dest[hl->n++] = d;
 	hl->slot[i] = hl->n;
-	return 0;
-oom:
+	memset(&d, 0, sizeof(d)); /* the list owns it now */
+	rc = 0;
+out:
 	dest_clear(&d);
-	*cause = "out of memory";
-	return -1;
+	return rc;
 }
 
 /* the value of number k (0-based) of group g */
