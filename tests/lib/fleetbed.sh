@@ -40,7 +40,7 @@ fleetbed_require() {
 		exit 77
 	fi
 	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-		printf '%s: skipped: `ip netns` is not available\n' "$T_NAME"
+		printf '%s: skipped: "ip netns" is not available\n' "$T_NAME"
 		T_DONE_CALLED=1
 		exit 77
 	fi
@@ -81,7 +81,7 @@ _fleetbed_wait_listen() {
 # fleetbed_up N [DELAY_MS]: build the bed (see above); dies on failure (after removing what
 # was made). Registers fleetbed_down in the EXIT trap (before common.sh's clean-up).
 fleetbed_up() {
-	local n=$1 delay=${2:-0} id a i b c cfg pid listen
+	local n=$1 delay=${2:-0} id a i b c cfg pid listen addr
 	if ((n < 1 || n > 60000)); then
 		die "fleetbed_up: N must be 1..60000"
 	fi
