@@ -5,7 +5,8 @@
  *   100 runs by default (0.1 s in a Debug build); X509SSH_MLKEM_RUNS=10000 runs the 10 000 of
  *   the published set (about 9 s in a Debug build, 3 s optimised).
  * - NIST ACVP cases (data/mlkem768_acvp.txt): encapsulation, decapsulation and implicit
- *   rejection of a modified ciphertext.
+ *   rejection of a modified ciphertext; CCTV's "unlucky" key (SampleNTT reads > 575 bytes) and
+ *   "strcmp" ciphertext (data/mlkem768_cctv.txt).
  * - round trips, a flipped ciphertext bit gives J(z || c), the ek modulus and dk hash checks.
  * - with the valgrind headers: decapsulation with the secret parts of dk marked undefined, so
  *   that memcheck reports any branch or index that depends on them (run by tests/run.sh's
@@ -84,12 +85,14 @@ out:
 	free(rng);
 }
 
-/* ---- ACVP cases (data/mlkem768_acvp.txt) ---- */
+/* ---- known-answer files (data/mlkem768_acvp.txt, data/mlkem768_cctv.txt) ---- */
+
+enum kat_kind { KAT_ENCAPS, KAT_DECAPS, KAT_KEM };
 
 struct kat {
-	uint8_t ek[EK], dk[DK], m[32], c[CT], k[SS];
-	size_t ek_len, dk_len, m_len, c_len, k_len;
-	int encaps; /* 1 encaps, 0 decaps */
+	uint8_t ek[EK], dk[DK], d[32], z[32], m[32], c[CT], k[SS];
+	size_t ek_len, dk_len, d_len, z_len, m_len, c_len, k_len;
+	enum kat_kind kind;
 	char note[96];
 };
 
@@ -97,7 +100,16 @@ static void kat_run(struct kat *t)
 {
 	uint8_t ct[CT], key[SS];
 
-	if (t->encaps) {
+	if (t->kind == KAT_KEM) {
+		/* keygen from (d, z), encapsulation with m, decapsulation: all agree on k */
+		CHECK_MSG(t->d_len == 32 && t->z_len == 32 && t->m_len == 32 && t->k_len == SS,
+		    "%s: fields", t->note);
+		CHECK_MSG(mlkem768_keygen_internal(t->d, t->z, t->ek, t->dk) == 0, "%s", t->note);
+		CHECK_MSG(mlkem768_encaps_internal(t->ek, t->m, ct, key) == 0, "%s", t->note);
+		CHECK_MSG(memcmp(key, t->k, SS) == 0, "%s: encapsulated key", t->note);
+		CHECK_MSG(mlkem768_decaps(t->dk, ct, key) == 0, "%s", t->note);
+		CHECK_MSG(memcmp(key, t->k, SS) == 0, "%s: decapsulated key", t->note);
+	} else if (t->kind == KAT_ENCAPS) {
 		CHECK_MSG(t->ek_len == EK && t->m_len == 32 && t->c_len == CT && t->k_len == SS,
 		    "%s: fields", t->note);
 		CHECK_MSG(mlkem768_encaps_internal(t->ek, t->m, ct, key) == 0, "%s", t->note);
@@ -112,7 +124,7 @@ static void kat_run(struct kat *t)
 }
 
 /* returns the number of cases run */
-static int test_acvp(const char *path)
+static int test_kat_file(const char *path)
 {
 	size_t n = 0;
 	char *text = (char *)t_slurp(path, &n), *line, *save = NULL;
@@ -135,7 +147,9 @@ static int test_acvp(const char *path)
 				kat_run(&t);
 				cases++;
 			}
-			t.encaps = strncmp(sp, "encaps", 6) == 0;
+			t.kind = strncmp(sp, "encaps", 6) == 0 ? KAT_ENCAPS
+			         : strncmp(sp, "kem", 3) == 0  ? KAT_KEM
+			                                       : KAT_DECAPS;
 			snprintf(t.note, sizeof(t.note), "%s", sp);
 			t.m_len = t.c_len = t.k_len = 0;
 			open = 1;
@@ -143,6 +157,10 @@ static int test_acvp(const char *path)
 			t.ek_len = t_unhex(sp, t.ek, sizeof(t.ek));
 		} else if (strcmp(line, "dk") == 0) {
 			t.dk_len = t_unhex(sp, t.dk, sizeof(t.dk));
+		} else if (strcmp(line, "d") == 0) {
+			t.d_len = t_unhex(sp, t.d, sizeof(t.d));
+		} else if (strcmp(line, "z") == 0) {
+			t.z_len = t_unhex(sp, t.z, sizeof(t.z));
 		} else if (strcmp(line, "m") == 0) {
 			t.m_len = t_unhex(sp, t.m, sizeof(t.m));
 		} else if (strcmp(line, "c") == 0) {
@@ -300,7 +318,8 @@ static void test_constant_time(void)
 int main(void)
 {
 	test_accumulated();
-	CHECK_EQ_INT(test_acvp("data/mlkem768_acvp.txt"), 3);
+	CHECK_EQ_INT(test_kat_file("data/mlkem768_acvp.txt"), 3);
+	CHECK_EQ_INT(test_kat_file("data/mlkem768_cctv.txt"), 2);
 	test_round_trip();
 	test_input_checks();
 	test_constant_time();
