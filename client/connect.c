@@ -1,6 +1,12 @@
-/* Resolve and connect: AddressFamily, ConnectionAttempts, a ConnectTimeout per connect,
- * BindAddress / BindInterface (the local address the socket is bound to first); or start the
- * ProxyCommand instead. */
+/*
+ * Resolve and connect without blocking the poll loop: a connection's dial is a state machine the
+ * reactor turns with its other sources. RESOLVING (HostName, and BindAddress when given, looked
+ * up by the loop's resolver pool; bounded by ConnectTimeout) -> CONNECTING (a non-blocking
+ * connect to address k, POLLOUT, bounded by ConnectTimeout) -> the next address, or after the
+ * last one a PAUSE of one second before the next of ConnectionAttempts rounds -> connected, or
+ * the one "connect:" line. A ProxyCommand is started instead (fork and exec: nothing to wait for).
+ * Every state lives in the loop's struct dial: many loops may dial at once.
+ */
 #include "loop.h"
 #include "loop_int.h"
 
@@ -12,34 +18,60 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "proxycmd.h"
+#include "resolve.h"
 #include "ssh/err.h"
 
-/* BindAddress (a name or address, resolved passive) or else BindInterface (its first address of
+#define RETRY_PAUSE_MS 1000u /* between ConnectionAttempts rounds */
+
+enum dial_state { D_RESOLVING, D_CONNECTING, D_PAUSE };
+
+struct dial {
+	enum dial_state st;
+	struct resolve *dest;      /* HostName's addresses */
+	struct resolve *bind;      /* BindAddress's, NULL without one */
+	const struct addrinfo *ai; /* the address tried now (owned by dest) */
+	int round, rounds;         /* ConnectionAttempts */
+	int fd;                    /* the connect under way, -1 = none */
+	int limit, limit_default;  /* ConnectTimeout or the BatchMode default (s), 0 = none */
+	uint64_t due;              /* clock_ms() when this step ends (timeout, pause), 0 = never */
+	int last_err;              /* errno of the last failed attempt */
+	char num[64];              /* the numeric address tried now */
+};
+
+static const int family_of[] = {
+    [AF_OPT_ANY] = AF_UNSPEC,
+    [AF_OPT_INET] = AF_INET,
+    [AF_OPT_INET6] = AF_INET6,
+};
+
+/* BindAddress (its first address of the family) or else BindInterface (its first address of
  * the family; for IPv6 not a link-local one): bind fd before connect. 0 or an errno value. */
-static int bind_local(int fd, const struct addrinfo *ai, const struct options *o)
+static int bind_local(
+    int fd, const struct addrinfo *ai, struct resolve *bind_q, const struct options *o)
 {
-	struct addrinfo hints, *res = NULL;
+	const struct addrinfo *b = NULL;
 	struct ifaddrs *ifs = NULL, *i;
 	int r = 0;
 
 	if (o->bind_address != NULL) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = ai->ai_family;
-		hints.ai_socktype = ai->ai_socktype;
-		hints.ai_flags = AI_PASSIVE;
-		if (getaddrinfo(o->bind_address, NULL, &hints, &res) != 0 || res == NULL) {
+		if (resolve_result(bind_q, &b) != 0) {
+			b = NULL;
+		}
+		while (b != NULL && b->ai_family != ai->ai_family) {
+			b = b->ai_next;
+		}
+		if (b == NULL) {
 			log_debug1("BindAddress %s: no address of this family", o->bind_address);
 			return EADDRNOTAVAIL;
 		}
-		r = bind(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : errno;
-		freeaddrinfo(res);
-		return r;
+		return bind(fd, b->ai_addr, b->ai_addrlen) == 0 ? 0 : errno;
 	}
 	if (o->bind_interface == NULL) {
 		return 0;
@@ -70,132 +102,272 @@ static int bind_local(int fd, const struct addrinfo *ai, const struct options *o
 	return r;
 }
 
-static int connect_one(
-    const struct options *o, const struct addrinfo *ai, int timeout_s, int *fd_out, int *err_out)
+void dial_end(struct loop *l)
 {
-	int fd, r, one = 1, soerr = 0;
-	socklen_t sl = sizeof(soerr);
-	struct pollfd pfd;
+	struct dial *d = l->dial;
 
-	*fd_out = -1;
-	*err_out = 0;
+	if (d == NULL) {
+		return;
+	}
+	if (d->fd >= 0) {
+		close(d->fd);
+	}
+	resolve_free(d->dest);
+	resolve_free(d->bind);
+	free(d);
+	l->dial = NULL;
+}
+
+/* The connect succeeded: the socket is the loop's. Returns 1. */
+static int established(struct loop *l)
+{
+	struct dial *d = l->dial;
+	int one = 1;
+
+	log_debug1("Connection established.");
+	(void)setsockopt(d->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	l->sock = d->fd;
+	d->fd = -1;
+	snprintf(l->addr, sizeof(l->addr), "%s", d->num);
+	dial_end(l);
+	return 1;
+}
+
+/* Start connecting to d->ai: 1 connected at once, 0 under way, or a negative errno. */
+static int connect_start(struct loop *l)
+{
+	struct dial *d = l->dial;
+	const struct addrinfo *ai = d->ai;
+	int fd, e;
+
+	d->num[0] = '\0';
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, d->num, sizeof(d->num), NULL, 0, NI_NUMERICHOST);
+	log_debug1("Connecting to %s [%s] port %d.", l->host, d->num, l->port);
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0) {
-		*err_out = errno;
-		return -1;
+		return -errno;
 	}
-	if ((*err_out = bind_local(fd, ai, o)) != 0) {
-		log_debug1("bind: %s", strerror(*err_out));
+	if ((e = bind_local(fd, ai, d->bind, l->o)) != 0) {
+		log_debug1("bind: %s", strerror(e));
 		close(fd);
-		return -1;
+		return -e;
 	}
-	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	if (r != 0 && errno != EINPROGRESS) {
-		*err_out = errno;
+	d->fd = fd;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+		return 1;
+	}
+	if (errno != EINPROGRESS && errno != EINTR) {
+		e = errno;
 		close(fd);
-		return -1;
+		d->fd = -1;
+		return -e;
 	}
-	if (r != 0) {
-		uint64_t end = timeout_s > 0 ? loop_now_ms() + (uint64_t)timeout_s * 1000u : 0;
-		for (;;) {
-			int wait = -1;
-			if (end != 0) {
-				uint64_t t = loop_now_ms();
-				wait = t >= end ? 0 : (int)(end - t);
-			}
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			pfd.revents = 0;
-			r = poll(&pfd, 1, wait);
-			if (r < 0 && errno == EINTR) {
-				continue;
-			}
-			if (r < 0) {
-				*err_out = errno;
-				close(fd);
-				return -1;
-			}
-			if (r == 0) {
-				*err_out = ETIMEDOUT;
-				close(fd);
-				return -1;
-			}
-			break;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
-			soerr = errno;
-		}
-		if (soerr != 0) {
-			*err_out = soerr;
-			close(fd);
-			return -1;
-		}
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	*fd_out = fd;
+	d->st = D_CONNECTING;
+	d->due = d->limit > 0 ? clock_ms() + (uint64_t)d->limit * 1000u : 0;
 	return 0;
 }
 
-int loop_connect(const struct options *o, int *fd, pid_t *proxy_pid, char *addr, size_t addrlen,
-    char *err, size_t errlen)
+/* Every round failed: the one line. */
+static int dial_failed(struct loop *l)
 {
-	const char *host = o->hostname != NULL ? o->hostname : o->host;
-	int port = o->port > 0 ? o->port : 22;
-	int attempts = o->connection_attempts > 0 ? o->connection_attempts : 1;
-	struct addrinfo hints, *res = NULL, *ai;
-	char portstr[16], num[64];
-	int r, last_err = 0, is_default = 0;
-	int limit = options_session_timeout(o, &is_default);
+	struct dial *d = l->dial;
+	char note[96];
 
-	*fd = -1;
-	*proxy_pid = 0;
+	note[0] = '\0';
+	if (d->last_err == ETIMEDOUT && d->limit_default) {
+		snprintf(
+		    note, sizeof(note), " (ConnectTimeout %d s, the BatchMode default)", d->limit);
+	}
+	loop_fail_local(l, "connect: %s port %d: %s%s", l->host, l->port,
+	    d->last_err == ETIMEDOUT ? "Connection timed out" : strerror(d->last_err), note);
+	return SSH_ERR_SYSTEM;
+}
+
+/* Try d->ai and the addresses after it until one connects or is under way; after the last, the
+ * pause before the next round, or the end. 1 connected, 0 under way, or the negative error. */
+static int try_from(struct loop *l)
+{
+	struct dial *d = l->dial;
+	int r;
+
+	for (; d->ai != NULL; d->ai = d->ai->ai_next) {
+		if ((r = connect_start(l)) > 0) {
+			return established(l);
+		}
+		if (r == 0) {
+			return 0;
+		}
+		d->last_err = -r;
+		log_debug1("connect to address %s port %d: %s", d->num, l->port, strerror(-r));
+	}
+	if (++d->round >= d->rounds) {
+		return dial_failed(l);
+	}
+	d->st = D_PAUSE;
+	d->due = clock_ms() + RETRY_PAUSE_MS;
+	return 0;
+}
+
+/* The attempt on d->ai failed with err (an errno value): on to the next address. */
+static int attempt_failed(struct loop *l, int err)
+{
+	struct dial *d = l->dial;
+
+	close(d->fd);
+	d->fd = -1;
+	d->last_err = err;
+	log_debug1("connect to address %s port %d: %s", d->num, l->port, strerror(err));
+	d->ai = d->ai->ai_next;
+	return try_from(l);
+}
+
+/* The first round, once the lookups are answered. */
+static int resolved(struct loop *l)
+{
+	struct dial *d = l->dial;
+	const struct addrinfo *res = NULL;
+	char why[256];
+
+	if (resolve_result(d->dest, &res) != 0) {
+		loop_fail_local(l, "connect: could not resolve hostname %s: %s", l->host,
+		    resolve_error(d->dest, why, sizeof(why)));
+		return SSH_ERR_NOT_FOUND;
+	}
+	d->ai = res;
+	return try_from(l);
+}
+
+/* The lookup still awaited, or NULL when the dial goes on: both answered, or HostName's failed
+ * (then BindAddress's does not matter). */
+static struct resolve *awaited(struct dial *d)
+{
+	const struct addrinfo *res;
+
+	if (!resolve_done(d->dest)) {
+		return d->dest;
+	}
+	if (d->bind == NULL || resolve_done(d->bind) || resolve_result(d->dest, &res) != 0) {
+		return NULL;
+	}
+	return d->bind;
+}
+
+int dial_start(struct loop *l)
+{
+	const struct options *o = l->o;
+	struct dial *d;
+	char port[16], err[ERR_MAX];
+	int family, r;
+
 	if (o->proxy_command != NULL) {
 		/* no address of ours to resolve, bind or retry: the command connects (as OpenSSH,
 		 * host keys are looked up by name only) */
-		if (addr != NULL) {
-			snprintf(addr, addrlen, "%s", "<no hostip for proxy command>");
+		snprintf(l->addr, sizeof(l->addr), "%s", "<no hostip for proxy command>");
+		err[0] = '\0';
+		if ((r = proxycmd_start(o, &l->sock, &l->proxy_pid, err, sizeof(err))) < 0) {
+			loop_fail_local(
+			    l, "%s", err[0] != '\0' ? err : "connect: ProxyCommand failed");
+			return r;
 		}
-		return proxycmd_start(o, fd, proxy_pid, err, errlen);
+		return 1;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_family = o->address_family == AF_OPT_INET    ? AF_INET
-	                  : o->address_family == AF_OPT_INET6 ? AF_INET6
-	                                                      : AF_UNSPEC;
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	r = getaddrinfo(host, portstr, &hints, &res);
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		loop_fail_local(l, "connect: out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	l->dial = d;
+	d->fd = -1;
+	d->rounds = o->connection_attempts > 0 ? o->connection_attempts : 1;
+	d->limit = options_session_timeout(o, &d->limit_default);
+	family = o->address_family > 0 && o->address_family <= AF_OPT_INET6
+	             ? family_of[o->address_family]
+	             : AF_UNSPEC; /* any, or not set */
+	snprintf(port, sizeof(port), "%d", l->port);
+	r = resolve_start(l->resolver, l->host, port, family, 0, &d->dest);
+	if (r == 0 && o->bind_address != NULL) {
+		r = resolve_start(l->resolver, o->bind_address, "0", family, AI_PASSIVE, &d->bind);
+	}
 	if (r != 0) {
-		snprintf(err, errlen, "connect: could not resolve hostname %s: %s", host,
-		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return SSH_ERR_NOT_FOUND;
+		loop_fail_local(l, "connect: could not resolve hostname %s: %s",
+		    d->dest == NULL ? l->host : o->bind_address, strerror(-r));
+		return SSH_ERR_SYSTEM;
 	}
-	for (int a = 0; a < attempts; a++) {
-		if (a > 0) {
-			sleep(1);
+	d->st = D_RESOLVING;
+	d->due = d->limit > 0 ? clock_ms() + (uint64_t)d->limit * 1000u : 0;
+	return awaited(d) == NULL ? resolved(l) : 0;
+}
+
+void dial_fill(struct loop *l, struct pollfd *pfd, int *timeout)
+{
+	struct dial *d = l->dial;
+	struct resolve *q;
+
+	pfd->fd = -1;
+	pfd->events = 0;
+	pfd->revents = 0;
+	if (d == NULL) {
+		return;
+	}
+	switch (d->st) {
+	case D_RESOLVING:
+		if ((q = awaited(d)) != NULL) {
+			pfd->fd = resolve_fd(q);
+		} else {
+			*timeout = 0; /* answered since the last turn */
 		}
-		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			num[0] = '\0';
-			getnameinfo(
-			    ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0, NI_NUMERICHOST);
-			log_debug1("Connecting to %s [%s] port %d.", host, num, port);
-			if (connect_one(o, ai, limit, fd, &last_err) == 0) {
-				log_debug1("Connection established.");
-				if (addr != NULL) {
-					snprintf(addr, addrlen, "%s", num);
-				}
-				freeaddrinfo(res);
-				return 0;
+		pfd->events = POLLIN;
+		break;
+	case D_CONNECTING:
+		pfd->fd = d->fd;
+		pfd->events = POLLOUT;
+		break;
+	case D_PAUSE:
+		break;
+	}
+	limits_wait_until(timeout, clock_ms(), d->due);
+}
+
+int dial_after(struct loop *l, const struct pollfd *pfd)
+{
+	struct dial *d = l->dial;
+	struct resolve *q;
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+
+	if (d == NULL) {
+		return 0;
+	}
+	switch (d->st) {
+	case D_RESOLVING:
+		if ((q = awaited(d)) == NULL) {
+			return resolved(l);
+		}
+		if (d->due != 0 && clock_ms() >= d->due) {
+			loop_fail_local(l,
+			    "connect: could not resolve hostname %s: timed out (ConnectTimeout %d "
+			    "s%s)",
+			    q == d->dest ? l->host : l->o->bind_address, d->limit,
+			    d->limit_default ? ", the BatchMode default" : "");
+			return SSH_ERR_NOT_FOUND;
+		}
+		return 0;
+	case D_CONNECTING:
+		if (pfd->revents & (POLLOUT | POLLERR | POLLHUP)) {
+			if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) {
+				soerr = errno;
 			}
-			log_debug1(
-			    "connect to address %s port %d: %s", num, port, strerror(last_err));
+			return soerr == 0 ? established(l) : attempt_failed(l, soerr);
 		}
+		if (d->due != 0 && clock_ms() >= d->due) {
+			return attempt_failed(l, ETIMEDOUT);
+		}
+		return 0;
+	case D_PAUSE:
+		if (clock_ms() < d->due) {
+			return 0;
+		}
+		(void)resolve_result(d->dest, &d->ai); /* the next round from the first address */
+		return try_from(l);
 	}
-	freeaddrinfo(res);
-	num[0] = '\0';
-	if (last_err == ETIMEDOUT && is_default) {
-		snprintf(num, sizeof(num), " (ConnectTimeout %d s, the BatchMode default)", limit);
-	}
-	snprintf(err, errlen, "connect: %s port %d: %s%s", host, port,
-	    last_err == ETIMEDOUT ? "Connection timed out" : strerror(last_err), num);
-	return SSH_ERR_SYSTEM;
+	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * The poll loop around the engine: resolve and connect (AddressFamily, ConnectionAttempts,
- * ConnectTimeout), then shuttle bytes between the socket, the engine and stdin/stdout/stderr,
- * answering the engine's events (host-key trust, authentication, signing, channel data, exit).
+ * ConnectTimeout) without blocking it, then shuttle bytes between the socket, the engine and
+ * stdin/stdout/stderr, answering the engine's events (host-key trust, authentication, signing,
+ * channel data, exit).
  */
 #ifndef X509SSH_LOOP_H
 #define X509SSH_LOOP_H
@@ -11,17 +12,6 @@
 #include "identity.h"
 #include "options.h"
 #include "ssh/conn.h"
-
-/*
- * Connect to o's destination: every address of HostName/Port in order, ConnectionAttempts
- * rounds, each connect bounded by ConnectTimeout. On success *fd is a connected non-blocking
- * TCP socket with TCP_NODELAY and addr (if not NULL) its numeric address. With a ProxyCommand,
- * *fd is instead a non-blocking socketpair end to the command started, *proxy_pid its process
- * (else 0; proxycmd_stop ends it). On failure, err holds the "connect: ..." (or "config: ...")
- * line and a negative error is returned.
- */
-int loop_connect(const struct options *o, int *fd, pid_t *proxy_pid, char *addr, size_t addrlen,
-    char *err, size_t errlen);
 
 /* One connection of a run: its options, engine configuration and identities. */
 struct loop_target {

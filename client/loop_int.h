@@ -33,6 +33,10 @@ struct loop {
 	pid_t proxy_pid; /* the ProxyCommand's process, 0 = none (proxycmd.c) */
 	char addr[64];
 
+	/* ---- connect.c: resolving and connecting before the session begins (i11-connect) ---- */
+	struct resolver *resolver; /* the run's lookup threads (resolve.h), shared by its loops */
+	struct dial *dial;         /* resolving or connecting; NULL before and once connected */
+
 	int stdin_open;    /* not yet at EOF */
 	int stdin_unused;  /* -n or -N: fd 0 is never read, nor its flags or terminal touched */
 	int no_session;    /* -N (SessionType none): no channel, the connection just stays up */
@@ -117,6 +121,19 @@ int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now);
 int session_signals(struct loop *l, int *res);
 /* jump hosts (reactor.c): l is authenticated, start the next hop over one of its channels */
 int reactor_start_next_hop(struct loop *l);
+
+/* ---- connect.c: a loop's dial, turned by the reactor until its socket is there ---- */
+
+/* Start: 1 when connected at once (l->sock, and l->proxy_pid for a ProxyCommand), 0 when under
+ * way (l->dial), or the negative error with the one line in l->local_err. */
+int dial_start(struct loop *l);
+/* Its one poll slot (possibly unused) and how long poll may sleep for its timer. */
+void dial_fill(struct loop *l, struct pollfd *pfd, int *timeout);
+/* After poll: 1 connected (l->sock, l->addr; the dial is gone), 0 not yet, or the negative
+ * error with the one line in l->local_err. */
+int dial_after(struct loop *l, const struct pollfd *pfd);
+/* Drop a dial under way (its socket and lookups); nothing without one. */
+void dial_end(struct loop *l);
 
 /* ---- sesslimits.c ---- */
 

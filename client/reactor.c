@@ -2,7 +2,9 @@
  * The reactor: one poll loop for every connection of the run. The destination is the last; each
  * jump host before it carries the next hop's bytes over a direct-tcpip channel (through a
  * socketpair, so every connection is driven the same way). The terminal, stdio and the exit
- * status belong to the destination.
+ * status belong to the destination. A connection that is still resolving or connecting
+ * (connect.c) takes one slot and its timer in the same poll set; its session begins when its
+ * socket is there.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include "loop.h"
 #include "loop_int.h"
 #include "proxycmd.h"
+#include "resolve.h"
 #include "ssh/err.h"
 
 /* the fields of a connection before it runs */
@@ -92,6 +95,7 @@ static void session_end(struct loop *l)
 		l->sign_signer = NULL;
 		loop_user_wait_end();
 	}
+	dial_end(l);
 	fwd_free(l->fwd);
 	l->fwd = NULL;
 	ssh_conn_free(l->c);
@@ -135,6 +139,24 @@ int reactor_start_next_hop(struct loop *l)
 	return 0;
 }
 
+/* Connection i has its socket: its session begins; with the first, the destination's terminal
+ * signals and descriptors are taken over (not while the first connection is still dialing). */
+static int hop_connected(struct loop **ls, size_t n, size_t i)
+{
+	struct loop *d = ls[n - 1];
+
+	if (session_begin(ls[i]) < 0) {
+		return SSH_ERR_SYSTEM;
+	}
+	if (i == 0) {
+		if (d->want_tty || d->no_session) {
+			tty_catch_signals(d->no_session);
+		}
+		tty_fds_setup(d);
+	}
+	return 0;
+}
+
 /*
  * Turn the loop until the destination (ls[n - 1]) ends; *who says which connection ended it.
  * Returns 0 or the negative error.
@@ -154,6 +176,11 @@ static int reactor(struct loop **ls, size_t n, size_t *who)
 		total = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct loop *l = ls[i];
+			off[i] = total;
+			if (l->dial != NULL) {
+				total++; /* resolving or connecting: one slot */
+				continue;
+			}
 			if (!l->hop_started) {
 				continue;
 			}
@@ -168,7 +195,6 @@ static int reactor(struct loop **ls, size_t n, size_t *who)
 				}
 				goto out;
 			}
-			off[i] = total;
 			total += session_nslots(l);
 		}
 		if (total > cap) {
@@ -184,7 +210,9 @@ static int reactor(struct loop **ls, size_t n, size_t *who)
 		}
 		int timeout = 1000;
 		for (size_t i = 0; i < n; i++) {
-			if (ls[i]->hop_started) {
+			if (ls[i]->dial != NULL) {
+				dial_fill(ls[i], pfd + off[i], &timeout);
+			} else if (ls[i]->hop_started) {
 				session_fill(ls[i], pfd + off[i], &timeout);
 			}
 		}
@@ -201,6 +229,16 @@ static int reactor(struct loop **ls, size_t n, size_t *who)
 			goto out;
 		}
 		for (size_t i = 0; i < n; i++) {
+			if (ls[i]->dial != NULL) {
+				if ((r = dial_after(ls[i], pfd + off[i])) > 0) {
+					r = hop_connected(ls, n, i);
+				}
+				if (r < 0) {
+					*who = i;
+					goto out;
+				}
+				continue;
+			}
 			if (!ls[i]->hop_started) {
 				continue;
 			}
@@ -219,7 +257,7 @@ out:
 int loop_run(const struct loop_target *t, size_t n)
 {
 	struct loop **ls = NULL, *d;
-	char err[ERR_MAX];
+	struct resolver *pool = NULL;
 	size_t who = 0, i;
 	int r, status = 255;
 
@@ -227,12 +265,17 @@ int loop_run(const struct loop_target *t, size_t n)
 		fatal_error("connect", "out of memory");
 		return status;
 	}
+	if ((pool = resolver_new(RESOLVE_THREADS, NULL)) == NULL) {
+		fatal_error("connect", "out of memory");
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if ((ls[i] = malloc(sizeof(*ls[i]))) == NULL) {
 			fatal_error("connect", "out of memory");
 			goto out;
 		}
 		session_init(ls[i], &t[i], i + 1 < n);
+		ls[i]->resolver = pool;
 	}
 	for (i = 0; i + 1 < n; i++) {
 		const char *as_given = ls[i]->o->host != NULL ? ls[i]->o->host : ls[i]->host;
@@ -249,27 +292,14 @@ int loop_run(const struct loop_target *t, size_t n)
 	d = ls[n - 1];
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((r = loop_connect(ls[0]->o, &ls[0]->sock, &ls[0]->proxy_pid, ls[0]->addr,
-	         sizeof(ls[0]->addr), err, sizeof(err))) != 0) {
-		if (n > 1) {
-			char line[ERR_MAX + 64];
-			const char *sep = strstr(err, ": ");
-			snprintf(line, sizeof(line), "connect: %s: %s", ls[0]->hop_name,
-			    sep != NULL ? sep + 2 : err);
-			fatal_line(line);
-		} else {
-			fatal_line(err);
-		}
+	/* the first hop dials (a ProxyCommand is started at once); the reactor turns the rest */
+	if ((r = dial_start(ls[0])) > 0) {
+		r = hop_connected(ls, n, 0);
+	}
+	if (r < 0) {
+		loop_print_failure(ls[0], r);
 		goto out;
 	}
-	if (session_begin(ls[0]) < 0) {
-		loop_print_failure(ls[0], SSH_ERR_SYSTEM);
-		goto out;
-	}
-	if (d->want_tty || d->no_session) {
-		tty_catch_signals(d->no_session);
-	}
-	tty_fds_setup(d);
 	r = reactor(ls, n, &who);
 	int had_tty = d->raw_tty;
 	tty_fds_restore(d);
@@ -312,5 +342,6 @@ out:
 		}
 	}
 	free(ls);
+	resolver_free(pool); /* a lookup still running ends it */
 	return status;
 }
