@@ -78,7 +78,8 @@ int identity_key_chain(
 	if ((file = sk_X509_new_null()) == NULL) {
 		goto out;
 	}
-	if ((r = keyfile_certs(path, X509CHAIN_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
+	if (path != NULL &&
+	    (r = keyfile_certs(path, X509CHAIN_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
 		log_info("Load key \"%s\": certificates: %s", path, err[0] ? err : ssh_err_str(r));
 		goto out;
 	}
@@ -116,13 +117,14 @@ int identity_key_chain(
 		}
 	}
 	if ((r = x509chain_build(leaf, pool, ids->send_root, X509CHAIN_SEND_MAX, out)) != 0) {
-		log_info("Load key \"%s\": certificate chain: %s", path, ssh_err_str(r));
+		log_info("Load key \"%s\": certificate chain: %s", path != NULL ? path : "(agent)",
+		    ssh_err_str(r));
 		goto out;
 	}
 	subject_of(leaf, subj, sizeof(subj));
-	log_debug1("key %s: X.509 certificate %s from %s, %d certificate%s sent", path, subj,
-	    n > 0 ? "the key file" : "X509CertificateFile", sk_X509_num(*out),
-	    sk_X509_num(*out) == 1 ? "" : "s");
+	log_debug1("key %s: X.509 certificate %s from %s, %d certificate%s sent",
+	    path != NULL ? path : "(agent)", subj, n > 0 ? "the key file" : "X509CertificateFile",
+	    sk_X509_num(*out), sk_X509_num(*out) == 1 ? "" : "s");
 	r = 0;
 out:
 	sk_X509_free(pool);

@@ -124,7 +124,6 @@ static const struct compat_kw compat[] = {
     NOEFF("HostbasedAcceptedAlgorithms", W_HB),
     NOEFF("HostbasedAuthentication", W_HB),
     NOEFF("HostbasedKeyTypes", W_HB),
-    NOEFF("IdentityAgent", W_AGENT),
     NOEFF("IPQoS", NULL),
     NOEFF("KbdInteractiveDevices", NULL),
     NOEFF("LocalCommand", "local commands are not supported"),

@@ -290,7 +290,7 @@ static int sa_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 		if (r != AGENT_ERR_REFUSED) {
 			k->conn->broken = 1;
 		}
-		res = SIGNER_ERR_DEVICE;
+		res = r == AGENT_ERR_REFUSED ? SIGNER_ERR_DECLINED : SIGNER_ERR_DEVICE;
 		goto out;
 	}
 	if ((r = agent_unwrap_sig(blob, bloblen, k->want, k->field, sig, siglen)) != 0) {
