@@ -229,5 +229,21 @@ int identities_cert_user(const struct identities *ids, int upn, char **out)
 			certs = NULL;
 		}
 	}
+	/* an agent key with a certificate (X509CertificateFile, say) */
+	for (i = 0; ids != NULL && i < ids->agent.nfront && *out == NULL; i++) {
+		const uint8_t *const *der;
+		const size_t *len;
+		const unsigned char *p;
+		X509 *leaf;
+		if (signer_chain(ids->agent.front[i], &der, &len) == 0) {
+			continue;
+		}
+		p = der[0];
+		if ((leaf = d2i_X509(NULL, &p, (long)len[0])) != NULL) {
+			*out = cert_login(leaf, upn);
+			X509_free(leaf);
+		}
+		ERR_clear_error();
+	}
 	return *out != NULL ? 0 : SSH_ERR_NOT_FOUND;
 }

@@ -73,6 +73,17 @@ rm -f "$T_DIR/ec.key"
 x509 "agent key + X509CertificateFile" "ec user" x509v3-ecdsa-sha2-nistp256 "$A1" \
 	-o "X509CertificateFile=$P/ec.pem" -o "X509CertificateFile=$P/inter.pem"
 
+# UserFromCertificate with that agent key: the login name is the certificate's CN
+: >"$PLOG"
+CLIENT_PORT=$PEER_PORT
+CLIENT_ENV=(SSH_AUTH_SOCK="$A1")
+run_client_bare -o "UserKnownHostsFile=$T_DIR/peer_known_hosts" -o UserFromCertificate=cn \
+	-o "X509CertificateFile=$P/ec.pem" -o "X509CertificateFile=$P/inter.pem" -- echo cn-ok
+CLIENT_PORT=
+expect_exit 0 "agent key + UserFromCertificate cn: exit status"
+expect_file_matches "$PLOG" "^userauth publickey ec user x509v3-ecdsa-sha2-nistp256\$" \
+	"agent key + UserFromCertificate cn: the CN is the login name"
+
 # ---- the token in the agent: the PIN once
 A2=$T_DIR/agent2.sock
 start_agent "$A2" PKCS11SPY="$M" PKCS11SPY_OUTPUT="$T_DIR/spy.agent" SOFTHSM2_CONF="$SOFTHSM2_CONF"
