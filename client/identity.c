@@ -160,6 +160,10 @@ int identities_new(const struct options *o, struct identities **out, char *err, 
 			}
 		}
 	}
+	/* the agent's keys: the configured ones it holds first, signed through it */
+	if ((r = identity_agent_setup(ids, o)) != 0) {
+		goto out;
+	}
 	*out = ids;
 	ids = NULL;
 	r = 0;
@@ -233,10 +237,9 @@ static int load_key(struct identities *ids, struct identity *id, EVP_PKEY **pk)
 	return SSH_ERR_PASSPHRASE;
 }
 
-/* The public key of an encrypted key file from FILE.pub ("type base64 [comment]"), or NULL. */
-static EVP_PKEY *read_pub_file(const char *path)
+EVP_PKEY *identity_read_pub(const char *pubpath)
 {
-	char pubpath[PATH_MAX_LEN + 8], line[TEXTFILE_B64_MAX];
+	char line[TEXTFILE_B64_MAX];
 	char *type, *b64, *save = NULL;
 	uint8_t *blob = NULL;
 	size_t bloblen = 0;
@@ -245,8 +248,7 @@ static EVP_PKEY *read_pub_file(const char *path)
 	FILE *f = NULL;
 	int bad = 0;
 
-	if (snprintf(pubpath, sizeof(pubpath), "%s.pub", path) >= (int)sizeof(pubpath) ||
-	    (f = fopen(pubpath, "r")) == NULL) {
+	if ((f = fopen(pubpath, "r")) == NULL) {
 		return NULL;
 	}
 	if (textfile_read_line(f, line, sizeof(line), &bad) && !bad &&
@@ -261,6 +263,17 @@ static EVP_PKEY *read_pub_file(const char *path)
 	free(blob);
 	free(btype);
 	return pk;
+}
+
+/* The public key of an encrypted key file from FILE.pub, or NULL. */
+static EVP_PKEY *read_pub_file(const char *path)
+{
+	char pubpath[PATH_MAX_LEN + 8];
+
+	if (snprintf(pubpath, sizeof(pubpath), "%s.pub", path) >= (int)sizeof(pubpath)) {
+		return NULL;
+	}
+	return identity_read_pub(pubpath);
 }
 
 /* signer_file unlock callback: the private key, asking its passphrase now */
@@ -282,12 +295,16 @@ struct signer *identities_next(struct identities *ids)
 	struct signer *s = NULL;
 	int r, deferred;
 
+	if (ids != NULL && (s = identity_agent_next_front(ids)) != NULL) {
+		return s;
+	}
 	while (ids != NULL && ids->next < ids->n) {
 		id = &ids->v[ids->next];
 		if (id->p11v != NULL) {
 			while (id->p11next < id->p11n) {
+				int by_agent = id->p11agent != NULL && id->p11agent[id->p11next];
 				s = id->p11v[id->p11next++];
-				if (s != NULL) {
+				if (s != NULL && !by_agent) {
 					log_debug1("Will attempt token key: %s", s->name);
 					return s;
 				}
@@ -296,6 +313,9 @@ struct signer *identities_next(struct identities *ids)
 			continue;
 		}
 		ids->next++;
+		if (id->agent_served) {
+			continue; /* offered through the agent already */
+		}
 		if (stat(id->path, &st) != 0) {
 			if (id->user_provided) {
 				log_info("no such identity: %s: %s", id->path, strerror(errno));
@@ -346,7 +366,7 @@ struct signer *identities_next(struct identities *ids)
 		id->signer = s;
 		return s;
 	}
-	return NULL;
+	return ids != NULL ? identity_agent_next_extra(ids) : NULL;
 }
 
 const char *identities_note(const struct identities *ids)
@@ -362,8 +382,10 @@ void identities_free(struct identities *ids)
 	if (ids == NULL) {
 		return;
 	}
+	identity_agent_free(ids);
 	for (size_t i = 0; i < ids->n; i++) {
 		free(ids->v[i].path);
+		free(ids->v[i].p11agent);
 		if (ids->v[i].signer != NULL) {
 			signer_free(ids->v[i].signer);
 		}

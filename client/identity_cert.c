@@ -78,7 +78,8 @@ int identity_key_chain(
 	if ((file = sk_X509_new_null()) == NULL) {
 		goto out;
 	}
-	if ((r = keyfile_certs(path, X509CHAIN_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
+	if (path != NULL &&
+	    (r = keyfile_certs(path, X509CHAIN_POOL_MAX, file, &n, err, sizeof(err))) != 0) {
 		log_info("Load key \"%s\": certificates: %s", path, err[0] ? err : ssh_err_str(r));
 		goto out;
 	}
@@ -116,13 +117,14 @@ int identity_key_chain(
 		}
 	}
 	if ((r = x509chain_build(leaf, pool, ids->send_root, X509CHAIN_SEND_MAX, out)) != 0) {
-		log_info("Load key \"%s\": certificate chain: %s", path, ssh_err_str(r));
+		log_info("Load key \"%s\": certificate chain: %s", path != NULL ? path : "(agent)",
+		    ssh_err_str(r));
 		goto out;
 	}
 	subject_of(leaf, subj, sizeof(subj));
-	log_debug1("key %s: X.509 certificate %s from %s, %d certificate%s sent", path, subj,
-	    n > 0 ? "the key file" : "X509CertificateFile", sk_X509_num(*out),
-	    sk_X509_num(*out) == 1 ? "" : "s");
+	log_debug1("key %s: X.509 certificate %s from %s, %d certificate%s sent",
+	    path != NULL ? path : "(agent)", subj, n > 0 ? "the key file" : "X509CertificateFile",
+	    sk_X509_num(*out), sk_X509_num(*out) == 1 ? "" : "s");
 	r = 0;
 out:
 	sk_X509_free(pool);
@@ -226,6 +228,22 @@ int identities_cert_user(const struct identities *ids, int upn, char **out)
 			sk_X509_pop_free(certs, X509_free);
 			certs = NULL;
 		}
+	}
+	/* an agent key with a certificate (X509CertificateFile, say) */
+	for (i = 0; ids != NULL && i < ids->agent.nfront && *out == NULL; i++) {
+		const uint8_t *const *der;
+		const size_t *len;
+		const unsigned char *p;
+		X509 *leaf;
+		if (signer_chain(ids->agent.front[i], &der, &len) == 0) {
+			continue;
+		}
+		p = der[0];
+		if ((leaf = d2i_X509(NULL, &p, (long)len[0])) != NULL) {
+			*out = cert_login(leaf, upn);
+			X509_free(leaf);
+		}
+		ERR_clear_error();
 	}
 	return *out != NULL ? 0 : SSH_ERR_NOT_FOUND;
 }

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "agent.h"
 #include "identity.h"
 
 #define ID_MAX       (OPT_MAX_LIST + 3)
@@ -20,6 +21,25 @@ struct identity {
 	struct signer *signer; /* loaded */
 	struct signer **p11v;  /* a token source: every key it selected */
 	size_t p11n, p11next;
+	unsigned char *p11agent; /* per p11v key: the agent holds it (offered through it) */
+	int agent_served;        /* a key file the agent holds: offered through the agent */
+};
+
+/* At most this many agent keys that match no configured identity are offered (every refused
+ * key counts against the server's MaxAuthTries, 6 in sshd, 3 on many routers). */
+#define AGENT_EXTRA_MAX 5
+
+/* the agent's side of the identity list (identity_agent.c) */
+struct id_agent {
+	struct agent_conn *conn; /* NULL: no agent */
+	struct agent_keys keys;
+	EVP_PKEY **pk;         /* per agent key: its public key, NULL when unusable */
+	unsigned char *used;   /* per agent key: offered as a configured identity */
+	struct signer **front; /* configured identities the agent holds, in their order */
+	size_t nfront, front_next;
+	struct signer **extra; /* per agent key: a signer made for it as an unconfigured key */
+	size_t extra_next, extra_offered;
+	int identities_only;
 };
 
 struct identities {
@@ -33,6 +53,7 @@ struct identities {
 	STACK_OF(X509) * cert_pool; /* their certificates, read at the first key file */
 	int pool_read;
 	char note[512];
+	struct id_agent agent;
 };
 
 /* identity_token.c: find the keys of a token source now (no login: that waits for the first
@@ -51,5 +72,18 @@ void identity_token_release(struct signer **v, size_t n);
  * key is not to be used (the reason is logged). */
 int identity_key_chain(
     struct identities *ids, const char *path, EVP_PKEY *pk, STACK_OF(X509) * *out);
+
+/* identity.c: the public key in an OpenSSH public key file ("type base64 [comment]"), or NULL */
+EVP_PKEY *identity_read_pub(const char *pubpath);
+
+/* identity_agent.c: connect to the agent (IdentityAgent / SSH_AUTH_SOCK) and match its keys
+ * with the identities collected so far; a missing agent is no error (a -v line says why) */
+int identity_agent_setup(struct identities *ids, const struct options *o);
+/* identity_agent.c: the next configured identity the agent holds, or NULL */
+struct signer *identity_agent_next_front(struct identities *ids);
+/* identity_agent.c: the next agent key that matches no configured identity (none with
+ * IdentitiesOnly, at most AGENT_EXTRA_MAX), or NULL */
+struct signer *identity_agent_next_extra(struct identities *ids);
+void identity_agent_free(struct identities *ids);
 
 #endif

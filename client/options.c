@@ -136,6 +136,7 @@ static const struct kw keywords[] = {
     LIST("X509CertificateFile", x509_certificate_file, OPT_MAX_ARGS),
     FLAG("IdentitiesOnly", identities_only),
     STR("PKCS11Provider", pkcs11_provider),
+    STR("IdentityAgent", identity_agent),
     FLAG("X509SendRoot", x509_send_root),
     ENUM("UserFromCertificate", user_from_certificate, ev_ufc),
     /* OpenSSH keywords implemented as in OpenSSH */

@@ -118,6 +118,7 @@ struct options {
 	int identity_file_default; /* set by options_finish: the entries are the default files */
 	int identities_only;
 	char *pkcs11_provider;
+	char *identity_agent; /* IdentityAgent: a socket path, SSH_AUTH_SOCK, $VAR or none */
 
 	/* OpenSSH keywords x509ssh implements (options_compat.c has the rest) */
 	char *bind_address;          /* BindAddress (-b) */

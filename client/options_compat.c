@@ -74,7 +74,7 @@ static const struct valmap vm_crl[] = {{"yes", "require"}, {"no", "check"}, {NUL
 #define W_MUX   "no connection sharing: each run is its own connection"
 #define W_GSS   "GSSAPI is not supported"
 #define W_HB    "host-based authentication is not supported"
-#define W_AGENT "the agent is not supported yet"
+#define W_AGENT "not supported yet; the agent's keys are used, see IdentityAgent"
 #define W_OLD   "obsolete in OpenSSH"
 #define W_X11   "X11 forwarding is not supported"
 
@@ -124,7 +124,6 @@ static const struct compat_kw compat[] = {
     NOEFF("HostbasedAcceptedAlgorithms", W_HB),
     NOEFF("HostbasedAuthentication", W_HB),
     NOEFF("HostbasedKeyTypes", W_HB),
-    NOEFF("IdentityAgent", W_AGENT),
     NOEFF("IPQoS", NULL),
     NOEFF("KbdInteractiveDevices", NULL),
     NOEFF("LocalCommand", "local commands are not supported"),

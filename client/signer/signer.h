@@ -49,6 +49,9 @@ enum signer_result {
 	SIGNER_ERR_SYSTEM = -8,       /* an operating-system call failed */
 	SIGNER_ERR_LIBCRYPTO = -9,    /* an OpenSSL call failed */
 	SIGNER_ERR_BAD_OUTPUT = -10,  /* the backend's signature has the wrong size or form */
+	SIGNER_ERR_DECLINED = -11,    /* the backend will not sign with this key (an agent
+	                                 refused: no such key, a declined confirmation): the
+	                                 engine goes on with the next identity */
 };
 
 /* The signature primitive of a request (the engine's algorithm row says which). */
@@ -192,6 +195,7 @@ static inline const char *signer_strerror(int r)
 	    {SIGNER_ERR_SYSTEM, "system error"},
 	    {SIGNER_ERR_LIBCRYPTO, "libcrypto error"},
 	    {SIGNER_ERR_BAD_OUTPUT, "signature verification failed"},
+	    {SIGNER_ERR_DECLINED, "agent refused operation"},
 	};
 	size_t i;
 

@@ -42,6 +42,7 @@ static const struct {
     {.signer = SIGNER_ERR_SYSTEM, .ssh = SSH_ERR_SYSTEM},
     {.signer = SIGNER_ERR_LIBCRYPTO, .ssh = SSH_ERR_LIBCRYPTO},
     {.signer = SIGNER_ERR_BAD_OUTPUT, .ssh = SSH_ERR_SIGNATURE},
+    {.signer = SIGNER_ERR_DECLINED, .ssh = SSH_ERR_SIGNATURE},
 };
 
 int sshsig_signer_err(int signer_result)

@@ -405,6 +405,13 @@ int ssh_conn_answer_sign(
 		return conn_fail(c, SSH_ERR_INTERNAL, "auth: unexpected signature");
 	}
 	c->wait = WAIT_NONE;
+	if (err == SIGNER_ERR_DECLINED) {
+		/* the signer will not sign with this key (an agent refused): one line, and the
+		 * next identity */
+		conn_log(c, SSH_LOG_INFO, "%s", cause != NULL ? cause : "agent refused operation");
+		r = raise_auth_next(c, 0);
+		return r != 0 ? r : conn_process(c);
+	}
 	if (err != 0) {
 		err = sshsig_signer_err(err);
 		if (cause != NULL) {

@@ -219,6 +219,7 @@ static const struct {
     {"X509CertificateFile", "/c.pem"},
     {"IdentitiesOnly", "yes"},
     {"PKCS11Provider", "/p.so"},
+    {"IdentityAgent", "~/.ssh/agent.sock"},
     {"X509SendRoot", "yes"},
     {"UserFromCertificate", "cn"},
     {"BindAddress", "127.0.0.1"},

@@ -1,0 +1,445 @@
+/*
+ * Signers over ssh-agent keys (signer_agent.h). The request goes out at once; the answer is
+ * collected by sign_finish() once the socket is readable. The agent returns a finished SSH
+ * signature: it is unwrapped here, its name checked against what was asked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "signer_agent.h"
+#include "signer_file.h"
+#include "ssh/err.h"
+#include "ssh/sshsig.h"
+#include "ssh/x509key.h"
+
+struct agent_conn {
+	int fd;
+	unsigned refs;
+	int broken; /* a short or failed exchange: the socket is out of step, not used again */
+};
+
+struct sa_key {
+	struct agent_conn *conn;
+	uint8_t *blob;
+	size_t bloblen;
+	EVP_PKEY *pk;
+	struct signer_der_chain chain;
+	int pending;   /* a request is on its way */
+	char want[32]; /* the signature name the answer must carry */
+	size_t field;  /* ECDSA: bytes of one half */
+	char err[160];
+};
+
+static const struct signer_ops signer_agent_ops;
+
+int agent_conn_open(const char *path, struct agent_conn **out)
+{
+	struct sockaddr_un sa;
+	struct agent_conn *c;
+	int fd, e;
+
+	*out = NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return SSH_ERR_SYSTEM;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		return SSH_ERR_SYSTEM;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return SSH_ERR_SYSTEM;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return SSH_ERR_ALLOC;
+	}
+	c->fd = fd;
+	c->refs = 1;
+	*out = c;
+	return 0;
+}
+
+void agent_conn_unref(struct agent_conn *c)
+{
+	if (c == NULL || --c->refs > 0) {
+		return;
+	}
+	close(c->fd);
+	free(c);
+}
+
+/* write all of b (the socket is non-blocking: wait for room) */
+static int conn_write(struct agent_conn *c, const struct buf *b)
+{
+	const uint8_t *p = buf_ptr(b);
+	size_t left = buf_len(b);
+	struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+	ssize_t n;
+
+	while (left > 0) {
+		n = send(c->fd, p, left, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+				return SSH_ERR_SYSTEM;
+			}
+			continue;
+		}
+		if (n <= 0) {
+			return SSH_ERR_SYSTEM;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
+/* read one whole message into b (blocking); *msg and *len point at its body inside b */
+static int conn_read(struct agent_conn *c, struct buf *b, const uint8_t **msg, size_t *len)
+{
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	uint8_t *room;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if ((r = agent_frame(buf_ptr(b), buf_len(b), msg, len)) != 0) {
+			return r < 0 ? r : 0;
+		}
+		if ((r = buf_tail(b, 4096, &room)) != 0) {
+			return r;
+		}
+		n = recv(c->fd, room, 4096, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+				return SSH_ERR_SYSTEM;
+			}
+			continue;
+		}
+		if (n == 0) {
+			errno = ECONNRESET; /* the agent closed the connection */
+			return SSH_ERR_SYSTEM;
+		}
+		if (n < 0) {
+			return SSH_ERR_SYSTEM;
+		}
+		if ((r = buf_commit(b, (size_t)n)) != 0) {
+			return r;
+		}
+	}
+}
+
+int agent_conn_list(struct agent_conn *c, struct agent_keys *out)
+{
+	struct buf b;
+	const uint8_t *msg;
+	size_t len;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&b);
+	buf_set_max(&b, AGENT_MSG_MAX + 4 + 4096);
+	if (c->broken) {
+		r = SSH_ERR_PROTOCOL;
+		goto out;
+	}
+	if ((r = agent_enc_request_identities(&b)) != 0 || (r = conn_write(c, &b)) != 0) {
+		goto out;
+	}
+	buf_reset(&b);
+	if ((r = conn_read(c, &b, &msg, &len)) != 0) {
+		goto out;
+	}
+	r = agent_dec_identities(msg, len, out);
+out:
+	if (r != 0 && r != AGENT_ERR_REFUSED) {
+		c->broken = 1;
+	}
+	buf_free(&b);
+	return r;
+}
+
+static EVP_PKEY *sa_pubkey(struct signer *s)
+{
+	return ((struct sa_key *)s->impl)->pk;
+}
+
+static void sa_chain(struct signer *s, const uint8_t *const **der, const size_t **len, size_t *n)
+{
+	struct sa_key *k = s->impl;
+
+	*der = (const uint8_t *const *)k->chain.der;
+	*len = k->chain.len;
+	*n = k->chain.n;
+}
+
+/* the flags and the answer's name for a request: SIGNER_ERR_UNSUPPORTED when the key cannot */
+static int request_form(struct sa_key *k, const struct signer_req *req, uint32_t *flags)
+{
+	static const struct {
+		enum signer_prim prim;
+		int bits; /* ECDSA curve size, 0 for any */
+		const char *digest;
+		uint32_t flags;
+		const char *name;
+	} rows[] = {
+	    {SIGNER_RSA_PKCS1, 0, "SHA1", 0, "ssh-rsa"},
+	    {SIGNER_RSA_PKCS1, 0, "SHA256", AGENT_RSA_SHA2_256, "rsa-sha2-256"},
+	    {SIGNER_RSA_PKCS1, 0, "SHA512", AGENT_RSA_SHA2_512, "rsa-sha2-512"},
+	    {SIGNER_ECDSA, 256, "SHA256", 0, "ecdsa-sha2-nistp256"},
+	    {SIGNER_ECDSA, 384, "SHA384", 0, "ecdsa-sha2-nistp384"},
+	    {SIGNER_ECDSA, 521, "SHA512", 0, "ecdsa-sha2-nistp521"},
+	    {SIGNER_ED25519, 0, NULL, 0, "ssh-ed25519"},
+	};
+	int bits = EVP_PKEY_get_bits(k->pk);
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rows[i].prim != req->prim || (rows[i].bits != 0 && rows[i].bits != bits)) {
+			continue;
+		}
+		if ((rows[i].digest == NULL) != (req->digest == NULL) ||
+		    (req->digest != NULL && strcasecmp(rows[i].digest, req->digest) != 0)) {
+			continue;
+		}
+		*flags = rows[i].flags;
+		snprintf(k->want, sizeof(k->want), "%s", rows[i].name);
+		k->field = rows[i].bits != 0 ? ((size_t)rows[i].bits + 7) / 8 : 0;
+		return SIGNER_OK;
+	}
+	return SIGNER_ERR_UNSUPPORTED;
+}
+
+static int sa_sign(struct signer *s, const struct signer_req *req, uint8_t **sig, size_t *siglen)
+{
+	struct sa_key *k;
+	struct buf b;
+	uint32_t flags = 0;
+	int r;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (s == NULL || (k = s->impl) == NULL || req == NULL || k->pending) {
+		return SIGNER_ERR_INTERNAL;
+	}
+	k->err[0] = '\0';
+	if ((r = request_form(k, req, &flags)) != SIGNER_OK) {
+		return r;
+	}
+	if (k->conn->broken) {
+		snprintf(k->err, sizeof(k->err), "agent connection lost");
+		return SIGNER_ERR_DEVICE;
+	}
+	buf_init(&b);
+	if ((r = agent_enc_sign_request(&b, k->blob, k->bloblen, req->data, req->len, flags)) !=
+	    0) {
+		buf_free(&b);
+		return r == SSH_ERR_ALLOC ? SIGNER_ERR_ALLOC : SIGNER_ERR_UNSUPPORTED;
+	}
+	r = conn_write(k->conn, &b);
+	buf_free(&b);
+	if (r != 0) {
+		snprintf(k->err, sizeof(k->err), "agent: %s", strerror(errno));
+		k->conn->broken = 1;
+		return SIGNER_ERR_DEVICE;
+	}
+	k->pending = 1;
+	return SIGNER_AGAIN;
+}
+
+static int sa_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
+{
+	struct sa_key *k = s->impl;
+	const uint8_t *msg, *blob;
+	size_t len, bloblen;
+	struct buf b;
+	int r, res;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (!k->pending) {
+		return SIGNER_ERR_INTERNAL;
+	}
+	k->pending = 0;
+	buf_init(&b);
+	buf_set_max(&b, AGENT_MSG_MAX + 4 + 4096);
+	if ((r = conn_read(k->conn, &b, &msg, &len)) != 0) {
+		snprintf(k->err, sizeof(k->err), "agent: %s",
+		    r == SSH_ERR_SYSTEM ? strerror(errno) : agent_strerror(r));
+		k->conn->broken = 1;
+		res = SIGNER_ERR_DEVICE;
+		goto out;
+	}
+	if ((r = agent_dec_sign_response(msg, len, &blob, &bloblen)) != 0) {
+		snprintf(k->err, sizeof(k->err), "agent: %s", agent_strerror(r));
+		if (r != AGENT_ERR_REFUSED) {
+			k->conn->broken = 1;
+		}
+		res = r == AGENT_ERR_REFUSED ? SIGNER_ERR_DECLINED : SIGNER_ERR_DEVICE;
+		goto out;
+	}
+	if ((r = agent_unwrap_sig(blob, bloblen, k->want, k->field, sig, siglen)) != 0) {
+		snprintf(k->err, sizeof(k->err), "agent: the signature is not %s: %s", k->want,
+		    agent_strerror(r));
+		res = r == SSH_ERR_ALLOC ? SIGNER_ERR_ALLOC : SIGNER_ERR_BAD_OUTPUT;
+		goto out;
+	}
+	res = SIGNER_OK;
+out:
+	buf_free(&b);
+	return res;
+}
+
+static int sa_poll_fd(struct signer *s)
+{
+	struct sa_key *k = s->impl;
+
+	return k->pending ? k->conn->fd : -1;
+}
+
+static const char *sa_error(struct signer *s)
+{
+	return ((struct sa_key *)s->impl)->err;
+}
+
+static void sa_free(struct signer *s)
+{
+	struct sa_key *k;
+
+	if (s == NULL) {
+		return;
+	}
+	if ((k = s->impl) != NULL) {
+		if (k->pending) {
+			k->conn->broken = 1; /* its answer would be read as the next one's */
+		}
+		agent_conn_unref(k->conn);
+		free(k->blob);
+		EVP_PKEY_free(k->pk);
+		signer_der_chain_clear(&k->chain);
+		free(k);
+	}
+	free(s->name);
+	free(s);
+}
+
+static const struct signer_ops signer_agent_ops = {
+    .pubkey = sa_pubkey,
+    .chain = sa_chain,
+    .sign = sa_sign,
+    .sign_finish = sa_sign_finish,
+    .poll_fd = sa_poll_fd,
+    .error = sa_error,
+    .free = sa_free,
+};
+
+int signer_is_agent(const struct signer *s)
+{
+	return s != NULL && s->ops == &signer_agent_ops;
+}
+
+int signer_agent_new(struct agent_conn *c, const uint8_t *blob, size_t bloblen, EVP_PKEY *pk,
+    const char *name, struct signer **out)
+{
+	struct signer *s = NULL;
+	struct sa_key *k = NULL;
+	int e = SSH_ERR_ALLOC;
+
+	*out = NULL;
+	if (c == NULL || pk == NULL || bloblen == 0) {
+		e = SSH_ERR_INTERNAL;
+		goto out;
+	}
+	if (!sshsig_key_usable(pk, 0, NULL)) {
+		e = SSH_ERR_KEY_TYPE;
+		goto out;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL || (k->blob = malloc(bloblen)) == NULL ||
+	    (s = calloc(1, sizeof(*s))) == NULL || (s->name = strdup(name)) == NULL) {
+		goto out;
+	}
+	memcpy(k->blob, blob, bloblen);
+	k->bloblen = bloblen;
+	k->pk = pk;
+	pk = NULL;
+	k->conn = c;
+	c->refs++;
+	s->ops = &signer_agent_ops;
+	s->impl = k;
+	k = NULL;
+	*out = s;
+	s = NULL;
+	e = 0;
+out:
+	if (k != NULL) {
+		free(k->blob);
+		free(k);
+	}
+	if (s != NULL) {
+		free(s->name);
+		free(s);
+	}
+	EVP_PKEY_free(pk);
+	return e;
+}
+
+int signer_agent_set_chain(struct signer *s, STACK_OF(X509) * chain)
+{
+	struct sa_key *k;
+	int e = 0;
+
+	if (!signer_is_agent(s) || (k = s->impl) == NULL) {
+		e = SSH_ERR_INTERNAL;
+	} else if (chain == NULL || sk_X509_num(chain) <= 0) {
+		e = 0;
+	} else if ((size_t)sk_X509_num(chain) > X509_BLOB_MAX) {
+		e = SSH_ERR_TOO_LARGE;
+	} else if (!signer_file_cert_matches(k->pk, sk_X509_value(chain, 0))) {
+		e = SSH_ERR_KEY_TYPE;
+	} else if (signer_der_chain_set(&k->chain, chain) != SIGNER_OK) {
+		e = SSH_ERR_ALLOC;
+	}
+	sk_X509_pop_free(chain, X509_free);
+	return e;
+}
+
+int signer_agent_copy_chain(struct signer *s, struct signer *from)
+{
+	const uint8_t *const *der;
+	const size_t *len;
+	size_t n = signer_chain(from, &der, &len);
+	STACK_OF(X509) * st;
+	X509 *x;
+
+	if (n == 0) {
+		return 0;
+	}
+	if ((st = sk_X509_new_null()) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = der[i];
+		if ((x = d2i_X509(NULL, &p, (long)len[i])) == NULL || sk_X509_push(st, x) <= 0) {
+			X509_free(x);
+			sk_X509_pop_free(st, X509_free);
+			ERR_clear_error();
+			return SSH_ERR_LIBCRYPTO;
+		}
+	}
+	return signer_agent_set_chain(s, st);
+}
