@@ -88,10 +88,7 @@ static int session_begin(struct loop *l)
 
 static void session_end(struct loop *l)
 {
-	if (l->sign_signer != NULL) {
-		l->sign_signer = NULL;
-		loop_user_wait_end();
-	}
+	authdrv_end(l); /* a question or a signature under way is given up */
 	fwd_free(l->fwd);
 	l->fwd = NULL;
 	ssh_conn_free(l->c);
