@@ -36,12 +36,17 @@ struct auth_ask {
 	size_t n, i; /* prompts in the round, the one asked */
 };
 
-/* l's question, its time not counted by l's timeouts (until ask_end). NULL: out of memory. */
+/* l's question, its time not counted by l's timeouts (until ask_end). NULL: out of memory, or
+ * a question already under way (the engine waits for one answer at a time: never expected). */
 static struct auth_ask *ask_new(struct loop *l, enum ask_kind kind)
 {
-	struct auth_ask *a = calloc(1, sizeof(*a));
+	struct auth_ask *a;
 
-	if (a == NULL) {
+	if (l->ask != NULL) {
+		loop_fail_local(l, "auth: a second question while one is asked");
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		loop_fail_local(l, "auth: out of memory");
 		return NULL;
 	}

@@ -374,6 +374,60 @@ static void test_askpass(void)
 	rmdir(dir);
 }
 
+/* Two prompts of a poll loop through SSH_ASKPASS run side by side: the program asked first
+ * answers only once the second one has started (a marker file), else it fails. */
+static void test_askpass_side_by_side(void)
+{
+	char dir[] = "/tmp/test_prompt.XXXXXX", prog[64], marker[64], body[512];
+	struct report rep;
+	int p[2], status = 0;
+	pid_t pid;
+
+	if (mkdtemp(dir) == NULL || pipe(p) != 0) {
+		CHECK(0);
+		return;
+	}
+	snprintf(prog, sizeof(prog), "%s/askpass", dir);
+	snprintf(marker, sizeof(marker), "%s/second", dir);
+	snprintf(body, sizeof(body),
+	    "#!/bin/sh\n"
+	    "if [ \"$1\" = 'Second: ' ]; then : >'%s'; echo two; exit 0; fi\n"
+	    "i=0\n"
+	    "while [ ! -e '%s' ]; do\n"
+	    "  i=$((i + 1)); [ $i -gt 300 ] && exit 1\n"
+	    "  sleep 0.1\n"
+	    "done\n"
+	    "echo one\n",
+	    marker, marker);
+	write_script(prog, body);
+	memset(&rep, 0, sizeof(rep));
+	pid = fork();
+	if (pid == 0) {
+		setsid(); /* no terminal */
+		unsetenv("DISPLAY");
+		unsetenv("WAYLAND_DISPLAY");
+		setenv("SSH_ASKPASS", prog, 1);
+		setenv("SSH_ASKPASS_REQUIRE", "force", 1);
+		two_prompts(M_QUEUE, &rep);
+		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+			_exit(2);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+		rep.r = 999;
+	}
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_STR(rep.answer, "one|two");
+	CHECK(!rep.yes); /* the second was not queued behind the first */
+	unlink(marker);
+	unlink(prog);
+	rmdir(dir);
+}
+
 /* one askpass output through prompt_askpass_answer, in a buffer of bufsz; 1 if the result and
  * the answer are as expected */
 static int askpass_is(
@@ -469,6 +523,7 @@ int main(void)
 {
 	test_path_expand();
 	test_askpass();
+	test_askpass_side_by_side();
 	test_askpass_answer();
 	test_tty();
 	T_DONE();
