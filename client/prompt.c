@@ -143,7 +143,13 @@ static void take_tty(struct prompt_ask *p)
 		begin(p);
 		return;
 	}
-	if ((p->flags & PROMPT_SYNC) && tty_aside == NULL) {
+	if ((p->flags & PROMPT_SYNC) && tty_aside != NULL) {
+		/* a prompt_secret within a prompt_secret: it cannot wait (nothing would end the
+		 * wait), and one cannot happen (the first one runs no loop) */
+		finish(p, SSH_ERR_INTERNAL);
+		return;
+	}
+	if (p->flags & PROMPT_SYNC) {
 		struct prompt_ask *o = tty_owner;
 		o->be->end(o);
 		o->began = 0;
