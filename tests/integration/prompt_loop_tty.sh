@@ -48,6 +48,11 @@ Host dest
     StrictHostKeyChecking ask
     PreferredAuthentications password
     ProxyJump bastion
+Host dest2
+    Port $P2
+    UserKnownHostsFile $T_DIR/kh_dest2
+    StrictHostKeyChecking ask
+    ProxyJump bastion
 Host *
     HostName 127.0.0.1
     User $(id -un)
@@ -118,4 +123,24 @@ else
 fi
 expect_file_matches "$KH2" "^\\[127.0.0.1\\]:$P2 " "the destination's key was recorded"
 expect_eq "terminal settings restored" "$(cat "$T_DIR/stty.before")" "$(cat "$T_DIR/stty.after" 2>/dev/null)"
+
+# ---- ^C during the question (while the jump host is served): the terminal is restored, then
+# the signal does what it would have done (here: it kills the client, as it does OpenSSH's); the
+# pane's shell traps it to record the status
+sed -i 's/^d=\$1$/d=$1\ntrap true INT/' "$T_DIR/wrap.sh"
+tm kill-server 2>/dev/null || true
+rm -f "$T_DIR/rc" "$T_DIR/stty.before" "$T_DIR/stty.after"
+: >"$LOG"
+for i in 1 2 3 4 5; do
+	tm new-session -d -s s -x 150 -y 40 env -u SSH_AUTH_SOCK -u SSH_ASKPASS -u DISPLAY \
+		-u WAYLAND_DISPLAY bash "$T_DIR/wrap.sh" "$T_DIR" "$X509SSH" -F "$CFG" -v -E "$LOG" \
+		dest2 true 2>/dev/null && break
+	sleep 0.2
+done
+expect_true "the question is on the terminal again" pane_wait 'Are you sure you want to continue connecting'
+tm send-keys -t s C-c
+expect_true "the client ends on ^C" wait_file "$T_DIR/rc" 20
+expect_eq "killed by SIGINT" 130 "$(cat "$T_DIR/rc" 2>/dev/null)"
+expect_eq "terminal settings restored after ^C" "$(cat "$T_DIR/stty.before")" "$(cat "$T_DIR/stty.after" 2>/dev/null)"
+expect_eq "nothing recorded after ^C" "" "$(cat "$T_DIR/kh_dest2" 2>/dev/null)"
 t_done
