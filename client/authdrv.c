@@ -1,7 +1,8 @@
 /*
  * The auth driver: the answers to the engine's host-key, authentication, prompt and signing
  * events (trust decisions, PreferredAuthentications order, password and keyboard-interactive
- * prompts, synchronous and token signatures).
+ * prompts, synchronous and token signatures). A question to the user is a prompt in the poll set
+ * (prompt.h): the connection waits for its answer, the others go on.
  */
 #include "loop.h"
 #include "loop_int.h"
@@ -19,15 +20,73 @@
 #include "ssh/namelist.h"
 #include "trust.h"
 
-/* prompt_secret, its time not counted by the timeouts */
-static int ask_secret(const char *prompt, int flags, char **out)
-{
-	int r;
+/* ---- questions to the user: one at a time per connection, in the poll set ---- */
 
-	loop_user_wait_begin();
-	r = prompt_secret(prompt, flags, out);
-	loop_user_wait_end();
+enum ask_kind { ASK_HOSTKEY, ASK_PASSWORD, ASK_KBDINT };
+
+/* The prompt under way and what its answer is for. */
+struct auth_ask {
+	enum ask_kind kind;
+	struct prompt_ask *p;
+	struct trust_question *q; /* ASK_HOSTKEY */
+	char *methods;            /* ASK_PASSWORD: AUTH_NEXT's methods, to go on with */
+	char **shown;             /* ASK_KBDINT: the round's prompts as shown */
+	int *echo;
+	char **answers;
+	size_t n, i; /* prompts in the round, the one asked */
+};
+
+/* l's question, its time not counted by l's timeouts (until ask_end). NULL: out of memory, or
+ * a question already under way (the engine waits for one answer at a time: never expected). */
+static struct auth_ask *ask_new(struct loop *l, enum ask_kind kind)
+{
+	struct auth_ask *a;
+
+	if (l->ask != NULL) {
+		loop_fail_local(l, "auth: a second question while one is asked");
+		return NULL;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		loop_fail_local(l, "auth: out of memory");
+		return NULL;
+	}
+	a->kind = kind;
+	l->ask = a;
+	session_wait_begin(l);
+	return a;
+}
+
+/* Ask l's question; the answer comes to authdrv_after. */
+static int ask_start(struct loop *l, const char *text, int flags, int confirm, const char *fp)
+{
+	int r = prompt_start(text, flags, confirm, fp, &l->ask->p);
+
+	if (r != 0) {
+		loop_fail_local(l, "auth: cannot ask: %s", ssh_err_str(r));
+	}
 	return r;
+}
+
+static void ask_end(struct loop *l)
+{
+	struct auth_ask *a = l->ask;
+
+	if (a == NULL) {
+		return;
+	}
+	l->ask = NULL;
+	prompt_cancel(a->p);
+	trust_question_free(a->q);
+	free(a->methods);
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->shown[i]);
+		prompt_free_secret(a->answers[i]);
+	}
+	free(a->shown);
+	free(a->echo);
+	free(a->answers);
+	free(a);
+	session_wait_end(l);
 }
 
 /* Remember why a prompting method was skipped, for the final "auth:" line. */
@@ -54,12 +113,13 @@ static const char *login_name(const struct loop *l)
 	return l->o->user != NULL ? l->o->user : "";
 }
 
-/* Returns 0 when an attempt was sent, 1 when password is not possible, or an error. */
-static int try_password(struct loop *l)
+static int auth_next_methods(struct loop *l, const char *methods);
+
+/* Returns 0 when the password is being asked, 1 when password is not possible, or an error. */
+static int try_password(struct loop *l, const char *methods)
 {
 	char prompt[1200];
-	char *pw = NULL;
-	int r;
+	struct auth_ask *a;
 
 	if (l->o->batch_mode == 1) {
 		auth_note(l, "BatchMode: no password or keyboard-interactive prompts");
@@ -71,19 +131,38 @@ static int try_password(struct loop *l)
 	if (l->password_tries > 0) {
 		log_error("Permission denied, please try again.");
 	}
-	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", login_name(l), l->host);
-	if ((r = ask_secret(prompt, 0, &pw)) != 0) {
-		log_debug1("password prompt: %s", ssh_err_str(r));
-		auth_note(l, r == SSH_ERR_NOT_FOUND ? "no terminal or SSH_ASKPASS to ask a password"
-		                                    : "password prompt cancelled");
-		l->password_tries = max_prompts(l);
-		return 1;
+	if ((a = ask_new(l, ASK_PASSWORD)) == NULL || (a->methods = strdup(methods)) == NULL) {
+		loop_fail_local(l, "auth: out of memory");
+		return SSH_ERR_ALLOC;
 	}
-	l->password_tries++;
-	l->auth_method = "password";
-	r = ssh_conn_auth_password(l->c, pw);
-	prompt_free_secret(pw);
-	return r < 0 ? r : 0;
+	snprintf(prompt, sizeof(prompt), "%s@%s's password: ", login_name(l), l->host);
+	return ask_start(l, prompt, 0, 0, NULL);
+}
+
+/* The password prompt's answer: the attempt, or (no answer) the next method. */
+static int password_answered(struct loop *l, int r, char *pw, int yes)
+{
+	char *methods;
+
+	(void)yes;
+	if (r == 0) {
+		ask_end(l);
+		l->password_tries++;
+		l->auth_method = "password";
+		r = ssh_conn_auth_password(l->c, pw);
+		prompt_free_secret(pw);
+		return r < 0 ? r : 0;
+	}
+	log_debug1("password prompt: %s", ssh_err_str(r));
+	auth_note(l, r == SSH_ERR_NOT_FOUND ? "no terminal or SSH_ASKPASS to ask a password"
+	                                    : "password prompt cancelled");
+	l->password_tries = max_prompts(l);
+	methods = l->ask->methods;
+	l->ask->methods = NULL;
+	ask_end(l);
+	r = auth_next_methods(l, methods);
+	free(methods);
+	return r;
 }
 
 /* Returns 0 when an attempt was sent, 1 when keyboard-interactive is not possible. */
@@ -117,51 +196,83 @@ static void show_text(const char *text)
 	fflush(stderr);
 }
 
-/* SSH_EV_PROMPT: one round of keyboard-interactive questions. */
-int authdrv_prompt(struct loop *l, const struct ssh_event *ev)
+/* The round's answers to the engine (empty ones when the method is used up). */
+static int kbdint_reply(struct loop *l)
 {
-	size_t n = ev->u.prompt.n, i;
-	char **answers = NULL;
-	char shown[2400];
+	struct auth_ask *a = l->ask;
 	int r;
 
-	if ((answers = calloc(n > 0 ? n : 1, sizeof(*answers))) == NULL) {
-		loop_fail_local(l, "auth: out of memory");
-		return SSH_ERR_ALLOC;
-	}
-	show_text(ev->u.prompt.name);
-	show_text(ev->u.prompt.instruction);
-	for (i = 0; i < n && !l->kbdint_exhausted; i++) {
-		int flags = ev->u.prompt.echo[i] ? PROMPT_ECHO : 0;
-		/* as OpenSSH: say who asks, so a prompt cannot pose as a local one */
-		snprintf(shown, sizeof(shown), "(%s@%s) %s", login_name(l), l->host,
-		    ev->u.prompt.prompts[i]);
-		r = ask_secret(shown, flags, &answers[i]);
-		if (r != 0) {
-			/* answer the round with empty strings; the method is then used up */
-			log_debug1("keyboard-interactive prompt: %s", ssh_err_str(r));
-			auth_note(
-			    l, r == SSH_ERR_NOT_FOUND
-			           ? "no terminal or SSH_ASKPASS to answer keyboard-interactive"
-			           : "keyboard-interactive prompt cancelled");
-			l->kbdint_exhausted = 1;
-		}
-	}
 	if (l->kbdint_exhausted) {
-		for (i = 0; i < n; i++) {
-			prompt_free_secret(answers[i]);
-			answers[i] = NULL;
+		for (size_t i = 0; i < a->n; i++) {
+			prompt_free_secret(a->answers[i]);
+			a->answers[i] = NULL;
 		}
 	}
-	r = ssh_conn_answer_prompts(l->c, (const char *const *)answers, n);
-	for (i = 0; i < n; i++) {
-		prompt_free_secret(answers[i]);
-	}
-	free(answers);
+	r = ssh_conn_answer_prompts(l->c, (const char *const *)a->answers, a->n);
+	ask_end(l); /* the answers wiped */
 	return r;
 }
 
-int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
+/* One keyboard-interactive answer: the next question, or the round's answers. */
+static int kbdint_answered(struct loop *l, int r, char *answer, int yes)
+{
+	struct auth_ask *a = l->ask;
+
+	(void)yes;
+	if (r != 0) {
+		/* answer the round with empty strings; the method is then used up */
+		log_debug1("keyboard-interactive prompt: %s", ssh_err_str(r));
+		auth_note(l, r == SSH_ERR_NOT_FOUND
+		                 ? "no terminal or SSH_ASKPASS to answer keyboard-interactive"
+		                 : "keyboard-interactive prompt cancelled");
+		l->kbdint_exhausted = 1;
+		return kbdint_reply(l);
+	}
+	a->answers[a->i++] = answer;
+	if (a->i < a->n) {
+		return ask_start(l, a->shown[a->i], a->echo[a->i] ? PROMPT_ECHO : 0, 0, NULL);
+	}
+	return kbdint_reply(l);
+}
+
+/* SSH_EV_PROMPT: one round of keyboard-interactive questions, asked one after the other. */
+int authdrv_prompt(struct loop *l, const struct ssh_event *ev)
+{
+	size_t n = ev->u.prompt.n, i;
+	struct auth_ask *a;
+	char shown[2400];
+
+	if ((a = ask_new(l, ASK_KBDINT)) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	if ((a->shown = calloc(n > 0 ? n : 1, sizeof(*a->shown))) == NULL ||
+	    (a->echo = calloc(n > 0 ? n : 1, sizeof(*a->echo))) == NULL ||
+	    (a->answers = calloc(n > 0 ? n : 1, sizeof(*a->answers))) == NULL) {
+		goto oom;
+	}
+	a->n = n;
+	for (i = 0; i < n; i++) {
+		/* as OpenSSH: say who asks, so a prompt cannot pose as a local one */
+		snprintf(shown, sizeof(shown), "(%s@%s) %s", login_name(l), l->host,
+		    ev->u.prompt.prompts[i]);
+		if ((a->shown[i] = strdup(shown)) == NULL) {
+			goto oom;
+		}
+		a->echo[i] = ev->u.prompt.echo[i];
+	}
+	show_text(ev->u.prompt.name);
+	show_text(ev->u.prompt.instruction);
+	if (n == 0 || l->kbdint_exhausted) {
+		return kbdint_reply(l);
+	}
+	return ask_start(l, a->shown[0], a->echo[0] ? PROMPT_ECHO : 0, 0, NULL);
+oom:
+	loop_fail_local(l, "auth: out of memory");
+	return SSH_ERR_ALLOC;
+}
+
+/* The methods of PreferredAuthentications the server lets us continue with, in order. */
+static int auth_next_methods(struct loop *l, const char *methods)
 {
 	const char *pref = l->o->preferred_authentications;
 	struct namelist_iter it;
@@ -175,8 +286,7 @@ int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
 	}
 	namelist_begin(&it, pref);
 	while (namelist_next(&it, &el, &len)) {
-		if (len == 0 || len >= sizeof(method) ||
-		    !namelist_has_n(ev->u.auth.methods, el, len)) {
+		if (len == 0 || len >= sizeof(method) || !namelist_has_n(methods, el, len)) {
 			continue;
 		}
 		memcpy(method, el, len);
@@ -194,7 +304,7 @@ int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
 		if (strcmp(method, "keyboard-interactive") == 0) {
 			r = try_kbdint(l);
 		} else if (strcmp(method, "password") == 0) {
-			r = try_password(l);
+			r = try_password(l, methods);
 		}
 		if (r <= 0) {
 			return r;
@@ -202,6 +312,11 @@ int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
 	}
 	log_debug1("No more authentication methods to try.");
 	return ssh_conn_auth_give_up(l->c);
+}
+
+int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
+{
+	return auth_next_methods(l, ev->u.auth.methods);
 }
 
 /* the one-line message for a failed signature: token errors in their own category */
@@ -245,8 +360,8 @@ int authdrv_sign(struct loop *l, const struct ssh_event *ev)
 
 	r = s->ops->sign(s, &ev->u.sign.req, &sig, &len);
 	if (r == SIGNER_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
-		l->sign_signer = s;     /* a token signs in its thread: wait for poll_fd */
-		loop_user_wait_begin(); /* the timeouts stop meanwhile */
+		l->sign_signer = s;    /* a token signs in its thread: wait for poll_fd */
+		session_wait_begin(l); /* its timeouts stop meanwhile */
 		return 0;
 	}
 	return answer_signature(l, s, r, sig, len);
@@ -264,23 +379,91 @@ int authdrv_finish_sign(struct loop *l)
 		return 0;
 	}
 	l->sign_signer = NULL;
-	loop_user_wait_end();
+	session_wait_end(l);
 	return answer_signature(l, s, r, sig, len);
+}
+
+/* The host key trusted or not: the engine is told (a refusal's reason is the one line). */
+static int hostkey_decided(struct loop *l, int trusted, const char *err)
+{
+	if (!trusted) {
+		loop_fail_local(l, "%s", err[0] != '\0' ? err : "hostkey: host key not trusted");
+	}
+	l->hostkey_done = 1; /* what follows is user authentication */
+	return ssh_conn_answer_hostkey(l->c, trusted);
 }
 
 int authdrv_hostkey(struct loop *l, const struct ssh_event *ev)
 {
+	struct trust_question *q = NULL;
+	struct auth_ask *a;
 	char err[ERR_MAX];
 	int trusted = 0, r;
 
 	if (ev->u.hostkey.fingerprint != NULL) {
 		log_debug1("Server host key: %s %s", ev->u.hostkey.alg, ev->u.hostkey.fingerprint);
 	}
-	r = trust_hostkey_view(l->o, l->addr, &ev->u.hostkey, &trusted, err, sizeof(err));
-	if (!trusted) {
-		loop_fail_local(l, "%s", err[0] != '\0' ? err : "hostkey: host key not trusted");
-	}
-	l->hostkey_done = 1; /* what follows is user authentication */
+	r = trust_hostkey_view(l->o, l->addr, &ev->u.hostkey, &trusted, err, sizeof(err), &q);
 	(void)r;
-	return ssh_conn_answer_hostkey(l->c, trusted);
+	if (q == NULL) {
+		return hostkey_decided(l, trusted, err);
+	}
+	if ((a = ask_new(l, ASK_HOSTKEY)) == NULL) {
+		trust_question_free(q);
+		return SSH_ERR_ALLOC;
+	}
+	a->q = q;
+	return ask_start(l, trust_question_text(q), PROMPT_ECHO, 1, trust_question_fingerprint(q));
+}
+
+/* The user's answer to the host-key question. */
+static int hostkey_answered(struct loop *l, int r, char *answer, int yes)
+{
+	char err[ERR_MAX];
+	int trusted = 0;
+
+	prompt_free_secret(answer);
+	(void)trust_question_answer(l->o, l->ask->q, r, yes, &trusted, err, sizeof(err));
+	ask_end(l);
+	return hostkey_decided(l, trusted, err);
+}
+
+/* ---- the question in the poll loop ---- */
+
+/* what each kind of question does with its answer (r: the prompt's result); each ends the
+ * question (ask_end) or asks the next one */
+static int (*const answered[])(struct loop *l, int r, char *answer, int yes) = {
+    [ASK_HOSTKEY] = hostkey_answered,
+    [ASK_PASSWORD] = password_answered,
+    [ASK_KBDINT] = kbdint_answered,
+};
+
+void authdrv_fill(struct loop *l, struct pollfd *pfd, int *timeout)
+{
+	if (l->ask != NULL && l->ask->p != NULL) {
+		prompt_fill(l->ask->p, pfd, timeout);
+	}
+}
+
+int authdrv_after(struct loop *l, const struct pollfd *pfd)
+{
+	struct auth_ask *a = l->ask;
+	char *answer = NULL;
+	int r, yes = 0;
+
+	if (a == NULL || a->p == NULL || !prompt_step(a->p, pfd)) {
+		return 0;
+	}
+	r = prompt_finish(a->p, a->kind == ASK_HOSTKEY ? NULL : &answer, &yes);
+	a->p = NULL;
+	return answered[a->kind](l, r, answer, yes);
+}
+
+void authdrv_end(struct loop *l)
+{
+	if (l->sign_signer != NULL) {
+		l->sign_signer = NULL;
+		session_wait_end(l);
+	}
+	ask_end(l);
 }

@@ -36,7 +36,8 @@ uint64_t loop_now_ms(void)
 
 /* ---- the timeouts' clock: monotonic, without the time spent waiting for the user ---- */
 
-/* process-wide: prompts are asked from identity.c and trust.c as well */
+/* process-wide: the prompts that stop every connection (a key's passphrase, a token's PIN:
+ * identity.c, identity_token.c); a connection's own waits are sesslimits.c's */
 static unsigned wait_depth;
 static uint64_t wait_since; /* loop_now_ms() when the outermost wait began */
 static uint64_t waited_ms;  /* the sum of the finished waits */
@@ -192,7 +193,8 @@ static int drain_events(struct loop *l)
 			if (l->alive_interval_ms > 0) {
 				/* keepalives from now on, the first after a quiet interval */
 				l->alive_misses = 0;
-				l->alive_next = clock_ms() + (uint64_t)l->alive_interval_ms;
+				l->alive_next =
+				    session_clock_ms(l) + (uint64_t)l->alive_interval_ms;
 			}
 			break;
 		case SSH_EV_CHANNEL_DATA:
@@ -408,7 +410,7 @@ int loop_exit_code(struct loop *l)
 	return (int)l->exit_status;
 }
 
-enum { P_SOCK, P_STDIN, P_STDOUT, P_STDERR, P_SIGN, P_N };
+enum { P_SOCK, P_STDIN, P_STDOUT, P_STDERR, P_SIGN, P_ASK, P_N };
 
 /* the name of a signal we catch, as OpenSSH names remote ones ("TERM") */
 static const char *local_signal_name(int sig)
@@ -543,7 +545,11 @@ void session_fill(struct loop *l, struct pollfd *pfd, int *timeout)
 		pfd[P_SIGN].fd = l->sign_signer->ops->poll_fd(l->sign_signer);
 		pfd[P_SIGN].events = POLLIN;
 	}
-	t = clock_ms();
+	authdrv_fill(l, &pfd[P_ASK], timeout);
+	t = session_clock_ms(l);
+	if (l->uwait.depth > 0) {
+		return; /* its clock stands still: no timer is due */
+	}
 	if (!l->session_ready) {
 		limits_wait_until(timeout, t, l->deadline);
 		limits_wait_until(timeout, t, l->silence_ms != 0 ? l->heard_at + l->silence_ms : 0);
@@ -572,7 +578,7 @@ int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now)
 			l->sock_eof = 1;
 		}
 	}
-	t = clock_ms();
+	t = session_clock_ms(l);
 	limits_note_heard(l, t);
 	if ((r = limits_check(l, t)) < 0) {
 		return r;
@@ -584,6 +590,9 @@ int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now)
 		if ((r = authdrv_finish_sign(l)) < 0) {
 			return r;
 		}
+	}
+	if ((r = authdrv_after(l, &pfd[P_ASK])) < 0) {
+		return r;
 	}
 	if (pfd[P_STDIN].revents & (POLLIN | POLLHUP | POLLERR)) {
 		if ((r = stdin_read(l)) < 0) {

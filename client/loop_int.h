@@ -22,6 +22,27 @@
 #define IO_CHUNK (256u * 1024) /* socket and stdin reads */
 #define ERR_MAX  2048
 
+/* ---- questions to the user in the poll set (authdrv.c), and each connection's own clock of
+ * the timeouts, which stops while that connection waits for its user (sesslimits.c) ---- */
+struct loop;
+struct auth_ask; /* authdrv.c: the prompt under way and what its answer is for */
+struct loop_user_wait {
+	unsigned depth;     /* the connection's waits for the user under way (a prompt, signing) */
+	uint64_t since;     /* clock_ms() when the outermost began */
+	uint64_t waited_ms; /* the sum of the finished ones, on clock_ms() */
+};
+/* Brackets around a wait of this connection only (others' timers keep running); they nest. */
+void session_wait_begin(struct loop *l);
+void session_wait_end(struct loop *l);
+/* The connection's clock of the timeouts: clock_ms() without its own waits. */
+uint64_t session_clock_ms(const struct loop *l);
+/* The question's poll slot; after poll (every turn) its answer goes to the engine; at the end
+ * of the connection a question or signature under way is given up. */
+void authdrv_fill(struct loop *l, struct pollfd *pfd, int *timeout);
+int authdrv_after(struct loop *l, const struct pollfd *pfd);
+void authdrv_end(struct loop *l);
+/* ---- end of the questions' block ---- */
+
 struct loop {
 	const struct options *o;
 	const struct ssh_conn_config *cfg;
@@ -74,7 +95,9 @@ struct loop {
 	uint64_t alive_next;   /* when to send the next keepalive (0 = not armed) */
 	int alive_misses;      /* keepalives sent since the server was last heard */
 
-	struct signer *sign_signer; /* asynchronous signature pending */
+	struct signer *sign_signer;  /* asynchronous signature pending */
+	struct auth_ask *ask;        /* a question to the user under way (authdrv.c), NULL = none */
+	struct loop_user_wait uwait; /* this connection's waits for its user */
 
 	int exit_known, exit_has_status, exit_core;
 	uint32_t exit_status; /* as the server sent it */

@@ -1,236 +1,34 @@
-/* Prompts on /dev/tty (echo off, restored on every path) or through SSH_ASKPASS. */
+/*
+ * Prompts as objects of the poll loop: the choice between the terminal and SSH_ASKPASS, the
+ * terminal's queue (one prompt on it at a time), yes/no questions asked until answered, and
+ * prompt_secret / prompt_confirm driving one prompt to its end.
+ */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
-#include "prompt.h"
+#include "prompt_int.h"
 #include "ssh/err.h"
 
-#define TTY_PATH "/dev/tty"
+static const char again_text[] = "Please type 'yes', 'no' or the fingerprint: ";
 
-static const int caught_signals[] = {
-    SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU};
-#define N_CAUGHT (sizeof(caught_signals) / sizeof(caught_signals[0]))
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
+/* the terminal: the prompt on it, one that stepped aside for a prompt_secret, those waiting */
+static struct prompt_ask *tty_owner;
+static struct prompt_ask *tty_aside;
+static struct prompt_ask *tty_queue;
 
 void prompt_free_secret(char *s)
 {
 	if (s != NULL) {
-		/* the whole buffer prompt_secret allocated: askpass output after the first line
-		 * lies beyond the string's end */
-		OPENSSL_cleanse(s, PROMPT_MAX + 1);
+		/* the whole buffer a prompt allocated: askpass output after the first line lies
+		 * beyond the string's end */
+		OPENSSL_cleanse(s, PROMPT_BUFSZ);
 		free(s);
 	}
-}
-
-static void write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR) {
-			continue;
-		}
-		if (w <= 0) {
-			return;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-static int is_stop_signal(int sig)
-{
-	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-/*
- * One attempt at reading a line on the terminal. Returns 0 (line in buf), SSH_ERR_INCOMPLETE on
- * EOF with nothing read, SSH_ERR_SYSTEM on error, or SSH_ERR_AGAIN when a stop signal interrupted
- * it and we were continued (the caller prompts again).
- */
-static int tty_read_once(int fd, const char *prompt, int flags, char *buf, size_t bufsz)
-{
-	struct termios saved, quiet;
-	struct sigaction sa, old[N_CAUGHT];
-	int have_termios = 0, r = SSH_ERR_INTERNAL, sig = 0, saved_errno = 0;
-	size_t n = 0, i;
-	char ch;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: read() must return EINTR */
-	sigemptyset(&sa.sa_mask);
-	got_signal = 0;
-	for (i = 0; i < N_CAUGHT; i++) {
-		sigaction(caught_signals[i], NULL, &old[i]);
-		if (old[i].sa_handler != SIG_IGN) {
-			sigaction(caught_signals[i], &sa, NULL);
-		}
-	}
-	if (tcgetattr(fd, &saved) == 0) {
-		have_termios = 1;
-		quiet = saved;
-		if (!(flags & PROMPT_ECHO)) {
-			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		}
-		quiet.c_lflag |= ICANON;
-		/* TCSAFLUSH drops type-ahead, as OpenSSH's readpassphrase does */
-		while (tcsetattr(fd, TCSAFLUSH, &quiet) != 0 && errno == EINTR && !got_signal) {
-		}
-	}
-	write_all(fd, prompt, strlen(prompt));
-	for (;;) {
-		ssize_t k;
-		if (got_signal) {
-			break;
-		}
-		k = read(fd, &ch, 1);
-		if (k < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			saved_errno = errno;
-			r = SSH_ERR_SYSTEM;
-			break;
-		}
-		if (k == 0) {
-			r = n == 0 ? SSH_ERR_INCOMPLETE : 0;
-			break;
-		}
-		if (ch == '\n' || ch == '\r') {
-			r = 0;
-			break;
-		}
-		if (n + 1 < bufsz) {
-			buf[n++] = ch;
-		}
-	}
-	buf[n] = '\0';
-	ch = 0;
-	if (have_termios) {
-		while (tcsetattr(fd, TCSAFLUSH, &saved) != 0 && errno == EINTR) {
-		}
-		if (!(flags & PROMPT_ECHO) && (saved.c_lflag & ECHO)) {
-			write_all(fd, "\n", 1);
-		}
-	}
-	sig = got_signal;
-	for (i = 0; i < N_CAUGHT; i++) {
-		sigaction(caught_signals[i], &old[i], NULL);
-	}
-	if (sig != 0) {
-		OPENSSL_cleanse(buf, bufsz);
-		buf[0] = '\0';
-		/* the terminal is back to normal: let the signal do what it would have done */
-		raise(sig);
-		if (is_stop_signal(sig)) {
-			return SSH_ERR_AGAIN;
-		}
-		errno = EINTR;
-		return SSH_ERR_SYSTEM;
-	}
-	errno = saved_errno;
-	return r;
-}
-
-static int tty_prompt(const char *prompt, int flags, char *buf, size_t bufsz)
-{
-	int fd, r;
-
-	fd = open(TTY_PATH, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		return SSH_ERR_NOT_FOUND;
-	}
-	do {
-		r = tty_read_once(fd, prompt, flags, buf, bufsz);
-	} while (r == SSH_ERR_AGAIN);
-	close(fd);
-	return r;
-}
-
-int prompt_askpass_answer(char *buf, size_t n, size_t bufsz, int status)
-{
-	if (bufsz == 0) {
-		return SSH_ERR_INTERNAL;
-	}
-	if (n >= bufsz) {
-		n = bufsz - 1;
-	}
-	buf[n] = '\0';
-	if (status != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		OPENSSL_cleanse(buf, bufsz);
-		buf[0] = '\0';
-		return SSH_ERR_INCOMPLETE; /* cancelled or failed */
-	}
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
-/* Run the askpass program with the prompt as its argument; its stdout is the answer. */
-static int askpass_prompt(const char *program, const char *prompt, char *buf, size_t bufsz)
-{
-	int p[2], status = 0;
-	size_t n = 0;
-	pid_t pid;
-	char tmp[256];
-
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		return SSH_ERR_SYSTEM;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return SSH_ERR_SYSTEM;
-	}
-	if (pid == 0) {
-		if (dup2(p[1], STDOUT_FILENO) < 0) {
-			_exit(1);
-		}
-		execlp(program, program, prompt, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t k = read(p[0], tmp, sizeof(tmp));
-		if (k < 0 && errno == EINTR) {
-			continue;
-		}
-		if (k <= 0) {
-			break;
-		}
-		for (ssize_t i = 0; i < k; i++) {
-			if (n + 1 < bufsz) {
-				buf[n++] = tmp[i];
-			}
-		}
-	}
-	OPENSSL_cleanse(tmp, sizeof(tmp));
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			status = -1;
-			break;
-		}
-	}
-	return prompt_askpass_answer(buf, n, bufsz, status);
 }
 
 /* OpenSSH's rules: askpass when there is no tty, or SSH_ASKPASS_REQUIRE says so; only with a
@@ -262,66 +60,293 @@ static int want_askpass(const char **program, int *use)
 	return allow;
 }
 
-int prompt_secret(const char *prompt, int flags, char **out)
-{
-	char *buf = NULL;
-	const char *program = NULL;
-	int r = SSH_ERR_INTERNAL, allow, use = 0;
+static void tty_release(struct prompt_ask *p);
 
-	*out = NULL;
-	if ((buf = malloc(PROMPT_MAX + 1)) == NULL) {
-		return SSH_ERR_ALLOC;
+/* The result is in: the backend lets go (and the terminal goes to the next prompt). */
+static void finish(struct prompt_ask *p, int r)
+{
+	if (p->began) {
+		p->be->end(p);
+		p->began = 0;
 	}
-	allow = want_askpass(&program, &use);
-	if (use) {
-		r = askpass_prompt(program, prompt, buf, PROMPT_MAX + 1);
-	} else {
-		r = tty_prompt(prompt, flags, buf, PROMPT_MAX + 1);
-		if (r == SSH_ERR_NOT_FOUND && allow) {
-			r = askpass_prompt(program, prompt, buf, PROMPT_MAX + 1);
-		}
+	p->r = r;
+	p->state = PS_DONE;
+	tty_release(p);
+}
+
+/* The backend (re)starts asking p->text: the terminal, or askpass when told so or when there is
+ * no terminal; without either, the prompt is done with the error. */
+static void begin(struct prompt_ask *p)
+{
+	int r;
+
+	if (p->be == NULL) {
+		p->be = p->use_askpass ? &prompt_askpass_backend : &prompt_tty_backend;
+	}
+	r = p->be->begin(p);
+	if (r == SSH_ERR_NOT_FOUND && p->be == &prompt_tty_backend && p->program != NULL) {
+		p->be = &prompt_askpass_backend;
+		r = p->be->begin(p);
 	}
 	if (r != 0) {
-		goto out;
+		finish(p, r);
+		return;
 	}
-	*out = buf;
-	buf = NULL;
-out:
-	if (buf != NULL) {
-		OPENSSL_cleanse(buf, PROMPT_MAX + 1);
-		free(buf);
+	p->began = 1;
+	p->state = PS_ASKING;
+	if (p->be == &prompt_tty_backend) {
+		tty_owner = p;
+	} else if (tty_owner == p) {
+		tty_release(p); /* the terminal went away: askpass asks, the terminal is free */
 	}
+}
+
+/* p no longer needs the terminal: the one that stepped aside, else the next in line, gets it */
+static void tty_release(struct prompt_ask *p)
+{
+	struct prompt_ask **pp;
+
+	for (pp = &tty_queue; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	if (tty_aside == p) {
+		tty_aside = NULL;
+	}
+	if (tty_owner != p) {
+		return;
+	}
+	tty_owner = NULL;
+	if (tty_aside != NULL) {
+		struct prompt_ask *back = tty_aside;
+		tty_aside = NULL;
+		begin(back); /* asked again */
+		return;
+	}
+	while (tty_owner == NULL && tty_queue != NULL) {
+		struct prompt_ask *next = tty_queue;
+		tty_queue = next->next;
+		next->next = NULL;
+		begin(next);
+	}
+}
+
+/* Take the terminal, or wait for it: a prompt_secret cannot wait (the loop is not running), the
+ * prompt that holds it steps aside until it is done. */
+static void take_tty(struct prompt_ask *p)
+{
+	struct prompt_ask **pp;
+
+	if (tty_owner == NULL) {
+		begin(p);
+		return;
+	}
+	if ((p->flags & PROMPT_SYNC) && tty_aside != NULL) {
+		/* a prompt_secret within a prompt_secret: it cannot wait (nothing would end the
+		 * wait), and one cannot happen (the first one runs no loop) */
+		finish(p, SSH_ERR_INTERNAL);
+		return;
+	}
+	if (p->flags & PROMPT_SYNC) {
+		struct prompt_ask *o = tty_owner;
+		o->be->end(o);
+		o->began = 0;
+		o->state = PS_QUEUED;
+		tty_owner = NULL;
+		tty_aside = o;
+		begin(p);
+		return;
+	}
+	p->state = PS_QUEUED;
+	for (pp = &tty_queue; *pp != NULL; pp = &(*pp)->next) {
+	}
+	*pp = p;
+}
+
+int prompt_start(
+    const char *prompt, int flags, int confirm, const char *fingerprint, struct prompt_ask **out)
+{
+	struct prompt_ask *p = NULL;
+	const char *program = NULL;
+	int use = 0;
+
+	*out = NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	p->fd = -1;
+	p->flags = flags | (confirm ? PROMPT_ECHO : 0);
+	p->confirm = confirm;
+	if (want_askpass(&program, &use) && (p->program = strdup(program)) == NULL) {
+		goto fail;
+	}
+	p->use_askpass = use;
+	if ((p->buf = calloc(1, PROMPT_BUFSZ)) == NULL || (p->text = strdup(prompt)) == NULL ||
+	    (fingerprint != NULL && (p->fingerprint = strdup(fingerprint)) == NULL)) {
+		goto fail;
+	}
+	if (use) {
+		begin(p);
+	} else {
+		take_tty(p);
+	}
+	*out = p;
+	return 0;
+fail:
+	prompt_cancel(p);
+	return SSH_ERR_ALLOC;
+}
+
+void prompt_fill(struct prompt_ask *p, struct pollfd *pfd, int *timeout)
+{
+	pfd->fd = -1;
+	pfd->events = 0;
+	pfd->revents = 0;
+	if (p->state == PS_DONE) {
+		*timeout = 0; /* to be collected */
+	} else if (p->state == PS_ASKING) {
+		p->be->fill(p, pfd, timeout);
+	}
+}
+
+/* A question's answer: 1 decided (p->yes), 0 ask again. */
+static int judge(struct prompt_ask *p)
+{
+	const char *a = p->buf;
+
+	if (a[0] == '\0' || strcasecmp(a, "no") == 0) {
+		p->yes = 0;
+		return 1;
+	}
+	if (strcasecmp(a, "yes") == 0 ||
+	    (p->fingerprint != NULL && strcmp(a, p->fingerprint) == 0)) {
+		p->yes = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* A complete line: the result, or (a question not answered) the question again. */
+static void on_line(struct prompt_ask *p)
+{
+	char *again;
+
+	if (!p->confirm) {
+		finish(p, p->line_r);
+		return;
+	}
+	if (p->line_r == SSH_ERR_INCOMPLETE) {
+		finish(p, 0); /* EOF: no */
+		return;
+	}
+	if (p->line_r != 0 || judge(p)) {
+		finish(p, p->line_r);
+		return;
+	}
+	if ((again = strdup(again_text)) == NULL) {
+		finish(p, SSH_ERR_ALLOC);
+		return;
+	}
+	free(p->text);
+	p->text = again;
+	OPENSSL_cleanse(p->buf, PROMPT_BUFSZ);
+	p->be->end(p);
+	p->began = 0;
+	begin(p);
+}
+
+int prompt_step(struct prompt_ask *p, const struct pollfd *pfd)
+{
+	int r;
+
+	if (p->state == PS_ASKING) {
+		r = p->be->step(p, pfd->fd >= 0 ? pfd->revents : 0);
+		if (r < 0) {
+			int saved = errno;
+			finish(p, r);
+			errno = saved;
+		} else if (r == 1) {
+			on_line(p);
+		}
+	}
+	return p->state == PS_DONE;
+}
+
+void prompt_cancel(struct prompt_ask *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	if (p->began) {
+		p->be->end(p);
+		p->began = 0;
+	}
+	p->state = PS_DONE;
+	tty_release(p);
+	if (p->buf != NULL) {
+		OPENSSL_cleanse(p->buf, PROMPT_BUFSZ);
+	}
+	free(p->buf);
+	free(p->text);
+	free(p->fingerprint);
+	free(p->program);
+	free(p);
+}
+
+int prompt_finish(struct prompt_ask *p, char **answer, int *yes)
+{
+	int r = p->r, saved = errno;
+
+	if (answer != NULL) {
+		*answer = NULL;
+		if (r == 0) {
+			*answer = p->buf;
+			p->buf = NULL;
+		}
+	}
+	if (yes != NULL) {
+		*yes = r == 0 && p->confirm ? p->yes : 0;
+	}
+	prompt_cancel(p);
+	errno = saved;
 	return r;
+}
+
+/* prompt_secret and prompt_confirm: one prompt driven to its end here */
+static int ask_now(
+    const char *prompt, int flags, int confirm, const char *fingerprint, char **answer, int *yes)
+{
+	struct prompt_ask *p = NULL;
+	struct pollfd pfd = {.fd = -1, .events = 0, .revents = 0};
+	int r, timeout;
+
+	if ((r = prompt_start(prompt, flags | PROMPT_SYNC, confirm, fingerprint, &p)) != 0) {
+		return r;
+	}
+	while (!prompt_step(p, &pfd)) {
+		timeout = -1;
+		prompt_fill(p, &pfd, &timeout);
+		if (poll(&pfd, 1, timeout) < 0) {
+			if (errno != EINTR) {
+				prompt_cancel(p);
+				return SSH_ERR_SYSTEM;
+			}
+			pfd.revents = 0;
+		}
+	}
+	return prompt_finish(p, answer, yes);
+}
+
+int prompt_secret(const char *prompt, int flags, char **out)
+{
+	*out = NULL;
+	return ask_now(prompt, flags, 0, NULL, out, NULL);
 }
 
 int prompt_confirm(const char *question, const char *fingerprint, int *yes)
 {
-	const char *again = "Please type 'yes', 'no' or the fingerprint: ";
-	const char *msg = question;
-	char *ans = NULL;
-	int r;
-
 	*yes = 0;
-	for (;;) {
-		r = prompt_secret(msg, PROMPT_ECHO, &ans);
-		if (r == SSH_ERR_INCOMPLETE) {
-			return 0; /* EOF: no */
-		}
-		if (r != 0) {
-			return r;
-		}
-		if (ans[0] == '\0' || strcasecmp(ans, "no") == 0) {
-			prompt_free_secret(ans);
-			return 0;
-		}
-		if (strcasecmp(ans, "yes") == 0 ||
-		    (fingerprint != NULL && strcmp(ans, fingerprint) == 0)) {
-			prompt_free_secret(ans);
-			*yes = 1;
-			return 0;
-		}
-		prompt_free_secret(ans);
-		ans = NULL;
-		msg = again;
-	}
+	return ask_now(question, PROMPT_ECHO, 1, fingerprint, NULL, yes);
 }

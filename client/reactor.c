@@ -91,10 +91,7 @@ static int session_begin(struct loop *l)
 
 static void session_end(struct loop *l)
 {
-	if (l->sign_signer != NULL) {
-		l->sign_signer = NULL;
-		loop_user_wait_end();
-	}
+	authdrv_end(l); /* a question or a signature under way is given up */
 	dial_end(l);
 	fwd_free(l->fwd);
 	l->fwd = NULL;

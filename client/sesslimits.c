@@ -1,11 +1,38 @@
 /* The limits of one connection up to its open session (ConnectTimeout or the BatchMode
- * default, the ServerAlive read timeout) and the keepalives after it. */
+ * default, the ServerAlive read timeout) and the keepalives after it, on the connection's own
+ * clock (its waits for the user do not count). */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "log.h"
 #include "loop_int.h"
 #include "ssh/err.h"
+
+/* ---- the connection's own clock: its waits for the user do not count ---- */
+
+/* A wait of one connection is measured on clock_ms(), which already stands still during the
+ * process-wide waits (a prompt that blocks everything): the two never count twice. */
+void session_wait_begin(struct loop *l)
+{
+	if (l->uwait.depth++ == 0) {
+		l->uwait.since = clock_ms();
+	}
+}
+
+void session_wait_end(struct loop *l)
+{
+	if (l->uwait.depth == 0) {
+		return;
+	}
+	if (--l->uwait.depth == 0) {
+		l->uwait.waited_ms += clock_ms() - l->uwait.since;
+	}
+}
+
+uint64_t session_clock_ms(const struct loop *l)
+{
+	return (l->uwait.depth > 0 ? l->uwait.since : clock_ms()) - l->uwait.waited_ms;
+}
 
 /* ---- the limits up to the open session, and keepalives after it ---- */
 

@@ -6,7 +6,6 @@
 #include "identity.h"
 #include "known_hosts.h"
 #include "log.h"
-#include "loop.h"
 #include "prompt.h"
 #include "ssh/buf.h"
 #include "ssh/err.h"
@@ -101,32 +100,110 @@ static void add_key(const struct options *o, char **files, size_t nuser, const c
 	log_info("Warning: Permanently added '%s' (%s) to the list of known hosts.", khname, label);
 }
 
-static int ask_user(const char *khname, const char *addr, const char *label, const char *fp,
-    int other_types, int *yes)
-{
-	char q[2048];
-	char ip[128];
-	int r;
+/* A host key the user is asked about: the question, and what is needed to record the key. */
+struct trust_question {
+	char text[2400];
+	char *fingerprint;
+	char khname[KH_NAME_MAX];
+	const char *label; /* the algorithm table's */
+	uint8_t *blob;
+	size_t len;
+};
 
+void trust_question_free(struct trust_question *q)
+{
+	if (q != NULL) {
+		free(q->fingerprint);
+		free(q->blob);
+		free(q);
+	}
+}
+
+const char *trust_question_text(const struct trust_question *q)
+{
+	return q->text;
+}
+
+const char *trust_question_fingerprint(const struct trust_question *q)
+{
+	return q->fingerprint;
+}
+
+static int make_question(const char *khname, const char *addr, const char *label, const char *fp,
+    int other_types, const uint8_t *blob, size_t len, struct trust_question **out)
+{
+	struct trust_question *q;
+	char ip[128];
+
+	if ((q = calloc(1, sizeof(*q))) == NULL || (q->fingerprint = strdup(fp)) == NULL ||
+	    (q->blob = malloc(len > 0 ? len : 1)) == NULL) {
+		trust_question_free(q);
+		return SSH_ERR_ALLOC;
+	}
+	memcpy(q->blob, blob, len);
+	q->len = len;
+	q->label = label;
+	snprintf(q->khname, sizeof(q->khname), "%s", khname);
 	ip[0] = '\0';
 	if (addr != NULL && strcmp(addr, khname) != 0) {
 		snprintf(ip, sizeof(ip), " (%s)", addr);
 	}
-	snprintf(q, sizeof(q),
+	snprintf(q->text, sizeof(q->text),
 	    "The authenticity of host '%s%s' can't be established.\n"
 	    "%s key fingerprint is %s.\n"
 	    "%s"
 	    "Are you sure you want to continue connecting (yes/no)? ",
 	    khname, ip, label, fp,
 	    other_types ? "The host is known with keys of other types only.\n" : "");
-	loop_user_wait_begin(); /* the connection's timeouts do not count the user's time */
-	r = prompt_confirm(q, fp, yes);
-	loop_user_wait_end();
-	return r;
+	*out = q;
+	return 0;
+}
+
+/* how many of files are user files (the first ones: new keys go to the first) */
+static size_t user_files(const struct options *o, size_t nfiles)
+{
+	size_t nuser = 1; /* the default user file */
+
+	if (o->n_user_known_hosts_file > 0) {
+		nuser = 0;
+		for (size_t i = 0; i < o->n_user_known_hosts_file; i++) {
+			nuser += strcmp(o->user_known_hosts_file[i], "none") != 0;
+		}
+	}
+	return nuser > nfiles ? nfiles : nuser;
+}
+
+int trust_question_answer(const struct options *o, const struct trust_question *q, int r, int yes,
+    int *trusted, char *err, size_t errlen)
+{
+	char **files = NULL;
+	size_t nfiles = 0;
+
+	*trusted = 0;
+	err[0] = '\0';
+	if (r != 0) {
+		snprintf(err, errlen, "hostkey: cannot ask to confirm the %s host key for %s (%s)",
+		    q->label, q->khname, r == SSH_ERR_NOT_FOUND ? "no terminal" : ssh_err_str(r));
+		return 0;
+	}
+	if (!yes) {
+		snprintf(err, errlen,
+		    "hostkey: host key verification failed: %s key of %s not accepted", q->label,
+		    q->khname);
+		return 0;
+	}
+	if ((r = trust_files(o, &files, &nfiles)) != 0) {
+		snprintf(err, errlen, "hostkey: known_hosts file names: %s", ssh_err_str(r));
+		return r;
+	}
+	add_key(o, files, user_files(o, nfiles), q->khname, q->label, q->blob, q->len);
+	trust_files_free(files);
+	*trusted = 1;
+	return 0;
 }
 
 int trust_hostkey_view(const struct options *o, const char *addr, const struct ssh_hostkey_view *hk,
-    int *trusted, char *err, size_t errlen)
+    int *trusted, char *err, size_t errlen, struct trust_question **ask)
 {
 	const char *alg = hk->alg, *label = hk->row != NULL ? hk->row->label : NULL;
 	const uint8_t *blob = hk->blob;
@@ -135,9 +212,10 @@ int trust_hostkey_view(const struct options *o, const char *addr, const struct s
 	char **files = NULL;
 	size_t nfiles = 0, nuser;
 	struct kh_result res;
-	int r, shk, yes = 0;
+	int r, shk;
 
 	*trusted = 0;
+	*ask = NULL;
 	err[0] = '\0';
 	memset(&res, 0, sizeof(res));
 	if (hk->row == NULL) {
@@ -162,16 +240,7 @@ int trust_hostkey_view(const struct options *o, const char *addr, const struct s
 		snprintf(err, errlen, "hostkey: known_hosts file names: %s", ssh_err_str(r));
 		goto out;
 	}
-	nuser = 1; /* the default user file */
-	if (o->n_user_known_hosts_file > 0) {
-		nuser = 0;
-		for (size_t i = 0; i < o->n_user_known_hosts_file; i++) {
-			nuser += strcmp(o->user_known_hosts_file[i], "none") != 0;
-		}
-	}
-	if (nuser > nfiles) {
-		nuser = nfiles;
-	}
+	nuser = user_files(o, nfiles);
 	if ((r = known_hosts_check((const char *const *)files, nfiles, khname, blob, len, &res)) !=
 	    0) {
 		snprintf(err, errlen, "hostkey: reading known_hosts: %s", ssh_err_str(r));
@@ -230,21 +299,11 @@ int trust_hostkey_view(const struct options *o, const char *addr, const struct s
 		    ssh_err_str(SSH_ERR_INTERNAL));
 		goto out;
 	}
-	r = ask_user(khname, addr, label, hk->fingerprint, res.status == KH_OTHER_TYPES, &yes);
-	if (r != 0) {
-		snprintf(err, errlen, "hostkey: cannot ask to confirm the %s host key for %s (%s)",
-		    label, khname, r == SSH_ERR_NOT_FOUND ? "no terminal" : ssh_err_str(r));
-		r = 0;
-		goto out;
+	/* the user is asked (trust_question_answer decides) */
+	if ((r = make_question(khname, addr, label, hk->fingerprint, res.status == KH_OTHER_TYPES,
+	         blob, len, ask)) != 0) {
+		snprintf(err, errlen, "hostkey: out of memory");
 	}
-	if (!yes) {
-		snprintf(err, errlen,
-		    "hostkey: host key verification failed: %s key of %s not accepted", label,
-		    khname);
-		goto out;
-	}
-	add_key(o, files, nuser, khname, label, blob, len);
-	*trusted = 1;
 out:
 	trust_files_free(files);
 	return r;

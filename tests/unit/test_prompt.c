@@ -2,6 +2,7 @@
  * expansion of identity.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,67 @@ static void child_on_sigint(int s)
 	child_sigint = 1;
 }
 
-enum mode { M_SECRET, M_CONFIRM, M_SIGINT };
+enum mode { M_SECRET, M_CONFIRM, M_SIGINT, M_QUEUE, M_ASIDE };
+
+/* Two prompts of a poll loop on one terminal: the second waits for the first (r.yes: it was
+ * queued while the first asked); M_ASIDE: a prompt_secret meanwhile, the first one steps aside
+ * and is asked again. The answers, '|'-joined, in r.answer. */
+static void two_prompts(enum mode mode, struct report *r)
+{
+	struct prompt_ask *a = NULL, *b = NULL;
+	struct pollfd pfd[2];
+	char *x = NULL, *y = NULL, *z = NULL;
+	int ra = 1, rb = 1, t = -1;
+
+	memset(pfd, 0, sizeof(pfd));
+	pfd[0].fd = pfd[1].fd = -1;
+	if (prompt_start("First: ", 0, 0, NULL, &a) != 0) {
+		r->r = 900;
+		return;
+	}
+	if (mode == M_ASIDE) {
+		r->r = prompt_secret("Now: ", 0, &z); /* the first prompt steps aside */
+	} else if (prompt_start("Second: ", 0, 0, NULL, &b) != 0) {
+		r->r = 901;
+		return;
+	}
+	prompt_fill(a, &pfd[0], &t);
+	if (b != NULL) {
+		prompt_fill(b, &pfd[1], &t);
+	}
+	r->yes = pfd[0].fd >= 0 && pfd[1].fd < 0;
+	while (a != NULL || b != NULL) {
+		if (a != NULL && prompt_step(a, &pfd[0])) {
+			ra = prompt_finish(a, &x, NULL);
+			a = NULL;
+		}
+		if (b != NULL && prompt_step(b, &pfd[1])) {
+			rb = prompt_finish(b, &y, NULL);
+			b = NULL;
+		}
+		t = -1;
+		pfd[0].fd = pfd[1].fd = -1;
+		if (a != NULL) {
+			prompt_fill(a, &pfd[0], &t);
+		}
+		if (b != NULL) {
+			prompt_fill(b, &pfd[1], &t);
+		}
+		if ((a != NULL || b != NULL) && poll(pfd, 2, t) < 0 && errno != EINTR) {
+			break;
+		}
+	}
+	if (mode == M_QUEUE) {
+		r->r = ra != 0 ? ra : rb;
+	} else if (r->r == 0) {
+		r->r = ra;
+	}
+	snprintf(r->answer, sizeof(r->answer), "%s|%s", x != NULL ? x : "-",
+	    mode == M_QUEUE ? (y != NULL ? y : "-") : (z != NULL ? z : "-"));
+	prompt_free_secret(x);
+	prompt_free_secret(y);
+	prompt_free_secret(z);
+}
 
 static int count_prompts(const char *s)
 {
@@ -75,7 +136,9 @@ static int run_on_pty(
 		if (mode == M_SIGINT) {
 			signal(SIGINT, child_on_sigint);
 		}
-		if (mode == M_CONFIRM) {
+		if (mode == M_QUEUE || mode == M_ASIDE) {
+			two_prompts(mode, &r);
+		} else if (mode == M_CONFIRM) {
 			r.r = prompt_confirm("Continue (yes/no)? ", "SHA256:abc", &r.yes);
 		} else {
 			r.r = prompt_secret("Secret: ", 0, &ans);
@@ -203,6 +266,24 @@ static void test_tty(void)
 	memset(shown, 0, sizeof(shown));
 	run_on_pty(M_CONFIRM, "\n", shown, sizeof(shown), &rep);
 	CHECK_EQ_INT(rep.yes, 0);
+
+	/* two prompts of a poll loop: the second waits for the terminal */
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_QUEUE, "one\n|two\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK(rep.yes); /* queued while the first asked */
+	CHECK_STR(rep.answer, "one|two");
+	CHECK(strstr(shown, "First: ") != NULL && strstr(shown, "Second: ") != NULL &&
+	      strstr(shown, "First: ") < strstr(shown, "Second: "));
+	CHECK(rep.echo_restored);
+
+	/* a prompt_secret while a loop's prompt holds the terminal: that one is asked again */
+	memset(shown, 0, sizeof(shown));
+	run_on_pty(M_ASIDE, "now\n|first\n", shown, sizeof(shown), &rep);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_STR(rep.answer, "first|now");
+	CHECK(strstr(shown, "Now: ") != NULL && strstr(strstr(shown, "Now: "), "First: ") != NULL);
+	CHECK(rep.echo_restored);
 }
 
 /* askpass and "no terminal" paths, in a child without a controlling terminal */
@@ -290,6 +371,60 @@ static void test_askpass(void)
 	CHECK_EQ_INT(no_tty_prompt(bad, "force", NULL, ans, sizeof(ans)), SSH_ERR_INCOMPLETE);
 	unlink(ok);
 	unlink(bad);
+	rmdir(dir);
+}
+
+/* Two prompts of a poll loop through SSH_ASKPASS run side by side: the program asked first
+ * answers only once the second one has started (a marker file), else it fails. */
+static void test_askpass_side_by_side(void)
+{
+	char dir[] = "/tmp/test_prompt.XXXXXX", prog[64], marker[64], body[512];
+	struct report rep;
+	int p[2], status = 0;
+	pid_t pid;
+
+	if (mkdtemp(dir) == NULL || pipe(p) != 0) {
+		CHECK(0);
+		return;
+	}
+	snprintf(prog, sizeof(prog), "%s/askpass", dir);
+	snprintf(marker, sizeof(marker), "%s/second", dir);
+	snprintf(body, sizeof(body),
+	    "#!/bin/sh\n"
+	    "if [ \"$1\" = 'Second: ' ]; then : >'%s'; echo two; exit 0; fi\n"
+	    "i=0\n"
+	    "while [ ! -e '%s' ]; do\n"
+	    "  i=$((i + 1)); [ $i -gt 300 ] && exit 1\n"
+	    "  sleep 0.1\n"
+	    "done\n"
+	    "echo one\n",
+	    marker, marker);
+	write_script(prog, body);
+	memset(&rep, 0, sizeof(rep));
+	pid = fork();
+	if (pid == 0) {
+		setsid(); /* no terminal */
+		unsetenv("DISPLAY");
+		unsetenv("WAYLAND_DISPLAY");
+		setenv("SSH_ASKPASS", prog, 1);
+		setenv("SSH_ASKPASS_REQUIRE", "force", 1);
+		two_prompts(M_QUEUE, &rep);
+		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+			_exit(2);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+		rep.r = 999;
+	}
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	CHECK_EQ_INT(rep.r, 0);
+	CHECK_STR(rep.answer, "one|two");
+	CHECK(!rep.yes); /* the second was not queued behind the first */
+	unlink(marker);
+	unlink(prog);
 	rmdir(dir);
 }
 
@@ -388,6 +523,7 @@ int main(void)
 {
 	test_path_expand();
 	test_askpass();
+	test_askpass_side_by_side();
 	test_askpass_answer();
 	test_tty();
 	T_DONE();
