@@ -544,6 +544,24 @@ int fwd_settled(const struct fwd *f)
 	return 1;
 }
 
+int fwd_drain(struct fwd *f)
+{
+	if (!f->draining) {
+		f->draining = 1;
+		log_debug1("the session has ended: waiting for the forwarded connections");
+		for (size_t i = 0; i < f->nlis; i++) {
+			close(f->lis[i].fd); /* a new connection is refused, not left waiting */
+		}
+		f->nlis = 0;
+	}
+	for (size_t i = 0; i < f->nbr; i++) {
+		if (f->br[i] != f->jump && f->br[i] != f->stdio && f->br[i]->state != BR_DEAD) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int fwd_stdio_state(const struct fwd *f)
 {
 	if (f->stdio_state != 0) {

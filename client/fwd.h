@@ -46,6 +46,13 @@ int fwd_event(struct fwd *f, const struct ssh_event *ev);
 /* Set up as far as -f must wait for: started, and with ExitOnForwardFailure every -R answered. */
 int fwd_settled(const struct fwd *f);
 
+/*
+ * The session has ended (as OpenSSH, the run waits for the forwarded connections still open):
+ * from now on the listeners are closed and the server's new -R channels are refused.
+ * 1 while forwarded connections are still open, 0 when none is left.
+ */
+int fwd_drain(struct fwd *f);
+
 /* -W: its channel has ended (1), or failed to open (-1: fwd_error says why); 0 otherwise. */
 int fwd_stdio_state(const struct fwd *f);
 const char *fwd_error(const struct fwd *f);

@@ -43,6 +43,7 @@ struct fwd {
 	struct bridge *jump;          /* the next hop's connection (ProxyJump) */
 	int stdio_state;              /* 0 running, 1 ended, -1 failed */
 	int started;
+	int draining; /* fwd_drain: the session is over, nothing new is accepted */
 	char err[512];
 };
 

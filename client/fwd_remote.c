@@ -274,7 +274,7 @@ int fwd_remote_incoming(struct fwd *f, const struct ssh_event *ev)
 	char what[200], cause[160];
 	int fd, r, err;
 
-	for (size_t i = 0; i < f->nrf; i++) {
+	for (size_t i = 0; i < f->nrf && !f->draining; i++) {
 		if (f->rf[i].state == 1 && f->rf[i].port == ev->u.chan.fwd.listen_port) {
 			s = f->rf[i].spec;
 			break;
