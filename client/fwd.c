@@ -104,6 +104,11 @@ void fwd_free(struct fwd *f)
 	for (i = 0; i < f->nspecs; i++) {
 		fwd_spec_free(&f->specs[i]);
 	}
+	for (i = 0; i < f->nadded; i++) {
+		fwd_spec_free(f->added[i]);
+		free(f->added[i]);
+	}
+	free(f->added);
 	free(f->br);
 	free(f->rf);
 	free(f->specs);
@@ -112,7 +117,8 @@ void fwd_free(struct fwd *f)
 
 int fwd_any(const struct fwd *f)
 {
-	return f->nspecs > 0 || f->o->stdio_forward != NULL;
+	/* with EnableEscapeCommandline, ~C may add forwardings later */
+	return f->nspecs > 0 || f->o->stdio_forward != NULL || f->o->enable_escape_commandline == 1;
 }
 
 int fwd_add_bridge(struct fwd *f, struct bridge *b)
@@ -156,7 +162,7 @@ int fwd_forward_failed(struct fwd *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (f->o->exit_on_forward_failure == 1) {
+	if (f->o->exit_on_forward_failure == 1 && !f->from_cmdline) {
 		fwd_fail(f, "channel: %s (ExitOnForwardFailure)", msg);
 		return SSH_ERR_SYSTEM;
 	}
@@ -285,14 +291,16 @@ int fwd_jump(struct fwd *f, int fd, const char *host, int port)
 	return 0;
 }
 
+/* the keyword of each kind, for messages */
+static const char *const kw[] = {
+    [FWD_LOCAL] = "LocalForward",
+    [FWD_DYNAMIC] = "DynamicForward",
+    [FWD_REMOTE] = "RemoteForward",
+    [FWD_REMOTE_DYNAMIC] = "RemoteForward",
+};
+
 int fwd_start(struct fwd *f)
 {
-	static const char *const kw[] = {
-	    [FWD_LOCAL] = "LocalForward",
-	    [FWD_DYNAMIC] = "DynamicForward",
-	    [FWD_REMOTE] = "RemoteForward",
-	    [FWD_REMOTE_DYNAMIC] = "RemoteForward",
-	};
 	size_t i;
 	int r;
 
@@ -544,6 +552,24 @@ int fwd_settled(const struct fwd *f)
 	return 1;
 }
 
+int fwd_drain(struct fwd *f)
+{
+	if (!f->draining) {
+		f->draining = 1;
+		log_debug1("the session has ended: waiting for the forwarded connections");
+		for (size_t i = 0; i < f->nlis; i++) {
+			close(f->lis[i].fd); /* a new connection is refused, not left waiting */
+		}
+		f->nlis = 0;
+	}
+	for (size_t i = 0; i < f->nbr; i++) {
+		if (f->br[i] != f->jump && f->br[i] != f->stdio && f->br[i]->state != BR_DEAD) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int fwd_stdio_state(const struct fwd *f)
 {
 	if (f->stdio_state != 0) {
@@ -573,4 +599,86 @@ void fwd_list(const struct fwd *f, char *buf, size_t len)
 		}
 		k += (size_t)w;
 	}
+}
+
+/* ---- ~C: forwardings added and cancelled while the session runs ---- */
+
+int fwd_add_spec(struct fwd *f, enum fwd_kind kind, const char *text, char *msg, size_t len)
+{
+	struct fwd_spec *s = calloc(1, sizeof(*s)), **na;
+	size_t nlis = f->nlis, nrf = f->nrf;
+	char cause[256];
+	int r;
+
+	if (s == NULL || (na = realloc(f->added, (f->nadded + 1) * sizeof(*na))) == NULL) {
+		free(s);
+		errfmt(msg, len, "out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	f->added = na;
+	if (fwd_spec_parse(kind, text, s, cause, sizeof(cause)) != 0) {
+		free(s);
+		errfmt(msg, len, "Bad forwarding specification: %s", cause);
+		return 0;
+	}
+	f->added[f->nadded++] = s; /* the listeners and requests point at it */
+	f->from_cmdline = 1;
+	if (s->kind == FWD_LOCAL || s->kind == FWD_DYNAMIC) {
+		r = listen_spec(f, s, kw[s->kind]);
+		r = r == 0 && f->nlis == nlis ? SSH_ERR_SYSTEM : r;
+	} else {
+		r = fwd_remote_start(f, s);
+		r = r == 0 && f->nrf == nrf ? SSH_ERR_SYSTEM : r;
+	}
+	f->from_cmdline = 0;
+	errfmt(msg, len, "%s", r == 0 ? "Forwarding port." : "Port forwarding failed.");
+	return r == SSH_ERR_ALLOC ? r : 0;
+}
+
+int fwd_cancel(struct fwd *f, enum fwd_kind kind, const char *text, char *msg, size_t len)
+{
+	char buf[FWD_HOST_MAX + 16], *colon, *host = NULL;
+	size_t i, k = 0, n = 0;
+	int port, r;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	if ((colon = strrchr(buf, ':')) != NULL) {
+		*colon = '\0';
+		host = buf[0] == '[' ? buf + 1 : buf;
+		if (buf[0] == '[' && host[0] != '\0' && host[strlen(host) - 1] == ']') {
+			host[strlen(host) - 1] = '\0';
+		}
+	}
+	if ((port = fwd_port_parse(colon != NULL ? colon + 1 : buf)) <= 0) {
+		errfmt(msg, len, "Bad forwarding close port");
+		return 0;
+	}
+	for (i = 0; i < f->nlis; i++) {
+		const struct fwd_spec *s = f->lis[i].spec;
+		if ((kind == FWD_LOCAL || kind == FWD_DYNAMIC) && s->kind == kind &&
+		    s->listen_port == port &&
+		    (host == NULL ||
+		        (s->listen_host != NULL && strcmp(s->listen_host, host) == 0))) {
+			close(f->lis[i].fd);
+			n++;
+		} else {
+			f->lis[k++] = f->lis[i];
+		}
+	}
+	f->nlis = k;
+	for (i = 0; i < f->nrf && kind == FWD_REMOTE; i++) {
+		struct rfwd *rf = &f->rf[i];
+		uint32_t req;
+		if (rf->state == 1 && rf->port == (uint32_t)port) {
+			if ((r = ssh_conn_cancel_tcpip_forward(f->c,
+			         host != NULL ? host : fwd_remote_bind(rf->spec), rf->port, &req)) <
+			    0) {
+				return r;
+			}
+			rf->state = -1; /* its channels are refused from now on */
+			n++;
+		}
+	}
+	errfmt(msg, len, "%s", n > 0 ? "Canceled forwarding." : "Unknown port forwarding.");
+	return 0;
 }

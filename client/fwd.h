@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fwdspec.h"
 #include "options.h"
 #include "ssh/conn.h"
 
@@ -21,7 +22,7 @@ struct fwd;
 int fwd_new(
     struct fwd **out, struct ssh_conn *c, const struct options *o, char *err, size_t errlen);
 void fwd_free(struct fwd *f);
-/* Whether there is anything to do at all (-L, -R, -D or -W). */
+/* Whether there is anything to do at all (-L, -R, -D or -W, or ~C may add some). */
 int fwd_any(const struct fwd *f);
 
 /*
@@ -46,9 +47,25 @@ int fwd_event(struct fwd *f, const struct ssh_event *ev);
 /* Set up as far as -f must wait for: started, and with ExitOnForwardFailure every -R answered. */
 int fwd_settled(const struct fwd *f);
 
+/*
+ * The session has ended (as OpenSSH, the run waits for the forwarded connections still open):
+ * from now on the listeners are closed and the server's new -R channels are refused.
+ * 1 while forwarded connections are still open, 0 when none is left.
+ */
+int fwd_drain(struct fwd *f);
+
 /* -W: its channel has ended (1), or failed to open (-1: fwd_error says why); 0 otherwise. */
 int fwd_stdio_state(const struct fwd *f);
 const char *fwd_error(const struct fwd *f);
+
+/*
+ * ~C: add the forwarding text says (as -L / -D / -R write it; kind FWD_REMOTE takes reverse
+ * SOCKS too) or cancel the one of kind listening on "[bind:]port". A failure is a warning, never
+ * the end of the run; msg gets OpenSSH's answer ("Forwarding port.", "Port forwarding failed.",
+ * "Canceled forwarding.", ...). Negative only for a broken connection or memory.
+ */
+int fwd_add_spec(struct fwd *f, enum fwd_kind kind, const char *text, char *msg, size_t len);
+int fwd_cancel(struct fwd *f, enum fwd_kind kind, const char *text, char *msg, size_t len);
 
 /* ~#: one line per open forwarded connection ("\r\n" ends, for a raw terminal). */
 void fwd_list(const struct fwd *f, char *buf, size_t len);

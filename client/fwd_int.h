@@ -43,6 +43,10 @@ struct fwd {
 	struct bridge *jump;          /* the next hop's connection (ProxyJump) */
 	int stdio_state;              /* 0 running, 1 ended, -1 failed */
 	int started;
+	int draining;            /* fwd_drain: the session is over, nothing new is accepted */
+	int from_cmdline;        /* ~C: a failure is a warning whatever ExitOnForwardFailure says */
+	struct fwd_spec **added; /* ~C: the specs added while the session runs */
+	size_t nadded;
 	char err[512];
 };
 
@@ -57,6 +61,8 @@ int fwd_track_socket(struct fwd *f, int fd, const char *what, struct bridge **ou
 
 /* ---- fwd_remote.c ---- */
 
+/* The address the server listens on for s, as OpenSSH's client asks. */
+const char *fwd_remote_bind(const struct fwd_spec *s);
 /* Ask the server to listen for s (tcpip-forward). */
 int fwd_remote_start(struct fwd *f, const struct fwd_spec *s);
 /* SSH_EV_GLOBAL_REPLY: granted (the allocated port printed for port 0) or refused. */

@@ -16,7 +16,7 @@
 #include "ssh/err.h"
 
 /* the address the server listens on for -R: as OpenSSH's client asks */
-static const char *rfwd_bind(const struct fwd_spec *s)
+const char *fwd_remote_bind(const struct fwd_spec *s)
 {
 	if (s->listen_host == NULL) {
 		return "localhost";
@@ -39,7 +39,7 @@ int fwd_remote_start(struct fwd *f, const struct fwd_spec *s)
 	memset(&f->rf[f->nrf], 0, sizeof(f->rf[f->nrf]));
 	f->rf[f->nrf].spec = s;
 	r = ssh_conn_tcpip_forward(
-	    f->c, rfwd_bind(s), (uint32_t)s->listen_port, &f->rf[f->nrf].req);
+	    f->c, fwd_remote_bind(s), (uint32_t)s->listen_port, &f->rf[f->nrf].req);
 	if (r < 0) {
 		return r;
 	}
@@ -274,7 +274,7 @@ int fwd_remote_incoming(struct fwd *f, const struct ssh_event *ev)
 	char what[200], cause[160];
 	int fd, r, err;
 
-	for (size_t i = 0; i < f->nrf; i++) {
+	for (size_t i = 0; i < f->nrf && !f->draining; i++) {
 		if (f->rf[i].state == 1 && f->rf[i].port == ev->u.chan.fwd.listen_port) {
 			s = f->rf[i].spec;
 			break;

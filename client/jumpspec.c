@@ -168,3 +168,135 @@ int jump_spec_dump(const char *text, char *buf, size_t len)
 	jump_spec_free(&j);
 	return n >= 0 && (size_t)n < len ? 0 : SSH_ERR_TOO_LARGE;
 }
+
+/* the walk of jump_expand: the first hops whose own ProxyJump is being expanded */
+struct jump_walk {
+	jump_own_fn own;
+	void *arg;
+	struct jump_spec *out;
+	const struct jump_hop *stack[JUMP_MAX_HOPS];
+	size_t depth;
+	char *err;
+	size_t errlen;
+};
+
+static int same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcasecmp(a, b) == 0);
+}
+
+static int same_hop(const struct jump_hop *a, const struct jump_hop *b)
+{
+	return same_str(a->user, b->user) && same_str(a->host, b->host) && a->port == b->port;
+}
+
+/* "[user@]host[:port]" appended to buf (for the loop message) */
+static void hop_shown(const struct jump_hop *h, char *buf, size_t len)
+{
+	size_t l = strlen(buf);
+
+	if (l + 1 >= len) {
+		return;
+	}
+	if (h->port > 0) {
+		snprintf(buf + l, len - l, "%s%s%s:%d", h->user != NULL ? h->user : "",
+		    h->user != NULL ? "@" : "", h->host, h->port);
+	} else {
+		snprintf(buf + l, len - l, "%s%s%s", h->user != NULL ? h->user : "",
+		    h->user != NULL ? "@" : "", h->host);
+	}
+}
+
+static int walk_loop(struct jump_walk *w, const struct jump_hop *h)
+{
+	char chain[512] = "";
+	size_t i = 0;
+
+	while (i < w->depth && !same_hop(w->stack[i], h)) {
+		i++;
+	}
+	if (i == w->depth) {
+		return 0;
+	}
+	for (; i < w->depth; i++) {
+		hop_shown(w->stack[i], chain, sizeof(chain));
+		strncat(chain, " -> ", sizeof(chain) - strlen(chain) - 1);
+	}
+	hop_shown(h, chain, sizeof(chain));
+	errfmt(w->err, w->errlen, "ProxyJump: loop: %s", chain);
+	return SSH_ERR_FORMAT;
+}
+
+/* append the hops of j to the flat list, moving their strings */
+static int walk_append(struct jump_walk *w, struct jump_spec *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		if (w->out->n == JUMP_MAX_HOPS) {
+			errfmt(w->err, w->errlen, "ProxyJump: more than %d hops in all",
+			    JUMP_MAX_HOPS);
+			return SSH_ERR_FORMAT;
+		}
+		w->out->hop[w->out->n++] = j->hop[i];
+		memset(&j->hop[i], 0, sizeof(j->hop[i]));
+	}
+	return 0;
+}
+
+static int walk_list(struct jump_walk *w, const char *text)
+{
+	struct jump_spec j;
+	char *own = NULL, cause[256];
+	int r;
+
+	if ((r = jump_spec_parse(text, &j, cause, sizeof(cause))) != 0) {
+		errfmt(w->err, w->errlen, "ProxyJump: %s", cause);
+		return r;
+	}
+	if (j.n == 0) {
+		goto out; /* none */
+	}
+	if ((r = walk_loop(w, &j.hop[0])) != 0) {
+		goto out;
+	}
+	if (w->depth == JUMP_MAX_HOPS) {
+		errfmt(w->err, w->errlen, "ProxyJump: more than %d hops in all", JUMP_MAX_HOPS);
+		r = SSH_ERR_FORMAT;
+		goto out;
+	}
+	j.hop[0].own_jump = 1;
+	if ((r = w->own(w->arg, &j.hop[0], &own, w->err, w->errlen)) != 0) {
+		goto out;
+	}
+	if (own != NULL) {
+		w->stack[w->depth++] = &j.hop[0];
+		r = walk_list(w, own);
+		w->depth--;
+		if (r != 0) {
+			goto out;
+		}
+	}
+	r = walk_append(w, &j);
+out:
+	free(own);
+	jump_spec_free(&j);
+	return r;
+}
+
+int jump_expand(
+    const char *text, jump_own_fn own, void *arg, struct jump_spec *out, char *err, size_t errlen)
+{
+	struct jump_walk w;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&w, 0, sizeof(w));
+	w.own = own;
+	w.arg = arg;
+	w.out = out;
+	w.err = err;
+	w.errlen = errlen;
+	if ((r = walk_list(&w, text)) != 0) {
+		jump_spec_free(out);
+	}
+	return r;
+}

@@ -15,7 +15,8 @@
 struct jump_hop {
 	char *user; /* NULL: the jump host's own User (its Host block, else the local user) */
 	char *host;
-	int port; /* -1: not given (the jump host's own Port) */
+	int port;     /* -1: not given (the jump host's own Port) */
+	int own_jump; /* jump_expand: this hop's own ProxyJump was looked up (and followed) */
 };
 
 struct jump_spec {
@@ -37,5 +38,24 @@ void jump_spec_free(struct jump_spec *j);
  * dots). text must parse; 0, or SSH_ERR_FORMAT / SSH_ERR_TOO_LARGE / SSH_ERR_ALLOC.
  */
 int jump_spec_dump(const char *text, char *buf, size_t len);
+
+/*
+ * The ProxyJump of hop h's own Host block, for jump_expand: 0 with *spec NULL (none, or a
+ * ProxyCommand took its place) or a malloc'd hop list; an error code with a cause in err.
+ */
+typedef int (*jump_own_fn)(
+    void *arg, const struct jump_hop *h, char **spec, char *err, size_t errlen);
+
+/*
+ * The hop list text as OpenSSH walks it (ssh -J a,b runs "ssh -J a -W ... b"): the last hops of
+ * a list are reached through the ones before them, so only the first hop of each list is
+ * reached through the ProxyJump of its own Host block (asked of own()), recursively, and that
+ * hop list goes in front of it. The result is one flat list into *out, first reached first.
+ * Errors (*out emptied): SSH_ERR_FORMAT with "ProxyJump: loop: a -> b -> a" when a hop is
+ * reached through itself, "ProxyJump: more than 16 hops in all", "ProxyJump: <parse error>";
+ * own()'s error as it returned it.
+ */
+int jump_expand(
+    const char *text, jump_own_fn own, void *arg, struct jump_spec *out, char *err, size_t errlen);
 
 #endif

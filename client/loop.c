@@ -484,8 +484,9 @@ int session_step(struct loop *l, int *res)
 		log_debug1("going to the background (ForkAfterAuthentication)");
 		background_ready();
 	}
+	/* i11-fwdmore: as OpenSSH, the session's end waits for open forwarded connections */
 	if (ssh_conn_done(l->c) && (l->sock_eof || loop_send_pending(l) == 0) &&
-	    outputs_drained(l)) {
+	    outputs_drained(l) && (l->sock_eof || l->fwd == NULL || !fwd_drain(l->fwd))) {
 		return 1;
 	}
 	if (l->escape_quit) {

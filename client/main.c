@@ -241,8 +241,10 @@ static void target_free(struct target *t)
 	t->hk_algs = NULL;
 }
 
-/* A jump host carries the next hop only: no forwardings, no jumps of its own (yet). */
-static void clear_forwardings(struct options *o)
+/* A jump host carries the next hop only: no forwardings. Its own ProxyJump was followed (the
+ * first hop of a list) or is overridden by the list; its ProxyCommand connects it only when it is
+ * the first hop of all (as OpenSSH, where -J keeps a later hop's ProxyCommand from applying). */
+static void clear_forwardings(struct options *o, const struct jump_hop *h, int first)
 {
 	char **lists[] = {o->local_forward, o->remote_forward, o->dynamic_forward};
 	size_t *counts[] = {&o->n_local_forward, &o->n_remote_forward, &o->n_dynamic_forward};
@@ -254,12 +256,19 @@ static void clear_forwardings(struct options *o)
 		}
 		*counts[k] = 0;
 	}
-	if (o->proxy_jump != NULL) {
-		log_debug1(
-		    "jump host %s: its own ProxyJump %s is not followed", o->host, o->proxy_jump);
+	if (o->proxy_jump != NULL && !h->own_jump) {
+		log_debug1("jump host %s: its own ProxyJump %s is overridden by the hop list",
+		    o->host, o->proxy_jump);
 	}
 	free(o->proxy_jump);
 	o->proxy_jump = NULL;
+	if (o->proxy_command != NULL && !first) {
+		log_debug1("jump host %s: its ProxyCommand is not used (reached through the hop "
+		           "before it)",
+		    o->host);
+		free(o->proxy_command);
+		o->proxy_command = NULL;
+	}
 }
 
 /*
@@ -267,7 +276,7 @@ static void clear_forwardings(struct options *o)
  * first; nothing of the command line but -F applies (as OpenSSH). It gets no session and no
  * forwardings of its own.
  */
-static int hop_options(struct options *o, const struct jump_hop *h, const char *config)
+static int hop_read(struct options *o, const struct jump_hop *h, const char *config)
 {
 	char err[1024];
 
@@ -286,22 +295,49 @@ static int hop_options(struct options *o, const struct jump_hop *h, const char *
 		fatal_error("config", "jump host %s: %s", h->host, err);
 		return -1;
 	}
-	clear_forwardings(o);
 	return 0;
 }
 
-/* The jump hosts of ProxyJump / -J, first hop first. Errors are printed. */
+/* jump_expand's question: the ProxyJump of a hop's own Host block (errors are printed) */
+static int hop_own_jump(void *arg, const struct jump_hop *h, char **spec, char *err, size_t errlen)
+{
+	struct options o;
+	int r = -1;
+
+	*spec = NULL;
+	errfmt(err, errlen, "%s", "");
+	if (hop_read(&o, h, (const char *)arg) != 0) {
+		goto out;
+	}
+	if (o.proxy_jump != NULL) {
+		log_debug1(
+		    "jump host %s: reached through its own ProxyJump %s", h->host, o.proxy_jump);
+		if ((*spec = strdup(o.proxy_jump)) == NULL) {
+			fatal_error("config", "out of memory");
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	options_free(&o);
+	return r;
+}
+
+/* The jump hosts of ProxyJump / -J and of the jump hosts' own ProxyJump, first hop first.
+ * Errors are printed. */
 static int jump_targets(
     const struct options *o, const char *config, struct target **out, size_t *nout)
 {
 	struct jump_spec j;
 	struct target *t = NULL;
 	size_t i;
-	char err[512];
+	char err[512] = "";
 	int r = -1;
 
-	if (jump_spec_parse(o->proxy_jump, &j, err, sizeof(err)) != 0) {
-		fatal_error("config", "ProxyJump: %s", err);
+	if (jump_expand(o->proxy_jump, hop_own_jump, (void *)config, &j, err, sizeof(err)) != 0) {
+		if (err[0] != '\0') { /* else hop_own_jump printed it */
+			fatal_error("config", "%s", err);
+		}
 		return -1;
 	}
 	if (j.n == 0) {
@@ -315,8 +351,11 @@ static int jump_targets(
 	*out = t;
 	for (i = 0; i < j.n; i++) {
 		*nout = i + 1;
-		if (hop_options(&t[i].own, &j.hop[i], config) != 0 ||
-		    target_prepare(&t[i], &t[i].own, NULL) != 0) {
+		if (hop_read(&t[i].own, &j.hop[i], config) != 0) {
+			goto done;
+		}
+		clear_forwardings(&t[i].own, &j.hop[i], i == 0);
+		if (target_prepare(&t[i], &t[i].own, NULL) != 0) {
 			goto done;
 		}
 	}

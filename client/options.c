@@ -151,6 +151,7 @@ static const struct kw keywords[] = {
     ENUM("PubkeyAuthentication", pubkey_authentication, ev_pubkeyauth),
     FLAG("ClearAllForwardings", clear_all_forwardings),
     FLAG("GatewayPorts", gateway_ports),
+    FLAG("EnableEscapeCommandline", enable_escape_commandline),
     FLAG("ExitOnForwardFailure", exit_on_forward_failure),
     FLAG("ForkAfterAuthentication", fork_after_authentication),
     /* LocalForward, RemoteForward, DynamicForward, PermitRemoteOpen, ProxyJump: options_fwd.c */

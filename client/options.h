@@ -146,8 +146,9 @@ struct options {
 	size_t n_remote_forward;
 	char *dynamic_forward[OPT_MAX_LIST]; /* DynamicForward / -D */
 	size_t n_dynamic_forward;
-	int gateway_ports;           /* GatewayPorts (-g) */
-	int exit_on_forward_failure; /* ExitOnForwardFailure */
+	int gateway_ports;             /* GatewayPorts (-g) */
+	int enable_escape_commandline; /* EnableEscapeCommandline: ~C (default no, as OpenSSH) */
+	int exit_on_forward_failure;   /* ExitOnForwardFailure */
 	char *permit_remote_open; /* PermitRemoteOpen as written, checked: NULL or "any" (any case)
 	                             for any, "none", or host:port words (host or port "*") */
 	int fork_after_authentication; /* ForkAfterAuthentication (-f) */

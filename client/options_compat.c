@@ -106,7 +106,6 @@ static const struct compat_kw compat[] = {
         .why = W_MUX,
         .keep = offsetof(struct options, control_path)},
     NOEFF("ControlPersist", W_MUX),
-    NOEFF("EnableEscapeCommandline", "the escape command line is not supported"),
     NOEFF("EnableSSHKeysign", W_HB),
     NOEFF("FingerprintHash", "fingerprints are SHA256"),
     NOEFFW("ForwardAgent", W_AGENT),

@@ -188,6 +188,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "requesttty", .kind = D_ENUM, .off = F(request_tty), .ev = ev_rtty},
     {.kw = "sessiontype", .kind = D_ENUM, .off = F(session_type), .ev = ev_session},
     {.kw = "stdinnull", .kind = D_FLAG, .off = F(stdin_null)},
+    {.kw = "enableescapecommandline", .kind = D_FLAG, .off = F(enable_escape_commandline)},
     {.kw = "rekeylimit", .kind = D_REKEY, .off = F(rekey_bytes), .cnt_off = F(rekey_seconds)},
     {.kw = "serveraliveinterval", .kind = D_INT, .off = F(server_alive_interval)},
     {.kw = "serveralivecountmax", .kind = D_INT, .off = F(server_alive_count_max)},

@@ -336,6 +336,7 @@ int options_finish(
 	default_int(&o->number_of_password_prompts, 3);
 	default_int(&o->strict_host_key_checking, SHK_ASK);
 	default_int(&o->hash_known_hosts, 0);
+	default_int(&o->enable_escape_commandline, 0);
 	if (o->batch_mode && o->strict_host_key_checking == SHK_ASK) {
 		o->strict_host_key_checking = SHK_YES; /* BatchMode never asks */
 	}

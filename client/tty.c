@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "escape_cmd.h"
 #include "fwd.h"
 
 volatile sig_atomic_t tty_got_winch;
@@ -182,7 +183,26 @@ int tty_stdin_escapes(struct loop *l, const uint8_t *in, size_t len)
 		}
 		in += used;
 		len -= used;
+		if (l->esc.nech > 0) {
+			fwrite(l->esc.echo, 1, l->esc.nech, stderr);
+			fflush(stderr);
+			l->esc.nech = 0;
+		}
 		switch (cmd) {
+		case ESC_CMD_CMDLINE:
+			if (l->o->enable_escape_commandline != 1) {
+				tty_message("commandline disabled\r\n");
+				break;
+			}
+			tty_message("\r\nssh> ");
+			escape_line_begin(&l->esc);
+			break;
+		case ESC_CMD_LINE:
+			if ((r = escape_command(l->fwd, l->esc.line, help, sizeof(help))) < 0) {
+				return r;
+			}
+			tty_message(help);
+			break;
 		case ESC_CMD_DISCONNECT:
 			snprintf(msg, sizeof(msg), "%c.\r\n", l->esc.ch);
 			tty_message(msg);

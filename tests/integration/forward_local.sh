@@ -94,4 +94,68 @@ run_client -L "$LPORT2:127.0.0.1:$ECHO_PORT" -- "exec 3<>/dev/tcp/127.0.0.1/$LPO
 expect_exit 0 "a remote command reaches our -L listener (through the same session)"
 expect_stdout_eq "hello through -L" "bytes through -L from the remote command"
 
+# ---- the session's end waits for an open forwarded connection (as OpenSSH): the remote command
+# exits (status 7) while a -L connection is open; bytes sent after that still come back
+# byte-exact, new connections are refused, and the client exits 7 once the connection closes
+LPORT3=$(free_port)
+make_blob late 1
+rm -f "$T_DIR/held"
+start_client_bg -o LogLevel=DEBUG1 -L "$LPORT3:127.0.0.1:$ECHO_PORT" -- \
+	"while [ ! -e $T_DIR/held ]; do sleep 0.1; done; exit 7"
+wait_port "$LPORT3" "$BG_PID" 20 || fail "-L with a command: nothing listens on $LPORT3"
+set +e
+timeout -k 5 "$CLIENT_TIMEOUT" "$PYTHON" - "$LPORT3" "$T_DIR/late" "$T_DIR/late.out" \
+	"$T_DIR/held" "$T_DIR/bg.err" "$BG_PID" <<'EOP'
+import os, socket, sys, time
+port, infile, outfile, held, errfile, pid = sys.argv[1:7]
+s = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+s.sendall(b"first\n")
+got = b""
+while len(got) < 6:
+    d = s.recv(6 - len(got))
+    if not d:
+        sys.exit("the first bytes did not come back")
+    got += d
+open(held, "w").close()  # the remote command may exit now
+def ended():
+    with open(errfile, "rb") as f:
+        t = f.read()
+    return b"session has ended" in t or b"rtype exit-status" in t
+while not ended():
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        break  # the client is gone: the bytes below cannot come back
+    time.sleep(0.05)
+late_ok = False
+try:
+    socket.create_connection(("127.0.0.1", int(port)), timeout=5).close()
+    late_ok = True
+except OSError:
+    pass
+data = open(infile, "rb").read()
+s.sendall(data)
+s.shutdown(socket.SHUT_WR)
+with open(outfile, "wb") as out:
+    while True:
+        d = s.recv(262144)
+        if not d:
+            break
+        out.write(d)
+s.close()
+if late_ok:
+    sys.exit("a new connection was accepted after the session ended")
+EOP
+prc=$?
+set -e
+expect_eq "the forwarded connection was served to its end" 0 "$prc"
+expect_eq "bytes sent after the remote command exited came back byte-exact" \
+	"$(sha256_of "$T_DIR/late")" "$(sha256_of "$T_DIR/late.out")"
+set +e
+timeout 20 tail --pid="$BG_PID" -f /dev/null
+wait "$BG_PID"
+BG_RC=$?
+set -e
+expect_eq "the client exits with the command's status once the connection closed" 7 "$BG_RC"
+
 t_done

@@ -190,5 +190,58 @@ tm send-keys -t s 'tty; echo notty-$((5*5))' Enter
 expect_pane '^not a tty' "-T: the remote shell has no pty"
 tm send-keys -t s 'exit' Enter
 wait_rc || true
+# ---- ~C: the ssh> command line (EnableEscapeCommandline; off by default, as OpenSSH 9.2+)
+. "$T_LIB_DIR/forward.sh"
+start_echo
+start_pane
+tm send-keys -t s 'echo cl-$((6*6))' Enter
+expect_pane '^cl-36' "session for ~C (disabled) ready"
+tm send-keys -t s -l '~C'
+expect_pane 'commandline disabled' "~C without EnableEscapeCommandline says it is disabled"
+tm send-keys -t s 'exit 4' Enter
+wait_rc || fail "exit did not end the session after ~C (disabled)"
+expect_eq "the session went on after ~C (disabled)" 4 "$(cat "$T_DIR/rc" 2>/dev/null)"
+
+start_pane -o EnableEscapeCommandline=yes
+tm send-keys -t s 'echo cmd-$((8*8))' Enter
+expect_pane '^cmd-64' "session for ~C ready"
+tm send-keys -t s -l '~?'
+expect_pane 'C   - open a command line' "~? lists ~C"
+CP=$(free_port)
+RP=$(free_port)
+printf 'through a ~C forwarding\n' >"$T_DIR/cl.in"
+tm send-keys -t s Enter
+tm send-keys -t s -l '~C'
+expect_pane 'ssh>' "~C opens the ssh> prompt"
+tm send-keys -t s -l " -L $CP:127.0.0.1:$ECHO_PORT"
+tm send-keys -t s Enter
+expect_pane 'Forwarding port\.' "~C -L: Forwarding port."
+pump "$CP" "$T_DIR/cl.in" "$T_DIR/cl.out" || fail "~C -L: the pump failed"
+expect_eq "~C -L: bytes through the new forwarding" "$(cat "$T_DIR/cl.in")" "$(cat "$T_DIR/cl.out" 2>/dev/null)"
+tm send-keys -t s -l '~C'
+tm send-keys -t s -l " -KL $CP"
+tm send-keys -t s Enter
+expect_pane 'Canceled forwarding\.' "~C -KL: Canceled forwarding."
+if pump "$CP" "$T_DIR/cl.in" "$T_DIR/cl.out2" 2>/dev/null; then
+	fail "~C -KL: the port still accepts connections"
+else
+	pass "~C -KL: the port refuses connections"
+fi
+tm send-keys -t s -l '~C'
+tm send-keys -t s -l " -L nonsense"
+tm send-keys -t s Enter
+expect_pane 'Bad forwarding specification' "~C with a bad spec: an error line"
+tm send-keys -t s -l '~C'
+tm send-keys -t s -l " -R $RP:127.0.0.1:$ECHO_PORT"
+tm send-keys -t s Enter
+wait_port "$RP" "$(client_pid)" 15 || fail "~C -R: the server does not listen on $RP"
+pump "$RP" "$T_DIR/cl.in" "$T_DIR/cl.out3" || fail "~C -R: the pump failed"
+expect_eq "~C -R: bytes through the server's new listener" "$(cat "$T_DIR/cl.in")" "$(cat "$T_DIR/cl.out3" 2>/dev/null)"
+tm send-keys -t s 'echo alive-$((7*7))' Enter
+expect_pane '^alive-49' "the session goes on after the ~C commands"
+tm send-keys -t s 'exit 5' Enter
+wait_rc || fail "exit did not end the ~C session"
+expect_eq "exit status after ~C commands" 5 "$(cat "$T_DIR/rc" 2>/dev/null)"
+
 pane_sanitizer_check
 t_done

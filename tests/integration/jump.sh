@@ -2,15 +2,17 @@
 # ProxyJump / -J: the destination is reached through jump hosts in one process, each hop's bytes
 # over a direct-tcpip channel of the hop before, each with its own Host block (user, port, key,
 # known_hosts). Three Debian sshd instances on loopback: one and two jumps, ProxyJump in the
-# config and on the command line, "none", byte-exact data, the remote exit status, and a hop that
+# config and on the command line, a jump host's own ProxyJump, a loop, "none", byte-exact data, the remote exit status, and a hop that
 # fails is named in the one error line.
 . "$(dirname "$0")/../lib/common.sh"
 . "$T_LIB_DIR/forward.sh"
 require_client
 start_sshd
 P1=$SSHD_PORT
+L1=$SSHD_LOG
 start_sshd
 P2=$SSHD_PORT
+L2=$SSHD_LOG
 start_sshd
 P3=$SSHD_PORT
 KH="$T_DIR/jump_known_hosts"
@@ -31,6 +33,15 @@ Host router
 Host router-via
     Port $P3
     ProxyJump bastion1
+Host b2
+    Port $P2
+    ProxyJump bastion1
+Host loopa
+    Port $P1
+    ProxyJump loopb
+Host loopb
+    Port $P2
+    ProxyJump loopa
 Host badhop
     Port $P1
     User nosuchuser-x509ssh
@@ -76,6 +87,31 @@ expect_exit 0 "-J user@host:port (no Host block for the hop)"
 jc -J none router-via -- 'echo "$SSH_CONNECTION"'
 expect_exit 0 "-J none overrides ProxyJump of the config"
 expect_file_matches "$OUT" " $P3\$" "-J none: straight to the destination"
+
+# a jump host's own ProxyJump is followed (as OpenSSH): -J b2 reaches b2 through bastion1.
+# Each sshd logs (DEBUG1) the direct-tcpip channels it opened before their data flows.
+M1=$(stat -c %s "$L1")
+M2=$(stat -c %s "$L2")
+jc -J b2 router -- 'echo "$SSH_CONNECTION"'
+expect_exit 0 "-J b2, whose Host block says ProxyJump bastion1"
+expect_file_matches "$OUT" " $P3\$" "-J b2: the command ran on the destination (port $P3)"
+tail -c +"$((M1 + 1))" "$L1" >"$T_DIR/jump_l1"
+tail -c +"$((M2 + 1))" "$L2" >"$T_DIR/jump_l2"
+expect_file_matches "$T_DIR/jump_l1" "direct_tcpip.*target 127.0.0.1 port $P2([^0-9]|$)" \
+	"bastion1 opened the channel to b2 (b2's own ProxyJump was followed)"
+expect_file_matches "$T_DIR/jump_l2" "direct_tcpip.*target 127.0.0.1 port $P3([^0-9]|$)" \
+	"b2 opened the channel to the destination"
+
+# jump hosts whose ProxyJump lead back to themselves: one config line, nothing connects
+if is_x509ssh; then
+	jc -J loopa router -- true
+	expect_exit 255 "a ProxyJump loop"
+	expect_error_line "config" "a ProxyJump loop: one error line"
+	expect_stderr_matches "ProxyJump: loop: loopa -> loopb -> loopa" "the line names the loop"
+	jc loopa -- true
+	expect_exit 255 "a destination whose ProxyJump loops"
+	expect_stderr_matches "ProxyJump: loop: loopb -> loopa -> loopb" "the loop from the destination"
+fi
 
 # a hop that cannot reach the next one: named in the one error line
 DEAD=$(free_port)

@@ -1,5 +1,6 @@
 /* Escape filter: known answers, commands only at the start of a line, chunking invariance. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "escape.h"
 #include "t.h"
@@ -53,9 +54,56 @@ static void check(int ch, const char *in, const char *want)
 	}
 }
 
+/* ~C: the command line is collected from the typed bytes, with its small editor */
+static void test_cmdline(void)
+{
+	static const struct {
+		const char *typed, *line, *echo;
+	} cases[] = {
+	    {"-L 1:h:2\r", "-L 1:h:2", "-L 1:h:2\r\n"},
+	    {"ab\x7f"
+	     "c\n",
+	        "ac", "ab\b \bc\r\n"},
+	    {"ab\x15"
+	     "x\r",
+	        "x", "ab\b \b\b \bx\r\n"},
+	    {"abc\x03", "", "abc\r\n"},
+	    {"\x7f\x01q\r", "q", "q\r\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct escape e;
+		uint8_t out[64];
+		size_t used = 0, n;
+		enum escape_cmd cmd;
+		const char *in = "~C";
+
+		escape_init(&e, '~');
+		n = escape_filter(&e, (const uint8_t *)in, 2, out, &used, &cmd);
+		CHECK_EQ_INT(n, 0);
+		CHECK_EQ_INT(cmd, ESC_CMD_CMDLINE);
+		escape_line_begin(&e);
+		n = escape_filter(
+		    &e, (const uint8_t *)cases[i].typed, strlen(cases[i].typed), out, &used, &cmd);
+		CHECK_EQ_INT(n, 0); /* nothing typed on the line reaches the server */
+		CHECK_EQ_INT(cmd, ESC_CMD_LINE);
+		CHECK_EQ_INT(used, strlen(cases[i].typed));
+		CHECK_STR(e.line, cases[i].line);
+		CHECK_MSG(
+		    e.nech == strlen(cases[i].echo) && memcmp(e.echo, cases[i].echo, e.nech) == 0,
+		    "case %zu: echo '%.*s'", i, (int)e.nech, e.echo);
+		/* and then a command may follow at once: the line ended a line */
+		e.nech = 0;
+		n = escape_filter(&e, (const uint8_t *)"~.", 2, out, &used, &cmd);
+		CHECK_EQ_INT(cmd, ESC_CMD_DISCONNECT);
+	}
+}
+
 int main(void)
 {
 	char help[1024];
+
+	test_cmdline();
 
 	/* commands at the very start, after CR and after LF */
 	check('~', "~.", "<.>");
@@ -94,7 +142,7 @@ int main(void)
 		CHECK_EQ_INT(escape_filter(&e, (const uint8_t *)"q", 1, out, &used, &cmd), 2);
 		CHECK_MEM(out, "~q", 2);
 	}
-	/* every byte value after the escape: exactly the three commands are recognised */
+	/* every byte value after the escape: exactly the commands are recognised */
 	for (int b = 0; b < 256; b++) {
 		struct escape e;
 		uint8_t in[2] = {'~', (uint8_t)b}, out[4];
@@ -102,7 +150,7 @@ int main(void)
 		enum escape_cmd cmd;
 		escape_init(&e, '~');
 		k = escape_filter(&e, in, 2, out, &used, &cmd);
-		if (b == '.' || b == '?' || b == 0x1a || b == '#') {
+		if (b == '.' || b == '?' || b == 0x1a || b == '#' || b == 'C') {
 			CHECK(cmd != ESC_CMD_NONE && k == 0 && used == 2);
 		} else if (b == '~') {
 			CHECK(cmd == ESC_CMD_NONE && k == 1 && out[0] == '~');
@@ -112,6 +160,7 @@ int main(void)
 	}
 	escape_help('~', help, sizeof(help));
 	CHECK(strstr(help, " ~.   - terminate connection\r\n") != NULL);
+	CHECK(strstr(help, " ~C   - open a command line\r\n") != NULL);
 	escape_help(0x1d, help, sizeof(help));
 	CHECK(strstr(help, " ^].") != NULL);
 	T_DONE();

@@ -1,6 +1,7 @@
 /* jumpspec: ProxyJump / -J hop lists, "none", the errors, and OpenSSH's -G form (taken from
  * /usr/bin/ssh -G of OpenSSH 9.2 for the same -J values). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -141,8 +142,118 @@ static void test_cap(void)
 	jump_spec_free(NULL);
 }
 
+/* jump_expand: a table of Host blocks' ProxyJump, as the config would give them */
+static const struct {
+	const char *host, *jump;
+} own_jumps[] = {
+    {"b2", "b1"},
+    {"b1", "u@b0:2222"},
+    {"c", "x,y"},
+    {"x", "w"},
+    {"y", "never-asked"},
+    {"loopa", "loopb"},
+    {"loopb", "loopa"},
+    {"self", "self"},
+    {"fails", NULL},
+};
+
+static int own_calls;
+
+static int table_own(void *arg, const struct jump_hop *h, char **spec, char *err, size_t errlen)
+{
+	(void)arg;
+	own_calls++;
+	*spec = NULL;
+	for (size_t i = 0; i < sizeof(own_jumps) / sizeof(own_jumps[0]); i++) {
+		if (strcmp(own_jumps[i].host, h->host) == 0) {
+			if (own_jumps[i].jump == NULL) {
+				snprintf(err, errlen, "jump host %s: no such file", h->host);
+				return -1;
+			}
+			*spec = strdup(own_jumps[i].jump);
+			return *spec != NULL ? 0 : SSH_ERR_ALLOC;
+		}
+	}
+	return 0;
+}
+
+/* the flat list as "u@h:p,h,..." (the -J form), or the error */
+static void expand_as_text(const char *text, char *buf, size_t len)
+{
+	struct jump_spec j;
+	char err[256] = "";
+
+	buf[0] = '\0';
+	if (jump_expand(text, table_own, NULL, &j, err, sizeof(err)) != 0) {
+		snprintf(buf, len, "error: %s", err);
+		CHECK_EQ_INT(j.n, 0);
+		return;
+	}
+	for (size_t i = 0; i < j.n; i++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s%s%s", i ? "," : "",
+		    j.hop[i].user ? j.hop[i].user : "", j.hop[i].user ? "@" : "", j.hop[i].host);
+		l = strlen(buf);
+		if (j.hop[i].port > 0) {
+			snprintf(buf + l, len - l, ":%d", j.hop[i].port);
+		}
+	}
+	jump_spec_free(&j);
+}
+
+static void test_expand(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"plain", "plain"},
+	    {"none", ""},
+	    {"b2", "u@b0:2222,b1,b2"},    /* b2 through b1, b1 through b0 */
+	    {"b1,b2", "u@b0:2222,b1,b2"}, /* a later hop's own ProxyJump is not asked */
+	    {"a,b2", "a,b2"},             /* b2 is reached through a, as listed */
+	    {"c", "w,x,y,c"},             /* only the first hop of c's list is expanded */
+	    {"loopa", "error: ProxyJump: loop: loopa -> loopb -> loopa"},
+	    {"self", "error: ProxyJump: loop: self -> self"},
+	    {"fails", "error: jump host fails: no such file"},
+	    {"a,,b", "error: ProxyJump: empty hop"},
+	};
+	char buf[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		expand_as_text(cases[i].text, buf, sizeof(buf));
+		CHECK_MSG(strcmp(buf, cases[i].want) == 0, "expand '%s': '%s', want '%s'",
+		    cases[i].text, buf, cases[i].want);
+	}
+	/* y's own ProxyJump is never asked for in c's list (y is not its first hop) */
+	own_calls = 0;
+	expand_as_text("c", buf, sizeof(buf));
+	CHECK_EQ_INT(own_calls, 3); /* c, x, w */
+}
+
+/* 16 hops in all, counting the expanded ones; 17 is an error */
+static void test_expand_cap(void)
+{
+	char text[256] = "", buf[512];
+
+	for (int i = 0; i < JUMP_MAX_HOPS - 3; i++) {
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), ",h%d", i);
+	}
+	/* b2 brings 3 hops: 3 + 13 = 16 */
+	{
+		char full[300];
+		snprintf(full, sizeof(full), "b2%s", text);
+		expand_as_text(full, buf, sizeof(buf));
+		CHECK_MSG(strncmp(buf, "u@b0:2222,b1,b2,h0,", 19) == 0, "16 hops: %s", buf);
+		strcat(full, ",h99");
+		expand_as_text(full, buf, sizeof(buf));
+		CHECK_STR(buf, "error: ProxyJump: more than 16 hops in all");
+	}
+}
+
 int main(void)
 {
+	test_expand();
+	test_expand_cap();
 	test_good();
 	test_bad();
 	test_cap();

@@ -233,6 +233,7 @@ static const struct {
     {"PubkeyAuthentication", "unbound"},
     {"ClearAllForwardings", "yes"},
     {"GatewayPorts", "yes"},
+    {"EnableEscapeCommandline", "yes"},
     {"ExitOnForwardFailure", "yes"},
     {"ForkAfterAuthentication", "yes"},
     {"RefuseConnection", "yes"},
