@@ -5,45 +5,10 @@
 # session, whether it ends with ~. or with SIGTERM/SIGHUP.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
-if ! command -v tmux >/dev/null 2>&1; then
-	die "tmux is not installed (apt-get install tmux)"
-fi
-
-TMUX_SOCK="$T_DIR/tmux.sock"
-tm() {
-	TERM=xterm tmux -S "$TMUX_SOCK" "$@"
-}
-trap 'T_RC=$?; tm kill-server 2>/dev/null; (exit $T_RC); t_cleanup' EXIT
+. "$T_LIB_DIR/tmux.sh"
 
 start_sshd
 
-# The pane runs this wrapper: it records the terminal settings (stty -g: every mode, not the
-# size) and TERM, runs the client in the
-# foreground, then records its exit status and the settings again.
-cat >"$T_DIR/wrap.sh" <<'SH'
-#!/bin/bash
-d=$1
-shift
-stty -g >"$d/stty.before"
-printf '%s\n' "$TERM" >"$d/term"
-"$@"
-echo $? >"$d/rc.tmp"
-stty -g >"$d/stty.after"
-mv "$d/rc.tmp" "$d/rc"
-exec sleep 600
-SH
-
-# pane_wait REGEX [SECONDS]: wait until the pane (with its history) shows a line matching REGEX.
-pane_wait() {
-	local re=$1 limit=${2:-15} i
-	for ((i = 0; i < limit * 10; i++)); do
-		if tm capture-pane -p -t s -S -500 2>/dev/null | grep -Eq -- "$re"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 expect_pane() {
 	if pane_wait "$1" "${3:-15}"; then
 		pass "$2"

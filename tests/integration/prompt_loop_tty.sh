@@ -11,14 +11,7 @@ if ! is_x509ssh; then
 	t_log "skip: the log lines checked are x509ssh's"
 	t_done
 fi
-if ! command -v tmux >/dev/null 2>&1; then
-	die "tmux is not installed (apt-get install tmux)"
-fi
-TMUX_SOCK="$T_DIR/tmux.sock"
-tm() {
-	TERM=xterm tmux -S "$TMUX_SOCK" "$@"
-}
-trap 'T_RC=$?; tm kill-server 2>/dev/null; (exit $T_RC); t_cleanup' EXIT
+. "$T_LIB_DIR/tmux.sh"
 
 start_sshd
 P1=$SSHD_PORT
@@ -61,28 +54,6 @@ Host *
     BatchMode no
 EOC
 
-# the pane: terminal settings before and after, the client's exit status
-cat >"$T_DIR/wrap.sh" <<'SH'
-#!/bin/bash
-d=$1
-shift
-stty -g >"$d/stty.before"
-"$@"
-echo $? >"$d/rc.tmp"
-stty -g >"$d/stty.after"
-mv "$d/rc.tmp" "$d/rc"
-exec sleep 600
-SH
-pane_wait() {
-	local re=$1 i
-	for ((i = 0; i < 150; i++)); do
-		if tm capture-pane -p -t s -S -500 2>/dev/null | grep -Eq -- "$re"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 # keepalives N: wait (up to 20 s) until the log has N keepalives of the jump host
 keepalives() {
 	local i
