@@ -13,8 +13,7 @@
 require_client
 make_keys
 softhsm_use # $P, $M, $PIN, $TOK
-SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
-[[ -f "$SPY" ]] || die "OpenSC's pkcs11-spy.so not found at $SPY (apt-get install opensc)"
+softhsm_spy # $SPY
 command -v ssh-agent >/dev/null || die "ssh-agent missing"
 count() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
@@ -33,14 +32,8 @@ start_agent() { # start_agent SOCK [env ...]
 }
 
 # the asyncssh peer trusting the token root (as token_x509.sh)
-PN=0
 peer() {
-	PN=$((PN + 1))
-	printf '%s\n' "$1" >"$T_DIR/ak.$PN"
-	stop_peer
-	start_peer "x$PN" x509_server.py --key "$T_DIR/keys/host_ed25519" --client-ca "$P/root.pem" \
-		--authorized-keys "$T_DIR/ak.$PN" --log "$T_DIR/auth.$PN.log" --log-connections
-	PLOG="$T_DIR/auth.$PN.log"
+	softhsm_peer "$1"
 	known_hosts_line "$T_DIR/keys/host_ed25519.pub" "$PEER_PORT" >"$T_DIR/peer_known_hosts"
 }
 ROOT_B64=$(openssl x509 -in "$P/root.pem" -outform DER | base64 -w0)

@@ -9,8 +9,7 @@
 require_client
 make_keys
 softhsm_use # $P, $M, $PIN, $TOK
-SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
-[[ -f "$SPY" ]] || die "OpenSC's pkcs11-spy.so not found at $SPY (apt-get install opensc)"
+softhsm_spy # $SPY
 
 ssh-keygen -i -m PKCS8 -f "$P/ec.pub.pem" >"$T_DIR/authorized_keys"
 start_sshd

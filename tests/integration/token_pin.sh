@@ -10,8 +10,7 @@
 require_client
 make_keys
 softhsm_use # the standard tokens in $P=$T_DIR/p11; sets M, PIN, TOK
-SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
-[[ -f "$SPY" ]] || die "OpenSC's pkcs11-spy.so not found at $SPY (apt-get install opensc)"
+softhsm_spy # $SPY
 
 # tok_run [option ...] -- [command ...]: the client with the standard test options but no -i
 # and no -l; TOK_ENV (array of NAME=VALUE) is added to its environment.

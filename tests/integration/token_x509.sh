@@ -19,15 +19,9 @@ tok_run() { run_client_bare "$@"; }
 
 # peer AUTHORIZED_KEYS_TEXT: a fresh asyncssh server trusting the token root for client
 # certificates, with a plain ed25519 host key (known_hosts), logging to $PLOG (emptied).
-PN=0
 peer() {
-	PN=$((PN + 1))
-	printf '%s\n' "$1" >"$T_DIR/ak.$PN"
-	stop_peer
-	start_peer "x$PN" x509_server.py --key "$T_DIR/keys/host_ed25519" --client-ca "$P/root.pem" \
-		--authorized-keys "$T_DIR/ak.$PN" --log "$T_DIR/auth.$PN.log" --log-connections
+	softhsm_peer "$1"
 	CLIENT_PORT=$PEER_PORT
-	PLOG="$T_DIR/auth.$PN.log"
 	known_hosts_line "$T_DIR/keys/host_ed25519.pub" "$PEER_PORT" >"$KNOWN_HOSTS"
 }
 

@@ -131,6 +131,25 @@ softhsm_use() { # softhsm_use [DIR]: see the top of this file
 	TOK="pkcs11:token=x509ssh-test"
 }
 
+softhsm_spy() { # softhsm_spy: $SPY, OpenSC's pkcs11-spy module (C_Login counts); dies without it
+	SPY=${PKCS11_SPY_MODULE:-/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so}
+	[[ -f "$SPY" ]] || die "OpenSC's pkcs11-spy.so not found at $SPY (apt-get install opensc)"
+}
+
+# softhsm_peer AUTHORIZED_KEYS_TEXT: a fresh asyncssh server (stopping the last one) trusting the
+# token root for client certificates, with a plain ed25519 host key; its port in PEER_PORT, its
+# log in $PLOG
+SOFTHSM_PN=0
+softhsm_peer() {
+	SOFTHSM_PN=$((SOFTHSM_PN + 1))
+	printf '%s\n' "$1" >"$T_DIR/ak.$SOFTHSM_PN"
+	stop_peer
+	start_peer "x$SOFTHSM_PN" x509_server.py --key "$T_DIR/keys/host_ed25519" \
+		--client-ca "$P/root.pem" --authorized-keys "$T_DIR/ak.$SOFTHSM_PN" \
+		--log "$T_DIR/auth.$SOFTHSM_PN.log" --log-connections
+	PLOG="$T_DIR/auth.$SOFTHSM_PN.log"
+}
+
 # ---- the standard tokens ----
 softhsm_standard() { # softhsm_standard DIR (under set -e)
 	local DIR=$1 W k c have_ed=0
