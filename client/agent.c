@@ -126,11 +126,14 @@ int agent_dec_identities(const uint8_t *msg, size_t len, struct agent_keys *out)
 			goto out;
 		}
 		if ((out->v[i].blob = malloc(bloblen)) == NULL ||
-		    (out->v[i].comment = strndup((const char *)com, comlen)) == NULL) {
+		    (out->v[i].comment = malloc(comlen + 1)) == NULL) {
 			out->n = i + 1;
 			e = SSH_ERR_ALLOC;
 			goto out;
 		}
+		/* the comment ends the message: copied, not strndup (which may look past it) */
+		memcpy(out->v[i].comment, com, comlen);
+		out->v[i].comment[comlen] = '\0';
 		memcpy(out->v[i].blob, blob, bloblen);
 		out->v[i].bloblen = bloblen;
 		out->n = i + 1;
