@@ -39,6 +39,7 @@
 /* flags of testsrv_send_flags / testsrv_kex */
 #define TESTSRV_CORRUPT_MAC 1 /* flip the last bit of the packet on the wire */
 #define TESTSRV_FORGE_SIG   2 /* testsrv_kex: a host-key signature that does not verify */
+#define TESTSRV_SHORT_QS    4 /* testsrv_kex: our public value (Q_S) one byte short */
 
 /* the server's side of channels (testsrv_serve): direct-tcpip echo, forwarded-tcpip opens,
  * tcpip-forward */
@@ -107,7 +108,11 @@ EVP_PKEY *testsrv_ed25519(const uint8_t seed[32]);
 int testsrv_set_hostkey(
     struct testsrv *s, EVP_PKEY *key, const char *hk_name, const uint8_t *ks, size_t kslen);
 
-/* Our standard KEXINIT payload (reset first), offering ssh-ed25519. */
+/* Offer and run the key exchange `name` (a kexalg row: "mlkem768x25519-sha256" makes us the
+ * hybrid's server, encapsulating to the client's KEM key) from the next exchange on; 0 or -1. */
+int testsrv_set_kex(struct testsrv *s, const char *name);
+
+/* Our standard KEXINIT payload (reset first), offering curve25519-sha256 and ssh-ed25519. */
 void testsrv_kexinit_payload(struct buf *p);
 /* The KEXINIT payload of this server (reset first), offering s->hk_name. */
 void testsrv_kexinit_offer(const struct testsrv *s, struct buf *p);
