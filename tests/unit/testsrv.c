@@ -312,7 +312,7 @@ int testsrv_kex_answer(struct testsrv *s, int flags)
 	struct kex_state *st = NULL;
 	struct buf pk, sig, h, reply;
 	const uint8_t *qc = NULL;
-	size_t qclen = 0;
+	size_t qclen = 0, i;
 	struct rd rd = buf_rd(&s->p);
 	uint8_t t = 0;
 	int r = -1;
@@ -362,6 +362,12 @@ int testsrv_kex_answer(struct testsrv *s, int flags)
 	buf_put_buf(&reply, &s->hostkey_blob);
 	buf_put_buf(&reply, &pk);
 	buf_put_buf(&reply, &sig);
+	for (i = 0; i < s->reply_xor_len && i + 1 < buf_len(&reply); i++) {
+		buf_ptr(&reply)[i + 1] ^= s->reply_xor[i];
+	}
+	if (s->reply_cut > 0 && s->reply_cut + 1 < buf_len(&reply)) {
+		buf_rollback(&reply, s->reply_cut + 1);
+	}
 	if (testsrv_send(s, &reply) != 0) {
 		goto out;
 	}

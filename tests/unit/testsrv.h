@@ -86,6 +86,11 @@ struct testsrv {
 	struct testsrv_chan *chans;      /* TESTSRV_MAX_CHANS slots, allocated on first use */
 	uint32_t next_port;              /* the next port a tcpip-forward of port 0 gets */
 	unsigned global_ok, global_fail; /* global replies we sent */
+	/* fuzzing the client's reply parsing: testsrv_kex_answer XORs these bytes onto its
+	 * ECDH_REPLY payload after the type byte (from the start, as far as both go) and, when
+	 * reply_cut is non-zero, sends only that many payload bytes after the type byte */
+	const uint8_t *reply_xor;
+	size_t reply_xor_len, reply_cut;
 };
 
 /*
