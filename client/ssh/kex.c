@@ -54,11 +54,8 @@ static int send_kex_init(struct ssh_conn *c)
 	                                                    : SSH_MSG_KEX_ECDH_INIT)) != 0) {
 		goto out;
 	}
-	if (k->kalg->kind == KEX_CURVE25519 || k->kalg->kind == KEX_ECDH) {
-		r = buf_put_buf(&b, &k->client_pub);
-	} else {
-		r = buf_put_mpint_bytes(&b, buf_ptr(&k->client_pub), buf_len(&k->client_pub));
-	}
+	/* Q_C / e: the same encoding as in the exchange hash (string, or mpint for DH) */
+	r = kex_put_pub(k->kalg, &b, buf_ptr(&k->client_pub), buf_len(&k->client_pub));
 	if (r != 0 || (r = transport_send_now(c, &b)) != 0) {
 		goto out;
 	}
@@ -385,11 +382,7 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 	if ((r = rd_string(msg, &ks, &kslen)) != 0) {
 		goto malformed;
 	}
-	if (k->kalg->kind == KEX_CURVE25519 || k->kalg->kind == KEX_ECDH) {
-		r = rd_string(msg, &spub, &spublen);
-	} else {
-		r = rd_mpint_bytes(msg, &spub, &spublen);
-	}
+	r = kex_read_pub(k->kalg, msg, &spub, &spublen);
 	if (r != 0 || (r = rd_string(msg, &sig, &siglen)) != 0 || (r = rd_end(msg)) != 0) {
 		goto malformed;
 	}

@@ -1,7 +1,8 @@
 /*
  * Key-exchange primitives: the method table, ephemeral keypairs, the shared secret K and the
  * RFC 4253 section 7.2 key derivation. Curve25519 (RFC 8731), ECDH on the NIST curves
- * (RFC 5656), fixed MODP groups (RFC 4253 / 8268) and group exchange (RFC 4419).
+ * (RFC 5656), fixed MODP groups (RFC 4253 / 8268), group exchange (RFC 4419) and the KEM hybrids
+ * (kexkem.c).
  */
 #include "kexalg.h"
 
@@ -65,6 +66,35 @@ static const struct kex_alg kex_algs[] = {
     {.name = "diffie-hellman-group14-sha1", .kind = KEX_DH, .digest = "SHA1", .group = "modp14"},
     {.name = "diffie-hellman-group-exchange-sha1", .kind = KEX_DH_GEX, .digest = "SHA1"},
     {.name = "diffie-hellman-group1-sha1", .kind = KEX_DH, .digest = "SHA1", .group = "modp2"},
+    /* draft-ietf-sshm-mlkem-hybrid-kex; not a default yet (issue 15: with sntrup761) */
+    {.name = "mlkem768x25519-sha256",
+        .kind = KEX_KEM_HYBRID,
+        .digest = "SHA256",
+        .k_enc = KEX_K_STRING,
+        .kem = &kex_kem_mlkem768},
+};
+
+/* how a kind's public values travel and enter the exchange hash */
+static const struct {
+	enum kex_kind kind;
+	int pub_mpint; /* mpint (DH) rather than string */
+} kex_kinds[] = {
+    {KEX_CURVE25519, 0},
+    {KEX_ECDH, 0},
+    {KEX_DH, 1},
+    {KEX_DH_GEX, 1},
+    {KEX_KEM_HYBRID, 0},
+};
+
+static int put_k_string(struct buf *b, const uint8_t *k, size_t n)
+{
+	return buf_put_string(b, k, n);
+}
+
+/* how K is encoded, by the row's k_enc */
+static int (*const kex_k_put[])(struct buf *, const uint8_t *, size_t) = {
+    [KEX_K_MPINT] = buf_put_mpint_bytes,
+    [KEX_K_STRING] = put_k_string,
 };
 
 /* RFC 2409 section 6.2, Oakley group 2 (SSH's "group1"): 2^1024 - 2^960 - 1 + 2^64 *
@@ -94,6 +124,7 @@ struct kex_state {
 	BIGNUM *g;
 	size_t ec_publen; /* ECDH: length of an uncompressed point */
 	char *ec_group;   /* ECDH: OpenSSL curve name */
+	uint8_t *kem_sk;  /* KEX_KEM_HYBRID: the KEM secret key (alg->kem->sk_len bytes) */
 };
 
 const struct kex_alg *kex_alg_by_name(const char *name)
@@ -128,6 +159,9 @@ void kex_state_free(struct kex_state *st)
 	BN_free(st->p);
 	BN_free(st->g);
 	OPENSSL_free(st->ec_group);
+	if (st->kem_sk != NULL) {
+		OPENSSL_clear_free(st->kem_sk, st->alg->kem->sk_len);
+	}
 	OPENSSL_cleanse(st, sizeof(*st));
 	OPENSSL_free(st);
 }
@@ -381,6 +415,9 @@ int kex_state_new(const struct kex_alg *alg, const BIGNUM *p, const BIGNUM *g,
 		}
 		r = dh_keygen(st, NULL, client_pub);
 		break;
+	case KEX_KEM_HYBRID:
+		r = kex_hybrid_keygen(alg->kem, NULL, NULL, &st->kem_sk, &st->key, client_pub);
+		break;
 	default:
 		r = SSH_ERR_NO_ALGO;
 		break;
@@ -407,11 +444,11 @@ int kex_state_new_with_private(const struct kex_alg *alg, const uint8_t *priv, s
 	if (alg == NULL || priv == NULL || out == NULL || client_pub == NULL) {
 		goto out;
 	}
-	if (alg->kind != KEX_CURVE25519) {
+	if (alg->kind != KEX_CURVE25519 && alg->kind != KEX_KEM_HYBRID) {
 		r = SSH_ERR_UNSUPPORTED;
 		goto out;
 	}
-	if (privlen != KEX_X25519_LEN) {
+	if (privlen != KEX_X25519_LEN + (alg->kem != NULL ? alg->kem->seed_len : 0)) {
 		r = SSH_ERR_FORMAT;
 		goto out;
 	}
@@ -420,12 +457,17 @@ int kex_state_new_with_private(const struct kex_alg *alg, const uint8_t *priv, s
 		goto out;
 	}
 	st->alg = alg;
-	if ((st->key = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, privlen)) ==
-	    NULL) {
+	if (alg->kem != NULL) {
+		/* the KEM's seed, then the X25519 private key */
+		r = kex_hybrid_keygen(
+		    alg->kem, priv, priv + alg->kem->seed_len, &st->kem_sk, &st->key, client_pub);
+	} else if ((st->key = EVP_PKEY_new_raw_private_key_ex(
+	                NULL, "X25519", NULL, priv, privlen)) == NULL) {
 		r = SSH_ERR_LIBCRYPTO;
-		goto out;
+	} else {
+		r = x25519_from_key(st, client_pub);
 	}
-	if ((r = x25519_from_key(st, client_pub)) != 0) {
+	if (r != 0) {
 		goto out;
 	}
 	*out = st;
@@ -520,26 +562,18 @@ static int all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-int kex_derive_shared(
-    struct kex_state *st, const uint8_t *server_pub, size_t len, struct buf *shared_mpint)
+/* K of a classical method (ECDH, curve25519, DH) raw into secret (*slen: its room, then size) */
+static int derive_classic(
+    struct kex_state *st, const uint8_t *server_pub, size_t len, uint8_t *secret, size_t *slen)
 {
 	EVP_PKEY *peer = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
-	uint8_t secret[KEX_DH_MAX_BYTES];
-	size_t slen = sizeof(secret);
-	size_t mark;
+	size_t room = *slen;
 	unsigned int pad = 1;
 	OSSL_PARAM set[2];
 	int validate, r = SSH_ERR_INTERNAL;
 
-	if (st == NULL || st->key == NULL || server_pub == NULL || shared_mpint == NULL) {
-		return SSH_ERR_INTERNAL;
-	}
-	mark = buf_mark(shared_mpint);
-	if (len == 0) {
-		return SSH_ERR_FORMAT;
-	}
-	ERR_set_mark();
+	*slen = 0;
 	switch (st->alg->kind) {
 	case KEX_CURVE25519:
 		r = peer_x25519(server_pub, len, &peer);
@@ -578,20 +612,53 @@ int kex_derive_shared(
 		r = SSH_ERR_FORMAT; /* the peer's key failed validation */
 		goto out;
 	}
-	if (EVP_PKEY_derive(ctx, NULL, &slen) <= 0 || slen > sizeof(secret)) {
+	*slen = room;
+	if (EVP_PKEY_derive(ctx, NULL, slen) <= 0 || *slen > room) {
 		goto out;
 	}
-	slen = sizeof(secret);
-	if (EVP_PKEY_derive(ctx, secret, &slen) <= 0) {
+	*slen = room;
+	if (EVP_PKEY_derive(ctx, secret, slen) <= 0) {
 		/* X25519 refuses a low-order point (all-zero result) in derive itself */
 		r = st->alg->kind == KEX_CURVE25519 ? SSH_ERR_FORMAT : SSH_ERR_LIBCRYPTO;
 		goto out;
 	}
-	if (all_zero(secret, slen)) {
+	if (all_zero(secret, *slen)) {
 		r = SSH_ERR_FORMAT; /* RFC 8731 section 3: abort on an all-zero shared secret */
 		goto out;
 	}
-	if ((r = buf_put_mpint_bytes(shared_mpint, secret, slen)) != 0) {
+	r = 0;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer);
+	return r;
+}
+
+int kex_derive_shared(
+    struct kex_state *st, const uint8_t *server_pub, size_t len, struct buf *shared_mpint)
+{
+	uint8_t secret[KEX_DH_MAX_BYTES];
+	size_t slen = sizeof(secret);
+	size_t mark;
+	int r = SSH_ERR_INTERNAL;
+
+	if (st == NULL || st->key == NULL || server_pub == NULL || shared_mpint == NULL ||
+	    (size_t)st->alg->k_enc >= sizeof(kex_k_put) / sizeof(kex_k_put[0])) {
+		return SSH_ERR_INTERNAL;
+	}
+	mark = buf_mark(shared_mpint);
+	if (len == 0) {
+		return SSH_ERR_FORMAT;
+	}
+	ERR_set_mark();
+	if (st->alg->kind == KEX_KEM_HYBRID) {
+		r = kex_hybrid_shared(st->alg, st->kem_sk, st->key, server_pub, len, secret, &slen);
+	} else {
+		r = derive_classic(st, server_pub, len, secret, &slen);
+	}
+	if (r != 0) {
+		goto out;
+	}
+	if ((r = kex_k_put[st->alg->k_enc](shared_mpint, secret, slen)) != 0) {
 		goto out;
 	}
 	r = 0;
@@ -605,26 +672,46 @@ out:
 		ERR_clear_last_mark();
 	}
 	OPENSSL_cleanse(secret, sizeof(secret));
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(peer);
 	return r;
+}
+
+/* 1: mpint, 0: string, <0: a kind the table lacks */
+static int pub_is_mpint(const struct kex_alg *alg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kex_kinds) / sizeof(kex_kinds[0]); i++) {
+		if (kex_kinds[i].kind == alg->kind) {
+			return kex_kinds[i].pub_mpint;
+		}
+	}
+	return SSH_ERR_INTERNAL;
 }
 
 int kex_put_pub(const struct kex_alg *alg, struct buf *h, const uint8_t *pub, size_t len)
 {
+	int m;
+
 	if (alg == NULL || h == NULL || (pub == NULL && len > 0)) {
 		return SSH_ERR_INTERNAL;
 	}
-	switch (alg->kind) {
-	case KEX_CURVE25519:
-	case KEX_ECDH:
-		return buf_put_string(h, pub, len);
-	case KEX_DH:
-	case KEX_DH_GEX:
-		return buf_put_mpint_bytes(h, pub, len);
-	default:
+	if ((m = pub_is_mpint(alg)) < 0) {
+		return m;
+	}
+	return m ? buf_put_mpint_bytes(h, pub, len) : buf_put_string(h, pub, len);
+}
+
+int kex_read_pub(const struct kex_alg *alg, struct rd *msg, const uint8_t **pub, size_t *len)
+{
+	int m;
+
+	if (alg == NULL || msg == NULL || pub == NULL || len == NULL) {
 		return SSH_ERR_INTERNAL;
 	}
+	if ((m = pub_is_mpint(alg)) < 0) {
+		return m;
+	}
+	return m ? rd_mpint_bytes(msg, pub, len) : rd_string(msg, pub, len);
 }
 
 int kex_hash(

@@ -15,7 +15,7 @@ DATA=$SRC/tests/unit/data
 targets=("$@")
 if ((${#targets[@]} == 0)); then
 	targets=(fuzz_session fuzz_certstore fuzz_keyfile fuzz_config fuzz_askpass fuzz_conn fuzz_keyblob
-		fuzz_known_hosts fuzz_p11uri fuzz_x509blob fuzz_socks)
+		fuzz_known_hosts fuzz_p11uri fuzz_x509blob fuzz_socks fuzz_kex_reply)
 fi
 
 fresh() {
@@ -79,6 +79,25 @@ gen_askpass() {
 	printf '\010longer-than-eight-bytes' >"$d/small-buffer"
 	printf '\000pass\000word\n' >"$d/nul-inside"
 	printf '\003\n' >"$d/status-unknown"
+}
+
+# byte 0 the method (0 hybrid, 1 curve25519, 2 nistp256, 3 group14), byte 1 bit 0: the server's
+# valid reply XORed with the rest (cut to 8 * (byte 1 >> 1) bytes when non-zero), else the rest is
+# the whole reply payload; in the hybrid's reply the length of Q_S is bytes 55..58 (K_S: 55 bytes)
+gen_kex_reply() {
+	local d=$CORPUS/fuzz_kex_reply
+	fresh fuzz_kex_reply
+	printf '\000\001' >"$d/hybrid-valid"
+	printf '\001\001' >"$d/curve25519-valid"
+	printf '\002\001' >"$d/p256-valid"
+	printf '\003\001' >"$d/dh14-valid"
+	printf '\000\203' >"$d/hybrid-cut-520"
+	{
+		printf '\000\001'
+		head -c 58 /dev/zero
+		printf '\001'
+	} >"$d/hybrid-qs-1121"
+	printf '\000\000\000\000\000\000' >"$d/hybrid-raw-empty"
 }
 
 # the server's first bytes: version line (with text lines before it), a plaintext KEXINIT packet
@@ -182,6 +201,7 @@ for t in "${targets[@]}"; do
 	fuzz_p11uri) gen_p11uri ;;
 	fuzz_x509blob) gen_x509blob ;;
 	fuzz_socks) gen_socks ;;
+	fuzz_kex_reply) gen_kex_reply ;;
 	*)
 		echo "gen_corpus: no seeds for $t" >&2
 		exit 1

@@ -6,7 +6,10 @@
  *     are refused;
  *   - (issue 9) the server-version quirk table caps a Cisco server's group-exchange size;
  *   - (issue 9) SSH_EV_HOSTKEY carries the view the key exchange parsed, and a rekey compares the
- *     X.509 certificates of the new host key with the first ones. */
+ *     X.509 certificates of the new host key with the first ones;
+ *   - (issue 15) mlkem768x25519-sha256 end to end: key exchange against the server's half of the
+ *     hybrid (encapsulation to our ML-KEM key, X25519), "none" authentication, a command and
+ *     its output, a rekey; a reply one byte short is refused with a kex: line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +336,75 @@ out:
 	rig_free(&r);
 }
 
+/* a client and the in-memory server both set to the hybrid */
+static void hybrid_rig(struct rig *r)
+{
+	rig_init(r);
+	r->cfg.kex_algs = "mlkem768x25519-sha256";
+	CHECK_EQ_INT(testsrv_set_kex(&r->s, "mlkem768x25519-sha256"), 0);
+}
+
+/* 18. (issue 15) a whole connection with mlkem768x25519-sha256 */
+static void test_hybrid_session(void)
+{
+	static const char out[] = "hybrid ok\n";
+	struct rig r;
+	struct ssh_event ev;
+	int ok;
+
+	hybrid_rig(&r);
+	ok = rig_connect(&r, 0) == 0;
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK(r.s.kalg == kex_alg_by_name("mlkem768x25519-sha256"));
+	CHECK_EQ_INT((int)r.s.hlen, 32);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 52); /* USERAUTH_SUCCESS */
+	srv_send(&r, &r.s.p);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 90); /* CHANNEL_OPEN session */
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 91);
+	buf_put_u32(&r.s.p, 0);
+	buf_put_u32(&r.s.p, SESSION_SRV_ID);
+	buf_put_u32(&r.s.p, 100000);
+	buf_put_u32(&r.s.p, 32768);
+	srv_send(&r, &r.s.p);
+	CHECK_EQ_INT(testsrv_next_type(&r.s), 98); /* exec "echo hi" */
+	CHECK(memmem(buf_ptr(&r.s.p), buf_len(&r.s.p), "echo hi", 7) != NULL);
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 99);
+	buf_put_u32(&r.s.p, 0);
+	srv_send(&r, &r.s.p);
+	CHECK(testsrv_next_event(r.s.c, SSH_EV_SESSION_READY, &ev));
+	buf_reset(&r.s.p);
+	buf_put_u8(&r.s.p, 94);
+	buf_put_u32(&r.s.p, 0);
+	buf_put_string(&r.s.p, out, sizeof(out) - 1);
+	srv_send(&r, &r.s.p);
+	CHECK(out_is(r.s.c, 0, out, sizeof(out) - 1));
+	/* a server-initiated rekey runs the hybrid again; the new keys carry data */
+	CHECK_EQ_INT(testsrv_rekey(&r.s, 0), 0);
+	CHECK_STR(conn_err(r.s.c), "");
+	CHECK(data_flows(&r, 'q'));
+out:
+	rig_free(&r);
+}
+
+/* 19. (issue 15) Q_S must be exactly ciphertext || X25519 key: one byte short is a kex: error */
+static void test_hybrid_short_reply(void)
+{
+	struct rig r;
+
+	hybrid_rig(&r);
+	CHECK_EQ_INT(ssh_conn_new(&r.cfg, &r.s.c), 0);
+	CHECK_EQ_INT(testsrv_handshake(&r.s, TESTSRV_SHORT_QS), -1);
+	CHECK_STR(conn_err(r.s.c),
+	    "kex: the server's mlkem768x25519-sha256 public value is invalid (invalid format)");
+	rig_free(&r);
+}
+
 int main(void)
 {
 	test_rekey_once();
@@ -340,5 +412,7 @@ int main(void)
 	test_compat_gex();
 	test_hostkey_view();
 	test_hostkey_x509_rekey();
+	test_hybrid_session();
+	test_hybrid_short_reply();
 	T_DONE();
 }

@@ -20,7 +20,8 @@
 #include "kexalg.h"
 #include "t.h"
 
-#define NROWS 12
+#define NROWS    13
+#define NCLASSIC 12 /* rows 0..11; the hybrid row is test_kex_hybrid.c's */
 
 /* ---- test-side helpers, independent of kexalg.c ---- */
 
@@ -159,6 +160,8 @@ static int t_server_new(
 		s->publen = sizeof(s->pub);
 		ok = s->key != NULL && EVP_PKEY_get_raw_public_key(s->key, s->pub, &s->publen);
 		break;
+	case KEX_KEM_HYBRID: /* test_kex_hybrid.c */
+		break;
 	case KEX_ECDH:
 		s->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", alg->group);
 		ok = s->key != NULL &&
@@ -256,7 +259,7 @@ static void test_table(void)
 	    "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512",
 	    "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",
 	    "diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
-	    "diffie-hellman-group1-sha1"};
+	    "diffie-hellman-group1-sha1", "mlkem768x25519-sha256"};
 	size_t i;
 
 	for (i = 0; i < NROWS; i++) {
@@ -280,6 +283,11 @@ static void test_table(void)
 	CHECK_EQ_INT(kex_alg_by_name("ecdh-sha2-nistp384")->kind, KEX_ECDH);
 	CHECK_STR(kex_alg_by_name("ecdh-sha2-nistp521")->digest, "SHA512");
 	CHECK_EQ_INT(kex_alg_by_name("diffie-hellman-group-exchange-sha1")->kind, KEX_DH_GEX);
+	/* K is an mpint for every classical row, a string for the hybrid */
+	for (i = 0; i < NROWS; i++) {
+		CHECK_EQ_INT(kex_alg_at(i)->k_enc, i < NCLASSIC ? KEX_K_MPINT : KEX_K_STRING);
+		CHECK_EQ_INT(kex_alg_at(i)->kind == KEX_KEM_HYBRID, kex_alg_at(i)->kem != NULL);
+	}
 }
 
 /* RFC 2409 group 2 in kexalg.c must be the prime derived from RFC 3526 group 14 above, and a
@@ -445,7 +453,7 @@ static void test_round_trips(void)
 	int j;
 	BIGNUM *p = NULL, *g = NULL;
 
-	for (i = 0; i < NROWS; i++) {
+	for (i = 0; i < NCLASSIC; i++) {
 		const struct kex_alg *alg = kex_alg_at(i);
 		if (alg->kind != KEX_DH_GEX) {
 			CHECK(t_round_trip(alg, NULL, NULL, NULL));
@@ -999,7 +1007,7 @@ static void test_mutation_sweep(void)
 	uint8_t v[1100];
 	BIGNUM *p = NULL, *g = NULL;
 
-	for (i = 0; i < NROWS; i++) {
+	for (i = 0; i < NCLASSIC; i++) {
 		const struct kex_alg *alg = kex_alg_at(i);
 		struct kex_state *st = NULL;
 		struct t_server srv;

@@ -1,5 +1,6 @@
 /* An in-memory SSH server over the engine's primitives; see testsrv.h. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,13 +103,15 @@ int testsrv_set_hostkey(
 	return sshkey_to_blob(s->hostkey, ha, &s->hostkey_blob) == 0 ? 0 : -1;
 }
 
-static void kexinit_for(const char *hk_name, struct buf *p)
+static void kexinit_for(const char *kex_name, const char *hk_name, struct buf *p)
 {
 	static const uint8_t cookie[16] = {1};
-	const char *const lists[10] = {SRV_KEX ",kex-strict-s-v00@openssh.com", hk_name, SRV_CIPHER,
-	    SRV_CIPHER, "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""};
+	char kex[128];
+	const char *const lists[10] = {kex, hk_name, SRV_CIPHER, SRV_CIPHER, "hmac-sha2-256",
+	    "hmac-sha2-256", "none", "none", "", ""};
 	size_t i;
 
+	snprintf(kex, sizeof(kex), "%s,kex-strict-s-v00@openssh.com", kex_name);
 	buf_reset(p);
 	buf_put_u8(p, 20);
 	buf_put(p, cookie, sizeof(cookie));
@@ -121,12 +124,66 @@ static void kexinit_for(const char *hk_name, struct buf *p)
 
 void testsrv_kexinit_payload(struct buf *p)
 {
-	kexinit_for(SRV_HOSTKEY, p);
+	kexinit_for(SRV_KEX, SRV_HOSTKEY, p);
 }
 
 void testsrv_kexinit_offer(const struct testsrv *s, struct buf *p)
 {
-	kexinit_for(s->hk_name, p);
+	kexinit_for(s->kalg->name, s->hk_name, p);
+}
+
+int testsrv_set_kex(struct testsrv *s, const char *name)
+{
+	const struct kex_alg *a = kex_alg_by_name(name);
+
+	if (a == NULL) {
+		return -1;
+	}
+	s->kalg = a;
+	return 0;
+}
+
+/*
+ * The server's half of a hybrid: Q_C = KEM public key || X25519 key; encapsulate to the first,
+ * X25519 with the second; S_REPLY = ciphertext || our X25519 key into q_s, K = HASH(K_pq || K_cl)
+ * as a string into shared. Returns 0 or -1.
+ */
+static int hybrid_answer(
+    const struct kex_alg *a, const uint8_t *qc, size_t qclen, struct buf *q_s, struct buf *shared)
+{
+	const struct kex_kem *kem = a->kem;
+	EVP_PKEY *ours = NULL, *peer = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	uint8_t sec[64 + 32], k[EVP_MAX_MD_SIZE], xpub[32];
+	size_t klen = 0, xlen = sizeof(xpub), slen = 32;
+	uint8_t *ct = NULL;
+	int r = -1;
+
+	if (kem == NULL || kem->ss_len > 64 || qclen != kem->pk_len + 32 ||
+	    buf_reserve(q_s, kem->ct_len, &ct) != 0 || kem->encaps(qc, ct, sec) != 0) {
+		goto out;
+	}
+	if ((ours = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")) == NULL ||
+	    !EVP_PKEY_get_raw_public_key(ours, xpub, &xlen) ||
+	    (peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, qc + kem->pk_len, 32)) ==
+	        NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, ours, NULL)) == NULL ||
+	    EVP_PKEY_derive_init(ctx) <= 0 || EVP_PKEY_derive_set_peer(ctx, peer) <= 0 ||
+	    EVP_PKEY_derive(ctx, sec + kem->ss_len, &slen) <= 0 || slen != 32) {
+		goto out;
+	}
+	if (!EVP_Q_digest(NULL, a->digest, NULL, sec, kem->ss_len + 32, k, &klen) ||
+	    buf_put(q_s, xpub, xlen) != 0 || buf_put_string(shared, k, klen) != 0) {
+		goto out;
+	}
+	r = 0;
+out:
+	OPENSSL_cleanse(sec, sizeof(sec));
+	OPENSSL_cleanse(k, sizeof(k));
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(ours);
+	EVP_PKEY_free(peer);
+	return r;
 }
 
 int testsrv_seal(struct testsrv *s, const uint8_t *payload, size_t len, struct buf *wire)
@@ -255,7 +312,7 @@ int testsrv_kex_answer(struct testsrv *s, int flags)
 	struct kex_state *st = NULL;
 	struct buf pk, sig, h, reply;
 	const uint8_t *qc = NULL;
-	size_t qclen = 0;
+	size_t qclen = 0, i;
 	struct rd rd = buf_rd(&s->p);
 	uint8_t t = 0;
 	int r = -1;
@@ -269,9 +326,16 @@ int testsrv_kex_answer(struct testsrv *s, int flags)
 		goto out;
 	}
 	buf_reset(&s->shared);
-	if (kex_state_new(s->kalg, NULL, NULL, &st, &pk) != 0 ||
-	    kex_derive_shared(st, qc, qclen, &s->shared) != 0) {
+	if (s->kalg->kind == KEX_KEM_HYBRID) {
+		if (hybrid_answer(s->kalg, qc, qclen, &pk, &s->shared) != 0) {
+			goto out;
+		}
+	} else if (kex_state_new(s->kalg, NULL, NULL, &st, &pk) != 0 ||
+	           kex_derive_shared(st, qc, qclen, &s->shared) != 0) {
 		goto out;
+	}
+	if ((flags & TESTSRV_SHORT_QS) && buf_len(&pk) > 0) {
+		buf_rollback(&pk, buf_len(&pk) - 1); /* one byte short on the wire */
 	}
 	buf_put_cstring(&h, s->v_c);
 	buf_put_cstring(&h, s->v_s);
@@ -298,6 +362,12 @@ int testsrv_kex_answer(struct testsrv *s, int flags)
 	buf_put_buf(&reply, &s->hostkey_blob);
 	buf_put_buf(&reply, &pk);
 	buf_put_buf(&reply, &sig);
+	for (i = 0; i < s->reply_xor_len && i + 1 < buf_len(&reply); i++) {
+		buf_ptr(&reply)[i + 1] ^= s->reply_xor[i];
+	}
+	if (s->reply_cut > 0 && s->reply_cut + 1 < buf_len(&reply)) {
+		buf_rollback(&reply, s->reply_cut + 1);
+	}
 	if (testsrv_send(s, &reply) != 0) {
 		goto out;
 	}

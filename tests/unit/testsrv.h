@@ -39,6 +39,7 @@
 /* flags of testsrv_send_flags / testsrv_kex */
 #define TESTSRV_CORRUPT_MAC 1 /* flip the last bit of the packet on the wire */
 #define TESTSRV_FORGE_SIG   2 /* testsrv_kex: a host-key signature that does not verify */
+#define TESTSRV_SHORT_QS    4 /* testsrv_kex: our public value (Q_S) one byte short */
 
 /* the server's side of channels (testsrv_serve): direct-tcpip echo, forwarded-tcpip opens,
  * tcpip-forward */
@@ -85,6 +86,11 @@ struct testsrv {
 	struct testsrv_chan *chans;      /* TESTSRV_MAX_CHANS slots, allocated on first use */
 	uint32_t next_port;              /* the next port a tcpip-forward of port 0 gets */
 	unsigned global_ok, global_fail; /* global replies we sent */
+	/* fuzzing the client's reply parsing: testsrv_kex_answer XORs these bytes onto its
+	 * ECDH_REPLY payload after the type byte (from the start, as far as both go) and, when
+	 * reply_cut is non-zero, sends only that many payload bytes after the type byte */
+	const uint8_t *reply_xor;
+	size_t reply_xor_len, reply_cut;
 };
 
 /*
@@ -107,7 +113,11 @@ EVP_PKEY *testsrv_ed25519(const uint8_t seed[32]);
 int testsrv_set_hostkey(
     struct testsrv *s, EVP_PKEY *key, const char *hk_name, const uint8_t *ks, size_t kslen);
 
-/* Our standard KEXINIT payload (reset first), offering ssh-ed25519. */
+/* Offer and run the key exchange `name` (a kexalg row: "mlkem768x25519-sha256" makes us the
+ * hybrid's server, encapsulating to the client's KEM key) from the next exchange on; 0 or -1. */
+int testsrv_set_kex(struct testsrv *s, const char *name);
+
+/* Our standard KEXINIT payload (reset first), offering curve25519-sha256 and ssh-ed25519. */
 void testsrv_kexinit_payload(struct buf *p);
 /* The KEXINIT payload of this server (reset first), offering s->hk_name. */
 void testsrv_kexinit_offer(const struct testsrv *s, struct buf *p);
