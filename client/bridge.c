@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "resolve.h"
 #include "ssh/err.h"
 
 struct bridge *bridge_new(struct ssh_conn *c, int rfd, int wfd, int is_sock, const char *what)
@@ -29,6 +30,8 @@ struct bridge *bridge_new(struct ssh_conn *c, int rfd, int wfd, int is_sock, con
 
 static void close_fds(struct bridge *b)
 {
+	resolve_free(b->lookup);
+	b->lookup = NULL;
 	if (!b->is_stdio) {
 		if (b->rfd >= 0) {
 			close(b->rfd);
@@ -110,6 +113,11 @@ void bridge_poll(struct bridge *b, struct pollfd *rd, struct pollfd *wr)
 	wr->fd = -1;
 	wr->events = 0;
 	if (b->state == BR_DEAD) {
+		return;
+	}
+	if (b->lookup != NULL) {
+		rd->fd = resolve_fd(b->lookup);
+		rd->events = POLLIN;
 		return;
 	}
 	if (b->connecting) {
@@ -350,8 +358,8 @@ int bridge_io(struct bridge *b, short rev_r, short rev_w, uint8_t *iobuf, size_t
 	if (b->state == BR_DEAD) {
 		return 0;
 	}
-	if (b->connecting) {
-		return 0; /* the owner finishes the connect (fwd.c) */
+	if (b->connecting || b->lookup != NULL) {
+		return 0; /* the owner finishes the lookup and the connect (fwd.c) */
 	}
 	if (rev_w & (POLLOUT | POLLERR | POLLHUP)) {
 		if ((r = drain_out(b)) < 0) {

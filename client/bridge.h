@@ -17,6 +17,8 @@
 #include "socks.h"
 #include "ssh/conn.h"
 
+struct resolve;
+
 #define BRIDGE_PRE_MAX 1024 /* bytes a SOCKS client sent behind its request, before the open */
 
 enum bridge_state {
@@ -30,21 +32,22 @@ enum bridge_state {
 struct bridge {
 	enum bridge_state state;
 	struct ssh_conn *c;
-	uint32_t id;        /* the channel (valid from BR_OPENING on) */
-	int have_chan;      /* id names a channel of ours (not yet released) */
-	int rfd, wfd;       /* equal for a socket; -1 once closed */
-	int is_sock;        /* rfd == wfd is a socket: EOF is shutdown(SHUT_WR) */
-	int connecting;     /* -R: the local connect is in progress (POLLOUT on wfd) */
-	int local_eof;      /* read EOF from rfd: CHANNEL_EOF sent */
-	int remote_eof;     /* the server sent EOF */
-	int remote_closed;  /* the server's CLOSE came (SSH_EV_CHAN_CLOSED) */
-	int wr_shut;        /* the server's EOF was passed on (wfd shut or closed) */
-	int close_sent;     /* ssh_conn_chan_close called */
-	int out_dead;       /* writing wfd failed: what arrives is dropped */
-	int is_stdio;       /* -W: the process's stdin/stdout (never closed, only shut) */
-	int use_socks;      /* -D: the SOCKS dialogue came first (its reply is owed) */
-	struct socks socks; /* its state */
-	uint8_t reply[64];  /* SOCKS reply bytes to write to the client before any data */
+	uint32_t id;            /* the channel (valid from BR_OPENING on) */
+	int have_chan;          /* id names a channel of ours (not yet released) */
+	int rfd, wfd;           /* equal for a socket; -1 once closed */
+	int is_sock;            /* rfd == wfd is a socket: EOF is shutdown(SHUT_WR) */
+	int connecting;         /* -R: the local connect is in progress (POLLOUT on wfd) */
+	struct resolve *lookup; /* -R: the target's name lookup is under way (fds still -1) */
+	int local_eof;          /* read EOF from rfd: CHANNEL_EOF sent */
+	int remote_eof;         /* the server sent EOF */
+	int remote_closed;      /* the server's CLOSE came (SSH_EV_CHAN_CLOSED) */
+	int wr_shut;            /* the server's EOF was passed on (wfd shut or closed) */
+	int close_sent;         /* ssh_conn_chan_close called */
+	int out_dead;           /* writing wfd failed: what arrives is dropped */
+	int is_stdio;           /* -W: the process's stdin/stdout (never closed, only shut) */
+	int use_socks;          /* -D: the SOCKS dialogue came first (its reply is owed) */
+	struct socks socks;     /* its state */
+	uint8_t reply[64];      /* SOCKS reply bytes to write to the client before any data */
 	size_t nreply;
 	uint8_t pre[BRIDGE_PRE_MAX]; /* client bytes that go to the channel first */
 	size_t npre;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +87,13 @@ int fwd_new(struct fwd **out, struct ssh_conn *c, const struct options *o, char 
 out:
 	fwd_free(f);
 	return r;
+}
+
+void fwd_set_resolver(struct fwd *f, struct resolver *p)
+{
+	if (f != NULL) {
+		f->resolver = p;
+	}
 }
 
 void fwd_free(struct fwd *f)
@@ -198,7 +206,20 @@ static int listen_spec(struct fwd *f, const struct fwd_spec *s, const char *kw)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%d", s->listen_port);
-	if ((gai = getaddrinfo(node, port, &hints, &res)) != 0) {
+	/* no name service on the loop's thread: "localhost" is the loopback addresses (getaddrinfo
+	 * gives them for no name without AI_PASSIVE), a numeric address is taken as it is; only
+	 * another name, given explicitly, is looked up (once, at set-up) */
+	if (node != NULL && strcasecmp(node, "localhost") == 0) {
+		hints.ai_flags = AI_NUMERICSERV;
+		gai = getaddrinfo(NULL, port, &hints, &res);
+	} else {
+		hints.ai_flags |= AI_NUMERICHOST;
+		if ((gai = getaddrinfo(node, port, &hints, &res)) == EAI_NONAME && node != NULL) {
+			hints.ai_flags &= ~AI_NUMERICHOST;
+			gai = getaddrinfo(node, port, &hints, &res);
+		}
+	}
+	if (gai != 0) {
 		return fwd_forward_failed(
 		    f, "cannot listen for %s %s: %s", kw, port, gai_strerror(gai));
 	}
@@ -461,6 +482,12 @@ int fwd_io(struct fwd *f, const struct pollfd *p, size_t n, uint8_t *iobuf, size
 		struct bridge *b = f->br[i];
 		short rr = p[f->polled_lis + 2 * i].revents,
 		      rw = p[f->polled_lis + 2 * i + 1].revents;
+		if (b->lookup != NULL) {
+			if ((r = fwd_remote_resolved(b)) < 0) {
+				return r;
+			}
+			continue;
+		}
 		if (b->connecting) {
 			if (rw & (POLLOUT | POLLERR | POLLHUP)) {
 				if ((r = fwd_remote_connected(b)) < 0) {

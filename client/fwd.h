@@ -16,12 +16,16 @@
 #include "ssh/conn.h"
 
 struct fwd;
+struct resolver;
 
 /* The forwardings o asks for on connection c (nothing happens before fwd_start); a spec that does
  * not parse: "config: ..." in err. */
 int fwd_new(
     struct fwd **out, struct ssh_conn *c, const struct options *o, char *err, size_t errlen);
 void fwd_free(struct fwd *f);
+/* The loop's lookup pool (resolve.h): -R targets named by a host name are looked up there,
+ * never on the loop's thread. Without one such a target is refused. */
+void fwd_set_resolver(struct fwd *f, struct resolver *p);
 /* Whether there is anything to do at all (-L, -R, -D or -W, or ~C may add some). */
 int fwd_any(const struct fwd *f);
 

@@ -29,6 +29,7 @@ struct rfwd {
 
 struct fwd {
 	struct ssh_conn *c;
+	struct resolver *resolver; /* the loop's lookup pool (-R targets), may be NULL */
 	const struct options *o;
 	struct fwd_spec *specs; /* -L, -D and -R as parsed */
 	size_t nspecs;
@@ -71,6 +72,8 @@ int fwd_remote_reply(struct fwd *f, const struct ssh_event *ev);
 int fwd_remote_incoming(struct fwd *f, const struct ssh_event *ev);
 /* The local connect of an incoming channel has finished (its socket is writable). */
 int fwd_remote_connected(struct bridge *b);
+/* -R: the target's name lookup may have answered: connect (or refuse the channel) */
+int fwd_remote_resolved(struct bridge *b);
 /* -R port: the SOCKS request arrives as the channel's data. */
 int fwd_remote_data(struct fwd *f, struct bridge *b);
 

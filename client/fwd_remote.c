@@ -12,6 +12,7 @@
 
 #include "fwd_int.h"
 #include "log.h"
+#include "resolve.h"
 #include "socks.h"
 #include "ssh/err.h"
 
@@ -143,23 +144,13 @@ int fwd_remote_reply(struct fwd *f, const struct ssh_event *ev)
 	return 0;
 }
 
-/* connect to host:port without waiting: the bridge finishes it when the socket is writable;
- * on failure *err is the errno (0: the name did not resolve) */
-static int connect_start(const char *host, int port, int *fd_out, int *err)
+/* a non-blocking connect to the first address that takes one; -1 and *err (errno) if none */
+static int connect_addrs(const struct addrinfo *res, int *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char ps[16];
+	const struct addrinfo *ai;
 	int fd = -1, one = 1;
 
-	*err = 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(ps, sizeof(ps), "%d", port);
-	if (getaddrinfo(host, ps, &hints, &res) != 0) {
-		return -1;
-	}
+	*err = EHOSTUNREACH;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(
 		    ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
@@ -170,15 +161,73 @@ static int connect_start(const char *host, int port, int *fd_out, int *err)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
 			*err = 0;
-			break;
+			return fd;
 		}
 		*err = errno;
 		close(fd);
 		fd = -1;
 	}
-	freeaddrinfo(res);
-	*fd_out = fd;
-	return fd < 0 ? -1 : 0;
+	return -1;
+}
+
+/* the target could not be reached: the SOCKS client or the server is told (err 0: no name) */
+static int target_failed(struct bridge *b, int err, const char *why)
+{
+	log_info("%s: connect failed: %s", b->what, why);
+	if (b->use_socks) {
+		return rsocks_refuse(
+		    b, err != 0 ? socks_rep_from_errno(err) : SOCKS_REP_HOST_UNREACH);
+	}
+	b->have_chan = 0; /* released by the refusal */
+	b->state = BR_DEAD;
+	return ssh_conn_chan_refuse(b->c, b->id, 2, why);
+}
+
+int fwd_remote_resolved(struct bridge *b)
+{
+	const struct addrinfo *res = NULL;
+	char why[160];
+	int fd, err = 0;
+
+	if (b->lookup == NULL || !resolve_done(b->lookup)) {
+		return 0;
+	}
+	if (resolve_result(b->lookup, &res) != 0) {
+		char gai[128];
+		snprintf(why, sizeof(why), "cannot resolve: %s",
+		    resolve_error(b->lookup, gai, sizeof(gai)));
+		resolve_free(b->lookup);
+		b->lookup = NULL;
+		return target_failed(b, 0, why);
+	}
+	fd = connect_addrs(res, &err);
+	resolve_free(b->lookup);
+	b->lookup = NULL;
+	if (fd < 0) {
+		return target_failed(b, err, strerror(err));
+	}
+	b->rfd = b->wfd = fd;
+	b->is_sock = 1;
+	b->connecting = 1; /* fwd_remote_connected finishes it */
+	return 0;
+}
+
+/*
+ * Reach host:port for b without blocking the loop: the name is looked up in the loop's pool (a
+ * numeric address at once), then a non-blocking connect; the bridge waits in BR_OPENING.
+ */
+static int target_start(struct fwd *f, struct bridge *b, const char *host, int port)
+{
+	char ps[16];
+	int r;
+
+	snprintf(ps, sizeof(ps), "%d", port);
+	b->state = BR_OPENING;
+	if (f->resolver == NULL ||
+	    (r = resolve_start(f->resolver, host, ps, AF_UNSPEC, AI_NUMERICSERV, &b->lookup)) < 0) {
+		return target_failed(b, ENOMEM, "cannot start the name lookup");
+	}
+	return resolve_fd(b->lookup) < 0 ? fwd_remote_resolved(b) : 0;
 }
 
 /* PermitRemoteOpen: may a -R port client reach host:port? (unset or "any": yes; "none": no) */
@@ -223,7 +272,7 @@ int fwd_remote_data(struct fwd *f, struct bridge *b)
 {
 	const uint8_t *p;
 	size_t len = 0, used = 0;
-	int st = SOCKS_MORE, r, fd, err = 0;
+	int st = SOCKS_MORE, r;
 
 	for (;;) {
 		p = ssh_conn_chan_peek(f->c, b->id, &len);
@@ -254,25 +303,15 @@ int fwd_remote_data(struct fwd *f, struct bridge *b)
 		log_info("%s: not allowed by PermitRemoteOpen", b->what);
 		return rsocks_refuse(b, SOCKS_REP_NOT_ALLOWED);
 	}
-	if (connect_start(socks_host(&b->socks), socks_port(&b->socks), &fd, &err) != 0) {
-		log_info(
-		    "%s: connect failed: %s", b->what, err != 0 ? strerror(err) : "no such host");
-		return rsocks_refuse(
-		    b, err != 0 ? socks_rep_from_errno(err) : SOCKS_REP_HOST_UNREACH);
-	}
-	b->rfd = b->wfd = fd;
-	b->is_sock = 1;
-	b->connecting = 1;
-	b->state = BR_OPENING;
-	return 0;
+	return target_start(f, b, socks_host(&b->socks), socks_port(&b->socks));
 }
 
 int fwd_remote_incoming(struct fwd *f, const struct ssh_event *ev)
 {
 	const struct fwd_spec *s = NULL;
 	struct bridge *b;
-	char what[200], cause[160];
-	int fd, r, err;
+	char what[200];
+	int r;
 
 	for (size_t i = 0; i < f->nrf && !f->draining; i++) {
 		if (f->rf[i].state == 1 && f->rf[i].port == ev->u.chan.fwd.listen_port) {
@@ -301,16 +340,11 @@ int fwd_remote_incoming(struct fwd *f, const struct ssh_event *ev)
 	snprintf(what, sizeof(what), "RemoteForward %u: %s port %u -> %s port %d",
 	    ev->u.chan.fwd.listen_port, ev->u.chan.fwd.orig_addr, ev->u.chan.fwd.orig_port,
 	    s->connect_host, s->connect_port);
-	if (connect_start(s->connect_host, s->connect_port, &fd, &err) != 0) {
-		snprintf(cause, sizeof(cause), "%s", err != 0 ? strerror(err) : "no such host");
-		log_info("%s: connect failed: %s", what, cause);
-		return ssh_conn_chan_refuse(f->c, ev->u.chan.id, 2, cause);
-	}
-	if (fwd_track_socket(f, fd, what, &b) < 0) {
+	if ((b = bridge_new(f->c, -1, -1, 1, what)) == NULL || fwd_add_bridge(f, b) < 0) {
+		bridge_free(b);
 		return ssh_conn_chan_refuse(f->c, ev->u.chan.id, 4, "out of memory");
 	}
 	b->id = ev->u.chan.id;
 	b->have_chan = 1;
-	b->connecting = 1;
-	return 0;
+	return target_start(f, b, s->connect_host, s->connect_port);
 }

@@ -81,6 +81,7 @@ static int session_begin(struct loop *l)
 		loop_fail_local(l, "%s", err[0] != '\0' ? err : "connect: out of memory");
 		return r;
 	}
+	fwd_set_resolver(l->fwd, l->resolver);
 	if (!fwd_any(l->fwd) && l->next_hop == NULL) {
 		fwd_free(l->fwd);
 		l->fwd = NULL;

@@ -72,7 +72,26 @@ expect_eq "-D still works after a refusal" "$(sha256_of "$T_DIR/big")" "$(sha256
 stop_client_bg TERM
 expect_eq "-N -D ends with 0 on SIGTERM" 0 "$BG_RC"
 
-# ---- a listener that cannot be set up (the port is taken by the echo service)
+# ---- a listener that cannot be set up: its port is taken on both loopback addresses (the
+# default bind is 127.0.0.1 and ::1, as OpenSSH's; one of the two is enough to go on)
+TAKEN=$(free_port)
+"$PYTHON" -c '
+import socket, sys, time
+socks = []
+for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    s = socket.socket(fam)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((addr, int(sys.argv[1])))
+    s.listen(1)
+    socks.append(s)
+print("ready", flush=True)
+time.sleep(600)
+' "$TAKEN" >"$T_DIR/taken.out" &
+t_track_pid $!
+for _ in $(seq 1 100); do grep -q ready "$T_DIR/taken.out" && break; sleep 0.05; done
+ECHO_PORT_SAVED=$ECHO_PORT
+ECHO_PORT=$TAKEN
 run_client -L "$ECHO_PORT:127.0.0.1:1" -- echo ran
 expect_exit 0 "without ExitOnForwardFailure the command still runs"
 expect_stdout_eq "ran" "the command's output"
@@ -86,6 +105,7 @@ if is_x509ssh; then
 	expect_error_line "channel" "ExitOnForwardFailure: one error line"
 	expect_stderr_matches "cannot listen on .* port $ECHO_PORT.*ExitOnForwardFailure" "it names the port and the option"
 fi
+ECHO_PORT=$ECHO_PORT_SAVED
 
 # ---- -L with a command: the forwarding works while the command runs
 LPORT2=$(free_port)

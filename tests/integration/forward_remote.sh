@@ -53,6 +53,24 @@ pump "$RPORT" "$T_DIR/small" "$T_DIR/out.after" || fail "the session died with t
 expect_eq "the other forwarding still works" "still here" "$(cat "$T_DIR/out.after")"
 stop_client_bg TERM
 
+# ---- targets named by host name: looked up off the loop's thread (the resolver pool); a name
+# that does not resolve refuses that connection only, with a -v line saying so
+RPORT4=$(free_port)
+RPORT5=$(free_port)
+start_client_bg -v -N -R "$RPORT4:localhost:$ECHO_PORT" -R "$RPORT5:no-such-host.invalid:$ECHO_PORT" --
+wait_port "$RPORT4" "$BG_PID" 20 || fail "-R by name: not listening"
+wait_port "$RPORT5" "$BG_PID" 20 || fail "-R to a bad name: not listening"
+pump "$RPORT4" "$T_DIR/big" "$T_DIR/out.named" || fail "-R by name: pump failed"
+expect_eq "-R to localhost:PORT (a name): byte-exact" "$(sha256_of "$T_DIR/big")" "$(sha256_of "$T_DIR/out.named")"
+pump "$RPORT5" "$T_DIR/one" "$T_DIR/out.badname" || true
+expect_eq "-R to a name that does not resolve: nothing comes back" "0" "$(stat -c %s "$T_DIR/out.badname" 2>/dev/null || echo 0)"
+pump "$RPORT4" "$T_DIR/small" "$T_DIR/out.after2" || fail "the session died with the bad name"
+expect_eq "the named forwarding still works after the failed lookup" "still here" "$(cat "$T_DIR/out.after2")"
+stop_client_bg TERM
+if is_x509ssh; then
+	expect_file_matches "$T_DIR/bg.err" "no-such-host.invalid port $ECHO_PORT: connect failed: cannot resolve" "-v says the lookup failed"
+fi
+
 # ---- a server that refuses remote forwarding (AllowTcpForwarding local)
 start_sshd "AllowTcpForwarding local"
 RPORT3=$(free_port)
