@@ -4,6 +4,7 @@
  * (RFC 5656), fixed MODP groups (RFC 4253 / 8268), group exchange (RFC 4419) and the KEM hybrids
  * (kexkem.c).
  */
+#include "rand.h"
 #include "kexalg.h"
 
 #include <stdio.h>
@@ -391,7 +392,7 @@ int kex_state_new(const struct kex_alg *alg, const BIGNUM *p, const BIGNUM *g,
 	switch (alg->kind) {
 	case KEX_CURVE25519:
 		r = SSH_ERR_LIBCRYPTO;
-		if ((st->key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")) == NULL) {
+		if ((st->key = ssh_rand_x25519()) == NULL) {
 			goto out;
 		}
 		r = x25519_from_key(st, client_pub);

@@ -3,11 +3,13 @@
  * algorithm, strict kex (the Terrapin countermeasure) and when to rekey. The exchange itself is
  * kex.c's.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/rand.h>
 
+#include "rand.h"
 #include "conn_int.h"
 #include "err.h"
 
@@ -114,10 +116,10 @@ int kex_start(struct ssh_conn *c)
 		return 0;
 	}
 	buf_reset(b);
-	if (RAND_bytes(cookie, sizeof(cookie)) != 1) {
-		return conn_fail(c, SSH_ERR_LIBCRYPTO,
-		    "kex: no random bytes for the KEXINIT cookie: %s",
-		    ssh_ossl_reason(why, sizeof(why)));
+	if ((r = ssh_rand_bytes(cookie, sizeof(cookie))) != 0) {
+		return conn_fail(c, r, "kex: no random bytes for the KEXINIT cookie: %s",
+		    r == SSH_ERR_SYSTEM ? strerror_r(errno, why, sizeof(why))
+		                        : ssh_ossl_reason(why, sizeof(why)));
 	}
 	if ((r = buf_put_u8(b, SSH_MSG_KEXINIT)) != 0 || (r = buf_put(b, cookie, 16)) != 0 ||
 	    (r = put_list(b, c->cfg.kex_algs, k->first ? EXT_INFO_C : NULL,

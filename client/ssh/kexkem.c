@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "rand.h"
 #include "err.h"
 #include "kexalg.h"
 #include "mlkem.h"
@@ -77,7 +78,7 @@ int kex_hybrid_keygen(const struct kex_kem *kem, const uint8_t *seed, const uint
 	r = SSH_ERR_LIBCRYPTO;
 	key = x25519_priv != NULL ? EVP_PKEY_new_raw_private_key_ex(
 	                                NULL, "X25519", NULL, x25519_priv, HYB_X25519_LEN)
-	                          : EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+	                          : ssh_rand_x25519();
 	if (key == NULL || !EVP_PKEY_get_raw_public_key(key, xpub, &xlen) || xlen != sizeof(xpub)) {
 		goto out;
 	}

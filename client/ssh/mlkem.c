@@ -12,6 +12,7 @@
  * when rejection sampling runs short, recomputes the XOF with twice the length and starts over
  * (the longer output begins with the shorter one, so the result is the same as reading an
  * unbounded stream). The seed of that sampling (rho) is public: the retry leaks nothing. */
+#include "rand.h"
 #include "mlkem.h"
 
 #include <string.h>
@@ -454,7 +455,7 @@ int mlkem768_keygen(uint8_t ek[MLKEM768_EK_BYTES], uint8_t dk[MLKEM768_DK_BYTES]
 	uint8_t dz[64];
 	int r = SSH_ERR_LIBCRYPTO;
 
-	if (RAND_priv_bytes(dz, sizeof(dz)) != 1) {
+	if (ssh_rand_bytes(dz, sizeof(dz)) != 0) {
 		OPENSSL_cleanse(ek, MLKEM768_EK_BYTES);
 		OPENSSL_cleanse(dk, MLKEM768_DK_BYTES);
 		goto out;
@@ -516,7 +517,7 @@ int mlkem768_encaps(const uint8_t ek[MLKEM768_EK_BYTES], uint8_t ct[MLKEM768_CT_
 	uint8_t m[32];
 	int r = SSH_ERR_LIBCRYPTO;
 
-	if (RAND_priv_bytes(m, sizeof(m)) != 1) {
+	if (ssh_rand_bytes(m, sizeof(m)) != 0) {
 		OPENSSL_cleanse(ct, MLKEM768_CT_BYTES);
 		OPENSSL_cleanse(key, MLKEM_SHARED_BYTES);
 		goto out;

@@ -17,7 +17,7 @@
 #define MLKEM_SHARED_BYTES 32   /* shared secret K */
 #define MLKEM_SEED_BYTES   32   /* each of d, z (key generation) and m (encapsulation) */
 
-/* ML-KEM.KeyGen: a fresh key pair, d and z from RAND_priv_bytes. */
+/* ML-KEM.KeyGen: a fresh key pair, d and z from ssh_rand_bytes (the kernel). */
 int mlkem768_keygen(uint8_t ek[MLKEM768_EK_BYTES], uint8_t dk[MLKEM768_DK_BYTES]);
 
 /* ML-KEM.KeyGen_internal(d, z): the deterministic key generation (tests and known answers). */
@@ -30,8 +30,8 @@ int mlkem768_keygen_internal(const uint8_t d[MLKEM_SEED_BYTES], const uint8_t z[
 int mlkem768_decaps(const uint8_t dk[MLKEM768_DK_BYTES], const uint8_t ct[MLKEM768_CT_BYTES],
     uint8_t key[MLKEM_SHARED_BYTES]);
 
-/* ML-KEM.Encaps(ek): a ciphertext and shared secret, m from RAND_priv_bytes. SSH_ERR_FORMAT when
- * ek fails the modulus check (a coefficient not below q = 3329). */
+/* ML-KEM.Encaps(ek): a ciphertext and shared secret, m from ssh_rand_bytes (the kernel).
+ * SSH_ERR_FORMAT when ek fails the modulus check (a coefficient not below q = 3329). */
 int mlkem768_encaps(const uint8_t ek[MLKEM768_EK_BYTES], uint8_t ct[MLKEM768_CT_BYTES],
     uint8_t key[MLKEM_SHARED_BYTES]);
 

@@ -8,6 +8,7 @@
  * and AEAD (GCM: length in the clear as AAD; chacha20-poly1305: length under its own key). In etm
  * and AEAD modes the length field is left out of the block alignment, as OpenSSH does.
  */
+#include "rand.h"
 #include "packet.h"
 
 #include <string.h>
@@ -164,8 +165,7 @@ int pkt_seal_parts(struct pkt_dir *d, const uint8_t *head, size_t hlen, const ui
 	if (dlen > 0) {
 		memcpy(p + 5 + hlen, data, dlen);
 	}
-	if (RAND_bytes(p + 5 + len, (int)padlen) != 1) {
-		r = SSH_ERR_LIBCRYPTO;
+	if ((r = ssh_rand_padding(p + 5 + len, padlen)) != 0) {
 		goto out;
 	}
 	if (!m.encrypted) {
