@@ -5,7 +5,7 @@
 #   when every step passed.
 #
 # Environment: RUN_ASAN=0, RUN_VALGRIND=0, RUN_CPPCHECK=0, RUN_FUZZ=0, RUN_MANLINT=0 skip a step
-# (FUZZ_SECONDS sets the time per fuzz target);
+# (FUZZ_SECONDS sets the time per fuzz target, FUZZ_JOBS how many run at once, default 2);
 # CTEST_ARGS adds arguments to both ctest runs (e.g. "-L unit"); BUILD_DIR / ASAN_BUILD_DIR
 # override build/ and build-asan/; X509SSH_PKI_CACHE overrides BUILD_DIR/pki-cache (see below).
 set -uo pipefail
@@ -150,12 +150,31 @@ run_cppcheck() {
 # tests/fuzz/corpus/<target>/ (copied under the log dir: the tree is not modified; a target
 # without seeds starts empty). A crash, a leak, a sanitizer report, a timeout (-timeout, 25 s per
 # input) or an out-of-memory fails the step; the reproducer is left in the log dir.
+# One fuzz target T for SECS seconds from a copy of its seeds; its exit status goes to
+# LOG_DIR/NAME.rc (run in the background by run_fuzz).
+fuzz_one() {
+	local t=$1 secs=$2 name work log
+	name=$(basename "$t")
+	work=$LOG_DIR/$name
+	log=$LOG_DIR/$name.log
+	rm -rf "$work"
+	mkdir -p "$work/corpus" "$work/artifacts"
+	if [[ -d "$SRC/tests/fuzz/corpus/$name" ]]; then
+		cp -R "$SRC/tests/fuzz/corpus/$name/." "$work/corpus/"
+	fi
+	(cd "$work" && env "${FUZZ_ENV[@]}" timeout $((secs + 120)) "$t" -max_total_time="$secs" \
+		-rss_limit_mb=2048 -timeout=25 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+		"$work/corpus" >"$log" 2>&1)
+	echo $? >"$LOG_DIR/$name.rc"
+}
+
 run_fuzz() {
-	local dir=${FUZZ_BUILD_DIR:-$SRC/build-fuzz} secs=${FUZZ_SECONDS:-15} t rc=0 name work log st
+	local dir=${FUZZ_BUILD_DIR:-$SRC/build-fuzz} secs=${FUZZ_SECONDS:-15} t rc=0 name log st
 	# no strict_string_checks here: it makes ASan read strndup()'s source up to a NUL, a false
 	# report on the (valid) strndup of a name-list that ends where a packet buffer ends
-	local -a env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	FUZZ_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+	FUZZ_JOBS=${FUZZ_JOBS:-2}
 	CC=clang cmake -S "$SRC" -B "$dir" -DX509SSH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		>"$LOG_DIR/fuzz-configure.log" 2>&1 || { tail -n 20 "$LOG_DIR/fuzz-configure.log"; return 1; }
 	cmake --build "$dir" -j2 >"$LOG_DIR/fuzz-build.log" 2>&1 || { tail -n 30 "$LOG_DIR/fuzz-build.log"; return 1; }
@@ -164,20 +183,22 @@ run_fuzz() {
 		echo "fuzz FAIL  the fuzz build does not stop on a UBSan report (-fno-sanitize-recover=all missing?)"
 		return 1
 	fi
+	# two targets at a time (the machines have 2 cores), reported in name order
+	local -a names=()
 	for t in "$dir"/fuzz_*; do
 		[[ -x "$t" && -f "$t" ]] || continue
-		name=$(basename "$t")
-		work=$LOG_DIR/$name
+		names+=("$(basename "$t")")
+	done
+	local i j
+	for ((i = 0; i < ${#names[@]}; i += FUZZ_JOBS)); do
+		for ((j = i; j < i + FUZZ_JOBS && j < ${#names[@]}; j++)); do
+			fuzz_one "$dir/${names[j]}" "$secs" &
+		done
+		wait
+	done
+	for name in "${names[@]}"; do
 		log=$LOG_DIR/$name.log
-		rm -rf "$work"
-		mkdir -p "$work/corpus" "$work/artifacts"
-		if [[ -d "$SRC/tests/fuzz/corpus/$name" ]]; then
-			cp -R "$SRC/tests/fuzz/corpus/$name/." "$work/corpus/"
-		fi
-		(cd "$work" && env "${env[@]}" timeout $((secs + 120)) "$t" -max_total_time="$secs" \
-			-rss_limit_mb=2048 -timeout=25 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
-			"$work/corpus" >"$log" 2>&1)
-		st=$?
+		st=$(cat "$LOG_DIR/$name.rc" 2>/dev/null || echo 1)
 		# libFuzzer exits 0 only when nothing was found; any report line fails as well
 		if [[ $st == 0 ]] && ! grep -qE '^==[0-9]+==ERROR|runtime error:|^SUMMARY: ' "$log"; then
 			printf 'fuzz ok    %-20s %s, %s seeds, %s\n' "$name" \
@@ -186,7 +207,7 @@ run_fuzz() {
 				"$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)"
 		else
 			printf 'fuzz FAIL  %-20s exit %s (see %s; reproducers in %s)\n' "$name" "$st" "$log" \
-				"$work/artifacts"
+				"$LOG_DIR/$name/artifacts"
 			grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/    /'
 			rc=1
 		fi
