@@ -397,8 +397,23 @@ static void p11s_sign_cancel(struct signer *s)
 {
 	struct p11_key *k = s->impl;
 
+	if (k->busy && k->pin_wait == P11_PIN_ASKING) {
+		/* the login with the PIN this key was given is under way, and keys of the token
+		 * wait for its outcome: collected here (a login and one signature; never a PIN
+		 * pad's wait, which asks no question) */
+		pthread_join(k->th, NULL);
+		k->busy = 0;
+		p11_login_done(k);
+		free(k->sig);
+		k->sig = NULL;
+	}
 	if (!k->busy && k->pin_wait != P11_PIN_NONE) {
 		(void)job_fail(k, P11_ERR_PIN);
+	} else if (!k->busy) {
+		job_reset(k);
+		if (k->always_auth != 1) {
+			p11_pin_wipe(&k->pin);
+		}
 	}
 }
 

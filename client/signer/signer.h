@@ -121,9 +121,9 @@ struct signer_ops {
 	 * when there is none (cancelled, nobody to ask, given up): the pending signature goes on
 	 * or ends, with a result as sign()'s. */
 	int (*secret_answer)(struct signer *s, const char *secret, uint8_t **sig, size_t *siglen);
-	/* Give up a pending SIGNER_AGAIN wait that no worker runs for (a wait for another signer's
-	 * question); a worker under way finishes on its own and is collected by the next call.
-	 * May be NULL. */
+	/* Give up a pending SIGNER_AGAIN (the caller stopped waiting): a wait for another
+	 * signer's question is left; a token login with a PIN that other signers wait for is
+	 * collected (a short wait); any other worker under way finishes on its own. May be NULL. */
 	void (*sign_cancel)(struct signer *s);
 	/* The last failure of sign()/sign_finish() as one line without a category ("token t:
 	 * C_Login: CKR_PIN_INCORRECT"), or "" when signer_strerror() says it all. May be NULL. */

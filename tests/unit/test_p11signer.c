@@ -340,6 +340,28 @@ static int queue_left(void)
 	return ok && t_fail == 0;
 }
 
+/* a gives up its signature while the login with its PIN runs (its connection ended): the login
+ * is collected and b goes on with it */
+static int queue_asker_left(void)
+{
+	struct signer **a = NULL, **b = NULL;
+	size_t n = 1;
+	int ok = two_waiting(&a, &b, &n);
+
+	if (ok) {
+		CHECK_EQ_INT(answer(a[0], "4321"), SIGNER_AGAIN);
+		a[0]->ops->sign_cancel(a[0]);
+		CHECK(a[0]->ops->poll_fd(a[0]) < 0);
+		CHECK(readable(b[0], 0));
+		CHECK_EQ_INT(collect(b[0], finish(b[0])), SIGNER_OK);
+		CHECK_EQ_INT(collect(a[0], start(a[0])), SIGNER_OK); /* a signs again later */
+		CHECK_EQ_INT(logins(), 1);
+	}
+	p11_free_signers(a, a != NULL ? 1 : 0);
+	p11_free_signers(b, b != NULL ? 1 : 0);
+	return ok && t_fail == 0;
+}
+
 /* nobody to ask (can_ask 0, no PIN in the URI): the error of before, no question */
 static int nobody_to_ask(void)
 {
@@ -402,6 +424,7 @@ int main(void)
 	CHECK(in_child("the first PIN question given up: the second asks", queue_cancelled));
 	CHECK(in_child("a refused PIN is not sent by the waiting signer", queue_refused));
 	CHECK(in_child("a waiting signer given up leaves the queue", queue_left));
+	CHECK(in_child("the asking signer given up during its login", queue_asker_left));
 	CHECK(in_child("nobody to ask for the PIN", nobody_to_ask));
 	T_DONE();
 }
