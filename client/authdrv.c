@@ -1,8 +1,9 @@
 /*
  * The auth driver: the answers to the engine's host-key, authentication, prompt and signing
  * events (trust decisions, PreferredAuthentications order, password and keyboard-interactive
- * prompts, synchronous and token signatures). A question to the user is a prompt in the poll set
- * (prompt.h): the connection waits for its answer, the others go on.
+ * prompts, synchronous and token signatures, the passphrases and PINs signers and key files
+ * need). A question to the user is a prompt in the poll set (prompt.h): the connection waits for
+ * its answer, the others go on.
  */
 #include "loop.h"
 #include "loop_int.h"
@@ -22,15 +23,16 @@
 
 /* ---- questions to the user: one at a time per connection, in the poll set ---- */
 
-enum ask_kind { ASK_HOSTKEY, ASK_PASSWORD, ASK_KBDINT };
+enum ask_kind { ASK_HOSTKEY, ASK_PASSWORD, ASK_KBDINT, ASK_SIGNER, ASK_KEYFILE };
 
 /* The prompt under way and what its answer is for. */
 struct auth_ask {
 	enum ask_kind kind;
 	struct prompt_ask *p;
 	struct trust_question *q; /* ASK_HOSTKEY */
-	char *methods;            /* ASK_PASSWORD: AUTH_NEXT's methods, to go on with */
-	char **shown;             /* ASK_KBDINT: the round's prompts as shown */
+	char *methods;    /* ASK_PASSWORD, ASK_KEYFILE: AUTH_NEXT's methods, to go on with */
+	struct signer *s; /* ASK_SIGNER: the signer waiting for its passphrase or PIN */
+	char **shown;     /* ASK_KBDINT: the round's prompts as shown */
 	int *echo;
 	char **answers;
 	size_t n, i; /* prompts in the round, the one asked */
@@ -75,6 +77,14 @@ static void ask_end(struct loop *l)
 		return;
 	}
 	l->ask = NULL;
+	if (a->s != NULL) {
+		/* a signer's question given up (the connection ends): it forgets the signature */
+		uint8_t *sig = NULL;
+		size_t len = 0;
+
+		(void)a->s->ops->secret_answer(a->s, NULL, &sig, &len);
+		free(sig);
+	}
 	prompt_cancel(a->p);
 	trust_question_free(a->q);
 	free(a->methods);
@@ -114,6 +124,7 @@ static const char *login_name(const struct loop *l)
 }
 
 static int auth_next_methods(struct loop *l, const char *methods);
+static int ask_keyfile(struct loop *l, const char *methods);
 
 /* Returns 0 when the password is being asked, 1 when password is not possible, or an error. */
 static int try_password(struct loop *l, const char *methods)
@@ -297,6 +308,9 @@ static int auth_next_methods(struct loop *l, const char *methods)
 				l->auth_method = "publickey";
 				return ssh_conn_auth_pubkey(l->c, s);
 			}
+			if (identities_question(l->ids, NULL) != NULL) {
+				return ask_keyfile(l, methods); /* a passphrase before the key */
+			}
 			l->pubkey_exhausted = 1;
 			continue;
 		}
@@ -312,6 +326,42 @@ static int auth_next_methods(struct loop *l, const char *methods)
 	}
 	log_debug1("No more authentication methods to try.");
 	return ssh_conn_auth_give_up(l->c);
+}
+
+/* An encrypted key without FILE.pub: its passphrase, asked before it is offered. */
+static int ask_keyfile(struct loop *l, const char *methods)
+{
+	struct auth_ask *a;
+	int retry = 0;
+	const char *q = identities_question(l->ids, &retry);
+
+	if ((a = ask_new(l, ASK_KEYFILE)) == NULL || (a->methods = strdup(methods)) == NULL) {
+		loop_fail_local(l, "auth: out of memory");
+		return SSH_ERR_ALLOC;
+	}
+	if (retry) {
+		log_debug1("bad passphrase given, try again...");
+	}
+	return ask_start(l, q, 0, 0, NULL);
+}
+
+/* Its answer: the key decrypted and offered, asked again, or skipped: the identities go on. */
+static int keyfile_answered(struct loop *l, int r, char *pass, int yes)
+{
+	char *methods;
+
+	(void)yes;
+	if (r != 0) {
+		log_debug1("passphrase prompt: %s", ssh_err_str(r));
+	}
+	identities_answer(l->ids, r == 0 ? pass : NULL);
+	prompt_free_secret(pass);
+	methods = l->ask->methods;
+	l->ask->methods = NULL;
+	ask_end(l);
+	r = auth_next_methods(l, methods);
+	free(methods);
+	return r;
 }
 
 int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
@@ -351,6 +401,55 @@ static int answer_signature(struct loop *l, struct signer *s, int r, uint8_t *si
 	return r;
 }
 
+/* A signer's result, whatever step gave it: wait for its worker (poll_fd), ask its question,
+ * or hand the signature (or the failure) to the engine. */
+static int sign_result(struct loop *l, struct signer *s, int r, uint8_t *sig, size_t len)
+{
+	struct auth_ask *a;
+	const char *q;
+	int flags = 0;
+
+	if (r == SIGNER_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
+		l->sign_signer = s;    /* a token signs in its thread: wait for poll_fd */
+		session_wait_begin(l); /* its timeouts stop meanwhile */
+		return 0;
+	}
+	if (r != SIGNER_NEED_SECRET) {
+		return answer_signature(l, s, r, sig, len);
+	}
+	if (s->ops->secret_prompt == NULL || s->ops->secret_answer == NULL ||
+	    (q = s->ops->secret_prompt(s, &flags)) == NULL) {
+		return answer_signature(l, s, SIGNER_ERR_INTERNAL, NULL, 0);
+	}
+	if ((a = ask_new(l, ASK_SIGNER)) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	if ((flags & SIGNER_SECRET_RETRY) != 0) {
+		log_debug1("bad passphrase given, try again...");
+	}
+	a->s = s;
+	return ask_start(l, q, 0, 0, NULL);
+}
+
+/* The passphrase or PIN a signer asked for: it goes on with the signature. */
+static int signer_answered(struct loop *l, int r, char *secret, int yes)
+{
+	struct signer *s = l->ask->s;
+	uint8_t *sig = NULL;
+	size_t len = 0;
+
+	(void)yes;
+	if (r != 0) {
+		log_debug1(
+		    "%s prompt: %s", p11_is_signer(s) ? "PIN" : "passphrase", ssh_err_str(r));
+	}
+	l->ask->s = NULL; /* answered here, not given up by ask_end */
+	r = s->ops->secret_answer(s, r == 0 ? secret : NULL, &sig, &len);
+	prompt_free_secret(secret); /* the signer keeps its own copy */
+	ask_end(l);
+	return sign_result(l, s, r, sig, len);
+}
+
 int authdrv_sign(struct loop *l, const struct ssh_event *ev)
 {
 	struct signer *s = ev->u.sign.signer;
@@ -359,12 +458,7 @@ int authdrv_sign(struct loop *l, const struct ssh_event *ev)
 	int r;
 
 	r = s->ops->sign(s, &ev->u.sign.req, &sig, &len);
-	if (r == SIGNER_AGAIN && s->ops->sign_finish != NULL && s->ops->poll_fd != NULL) {
-		l->sign_signer = s;    /* a token signs in its thread: wait for poll_fd */
-		session_wait_begin(l); /* its timeouts stop meanwhile */
-		return 0;
-	}
-	return answer_signature(l, s, r, sig, len);
+	return sign_result(l, s, r, sig, len);
 }
 
 int authdrv_finish_sign(struct loop *l)
@@ -380,7 +474,7 @@ int authdrv_finish_sign(struct loop *l)
 	}
 	l->sign_signer = NULL;
 	session_wait_end(l);
-	return answer_signature(l, s, r, sig, len);
+	return sign_result(l, s, r, sig, len);
 }
 
 /* The host key trusted or not: the engine is told (a refusal's reason is the one line). */
@@ -436,6 +530,8 @@ static int (*const answered[])(struct loop *l, int r, char *answer, int yes) = {
     [ASK_HOSTKEY] = hostkey_answered,
     [ASK_PASSWORD] = password_answered,
     [ASK_KBDINT] = kbdint_answered,
+    [ASK_SIGNER] = signer_answered,
+    [ASK_KEYFILE] = keyfile_answered,
 };
 
 void authdrv_fill(struct loop *l, struct pollfd *pfd, int *timeout)
@@ -462,6 +558,9 @@ int authdrv_after(struct loop *l, const struct pollfd *pfd)
 void authdrv_end(struct loop *l)
 {
 	if (l->sign_signer != NULL) {
+		if (l->sign_signer->ops->sign_cancel != NULL) {
+			l->sign_signer->ops->sign_cancel(l->sign_signer); /* a wait in a queue */
+		}
 		l->sign_signer = NULL;
 		session_wait_end(l);
 	}

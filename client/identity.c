@@ -13,17 +13,13 @@
 #include "identity_int.h"
 #include "keyfile.h"
 #include "log.h"
-#include "loop.h"
 #include "p11.h"
 #include "paths.h"
-#include "prompt.h"
 #include "signer_file.h"
 #include "textfile.h"
 #include "ssh/err.h"
 #include "ssh/namelist.h"
 #include "ssh/sshkey.h"
-
-#define PASSPHRASE_TRIES 3
 
 static int is_default_path(const char *expanded)
 {
@@ -187,56 +183,6 @@ static void add_note(struct identities *ids, const char *path)
 	}
 }
 
-/* Load one identity's private key, asking its passphrase when it is encrypted. */
-static int load_key(struct identities *ids, struct identity *id, EVP_PKEY **pk)
-{
-	char err[256], prompt[PATH_MAX_LEN + 64];
-	char *pass = NULL;
-	int r, tries;
-
-	err[0] = '\0';
-	r = keyfile_load(id->path, NULL, pk, err, sizeof(err));
-	if (r != SSH_ERR_PASSPHRASE) {
-		if (r != 0) {
-			log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
-		}
-		return r;
-	}
-	if (ids->batch_mode) {
-		log_verbose("Skipping encrypted key %s: BatchMode is on", id->path);
-		add_note(ids, id->path);
-		return r;
-	}
-	snprintf(prompt, sizeof(prompt), "Enter passphrase for key '%s': ", id->path);
-	for (tries = 0; tries < PASSPHRASE_TRIES; tries++) {
-		loop_user_wait_begin();
-		r = prompt_secret(prompt, 0, &pass);
-		loop_user_wait_end();
-		if (r != 0) {
-			log_debug1("no passphrase for %s: %s", id->path, ssh_err_str(r));
-			return SSH_ERR_PASSPHRASE;
-		}
-		if (pass[0] == '\0') {
-			prompt_free_secret(pass);
-			return SSH_ERR_PASSPHRASE; /* an empty answer skips the key, as in OpenSSH
-			                            */
-		}
-		err[0] = '\0';
-		r = keyfile_load(id->path, pass, pk, err, sizeof(err));
-		prompt_free_secret(pass);
-		pass = NULL;
-		if (r == 0) {
-			return 0;
-		}
-		if (r != SSH_ERR_PASSPHRASE) {
-			log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
-			return r;
-		}
-		log_debug1("bad passphrase for %s", id->path);
-	}
-	return SSH_ERR_PASSPHRASE;
-}
-
 EVP_PKEY *identity_read_pub(const char *pubpath)
 {
 	char line[TEXTFILE_B64_MAX];
@@ -276,14 +222,110 @@ static EVP_PKEY *read_pub_file(const char *path)
 	return identity_read_pub(pubpath);
 }
 
-/* signer_file unlock callback: the private key, asking its passphrase now */
-static int unlock_identity(void *arg, EVP_PKEY **priv)
+/* signer_file unlock callback: the private key with the passphrase the user gave */
+static int unlock_identity(void *arg, const char *pass, EVP_PKEY **priv, char *why, size_t whylen)
 {
 	struct identity *id = arg;
+	int r;
 
 	*priv = NULL;
 	log_debug1("decrypting %s: the server accepts its public key", id->path);
-	return load_key(id->owner, id, priv) == 0 ? 0 : SSH_ERR_PASSPHRASE;
+	r = keyfile_load(id->path, pass, priv, why, whylen);
+	if (r == SSH_ERR_PASSPHRASE) {
+		log_debug1("bad passphrase for %s", id->path);
+		return SIGNER_ERR_PASSPHRASE;
+	}
+	if (r != 0) {
+		log_info("Load key \"%s\": %s", id->path, why[0] ? why : ssh_err_str(r));
+		return SIGNER_ERR_DEVICE;
+	}
+	return 0;
+}
+
+/* The signer of a loaded key (pk, owned), with its chain; deferred: pk is the public half and
+ * the passphrase is asked once the server accepts it. NULL when it is not to be used. */
+static struct signer *key_signer(
+    struct identities *ids, struct identity *id, EVP_PKEY *pk, int deferred)
+{
+	STACK_OF(X509) *chain = NULL;
+	struct signer *s = NULL;
+	int r;
+
+	if (identity_key_chain(ids, id->path, pk, &chain) != 0) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	r = signer_file_new_x509(pk, chain, id->path, &s); /* owns pk and chain, even on failure */
+	if (r != 0) {
+		log_info("Load key \"%s\": %s", id->path, ssh_err_str(r));
+		return NULL;
+	}
+	if (deferred && signer_file_set_unlock(s, unlock_identity, id) != 0) {
+		signer_free(s);
+		return NULL;
+	}
+	log_debug1("Will attempt key: %s%s%s", id->path, chain != NULL ? " (X.509)" : "",
+	    deferred ? " (encrypted: its passphrase is asked once the server accepts it)" : "");
+	id->signer = s;
+	return s;
+}
+
+/* An encrypted key without FILE.pub: its passphrase is asked before it is offered (as in
+ * OpenSSH), through the caller (identities_question, identities_answer). 1: asked, 0: skipped. */
+static int ask_passphrase(struct identities *ids, struct identity *id)
+{
+	if (ids->batch_mode) {
+		log_verbose("Skipping encrypted key %s: BatchMode is on", id->path);
+		add_note(ids, id->path);
+		return 0;
+	}
+	ids->asking = id;
+	ids->ask_tries = 0;
+	snprintf(ids->question, sizeof(ids->question), "Enter passphrase for key '%s': ", id->path);
+	return 1;
+}
+
+const char *identities_question(const struct identities *ids, int *retry)
+{
+	if (ids == NULL || ids->asking == NULL) {
+		return NULL;
+	}
+	if (retry != NULL) {
+		*retry = ids->ask_tries > 0;
+	}
+	return ids->question;
+}
+
+void identities_answer(struct identities *ids, const char *pass)
+{
+	struct identity *id;
+	EVP_PKEY *pk = NULL;
+	char err[256];
+	int r;
+
+	if (ids == NULL || (id = ids->asking) == NULL) {
+		return;
+	}
+	if (pass == NULL || pass[0] == '\0') {
+		log_debug1("no passphrase given for %s: next key", id->path); /* as OpenSSH */
+		ids->asking = NULL;
+		return;
+	}
+	err[0] = '\0';
+	r = keyfile_load(id->path, pass, &pk, err, sizeof(err));
+	if (r == SSH_ERR_PASSPHRASE) {
+		log_debug1("bad passphrase for %s", id->path);
+		if (++ids->ask_tries >= SIGNER_FILE_PASSPHRASE_TRIES) {
+			ids->asking = NULL;
+		}
+		return;
+	}
+	ids->asking = NULL;
+	if (r != 0) {
+		log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
+		return;
+	}
+	ids->ready = key_signer(ids, id, pk, 0);
 }
 
 struct signer *identities_next(struct identities *ids)
@@ -291,14 +333,22 @@ struct signer *identities_next(struct identities *ids)
 	struct identity *id;
 	struct stat st;
 	EVP_PKEY *pk = NULL;
-	STACK_OF(X509) *chain = NULL;
 	struct signer *s = NULL;
-	int r, deferred;
+	char err_buf[256];
+	int r;
 
-	if (ids != NULL && (s = identity_agent_next_front(ids)) != NULL) {
+	if (ids == NULL || ids->asking != NULL) {
+		return NULL; /* a passphrase to be answered first */
+	}
+	if (ids->ready != NULL) {
+		s = ids->ready; /* decrypted with the passphrase just given */
+		ids->ready = NULL;
 		return s;
 	}
-	while (ids != NULL && ids->next < ids->n) {
+	if ((s = identity_agent_next_front(ids)) != NULL) {
+		return s;
+	}
+	while (ids->next < ids->n) {
 		id = &ids->v[ids->next];
 		if (id->p11v != NULL) {
 			while (id->p11next < id->p11n) {
@@ -333,40 +383,32 @@ struct signer *identities_next(struct identities *ids)
 			continue;
 		}
 		id->owner = ids;
-		deferred = 0;
-		/* an encrypted key whose public half is known (FILE.pub): offer it first, decrypt
-		 * only once the server accepts it (as OpenSSH does) */
-		r = keyfile_load(id->path, NULL, &pk, NULL, 0);
-		if (r == SSH_ERR_PASSPHRASE && !ids->batch_mode &&
-		    (pk = read_pub_file(id->path)) != NULL) {
-			deferred = 1;
-		} else if (r != 0 && load_key(ids, id, &pk) != 0) {
-			continue; /* load_key asks the passphrase (or says why not) */
-		}
-		if (identity_key_chain(ids, id->path, pk, &chain) != 0) {
-			EVP_PKEY_free(pk);
-			pk = NULL;
+		err_buf[0] = '\0';
+		r = keyfile_load(id->path, NULL, &pk, err_buf, sizeof(err_buf));
+		if (r == SSH_ERR_PASSPHRASE) {
+			/* an encrypted key whose public half is known (FILE.pub): offer it first,
+			 * decrypt only once the server accepts it (as OpenSSH does) */
+			if (!ids->batch_mode && (pk = read_pub_file(id->path)) != NULL) {
+				if ((s = key_signer(ids, id, pk, 1)) != NULL) {
+					return s;
+				}
+				continue;
+			}
+			if (ask_passphrase(ids, id)) {
+				return NULL; /* identities_question says what to ask */
+			}
 			continue;
 		}
-		r = signer_file_new_x509(pk, chain, id->path, &s);
-		pk = NULL; /* owned by the signer now, or freed by it on failure */
 		if (r != 0) {
-			log_info("Load key \"%s\": %s", id->path, ssh_err_str(r));
-			chain = NULL;
+			log_info(
+			    "Load key \"%s\": %s", id->path, err_buf[0] ? err_buf : ssh_err_str(r));
 			continue;
 		}
-		if (deferred && signer_file_set_unlock(s, unlock_identity, id) != 0) {
-			signer_free(s);
-			continue;
+		if ((s = key_signer(ids, id, pk, 0)) != NULL) {
+			return s;
 		}
-		log_debug1("Will attempt key: %s%s%s", id->path, chain != NULL ? " (X.509)" : "",
-		    deferred ? " (encrypted: its passphrase is asked once the server accepts it)"
-		             : "");
-		chain = NULL;
-		id->signer = s;
-		return s;
 	}
-	return ids != NULL ? identity_agent_next_extra(ids) : NULL;
+	return identity_agent_next_extra(ids);
 }
 
 const char *identities_note(const struct identities *ids)

@@ -2,7 +2,9 @@
  * The identities to offer for one destination: the IdentityFile entries (paths with ~ and %
  * tokens expanded), or when none is configured the defaults that exist (~/.ssh/id_ed25519,
  * id_ecdsa, id_rsa). Keys are loaded lazily, one per identities_next() call, so a passphrase is
- * asked (up to 3 tries, never in BatchMode) only when the key's turn comes. Token keys come
+ * asked (up to 3 tries, never in BatchMode) only when the key's turn comes: by the caller, in
+ * its poll loop (identities_question / identities_answer; with FILE.pub beside the key, by its
+ * signer once the server accepts the public key: SIGNER_NEED_SECRET). Token keys come
  * first (PKCS11Provider / -I, then pkcs11: IdentityFile entries in order); with a token chosen,
  * the default key files are not offered.
  */
@@ -31,10 +33,18 @@ int path_expand(const char *in, const struct options *o, char **out);
 int identities_new(const struct options *o, struct identities **out, char *err, size_t errlen);
 /*
  * Load and return the next usable identity (borrowed: valid until identities_free), or NULL when
- * none is left. Missing explicit files are reported like OpenSSH ("no such identity: PATH: No such
- * file or directory") and skipped; so are keys that do not load.
+ * none is left or when a passphrase must be asked first (identities_question is then not NULL).
+ * Missing explicit files are reported like OpenSSH ("no such identity: PATH: No such file or
+ * directory") and skipped; so are keys that do not load.
  */
 struct signer *identities_next(struct identities *ids);
+/* The passphrase identities_next stopped for ("Enter passphrase for key 'PATH': "), or NULL;
+ * *retry (may be NULL) is 1 when the last answer was wrong. */
+const char *identities_question(const struct identities *ids, int *retry);
+/* Its answer (NULL or empty: none; the caller wipes its copy): the key is decrypted (the next
+ * identities_next returns it), asked again after a wrong passphrase (3 tries in all), or
+ * skipped. Then call identities_next again. */
+void identities_answer(struct identities *ids, const char *passphrase);
 /* NULL, or a note for the final authentication error, e.g. "encrypted key ~/.ssh/id_rsa skipped
  * in BatchMode". */
 const char *identities_note(const struct identities *ids);

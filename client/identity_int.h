@@ -54,6 +54,11 @@ struct identities {
 	int pool_read;
 	char note[512];
 	struct id_agent agent;
+	/* an encrypted key without FILE.pub: its passphrase asked before it is offered */
+	struct identity *asking; /* the key whose passphrase is to be asked, NULL = none */
+	int ask_tries;           /* wrong passphrases so far */
+	char question[PATH_MAX_LEN + 64];
+	struct signer *ready; /* decrypted with the answer: identities_next returns it next */
 };
 
 /* identity_token.c: find the keys of a token source now (no login: that waits for the first

@@ -1,5 +1,6 @@
 /* Token sources of the identity list: -I / PKCS11Provider and pkcs11: IdentityFile entries. The
- * program's side of p11_opts: PIN prompts, certificate chains, which keys our algorithms fit. */
+ * program's side of p11_opts: certificate chains, which keys our algorithms fit (PINs are asked
+ * by the auth driver when a token signer answers SIGNER_NEED_SECRET). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,36 +11,10 @@
 #include "identity_int.h"
 #include "keyfile.h"
 #include "log.h"
-#include "loop.h"
 #include "p11.h"
-#include "prompt.h"
 #include "ssh/err.h"
 #include "ssh/sshsig.h"
 #include "x509chain.h"
-
-/* PIN prompts for token keys: SSH_ASKPASS or the terminal, through prompt.c */
-static int ask_pin(void *arg, const char *prompt, char *buf, size_t len)
-{
-	char *pin = NULL;
-	size_t l;
-	int r;
-
-	(void)arg;
-	loop_user_wait_begin(); /* the connection's timeouts do not count the user's time */
-	r = prompt_secret(prompt, 0, &pin);
-	loop_user_wait_end();
-	if (r != 0) {
-		return r;
-	}
-	l = strlen(pin);
-	if (l >= len) {
-		prompt_free_secret(pin);
-		return SSH_ERR_TOO_LARGE;
-	}
-	memcpy(buf, pin, l + 1);
-	prompt_free_secret(pin);
-	return 0;
-}
 
 /* p11_opts.key_usable: the SSH algorithms are ours (listed: PubkeyAcceptedAlgorithms) */
 static int token_key_usable(void *arg, const EVP_PKEY *pub, int with_cert, int listed)
@@ -167,7 +142,7 @@ int identity_add_token(
 	src.send_root = o->x509_send_root == 1;
 	memset(&po, 0, sizeof(po));
 	po.batch_mode = ids->batch_mode;
-	po.ask_pin = ask_pin;
+	po.can_ask = 1; /* the auth driver asks, in the poll loop (SIGNER_NEED_SECRET) */
 	po.build_chain = x509chain_token;
 	po.chain_arg = &src;
 	po.key_usable = token_key_usable;

@@ -34,35 +34,13 @@ uint64_t loop_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* ---- the timeouts' clock: monotonic, without the time spent waiting for the user ---- */
+/* ---- the timeouts' clock: each connection's own waits for its user are sesslimits.c's;
+ * nothing waits for the user outside the poll loop any more (prompts, passphrases and PINs are
+ * all asked in it) ---- */
 
-/* process-wide: the prompts that stop every connection (a key's passphrase, a token's PIN:
- * identity.c, identity_token.c); a connection's own waits are sesslimits.c's */
-static unsigned wait_depth;
-static uint64_t wait_since; /* loop_now_ms() when the outermost wait began */
-static uint64_t waited_ms;  /* the sum of the finished waits */
-
-void loop_user_wait_begin(void)
-{
-	if (wait_depth++ == 0) {
-		wait_since = loop_now_ms();
-	}
-}
-
-void loop_user_wait_end(void)
-{
-	if (wait_depth == 0) {
-		return;
-	}
-	if (--wait_depth == 0) {
-		waited_ms += loop_now_ms() - wait_since;
-	}
-}
-
-/* stands still while a wait is under way */
 uint64_t clock_ms(void)
 {
-	return (wait_depth > 0 ? wait_since : loop_now_ms()) - waited_ms;
+	return loop_now_ms();
 }
 
 /* ---- failing ---- */

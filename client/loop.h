@@ -29,15 +29,6 @@ struct loop_target {
 int loop_run(const struct loop_target *t, size_t n);
 
 /*
- * The clock of the loop's timeouts (ConnectTimeout up to the open session, the ServerAlive read
- * timeout) stops while the user is asked something (password, passphrase, PIN,
- * keyboard-interactive answers, a host-key question) or a token signs. Code that blocks on the
- * user brackets the call with these two; brackets nest.
- */
-void loop_user_wait_begin(void);
-void loop_user_wait_end(void);
-
-/*
  * At the very start of main: no core file (RLIMIT_CORE 0) and not dumpable (PR_SET_DUMPABLE 0:
  * no ptrace, no /proc/PID/mem or environ for other processes of the same user) while the process
  * may hold PINs, passwords and private keys. Returns 0, or -1 with errno set.

@@ -128,7 +128,7 @@ uint64_t loop_now_ms(void);
 /* Record a local cause for the one error line; the first cause wins. */
 void loop_fail_local(struct loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The clock of the timeouts: monotonic ms without the time spent waiting for the user. */
+/* The clock of the timeouts: monotonic ms (each connection's own waits: session_clock_ms). */
 uint64_t clock_ms(void);
 /* The one error line for a session's end (the engine's sticky error or the local cause). */
 void loop_print_failure(struct loop *l, int r);

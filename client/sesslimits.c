@@ -10,8 +10,8 @@
 
 /* ---- the connection's own clock: its waits for the user do not count ---- */
 
-/* A wait of one connection is measured on clock_ms(), which already stands still during the
- * process-wide waits (a prompt that blocks everything): the two never count twice. */
+/* A wait of one connection (its prompt, its signature) is measured on clock_ms(); the other
+ * connections' clocks run on meanwhile. */
 void session_wait_begin(struct loop *l)
 {
 	if (l->uwait.depth++ == 0) {

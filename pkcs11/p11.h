@@ -4,9 +4,13 @@
  * p11_load_signers() takes a `pkcs11:` URI (RFC 7512, validated strictly) or a bare module path
  * and returns one signer per key found. Loading never logs in: keys are found through their
  * certificate and public-key objects. The token is logged in (once per token) when the first
- * signature is needed; the PIN comes from pin-value, pin-source=file:, or o->ask_pin (never in
- * batch mode). sign() runs the login and C_Sign in a worker thread and returns SIGNER_AGAIN:
- * wait for poll_fd() to become readable (or just call sign_finish(), which blocks).
+ * signature is needed; the PIN comes from pin-value, pin-source=file:, or the caller, who asks
+ * the user (o->can_ask, never in batch mode): sign() then answers SIGNER_NEED_SECRET and
+ * secret_answer() takes the PIN (signer.h). sign() runs the login and C_Sign in a worker thread
+ * and returns SIGNER_AGAIN: wait for poll_fd() to become readable, then call sign_finish().
+ * A token's PIN is asked once: a key of the same token that needs it while another key's
+ * question is open waits for that answer (SIGNER_AGAIN; sign_finish() then goes on with the
+ * login it brought, or asks itself when that question was given up).
  */
 #ifndef X509SSH_P11_H
 #define X509SSH_P11_H
@@ -39,10 +43,9 @@ const char *p11_strerror(int err);
 
 struct p11_opts {
 	int batch_mode; /* never prompt */
-	/* Ask for a PIN (NUL-terminated into buf); 0, or nonzero for no PIN. May be NULL. Called on
-	 * the caller's thread, from sign(). */
-	int (*ask_pin)(void *arg, const char *prompt, char *buf, size_t len);
-	void *ask_arg;
+	/* 1: the caller answers SIGNER_NEED_SECRET (asks the user for a PIN); 0: nobody can be
+	 * asked, a PIN must come from the URI */
+	int can_ask;
 	/* The chain sent for a key with a certificate: leaf first, its issuers found in the
 	 * token's certificates (token_certs, borrowed) and wherever the program looks
 	 * (X509CertificateFile); *out holds new references. Nonzero is a failure (out of memory).

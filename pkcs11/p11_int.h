@@ -56,12 +56,18 @@ struct p11_key {
 
 	/* login */
 	int batch_mode;
-	int (*ask_pin)(void *arg, const char *prompt, char *buf, size_t len);
-	void *ask_arg;
+	int can_ask;     /* the caller asks the user (SIGNER_NEED_SECRET) */
 	char *uri_pin;   /* pin-value, or NULL */
 	char *pin_file;  /* pin-source path, or NULL */
 	char *pin;       /* one mmap'd, mlocked page while a PIN is kept, else NULL */
 	int always_auth; /* -1 unknown until logged in */
+	/* the PIN question, on the caller's thread (p11login.c): this key asks it, or waits for
+	 * the question another key of the same token asks */
+	int pin_wait;             /* P11_PIN_NONE, P11_PIN_ASKING, P11_PIN_QUEUED */
+	int pin_woken;            /* queued: that question ended (a byte was sent to pfd[1]) */
+	int pin_refused_other;    /* queued: the PIN it brought was refused by the token */
+	struct p11_key *pin_next; /* in p11login.c's list of asking and queued keys */
+	char prompt[200];         /* the question while asking */
 
 	/* the asynchronous job */
 	int busy;
@@ -108,11 +114,26 @@ void p11_key_free(struct p11_key *k);
 int p11_find_private(struct p11_key *k, CK_OBJECT_HANDLE *h);
 
 /* p11login.c: PIN sources and the login. Errors are 0 or a negative P11_ERR_* with k->err set. */
+enum { P11_PIN_NONE, P11_PIN_ASKING, P11_PIN_QUEUED };
+#define P11_ASK_PIN  1 /* p11_login_prepare: ask k->prompt, answer with p11_login_answer */
+#define P11_WAIT_PIN 2 /* p11_login_prepare: queued behind another key's question */
 /* wipe and unmap the PIN page (NULL is fine); *pin becomes NULL */
 void p11_pin_wipe(char **pin);
-/* on the caller's thread before a job: refuse a token whose PIN was refused or is locked, and
- * fetch the PIN into k->pin when the job will log in (pin-value, pin-source, ask_pin) */
+/* on the caller's thread before a job (k->pfd open): refuse a token whose PIN was refused or is
+ * locked, and fetch the PIN into k->pin when the job will log in (pin-value, pin-source); when
+ * it must be asked: P11_ASK_PIN (k asks; k->prompt is the question), or P11_WAIT_PIN while
+ * another key of the same token asks (k is woken through pfd when that question ends) */
 int p11_login_prepare(struct p11_key *k);
+/* the asking key's answer (NULL: none): 0 with k->pin set (k still asks until p11_login_done),
+ * or P11_ERR_* when there is no PIN to log in with (the question is over) */
+int p11_login_answer(struct p11_key *k, const char *pin);
+/* after the asking key's job (its login done or failed): the question is over, the keys queued
+ * behind it are woken (with the refusal, if the token refused the PIN) */
+void p11_login_done(struct p11_key *k);
+/* a queued key: 1 when woken (it is no longer queued: prepare again), 0 while it waits */
+int p11_login_woken(struct p11_key *k);
+/* give up k's question or its place in the queue (nothing when it has neither) */
+void p11_login_forget(struct p11_key *k);
 /* in the worker under tok->mu: C_Login as the user unless the token is logged in already */
 int p11_login_user(struct p11_key *k);
 /* in the worker after C_SignInit: the context-specific login of an always-authenticate key */

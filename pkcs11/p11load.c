@@ -674,8 +674,7 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 		struct p11_key *k = L.keys[i];
 
 		k->batch_mode = L.o->batch_mode;
-		k->ask_pin = L.o->ask_pin;
-		k->ask_arg = L.o->ask_arg;
+		k->can_ask = L.o->can_ask;
 		if (u != NULL && u->v[P11U_PIN_VALUE] != NULL &&
 		    (k->uri_pin = strdup(u->v[P11U_PIN_VALUE])) == NULL) {
 			r = P11_ERR_ALLOC;

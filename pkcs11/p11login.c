@@ -1,6 +1,7 @@
 /*
- * PIN sources and the login of a token key: the PIN from pin-value, a pin-source file or a
- * prompt (ask_pin, never in batch mode), kept on one locked page; the token flags that change
+ * PIN sources and the login of a token key: the PIN from pin-value, a pin-source file or the
+ * caller's answer to our question (never in batch mode; one question per token at a time, the
+ * other keys of the token queued behind it), kept on one locked page; the token flags that change
  * what is tried (count low, final try, locked, protected authentication path); C_Login as the
  * user once per token and the context-specific login of always-authenticate keys.
  */
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,10 +112,143 @@ out:
 	return r;
 }
 
-/* Get a PIN into k->pin (a locked page). */
+/* ---- the PIN question: asked once per token, the other keys of the token wait for it ---- */
+
+/* the keys asking for a PIN or queued behind such a question; used on the caller's thread only */
+static struct p11_key *pin_keys;
+
+/* the same token, possibly loaded twice (two URIs naming it) */
+static int same_token(const struct p11_token *a, const struct p11_token *b)
+{
+	return a == b || (strcmp(a->label, b->label) == 0 && strcmp(a->serial, b->serial) == 0 &&
+	                     strcmp(a->manufacturer, b->manufacturer) == 0 &&
+	                     strcmp(a->model, b->model) == 0);
+}
+
+static void pin_unlist(struct p11_key *k)
+{
+	struct p11_key **pp;
+
+	for (pp = &pin_keys; *pp != NULL; pp = &(*pp)->pin_next) {
+		if (*pp == k) {
+			*pp = k->pin_next;
+			break;
+		}
+	}
+	k->pin_next = NULL;
+	k->pin_wait = P11_PIN_NONE;
+	k->pin_woken = 0;
+}
+
+static void pin_list(struct p11_key *k, int state)
+{
+	k->pin_wait = state;
+	k->pin_woken = 0;
+	k->pin_next = pin_keys;
+	pin_keys = k;
+}
+
+/* ask k's PIN, or wait behind the key of the same token that asks it already */
+static int ask_or_wait(struct p11_key *k, CK_FLAGS tflags)
+{
+	struct p11_key *o;
+
+	for (o = pin_keys; o != NULL; o = o->pin_next) {
+		if (o != k && o->pin_wait == P11_PIN_ASKING && same_token(o->tok, k->tok)) {
+			pin_list(k, P11_PIN_QUEUED);
+			return P11_WAIT_PIN;
+		}
+	}
+	snprintf(k->prompt, sizeof(k->prompt), "Enter PIN for token '%s'%s: ", k->tok->label,
+	    (tflags & CKF_USER_PIN_FINAL_TRY) != 0
+	        ? " (FINAL TRY: a wrong PIN locks the token)"
+	        : ((tflags & CKF_USER_PIN_COUNT_LOW) != 0 ? " (a wrong PIN was entered before)"
+	                                                  : ""));
+	pin_list(k, P11_PIN_ASKING);
+	return P11_ASK_PIN;
+}
+
+/* the question k asked is over: wake the keys queued behind it */
+static void wake_queued(struct p11_key *k)
+{
+	struct p11_key *o;
+	ssize_t w;
+
+	for (o = pin_keys; o != NULL; o = o->pin_next) {
+		if (o->pin_wait != P11_PIN_QUEUED || o->pin_woken || !same_token(o->tok, k->tok)) {
+			continue;
+		}
+		o->pin_woken = 1;
+		o->pin_refused_other |= k->tok->pin_failed;
+		do {
+			w = send(o->pfd[1], "w", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		} while (w < 0 && errno == EINTR);
+		/* a full or closed socket: pin_woken is what sign_finish looks at */
+	}
+}
+
+void p11_login_forget(struct p11_key *k)
+{
+	int asked = k->pin_wait == P11_PIN_ASKING;
+
+	if (k->pin_wait == P11_PIN_NONE) {
+		return;
+	}
+	pin_unlist(k);
+	if (asked) {
+		wake_queued(k);
+	}
+}
+
+void p11_login_done(struct p11_key *k)
+{
+	if (k->pin_wait == P11_PIN_ASKING) {
+		p11_login_forget(k);
+	}
+}
+
+int p11_login_woken(struct p11_key *k)
+{
+	char b[16];
+
+	if (k->pin_wait != P11_PIN_QUEUED || !k->pin_woken) {
+		return 0;
+	}
+	while (recv(k->pfd[0], b, sizeof(b), MSG_DONTWAIT) > 0) {
+	}
+	pin_unlist(k);
+	return 1;
+}
+
+int p11_login_answer(struct p11_key *k, const char *pin)
+{
+	size_t n;
+
+	if (k->pin_wait != P11_PIN_ASKING || k->pin != NULL) {
+		return P11_ERR_INTERNAL;
+	}
+	if (pin == NULL) {
+		errfmt(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
+		p11_login_forget(k);
+		return P11_ERR_PIN;
+	}
+	if ((n = strlen(pin)) >= P11_PIN_MAX) {
+		errfmt(k->err, sizeof(k->err), "token %s: the PIN entered is longer than %d bytes",
+		    k->tok->label, P11_PIN_MAX - 1);
+		p11_login_forget(k);
+		return P11_ERR_PIN;
+	}
+	if ((k->pin = pin_alloc()) == NULL) {
+		p11_login_forget(k);
+		return P11_ERR_ALLOC;
+	}
+	memcpy(k->pin, pin, n + 1);
+	return 0;
+}
+
+/* Get a PIN into k->pin (a locked page), or say it must be asked (P11_ASK_PIN, P11_WAIT_PIN). */
 static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 {
-	char prompt[200];
 	int r;
 
 	if (k->pin != NULL) {
@@ -146,7 +281,7 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 		}
 		return 0;
 	}
-	if (k->batch_mode || k->ask_pin == NULL) {
+	if (k->batch_mode || !k->can_ask) {
 		errfmt(k->err, sizeof(k->err),
 		    "token %s: a PIN is needed and %s (give pin-source=file:... in the URI)",
 		    k->tok->label,
@@ -154,18 +289,8 @@ static int get_pin(struct p11_key *k, CK_FLAGS tflags)
 		r = P11_ERR_PIN;
 		goto out;
 	}
-	snprintf(prompt, sizeof(prompt), "Enter PIN for token '%s'%s: ", k->tok->label,
-	    (tflags & CKF_USER_PIN_FINAL_TRY) != 0
-	        ? " (FINAL TRY: a wrong PIN locks the token)"
-	        : ((tflags & CKF_USER_PIN_COUNT_LOW) != 0 ? " (a wrong PIN was entered before)"
-	                                                  : ""));
-	if ((r = k->ask_pin(k->ask_arg, prompt, k->pin, P11_PIN_MAX)) != 0) {
-		errfmt(k->err, sizeof(k->err), "token %s: no PIN entered", k->tok->label);
-		r = P11_ERR_PIN;
-		goto out;
-	}
-	k->pin[P11_PIN_MAX - 1] = '\0';
-	return 0;
+	p11_pin_wipe(&k->pin); /* the answer comes later: p11_login_answer */
+	return ask_or_wait(k, tflags);
 out:
 	p11_pin_wipe(&k->pin);
 	return r;
@@ -313,7 +438,7 @@ int p11_login_prepare(struct p11_key *k)
 		t->logged_in = 1; /* another load of the same module logged this token in */
 	}
 	if (!t->logged_in && (tflags & CKF_LOGIN_REQUIRED) != 0) {
-		if (t->pin_failed) {
+		if (t->pin_failed || k->pin_refused_other) {
 			return refused_before(k);
 		}
 		if ((tflags & CKF_USER_PIN_LOCKED) != 0) {
@@ -327,7 +452,7 @@ int p11_login_prepare(struct p11_key *k)
 	if (k->always_auth != 1) {
 		return 0;
 	}
-	if (t->pin_failed) {
+	if (t->pin_failed || k->pin_refused_other) {
 		return refused_before(k);
 	}
 	return pinpad ? 0 : get_pin(k, tflags);

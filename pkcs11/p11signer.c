@@ -1,8 +1,9 @@
 /*
  * The signer over a token key: its algorithms and public blobs, the private key found by its
  * CKA_ID, and signing in a worker thread (sign() answers SIGNER_AGAIN, poll_fd() becomes
- * readable when the worker is done, sign_finish() collects the signature). The PIN and the login
- * are p11login.c's.
+ * readable when the worker is done, sign_finish() collects the signature). A PIN to be asked is
+ * SIGNER_NEED_SECRET and secret_answer(); waiting behind another key's PIN question is
+ * SIGNER_AGAIN without a worker. The PIN and the login are p11login.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ void p11_key_free(struct p11_key *k)
 		pthread_join(k->th, NULL);
 		k->busy = 0;
 	}
+	p11_login_forget(k); /* a question or a place in the queue: the others go on */
 	if (k->pfd[0] >= 0) {
 		close(k->pfd[0]);
 	}
@@ -292,6 +294,45 @@ static void job_reset(struct p11_key *k)
 	k->pfd[0] = k->pfd[1] = -1;
 }
 
+/* the job failed before its worker: nothing is kept */
+static int job_fail(struct p11_key *k, int r)
+{
+	p11_login_forget(k);
+	job_reset(k);
+	if (k->always_auth != 1) {
+		p11_pin_wipe(&k->pin); /* no worker will use it: do not keep it around */
+	}
+	return signer_result(r);
+}
+
+static int start_worker(struct p11_key *k)
+{
+	if (pthread_create(&k->th, NULL, worker, k) != 0) {
+		errfmt(k->err, sizeof(k->err), "token %s: cannot start the signing thread",
+		    k->tok->label);
+		return job_fail(k, P11_ERR_SYSTEM);
+	}
+	k->busy = 1;
+	return SIGNER_AGAIN;
+}
+
+/* the prepared job goes on: its PIN asked, a wait behind another key's question, or the worker */
+static int job_go_on(struct p11_key *k)
+{
+	int r = p11_login_prepare(k);
+
+	if (r == P11_ASK_PIN) {
+		return SIGNER_NEED_SECRET;
+	}
+	if (r == P11_WAIT_PIN) {
+		return SIGNER_AGAIN; /* poll_fd is readable once that question is over */
+	}
+	if (r != 0) {
+		return job_fail(k, r);
+	}
+	return start_worker(k);
+}
+
 static int p11s_sign(struct signer *s, const struct signer_req *req, uint8_t **sig, size_t *siglen)
 {
 	struct p11_key *k = s->impl;
@@ -301,7 +342,7 @@ static int p11s_sign(struct signer *s, const struct signer_req *req, uint8_t **s
 	*sig = NULL;
 	*siglen = 0;
 	k->err[0] = '\0';
-	if (k->busy) {
+	if (k->busy || k->pin_wait != P11_PIN_NONE) {
 		errfmt(k->err, sizeof(k->err), "a signature is already being made");
 		return SIGNER_ERR_INTERNAL;
 	}
@@ -315,29 +356,65 @@ static int p11s_sign(struct signer *s, const struct signer_req *req, uint8_t **s
 	}
 	k->mech = prims[i].mech;
 	k->prim = req->prim;
+	k->pin_refused_other = 0;
 	job_reset(k);
-	if ((r = p11_login_prepare(k)) != 0) {
-		return signer_result(r);
-	}
+	/* the input first: req->data is the caller's only during this call */
 	if ((r = prepare_input(k, req)) != 0) {
-		goto fail;
+		return job_fail(k, r);
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, k->pfd) != 0) {
-		r = P11_ERR_SYSTEM;
-		goto fail;
+		return job_fail(k, P11_ERR_SYSTEM);
 	}
-	if (pthread_create(&k->th, NULL, worker, k) != 0) {
-		r = P11_ERR_SYSTEM;
-		goto fail;
+	return job_go_on(k);
+}
+
+static const char *p11s_secret_prompt(struct signer *s, int *flags)
+{
+	struct p11_key *k = s->impl;
+
+	*flags = SIGNER_SECRET_PIN;
+	return k->pin_wait == P11_PIN_ASKING && k->pin == NULL && !k->busy ? k->prompt : NULL;
+}
+
+static int p11s_secret_answer(struct signer *s, const char *pin, uint8_t **sig, size_t *siglen)
+{
+	struct p11_key *k = s->impl;
+	int r;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (k->busy || k->pin_wait != P11_PIN_ASKING || k->pin != NULL) {
+		return SIGNER_ERR_INTERNAL;
 	}
-	k->busy = 1;
-	return SIGNER_AGAIN;
-fail:
-	job_reset(k);
-	if (k->always_auth != 1) {
-		p11_pin_wipe(&k->pin); /* no worker will use it: do not keep it around */
+	k->err[0] = '\0';
+	if ((r = p11_login_answer(k, pin)) != 0) {
+		return job_fail(k, r);
 	}
-	return signer_result(r);
+	return start_worker(k); /* k asks until its login is done: the others wait for it */
+}
+
+static void p11s_sign_cancel(struct signer *s)
+{
+	struct p11_key *k = s->impl;
+
+	if (k->busy && k->pin_wait == P11_PIN_ASKING) {
+		/* the login with the PIN this key was given is under way, and keys of the token
+		 * wait for its outcome: collected here (a login and one signature; never a PIN
+		 * pad's wait, which asks no question) */
+		pthread_join(k->th, NULL);
+		k->busy = 0;
+		p11_login_done(k);
+		free(k->sig);
+		k->sig = NULL;
+	}
+	if (!k->busy && k->pin_wait != P11_PIN_NONE) {
+		(void)job_fail(k, P11_ERR_PIN);
+	} else if (!k->busy) {
+		job_reset(k);
+		if (k->always_auth != 1) {
+			p11_pin_wipe(&k->pin);
+		}
+	}
 }
 
 /* a token's raw output has the size of its primitive: at most the modulus (RSA), two equal
@@ -364,11 +441,17 @@ static int p11s_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 
 	*sig = NULL;
 	*siglen = 0;
+	if (k->pin_wait == P11_PIN_QUEUED) {
+		/* behind another key's PIN question: once it is over, the login it brought (or our
+		 * own question) */
+		return p11_login_woken(k) ? job_go_on(k) : SIGNER_AGAIN;
+	}
 	if (!k->busy) {
 		return SIGNER_ERR_INTERNAL;
 	}
 	pthread_join(k->th, NULL);
 	k->busy = 0;
+	p11_login_done(k); /* a question this key asked is over: wake the keys behind it */
 	if (k->always_auth != 1) {
 		p11_pin_wipe(&k->pin); /* only always-authenticate keys keep it */
 	}
@@ -398,7 +481,7 @@ static int p11s_poll_fd(struct signer *s)
 {
 	struct p11_key *k = s->impl;
 
-	return k->busy ? k->pfd[0] : -1;
+	return k->busy || k->pin_wait == P11_PIN_QUEUED ? k->pfd[0] : -1;
 }
 
 static void p11s_free(struct signer *s)
@@ -422,6 +505,9 @@ static const struct signer_ops p11_ops = {
     .sign = p11s_sign,
     .sign_finish = p11s_sign_finish,
     .poll_fd = p11s_poll_fd,
+    .secret_prompt = p11s_secret_prompt,
+    .secret_answer = p11s_secret_answer,
+    .sign_cancel = p11s_sign_cancel,
     .error = p11s_error,
     .free = p11s_free,
 };

@@ -21,8 +21,27 @@
  * their name before returning the raw part.
  *
  * Signing may be slow (a smartcard takes ~0.5 s): sign() may return SIGNER_AGAIN; wait until
- * poll_fd() is readable (or just call sign_finish(), which blocks) and collect the signature
- * with sign_finish().
+ * poll_fd() is readable (or just call sign_finish(), which blocks while a worker signs) and
+ * collect the signature with sign_finish().
+ *
+ * A signer may need a secret first (a key file's passphrase, a token's PIN). It never asks for
+ * it itself: sign() (or sign_finish(), or secret_answer()) returns SIGNER_NEED_SECRET, the
+ * caller asks the user secret_prompt()'s question however it likes (a prompt in its poll loop)
+ * and hands the answer to secret_answer(), which goes on with the pending signature exactly as
+ * sign() would: SIGNER_OK with the signature, SIGNER_AGAIN (a worker started, or a wait for
+ * another signer's question about the same token: poll poll_fd(), then sign_finish()),
+ * SIGNER_NEED_SECRET again (a wrong passphrase, while tries are left), or a failure. Each
+ * SIGNER_NEED_SECRET is ended by exactly one secret_answer() call; secret_answer(s, NULL) gives
+ * the question up (no answer, cancelled, the connection ended). The signer copies what it needs
+ * from the request in sign(), so req->data need not outlive it; it copies the secret too (a PIN
+ * into the token's locked page): the caller wipes its own copy at once. So the results of
+ * sign(), sign_finish() and secret_answer() are each one of:
+ *   SIGNER_OK           *sig holds the raw signature
+ *   SIGNER_AGAIN        wait for poll_fd(), then sign_finish()
+ *   SIGNER_NEED_SECRET  ask secret_prompt(), then secret_answer()
+ *   SIGNER_ERR_*        the signature failed (error() says why); SIGNER_ERR_DECLINED: go on
+ *                       with the next identity (an agent refused, a key file's passphrase was
+ *                       not given or wrong every time)
  */
 #ifndef X509SSH_SIGNER_H
 #define X509SSH_SIGNER_H
@@ -50,9 +69,16 @@ enum signer_result {
 	SIGNER_ERR_LIBCRYPTO = -9,    /* an OpenSSL call failed */
 	SIGNER_ERR_BAD_OUTPUT = -10,  /* the backend's signature has the wrong size or form */
 	SIGNER_ERR_DECLINED = -11,    /* the backend will not sign with this key (an agent
-	                                 refused: no such key, a declined confirmation): the
-	                                 engine goes on with the next identity */
+	                                 refused: no such key, a declined confirmation; a key
+	                                 file's passphrase not given): the engine goes on with
+	                                 the next identity */
+	SIGNER_NEED_SECRET = -12,     /* not a failure: ask secret_prompt(), answer with
+	                                 secret_answer() */
 };
+
+/* secret_prompt()'s flags */
+#define SIGNER_SECRET_RETRY 1 /* the last answer was wrong: the same question again */
+#define SIGNER_SECRET_PIN   2 /* a token's PIN (else a key file's passphrase) */
 
 /* The signature primitive of a request (the engine's algorithm row says which). */
 enum signer_prim {
@@ -87,6 +113,18 @@ struct signer_ops {
 	/* The descriptor that becomes readable when sign_finish will not block, or -1. May be
 	 * NULL. */
 	int (*poll_fd)(struct signer *s);
+	/* The question for the secret a SIGNER_NEED_SECRET result is waiting for ("Enter PIN for
+	 * token 'x': ", "Enter passphrase for key 'path': "), borrowed until secret_answer();
+	 * *flags gets SIGNER_SECRET_* bits. May be NULL for a signer that needs no secret. */
+	const char *(*secret_prompt)(struct signer *s, int *flags);
+	/* The answer to that question (NUL-terminated, copied: the caller wipes its own), or NULL
+	 * when there is none (cancelled, nobody to ask, given up): the pending signature goes on
+	 * or ends, with a result as sign()'s. */
+	int (*secret_answer)(struct signer *s, const char *secret, uint8_t **sig, size_t *siglen);
+	/* Give up a pending SIGNER_AGAIN (the caller stopped waiting): a wait for another
+	 * signer's question is left; a token login with a PIN that other signers wait for is
+	 * collected (a short wait); any other worker under way finishes on its own. May be NULL. */
+	void (*sign_cancel)(struct signer *s);
 	/* The last failure of sign()/sign_finish() as one line without a category ("token t:
 	 * C_Login: CKR_PIN_INCORRECT"), or "" when signer_strerror() says it all. May be NULL. */
 	const char *(*error)(struct signer *s);
@@ -196,6 +234,7 @@ static inline const char *signer_strerror(int r)
 	    {SIGNER_ERR_LIBCRYPTO, "libcrypto error"},
 	    {SIGNER_ERR_BAD_OUTPUT, "signature verification failed"},
 	    {SIGNER_ERR_DECLINED, "agent refused operation"},
+	    {SIGNER_NEED_SECRET, "a passphrase or PIN is needed"},
 	};
 	size_t i;
 

@@ -2,7 +2,8 @@
 # Encrypted key files: with FILE.pub beside it the key is offered first and its passphrase asked
 # only once the server accepts it (as OpenSSH does), so a key the server does not know costs no
 # prompt; without FILE.pub the passphrase is asked before the key is offered; BatchMode never
-# asks; a wrong passphrase is refused.
+# asks; a wrong passphrase is refused; three wrong passphrases or an empty one skip the key and
+# the next identity is tried, as OpenSSH does.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 start_sshd "PasswordAuthentication no" "KbdInteractiveAuthentication no"
@@ -51,6 +52,27 @@ run_client_bare -o BatchMode=no -i "$K/key" -l "$(id -un)" -- echo in
 expect_exit 255 "wrong passphrase: refused"
 expect_eq "wrong passphrase: nothing ran" "" "$(cat "$OUT")"
 expect_error_line auth "wrong passphrase"
+
+# a wrong passphrase three times, then the next identity (as OpenSSH): with FILE.pub (asked once
+# the server accepted the key) and without (asked before it is offered); the working key is the
+# test's plain one, listed second
+for k in key nopub; do
+	rm -f "$ASKLOG"
+	ask_env wrong
+	run_client_bare -o BatchMode=no -i "$K/$k" -i "$CLIENT_KEY" -l "$(id -un)" -- echo next
+	expect_exit 0 "$k: three wrong passphrases, then the next key: logged in"
+	expect_eq "$k: three wrong passphrases: the next key's output" "next" "$(cat "$OUT")"
+	expect_eq "$k: the passphrase asked three times" "3" "$(calls)"
+done
+
+# an empty passphrase skips the key at once, without another try
+for k in key nopub; do
+	rm -f "$ASKLOG"
+	CLIENT_ENV=(SSH_ASKPASS="$K/ask.sh" SSH_ASKPASS_REQUIRE=force ASK_ANSWER=)
+	run_client_bare -o BatchMode=no -i "$K/$k" -i "$CLIENT_KEY" -l "$(id -un)" -- echo next
+	expect_exit 0 "$k: an empty passphrase, then the next key: logged in"
+	expect_eq "$k: an empty passphrase: asked once" "1" "$(calls)"
+done
 
 # BatchMode: never asked
 rm -f "$ASKLOG"

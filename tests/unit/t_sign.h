@@ -1,7 +1,8 @@
 /*
  * Signing through a signer the way the engine does, for the unit tests of the signers (file,
  * token): sshsig_request for the algorithm's row, the signer's raw output (waiting on its
- * poll_fd when it answers SIGNER_AGAIN), then sshsig_from_raw into the SSH signature blob.
+ * poll_fd when it answers SIGNER_AGAIN, answering its questions with t_sign_secret when it
+ * answers SIGNER_NEED_SECRET), then sshsig_from_raw into the SSH signature blob.
  * Header-only (static inline); include it after t.h, whose CHECK it uses.
  *
  *   struct buf sig; buf_init(&sig);
@@ -25,6 +26,11 @@
 
 /* how long t_sign_ssh waits for an asynchronous signer (a token worker) */
 #define T_SIGN_WAIT_MS 20000
+
+/* how t_sign_ssh answers a signer's SIGNER_NEED_SECRET (the question and its SIGNER_SECRET_*
+ * flags): the secret, or NULL for none; unset: no answer (NULL) */
+static const char *(*t_sign_secret)(struct signer *s, const char *prompt, int flags)
+    __attribute__((unused));
 
 /* the raw output of a signer has the size of its primitive (signer.h) */
 static inline int t_raw_size_ok(struct signer *s, const struct signer_req *req, size_t len)
@@ -62,7 +68,20 @@ static inline int t_sign_ssh(
 		return r;
 	}
 	r = s->ops->sign(s, &req, &raw, &rawlen);
-	if (r == SIGNER_AGAIN) {
+	for (;;) {
+		if (r == SIGNER_NEED_SECRET) {
+			int flags = 0;
+			const char *q = s->ops->secret_prompt(s, &flags);
+
+			CHECK(q != NULL);
+			r = s->ops->secret_answer(s,
+			    q != NULL && t_sign_secret != NULL ? t_sign_secret(s, q, flags) : NULL,
+			    &raw, &rawlen);
+			continue;
+		}
+		if (r != SIGNER_AGAIN) {
+			break;
+		}
 		pfd.fd = s->ops->poll_fd(s);
 		pfd.events = POLLIN;
 		if (pfd.fd < 0 || poll(&pfd, 1, T_SIGN_WAIT_MS) != 1) {

@@ -330,9 +330,134 @@ static void test_raw_output(void)
 	}
 }
 
+/* ---- an encrypted key offered by its public half: the passphrase through the caller ---- */
+
+static int unlock_calls;
+
+/* the unlock callback: "right" is the passphrase of data/x509_ec256.key.pem, "other" gives
+ * another key, "gone" a key that cannot be read any more */
+static int unlock(void *arg, const char *pass, EVP_PKEY **priv, char *why, size_t whylen)
+{
+	(void)arg;
+	unlock_calls++;
+	if (strcmp(pass, "gone") == 0) {
+		snprintf(why, whylen, "Load key: no such file");
+		return SIGNER_ERR_SYSTEM;
+	}
+	if (strcmp(pass, "right") != 0 && strcmp(pass, "other") != 0) {
+		return SIGNER_ERR_PASSPHRASE;
+	}
+	return keyfile_load(
+	           strcmp(pass, "right") == 0 ? "data/x509_ec256.key.pem" : "data/key_ecdsa256",
+	           NULL, priv, NULL, 0) == 0
+	           ? 0
+	           : SIGNER_ERR_INTERNAL;
+}
+
+/* the public half of a key file */
+static EVP_PKEY *public_half(const char *path)
+{
+	EVP_PKEY *pk = NULL, *pub = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n;
+
+	CHECK_EQ_INT(keyfile_load(path, NULL, &pk, NULL, 0), 0);
+	if (pk != NULL && (n = i2d_PUBKEY(pk, &der)) > 0) {
+		p = der;
+		pub = d2i_PUBKEY(NULL, &p, n);
+	}
+	OPENSSL_free(der);
+	EVP_PKEY_free(pk);
+	return pub;
+}
+
+static int answer(struct signer *s, const char *pass, uint8_t **sig, size_t *len)
+{
+	return s->ops->secret_answer(s, pass, sig, len);
+}
+
+static void test_deferred_passphrase(void)
+{
+	const struct hostkey_alg *row = hostkey_alg_by_name("ecdsa-sha2-nistp256");
+	struct signer_req req;
+	struct signer *s = NULL;
+	uint8_t data[sizeof(msg)], *sig = NULL;
+	const char *q;
+	size_t len = 0;
+	struct buf blob;
+	int flags = -1, i;
+
+	buf_init(&blob);
+	CHECK_EQ_INT(signer_file_new(public_half("data/x509_ec256.key.pem"), "/k/id_ec", &s), 0);
+	if (s == NULL) {
+		return;
+	}
+	CHECK_EQ_INT(signer_file_set_unlock(s, unlock, NULL), 0);
+	memcpy(data, msg, sizeof(msg));
+	CHECK_EQ_INT(sshsig_request(row, data, sizeof(data), &req), 0);
+	/* the question, asked through the caller; the request is the signer's copy */
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_NEED_SECRET);
+	memset(data, 0, sizeof(data));
+	q = s->ops->secret_prompt(s, &flags);
+	CHECK(q != NULL && strcmp(q, "Enter passphrase for key '/k/id_ec': ") == 0);
+	CHECK_EQ_INT(flags, 0);
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_ERR_INTERNAL); /* one at a time */
+	/* three wrong passphrases: asked again twice, then the key is skipped */
+	unlock_calls = 0;
+	for (i = 0; i < SIGNER_FILE_PASSPHRASE_TRIES - 1; i++) {
+		CHECK_EQ_INT(answer(s, "wrong", &sig, &len), SIGNER_NEED_SECRET);
+		CHECK(s->ops->secret_prompt(s, &flags) != NULL);
+		CHECK_EQ_INT(flags, SIGNER_SECRET_RETRY);
+	}
+	CHECK_EQ_INT(answer(s, "wrong", &sig, &len), SIGNER_ERR_DECLINED);
+	CHECK_EQ_INT(unlock_calls, SIGNER_FILE_PASSPHRASE_TRIES);
+	CHECK(strcmp(signer_error(s), "incorrect passphrase (3 tries): key skipped") == 0);
+	CHECK(s->ops->secret_prompt(s, &flags) == NULL);
+	CHECK_EQ_INT(answer(s, "right", &sig, &len), SIGNER_ERR_INTERNAL); /* nothing pending */
+	/* an empty answer, or none, skips the key without trying it */
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(answer(s, "", &sig, &len), SIGNER_ERR_DECLINED);
+	CHECK(strcmp(signer_error(s), "no passphrase given: key skipped") == 0);
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(answer(s, NULL, &sig, &len), SIGNER_ERR_DECLINED);
+	CHECK_EQ_INT(unlock_calls, SIGNER_FILE_PASSPHRASE_TRIES);
+	/* a key file that no longer loads: skipped, saying why */
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(answer(s, "gone", &sig, &len), SIGNER_ERR_DECLINED);
+	CHECK(strstr(signer_error(s), "no such file") != NULL);
+	/* the private key of another key: refused */
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(answer(s, "other", &sig, &len), SIGNER_ERR_KEY_MISMATCH);
+	CHECK(sig == NULL);
+	/* the right one, after a wrong one: the signature over the data given to sign() */
+	memcpy(data, msg, sizeof(msg));
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_NEED_SECRET);
+	memset(data, 0, sizeof(data));
+	CHECK_EQ_INT(answer(s, "wrong", &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(answer(s, "right", &sig, &len), SIGNER_OK);
+	CHECK(sig != NULL && len == 64);
+	CHECK_EQ_INT(sshsig_from_raw(row, s->ops->pubkey(s), sig, len, &blob), 0);
+	CHECK_EQ_INT(
+	    sshsig_verify(row, s->ops->pubkey(s), buf_ptr(&blob), buf_len(&blob), msg, sizeof(msg)),
+	    0);
+	free(sig);
+	sig = NULL;
+	/* decrypted: the next signature asks nothing */
+	unlock_calls = 0;
+	memcpy(data, msg, sizeof(msg));
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_OK);
+	CHECK_EQ_INT(unlock_calls, 0);
+	free(sig);
+	buf_free(&blob);
+	signer_free(s);
+	ERR_clear_error();
+}
+
 int main(void)
 {
 	test_raw_output();
+	test_deferred_passphrase();
 	test_rsa_chain();
 	test_ec_chain();
 	test_plain_and_refused();
