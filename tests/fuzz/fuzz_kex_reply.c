@@ -22,10 +22,10 @@
 
 static const char *const methods[] = {
     "mlkem768x25519-sha256",
-    "sntrup761x25519-sha512@openssh.com",
     "curve25519-sha256",
     "ecdh-sha2-nistp256",
     "diffie-hellman-group14-sha256",
+    "sntrup761x25519-sha512@openssh.com",
 };
 
 static EVP_PKEY *host_key;
