@@ -24,57 +24,6 @@
 #define KEX_DH_MAX_BYTES (KEX_GEX_MAX_BITS / 8)
 #define KEX_DERIVE_MAX   1024 /* cap on the bytes kex_derive_key hands out in one call */
 
-static const struct kex_alg kex_algs[] = {
-    {.name = "curve25519-sha256", .kind = KEX_CURVE25519, .digest = "SHA256", .is_default = 1},
-    {.name = "curve25519-sha256@libssh.org",
-        .kind = KEX_CURVE25519,
-        .digest = "SHA256",
-        .is_default = 1},
-    {.name = "ecdh-sha2-nistp256",
-        .kind = KEX_ECDH,
-        .digest = "SHA256",
-        .group = "P-256",
-        .is_default = 1},
-    {.name = "ecdh-sha2-nistp384",
-        .kind = KEX_ECDH,
-        .digest = "SHA384",
-        .group = "P-384",
-        .is_default = 1},
-    {.name = "ecdh-sha2-nistp521",
-        .kind = KEX_ECDH,
-        .digest = "SHA512",
-        .group = "P-521",
-        .is_default = 1},
-    {.name = "diffie-hellman-group-exchange-sha256",
-        .kind = KEX_DH_GEX,
-        .digest = "SHA256",
-        .is_default = 1},
-    {.name = "diffie-hellman-group16-sha512",
-        .kind = KEX_DH,
-        .digest = "SHA512",
-        .group = "modp16",
-        .is_default = 1},
-    {.name = "diffie-hellman-group18-sha512",
-        .kind = KEX_DH,
-        .digest = "SHA512",
-        .group = "modp18",
-        .is_default = 1},
-    {.name = "diffie-hellman-group14-sha256",
-        .kind = KEX_DH,
-        .digest = "SHA256",
-        .group = "modp14",
-        .is_default = 1},
-    {.name = "diffie-hellman-group14-sha1", .kind = KEX_DH, .digest = "SHA1", .group = "modp14"},
-    {.name = "diffie-hellman-group-exchange-sha1", .kind = KEX_DH_GEX, .digest = "SHA1"},
-    {.name = "diffie-hellman-group1-sha1", .kind = KEX_DH, .digest = "SHA1", .group = "modp2"},
-    /* draft-ietf-sshm-mlkem-hybrid-kex; not a default yet (issue 15: with sntrup761) */
-    {.name = "mlkem768x25519-sha256",
-        .kind = KEX_KEM_HYBRID,
-        .digest = "SHA256",
-        .k_enc = KEX_K_STRING,
-        .kem = &kex_kem_mlkem768},
-};
-
 /* how a kind's public values travel and enter the exchange hash */
 static const struct {
 	enum kex_kind kind;
@@ -127,29 +76,6 @@ struct kex_state {
 	char *ec_group;   /* ECDH: OpenSSL curve name */
 	uint8_t *kem_sk;  /* KEX_KEM_HYBRID: the KEM secret key (alg->kem->sk_len bytes) */
 };
-
-const struct kex_alg *kex_alg_by_name(const char *name)
-{
-	size_t i;
-
-	if (name == NULL) {
-		return NULL;
-	}
-	for (i = 0; i < sizeof(kex_algs) / sizeof(kex_algs[0]); i++) {
-		if (strcmp(kex_algs[i].name, name) == 0) {
-			return &kex_algs[i];
-		}
-	}
-	return NULL;
-}
-
-const struct kex_alg *kex_alg_at(size_t i)
-{
-	if (i >= sizeof(kex_algs) / sizeof(kex_algs[0])) {
-		return NULL;
-	}
-	return &kex_algs[i];
-}
 
 void kex_state_free(struct kex_state *st)
 {

@@ -47,6 +47,7 @@ struct kex_kem {
 	int (*encaps)(const uint8_t *pk, uint8_t *ct, uint8_t *ss);
 };
 extern const struct kex_kem kex_kem_mlkem768;
+extern const struct kex_kem kex_kem_sntrup761;
 
 struct kex_alg {
 	const char *name;

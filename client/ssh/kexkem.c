@@ -4,6 +4,9 @@
  * C_INIT = KEM public key || X25519 public key; the server answers S_REPLY = KEM ciphertext ||
  * X25519 public key; K = HASH(K_pq || K_cl), with K_cl the raw 32-byte X25519 result, enters the
  * exchange hash and the key derivation as a string. The KEM itself is a struct kex_kem row.
+ * sntrup761x25519-sha512 (draft-ietf-sshm-ntruprime-ssh, OpenSSH's
+ * sntrup761x25519-sha512@openssh.com) has the same layout with sntrup761 (pk 1158, ct 1039 bytes)
+ * and SHA-512.
  */
 #include <string.h>
 
@@ -14,6 +17,7 @@
 #include "err.h"
 #include "kexalg.h"
 #include "mlkem.h"
+#include "sntrup761.h"
 
 #define HYB_X25519_LEN 32
 #define HYB_MAX_SS     64 /* the largest KEM shared secret of a row */
@@ -50,6 +54,25 @@ const struct kex_kem kex_kem_mlkem768 = {
     .keygen_seeded = mlkem768_kg_seeded,
     .decaps = mlkem768_dec,
     .encaps = mlkem768_enc,
+};
+
+/* sntrup761 (sntrup761.h) */
+static int sntrup761_kg_seeded(const uint8_t *seed, uint8_t *pk, uint8_t *sk)
+{
+	return sntrup761_keygen_seeded(seed, pk, sk);
+}
+
+const struct kex_kem kex_kem_sntrup761 = {
+    .name = "sntrup761",
+    .pk_len = SNTRUP761_PK_BYTES,
+    .sk_len = SNTRUP761_SK_BYTES,
+    .ct_len = SNTRUP761_CT_BYTES,
+    .ss_len = SNTRUP761_SS_BYTES,
+    .seed_len = SNTRUP761_SEED_BYTES,
+    .keygen = sntrup761_keygen,
+    .keygen_seeded = sntrup761_kg_seeded,
+    .decaps = sntrup761_decaps,
+    .encaps = sntrup761_encaps,
 };
 
 int kex_hybrid_keygen(const struct kex_kem *kem, const uint8_t *seed, const uint8_t *x25519_priv,

@@ -25,6 +25,7 @@ static const char *const methods[] = {
     "curve25519-sha256",
     "ecdh-sha2-nistp256",
     "diffie-hellman-group14-sha256",
+    "sntrup761x25519-sha512@openssh.com",
 };
 
 static EVP_PKEY *host_key;

@@ -98,6 +98,8 @@ gen_kex_reply() {
 		printf '\001'
 	} >"$d/hybrid-qs-1121"
 	printf '\000\000\000\000\000\000' >"$d/hybrid-raw-empty"
+	printf '\004\001' >"$d/sntrup-valid"
+	printf '\004\203' >"$d/sntrup-cut-520"
 }
 
 # the server's first bytes: version line (with text lines before it), a plaintext KEXINIT packet

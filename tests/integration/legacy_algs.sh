@@ -61,7 +61,7 @@ gother=$(cat "$OUT")
 if is_x509ssh; then
 	expect_eq "-G kexalgorithms for the legacy host ends with the SHA-1 group" "diffie-hellman-group14-sha1" \
 		"$(sed -n 's/^kexalgorithms //p' <<<"$ghost" | tr ',' '\n' | tail -n1)"
-	expect_eq "-G: defaults kept first" "curve25519-sha256" \
+	expect_eq "-G: defaults kept first" "mlkem768x25519-sha256" \
 		"$(sed -n 's/^kexalgorithms //p' <<<"$ghost" | cut -d, -f1)"
 	expect_eq "-G macs for the legacy host" "hmac-sha1" "$(sed -n 's/^macs //p' <<<"$ghost" | tr ',' '\n' | tail -n1)"
 	expect_eq "-G hostkeyalgorithms for the legacy host" "ssh-rsa" \

@@ -67,6 +67,8 @@ static void test_default_lists(void)
 	} defaults[] = {
 	    {.class = "kex",
 	        .want =
+	            "mlkem768x25519-sha256,sntrup761x25519-sha512,"
+	            "sntrup761x25519-sha512@openssh.com,"
 	            "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
 	            "ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,"
 	            "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,"

@@ -9,7 +9,8 @@
  *     X.509 certificates of the new host key with the first ones;
  *   - (issue 15) mlkem768x25519-sha256 end to end: key exchange against the server's half of the
  *     hybrid (encapsulation to our ML-KEM key, X25519), "none" authentication, a command and
- *     its output, a rekey; a reply one byte short is refused with a kex: line. */
+ *     its output, a rekey; a reply one byte short is refused with a kex: line; the same for
+ *     sntrup761x25519-sha512 under both names (sntrup761, SHA-512). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,30 +337,30 @@ out:
 	rig_free(&r);
 }
 
-/* a client and the in-memory server both set to the hybrid */
-static void hybrid_rig(struct rig *r)
+/* a client and the in-memory server both set to the hybrid `name` */
+static void hybrid_rig(struct rig *r, const char *name)
 {
 	rig_init(r);
-	r->cfg.kex_algs = "mlkem768x25519-sha256";
-	CHECK_EQ_INT(testsrv_set_kex(&r->s, "mlkem768x25519-sha256"), 0);
+	r->cfg.kex_algs = name;
+	CHECK_EQ_INT(testsrv_set_kex(&r->s, name), 0);
 }
 
-/* 18. (issue 15) a whole connection with mlkem768x25519-sha256 */
-static void test_hybrid_session(void)
+/* 18. (issue 15) a whole connection with each hybrid (H is the method's hash) */
+static void test_hybrid_session(const char *name, int hlen)
 {
 	static const char out[] = "hybrid ok\n";
 	struct rig r;
 	struct ssh_event ev;
 	int ok;
 
-	hybrid_rig(&r);
+	hybrid_rig(&r, name);
 	ok = rig_connect(&r, 0) == 0;
 	CHECK(ok);
 	if (!ok) {
 		goto out;
 	}
-	CHECK(r.s.kalg == kex_alg_by_name("mlkem768x25519-sha256"));
-	CHECK_EQ_INT((int)r.s.hlen, 32);
+	CHECK(r.s.kalg == kex_alg_by_name(name));
+	CHECK_EQ_INT((int)r.s.hlen, hlen);
 	buf_reset(&r.s.p);
 	buf_put_u8(&r.s.p, 52); /* USERAUTH_SUCCESS */
 	srv_send(&r, &r.s.p);
@@ -393,15 +394,17 @@ out:
 }
 
 /* 19. (issue 15) Q_S must be exactly ciphertext || X25519 key: one byte short is a kex: error */
-static void test_hybrid_short_reply(void)
+static void test_hybrid_short_reply(const char *name)
 {
+	char want[200];
 	struct rig r;
 
-	hybrid_rig(&r);
+	hybrid_rig(&r, name);
 	CHECK_EQ_INT(ssh_conn_new(&r.cfg, &r.s.c), 0);
 	CHECK_EQ_INT(testsrv_handshake(&r.s, TESTSRV_SHORT_QS), -1);
-	CHECK_STR(conn_err(r.s.c),
-	    "kex: the server's mlkem768x25519-sha256 public value is invalid (invalid format)");
+	snprintf(want, sizeof(want),
+	    "kex: the server's %s public value is invalid (invalid format)", name);
+	CHECK_STR(conn_err(r.s.c), want);
 	rig_free(&r);
 }
 
@@ -412,7 +415,10 @@ int main(void)
 	test_compat_gex();
 	test_hostkey_view();
 	test_hostkey_x509_rekey();
-	test_hybrid_session();
-	test_hybrid_short_reply();
+	test_hybrid_session("mlkem768x25519-sha256", 32);
+	test_hybrid_short_reply("mlkem768x25519-sha256");
+	test_hybrid_session("sntrup761x25519-sha512", 64);
+	test_hybrid_session("sntrup761x25519-sha512@openssh.com", 64);
+	test_hybrid_short_reply("sntrup761x25519-sha512@openssh.com");
 	T_DONE();
 }

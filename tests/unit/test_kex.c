@@ -20,8 +20,15 @@
 #include "kexalg.h"
 #include "t.h"
 
-#define NROWS    13
-#define NCLASSIC 12 /* rows 0..11; the hybrid row is test_kex_hybrid.c's */
+#define NROWS    15
+#define NHYBRID  3  /* rows 0..2, the hybrids (test_kex_hybrid.c's) */
+#define NCLASSIC 12 /* rows 3..14 */
+
+/* classical row i (0..NCLASSIC-1) */
+static const struct kex_alg *classic_at(size_t i)
+{
+	return kex_alg_at(NHYBRID + i);
+}
 
 /* ---- test-side helpers, independent of kexalg.c ---- */
 
@@ -254,12 +261,13 @@ static size_t t_server_shared(const struct kex_alg *alg, struct t_server *s, con
 
 static void test_table(void)
 {
-	static const char *names[NROWS] = {"curve25519-sha256", "curve25519-sha256@libssh.org",
-	    "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
-	    "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512",
-	    "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",
-	    "diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
-	    "diffie-hellman-group1-sha1", "mlkem768x25519-sha256"};
+	static const char *names[NROWS] = {"mlkem768x25519-sha256", "sntrup761x25519-sha512",
+	    "sntrup761x25519-sha512@openssh.com", "curve25519-sha256",
+	    "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256", "ecdh-sha2-nistp384",
+	    "ecdh-sha2-nistp521", "diffie-hellman-group-exchange-sha256",
+	    "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
+	    "diffie-hellman-group14-sha256", "diffie-hellman-group14-sha1",
+	    "diffie-hellman-group-exchange-sha1", "diffie-hellman-group1-sha1"};
 	size_t i;
 
 	for (i = 0; i < NROWS; i++) {
@@ -270,7 +278,8 @@ static void test_table(void)
 		}
 		CHECK_STR(a->name, names[i]);
 		CHECK(kex_alg_by_name(names[i]) == a);
-		CHECK_EQ_INT(a->is_default, i < 9);
+		/* the defaults: the hybrids (OpenSSH 10's order), then the classical ones */
+		CHECK_EQ_INT(a->is_default, i < NHYBRID + 9);
 		EVP_MD *md = EVP_MD_fetch(NULL, a->digest, NULL);
 		CHECK(md != NULL);
 		EVP_MD_free(md);
@@ -283,9 +292,14 @@ static void test_table(void)
 	CHECK_EQ_INT(kex_alg_by_name("ecdh-sha2-nistp384")->kind, KEX_ECDH);
 	CHECK_STR(kex_alg_by_name("ecdh-sha2-nistp521")->digest, "SHA512");
 	CHECK_EQ_INT(kex_alg_by_name("diffie-hellman-group-exchange-sha1")->kind, KEX_DH_GEX);
-	/* K is an mpint for every classical row, a string for the hybrid */
+	/* both sntrup761 names are one method: sntrup761 with SHA-512 */
+	CHECK(kex_alg_by_name("sntrup761x25519-sha512")->kem == &kex_kem_sntrup761);
+	CHECK(kex_alg_by_name("sntrup761x25519-sha512@openssh.com")->kem == &kex_kem_sntrup761);
+	CHECK_STR(kex_alg_by_name("sntrup761x25519-sha512")->digest, "SHA512");
+	CHECK_STR(kex_alg_by_name("sntrup761x25519-sha512@openssh.com")->digest, "SHA512");
+	/* K is a string for the hybrids, an mpint for every classical row */
 	for (i = 0; i < NROWS; i++) {
-		CHECK_EQ_INT(kex_alg_at(i)->k_enc, i < NCLASSIC ? KEX_K_MPINT : KEX_K_STRING);
+		CHECK_EQ_INT(kex_alg_at(i)->k_enc, i < NHYBRID ? KEX_K_STRING : KEX_K_MPINT);
 		CHECK_EQ_INT(kex_alg_at(i)->kind == KEX_KEM_HYBRID, kex_alg_at(i)->kem != NULL);
 	}
 }
@@ -454,7 +468,7 @@ static void test_round_trips(void)
 	BIGNUM *p = NULL, *g = NULL;
 
 	for (i = 0; i < NCLASSIC; i++) {
-		const struct kex_alg *alg = kex_alg_at(i);
+		const struct kex_alg *alg = classic_at(i);
 		if (alg->kind != KEX_DH_GEX) {
 			CHECK(t_round_trip(alg, NULL, NULL, NULL));
 			continue;
@@ -551,12 +565,12 @@ static void test_derive_key(void)
 	}
 	/* bad arguments */
 	CHECK_EQ_INT(
-	    kex_derive_key(kex_alg_at(0), &k, h, 32, 'G', sid, 32, out, 16), SSH_ERR_INTERNAL);
+	    kex_derive_key(classic_at(0), &k, h, 32, 'G', sid, 32, out, 16), SSH_ERR_INTERNAL);
 	CHECK_EQ_INT(
-	    kex_derive_key(kex_alg_at(0), &k, h, 32, '@', sid, 32, out, 16), SSH_ERR_INTERNAL);
+	    kex_derive_key(classic_at(0), &k, h, 32, '@', sid, 32, out, 16), SSH_ERR_INTERNAL);
 	CHECK_EQ_INT(
-	    kex_derive_key(kex_alg_at(0), &k, h, 32, 'A', sid, 32, out, 100000), SSH_ERR_TOO_LARGE);
-	CHECK_EQ_INT(kex_derive_key(kex_alg_at(0), &k, h, 32, 'A', sid, 32, out, 0), 0);
+	    kex_derive_key(classic_at(0), &k, h, 32, 'A', sid, 32, out, 100000), SSH_ERR_TOO_LARGE);
+	CHECK_EQ_INT(kex_derive_key(classic_at(0), &k, h, 32, 'A', sid, 32, out, 0), 0);
 	buf_free(&k);
 }
 
@@ -624,7 +638,7 @@ static void test_bad_x25519(void)
 	size_t i;
 
 	buf_init(&pub);
-	CHECK_EQ_INT(kex_state_new(kex_alg_at(1), NULL, NULL, &st, &pub), 0);
+	CHECK_EQ_INT(kex_state_new(classic_at(1), NULL, NULL, &st, &pub), 0);
 	for (i = 0; i < sizeof(low) / sizeof(low[0]); i++) {
 		t_unhex(low[i], u, 32);
 		CHECK(t_reject(st, u, 32));
@@ -642,7 +656,7 @@ static void test_bad_ecdh(void)
 	size_t i;
 
 	for (i = 2; i <= 4; i++) {
-		const struct kex_alg *alg = kex_alg_at(i);
+		const struct kex_alg *alg = classic_at(i);
 		struct kex_state *st = NULL;
 		struct t_server srv;
 		struct buf pub;
@@ -792,7 +806,7 @@ static void test_bad_gex(void)
 	/* group arguments must match the kind */
 	CHECK_EQ_INT(kex_state_new(gex, NULL, NULL, &st, &pub), SSH_ERR_INTERNAL);
 	CHECK_EQ_INT(kex_state_new(gex, p, NULL, &st, &pub), SSH_ERR_INTERNAL);
-	CHECK_EQ_INT(kex_state_new(kex_alg_at(0), p, g, &st, &pub), SSH_ERR_INTERNAL);
+	CHECK_EQ_INT(kex_state_new(classic_at(0), p, g, &st, &pub), SSH_ERR_INTERNAL);
 	CHECK_EQ_INT(kex_state_new(kex_alg_by_name("diffie-hellman-group14-sha1"), p, g, &st, &pub),
 	    SSH_ERR_INTERNAL);
 	CHECK(st == NULL);
@@ -1008,7 +1022,7 @@ static void test_mutation_sweep(void)
 	BIGNUM *p = NULL, *g = NULL;
 
 	for (i = 0; i < NCLASSIC; i++) {
-		const struct kex_alg *alg = kex_alg_at(i);
+		const struct kex_alg *alg = classic_at(i);
 		struct kex_state *st = NULL;
 		struct t_server srv;
 		struct buf pub;
