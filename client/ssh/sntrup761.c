@@ -20,9 +20,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "err.h"
+#include "rand.h"
 
 #define P           761
 #define Q           4591
@@ -654,7 +654,7 @@ out:
 static int rand_rng(void *ctx, uint8_t *out, size_t len)
 {
 	(void)ctx;
-	return RAND_priv_bytes(out, (int)len) == 1 ? 0 : SSH_ERR_LIBCRYPTO;
+	return ssh_rand_bytes(out, len);
 }
 
 int sntrup761_keygen(uint8_t pk[SNTRUP761_PK_BYTES], uint8_t sk[SNTRUP761_SK_BYTES])
