@@ -121,9 +121,55 @@ static void test_default_lists(void)
 	CHECK(algo_supported_list("bogus") == NULL);
 }
 
+/* The post-quantum hybrids lead the defaults, and a peer that knows neither negotiates what it
+ * did before: the client's list decides (RFC 4253 7.1), so the first common name is taken. */
+static void test_kex_negotiation(void)
+{
+	static const struct {
+		const char *server, *want;
+	} peers[] = {
+	    /* Cisco IOS XE 17 (classical only) */
+	    {"ecdh-sha2-nistp521,ecdh-sha2-nistp384,ecdh-sha2-nistp256,"
+	     "diffie-hellman-group14-sha256,diffie-hellman-group16-sha512",
+	        "ecdh-sha2-nistp256"},
+	    /* OpenSSH 8.x */
+	    {"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+	     "diffie-hellman-group14-sha256",
+	        "curve25519-sha256"},
+	    /* OpenSSH 9.2 (Debian 12): sntrup761 first */
+	    {"sntrup761x25519-sha512@openssh.com,curve25519-sha256,ecdh-sha2-nistp256",
+	        "sntrup761x25519-sha512@openssh.com"},
+	    /* OpenSSH 10 */
+	    {"mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,"
+	     "curve25519-sha256",
+	        "mlkem768x25519-sha256"},
+	    /* an old router with group14-sha1 only: not in our defaults */
+	    {"diffie-hellman-group14-sha1", NULL},
+	};
+	char *ours = algo_default_list("kex", 0), *got;
+	size_t i;
+
+	CHECK(ours != NULL);
+	if (ours == NULL) {
+		return;
+	}
+	CHECK(strncmp(ours, "mlkem768x25519-sha256,sntrup761x25519-sha512,", 45) == 0);
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++) {
+		got = namelist_first_common(ours, peers[i].server);
+		if (peers[i].want == NULL) {
+			CHECK(got == NULL);
+		} else {
+			CHECK(got != NULL && strcmp(got, peers[i].want) == 0);
+		}
+		free(got);
+	}
+	free(ours);
+}
+
 int main(void)
 {
 	test_resolve();
 	test_default_lists();
+	test_kex_negotiation();
 	T_DONE();
 }
