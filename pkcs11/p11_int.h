@@ -25,6 +25,14 @@ struct p11_modset {
 	int refs;
 };
 
+/* The identity of a pin-source file (never its contents): what p11pinmem.c records. */
+struct p11_fileid {
+	uint64_t dev, ino;
+	int64_t size, msec, csec;
+	long mnsec, cnsec;
+	int valid;
+};
+
 /* One token (slot) with one session; shared by its keys. */
 struct p11_token {
 	int refs;
@@ -58,10 +66,11 @@ struct p11_key {
 	int batch_mode;
 	int (*ask_pin)(void *arg, const char *prompt, char *buf, size_t len);
 	void *ask_arg;
-	char *uri_pin;   /* pin-value, or NULL */
-	char *pin_file;  /* pin-source path, or NULL */
-	char *pin;       /* one mmap'd, mlocked page while a PIN is kept, else NULL */
-	int always_auth; /* -1 unknown until logged in */
+	char *uri_pin;             /* pin-value, or NULL */
+	char *pin_file;            /* pin-source path, or NULL */
+	struct p11_fileid pin_fid; /* of the pin-source file when k->pin came from it */
+	char *pin;                 /* one mmap'd, mlocked page while a PIN is kept, else NULL */
+	int always_auth;           /* -1 unknown until logged in */
 
 	/* the asynchronous job */
 	int busy;
@@ -96,6 +105,18 @@ int p11_pubkey_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out);
 /* type name and size of an EVP key */
 void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits);
+
+/* p11pinmem.c: refused pin-source files remembered across runs in ~/.x509ssh/pin-refused */
+struct stat;
+void p11_fileid_of(const struct stat *st, struct p11_fileid *id);
+/* 1 (and *when, a time_t) if this file was refused by this token; 0 if not or unknown */
+int p11_pinmem_refused(const struct p11_token *t, const struct p11_fileid *id, long long *when);
+/* remember that the token refused the file / forget the token's records of the file */
+int p11_pinmem_record(const struct p11_token *t, const struct p11_fileid *id, const char *file);
+int p11_pinmem_clear(const struct p11_token *t, const struct p11_fileid *id, const char *file);
+/* $HOME/.x509ssh and $HOME/.x509ssh/pin-refused */
+int p11_pinmem_dir(char *buf, size_t len);
+int p11_pinmem_path(char *buf, size_t len);
 
 /* p11load.c: drop one reference to a token (the last closes its session) */
 void p11_token_unref(struct p11_token *t);
