@@ -118,6 +118,19 @@ int p11_pinmem_clear(const struct p11_token *t, const struct p11_fileid *id, con
 int p11_pinmem_dir(char *buf, size_t len);
 int p11_pinmem_path(char *buf, size_t len);
 
+/* p11quiet.c: fd 2 captured around the loading path (caller's thread only) */
+struct p11_quiet {
+	int saved, sink;
+};
+struct p11_quiet_out {
+	void (*line)(void *arg, const char *line);
+	void *arg;
+};
+void p11_quiet_begin(struct p11_quiet *q);
+/* fd 2 restored; the captured lines (bounded, control bytes replaced) to out->line, or dropped
+ * when out or out->line is NULL */
+void p11_quiet_end(struct p11_quiet *q, const struct p11_quiet_out *out);
+
 /* p11load.c: drop one reference to a token (the last closes its session) */
 void p11_token_unref(struct p11_token *t);
 

@@ -38,11 +38,13 @@ struct load {
 
 static void modset_unref(struct p11_modset *m)
 {
+	struct p11_quiet q;
 	size_t i;
 
 	if (m == NULL || --m->refs > 0) {
 		return;
 	}
+	p11_quiet_begin(&q); /* what C_Finalize prints is dropped */
 	if (m->mods != NULL) {
 		if (m->from_registry) {
 			p11_kit_modules_finalize_and_release(m->mods);
@@ -54,6 +56,7 @@ static void modset_unref(struct p11_modset *m)
 			free(m->mods);
 		}
 	}
+	p11_quiet_end(&q, NULL);
 	free(m);
 }
 
@@ -619,6 +622,8 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	struct p11uri *u = NULL;
 	struct p11_modset *set = NULL;
 	struct signer **v = NULL;
+	struct p11_quiet q;
+	struct p11_quiet_out qo;
 	size_t i, nv = 0;
 	const char *path = NULL;
 	char shown[P11URI_MAX + 8];
@@ -645,6 +650,11 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 		path = spec;
 	}
 	L.module_path = path;
+	/* modules print on fd 2 (the TSS layer of tpm2-pkcs11 about 20 lines without a TPM): keep
+	 * it off the terminal while loading; the program shows it with -v */
+	qo.line = L.o->module_output;
+	qo.arg = L.o->output_arg;
+	p11_quiet_begin(&q);
 	if ((r = load_modules(&L, path, &set)) != 0) {
 		goto out;
 	}
@@ -714,6 +724,7 @@ out:
 		p11_key_free(L.keys[i]);
 	}
 	modset_unref(set);
+	p11_quiet_end(&q, &qo);
 	p11uri_free(u);
 	return r;
 }

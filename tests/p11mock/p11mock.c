@@ -7,6 +7,8 @@
  *                   (CKF_PROTECTED_AUTHENTICATION_PATH; C_Login must get a NULL PIN)
  *   P11MOCK_PIN     the user PIN (default 1234)
  *   P11MOCK_COUNT   a file that gets one line per C_Login call ("user" / "context")
+ *   P11MOCK_NOISE   when set, C_Initialize prints three lines on stderr (as the tpm2 module's
+ *                   TSS layer does without a TPM)
  *
  * Objects: handle 1 the public key (CKA_ID 01, label "mockkey"), handle 2 the private key (only
  * after login). Mechanism: CKM_RSA_PKCS.
@@ -65,6 +67,11 @@ static CK_RV m_Initialize(CK_VOID_PTR args)
 	FILE *f;
 
 	(void)args;
+	if (getenv("P11MOCK_NOISE") != NULL) {
+		fprintf(stderr, "mock-noise: ERROR:tcti:connect failed\nmock-noise: second line\n"
+		                "mock-noise: \033[31mcolour\033[0m");
+		fflush(stderr);
+	}
 	if (inited) {
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	}
