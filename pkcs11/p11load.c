@@ -469,6 +469,9 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 	t->slot = slot;
 	p11_field(t->label, sizeof(t->label), ti.label, sizeof(ti.label));
 	p11_field(t->serial, sizeof(t->serial), ti.serialNumber, sizeof(ti.serialNumber));
+	if (t->serial[strspn(t->serial, "0")] == '\0') {
+		t->serial[0] = '\0'; /* all zeros (tpm2-pkcs11, some cards): tells no token apart */
+	}
 	p11_field(
 	    t->manufacturer, sizeof(t->manufacturer), ti.manufacturerID, sizeof(ti.manufacturerID));
 	p11_field(t->model, sizeof(t->model), ti.model, sizeof(ti.model));
