@@ -112,6 +112,13 @@ void identity_token_release(struct signer **v, size_t n)
 	p11_free_signers(v, n);
 }
 
+/* p11_opts.module_output: what a module printed while loading, shown with -v only */
+static void module_said(void *arg, const char *line)
+{
+	(void)arg;
+	log_debug1("pkcs11: module said: %s", line);
+}
+
 /* Find the keys of a token source now (no login: that waits for the first signature). */
 int identity_add_token(
     struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen)
@@ -147,6 +154,7 @@ int identity_add_token(
 	po.chain_arg = &src;
 	po.key_usable = token_key_usable;
 	po.usable_arg = ids;
+	po.module_output = module_said;
 	cause[0] = '\0';
 	if ((ids->v[ids->n].path = strdup(spec)) == NULL) {
 		r = SSH_ERR_ALLOC;

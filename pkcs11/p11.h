@@ -62,6 +62,10 @@ struct p11_opts {
 	 */
 	int (*key_usable)(void *arg, const EVP_PKEY *pub, int with_cert, int listed);
 	void *usable_arg;
+	/* What the modules printed on fd 2 while loading (captured, never on the terminal): one
+	 * call per line, at most 40 lines, after fd 2 is restored. NULL: dropped. */
+	void (*module_output)(void *arg, const char *line);
+	void *output_arg;
 };
 
 /* Load every key selected by a pkcs11: URI or a module path. On success *out is a malloc'd

@@ -25,6 +25,14 @@ struct p11_modset {
 	int refs;
 };
 
+/* The identity of a pin-source file (never its contents): what p11pinmem.c records. */
+struct p11_fileid {
+	uint64_t dev, ino;
+	int64_t size, msec, csec;
+	long mnsec, cnsec;
+	int valid;
+};
+
 /* One token (slot) with one session; shared by its keys. */
 struct p11_token {
 	int refs;
@@ -56,11 +64,12 @@ struct p11_key {
 
 	/* login */
 	int batch_mode;
-	int can_ask;     /* the caller asks the user (SIGNER_NEED_SECRET) */
-	char *uri_pin;   /* pin-value, or NULL */
-	char *pin_file;  /* pin-source path, or NULL */
-	char *pin;       /* one mmap'd, mlocked page while a PIN is kept, else NULL */
-	int always_auth; /* -1 unknown until logged in */
+	int can_ask;               /* the caller asks the user (SIGNER_NEED_SECRET) */
+	char *uri_pin;             /* pin-value, or NULL */
+	char *pin_file;            /* pin-source path, or NULL */
+	struct p11_fileid pin_fid; /* of the pin-source file when k->pin came from it */
+	char *pin;                 /* one mmap'd, mlocked page while a PIN is kept, else NULL */
+	int always_auth;           /* -1 unknown until logged in */
 	/* the PIN question, on the caller's thread (p11login.c): this key asks it, or waits for
 	 * the question another key of the same token asks */
 	int pin_wait;             /* P11_PIN_NONE, P11_PIN_ASKING, P11_PIN_QUEUED */
@@ -102,6 +111,31 @@ int p11_pubkey_from_object(
     CK_FUNCTION_LIST *fl, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, EVP_PKEY **out);
 /* type name and size of an EVP key */
 void p11_key_kind(const EVP_PKEY *pk, const char **type, int *bits);
+
+/* p11pinmem.c: refused pin-source files remembered across runs in ~/.x509ssh/pin-refused */
+struct stat;
+void p11_fileid_of(const struct stat *st, struct p11_fileid *id);
+/* 1 (and *when, a time_t) if this file was refused by this token; 0 if not or unknown */
+int p11_pinmem_refused(const struct p11_token *t, const struct p11_fileid *id, long long *when);
+/* remember that the token refused the file / forget the token's records of the file */
+int p11_pinmem_record(const struct p11_token *t, const struct p11_fileid *id, const char *file);
+int p11_pinmem_clear(const struct p11_token *t, const struct p11_fileid *id, const char *file);
+/* $HOME/.x509ssh and $HOME/.x509ssh/pin-refused */
+int p11_pinmem_dir(char *buf, size_t len);
+int p11_pinmem_path(char *buf, size_t len);
+
+/* p11quiet.c: fd 2 captured around the loading path (caller's thread only) */
+struct p11_quiet {
+	int saved, sink;
+};
+struct p11_quiet_out {
+	void (*line)(void *arg, const char *line);
+	void *arg;
+};
+void p11_quiet_begin(struct p11_quiet *q);
+/* fd 2 restored; the captured lines (bounded, control bytes replaced) to out->line, or dropped
+ * when out or out->line is NULL */
+void p11_quiet_end(struct p11_quiet *q, const struct p11_quiet_out *out);
 
 /* p11load.c: drop one reference to a token (the last closes its session) */
 void p11_token_unref(struct p11_token *t);

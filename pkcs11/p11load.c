@@ -38,11 +38,13 @@ struct load {
 
 static void modset_unref(struct p11_modset *m)
 {
+	struct p11_quiet q;
 	size_t i;
 
 	if (m == NULL || --m->refs > 0) {
 		return;
 	}
+	p11_quiet_begin(&q); /* what C_Finalize prints is dropped */
 	if (m->mods != NULL) {
 		if (m->from_registry) {
 			p11_kit_modules_finalize_and_release(m->mods);
@@ -54,6 +56,7 @@ static void modset_unref(struct p11_modset *m)
 			free(m->mods);
 		}
 	}
+	p11_quiet_end(&q, NULL);
 	free(m);
 }
 
@@ -466,6 +469,9 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 	t->slot = slot;
 	p11_field(t->label, sizeof(t->label), ti.label, sizeof(ti.label));
 	p11_field(t->serial, sizeof(t->serial), ti.serialNumber, sizeof(ti.serialNumber));
+	if (t->serial[strspn(t->serial, "0")] == '\0') {
+		t->serial[0] = '\0'; /* all zeros (tpm2-pkcs11, some cards): tells no token apart */
+	}
 	p11_field(
 	    t->manufacturer, sizeof(t->manufacturer), ti.manufacturerID, sizeof(ti.manufacturerID));
 	p11_field(t->model, sizeof(t->model), ti.model, sizeof(ti.model));
@@ -619,6 +625,8 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	struct p11uri *u = NULL;
 	struct p11_modset *set = NULL;
 	struct signer **v = NULL;
+	struct p11_quiet q;
+	struct p11_quiet_out qo;
 	size_t i, nv = 0;
 	const char *path = NULL;
 	char shown[P11URI_MAX + 8];
@@ -645,6 +653,11 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 		path = spec;
 	}
 	L.module_path = path;
+	/* modules print on fd 2 (the TSS layer of tpm2-pkcs11 about 20 lines without a TPM): keep
+	 * it off the terminal while loading; the program shows it with -v */
+	qo.line = L.o->module_output;
+	qo.arg = L.o->output_arg;
+	p11_quiet_begin(&q);
 	if ((r = load_modules(&L, path, &set)) != 0) {
 		goto out;
 	}
@@ -713,6 +726,7 @@ out:
 		p11_key_free(L.keys[i]);
 	}
 	modset_unref(set);
+	p11_quiet_end(&q, &qo);
 	p11uri_free(u);
 	return r;
 }

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -48,6 +49,35 @@ void p11_pin_wipe(char **pin)
 
 /* ---- the PIN ---- */
 
+/* a pin-source file this token refused (in this run or an earlier one) is not presented again
+ * until it changes: a stale PIN file must not lock the token after a few runs */
+static int refused_file_before(struct p11_key *k, const struct stat *st)
+{
+	char when[40], path[512];
+	long long t = 0;
+	time_t tt;
+	struct tm tm;
+
+	p11_fileid_of(st, &k->pin_fid);
+	k->pin_fid.valid = 0; /* set once the PIN is read */
+	if (!p11_pinmem_refused(k->tok, &k->pin_fid, &t)) {
+		return 0;
+	}
+	tt = (time_t)t;
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm) == 0) {
+		snprintf(when, sizeof(when), "%lld", t);
+	}
+	if (p11_pinmem_path(path, sizeof(path)) != 0) {
+		snprintf(path, sizeof(path), "~/.x509ssh/pin-refused");
+	}
+	errfmt(k->err, sizeof(k->err),
+	    "token %s: pin-source %s was refused before (on %s); not presenting it again until it "
+	    "changes (or remove its line from %s)",
+	    k->tok->label, k->pin_file, when, path);
+	return P11_ERR_PIN;
+}
+
 static int read_pin_file(struct p11_key *k, char *pin)
 {
 	struct stat st;
@@ -72,6 +102,10 @@ static int read_pin_file(struct p11_key *k, char *pin)
 		r = P11_ERR_SYSTEM;
 		goto out;
 	}
+	if ((r = refused_file_before(k, &st)) != 0) {
+		goto out;
+	}
+	r = P11_ERR_SYSTEM;
 	for (;;) {
 		if (n >= P11_PIN_MAX) {
 			break;
@@ -103,6 +137,7 @@ static int read_pin_file(struct p11_key *k, char *pin)
 		}
 	}
 	pin[n] = '\0';
+	k->pin_fid.valid = 1;
 	r = 0;
 out:
 	if (r != 0) {
@@ -318,7 +353,7 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	CK_TOKEN_INFO ti;
 	CK_FLAGS f = 0;
 	CK_RV rv;
-	int pinpad;
+	int pinpad, file_pin, remembered;
 
 	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
 		f = ti.flags;
@@ -330,19 +365,29 @@ static int login(struct p11_key *k, CK_USER_TYPE who)
 	}
 	rv = t->fl->C_Login(t->session, who, pinpad ? NULL : (CK_UTF8CHAR_PTR)k->pin,
 	    pinpad ? 0 : (CK_ULONG)strlen(k->pin));
+	file_pin = !pinpad && k->pin_fid.valid && k->pin_file != NULL;
 	if (rv == CKR_OK || (rv == CKR_USER_ALREADY_LOGGED_IN && who == CKU_USER)) {
+		if (file_pin && rv == CKR_OK) {
+			(void)p11_pinmem_clear(t, &k->pin_fid, k->pin_file);
+		}
 		return 0;
 	}
 	if (who == CKU_USER || rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
 		t->pin_failed = 1; /* never resend: the next try could lock the token */
 	}
+	/* the file's PIN itself was refused: remember it across runs */
+	remembered =
+	    file_pin &&
+	    (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) &&
+	    p11_pinmem_record(t, &k->pin_fid, k->pin_file) == 0;
 	f = 0;
 	if (t->fl->C_GetTokenInfo(t->slot, &ti) == CKR_OK) {
 		f = ti.flags;
 	}
-	errfmt(k->err, sizeof(k->err), "token %s: C_Login%s: %s%s", t->label,
+	errfmt(k->err, sizeof(k->err), "token %s: C_Login%s: %s%s%s", t->label,
 	    who == CKU_CONTEXT_SPECIFIC ? " (context-specific)" : "", p11_rv_str(rv),
-	    rv == CKR_PIN_LOCKED ? "" : flag_words(f));
+	    rv == CKR_PIN_LOCKED ? "" : flag_words(f),
+	    remembered ? " (the pin-source file is not presented again until it changes)" : "");
 	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_INVALID ||
 	               rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_EXPIRED
 	           ? P11_ERR_PIN

@@ -7,6 +7,12 @@
  *                   (CKF_PROTECTED_AUTHENTICATION_PATH; C_Login must get a NULL PIN)
  *   P11MOCK_PIN     the user PIN (default 1234)
  *   P11MOCK_COUNT   a file that gets one line per C_Login call ("user" / "context")
+ *   P11MOCK_QUIRKS  comma list of what real modules do: nulpad (token info text fields padded
+ *                   with NULs, not blanks), zeroserial (serial "0000000000000000"), extraslot (an
+ *                   uninitialised token in slot 3, listed first), textid (CKA_ID the text "01",
+ *                   as tpm2_ptool --id stores it), mechrange (CKM_RSA_PKCS claims 512..1024 bits)
+ *   P11MOCK_NOISE   when set, C_Initialize prints three lines on stderr (as the tpm2 module's
+ *                   TSS layer does without a TPM)
  *
  * Objects: handle 1 the public key (CKA_ID 01, label "mockkey"), handle 2 the private key (only
  * after login). Mechanism: CKM_RSA_PKCS.
@@ -41,6 +47,15 @@ static int flag(const char *w)
 	return f != NULL && strstr(f, w) != NULL;
 }
 
+static int quirk(const char *w)
+{
+	const char *f = getenv("P11MOCK_QUIRKS");
+
+	return f != NULL && strstr(f, w) != NULL;
+}
+
+#define EXTRA_SLOT 3
+
 static void count_login(const char *what)
 {
 	const char *path = getenv("P11MOCK_COUNT");
@@ -54,7 +69,7 @@ static void count_login(const char *what)
 
 static void pad(CK_UTF8CHAR *dst, size_t n, const char *s)
 {
-	memset(dst, ' ', n);
+	memset(dst, quirk("nulpad") ? '\0' : ' ', n);
 	memcpy(dst, s, strlen(s) < n ? strlen(s) : n);
 }
 
@@ -65,6 +80,11 @@ static CK_RV m_Initialize(CK_VOID_PTR args)
 	FILE *f;
 
 	(void)args;
+	if (getenv("P11MOCK_NOISE") != NULL) {
+		fprintf(stderr, "mock-noise: ERROR:tcti:connect failed\nmock-noise: second line\n"
+		                "mock-noise: \033[31mcolour\033[0m");
+		fflush(stderr);
+	}
 	if (inited) {
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	}
@@ -111,22 +131,34 @@ static CK_RV m_GetInfo(CK_INFO_PTR info)
 
 static CK_RV m_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR n)
 {
+	CK_ULONG want = quirk("extraslot") ? 2 : 1;
+
 	(void)present;
 	if (list == NULL) {
-		*n = 1;
+		*n = want;
 		return CKR_OK;
 	}
-	if (*n < 1) {
-		*n = 1;
+	if (*n < want) {
+		*n = want;
 		return CKR_BUFFER_TOO_SMALL;
 	}
-	list[0] = SLOT;
-	*n = 1;
+	if (want == 2) {
+		list[0] = EXTRA_SLOT;
+	}
+	list[want - 1] = SLOT;
+	*n = want;
 	return CKR_OK;
 }
 
 static CK_RV m_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 {
+	if (id == EXTRA_SLOT && quirk("extraslot")) {
+		memset(info, 0, sizeof(*info));
+		pad(info->slotDescription, sizeof(info->slotDescription), "mock empty slot");
+		pad(info->manufacturerID, sizeof(info->manufacturerID), "x509ssh");
+		info->flags = CKF_TOKEN_PRESENT;
+		return CKR_OK;
+	}
 	if (id != SLOT) {
 		return CKR_SLOT_ID_INVALID;
 	}
@@ -139,6 +171,16 @@ static CK_RV m_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 
 static CK_RV m_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 {
+	if (id == EXTRA_SLOT && quirk("extraslot")) {
+		/* an uninitialised token, as tpm2-pkcs11 lists one for adding a new token */
+		memset(info, 0, sizeof(*info));
+		pad(info->label, sizeof(info->label), "");
+		pad(info->manufacturerID, sizeof(info->manufacturerID), "x509ssh");
+		pad(info->model, sizeof(info->model), "mock");
+		pad(info->serialNumber, sizeof(info->serialNumber), "0000000000000000");
+		info->flags = CKF_RNG;
+		return CKR_OK;
+	}
 	if (id != SLOT) {
 		return CKR_SLOT_ID_INVALID;
 	}
@@ -146,7 +188,8 @@ static CK_RV m_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	pad(info->label, sizeof(info->label), "mock token");
 	pad(info->manufacturerID, sizeof(info->manufacturerID), "x509ssh");
 	pad(info->model, sizeof(info->model), "mock");
-	pad(info->serialNumber, sizeof(info->serialNumber), "0001");
+	pad(info->serialNumber, sizeof(info->serialNumber),
+	    quirk("zeroserial") ? "0000000000000000" : "0001");
 	info->flags = CKF_TOKEN_INITIALIZED | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
 	if (flag("final_try")) {
 		info->flags |= CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW;
@@ -181,8 +224,8 @@ static CK_RV m_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE t, CK_MECHANISM
 	if (t != CKM_RSA_PKCS) {
 		return CKR_MECHANISM_INVALID;
 	}
-	info->ulMinKeySize = 1024;
-	info->ulMaxKeySize = 4096;
+	info->ulMinKeySize = quirk("mechrange") ? 512 : 1024;
+	info->ulMaxKeySize = quirk("mechrange") ? 1024 : 4096;
 	info->flags = CKF_SIGN | CKF_HW;
 	return CKR_OK;
 }
@@ -272,8 +315,8 @@ static int attr_of(CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE t, const void **v, CK_U
 		*n = sizeof(kt);
 		return 1;
 	case CKA_ID:
-		*v = key_id;
-		*n = sizeof(key_id);
+		*v = quirk("textid") ? (const void *)"01" : (const void *)key_id;
+		*n = quirk("textid") ? 2 : sizeof(key_id);
 		return 1;
 	case CKA_LABEL:
 		*v = "mockkey";
