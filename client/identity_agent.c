@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "agent_sock.h"
 #include "identity_int.h"
 #include "keyfile.h"
 #include "log.h"
@@ -22,48 +23,6 @@
 #include "ssh/err.h"
 #include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
-
-/* the socket to use (malloc'd) and where it came from, or NULL for none */
-static char *agent_path(const struct options *o, const char **from)
-{
-	const char *v = o->identity_agent, *env;
-	char name[256], *out = NULL;
-	size_t l;
-
-	*from = "SSH_AUTH_SOCK";
-	if (v == NULL || strcmp(v, "SSH_AUTH_SOCK") == 0) {
-		env = getenv("SSH_AUTH_SOCK");
-		return env != NULL && env[0] != '\0' ? strdup(env) : NULL;
-	}
-	if (strcmp(v, "none") == 0) {
-		return NULL;
-	}
-	*from = "IdentityAgent";
-	if (v[0] == '$') {
-		v++;
-		l = strlen(v);
-		if (v[0] == '{' && l >= 2 && v[l - 1] == '}') {
-			v++;
-			l -= 2;
-		}
-		if (l == 0 || l >= sizeof(name)) {
-			log_verbose("IdentityAgent %s: not a variable name", o->identity_agent);
-			return NULL;
-		}
-		memcpy(name, v, l);
-		name[l] = '\0';
-		if ((env = getenv(name)) == NULL || env[0] == '\0') {
-			log_debug1("IdentityAgent %s: the variable is not set", o->identity_agent);
-			return NULL;
-		}
-		return strdup(env);
-	}
-	if (path_expand(v, o, &out) != 0) {
-		log_verbose("IdentityAgent %s: cannot expand the path", v);
-		return NULL;
-	}
-	return out;
-}
 
 /* the agent key with public key pk that is not yet used, or -1 */
 static long find_key(const struct id_agent *a, const EVP_PKEY *pk)
@@ -200,7 +159,7 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 	int r;
 
 	a->identities_only = o->identities_only == 1;
-	if (o->pubkey_authentication == 0 || (path = agent_path(o, &from)) == NULL) {
+	if (o->pubkey_authentication == 0 || (path = agent_sock_path(o, &from)) == NULL) {
 		return 0;
 	}
 	if ((r = agent_conn_open(path, &a->conn)) != 0) {

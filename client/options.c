@@ -137,6 +137,7 @@ static const struct kw keywords[] = {
     FLAG("IdentitiesOnly", identities_only),
     STR("PKCS11Provider", pkcs11_provider),
     STR("IdentityAgent", identity_agent),
+    STR("ForwardAgent", forward_agent),
     FLAG("X509SendRoot", x509_send_root),
     ENUM("UserFromCertificate", user_from_certificate, ev_ufc),
     /* OpenSSH keywords implemented as in OpenSSH */

@@ -119,6 +119,7 @@ struct options {
 	int identities_only;
 	char *pkcs11_provider;
 	char *identity_agent; /* IdentityAgent: a socket path, SSH_AUTH_SOCK, $VAR or none */
+	char *forward_agent;  /* ForwardAgent / -A / -a: yes, no, a socket path or $VAR */
 
 	/* OpenSSH keywords x509ssh implements (options_compat.c has the rest) */
 	char *bind_address;          /* BindAddress (-b) */

@@ -74,7 +74,7 @@ static const struct valmap vm_crl[] = {{"yes", "require"}, {"no", "check"}, {NUL
 #define W_MUX   "no connection sharing: each run is its own connection"
 #define W_GSS   "GSSAPI is not supported"
 #define W_HB    "host-based authentication is not supported"
-#define W_AGENT "not supported yet; the agent's keys are used, see IdentityAgent"
+#define W_AGENT "not supported yet"
 #define W_OLD   "obsolete in OpenSSH"
 #define W_X11   "X11 forwarding is not supported"
 
@@ -108,7 +108,6 @@ static const struct compat_kw compat[] = {
     NOEFF("ControlPersist", W_MUX),
     NOEFF("EnableSSHKeysign", W_HB),
     NOEFF("FingerprintHash", "fingerprints are SHA256"),
-    NOEFFW("ForwardAgent", W_AGENT),
     NOEFFW("ForwardX11", W_X11),
     NOEFF("ForwardX11Timeout", W_X11),
     NOEFFW("ForwardX11Trusted", W_X11),
