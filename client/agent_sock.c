@@ -1,12 +1,14 @@
 /* The agent's socket path from IdentityAgent / SSH_AUTH_SOCK / ForwardAgent (agent_sock.h). */
 #include "agent_sock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "identity.h"
 #include "log.h"
+#include "ssh/err.h"
 
 /* "$VAR" or "${VAR}": the variable's value (malloc'd), or NULL (a -v line says why) */
 static char *from_env(const char *setting, const char *v)
@@ -115,4 +117,94 @@ int agent_fwd_ready(const struct options *o)
 
 	free(p);
 	return ok;
+}
+
+/* OpenSSH's time format: digits with an optional unit each, summed (1h30m); 0 on success */
+static int parse_time(const char *v, uint32_t *out)
+{
+	static const struct {
+		char unit;
+		uint64_t mul;
+	} units[] = {{'s', 1}, {'S', 1}, {'m', 60}, {'M', 60}, {'h', 3600}, {'H', 3600},
+	    {'d', 86400}, {'D', 86400}, {'w', 604800}, {'W', 604800}};
+	uint64_t total = 0, n;
+	size_t i;
+
+	if (*v == '\0') {
+		return -1;
+	}
+	while (*v != '\0') {
+		if (*v < '0' || *v > '9') {
+			return -1;
+		}
+		for (n = 0; *v >= '0' && *v <= '9'; v++) {
+			n = n * 10 + (uint64_t)(*v - '0');
+			if (n > UINT32_MAX) {
+				return -1;
+			}
+		}
+		if (*v != '\0' && !(*v >= '0' && *v <= '9')) {
+			for (i = 0; i < sizeof(units) / sizeof(units[0]) && units[i].unit != *v;
+			     i++) {
+			}
+			if (i == sizeof(units) / sizeof(units[0])) {
+				return -1;
+			}
+			n *= units[i].mul;
+			v++;
+		}
+		total += n;
+		if (total > UINT32_MAX) {
+			return -1;
+		}
+	}
+	*out = (uint32_t)total;
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	enum addkeys_mode mode;
+} addkeys_words[] = {
+    {"no", ADDKEYS_NO},
+    {"yes", ADDKEYS_YES},
+    {"ask", ADDKEYS_ASK},
+    {"confirm", ADDKEYS_CONFIRM},
+};
+
+int agent_addkeys_parse(const char *v, struct agent_addkeys *out, char *err, size_t errlen)
+{
+	struct agent_addkeys a = {ADDKEYS_YES, 0};
+	char first[64], second[64], extra[2];
+	int n;
+	size_t i;
+
+	n = sscanf(v, "%63s %63s %1s", first, second, extra);
+	if (n < 1 || n > 2) {
+		goto bad;
+	}
+	for (i = 0; i < sizeof(addkeys_words) / sizeof(addkeys_words[0]); i++) {
+		if (strcasecmp(first, addkeys_words[i].word) == 0) {
+			break;
+		}
+	}
+	if (i == sizeof(addkeys_words) / sizeof(addkeys_words[0])) {
+		/* a time alone: yes, with that lifetime */
+		if (n != 1 || parse_time(first, &a.lifetime) != 0 || a.lifetime == 0) {
+			goto bad;
+		}
+	} else {
+		a.mode = addkeys_words[i].mode;
+		if (n == 2 && (a.mode == ADDKEYS_NO || parse_time(second, &a.lifetime) != 0 ||
+		                  a.lifetime == 0)) {
+			goto bad;
+		}
+	}
+	if (out != NULL) {
+		*out = a;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "bad AddKeysToAgent value '%.100s'", v);
+	return SSH_ERR_FORMAT;
 }

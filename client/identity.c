@@ -283,7 +283,11 @@ static int unlock_identity(void *arg, EVP_PKEY **priv)
 
 	*priv = NULL;
 	log_debug1("decrypting %s: the server accepts its public key", id->path);
-	return load_key(id->owner, id, priv) == 0 ? 0 : SSH_ERR_PASSPHRASE;
+	if (load_key(id->owner, id, priv) != 0) {
+		return SSH_ERR_PASSPHRASE;
+	}
+	identity_agent_add(id->owner, id, *priv); /* AddKeysToAgent */
+	return 0;
 }
 
 struct signer *identities_next(struct identities *ids)

@@ -8,6 +8,7 @@
  * certificate objects, a PKIX-SSH key file's, X509CertificateFile) carries that chain.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "agent_sock.h"
 #include "identity_int.h"
 #include "keyfile.h"
+#include "loop.h"
+#include "prompt.h"
 #include "log.h"
 #include "signer_agent.h"
 #include "ssh/err.h"
@@ -159,6 +162,10 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 	int r;
 
 	a->identities_only = o->identities_only == 1;
+	if (o->add_keys_to_agent != NULL &&
+	    agent_addkeys_parse(o->add_keys_to_agent, &a->add, NULL, 0) != 0) {
+		a->add.mode = ADDKEYS_NO; /* checked by options_finish already */
+	}
 	if (o->pubkey_authentication == 0 || (path = agent_sock_path(o, &from)) == NULL) {
 		return 0;
 	}
@@ -283,4 +290,54 @@ void identity_agent_free(struct identities *ids)
 	agent_keys_clear(&a->keys);
 	agent_conn_unref(a->conn);
 	memset(a, 0, sizeof(*a));
+}
+
+/* AddKeysToAgent ask: the user's yes (never in BatchMode) */
+static int add_asked(struct identities *ids, const char *path)
+{
+	char q[PATH_MAX_LEN + 64];
+	int yes = 0, r;
+
+	if (ids->batch_mode) {
+		log_verbose("AddKeysToAgent ask: not asked in BatchMode; %s not added", path);
+		return 0;
+	}
+	snprintf(q, sizeof(q), "Add key %s to the agent? (yes/no) ", path);
+	loop_user_wait_begin();
+	r = prompt_confirm(q, NULL, &yes);
+	loop_user_wait_end();
+	return r == 0 && yes;
+}
+
+void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv)
+{
+	struct id_agent *a = &ids->agent;
+	struct buf b;
+	int r;
+
+	if (a->add.mode == ADDKEYS_NO || priv == NULL) {
+		return;
+	}
+	if (a->conn == NULL) {
+		log_verbose("AddKeysToAgent: no agent to add %s to", id->path);
+		return;
+	}
+	if (a->add.mode == ADDKEYS_ASK && !add_asked(ids, id->path)) {
+		return;
+	}
+	buf_init(&b);
+	if ((r = agent_enc_add_identity(
+	         &b, priv, id->path, a->add.lifetime, a->add.mode == ADDKEYS_CONFIRM)) == 0) {
+		r = agent_conn_call(a->conn, &b);
+	}
+	if (buf_len(&b) > 0) {
+		OPENSSL_cleanse((void *)(uintptr_t)buf_ptr(&b), buf_len(&b));
+	}
+	buf_free(&b);
+	if (r != 0) {
+		log_verbose("AddKeysToAgent: %s not added: %s", id->path, agent_strerror(r));
+		return;
+	}
+	log_debug1("AddKeysToAgent: %s added to the agent%s", id->path,
+	    a->add.mode == ADDKEYS_CONFIRM ? " (confirm)" : "");
 }

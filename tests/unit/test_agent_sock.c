@@ -37,6 +37,53 @@ static void check_fwd(const char *line, const char *want)
 	free(p);
 }
 
+/* AddKeysToAgent values as OpenSSH reads them */
+static void test_addkeys(void)
+{
+	static const struct {
+		const char *v;
+		int ok;
+		enum addkeys_mode mode;
+		uint32_t lifetime;
+	} cases[] = {
+	    {"no", 1, ADDKEYS_NO, 0},
+	    {"yes", 1, ADDKEYS_YES, 0},
+	    {"ask", 1, ADDKEYS_ASK, 0},
+	    {"confirm", 1, ADDKEYS_CONFIRM, 0},
+	    {"CONFIRM 10m", 1, ADDKEYS_CONFIRM, 600},
+	    {"yes 1h30m", 1, ADDKEYS_YES, 5400},
+	    {"ask 2", 1, ADDKEYS_ASK, 2},
+	    {"1w", 1, ADDKEYS_YES, 604800},
+	    {"90s", 1, ADDKEYS_YES, 90},
+	    {"2d3h", 1, ADDKEYS_YES, 2 * 86400 + 3 * 3600},
+	    {"maybe", 0, ADDKEYS_NO, 0},
+	    {"no 10m", 0, ADDKEYS_NO, 0},
+	    {"confirm 10x", 0, ADDKEYS_NO, 0},
+	    {"confirm 0", 0, ADDKEYS_NO, 0},
+	    {"0", 0, ADDKEYS_NO, 0},
+	    {"yes 1m extra", 0, ADDKEYS_NO, 0},
+	    {"m", 0, ADDKEYS_NO, 0},
+	    {"99999999999", 0, ADDKEYS_NO, 0},
+	    {"", 0, ADDKEYS_NO, 0},
+	};
+	struct agent_addkeys a;
+	char e[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&a, 0xff, sizeof(a));
+		e[0] = '\0';
+		int r = agent_addkeys_parse(cases[i].v, &a, e, sizeof(e));
+		CHECK_MSG((r == 0) == cases[i].ok, "'%s': %d %s", cases[i].v, r, e);
+		if (r == 0 && cases[i].ok) {
+			CHECK_MSG(a.mode == cases[i].mode && a.lifetime == cases[i].lifetime,
+			    "'%s': mode %d lifetime %u", cases[i].v, (int)a.mode, a.lifetime);
+		}
+		if (!cases[i].ok) {
+			CHECK(strstr(e, "bad AddKeysToAgent value") != NULL);
+		}
+	}
+}
+
 int main(void)
 {
 	struct options o;
@@ -90,5 +137,6 @@ int main(void)
 	options_free(&o);
 	unsetenv("SSH_AUTH_SOCK");
 	check_fwd("ForwardAgent yes", NULL);
+	test_addkeys();
 	T_DONE();
 }

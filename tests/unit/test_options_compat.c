@@ -221,6 +221,7 @@ static const struct {
     {"PKCS11Provider", "/p.so"},
     {"IdentityAgent", "~/.ssh/agent.sock"},
     {"ForwardAgent", "yes"},
+    {"AddKeysToAgent", "confirm 10m"},
     {"X509SendRoot", "yes"},
     {"UserFromCertificate", "cn"},
     {"BindAddress", "127.0.0.1"},
