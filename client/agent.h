@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "ssh/buf.h"
 
 #define AGENT_MSG_MAX  (256u * 1024) /* bytes of one message after its length */
@@ -22,6 +24,8 @@ enum agent_msg {
 	AGENT_IDENTITIES_ANSWER = 12,
 	AGENTC_SIGN_REQUEST = 13,
 	AGENT_SIGN_RESPONSE = 14,
+	AGENTC_ADD_IDENTITY = 17,
+	AGENTC_ADD_ID_CONSTRAINED = 25,
 };
 
 /* SIGN_REQUEST flags for RSA keys: which hash the signature takes (none: SHA-1, "ssh-rsa") */
@@ -73,6 +77,17 @@ int agent_dec_sign_response(const uint8_t *msg, size_t len, const uint8_t **sig,
  */
 int agent_unwrap_sig(
     const uint8_t *blob, size_t len, const char *want, size_t field, uint8_t **raw, size_t *rawlen);
+
+/*
+ * Append a framed ADD_IDENTITY of priv (Ed25519, ECDSA P-256/384/521, RSA) with comment, or
+ * ADD_ID_CONSTRAINED when lifetime (seconds, 0: none) or confirm is set (agent_addkey.c).
+ * SSH_ERR_KEY_TYPE for another key. The private key's bytes are wiped from scratch memory; out
+ * holds them: the caller wipes it too.
+ */
+int agent_enc_add_identity(
+    struct buf *out, const EVP_PKEY *priv, const char *comment, uint32_t lifetime, int confirm);
+/* A SUCCESS / FAILURE body: 0, AGENT_ERR_REFUSED, or SSH_ERR_PROTOCOL for another answer. */
+int agent_dec_status(const uint8_t *msg, size_t len);
 
 /* A phrase for an agent_* error (AGENT_ERR_REFUSED or an ssh_err). */
 const char *agent_strerror(int r);

@@ -1,6 +1,7 @@
 /* The forwardings of one connection (fwd.h). */
 #include "fwd.h"
 #include "fwd_int.h"
+#include "agent_sock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,7 +127,9 @@ void fwd_free(struct fwd *f)
 int fwd_any(const struct fwd *f)
 {
 	/* with EnableEscapeCommandline, ~C may add forwardings later */
-	return f->nspecs > 0 || f->o->stdio_forward != NULL || f->o->enable_escape_commandline == 1;
+	return f->nspecs > 0 || f->o->stdio_forward != NULL ||
+	       f->o->enable_escape_commandline == 1 ||
+	       agent_fwd_wanted(f->o); /* ForwardAgent: the agent's channels are bridged here */
 }
 
 int fwd_add_bridge(struct fwd *f, struct bridge *b)
@@ -530,7 +533,7 @@ int fwd_event(struct fwd *f, const struct ssh_event *ev)
 	case SSH_EV_GLOBAL_REPLY:
 		return fwd_remote_reply(f, ev);
 	case SSH_EV_CHAN_INCOMING:
-		return fwd_remote_incoming(f, ev);
+		return ev->u.chan.agent ? fwd_agent_incoming(f, ev) : fwd_remote_incoming(f, ev);
 	case SSH_EV_CHAN_OPENED:
 	case SSH_EV_CHAN_OPEN_FAILED:
 	case SSH_EV_CHAN_DATA:

@@ -60,6 +60,11 @@ int fwd_add_bridge(struct fwd *f, struct bridge *b);
 /* A bridge on the connected socket fd, kept in f (*out); on failure fd is closed. */
 int fwd_track_socket(struct fwd *f, int fd, const char *what, struct bridge **out);
 
+/* ---- fwd_agent.c ---- */
+
+/* SSH_EV_CHAN_INCOMING of an auth-agent@openssh.com channel: connect the agent's socket. */
+int fwd_agent_incoming(struct fwd *f, const struct ssh_event *ev);
+
 /* ---- fwd_remote.c ---- */
 
 /* The address the server listens on for s, as OpenSSH's client asks. */

@@ -239,6 +239,7 @@ static int unlock_identity(void *arg, const char *pass, EVP_PKEY **priv, char *w
 		log_info("Load key \"%s\": %s", id->path, why[0] ? why : ssh_err_str(r));
 		return SIGNER_ERR_DEVICE;
 	}
+	identity_agent_add(id->owner, id, *priv); /* AddKeysToAgent */
 	return 0;
 }
 
@@ -325,6 +326,7 @@ void identities_answer(struct identities *ids, const char *pass)
 		log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
 		return;
 	}
+	identity_agent_add(ids, id, pk); /* AddKeysToAgent */
 	ids->ready = key_signer(ids, id, pk, 0);
 }
 

@@ -8,6 +8,7 @@
  * certificate objects, a PKIX-SSH key file's, X509CertificateFile) carries that chain.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,55 +16,16 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "agent_sock.h"
 #include "identity_int.h"
 #include "keyfile.h"
+#include "loop.h"
+#include "prompt.h"
 #include "log.h"
 #include "signer_agent.h"
 #include "ssh/err.h"
 #include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
-
-/* the socket to use (malloc'd) and where it came from, or NULL for none */
-static char *agent_path(const struct options *o, const char **from)
-{
-	const char *v = o->identity_agent, *env;
-	char name[256], *out = NULL;
-	size_t l;
-
-	*from = "SSH_AUTH_SOCK";
-	if (v == NULL || strcmp(v, "SSH_AUTH_SOCK") == 0) {
-		env = getenv("SSH_AUTH_SOCK");
-		return env != NULL && env[0] != '\0' ? strdup(env) : NULL;
-	}
-	if (strcmp(v, "none") == 0) {
-		return NULL;
-	}
-	*from = "IdentityAgent";
-	if (v[0] == '$') {
-		v++;
-		l = strlen(v);
-		if (v[0] == '{' && l >= 2 && v[l - 1] == '}') {
-			v++;
-			l -= 2;
-		}
-		if (l == 0 || l >= sizeof(name)) {
-			log_verbose("IdentityAgent %s: not a variable name", o->identity_agent);
-			return NULL;
-		}
-		memcpy(name, v, l);
-		name[l] = '\0';
-		if ((env = getenv(name)) == NULL || env[0] == '\0') {
-			log_debug1("IdentityAgent %s: the variable is not set", o->identity_agent);
-			return NULL;
-		}
-		return strdup(env);
-	}
-	if (path_expand(v, o, &out) != 0) {
-		log_verbose("IdentityAgent %s: cannot expand the path", v);
-		return NULL;
-	}
-	return out;
-}
 
 /* the agent key with public key pk that is not yet used, or -1 */
 static long find_key(const struct id_agent *a, const EVP_PKEY *pk)
@@ -200,7 +162,11 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 	int r;
 
 	a->identities_only = o->identities_only == 1;
-	if (o->pubkey_authentication == 0 || (path = agent_path(o, &from)) == NULL) {
+	if (o->add_keys_to_agent != NULL &&
+	    agent_addkeys_parse(o->add_keys_to_agent, &a->add, NULL, 0) != 0) {
+		a->add.mode = ADDKEYS_NO; /* checked by options_finish already */
+	}
+	if (o->pubkey_authentication == 0 || (path = agent_sock_path(o, &from)) == NULL) {
 		return 0;
 	}
 	if ((r = agent_conn_open(path, &a->conn)) != 0) {
@@ -324,4 +290,53 @@ void identity_agent_free(struct identities *ids)
 	agent_keys_clear(&a->keys);
 	agent_conn_unref(a->conn);
 	memset(a, 0, sizeof(*a));
+}
+
+/* AddKeysToAgent ask: the user's yes (never in BatchMode) */
+static int add_asked(struct identities *ids, const char *path)
+{
+	char q[PATH_MAX_LEN + 64];
+	int yes = 0, r;
+
+	if (ids->batch_mode) {
+		log_verbose("AddKeysToAgent ask: not asked in BatchMode; %s not added", path);
+		return 0;
+	}
+	snprintf(q, sizeof(q), "Add key %s to the agent? (yes/no) ", path);
+	/* asked on the spot (rare: only with "ask", once per decrypted key) */
+	r = prompt_confirm(q, NULL, &yes);
+	return r == 0 && yes;
+}
+
+void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv)
+{
+	struct id_agent *a = &ids->agent;
+	struct buf b;
+	int r;
+
+	if (a->add.mode == ADDKEYS_NO || priv == NULL) {
+		return;
+	}
+	if (a->conn == NULL) {
+		log_verbose("AddKeysToAgent: no agent to add %s to", id->path);
+		return;
+	}
+	if (a->add.mode == ADDKEYS_ASK && !add_asked(ids, id->path)) {
+		return;
+	}
+	buf_init(&b);
+	if ((r = agent_enc_add_identity(
+	         &b, priv, id->path, a->add.lifetime, a->add.mode == ADDKEYS_CONFIRM)) == 0) {
+		r = agent_conn_call(a->conn, &b);
+	}
+	if (buf_len(&b) > 0) {
+		OPENSSL_cleanse((void *)(uintptr_t)buf_ptr(&b), buf_len(&b));
+	}
+	buf_free(&b);
+	if (r != 0) {
+		log_verbose("AddKeysToAgent: %s not added: %s", id->path, agent_strerror(r));
+		return;
+	}
+	log_debug1("AddKeysToAgent: %s added to the agent%s", id->path,
+	    a->add.mode == ADDKEYS_CONFIRM ? " (confirm)" : "");
 }

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "agent.h"
+#include "agent_sock.h"
 #include "identity.h"
 
 #define ID_MAX       (OPT_MAX_LIST + 3)
@@ -40,6 +41,7 @@ struct id_agent {
 	struct signer **extra; /* per agent key: a signer made for it as an unconfigured key */
 	size_t extra_next, extra_offered;
 	int identities_only;
+	struct agent_addkeys add; /* AddKeysToAgent */
 };
 
 struct identities {
@@ -90,5 +92,9 @@ struct signer *identity_agent_next_front(struct identities *ids);
  * IdentitiesOnly, at most AGENT_EXTRA_MAX), or NULL */
 struct signer *identity_agent_next_extra(struct identities *ids);
 void identity_agent_free(struct identities *ids);
+/* identity_agent.c: AddKeysToAgent: give the agent the key file id's private key priv, just
+ * decrypted for a signature (asking first with "ask", never in BatchMode); a failure is a -v
+ * line, never an error of the connection */
+void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv);
 
 #endif

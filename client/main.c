@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "agent_sock.h"
 #include "background.h"
 #include "cmdline.h"
 #include "identity.h"
@@ -208,6 +209,7 @@ static int target_prepare(struct target *t, struct options *o, const char *comma
 	}
 	build_env(o, t->env, ENV_MAX + 1);
 	t->cfg.env = t->env;
+	t->cfg.forward_agent = t->cfg.session != SSH_SESSION_NONE && agent_fwd_ready(o);
 	t->cfg.log = log_conn_cb;
 	t->cfg.log_arg = NULL;
 

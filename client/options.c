@@ -137,6 +137,8 @@ static const struct kw keywords[] = {
     FLAG("IdentitiesOnly", identities_only),
     STR("PKCS11Provider", pkcs11_provider),
     STR("IdentityAgent", identity_agent),
+    STR("ForwardAgent", forward_agent),
+    {"AddKeysToAgent", KW_LINE, F(add_keys_to_agent), 0, NULL, 0, 0, NULL},
     FLAG("X509SendRoot", x509_send_root),
     ENUM("UserFromCertificate", user_from_certificate, ev_ufc),
     /* OpenSSH keywords implemented as in OpenSSH */

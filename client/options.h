@@ -118,7 +118,9 @@ struct options {
 	int identity_file_default; /* set by options_finish: the entries are the default files */
 	int identities_only;
 	char *pkcs11_provider;
-	char *identity_agent; /* IdentityAgent: a socket path, SSH_AUTH_SOCK, $VAR or none */
+	char *identity_agent;    /* IdentityAgent: a socket path, SSH_AUTH_SOCK, $VAR or none */
+	char *forward_agent;     /* ForwardAgent / -A / -a: yes, no, a socket path or $VAR */
+	char *add_keys_to_agent; /* AddKeysToAgent: yes|no|ask|confirm [time], or a time */
 
 	/* OpenSSH keywords x509ssh implements (options_compat.c has the rest) */
 	char *bind_address;          /* BindAddress (-b) */

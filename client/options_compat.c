@@ -70,13 +70,12 @@ static const struct valmap vm_crl[] = {{"yes", "require"}, {"no", "check"}, {NUL
 		.name = n, .cls = CC_UNSUPPORTED, .harmless = ok                                   \
 	}
 
-#define W_FWD   "forwarding is not supported"
-#define W_MUX   "no connection sharing: each run is its own connection"
-#define W_GSS   "GSSAPI is not supported"
-#define W_HB    "host-based authentication is not supported"
-#define W_AGENT "not supported yet; the agent's keys are used, see IdentityAgent"
-#define W_OLD   "obsolete in OpenSSH"
-#define W_X11   "X11 forwarding is not supported"
+#define W_FWD "forwarding is not supported"
+#define W_MUX "no connection sharing: each run is its own connection"
+#define W_GSS "GSSAPI is not supported"
+#define W_HB  "host-based authentication is not supported"
+#define W_OLD "obsolete in OpenSSH"
+#define W_X11 "X11 forwarding is not supported"
 
 static const struct compat_kw compat[] = {
     /* other names of our keywords */
@@ -91,7 +90,6 @@ static const struct compat_kw compat[] = {
     ALIASV("MandatoryCRL", "X509Revocation", vm_crl),
 
     /* accepted, no effect */
-    NOEFF("AddKeysToAgent", W_AGENT),
     NOEFF("CanonicalDomains", "used only with CanonicalizeHostname"),
     NOEFF("CanonicalizeFallbackLocal", "used only with CanonicalizeHostname"),
     NOEFF("CanonicalizeMaxDots", "used only with CanonicalizeHostname"),
@@ -108,7 +106,6 @@ static const struct compat_kw compat[] = {
     NOEFF("ControlPersist", W_MUX),
     NOEFF("EnableSSHKeysign", W_HB),
     NOEFF("FingerprintHash", "fingerprints are SHA256"),
-    NOEFFW("ForwardAgent", W_AGENT),
     NOEFFW("ForwardX11", W_X11),
     NOEFF("ForwardX11Timeout", W_X11),
     NOEFFW("ForwardX11Trusted", W_X11),

@@ -209,6 +209,8 @@ static const struct dump_row dump_rows[] = {
     {.kw = "identityfile", .kind = D_EACH, LISTF(identity_file)},
     {.kw = "pkcs11provider", .kind = D_STR, .off = F(pkcs11_provider)},
     {.kw = "identityagent", .kind = D_STR, .off = F(identity_agent)},
+    {.kw = "forwardagent", .kind = D_DEFSTR, .off = F(forward_agent), .def = "no"},
+    {.kw = "addkeystoagent", .kind = D_DEFSTR, .off = F(add_keys_to_agent), .def = "no"},
     {.kw = "sendenv", .kind = D_EACH, LISTF(send_env)},
     {.kw = "setenv", .kind = D_EACH, LISTF(set_env)},
     {.kw = "cacertificatefile", .kind = D_STR, .off = F(ca_certificate_file)},

@@ -2,6 +2,7 @@
 #include "options.h"
 #include "x509_limits.h"
 #include "options_int.h"
+#include "agent_sock.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -409,6 +410,10 @@ int options_finish(
 	o->identity_file_default = had_ids == 0;
 	if ((r = expand_paths(o)) != 0) {
 		goto oom;
+	}
+	if (o->add_keys_to_agent != NULL &&
+	    agent_addkeys_parse(o->add_keys_to_agent, NULL, err, errlen) != 0) {
+		return SSH_ERR_FORMAT;
 	}
 	if (o->force_tty < 0) {
 		o->force_tty = 0;

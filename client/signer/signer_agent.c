@@ -175,6 +175,31 @@ out:
 	return r;
 }
 
+int agent_conn_call(struct agent_conn *c, const struct buf *req)
+{
+	struct buf b;
+	const uint8_t *msg;
+	size_t len;
+	int r;
+
+	buf_init(&b);
+	buf_set_max(&b, AGENT_MSG_MAX + 4 + 4096);
+	if (c->broken) {
+		r = SSH_ERR_PROTOCOL;
+		goto out;
+	}
+	if ((r = conn_write(c, req)) != 0 || (r = conn_read(c, &b, &msg, &len)) != 0) {
+		goto out;
+	}
+	r = agent_dec_status(msg, len);
+out:
+	if (r != 0 && r != AGENT_ERR_REFUSED) {
+		c->broken = 1;
+	}
+	buf_free(&b);
+	return r;
+}
+
 static EVP_PKEY *sa_pubkey(struct signer *s)
 {
 	return ((struct sa_key *)s->impl)->pk;

@@ -24,6 +24,9 @@ struct agent_conn; /* one socket to the agent, shared by its signers */
 int agent_conn_open(const char *path, struct agent_conn **out);
 /* The agent's keys (blocking: REQUEST_IDENTITIES and its answer). */
 int agent_conn_list(struct agent_conn *c, struct agent_keys *out);
+/* Send one framed request and read its SUCCESS / FAILURE (blocking, as agent_conn_list): 0,
+ * AGENT_ERR_REFUSED, or an error. Never while a signature of c is pending. */
+int agent_conn_call(struct agent_conn *c, const struct buf *req);
 /* Drop the caller's reference (the signers made from c keep theirs). */
 void agent_conn_unref(struct agent_conn *c);
 

@@ -90,6 +90,15 @@ static int send_session_requests(struct ssh_conn *c)
 	int r = 0;
 
 	buf_init(&b);
+	if (c->cfg.forward_agent) {
+		/* as OpenSSH's ssh: no reply wanted, before everything else */
+		if ((r = chan_request_head(c, &b, "auth-agent-req@openssh.com", 0)) != 0 ||
+		    (r = transport_send(c, &b)) != 0) {
+			goto out;
+		}
+		c->agent_asked = 1;
+		conn_log(c, SSH_LOG_DEBUG1, "Requesting authentication agent forwarding.");
+	}
 	for (i = 0; c->cfg.env != NULL && c->cfg.env[i] != NULL; i++) {
 		const char *eq = strchr(c->cfg.env[i], '=');
 		if (eq == NULL) {

@@ -257,20 +257,67 @@ static int recv_forwarded(
 	return conn_event(c, &ev, la, oa);
 }
 
+/* auth-agent@openssh.com (OpenSSH PROTOCOL): no fields; welcome only once we asked for it */
+static int recv_agent(
+    struct ssh_conn *c, struct rd *msg, uint32_t remote, uint32_t window, uint32_t maxpkt)
+{
+	struct ssh_event ev;
+	struct chan *ch;
+
+	if (rd_end(msg) != 0) {
+		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed auth-agent open");
+	}
+	if (!c->agent_asked) {
+		conn_log(c, SSH_LOG_VERBOSE,
+		    "the server opened an agent channel, but agent forwarding was not requested: "
+		    "refused");
+		return send_open_failure(c, remote, 1, "agent forwarding not requested");
+	}
+	if ((ch = chan_alloc(c, CHAN_AGENT)) == NULL) {
+		conn_log(c, SSH_LOG_VERBOSE, "auth-agent channel refused: too many channels");
+		return send_open_failure(c, remote, 4, "too many channels");
+	}
+	ch->remote_id = remote;
+	ch->rwin = window;
+	ch->rmaxpkt = maxpkt;
+	ch->open_sent = 1;
+	ch->incoming = 1;
+	conn_log(c, SSH_LOG_DEBUG1, "channel %u: auth-agent@openssh.com", ch->id);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SSH_EV_CHAN_INCOMING;
+	ev.u.chan.id = ch->id;
+	ev.u.chan.agent = 1;
+	ev.u.chan.fwd.listen_addr = "";
+	ev.u.chan.fwd.orig_addr = "";
+	return conn_event(c, &ev, NULL, NULL);
+}
+
+/* the channel types a server may open towards us */
+static const struct {
+	const char *type;
+	int (*recv)(
+	    struct ssh_conn *c, struct rd *msg, uint32_t remote, uint32_t window, uint32_t maxpkt);
+} open_types[] = {
+    {"forwarded-tcpip", recv_forwarded},
+    {"auth-agent@openssh.com", recv_agent},
+};
+
 int tcpip_recv_open(struct ssh_conn *c, struct rd *msg)
 {
 	const uint8_t *t;
-	size_t tn;
+	size_t tn, i;
 	uint32_t remote, window, maxpkt;
 
 	if (rd_string(msg, &t, &tn) != 0 || rd_u32(msg, &remote) != 0 ||
 	    rd_u32(msg, &window) != 0 || rd_u32(msg, &maxpkt) != 0) {
 		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed channel open");
 	}
-	if (str_eq(t, tn, "forwarded-tcpip")) {
-		return recv_forwarded(c, msg, remote, window, maxpkt);
+	for (i = 0; i < sizeof(open_types) / sizeof(open_types[0]); i++) {
+		if (str_eq(t, tn, open_types[i].type)) {
+			return open_types[i].recv(c, msg, remote, window, maxpkt);
+		}
 	}
-	/* session, x11, auth-agent@openssh.com, direct-tcpip, ...: nothing we offer */
+	/* session, x11, direct-tcpip, ...: nothing we offer */
 	conn_log(c, SSH_LOG_DEBUG1, "channel open %.*s refused", (int)(tn > 64 ? 64 : tn),
 	    (const char *)t);
 	return send_open_failure(c, remote, 1, "open refused by client");

@@ -84,7 +84,8 @@ struct chan *chan_tcp(struct ssh_conn *c, uint32_t id)
 {
 	struct chan *ch = id < CONN_CHAN_SLOTS ? c->chans[id] : NULL;
 
-	if (ch == NULL || (ch->kind != CHAN_DIRECT && ch->kind != CHAN_FORWARDED)) {
+	if (ch == NULL ||
+	    (ch->kind != CHAN_DIRECT && ch->kind != CHAN_FORWARDED && ch->kind != CHAN_AGENT)) {
 		(void)conn_fail(
 		    c, SSH_ERR_INTERNAL, "channel: no TCP/IP channel %u (internal)", id);
 		return NULL;

@@ -84,6 +84,11 @@ struct ssh_conn_config {
 	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */
 	/* exec of command / shell, a subsystem named by command (non-empty), or no session */
 	enum ssh_session_kind session;
+	/* ForwardAgent: send auth-agent-req@openssh.com on the session channel (before the shell,
+	 * command or subsystem) and let the server open auth-agent@openssh.com channels, raised as
+	 * SSH_EV_CHAN_INCOMING with u.chan.agent set; without it (or before the request went out)
+	 * such opens are refused by the engine (administratively prohibited) */
+	int forward_agent;
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
 };
@@ -105,8 +110,9 @@ enum ssh_event_type {
 	SSH_EV_CHAN_OPEN_FAILED, /* ... was refused (u.chan.reason, u.chan.message); the id is
 	                          * released when the event is handed out */
 	SSH_EV_CHAN_INCOMING,    /* the server opens a forwarded-tcpip channel for a granted
-	                          * tcpip-forward (u.chan and u.chan.fwd): answer with
-	                          * ssh_conn_chan_accept or ssh_conn_chan_refuse */
+	                          * tcpip-forward (u.chan and u.chan.fwd), or an
+	                          * auth-agent@openssh.com channel we asked for (u.chan.agent):
+	                          * answer with ssh_conn_chan_accept or ssh_conn_chan_refuse */
 	SSH_EV_CHAN_DATA,        /* the channel has bytes to read (ssh_conn_chan_peek) */
 	SSH_EV_CHAN_EOF,         /* the server sent EOF on the channel (after all its data) */
 	SSH_EV_CHAN_CLOSED,      /* closed both ways; data not yet read stays readable until the
@@ -148,6 +154,8 @@ struct ssh_event {
 		} prompt;
 		struct {
 			uint32_t id;     /* our (local) channel id */
+			int agent;       /* INCOMING: an auth-agent@openssh.com channel (fwd's
+			                  * fields are then "" and 0) */
 			uint32_t reason; /* OPEN_FAILED: RFC 4254 reason code */
 			const char
 			    *message; /* OPEN_FAILED: the server's text (sanitised), may be "" */

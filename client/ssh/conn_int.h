@@ -134,6 +134,7 @@ enum chan_kind {
 	CHAN_SESSION,   /* the session channel (struct ssh_conn's ch, local id 0) */
 	CHAN_DIRECT,    /* direct-tcpip: we opened it */
 	CHAN_FORWARDED, /* forwarded-tcpip: the server opened it for a granted tcpip-forward */
+	CHAN_AGENT,     /* auth-agent@openssh.com: the server opened it (ForwardAgent) */
 };
 
 /* One row of the channel table. */
@@ -282,6 +283,7 @@ struct ssh_conn {
 	size_t reply_pending;  /* wire bytes of packets the engine made itself (replies, requests:
 	                        * everything but stdin data) not yet consumed; a lower bound, as any
 	                        * consumed byte counts against it */
+	int agent_asked;       /* auth-agent-req@openssh.com went out: agent channels welcome */
 	uint64_t heard;        /* proofs of life: version line + packets other than IGNORE/DEBUG */
 };
 

@@ -13,7 +13,8 @@
  *                   succeeded, CHANNEL_OPEN pending; 3 channel open and the command accepted
  *   setup bits 2-3  the answer to SSH_EV_AUTH_NEXT: password, publickey (a fixed Ed25519 key),
  *                   keyboard-interactive, give up
- *   setup bit 4     a pty and environment variables are requested
+ *   setup bit 4     a pty, environment variables and agent forwarding are requested (the
+ *                   server may then open auth-agent@openssh.com channels)
  *   setup bit 5     the signature is refused (a token error) instead of made
  *   setup bit 6     RekeyLimit 16384 bytes, 1 second (ticks then rekey)
  *   setup bit 7     a shell instead of a command
@@ -30,10 +31,10 @@
  *     14       one byte b: a TCP/IP channel action (b % 8): open direct-tcpip, tcpip-forward,
  *              cancel-tcpip-forward (port b >> 3), write b >> 3 bytes, EOF, close (on the
  *              channel (b >> 3) % n of the n open ones), accept or refuse the oldest unanswered
- *              forwarded-tcpip; with payloads (CHANNEL_OPEN forwarded-tcpip, REQUEST_SUCCESS,
- *              OPEN_CONFIRMATION for ids from 1) this drives the channel table
- * A payload that starts with 20 (KEXINIT) is the server's KEXINIT of a rekey: the harness answers
- * the client's ECDH_INIT with it in the exchange hash, so a well-formed one completes the rekey.
+ *              forwarded-tcpip or auth-agent channel; with payloads (CHANNEL_OPEN forwarded-tcpip,
+ * REQUEST_SUCCESS, OPEN_CONFIRMATION for ids from 1) this drives the channel table A payload that
+ * starts with 20 (KEXINIT) is the server's KEXINIT of a rekey: the harness answers the client's
+ * ECDH_INIT with it in the exchange hash, so a well-formed one completes the rekey.
  *
  * Seed corpus mode: X509SSH_FUZZ_GEN=DIR ./fuzz_session writes valid transcripts (a normal
  * session, kbd-interactive, banners, ext-info, PK_OK, global requests, rekeys, ...) into DIR and
@@ -603,6 +604,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.cols = 80;
 		cfg.rows = 24;
 		cfg.env = env;
+		cfg.forward_agent = 1;
 	}
 	if (r.setup & S_REKEY) {
 		cfg.rekey_bytes = 16384;

@@ -366,6 +366,34 @@ static int gen_corpus(const char *dir)
 	session_end(&sd);
 	r |= seed_write(&sd, dir, "tcpip-channels");
 
+	/* agent forwarding asked (with the pty): the server opens an auth-agent@openssh.com
+	 * channel (accepted), a request and an answer go through, then CLOSE; a second open is
+	 * refused by the harness */
+	seed_start(&sd, SETUP(PH_READY, AUTH_PASSWORD, S_TTY));
+	p = msg(&sd, 90);
+	buf_put_cstring(p, "auth-agent@openssh.com");
+	buf_put_u32(p, 9);
+	buf_put_u32(p, 1u << 20);
+	buf_put_u32(p, 32768);
+	rec(&sd);
+	op2(&sd, OP_CHAN, 6); /* accepted: id 1 */
+	p = msg(&sd, 94);
+	buf_put_u32(p, 1);
+	buf_put_string(p, (const uint8_t *)"\0\0\0\1\x0b", 5);
+	rec(&sd);
+	op2(&sd, OP_CHAN, 3 | (9 << 3));
+	buf_put_u32(msg(&sd, 97), 1);
+	rec(&sd);
+	p = msg(&sd, 90);
+	buf_put_cstring(p, "auth-agent@openssh.com");
+	buf_put_u32(p, 10);
+	buf_put_u32(p, 1u << 20);
+	buf_put_u32(p, 32768);
+	rec(&sd);
+	op2(&sd, OP_CHAN, 7);
+	session_end(&sd);
+	r |= seed_write(&sd, dir, "agent-channel");
+
 	buf_free(&blob);
 	buf_free(&host_blob);
 	return r;

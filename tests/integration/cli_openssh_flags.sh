@@ -140,14 +140,15 @@ run_client -o PubkeyAuthentication=no -- true
 expect_exit 255 "PubkeyAuthentication no"
 expect_error_line auth "PubkeyAuthentication no"
 
-# the no-effect keywords: a -v line each, a warning for ForwardAgent yes
+# the no-effect keywords: a -v line each, a warning for ForwardX11 yes (ForwardAgent is
+# implemented: agent_forward.sh)
 if is_x509ssh; then
-	run_client -v -A -o Compression=yes -- true
-	expect_exit 0 "-A -v"
-	expect_stderr_matches '^Warning: ForwardAgent yes has no effect in x509ssh' "-A warns"
+	run_client -v -X -o Compression=yes -- true
+	expect_exit 0 "-X -v"
+	expect_stderr_matches '^Warning: ForwardX11 yes has no effect in x509ssh' "-X warns"
 	expect_stderr_matches '^debug1: Keyword Compression has no effect in x509ssh' "-v notes Compression"
-	run_client -o ForwardAgent=yes -- true
-	expect_stderr_not_matches 'ForwardAgent' "LogLevel ERROR hides the warning"
+	run_client -o ForwardX11=yes -- true
+	expect_stderr_not_matches 'ForwardX11' "LogLevel ERROR hides the warning"
 fi
 
 # ---- errors

@@ -159,7 +159,8 @@ static void test_flag_keywords(void)
 	/* no-effect flags are noted; -A / -X warn */
 	CHECK_EQ_INT(parse("-x -a -2 -C -M -K -g h"), CMDLINE_OK);
 	CHECK_EQ_INT(compat_bits("ForwardX11"), OPT_COMPAT_NOEFFECT);
-	CHECK_EQ_INT(compat_bits("ForwardAgent"), OPT_COMPAT_NOEFFECT);
+	CHECK_EQ_INT(compat_bits("ForwardAgent"), -1); /* a keyword of ours now */
+	CHECK_STR(o.forward_agent, "no");
 	CHECK_EQ_INT(compat_bits("Protocol"), OPT_COMPAT_NOEFFECT);
 	CHECK_EQ_INT(compat_bits("Compression"), OPT_COMPAT_NOEFFECT);
 	CHECK_EQ_INT(compat_bits("ControlMaster"), OPT_COMPAT_NOEFFECT);
@@ -169,7 +170,7 @@ static void test_flag_keywords(void)
 	CHECK_EQ_INT(done(), 0);
 	options_free(&o);
 	CHECK_EQ_INT(parse("-A -Y h"), CMDLINE_OK);
-	CHECK_EQ_INT(compat_bits("ForwardAgent"), OPT_COMPAT_NOEFFECT | OPT_COMPAT_WARN);
+	CHECK_STR(o.forward_agent, "yes");
 	CHECK_EQ_INT(compat_bits("ForwardX11"), OPT_COMPAT_NOEFFECT | OPT_COMPAT_WARN);
 	CHECK_EQ_INT(compat_bits("ForwardX11Trusted"), OPT_COMPAT_NOEFFECT | OPT_COMPAT_WARN);
 	options_free(&o);

@@ -220,6 +220,8 @@ static const struct {
     {"IdentitiesOnly", "yes"},
     {"PKCS11Provider", "/p.so"},
     {"IdentityAgent", "~/.ssh/agent.sock"},
+    {"ForwardAgent", "yes"},
+    {"AddKeysToAgent", "confirm 10m"},
     {"X509SendRoot", "yes"},
     {"UserFromCertificate", "cn"},
     {"BindAddress", "127.0.0.1"},
@@ -395,19 +397,26 @@ static void test_compat_classes(void)
 
 	/* a no-effect keyword needs a value, as in OpenSSH */
 	t_opt_fresh(&o, "h");
-	CHECK_EQ_INT(t_opt_apply(&o, "ForwardAgent"), SSH_ERR_FORMAT);
-	CHECK_STR(err, "missing value for ForwardAgent");
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardX11"), SSH_ERR_FORMAT);
+	CHECK_STR(err, "missing value for ForwardX11");
 	options_free(&o);
 
-	/* the warning bit: ForwardAgent / ForwardX11 yes only */
+	/* the warning bit: ForwardX11 yes only (ForwardAgent is a keyword of ours now) */
 	t_opt_fresh(&o, "h");
 	CHECK_EQ_INT(t_opt_apply(&o, "ForwardAgent yes"), 0);
-	CHECK_EQ_INT(t_opt_apply(&o, "ForwardX11 no"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardX11 yes"), 0);
 	CHECK_EQ_INT(t_opt_apply(&o, "Compression yes"), 0);
 	for (size_t i = 0; (name = options_compat_at(i, NULL)) != NULL; i++) {
 		int warn = (o.compat_seen[i] & OPT_COMPAT_WARN) != 0;
-		CHECK_MSG(warn == (strcmp(name, "ForwardAgent") == 0), "%s: warn %d", name, warn);
+		CHECK_MSG(warn == (strcmp(name, "ForwardX11") == 0), "%s: warn %d", name, warn);
 	}
+	CHECK_STR(o.forward_agent, "yes");
+	options_free(&o);
+	/* the first value wins; a path and a variable are kept as given */
+	t_opt_fresh(&o, "h");
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardAgent $MY_SOCK"), 0);
+	CHECK_EQ_INT(t_opt_apply(&o, "ForwardAgent no"), 0);
+	CHECK_STR(o.forward_agent, "$MY_SOCK");
 	options_free(&o);
 }
 

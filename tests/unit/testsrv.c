@@ -611,6 +611,25 @@ int testsrv_open_forwarded(struct testsrv *s, const char *addr, uint32_t port, c
 	return r;
 }
 
+int testsrv_open_agent(struct testsrv *s, uint32_t *sid)
+{
+	struct buf b;
+	int r;
+
+	if (chan_new(s, sid) != 0) {
+		return -1;
+	}
+	buf_init(&b);
+	buf_put_u8(&b, 90);
+	buf_put_cstring(&b, "auth-agent@openssh.com");
+	buf_put_u32(&b, *sid);
+	buf_put_u32(&b, TESTSRV_WINDOW);
+	buf_put_u32(&b, 32768);
+	r = testsrv_send(s, &b);
+	buf_free(&b);
+	return r;
+}
+
 static int serve_open(struct testsrv *s, struct rd *rd)
 {
 	const uint8_t *t;

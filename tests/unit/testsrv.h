@@ -192,6 +192,9 @@ int testsrv_chan_bind(
  * names it. */
 int testsrv_open_forwarded(struct testsrv *s, const char *addr, uint32_t port, const char *orig,
     uint32_t oport, uint32_t *sid);
+/* Open an auth-agent@openssh.com channel to the client (what the client sends is kept in got);
+ * *sid names it. */
+int testsrv_open_agent(struct testsrv *s, uint32_t *sid);
 /* Send bytes on a channel (within the client's window; the rest waits for its adjustments). */
 int testsrv_chan_send(struct testsrv *s, uint32_t sid, const uint8_t *d, size_t n);
 
