@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "log.h"
 #include "p11.h"
+#include "signq.h"
 #include "prompt.h"
 #include "ssh/err.h"
 #include "ssh/sshkey.h"
@@ -377,7 +378,7 @@ static void sign_failure(struct signer *s, int r, char *cause, size_t len)
 	if (detail[0] == '\0') {
 		detail = signer_strerror(r);
 	}
-	if (p11_is_signer(s)) {
+	if (p11_is_signer(signq_inner(s))) {
 		snprintf(
 		    cause, len, "pkcs11: %s: %s", s->name != NULL ? s->name : "token key", detail);
 	} else {
@@ -440,8 +441,8 @@ static int signer_answered(struct loop *l, int r, char *secret, int yes)
 
 	(void)yes;
 	if (r != 0) {
-		log_debug1(
-		    "%s prompt: %s", p11_is_signer(s) ? "PIN" : "passphrase", ssh_err_str(r));
+		log_debug1("%s prompt: %s", p11_is_signer(signq_inner(s)) ? "PIN" : "passphrase",
+		    ssh_err_str(r));
 	}
 	l->ask->s = NULL; /* answered here, not given up by ask_end */
 	r = s->ops->secret_answer(s, r == 0 ? secret : NULL, &sig, &len);

@@ -355,7 +355,9 @@ struct signer *identities_next(struct identities *ids)
 		if (id->p11v != NULL) {
 			while (id->p11next < id->p11n) {
 				int by_agent = id->p11agent != NULL && id->p11agent[id->p11next];
-				s = id->p11v[id->p11next++];
+				s = id->p11q != NULL ? id->p11q[id->p11next]
+				                     : id->p11v[id->p11next];
+				id->p11next++;
 				if (s != NULL && !by_agent) {
 					log_debug1("Will attempt token key: %s", s->name);
 					return s;
@@ -433,6 +435,7 @@ void identities_free(struct identities *ids)
 		if (ids->v[i].signer != NULL) {
 			signer_free(ids->v[i].signer);
 		}
+		identity_token_unqueue(&ids->v[i]);
 		if (ids->v[i].p11v != NULL) {
 			identity_token_release(ids->v[i].p11v, ids->v[i].p11n);
 		}

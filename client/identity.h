@@ -50,6 +50,10 @@ void identities_answer(struct identities *ids, const char *passphrase);
 const char *identities_note(const struct identities *ids);
 void identities_free(struct identities *ids);
 
+/* Fleet mode: from now on, each identity list hands out token keys through wrappers of its
+ * own that queue the signatures of the connections sharing a token, one at a time (signq.h). */
+void identities_queue_tokens(int on);
+
 /* UserFromCertificate: the CN (upn = 0) or the subjectAltName UPN (upn = 1) of the first
  * identity's certificate (a token key's, or the first certificate in a PKIX-SSH identity file),
  * malloc'd; SSH_ERR_NOT_FOUND when no certificate has one. */

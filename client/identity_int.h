@@ -22,6 +22,7 @@ struct identity {
 	struct signer *signer; /* loaded */
 	struct signer **p11v;  /* a token source: every key it selected */
 	size_t p11n, p11next;
+	struct signer **p11q;    /* fleet mode: per connection, p11v's signers queued (signq.h) */
 	unsigned char *p11agent; /* per p11v key: the agent holds it (offered through it) */
 	int agent_served;        /* a key file the agent holds: offered through the agent */
 };
@@ -67,6 +68,11 @@ struct identities {
  * signature); a failure is the one-line "pkcs11: ..." (or "config: ...") message in err */
 int identity_add_token(
     struct identities *ids, const char *spec, const struct options *o, char *err, size_t errlen);
+
+/* identity_token.c: the wrappers that queue a shared token's signatures (fleet mode: set by
+ * identities_queue_tokens), or 0 when not queued; freed by identity_token_unqueue */
+int identity_token_queue(struct identity *id);
+void identity_token_unqueue(struct identity *id);
 
 /* identity_token.c: give back a token source's signers (freed with the last connection that
  * shares them) */

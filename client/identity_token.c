@@ -12,6 +12,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "p11.h"
+#include "signq.h"
 #include "ssh/err.h"
 #include "ssh/sshsig.h"
 #include "x509chain.h"
@@ -97,6 +98,43 @@ static void shared_add(const char *spec, struct signer **v, size_t n)
 	}
 }
 
+/* fleet mode: token signatures queued per connection (signq.h) */
+static int queue_tokens;
+
+void identities_queue_tokens(int on)
+{
+	queue_tokens = on;
+}
+
+int identity_token_queue(struct identity *id)
+{
+	if (!queue_tokens || id->p11v == NULL || id->p11n == 0) {
+		return 0;
+	}
+	if ((id->p11q = calloc(id->p11n, sizeof(*id->p11q))) == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	for (size_t i = 0; i < id->p11n; i++) {
+		if (id->p11v[i] != NULL && (id->p11q[i] = signq_wrap(id->p11v[i])) == NULL) {
+			identity_token_unqueue(id);
+			return SSH_ERR_ALLOC;
+		}
+	}
+	return 0;
+}
+
+void identity_token_unqueue(struct identity *id)
+{
+	if (id->p11q == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < id->p11n; i++) {
+		signer_free(id->p11q[i]);
+	}
+	free(id->p11q);
+	id->p11q = NULL;
+}
+
 void identity_token_release(struct signer **v, size_t n)
 {
 	for (size_t i = 0; i < TOKEN_SHARE_MAX; i++) {
@@ -168,7 +206,9 @@ int identity_add_token(
 		log_debug1("token source %s: shared with another connection of this run", spec);
 		ids->v[ids->n].user_provided = 1;
 		ids->n++;
-		r = 0;
+		if ((r = identity_token_queue(&ids->v[ids->n - 1])) != 0) {
+			snprintf(err, errlen, "pkcs11: out of memory");
+		}
 		goto out;
 	}
 	r = p11_load_signers(
@@ -192,7 +232,9 @@ int identity_add_token(
 	}
 	ids->v[ids->n].user_provided = 1;
 	ids->n++;
-	r = 0;
+	if ((r = identity_token_queue(&ids->v[ids->n - 1])) != 0) {
+		snprintf(err, errlen, "pkcs11: out of memory");
+	}
 out:
 	sk_X509_pop_free(src.extra, X509_free);
 	return r;

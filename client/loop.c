@@ -59,42 +59,48 @@ void loop_fail_local(struct loop *l, const char *fmt, ...)
 
 /* "category: cause" as the one line; a jump host's says which hop ("category: jump host X: cause")
  */
-static void fail_line(const struct loop *l, const char *msg)
+static void fail_line(const struct loop *l, const char *msg, char *out, size_t outlen)
 {
 	const char *sep = strstr(msg, ": ");
 
 	if (l->hop_name == NULL || sep == NULL || strstr(msg, l->hop_name) != NULL) {
-		fatal_line(msg);
+		snprintf(out, outlen, "%s", msg);
 		return;
 	}
-	char line[ERR_MAX + 256];
-	snprintf(line, sizeof(line), "%.*s: %s: %s", (int)(sep - msg), msg, l->hop_name, sep + 2);
-	fatal_line(line);
+	snprintf(out, outlen, "%.*s: %s: %s", (int)(sep - msg), msg, l->hop_name, sep + 2);
 }
 
 /* The one error line for the engine's sticky error (or our own cause). */
 void loop_print_failure(struct loop *l, int r)
+{
+	char line[ERR_MAX + 256];
+
+	loop_failure_text(l, r, line, sizeof(line));
+	fatal_line(line);
+}
+
+void loop_failure_text(struct loop *l, int r, char *out, size_t outlen)
 {
 	const char *msg = NULL;
 	const char *note = identities_note(l->ids);
 	char line[ERR_MAX];
 
 	if (l->local_err[0] != '\0') {
-		fail_line(l, l->local_err);
+		fail_line(l, l->local_err, out, outlen);
 		return;
 	}
 	if (l->c != NULL && ssh_conn_error(l->c, &msg) != 0 && msg != NULL) {
 		if ((note != NULL || l->auth_note[0] != '\0') && strncmp(msg, "auth:", 5) == 0) {
 			snprintf(line, sizeof(line), "%s (%s%s%s)", msg, note != NULL ? note : "",
 			    note != NULL && l->auth_note[0] != '\0' ? "; " : "", l->auth_note);
-			fail_line(l, line);
+			fail_line(l, line, out, outlen);
 		} else {
-			fail_line(l, msg);
+			fail_line(l, msg, out, outlen);
 		}
 		return;
 	}
 	snprintf(line, sizeof(line), "connect: %s port %d: %s", l->host, l->port, ssh_err_str(r));
-	fail_line(l, line);
+	fail_line(l, line, out, outlen);
 }
 
 static void on_exit_event(struct loop *l, const struct ssh_event *ev)
@@ -121,10 +127,15 @@ static int drain_events(struct loop *l)
 	while (r >= 0 && ssh_conn_next_event(l->c, &ev) == 1) {
 		switch (ev.type) {
 		case SSH_EV_HOSTKEY:
+			if (l->fio != NULL && l->fio->hostkey != NULL) {
+				l->fio->hostkey(l->fio->arg, &ev); /* fleet: the host's report */
+			}
 			r = authdrv_hostkey(l, &ev);
 			break;
 		case SSH_EV_AUTH_BANNER:
-			if (log_get_level() >= LOG_INFO && ev.u.banner.text != NULL) {
+			/* fleet mode: a host's banner is not shown among the others' */
+			if (l->fio == NULL && log_get_level() >= LOG_INFO &&
+			    ev.u.banner.text != NULL) {
 				if (ev.u.banner.notice) {
 					fprintf(stderr, "%sx509ssh: %s\n",
 					    ev.u.banner.open_line ? "\n" : "", ev.u.banner.text);
@@ -210,7 +221,7 @@ static int sock_read(struct loop *l)
 	int r;
 
 	/* read straight into the engine's input buffer: one copy less per byte */
-	if ((win = ssh_conn_recv_window(l->c, IO_CHUNK, &room)) == NULL) {
+	if ((win = ssh_conn_recv_window(l->c, l->iobuf_len, &room)) == NULL) {
 		const char *msg = NULL;
 		if (ssh_conn_error(l->c, &msg) != 0) {
 			return SSH_ERR_PROTOCOL;
@@ -304,6 +315,44 @@ static int stdin_read(struct loop *l)
 	return ssh_conn_stdin_write(l->c, l->iobuf, (size_t)n);
 }
 
+/* ---- fleet mode: the host's sinks and its stdin from memory (loop_fleet_io) ---- */
+
+static int fleet_out(struct loop *l, int is_stderr, const uint8_t *p, size_t len)
+{
+	int r;
+
+	if (len == 0) {
+		return 0;
+	}
+	if ((r = l->fio->output(l->fio->arg, is_stderr, p, len)) < 0) {
+		return r;
+	}
+	return ssh_conn_channel_consumed(l->c, is_stderr, len);
+}
+
+static int fleet_in(struct loop *l)
+{
+	struct loop_fleet_io *f = l->fio;
+	size_t room, n;
+	int r;
+
+	if (!l->session_ready || !l->stdin_open) {
+		return 0;
+	}
+	if (f->inoff < f->inlen && (room = ssh_conn_stdin_room(l->c)) > 0) {
+		n = f->inlen - f->inoff < room ? f->inlen - f->inoff : room;
+		if ((r = ssh_conn_stdin_write(l->c, f->in + f->inoff, n)) < 0) {
+			return r;
+		}
+		f->inoff += n;
+	}
+	if (f->inoff >= f->inlen) {
+		l->stdin_open = 0;
+		return ssh_conn_stdin_eof(l->c);
+	}
+	return 0;
+}
+
 /* Write what the channel has for fd 1 (is_stderr 0) or 2. */
 static int out_write(struct loop *l, int is_stderr)
 {
@@ -312,6 +361,9 @@ static int out_write(struct loop *l, int is_stderr)
 	int fd = is_stderr ? STDERR_FILENO : STDOUT_FILENO;
 	ssize_t n;
 
+	if (l->fio != NULL) {
+		return fleet_out(l, is_stderr, p, len);
+	}
 	while (len > 0) {
 		if (l->out_dead[is_stderr]) {
 			return ssh_conn_channel_consumed(l->c, is_stderr, len);
@@ -507,7 +559,7 @@ void session_fill(struct loop *l, struct pollfd *pfd, int *timeout)
 		pfd[P_SOCK].fd = l->sock;
 		pfd[P_SOCK].events = POLLIN | (loop_send_pending(l) > 0 ? POLLOUT : 0);
 	}
-	if (l->session_ready && l->stdin_open &&
+	if (l->fio == NULL && l->session_ready && l->stdin_open &&
 	    ssh_conn_stdin_room(l->c) > (l->esc_active ? 1u : 0u)) {
 		pfd[P_STDIN].fd = STDIN_FILENO;
 		pfd[P_STDIN].events = POLLIN;
@@ -515,7 +567,7 @@ void session_fill(struct loop *l, struct pollfd *pfd, int *timeout)
 	for (int i = 0; i < 2 && !l->is_jump; i++) {
 		size_t len;
 		(void)ssh_conn_channel_peek(l->c, i, &len);
-		if (len > 0 && !l->out_dead[i]) {
+		if (len > 0 && !l->out_dead[i] && l->fio == NULL) {
 			pfd[P_STDOUT + i].fd = STDOUT_FILENO + i;
 			pfd[P_STDOUT + i].events = POLLOUT;
 		}
@@ -578,7 +630,11 @@ int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now)
 			return r;
 		}
 	}
-	if (l->fwd != NULL && (r = fwd_io(l->fwd, pfd + P_N, l->nfwd, l->iobuf, IO_CHUNK)) < 0) {
+	if (l->fio != NULL && (r = fleet_in(l)) < 0) {
+		return r;
+	}
+	if (l->fwd != NULL &&
+	    (r = fwd_io(l->fwd, pfd + P_N, l->nfwd, l->iobuf, l->iobuf_len)) < 0) {
 		if (fwd_error(l->fwd) != NULL) {
 			loop_fail_local(l, "%s", fwd_error(l->fwd));
 		}

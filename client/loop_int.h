@@ -15,6 +15,7 @@
 
 #include "escape.h"
 #include "identity.h"
+#include "loop.h"
 #include "options.h"
 #include "ssh/buf.h"
 #include "ssh/conn.h"
@@ -42,6 +43,19 @@ void authdrv_fill(struct loop *l, struct pollfd *pfd, int *timeout);
 int authdrv_after(struct loop *l, const struct pollfd *pfd);
 void authdrv_end(struct loop *l);
 /* ---- end of the questions' block ---- */
+
+/* ---- fleet mode (fleet_run.c): a host's session without the process's stdio, terminal or
+ * signals; its output goes to the host's sinks, its stdin comes from memory ---- */
+struct loop_fleet_io {
+	/* remote stdout (is_stderr 0) or stderr bytes: 0, or a negative error that ends the host */
+	int (*output)(void *arg, int is_stderr, const uint8_t *p, size_t n);
+	/* the host key as the engine parsed it, before the trust decision (may be NULL) */
+	void (*hostkey)(void *arg, const struct ssh_event *ev);
+	void *arg;
+	const uint8_t *in; /* sent to the session, then EOF (NULL: EOF at once) */
+	size_t inlen, inoff;
+};
+/* ---- end of the fleet block ---- */
 
 struct loop {
 	const struct options *o;
@@ -119,6 +133,9 @@ struct loop {
 	char local_err[ERR_MAX]; /* a local refusal that replaces the engine's message */
 	int finished;
 	uint8_t *iobuf;
+	size_t iobuf_len; /* IO_CHUNK, or the fleet's smaller size */
+
+	struct loop_fleet_io *fio; /* fleet mode (fleet_run.c); NULL: x509ssh's stdio */
 };
 
 /* ---- loop.c ---- */
@@ -132,6 +149,8 @@ void loop_fail_local(struct loop *l, const char *fmt, ...) __attribute__((format
 uint64_t clock_ms(void);
 /* The one error line for a session's end (the engine's sticky error or the local cause). */
 void loop_print_failure(struct loop *l, int r);
+/* The same line as text ("category: cause", without "x509ssh: "), for fleet mode. */
+void loop_failure_text(struct loop *l, int r, char *out, size_t outlen);
 /* The process exit status for the session's end; every 255 has its one line. */
 int loop_exit_code(struct loop *l);
 size_t loop_send_pending(struct loop *l);
@@ -144,6 +163,11 @@ int session_after(struct loop *l, const struct pollfd *pfd, uint64_t now);
 int session_signals(struct loop *l, int *res);
 /* jump hosts (reactor.c): l is authenticated, start the next hop over one of its channels */
 int reactor_start_next_hop(struct loop *l);
+/* reactor.c, for the fleet's chains too: a connection's fields before it runs, its engine once
+ * its socket is there (errors in l->local_err), and its end */
+void session_init(struct loop *l, const struct loop_target *t, int is_jump);
+int session_begin(struct loop *l);
+void session_end(struct loop *l);
 
 /* ---- connect.c: a loop's dial, turned by the reactor until its socket is there ---- */
 

@@ -23,7 +23,7 @@
 #include "ssh/err.h"
 
 /* the fields of a connection before it runs */
-static void session_init(struct loop *l, const struct loop_target *t, int is_jump)
+void session_init(struct loop *l, const struct loop_target *t, int is_jump)
 {
 	const struct options *o = t->o;
 
@@ -47,7 +47,7 @@ static void session_init(struct loop *l, const struct loop_target *t, int is_jum
 }
 
 /* Its engine and clocks, once its socket is there. Errors are printed. */
-static int session_begin(struct loop *l)
+int session_begin(struct loop *l)
 {
 	const struct options *o = l->o;
 	char err[ERR_MAX];
@@ -68,7 +68,11 @@ static int session_begin(struct loop *l)
 	}
 	l->esc_active = l->want_tty && o->escape_char >= 0 && !l->stdin_unused;
 	escape_init(&l->esc, o->escape_char);
-	if ((l->iobuf = malloc(IO_CHUNK)) == NULL || (l->escbuf = malloc(IO_CHUNK + 1)) == NULL) {
+	if (l->iobuf_len == 0) {
+		l->iobuf_len = IO_CHUNK; /* fleet mode sets a smaller one */
+	}
+	if ((l->iobuf = malloc(l->iobuf_len)) == NULL ||
+	    (l->fio == NULL && (l->escbuf = malloc(IO_CHUNK + 1)) == NULL)) {
 		loop_fail_local(l, "connect: out of memory");
 		return SSH_ERR_ALLOC;
 	}
@@ -90,7 +94,7 @@ static int session_begin(struct loop *l)
 	return 0;
 }
 
-static void session_end(struct loop *l)
+void session_end(struct loop *l)
 {
 	authdrv_end(l); /* a question or a signature under way is given up */
 	dial_end(l);
