@@ -367,6 +367,7 @@ static int keyfile_answered(struct loop *l, int r, char *pass, int yes)
 
 int authdrv_auth_next(struct loop *l, const struct ssh_event *ev)
 {
+	identities_agent_bind(l->ids, l->c); /* session-bind@openssh.com, once */
 	return auth_next_methods(l, ev->u.auth.methods);
 }
 

@@ -45,6 +45,10 @@ const char *identities_question(const struct identities *ids, int *retry);
  * identities_next returns it), asked again after a wrong passphrase (3 tries in all), or
  * skipped. Then call identities_next again. */
 void identities_answer(struct identities *ids, const char *passphrase);
+/* Tell the agent (if any) which server this connection is, once, after the first key exchange
+ * and before it signs (session-bind@openssh.com; identity_bind.c). */
+struct ssh_conn;
+void identities_agent_bind(struct identities *ids, const struct ssh_conn *c);
 /* NULL, or a note for the final authentication error, e.g. "encrypted key ~/.ssh/id_rsa skipped
  * in BatchMode". */
 const char *identities_note(const struct identities *ids);

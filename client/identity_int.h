@@ -43,6 +43,7 @@ struct id_agent {
 	size_t extra_next, extra_offered;
 	int identities_only;
 	struct agent_addkeys add; /* AddKeysToAgent */
+	int bound;                /* session-bind@openssh.com went out (identity_bind.c) */
 };
 
 struct identities {

@@ -131,6 +131,7 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init(&c->out);
 	buf_init_secret(&c->held); /* may hold a password sent during a rekey */
 	buf_init(&c->first_hostkey);
+	buf_init(&c->first_sig);
 	pkt_dir_init(&c->rx);
 	pkt_dir_init(&c->tx);
 	c->rx.initial = c->tx.initial = 1; /* until the first key exchange is over */
@@ -186,6 +187,7 @@ void ssh_conn_free(struct ssh_conn *c)
 	buf_free(&c->out);
 	buf_free(&c->held);
 	buf_free(&c->first_hostkey);
+	buf_free(&c->first_sig);
 	free(c->hostkey_fp);
 	pkt_dir_free(&c->rx);
 	pkt_dir_free(&c->tx);

@@ -276,6 +276,18 @@ int ssh_conn_cancel_tcpip_forward(
 /* The number of TCP/IP channels in use (for ~# and the caller's caps). */
 size_t ssh_conn_chan_count(const struct ssh_conn *c);
 
+/* What an ssh-agent's session-bind@openssh.com carries (OpenSSH PROTOCOL.agent): the host key
+ * K_S and the server's signature over the exchange hash of the first key exchange, and the
+ * session identifier (that hash). Borrowed until ssh_conn_free. */
+struct ssh_session_bind {
+	const char *hostkey_alg; /* negotiated in the first exchange */
+	const uint8_t *hostkey, *session_id, *sig;
+	size_t hostkey_len, session_id_len, sig_len;
+};
+/* 0 once the first key exchange verified the server's signature; SSH_ERR_INTERNAL before (not
+ * sticky). */
+int ssh_conn_session_bind(const struct ssh_conn *c, struct ssh_session_bind *out);
+
 /* State. */
 int ssh_conn_error(const struct ssh_conn *c, const char **msg); /* 0 or the sticky error */
 int ssh_conn_done(const struct ssh_conn *c); /* session finished cleanly; nothing more to send

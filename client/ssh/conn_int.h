@@ -261,6 +261,7 @@ struct ssh_conn {
 	size_t sid_len;
 	struct buf first_hostkey;    /* K_S of the first exchange: rekeys must present the same */
 	struct x509_blob first_x509; /* first_hostkey parsed (X.509 host keys): rekeys compare it */
+	struct buf first_sig;        /* the server's signature over H of the first exchange */
 	char *hostkey_fp;            /* fingerprint of first_hostkey (SSH_EV_HOSTKEY) */
 	char *server_sig_algs;
 	uint64_t now_ms, last_kex_ms;

@@ -421,6 +421,11 @@ static int recv_reply(struct ssh_conn *c, struct rd *msg)
 		r = send_newkeys(c);
 		goto out;
 	}
+	/* kept for the agent's session-bind@openssh.com (ssh_conn_session_bind) */
+	buf_reset(&c->first_sig);
+	if ((r = buf_put(&c->first_sig, sig, siglen)) != 0) {
+		goto fail;
+	}
 	r = raise_hostkey(c);
 	goto out;
 malformed:
@@ -493,4 +498,21 @@ int kex_handle(struct ssh_conn *c, uint8_t type, struct rd *msg)
 		break;
 	}
 	return conn_fail(c, SSH_ERR_PROTOCOL, "kex: unexpected key exchange message %u", type);
+}
+
+int ssh_conn_session_bind(const struct ssh_conn *c, struct ssh_session_bind *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->err != 0 || c->sid_len == 0 || buf_len(&c->first_hostkey) == 0 ||
+	    buf_len(&c->first_sig) == 0) {
+		return SSH_ERR_INTERNAL;
+	}
+	out->hostkey_alg = c->kex.halg != NULL ? c->kex.halg->name : "";
+	out->hostkey = buf_ptr(&c->first_hostkey);
+	out->hostkey_len = buf_len(&c->first_hostkey);
+	out->session_id = c->session_id;
+	out->session_id_len = c->sid_len;
+	out->sig = buf_ptr(&c->first_sig);
+	out->sig_len = buf_len(&c->first_sig);
+	return 0;
 }

@@ -219,8 +219,47 @@ out:
 	rig_free(&r);
 }
 
+/* session-bind@openssh.com's material: none before the first key exchange; then K_S as sent,
+ * the session identifier and the server's signature blob over it */
+static void test_session_bind(void)
+{
+	struct rig r;
+	struct ssh_session_bind sb;
+	struct rd rd;
+	const uint8_t *name;
+	size_t nlen;
+	int ok;
+
+	rig_init(&r);
+	ok = ssh_conn_new(&r.cfg, &r.s.c) == 0;
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_session_bind(r.s.c, &sb), SSH_ERR_INTERNAL);
+	CHECK_STR(conn_err(r.s.c), "");
+	ssh_conn_free(r.s.c);
+	r.s.c = NULL;
+	ok = rig_connect(&r, 0) == 0;
+	CHECK(ok);
+	if (!ok) {
+		goto out;
+	}
+	CHECK_EQ_INT(ssh_conn_session_bind(r.s.c, &sb), 0);
+	CHECK_STR(sb.hostkey_alg, "ssh-ed25519");
+	CHECK(sb.hostkey_len == buf_len(&r.s.hostkey_blob) &&
+	      memcmp(sb.hostkey, buf_ptr(&r.s.hostkey_blob), sb.hostkey_len) == 0);
+	CHECK(sb.session_id_len == r.s.sidlen && memcmp(sb.session_id, r.s.sid, r.s.sidlen) == 0);
+	rd = rd_make(sb.sig, sb.sig_len);
+	CHECK(rd_string(&rd, &name, &nlen) == 0 && nlen == 11 &&
+	      memcmp(name, "ssh-ed25519", 11) == 0);
+out:
+	rig_free(&r);
+}
+
 int main(void)
 {
+	test_session_bind();
 	test_refused_unasked();
 	test_refused_no_session();
 	test_accepted();
