@@ -18,6 +18,7 @@
 #include "signq.h"
 #include "prompt.h"
 #include "ssh/err.h"
+#include "ssh/mlkem_evp.h"
 #include "ssh/sshkey.h"
 #include "ssh/namelist.h"
 #include "trust.h"
@@ -494,10 +495,15 @@ int authdrv_hostkey(struct loop *l, const struct ssh_event *ev)
 	struct trust_question *q = NULL;
 	struct auth_ask *a;
 	char err[ERR_MAX];
+	const char *kex;
 	int trusted = 0, r;
 
 	if (ev->u.hostkey.fingerprint != NULL) {
 		log_debug1("Server host key: %s %s", ev->u.hostkey.alg, ev->u.hostkey.fingerprint);
+	}
+	kex = ssh_conn_negotiated(l->c, "kex");
+	if (kex != NULL && strncmp(kex, "mlkem768", 8) == 0) {
+		log_debug1("kex: ML-KEM-768: %s", mlkem768_impl_name());
 	}
 	r = trust_hostkey_view(l->o, l->addr, &ev->u.hostkey, &trusted, err, sizeof(err), &q);
 	(void)r;

@@ -8,6 +8,7 @@
 
 #include "algos.h"
 #include "log.h"
+#include "ssh/mlkem_evp.h"
 #include "ssh/namelist.h"
 #include "ssh/sshkey.h"
 
@@ -112,5 +113,8 @@ int cmdline_query(const char *what)
 		printf("%.*s\n", (int)n, el);
 	}
 	free(list);
+	if (strcmp(q->arg, "kex") == 0) { /* -v: which ML-KEM-768 this build runs */
+		log_debug1("ML-KEM-768: %s", mlkem768_impl_name());
+	}
 	return 0;
 }
