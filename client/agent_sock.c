@@ -205,6 +205,8 @@ int agent_addkeys_parse(const char *v, struct agent_addkeys *out, char *err, siz
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "bad AddKeysToAgent value '%.100s'", v);
+	if (err != NULL) {
+		snprintf(err, errlen, "bad AddKeysToAgent value '%.100s'", v);
+	}
 	return SSH_ERR_FORMAT;
 }
