@@ -19,32 +19,10 @@
 #include "signer.h"
 #include "ssh/buf.h"
 #include "t.h"
+#include "t_p11mock.h"
 #include "t_sign.h"
 
 static char mock[PATH_MAX], dir[64];
-
-/* p11mock.so sits in the build directory, next to this program */
-static int find_mock(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0) {
-		return -1;
-	}
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL) {
-		return -1;
-	}
-	*slash = '\0';
-	if (strlen(self) + sizeof("/p11mock.so") > sizeof(mock)) {
-		return -1;
-	}
-	memcpy(mock, self, strlen(self));
-	memcpy(mock + strlen(self), "/p11mock.so", sizeof("/p11mock.so"));
-	return access(mock, R_OK);
-}
 
 static const char *path(const char *name)
 {
@@ -238,7 +216,7 @@ static void test_bounded(void)
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/x509ssh-pinmem-XXXXXX");
-	if (find_mock() != 0 || mkdtemp(dir) == NULL) {
+	if (t_find_mock(mock, sizeof(mock)) != 0 || mkdtemp(dir) == NULL) {
 		fprintf(stderr, "p11mock.so not found next to this program, or no temp dir\n");
 		return 1;
 	}

@@ -19,31 +19,10 @@
 #include "signer.h"
 #include "ssh/buf.h"
 #include "t.h"
+#include "t_p11mock.h"
 #include "t_sign.h"
 
 static char mock[PATH_MAX], got[4096];
-
-static int find_mock(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0) {
-		return -1;
-	}
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL) {
-		return -1;
-	}
-	*slash = '\0';
-	if (strlen(self) + sizeof("/p11mock.so") > sizeof(mock)) {
-		return -1;
-	}
-	memcpy(mock, self, strlen(self));
-	memcpy(mock + strlen(self), "/p11mock.so", sizeof("/p11mock.so"));
-	return access(mock, R_OK);
-}
 
 static void collect(void *arg, const char *line)
 {
@@ -160,7 +139,7 @@ static void test_quirks(void)
 
 int main(void)
 {
-	if (find_mock() != 0) {
+	if (t_find_mock(mock, sizeof(mock)) != 0) {
 		fprintf(stderr, "p11mock.so not found next to this program\n");
 		return 1;
 	}

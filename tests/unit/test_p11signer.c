@@ -22,33 +22,11 @@
 #include "p11_int.h"
 #include "signer.h"
 #include "t.h"
+#include "t_p11mock.h"
 
 #define CHILD_SECONDS 60
 
 static char mock[PATH_MAX];
-
-/* p11mock.so sits in the build directory, next to this program */
-static int find_mock(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0) {
-		return -1;
-	}
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL) {
-		return -1;
-	}
-	*slash = '\0';
-	if (strlen(self) + sizeof("/p11mock.so") > sizeof(mock)) {
-		return -1;
-	}
-	memcpy(mock, self, strlen(self));
-	memcpy(mock + strlen(self), "/p11mock.so", sizeof("/p11mock.so"));
-	return access(mock, R_OK);
-}
 
 static struct signer **load(size_t *n)
 {
@@ -414,7 +392,7 @@ static int in_child(const char *what, int (*fn)(void))
 
 int main(void)
 {
-	if (find_mock() != 0) {
+	if (t_find_mock(mock, sizeof(mock)) != 0) {
 		fprintf(stderr, "p11mock.so not found next to this program (%s)\n", mock);
 		CHECK(0);
 		T_DONE();
