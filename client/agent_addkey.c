@@ -124,7 +124,7 @@ int agent_enc_add_identity(
 	size_t i;
 	int r = SSH_ERR_KEY_TYPE, constrained = lifetime > 0 || confirm;
 
-	buf_init(&body);
+	buf_init_secret(&body); /* the private key: wiped wherever it grew */
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (EVP_PKEY_get_base_id(priv) == kinds[i].id) {
 			break;
@@ -154,9 +154,6 @@ int agent_enc_add_identity(
 		r = buf_put(out, buf_ptr(&body), buf_len(&body));
 	}
 out:
-	if (buf_len(&body) > 0) {
-		OPENSSL_cleanse((void *)(uintptr_t)buf_ptr(&body), buf_len(&body));
-	}
 	buf_free(&body);
 	return r;
 }

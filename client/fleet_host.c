@@ -63,16 +63,7 @@ char **fleet_host_argv(const struct fleet_host_cfg *cfg, const char *user, const
 
 static void drop_forwardings(struct options *o)
 {
-	char **lists[] = {o->local_forward, o->remote_forward, o->dynamic_forward};
-	size_t *counts[] = {&o->n_local_forward, &o->n_remote_forward, &o->n_dynamic_forward};
-
-	for (size_t k = 0; k < 3; k++) {
-		for (size_t i = 0; i < *counts[k]; i++) {
-			free(lists[k][i]);
-			lists[k][i] = NULL;
-		}
-		*counts[k] = 0;
-	}
+	options_clear_forwardings(o);
 	free(o->stdio_forward);
 	o->stdio_forward = NULL;
 }

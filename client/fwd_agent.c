@@ -11,47 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent_sock.h"
 #include "fwd_int.h"
 #include "log.h"
+#include "signer_agent.h"
 #include "ssh/err.h"
-
-/* a non-blocking connect to the unix socket path: 0 (done, *pending 0; or under way, *pending
- * 1) with *fd, or -1 with errno */
-static int unix_connect(const char *path, int *fd, int *pending)
-{
-	struct sockaddr_un sa;
-	int s, e;
-
-	*fd = -1;
-	*pending = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-		return -1;
-	}
-	if (connect(s, (const struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		*fd = s;
-		return 0;
-	}
-	if (errno == EINPROGRESS) {
-		*fd = s;
-		*pending = 1;
-		return 0;
-	}
-	e = errno;
-	close(s);
-	errno = e;
-	return -1;
-}
 
 int fwd_agent_incoming(struct fwd *f, const struct ssh_event *ev)
 {
@@ -66,7 +32,7 @@ int fwd_agent_incoming(struct fwd *f, const struct ssh_event *ev)
 		return ssh_conn_chan_refuse(f->c, ev->u.chan.id, 2, "no agent");
 	}
 	snprintf(what, sizeof(what), "agent forwarding (channel %u) -> %s", ev->u.chan.id, path);
-	if (unix_connect(path, &fd, &pending) != 0) {
+	if ((fd = agent_sock_connect(path, 0, &pending)) < 0) {
 		snprintf(cause, sizeof(cause), "%s", strerror(errno));
 		log_verbose("%s: cannot connect to the agent: %s", what, cause);
 		free(path);

@@ -324,13 +324,10 @@ void identity_agent_add(struct identities *ids, struct identity *id, const EVP_P
 	if (a->add.mode == ADDKEYS_ASK && !add_asked(ids, id->path)) {
 		return;
 	}
-	buf_init(&b);
+	buf_init_secret(&b); /* holds the private key */
 	if ((r = agent_enc_add_identity(
 	         &b, priv, id->path, a->add.lifetime, a->add.mode == ADDKEYS_CONFIRM)) == 0) {
 		r = agent_conn_call(a->conn, &b);
-	}
-	if (buf_len(&b) > 0) {
-		OPENSSL_cleanse((void *)(uintptr_t)buf_ptr(&b), buf_len(&b));
 	}
 	buf_free(&b);
 	if (r != 0) {

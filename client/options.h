@@ -167,6 +167,8 @@ struct options {
 /* Every field unset (strings NULL, ints OPT_UNSET, counts 0). */
 void options_init(struct options *o);
 void options_free(struct options *o);
+/* Empty the -L / -R / -D lists (ClearAllForwardings, a jump host, a fleet host). */
+void options_clear_forwardings(struct options *o);
 
 /*
  * Apply one "Keyword value" / "Keyword=value" setting (keyword case-insensitive, value may be

@@ -262,9 +262,7 @@ static void clear_none(char **field, int icase)
 
 void options_fwd_free(struct options *o)
 {
-	free_list(o->local_forward, &o->n_local_forward);
-	free_list(o->remote_forward, &o->n_remote_forward);
-	free_list(o->dynamic_forward, &o->n_dynamic_forward);
+	options_clear_forwardings(o);
 	free(o->permit_remote_open);
 	o->permit_remote_open = NULL;
 	free(o->proxy_jump);
@@ -272,6 +270,13 @@ void options_fwd_free(struct options *o)
 	/* ProxyCommand's own row may free it too: NULL here, before that runs, makes that safe */
 	free(o->proxy_command);
 	o->proxy_command = NULL;
+}
+
+void options_clear_forwardings(struct options *o)
+{
+	free_list(o->local_forward, &o->n_local_forward);
+	free_list(o->remote_forward, &o->n_remote_forward);
+	free_list(o->dynamic_forward, &o->n_dynamic_forward);
 }
 
 void options_fwd_finish(struct options *o)
@@ -297,9 +302,7 @@ void options_fwd_finish(struct options *o)
 	/* ClearAllForwardings yes (its first obtained value) empties the three lists, whether
 	 * they came from the files or from -L / -R / -D */
 	if (o->clear_all_forwardings == 1) {
-		free_list(o->local_forward, &o->n_local_forward);
-		free_list(o->remote_forward, &o->n_remote_forward);
-		free_list(o->dynamic_forward, &o->n_dynamic_forward);
+		options_clear_forwardings(o);
 	}
 	clear_none(&o->proxy_jump, 1);
 	clear_none(&o->proxy_command, 0);

@@ -224,16 +224,7 @@ void target_free(struct target *t)
  * the first hop of all (as OpenSSH, where -J keeps a later hop's ProxyCommand from applying). */
 static void clear_forwardings(struct options *o, const struct jump_hop *h, int first)
 {
-	char **lists[] = {o->local_forward, o->remote_forward, o->dynamic_forward};
-	size_t *counts[] = {&o->n_local_forward, &o->n_remote_forward, &o->n_dynamic_forward};
-
-	for (size_t k = 0; k < 3; k++) {
-		for (size_t i = 0; i < *counts[k]; i++) {
-			free(lists[k][i]);
-			lists[k][i] = NULL;
-		}
-		*counts[k] = 0;
-	}
+	options_clear_forwardings(o);
 	if (o->proxy_jump != NULL && !h->own_jump) {
 		log_debug1("jump host %s: its own ProxyJump %s is overridden by the hop list",
 		    o->host, o->proxy_jump);

@@ -236,11 +236,11 @@ static int write_recs(const struct rec *v, size_t n)
 	if (p11_pinmem_path(path, sizeof(path)) != 0) {
 		return P11_ERR_NOT_FOUND;
 	}
+	/* mkostemp's template (path is shorter than PINMEM_LINE: it fits); the file is made 0600 */
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		return P11_ERR_SYSTEM;
 	}
-	(void)fchmod(fd, 0600);
 	for (i = 0; i < n; i++) {
 		len = snprintf(line, sizeof(line),
 		    "%s %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 ".%09ld %" PRId64

@@ -42,28 +42,44 @@ struct sa_key {
 
 static const struct signer_ops signer_agent_ops;
 
-int agent_conn_open(const char *path, struct agent_conn **out)
+int agent_sock_connect(const char *path, int wait, int *pending)
 {
 	struct sockaddr_un sa;
-	struct agent_conn *c;
 	int fd, e;
 
-	*out = NULL;
+	*pending = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
-		return SSH_ERR_SYSTEM;
+		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		return SSH_ERR_SYSTEM;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (wait ? 0 : SOCK_NONBLOCK), 0)) <
+	    0) {
+		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
-		e = errno;
-		close(fd);
-		errno = e;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		if (!wait || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0) {
+			return fd;
+		}
+	} else if (!wait && errno == EINPROGRESS) {
+		*pending = 1;
+		return fd;
+	}
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int agent_conn_open(const char *path, struct agent_conn **out)
+{
+	struct agent_conn *c;
+	int fd, pending;
+
+	*out = NULL;
+	if ((fd = agent_sock_connect(path, 1, &pending)) < 0) {
 		return SSH_ERR_SYSTEM;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {

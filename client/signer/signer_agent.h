@@ -22,6 +22,12 @@ struct agent_conn; /* one socket to the agent, shared by its signers */
 
 /* Connect to the agent at path (a Unix socket). 0, or SSH_ERR_SYSTEM with errno set. */
 int agent_conn_open(const char *path, struct agent_conn **out);
+/*
+ * A non-blocking stream socket connected to the unix socket path: the descriptor, or -1 with
+ * errno. wait: the connect itself blocks (a full backlog waits); else it may still be under way
+ * (*pending 1: POLLOUT says when, SO_ERROR how).
+ */
+int agent_sock_connect(const char *path, int wait, int *pending);
 /* The agent's keys (blocking: REQUEST_IDENTITIES and its answer). */
 int agent_conn_list(struct agent_conn *c, struct agent_keys *out);
 /* Send one framed request and read its SUCCESS / FAILURE (blocking, as agent_conn_list): 0,

@@ -209,6 +209,27 @@ static int fwd_match(const struct ssh_conn *c, const uint8_t *a, size_t an, uint
 	return 0;
 }
 
+/* A channel of ours for an open the server sent (remote id, window, max packet), or NULL when
+ * the table is full: then the refusal was sent and *r is its result. */
+static struct chan *incoming_chan(struct ssh_conn *c, enum chan_kind kind, const char *what,
+    uint32_t remote, uint32_t window, uint32_t maxpkt, int *r)
+{
+	struct chan *ch = chan_alloc(c, kind);
+
+	*r = 0;
+	if (ch == NULL) {
+		conn_log(c, SSH_LOG_VERBOSE, "%s refused: too many channels", what);
+		*r = send_open_failure(c, remote, 4, "too many channels");
+		return NULL;
+	}
+	ch->remote_id = remote;
+	ch->rwin = window;
+	ch->rmaxpkt = maxpkt;
+	ch->open_sent = 1;
+	ch->incoming = 1;
+	return ch;
+}
+
 static int recv_forwarded(
     struct ssh_conn *c, struct rd *msg, uint32_t remote, uint32_t window, uint32_t maxpkt)
 {
@@ -218,6 +239,7 @@ static int recv_forwarded(
 	struct ssh_event ev;
 	struct chan *ch;
 	char *la, *oa;
+	int r;
 
 	if (rd_string(msg, &a, &an) != 0 || rd_u32(msg, &port) != 0 ||
 	    rd_string(msg, &o, &on) != 0 || rd_u32(msg, &oport) != 0 || rd_end(msg) != 0 ||
@@ -229,15 +251,10 @@ static int recv_forwarded(
 		    "forwarded-tcpip for port %u, which we did not forward: refused", port);
 		return send_open_failure(c, remote, 1, "no such forwarding");
 	}
-	if ((ch = chan_alloc(c, CHAN_FORWARDED)) == NULL) {
-		conn_log(c, SSH_LOG_VERBOSE, "forwarded-tcpip refused: too many channels");
-		return send_open_failure(c, remote, 4, "too many channels");
+	if ((ch = incoming_chan(
+	         c, CHAN_FORWARDED, "forwarded-tcpip", remote, window, maxpkt, &r)) == NULL) {
+		return r;
 	}
-	ch->remote_id = remote;
-	ch->rwin = window;
-	ch->rmaxpkt = maxpkt;
-	ch->open_sent = 1;
-	ch->incoming = 1;
 	la = sanitize_text(a, an, 0);
 	oa = sanitize_text(o, on, 0);
 	if (la == NULL || oa == NULL) {
@@ -263,6 +280,7 @@ static int recv_agent(
 {
 	struct ssh_event ev;
 	struct chan *ch;
+	int r;
 
 	if (rd_end(msg) != 0) {
 		return conn_fail(c, SSH_ERR_FORMAT, "channel: malformed auth-agent open");
@@ -273,15 +291,10 @@ static int recv_agent(
 		    "refused");
 		return send_open_failure(c, remote, 1, "agent forwarding not requested");
 	}
-	if ((ch = chan_alloc(c, CHAN_AGENT)) == NULL) {
-		conn_log(c, SSH_LOG_VERBOSE, "auth-agent channel refused: too many channels");
-		return send_open_failure(c, remote, 4, "too many channels");
+	if ((ch = incoming_chan(c, CHAN_AGENT, "auth-agent channel", remote, window, maxpkt, &r)) ==
+	    NULL) {
+		return r;
 	}
-	ch->remote_id = remote;
-	ch->rwin = window;
-	ch->rmaxpkt = maxpkt;
-	ch->open_sent = 1;
-	ch->incoming = 1;
 	conn_log(c, SSH_LOG_DEBUG1, "channel %u: auth-agent@openssh.com", ch->id);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SSH_EV_CHAN_INCOMING;

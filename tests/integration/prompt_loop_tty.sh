@@ -54,26 +54,6 @@ Host *
     BatchMode no
 EOC
 
-# keepalives N: wait (up to 20 s) until the log has N keepalives of the jump host
-keepalives() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		if [[ "$(grep -c 'keepalive 1 of 1' "$LOG" 2>/dev/null)" -ge "$1" ]]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-expect_true() {
-	if "${@:2}"; then
-		pass "$1"
-	else
-		fail "$1"
-		tm capture-pane -p -t s -S -40 | sed 's/^/     | /' | tail -n 20
-	fi
-}
-
 tm new-session -d -s s -x 150 -y 40 env -u SSH_AUTH_SOCK -u SSH_ASKPASS -u DISPLAY \
 	-u WAYLAND_DISPLAY bash "$T_DIR/wrap.sh" "$T_DIR" "$X509SSH" -F "$CFG" -v -E "$LOG" dest \
 	'echo served-$((6*7))'
@@ -81,7 +61,7 @@ expect_true "the host-key question is on the terminal" pane_wait 'Are you sure y
 expect_true "the jump host is served during the question" keepalives 2
 tm send-keys -t s 'yes' Enter
 expect_true "the password is asked on the terminal" pane_wait "password: *\$"
-n=$(grep -c 'keepalive 1 of 1' "$LOG" || true)
+n=$(nkeepalives)
 expect_true "the jump host is served during the password prompt" keepalives $((n + 2))
 tm send-keys -t s 'Corr3ct horse' Enter
 expect_true "the client ends" wait_file "$T_DIR/rc" 20

@@ -59,27 +59,6 @@ Host *
     BatchMode no
 EOC
 
-nkeepalives() { grep -c 'keepalive 1 of 1' "$LOG" 2>/dev/null || true; }
-# keepalives N: wait (up to 20 s) until the log has N keepalives of the jump host
-keepalives() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		if [[ "$(nkeepalives)" -ge "$1" ]]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
-expect_true() {
-	if "${@:2}"; then
-		pass "$1"
-	else
-		fail "$1"
-		tm capture-pane -p -t s -S -40 | sed 's/^/     | /' | tail -n 20
-	fi
-}
-
 # ask HOST QUESTION SECRET: the client in a fresh pane; QUESTION on the terminal while the jump
 # host is served, SECRET typed, the command runs, nothing echoed, the terminal restored
 ask() {

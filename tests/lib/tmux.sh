@@ -38,3 +38,28 @@ pane_wait() {
 	done
 	return 1
 }
+
+# The jump host's keep-alives in the client's log ($LOG, written with -E): nkeepalives counts
+# them; keepalives N waits (up to 20 s) until there are N. A test that the loop keeps serving the
+# jump host while a prompt holds the terminal checks that the count grows.
+nkeepalives() { grep -c 'keepalive 1 of 1' "$LOG" 2>/dev/null || true; }
+keepalives() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		if [[ "$(nkeepalives)" -ge "$1" ]]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# expect_true WHAT COMMAND...: pass when COMMAND succeeds, else fail with the pane's last lines.
+expect_true() {
+	if "${@:2}"; then
+		pass "$1"
+	else
+		fail "$1"
+		tm capture-pane -p -t s -S -40 | sed 's/^/     | /' | tail -n 20
+	fi
+}
