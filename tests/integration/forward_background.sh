@@ -25,9 +25,9 @@ if [[ -n "$bgpid" ]]; then
 fi
 
 # a command with -f: it runs in the background, its output still goes to our stdout file
-run_client -f -- "echo background-command > $T_DIR/bgcmd.out"
+run_client -f -- "echo background-command > $T_DIR/bgcmd.tmp && mv $T_DIR/bgcmd.tmp $T_DIR/bgcmd.out"
 expect_exit 0 "-f with a command: 0"
-wait_file "$T_DIR/bgcmd.out" 10 || true
+wait_file "$T_DIR/bgcmd.out" 30 || true
 expect_eq "-f: the command ran" "background-command" "$(cat "$T_DIR/bgcmd.out" 2>/dev/null)"
 
 # authentication fails: the foreground reports it

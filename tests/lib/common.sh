@@ -202,6 +202,10 @@ start_sshd() {
 	local attempt cfg log pid port line
 	make_keys
 	mkdir -p /run/sshd 2>/dev/null || true
+	# Remote commands get an empty HOME of their own (a caller's SetEnv wins): the login
+	# shell then reads no ~/.bashrc of the machine's user (root's may run pyenv, whose lock
+	# stalls concurrent logins for up to a minute) and leaves nothing in the real home.
+	mkdir -p "$T_DIR/remote-home"
 	for attempt in 1 2 3 4 5; do
 		SSHD_N=$((SSHD_N + 1))
 		cfg="$T_DIR/sshd_config.$SSHD_N"
@@ -241,6 +245,7 @@ UseDNS no
 X11Forwarding no
 AcceptEnv LANG LC_*
 Subsystem sftp internal-sftp
+SetEnv HOME=$T_DIR/remote-home
 EOF
 		} >"$cfg"
 		"$SSHD_BIN" -t -f "$cfg" >"$log" 2>&1 || die "sshd -t rejected $cfg: $(tail -n 3 "$log")"

@@ -129,6 +129,7 @@ fleetbed_up() {
 		listen="127.0.0.1:2222"
 	fi
 	cfg="$T_DIR/fleetbed_sshd_config"
+	mkdir -p "$T_DIR/remote-home" # see start_sshd
 	FLEETBED_SSHD_LOG="$T_DIR/fleetbed_sshd.log"
 	cat >"$cfg" <<EOF
 ListenAddress $listen
@@ -158,6 +159,7 @@ Banner none
 UseDNS no
 X11Forwarding no
 Subsystem sftp internal-sftp
+SetEnv HOME=$T_DIR/remote-home
 EOF
 	mkdir -p /run/sshd 2>/dev/null || true
 	"$SSHD_BIN" -t -f "$cfg" >"$FLEETBED_SSHD_LOG" 2>&1 || die "fleetbed: sshd -t: $(tail -n 3 "$FLEETBED_SSHD_LOG")"
