@@ -8,6 +8,7 @@ X509SSH_PACKAGES=(
 	softhsm2 opensc gnutls-bin mandoc valgrind cppcheck clang-format clang
 	openssl tmux procps time libclang-rt-14-dev
 	rsync git sshfs fuse3 ansible-core pssh
+	swtpm tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools dbus
 )
 
 # x509ssh_missing_packages: print the packages of X509SSH_PACKAGES that are not installed.
