@@ -86,8 +86,8 @@ REG=/usr/share/p11-kit/modules/tpm2_pkcs11.module
 if [[ -f "$REG" ]]; then
 	run_cmd env HOME="$HOMEDIR" "$TOKEN_BIN" list "pkcs11:token=$TOK"
 	expect_exit 0 "list through p11-kit's registration: exit status"
-	expect_eq "list through p11-kit's registration: three keys" "3" \
-		"$(count "$OUT" "^pkcs11:token=$TOK;.*module-name=tpm2_pkcs11|^pkcs11:token=$TOK;[^?]*\$")"
+	expect_eq "list through p11-kit's registration: three keys, URIs without module-path" "3" \
+		"$(count "$OUT" "^pkcs11:token=$TOK;[^?]*\$")"
 	expect_eq "list through p11-kit's registration: the same public keys" \
 		"$(grep '^  authorized_keys: ' "$T_DIR/list.out")" "$(grep '^  authorized_keys: ' "$OUT")"
 	expect_eq "list through p11-kit's registration: nothing on stderr" "" "$(cat "$ERR")"
