@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -76,11 +77,28 @@ static void helper_died(void)
 	}
 }
 
+/* this program's executable: its path (under valgrind, /proc/self/exe is valgrind's own, and
+ * valgrind answers readlink with the program's path), or /proc/self/exe when the file was
+ * deleted since the start (an upgrade) */
+static void own_exe(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	static const char deleted[] = " (deleted)";
+
+	if (n <= 0 || (size_t)n >= len - 1 ||
+	    ((size_t)n >= sizeof(deleted) - 1 &&
+	        memcmp(buf + n - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1) == 0)) {
+		snprintf(buf, len, "/proc/self/exe");
+		return;
+	}
+	buf[n] = '\0';
+}
+
 int p11_helper_start(char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	char *argv[3];
+	char *argv[3], exe[PATH_MAX];
 	int sv[2] = {-1, -1}, fd, r = P11_ERR_SYSTEM, e;
 	pid_t pid;
 
@@ -113,7 +131,8 @@ int p11_helper_start(char *err, size_t errlen)
 	argv[0] = program_invocation_name; /* p11-kit's enable-in/disable-in see our name */
 	argv[1] = (char *)P11RPC_MARK;
 	argv[2] = NULL;
-	e = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
+	own_exe(exe, sizeof(exe));
+	e = posix_spawn(&pid, exe, &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (e != 0) {
