@@ -309,6 +309,8 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 		} else if (!sk_X509_push(k->chain, leaf)) {
 			X509_free(leaf);
 			r = P11_ERR_ALLOC;
+		} else {
+			r = 0; /* no build_chain: the leaf alone */
 		}
 		if (r != 0) {
 			goto out;

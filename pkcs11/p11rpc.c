@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -233,6 +234,10 @@ static int read_all(int fd, uint8_t *p, size_t n)
 int p11rpc_send(int fd, const struct p11rpc_w *w)
 {
 	uint8_t hdr[4];
+	struct iovec iov[2];
+	struct msghdr mh;
+	ssize_t n;
+	size_t total;
 
 	if (w->failed) {
 		errno = EMSGSIZE;
@@ -242,10 +247,29 @@ int p11rpc_send(int fd, const struct p11rpc_w *w)
 	hdr[1] = (uint8_t)(w->len >> 16);
 	hdr[2] = (uint8_t)(w->len >> 8);
 	hdr[3] = (uint8_t)w->len;
-	if (write_all(fd, hdr, sizeof(hdr)) != 0) {
+	/* header and body in one call (one wake-up of the reader), the rest if it was short */
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = w->p;
+	iov[1].iov_len = w->len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = w->len > 0 ? 2 : 1;
+	total = sizeof(hdr) + w->len;
+	while ((n = sendmsg(fd, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+	}
+	if (n < 0) {
 		return -1;
 	}
-	return w->len > 0 ? write_all(fd, w->p, w->len) : 0;
+	if ((size_t)n < sizeof(hdr)) {
+		if (write_all(fd, hdr + n, sizeof(hdr) - (size_t)n) != 0) {
+			return -1;
+		}
+		n = sizeof(hdr);
+	}
+	return (size_t)n < total
+	           ? write_all(fd, w->p + ((size_t)n - sizeof(hdr)), total - (size_t)n)
+	           : 0;
 }
 
 int p11rpc_recv(int fd, uint8_t **out, size_t *len)
