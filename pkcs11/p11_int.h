@@ -168,8 +168,11 @@ int p11_helper_load(const struct p11_helper_req *req, const struct p11_quiet_out
     uint32_t *load, struct p11_helper_slot *slots, size_t max, size_t *nslots, char *err,
     size_t errlen);
 void p11_helper_unload(uint32_t load);
-/* the function list that forwards to the helper (only what pkcs11/ calls; the rest NULL) */
+/* the function list that forwards to the helper (what pkcs11/ calls; the rest answer
+ * CKR_FUNCTION_NOT_SUPPORTED) */
 CK_FUNCTION_LIST *p11_helper_functions(void);
+/* p11helper_unsup.c: every function pkcs11/ does not call set to answer not supported */
+void p11_helper_unsupported(CK_FUNCTION_LIST *fl);
 
 /* p11signer.c: the signer over a key (takes the token reference) */
 int p11_signer_new(

@@ -99,6 +99,7 @@ int p11_helper_start(char *err, size_t errlen)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	char *argv[3], exe[PATH_MAX];
+	sigset_t mask, dfl;
 	int sv[2] = {-1, -1}, fd, r = P11_ERR_SYSTEM, e;
 	pid_t pid;
 
@@ -122,6 +123,14 @@ int p11_helper_start(char *err, size_t errlen)
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
+	/* no signal blocked, every signal's action the default (a module's crash must end it) */
+	sigemptyset(&mask);
+	sigfillset(&dfl);
+	sigdelset(&dfl, SIGKILL);
+	sigdelset(&dfl, SIGSTOP);
+	posix_spawnattr_setsigmask(&at, &mask);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	/* stdin is not the module's; what it prints on stdout goes to stderr, never into the
 	 * session's data; fd 3 is the socket; every other fd is closed */
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -555,23 +564,32 @@ static CK_RV fw_Sign(
 	return done(&rd, rv, msg, len);
 }
 
+static CK_FUNCTION_LIST fl;
+
+/* the forwarding calls over a list whose other calls answer not supported */
+static void fill_functions(void)
+{
+	p11_helper_unsupported(&fl);
+	fl.version.major = CRYPTOKI_VERSION_MAJOR;
+	fl.version.minor = CRYPTOKI_VERSION_MINOR;
+	fl.C_GetSlotInfo = fw_GetSlotInfo;
+	fl.C_GetTokenInfo = fw_GetTokenInfo;
+	fl.C_OpenSession = fw_OpenSession;
+	fl.C_CloseSession = fw_CloseSession;
+	fl.C_Login = fw_Login;
+	fl.C_GetSessionInfo = fw_GetSessionInfo;
+	fl.C_FindObjectsInit = fw_FindObjectsInit;
+	fl.C_FindObjects = fw_FindObjects;
+	fl.C_FindObjectsFinal = fw_FindObjectsFinal;
+	fl.C_GetAttributeValue = fw_GetAttributeValue;
+	fl.C_SignInit = fw_SignInit;
+	fl.C_Sign = fw_Sign;
+}
+
 CK_FUNCTION_LIST *p11_helper_functions(void)
 {
-	static CK_FUNCTION_LIST fl = {
-	    .version = {CRYPTOKI_VERSION_MAJOR, CRYPTOKI_VERSION_MINOR},
-	    .C_GetSlotInfo = fw_GetSlotInfo,
-	    .C_GetTokenInfo = fw_GetTokenInfo,
-	    .C_OpenSession = fw_OpenSession,
-	    .C_CloseSession = fw_CloseSession,
-	    .C_Login = fw_Login,
-	    .C_GetSessionInfo = fw_GetSessionInfo,
-	    .C_FindObjectsInit = fw_FindObjectsInit,
-	    .C_FindObjects = fw_FindObjects,
-	    .C_FindObjectsFinal = fw_FindObjectsFinal,
-	    .C_GetAttributeValue = fw_GetAttributeValue,
-	    .C_SignInit = fw_SignInit,
-	    .C_Sign = fw_Sign,
-	};
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+	(void)pthread_once(&once, fill_functions);
 	return &fl;
 }
