@@ -193,6 +193,7 @@ static CK_RV broken_reply(void)
 	if (!H.dead && H.fd >= 0) {
 		(void)kill(H.pid, SIGKILL);
 		helper_died();
+		errfmt(H.why, sizeof(H.why), "the token helper sent a malformed reply (stopped)");
 	}
 	pthread_mutex_unlock(&H.mu);
 	return CKR_DEVICE_ERROR;

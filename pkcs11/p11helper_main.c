@@ -509,7 +509,7 @@ static CK_RV op_sign(struct srv *S, struct p11rpc_r *in, struct p11rpc_w *out)
 	p11rpc_r_bytes(in, &data, &dlen, MAX_DATA);
 	want = p11rpc_r_u8(in);
 	cap = len = (CK_ULONG)p11rpc_r_u64(in);
-	if (p11rpc_r_end(in) != 0 || cap > MAX_SIG) {
+	if (p11rpc_r_end(in) != 0 || (want && cap > MAX_SIG)) {
 		return CKR_ARGUMENTS_BAD;
 	}
 	rv = s->fl->C_Sign(s->real, (CK_BYTE_PTR)(uintptr_t)data, dlen, want ? sig : NULL, &len);

@@ -5,7 +5,8 @@
  *   P11MOCK_FLAGS   comma list: final_try (CKF_USER_PIN_FINAL_TRY), count_low, locked (token flag
  *                   CKF_USER_PIN_LOCKED and C_Login answers CKR_PIN_LOCKED), pinpad
  *                   (CKF_PROTECTED_AUTHENTICATION_PATH; C_Login must get a NULL PIN),
- *                   crash-sign (C_Sign raises SIGSEGV, as a broken vendor module would)
+ *                   crash-sign (C_Sign raises SIGSEGV, as a broken vendor module would),
+ *                   exit-sign (C_Sign ends the process with exit status 3)
  *   P11MOCK_PIN     the user PIN (default 1234)
  *   P11MOCK_COUNT   a file that gets one line per C_Login call ("user" / "context")
  *   P11MOCK_QUIRKS  comma list of what real modules do: nulpad (token info text fields padded
@@ -497,6 +498,9 @@ static CK_RV m_Sign(
 	}
 	if (flag("crash-sign")) {
 		raise(SIGSEGV);
+	}
+	if (flag("exit-sign")) {
+		_exit(3);
 	}
 	if (sig == NULL) {
 		*siglen = modlen;

@@ -7,7 +7,8 @@
  * the parent kills after 60 s: a hang is a failure, not a stuck test run. Every case runs twice:
  * with the module in this process, and in the token helper (this program run again, as the
  * client's programs do); a module that crashes in C_Sign in the helper fails the signature with
- * "the token module crashed (signal SEGV)", and the signer fails the same way afterwards.
+ * "the token module crashed (signal SEGV)", and the signer fails the same way afterwards; one
+ * that exits there, with "the token module exited with status 3".
  */
 #include <errno.h>
 #include <limits.h>
@@ -393,6 +394,26 @@ static int helper_crash(void)
 	return ok;
 }
 
+/* the helper's module exits in C_Sign: its status is the error */
+static int helper_exit(void)
+{
+	struct signer **v;
+	size_t n = 0;
+	int ok;
+
+	setenv("P11MOCK_FLAGS", "exit-sign", 1);
+	if ((v = load(&n)) == NULL || n != 1) {
+		return 0;
+	}
+	ok = sign_now(v[0]) == SIGNER_ERR_DEVICE &&
+	     strcmp(signer_error(v[0]), "the token module exited with status 3") == 0;
+	if (!ok) {
+		fprintf(stderr, "  exit: \"%s\"\n", signer_error(v[0]));
+	}
+	p11_free_signers(v, n);
+	return ok;
+}
+
 /* run fn in a child; 1 if it returned 1 within CHILD_SECONDS */
 static int in_child(const char *what, int (*fn)(void))
 {
@@ -451,5 +472,6 @@ int main(int argc, char **argv)
 	}
 	use_helper = 1;
 	CHECK(in_child("the helper's module crashes in C_Sign", helper_crash));
+	CHECK(in_child("the helper's module exits in C_Sign", helper_exit));
 	T_DONE();
 }
