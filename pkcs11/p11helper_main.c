@@ -113,7 +113,7 @@ static void unload(struct srv *S, uint32_t id)
 
 /* the slots of one module, when the module is one the request asks for */
 static int add_module_slots(struct srv *S, uint32_t id, CK_FUNCTION_LIST *fl, const char *ldesc,
-    const char *lmanuf, int registry, char *err, size_t errlen)
+    const char *lmanuf, int registry, size_t *nload, char *err, size_t errlen)
 {
 	CK_SLOT_ID v[MAX_MOD_SLOTS];
 	CK_ULONG n = MAX_MOD_SLOTS, i;
@@ -137,10 +137,12 @@ static int add_module_slots(struct srv *S, uint32_t id, CK_FUNCTION_LIST *fl, co
 		while (j < MAX_HSLOTS && S->slots[j].load != 0) {
 			j++;
 		}
-		if (j == MAX_HSLOTS) {
-			errfmt(err, errlen, "more than %d slots", MAX_HSLOTS);
+		if (j == MAX_HSLOTS || *nload == P11RPC_LOAD_SLOTS) {
+			errfmt(err, errlen, "more than %d slots",
+			    j == MAX_HSLOTS ? MAX_HSLOTS : P11RPC_LOAD_SLOTS);
 			return P11_ERR_TOO_LARGE;
 		}
+		(*nload)++;
 		S->slots[j].fl = fl;
 		S->slots[j].real = v[i];
 		S->slots[j].load = id;
@@ -154,7 +156,7 @@ static int do_load(struct srv *S, struct p11rpc_r *in, uint32_t *idp, char *err,
 	const char *p, *nm, *ld, *lm;
 	struct p11_modset *set = NULL;
 	uint32_t id;
-	size_t i;
+	size_t i, nload = 0;
 	int r;
 
 	p = opt_str(in, path, sizeof(path));
@@ -179,8 +181,8 @@ static int do_load(struct srv *S, struct p11rpc_r *in, uint32_t *idp, char *err,
 		if (set->from_registry && !p11_module_wanted(nm, set->mods[i])) {
 			continue;
 		}
-		if ((r = add_module_slots(
-		         S, id, set->mods[i], ld, lm, set->from_registry, err, errlen)) != 0) {
+		if ((r = add_module_slots(S, id, set->mods[i], ld, lm, set->from_registry, &nload,
+		         err, errlen)) != 0) {
 			unload(S, id);
 			return r;
 		}

@@ -12,6 +12,7 @@
 #include <p11-kit/p11-kit.h>
 
 #include "p11_int.h"
+#include "p11rpc.h"
 #include "p11uri.h"
 
 #define MAX_SLOTS 64
@@ -556,7 +557,7 @@ int p11_module_wanted(const char *module_name, CK_FUNCTION_LIST *fl)
 static int scan_in_helper(
     struct load *L, const char *path, const struct p11_quiet_out *qo, struct p11_modset **out)
 {
-	struct p11_helper_slot slots[MAX_SLOTS * 4];
+	struct p11_helper_slot slots[P11RPC_LOAD_SLOTS];
 	struct p11_helper_req q;
 	struct p11_modset *m = NULL;
 	size_t n = 0, i;

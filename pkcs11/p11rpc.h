@@ -14,9 +14,10 @@
 
 #include <p11-kit/pkcs11.h>
 
-#define P11RPC_MSG_MAX (512u * 1024u)           /* bytes of one message */
-#define P11RPC_FD      3                        /* the helper's end of the socketpair */
-#define P11RPC_MARK    "--x509ssh-token-helper" /* argv[1] of the helper */
+#define P11RPC_MSG_MAX    (512u * 1024u)           /* bytes of one message */
+#define P11RPC_FD         3                        /* the helper's end of the socketpair */
+#define P11RPC_MARK       "--x509ssh-token-helper" /* argv[1] of the helper */
+#define P11RPC_LOAD_SLOTS 256                      /* slots one LOAD reply lists at most */
 
 /* requests; a reply starts with the u64 CK_RV (or, for LOAD, a status) */
 enum p11rpc_op {

@@ -206,7 +206,7 @@ if [[ -x "$P11SIGN_BENCH" ]]; then
 	printf 'Time per signature (RSA-2048, SHA-512; %d signatures per run, median of 7 runs per mode):\n' "$SIGS"
 	printf '%-40s %10s ms\n' "x509ssh signer, module in-process" "$SIN"
 	printf '%-40s %10s ms\n' "x509ssh signer, module in the helper" "$SHE"
-	printf '%-40s %10s ms\n' "added by the helper, per signature" "$(diff_ms "$SHE" "$SIN")"
+	printf '%-40s %10s ms\n' "added by the helper, per signature" "$(awk -v a="$SHE" -v b="$SIN" 'BEGIN { printf "%+.3f", a - b }')"
 	printf '%-40s %10s\n' "ratio helper/in-process" "$(ratio "$SHE" "$SIN")"
 	printf 'runs in-process: %s\nruns helper:     %s\n' "${SIG_IN[*]}" "${SIG_HE[*]}"
 else
