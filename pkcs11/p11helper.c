@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -49,8 +50,9 @@ const char *p11_helper_failure(void)
 /* under H.mu: the helper is gone; collect its exit and say how it ended */
 static void helper_died(void)
 {
+	const struct timespec tick = {0, 10 * 1000 * 1000};
 	const char *name;
-	int st = 0;
+	int st = 0, tries;
 	pid_t w;
 
 	if (H.dead) {
@@ -59,9 +61,17 @@ static void helper_died(void)
 	H.dead = 1;
 	close(H.fd);
 	H.fd = -1;
-	while ((w = waitpid(H.pid, &st, 0)) < 0 && errno == EINTR) {
+	/* its end closes as it exits; one that lives on without it (a module closed fd 3) is
+	 * stopped after a second */
+	for (tries = 0; (w = waitpid(H.pid, &st, WNOHANG)) == 0 && tries < 100; tries++) {
+		nanosleep(&tick, NULL);
 	}
-	if (w != H.pid) {
+	if (w == 0) {
+		(void)kill(H.pid, SIGKILL);
+		while ((w = waitpid(H.pid, &st, 0)) < 0 && errno == EINTR) {
+		}
+		errfmt(H.why, sizeof(H.why), "the token helper closed its socket (stopped)");
+	} else if (w != H.pid) {
 		errfmt(H.why, sizeof(H.why), "the token helper is gone");
 	} else if (WIFSIGNALED(st)) {
 		name = sigabbrev_np(WTERMSIG(st));
