@@ -380,7 +380,9 @@ static void sign_failure(struct signer *s, int r, char *cause, size_t len)
 	if (detail[0] == '\0') {
 		detail = signer_strerror(r);
 	}
-	if (p11_is_signer(signq_inner(s))) {
+	if (p11_is_signer(signq_inner(s)) && p11_helper_failure() != NULL) {
+		snprintf(cause, len, "pkcs11: %s", p11_helper_failure()); /* no key's fault */
+	} else if (p11_is_signer(signq_inner(s))) {
 		snprintf(
 		    cause, len, "pkcs11: %s: %s", s->name != NULL ? s->name : "token key", detail);
 	} else {

@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "cmdline.h"
+#include "p11.h"
 #include "fleet_host.h"
 #include "fleet_run.h"
 #include "gather.h"
@@ -719,6 +720,8 @@ int main(int argc, char **argv)
 	size_t inlen = 0;
 	int status = FAIL, level = OPT_UNSET;
 
+	/* the token helper (a process of ours running the PKCS#11 modules) never returns */
+	(void)p11_helper_main(argc, argv);
 	if (loop_no_dumps() != 0) {
 		fleet_fail("config", "cannot make the process non-dumpable: %s", strerror(errno));
 		return FAIL;

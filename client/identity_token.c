@@ -193,6 +193,7 @@ int identity_add_token(
 	po.key_usable = token_key_usable;
 	po.usable_arg = ids;
 	po.module_output = module_said;
+	po.helper = o->pkcs11_helper != 0;
 	cause[0] = '\0';
 	if ((ids->v[ids->n].path = strdup(spec)) == NULL) {
 		r = SSH_ERR_ALLOC;

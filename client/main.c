@@ -12,6 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "p11.h"
 #include "paths.h"
 #include "ssh/err.h"
 #include "target.h"
@@ -29,6 +30,9 @@ int main(int argc, char **argv)
 	int r, status = EXIT_FAIL;
 
 	memset(&dest, 0, sizeof(dest));
+
+	/* the token helper (a process of ours running the PKCS#11 modules) never returns */
+	(void)p11_helper_main(argc, argv);
 
 	/* first of all: no core file, no ptrace or /proc/PID/mem for others while PINs, passwords
 	 * and private keys may be in memory */

@@ -136,6 +136,7 @@ static const struct kw keywords[] = {
     LIST("X509CertificateFile", x509_certificate_file, OPT_MAX_ARGS),
     FLAG("IdentitiesOnly", identities_only),
     STR("PKCS11Provider", pkcs11_provider),
+    FLAG("PKCS11Helper", pkcs11_helper),
     STR("IdentityAgent", identity_agent),
     STR("ForwardAgent", forward_agent),
     {"AddKeysToAgent", KW_LINE, F(add_keys_to_agent), 0, NULL, 0, 0, NULL},

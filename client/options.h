@@ -118,6 +118,7 @@ struct options {
 	int identity_file_default; /* set by options_finish: the entries are the default files */
 	int identities_only;
 	char *pkcs11_provider;
+	int pkcs11_helper; /* PKCS11Helper: token modules in a process of their own (default yes) */
 	char *identity_agent;    /* IdentityAgent: a socket path, SSH_AUTH_SOCK, $VAR or none */
 	char *forward_agent;     /* ForwardAgent / -A / -a: yes, no, a socket path or $VAR */
 	char *add_keys_to_agent; /* AddKeysToAgent: yes|no|ask|confirm [time], or a time */

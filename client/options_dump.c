@@ -208,6 +208,7 @@ static const struct dump_row dump_rows[] = {
     {.kw = "globalknownhostsfile", .kind = D_ONELINE, LISTF(global_known_hosts_file)},
     {.kw = "identityfile", .kind = D_EACH, LISTF(identity_file)},
     {.kw = "pkcs11provider", .kind = D_STR, .off = F(pkcs11_provider)},
+    {.kw = "pkcs11helper", .kind = D_FLAG, .off = F(pkcs11_helper)},
     {.kw = "identityagent", .kind = D_STR, .off = F(identity_agent)},
     {.kw = "forwardagent", .kind = D_DEFSTR, .off = F(forward_agent), .def = "no"},
     {.kw = "addkeystoagent", .kind = D_DEFSTR, .off = F(add_keys_to_agent), .def = "no"},

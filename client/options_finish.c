@@ -370,6 +370,7 @@ int options_finish(
 	default_int(&o->x509_max_chain, X509_MAX_CHAIN_DEFAULT);
 	default_int(&o->required_rsa_size, 1024);
 	default_int(&o->x509_send_root, 0);
+	default_int(&o->pkcs11_helper, 1);
 	default_int(&o->user_from_certificate, UFC_NO);
 	default_int(&o->identities_only, 0);
 	if (o->x509_host_name == NULL) {

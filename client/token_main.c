@@ -156,6 +156,7 @@ static int list(const char *spec)
 	o.batch_mode = 1;                /* listing never needs a PIN */
 	o.build_chain = x509chain_token; /* the token's own certificates */
 	o.key_usable = token_key_usable;
+	o.helper = 1; /* the modules run in the token helper, as x509ssh's do by default */
 	if ((r = p11_load_signers(spec, &o, &v, &n, err, sizeof(err))) != 0) {
 		fprintf(stderr, "x509ssh: pkcs11: %s\n", err[0] != '\0' ? err : p11_strerror(r));
 		return EXIT_FAIL;
@@ -199,6 +200,8 @@ static int list(const char *spec)
 
 int main(int argc, char **argv)
 {
+	/* the token helper (a process of ours running the PKCS#11 modules) never returns */
+	(void)p11_helper_main(argc, argv);
 	/* first of all: no core file, not dumpable (a PIN may come through the URI) */
 	if (loop_no_dumps() != 0) {
 		fprintf(stderr, "x509ssh: config: cannot make the process non-dumpable: %s\n",

@@ -66,6 +66,9 @@ struct p11_opts {
 	 * call per line, at most 40 lines, after fd 2 is restored. NULL: dropped. */
 	void (*module_output)(void *arg, const char *line);
 	void *output_arg;
+	/* 1: the modules run in the token helper, a process of their own (p11_helper_main);
+	 * 0: loaded into this process */
+	int helper;
 };
 
 /* Load every key selected by a pkcs11: URI or a module path. On success *out is a malloc'd
@@ -99,6 +102,17 @@ int p11_describe(const struct signer *s, char **out);
  * "<alg> subject=<DN, RDN order as stored>", malloc'd; alg is the x509v3 algorithm name the
  * program picks for the key. P11_ERR_NOT_FOUND without a certificate. */
 int p11_dn_line(const struct signer *s, const char *alg, char **out);
+
+/*
+ * The token helper: the program's own executable run again (/proc/self/exe) with the caller's
+ * argv[0] (p11-kit applies enable-in/disable-in by that name) and a marker argument. A program
+ * that loads keys with o->helper calls p11_helper_main(argc, argv) first thing in main(): it
+ * returns -1 when this process is not the helper, and never returns when it is.
+ */
+int p11_helper_main(int argc, char **argv);
+/* NULL while the helper lives (or never ran); after its death one line without the
+ * "x509ssh: pkcs11: " prefix: "the token module crashed (signal SEGV)" */
+const char *p11_helper_failure(void);
 
 /* The PKCS#11 return value as text ("CKR_PIN_INCORRECT", or "CKR_0x%lx") */
 const char *p11_rv_str(unsigned long rv);

@@ -23,6 +23,8 @@ struct p11_modset {
 	CK_FUNCTION_LIST **mods; /* NULL-terminated */
 	int from_registry;       /* release with p11_kit_modules_finalize_and_release */
 	int refs;
+	int in_helper;        /* the modules are the token helper's (mods is NULL) */
+	uint32_t helper_load; /* the helper's number for them */
 };
 
 /* The identity of a pin-source file (never its contents): what p11pinmem.c records. */
@@ -139,6 +141,38 @@ void p11_quiet_end(struct p11_quiet *q, const struct p11_quiet_out *out);
 
 /* p11load.c: drop one reference to a token (the last closes its session) */
 void p11_token_unref(struct p11_token *t);
+/* the module at path, or every module registered with p11-kit (path NULL), initialised (what
+ * they print is not captured here); a message in err on failure */
+int p11_modset_load(const char *path, struct p11_modset **out, char *err, size_t errlen);
+/* drop one reference; the last finalises the modules (or has the helper do it) */
+void p11_modset_unref(struct p11_modset *m);
+/* a registered module: the one named (module_name), or any but a trust-policy module (NULL) */
+int p11_module_wanted(const char *module_name, CK_FUNCTION_LIST *fl);
+/* a blank-padded field equals want (want NULL: any field) */
+int p11_field_match(const char *want, const CK_UTF8CHAR *f, size_t n);
+
+/* p11helper.c: the client of the token helper (one per process, shared by every load) */
+struct p11_helper_slot {
+	CK_SLOT_ID handle; /* what the helper's function list takes */
+	CK_SLOT_ID real;   /* the module's slot id (the URI's slot-id) */
+};
+/* what one load asks the helper for (NULL: no such attribute) */
+struct p11_helper_req {
+	const char *path, *module_name, *lib_desc, *lib_manuf;
+};
+/* start the helper unless it runs (on the caller's thread, before fd 2 is captured) */
+int p11_helper_start(char *err, size_t errlen);
+/* load modules in the helper: its number, the slots of the modules that match (at most max), and
+ * what the modules printed, handed to out after the call */
+int p11_helper_load(const struct p11_helper_req *req, const struct p11_quiet_out *out,
+    uint32_t *load, struct p11_helper_slot *slots, size_t max, size_t *nslots, char *err,
+    size_t errlen);
+void p11_helper_unload(uint32_t load);
+/* the function list that forwards to the helper (what pkcs11/ calls; the rest answer
+ * CKR_FUNCTION_NOT_SUPPORTED) */
+CK_FUNCTION_LIST *p11_helper_functions(void);
+/* p11helper_unsup.c: every function pkcs11/ does not call set to answer not supported */
+void p11_helper_unsupported(CK_FUNCTION_LIST *fl);
 
 /* p11signer.c: the signer over a key (takes the token reference) */
 int p11_signer_new(

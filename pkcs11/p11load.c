@@ -12,6 +12,7 @@
 #include <p11-kit/p11-kit.h>
 
 #include "p11_int.h"
+#include "p11rpc.h"
 #include "p11uri.h"
 
 #define MAX_SLOTS 64
@@ -36,12 +37,17 @@ struct load {
 	size_t errlen;
 };
 
-static void modset_unref(struct p11_modset *m)
+void p11_modset_unref(struct p11_modset *m)
 {
 	struct p11_quiet q;
 	size_t i;
 
 	if (m == NULL || --m->refs > 0) {
+		return;
+	}
+	if (m->in_helper) {
+		p11_helper_unload(m->helper_load);
+		free(m);
 		return;
 	}
 	p11_quiet_begin(&q); /* what C_Finalize prints is dropped */
@@ -70,23 +76,28 @@ void p11_token_unref(struct p11_token *t)
 	}
 	pthread_mutex_destroy(&t->mu);
 	free(t->module_path);
-	modset_unref(t->set);
+	p11_modset_unref(t->set);
 	free(t);
+}
+
+int p11_field_match(const char *want, const CK_UTF8CHAR *f, size_t n)
+{
+	char buf[80];
+
+	if (want == NULL) {
+		return 1;
+	}
+	p11_field(buf, sizeof(buf), f, n);
+	return strcmp(buf, want) == 0;
 }
 
 /* an attribute of the URI matches a padded field (absent attribute = match) */
 static int match_field(const struct p11uri *u, enum p11uri_attr a, const CK_UTF8CHAR *f, size_t n)
 {
-	char buf[80];
-
-	if (u == NULL || u->v[a] == NULL) {
-		return 1;
-	}
-	p11_field(buf, sizeof(buf), f, n);
-	return strcmp(buf, u->v[a]) == 0;
+	return u == NULL || p11_field_match(u->v[a], f, n);
 }
 
-static int load_modules(struct load *L, const char *path, struct p11_modset **out)
+int p11_modset_load(const char *path, struct p11_modset **out, char *err, size_t errlen)
 {
 	struct p11_modset *m = NULL;
 	CK_FUNCTION_LIST *one = NULL;
@@ -100,13 +111,13 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 	m->refs = 1;
 	if (path != NULL) {
 		if ((one = p11_kit_module_load(path, 0)) == NULL) {
-			errfmt(L->err, L->errlen, "cannot load module %s: %s", path,
+			errfmt(err, errlen, "cannot load module %s: %s", path,
 			    p11_kit_message() != NULL ? p11_kit_message() : "unknown error");
 			r = P11_ERR_NOT_FOUND;
 			goto out;
 		}
 		if ((rv = p11_kit_module_initialize(one)) != CKR_OK) {
-			errfmt(L->err, L->errlen, "%s: C_Initialize: %s", path, p11_rv_str(rv));
+			errfmt(err, errlen, "%s: C_Initialize: %s", path, p11_rv_str(rv));
 			p11_kit_module_release(one);
 			r = P11_ERR_INTERNAL;
 			goto out;
@@ -120,7 +131,7 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 	} else {
 		m->from_registry = 1;
 		if ((m->mods = p11_kit_modules_load_and_initialize(0)) == NULL) {
-			errfmt(L->err, L->errlen, "cannot load the registered modules: %s",
+			errfmt(err, errlen, "cannot load the registered modules: %s",
 			    p11_kit_message() != NULL ? p11_kit_message() : "unknown error");
 			r = P11_ERR_NOT_FOUND;
 			goto out;
@@ -130,7 +141,7 @@ static int load_modules(struct load *L, const char *path, struct p11_modset **ou
 	m = NULL;
 	r = 0;
 out:
-	modset_unref(m);
+	p11_modset_unref(m);
 	return r;
 }
 
@@ -299,6 +310,8 @@ static int add_key(struct load *L, struct p11_token *t, const uint8_t *id, size_
 		} else if (!sk_X509_push(k->chain, leaf)) {
 			X509_free(leaf);
 			r = P11_ERR_ALLOC;
+		} else {
+			r = 0; /* no build_chain: the leaf alone */
 		}
 		if (r != 0) {
 			goto out;
@@ -426,8 +439,9 @@ out:
 	return r;
 }
 
-static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *fl,
-    const CK_INFO *info, CK_SLOT_ID slot)
+/* slot: the handle fl takes; real: the module's slot id (they differ through the helper) */
+static int scan_slot(
+    struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *fl, CK_SLOT_ID slot, CK_SLOT_ID real)
 {
 	const struct p11uri *u = L->u;
 	CK_SLOT_INFO si;
@@ -436,7 +450,7 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 	CK_RV rv;
 	int r;
 
-	if (u != NULL && u->v[P11U_SLOT_ID] != NULL && u->slot_id != slot) {
+	if (u != NULL && u->v[P11U_SLOT_ID] != NULL && u->slot_id != real) {
 		return 0;
 	}
 	if (fl->C_GetSlotInfo(slot, &si) != CKR_OK ||
@@ -452,7 +466,6 @@ static int scan_slot(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST *f
 	    !match_field(u, P11U_MODEL, ti.model, sizeof(ti.model))) {
 		return 0;
 	}
-	(void)info;
 	L->tokens_matched++;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		return P11_ERR_ALLOC;
@@ -515,22 +528,21 @@ static int scan_module(struct load *L, struct p11_modset *set, CK_FUNCTION_LIST 
 		return P11_ERR_INTERNAL;
 	}
 	for (i = 0; i < ns && i < MAX_SLOTS; i++) {
-		if ((r = scan_slot(L, set, fl, &info, slots[i])) != 0) {
+		if ((r = scan_slot(L, set, fl, slots[i], slots[i])) != 0) {
 			return r;
 		}
 	}
 	return 0;
 }
 
-/* with a registry search: is this module one the URI asks for? */
-static int module_wanted(const struct p11uri *u, CK_FUNCTION_LIST *fl)
+int p11_module_wanted(const char *module_name, CK_FUNCTION_LIST *fl)
 {
 	char *v = NULL;
 	int ok = 1;
 
-	if (u != NULL && u->v[P11U_MODULE_NAME] != NULL) {
+	if (module_name != NULL) {
 		v = p11_kit_module_get_name(fl);
-		ok = v != NULL && strcmp(v, u->v[P11U_MODULE_NAME]) == 0;
+		ok = v != NULL && strcmp(v, module_name) == 0;
 		free(v);
 		return ok;
 	}
@@ -539,6 +551,46 @@ static int module_wanted(const struct p11uri *u, CK_FUNCTION_LIST *fl)
 	ok = !(v != NULL && strcmp(v, "yes") == 0);
 	free(v);
 	return ok;
+}
+
+/* the modules in the token helper: it loads them, picks the modules and lists their slots */
+static int scan_in_helper(
+    struct load *L, const char *path, const struct p11_quiet_out *qo, struct p11_modset **out)
+{
+	struct p11_helper_slot slots[P11RPC_LOAD_SLOTS];
+	struct p11_helper_req q;
+	struct p11_modset *m = NULL;
+	size_t n = 0, i;
+	uint32_t id = 0;
+	int r;
+
+	*out = NULL;
+	memset(&q, 0, sizeof(q));
+	q.path = path;
+	if (L->u != NULL) {
+		q.module_name = L->u->v[P11U_MODULE_NAME];
+		q.lib_desc = L->u->v[P11U_LIBRARY_DESCRIPTION];
+		q.lib_manuf = L->u->v[P11U_LIBRARY_MANUFACTURER];
+	}
+	if ((r = p11_helper_load(&q, qo, &id, slots, sizeof(slots) / sizeof(slots[0]), &n, L->err,
+	         L->errlen)) != 0) {
+		return r;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		p11_helper_unload(id);
+		return P11_ERR_ALLOC;
+	}
+	m->refs = 1;
+	m->in_helper = 1;
+	m->helper_load = id;
+	*out = m;
+	for (i = 0; i < n; i++) {
+		if ((r = scan_slot(L, m, p11_helper_functions(), slots[i].handle, slots[i].real)) !=
+		    0) {
+			return r;
+		}
+	}
+	return 0;
 }
 
 /* keys in token order, then by CKA_ID (modules list objects in any order) */
@@ -657,12 +709,22 @@ int p11_load_signers(const char *spec, const struct p11_opts *o, struct signer *
 	 * it off the terminal while loading; the program shows it with -v */
 	qo.line = L.o->module_output;
 	qo.arg = L.o->output_arg;
-	p11_quiet_begin(&q);
-	if ((r = load_modules(&L, path, &set)) != 0) {
-		goto out;
+	q.saved = q.sink = -1;
+	if (L.o->helper) {
+		/* the helper captures its modules' fd 2 itself and sends the lines */
+		if ((r = p11_helper_start(err, errlen)) != 0 ||
+		    (r = scan_in_helper(&L, path, &qo, &set)) != 0) {
+			goto out;
+		}
+	} else {
+		p11_quiet_begin(&q);
+		if ((r = p11_modset_load(path, &set, err, errlen)) != 0) {
+			goto out;
+		}
 	}
-	for (i = 0; set->mods[i] != NULL; i++) {
-		if (set->from_registry && !module_wanted(u, set->mods[i])) {
+	for (i = 0; !set->in_helper && set->mods[i] != NULL; i++) {
+		if (set->from_registry &&
+		    !p11_module_wanted(u != NULL ? u->v[P11U_MODULE_NAME] : NULL, set->mods[i])) {
 			continue;
 		}
 		if ((r = scan_module(&L, set, set->mods[i])) != 0) {
@@ -725,9 +787,12 @@ out:
 	for (i = 0; i < L.nkeys; i++) {
 		p11_key_free(L.keys[i]);
 	}
-	modset_unref(set);
+	p11_modset_unref(set);
 	p11_quiet_end(&q, &qo);
 	p11uri_free(u);
+	if (r != 0 && L.o->helper && p11_helper_failure() != NULL) {
+		errfmt(err, errlen, "%s", p11_helper_failure());
+	}
 	return r;
 }
 

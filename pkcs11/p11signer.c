@@ -151,6 +151,10 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&k->tok->mu);
 	k->rc = do_sign(k);
+	if (k->rc != 0 && k->tok->set->in_helper && p11_helper_failure() != NULL) {
+		/* the module's process died under the call: that is the error, not the call's */
+		errfmt(k->err, sizeof(k->err), "%s", p11_helper_failure());
+	}
 	pthread_mutex_unlock(&k->tok->mu);
 	do {
 		w = send(k->pfd[1], "x", 1, MSG_NOSIGNAL);

@@ -1,19 +1,24 @@
 #!/bin/bash
-# Token login benchmark: connection time with a SoftHSM2 key through x509ssh against OpenSSH's ssh
-# with PKCS11Provider on the same key and the same sshd, and the PKCS#11 calls x509ssh makes per
-# connection (OpenSC's pkcs11-spy between the client and SoftHSM). Not part of ctest.
+# Token login benchmark: connection time with a SoftHSM2 key through x509ssh (its modules in the
+# token helper, and in-process with PKCS11Helper=no) against OpenSSH's ssh with PKCS11Provider on
+# the same key and the same sshd; the time per signature with the helper and without it
+# (p11sign_bench, built next to x509ssh: `make p11sign_bench`); and the PKCS#11 calls x509ssh
+# makes per connection (OpenSC's pkcs11-spy between the client and SoftHSM). Not part of ctest.
 #
 #   tests/bench/token_bench.sh                 # 20 connections per client
 #   BENCH_CONNS=5 tests/bench/token_bench.sh   # a quick run
 #
-# Environment: X509SSH (default build/x509ssh), OPENSSH (default /usr/bin/ssh), BENCH_CONNS.
+# Environment: X509SSH (default build/x509ssh), OPENSSH (default /usr/bin/ssh), BENCH_CONNS,
+# BENCH_SIGS (signatures per p11sign_bench run, default 500; 7 runs per mode, interleaved),
+# P11SIGN_BENCH (default: next to X509SSH).
 # Both clients log in with the token's RSA-2048 key (rsa-sha2-512), curve25519-sha256 and an
 # ed25519 host key, run `true`, and get the PIN from the same askpass script
 # (SSH_ASKPASS_REQUIRE=force, DISPLAY set). OpenSSH is given the key's public half with
 # IdentitiesOnly so it offers only that key. A baseline row per client logs in with an ed25519
 # key file, so the token's own cost shows. Wall time is the client's elapsed time; CPU is its
-# user+system time including the children it waited for (OpenSSH's ssh-pkcs11-helper, the
-# askpass runs of both clients).
+# user+system time including its children (OpenSSH's ssh-pkcs11-helper, x509ssh's token helper,
+# the askpass runs of both clients): the timing script is their subreaper and collects every one
+# after each run, so a helper that outlives its client by a moment is counted too.
 . "$(dirname "$0")/../lib/common.sh"
 set +e # a failed measurement is reported, not fatal
 
@@ -54,6 +59,8 @@ mapfile -t X_ARGV < <(common_opts "$X509SSH")
 X_ARGV+=(-I "$TOK;object=rsa?module-path=$M")
 mapfile -t X_FILE_ARGV < <(common_opts "$X509SSH")
 X_FILE_ARGV+=(-I "$TOK;object=rsa?module-path=$M&pin-source=file:$P/pin")
+mapfile -t X_INPROC_ARGV < <(common_opts "$X509SSH")
+X_INPROC_ARGV+=(-o PKCS11Helper=no -I "$TOK;object=rsa?module-path=$M")
 mapfile -t O_ARGV < <(common_opts "$OPENSSH")
 O_ARGV+=(-o "PKCS11Provider=$M" -i "$T_DIR/rsa.pub")
 
@@ -73,8 +80,16 @@ measure_rows() {
 		MEAN_WALL[i]=$mw MED_WALL[i]=$md MEAN_CPU[i]=$mc FAILS[i]=$f
 		i=$((i + 1))
 	done < <("$PYTHON" - "$CONNS" "$T_DIR/err.bench" "$T_DIR"/row.* <<'PY'
-import resource, statistics, subprocess, sys, time
+import ctypes, os, resource, statistics, subprocess, sys, time
 n, errf = int(sys.argv[1]), sys.argv[2]
+# PR_SET_CHILD_SUBREAPER: helpers that outlive their client are reparented here and collected
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+def reap():
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
 files = sorted(sys.argv[3:], key=lambda f: int(f.rsplit(".", 1)[1]))
 rows = [open(f, "rb").read().split(b"\0")[:-1] for f in files]
 walls = [[] for _ in rows]
@@ -88,6 +103,7 @@ for i in range(n):
             rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=e).returncode
         t1 = time.perf_counter()
+        reap()
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         if rc != 0:
             fails[j] += 1
@@ -116,11 +132,29 @@ row "x509ssh, ed25519 key file (baseline)" "${XB_ARGV[@]}" -i "$CLIENT_KEY"
 row "OpenSSH, ed25519 key file (baseline)" "${OB_ARGV[@]}" -i "$CLIENT_KEY"
 row "x509ssh, token key, PIN by askpass" "${X_ARGV[@]}"
 row "x509ssh, token key, pin-source=file:" "${X_FILE_ARGV[@]}"
+row "x509ssh, token key, PKCS11Helper=no" "${X_INPROC_ARGV[@]}"
 row "OpenSSH, PKCS11Provider, PIN by askpass" "${O_ARGV[@]}"
 declare -a MEAN_WALL=() MED_WALL=() MEAN_CPU=() FAILS=()
 measure_rows
 XBW=${MEAN_WALL[1]} XBC=${MEAN_CPU[1]} OBW=${MEAN_WALL[2]} OBC=${MEAN_CPU[2]}
-XW=${MEAN_WALL[3]} XC=${MEAN_CPU[3]} OW=${MEAN_WALL[5]} OC=${MEAN_CPU[5]}
+XW=${MEAN_WALL[3]} XC=${MEAN_CPU[3]} XIW=${MEAN_WALL[5]} XIC=${MEAN_CPU[5]}
+OW=${MEAN_WALL[6]} OC=${MEAN_CPU[6]}
+
+# time per signature (the async signer: a worker thread each), in-process and through the helper;
+# runs interleaved, the median of each mode's runs
+SIGS=${BENCH_SIGS:-500}
+P11SIGN_BENCH=${P11SIGN_BENCH:-$(dirname "$X509SSH")/p11sign_bench}
+SIG_URI="$TOK;object=rsa?module-path=$M&pin-value=$PIN"
+declare -a SIG_IN=() SIG_HE=()
+if [[ -x "$P11SIGN_BENCH" ]]; then
+	for ((i = 0; i < 7; i++)); do
+		SIG_IN+=("$("$P11SIGN_BENCH" "$SIG_URI" "$SIGS" inproc | awk '{ print $4 }')")
+		SIG_HE+=("$("$P11SIGN_BENCH" "$SIG_URI" "$SIGS" helper | awk '{ print $4 }')")
+	done
+fi
+median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'; }
+SIN=$(median "${SIG_IN[@]}")
+SHE=$(median "${SIG_HE[@]}")
 
 # PKCS#11 calls per connection, through pkcs11-spy (one connection each)
 spy_counts() { # spy_counts LOG RC: "C_Login C_Sign CKU_CONTEXT_SPECIFIC login-result"
@@ -165,6 +199,19 @@ done
 printf '%-40s %10s %10s %10s\n' "ratio x509ssh/OpenSSH, token key" "$(ratio "$XW" "$OW")" "" "$(ratio "$XC" "$OC")"
 printf '%-40s %10s %10s %10s\n' "token cost over baseline, x509ssh (ms)" "$(diff_ms "$XW" "$XBW")" "" "$(diff_ms "$XC" "$XBC")"
 printf '%-40s %10s %10s %10s\n' "token cost over baseline, OpenSSH (ms)" "$(diff_ms "$OW" "$OBW")" "" "$(diff_ms "$OC" "$OBC")"
+printf '%-40s %10s %10s %10s\n' "helper cost per connection (ms)" "$(diff_ms "$XW" "$XIW")" "" "$(diff_ms "$XC" "$XIC")"
+printf '%-40s %10s %10s %10s\n' "ratio helper/in-process, token key" "$(ratio "$XW" "$XIW")" "" "$(ratio "$XC" "$XIC")"
+echo
+if [[ -x "$P11SIGN_BENCH" ]]; then
+	printf 'Time per signature (RSA-2048, SHA-512; %d signatures per run, median of 7 runs per mode):\n' "$SIGS"
+	printf '%-40s %10s ms\n' "x509ssh signer, module in-process" "$SIN"
+	printf '%-40s %10s ms\n' "x509ssh signer, module in the helper" "$SHE"
+	printf '%-40s %10s ms\n' "added by the helper, per signature" "$(awk -v a="$SHE" -v b="$SIN" 'BEGIN { printf "%+.3f", a - b }')"
+	printf '%-40s %10s\n' "ratio helper/in-process" "$(ratio "$SHE" "$SIN")"
+	printf 'runs in-process: %s\nruns helper:     %s\n' "${SIG_IN[*]}" "${SIG_HE[*]}"
+else
+	printf 'no %s: build it (make p11sign_bench) for the time per signature\n' "$P11SIGN_BENCH"
+fi
 echo
 printf 'PKCS#11 calls in one connection (pkcs11-spy):\n'
 printf '%-40s %8s %7s %15s %s\n' "client, key" "C_Login" "C_Sign" "context login" "login"

@@ -4,7 +4,9 @@
  *
  *   P11MOCK_FLAGS   comma list: final_try (CKF_USER_PIN_FINAL_TRY), count_low, locked (token flag
  *                   CKF_USER_PIN_LOCKED and C_Login answers CKR_PIN_LOCKED), pinpad
- *                   (CKF_PROTECTED_AUTHENTICATION_PATH; C_Login must get a NULL PIN)
+ *                   (CKF_PROTECTED_AUTHENTICATION_PATH; C_Login must get a NULL PIN),
+ *                   crash-sign (C_Sign raises SIGSEGV, as a broken vendor module would),
+ *                   exit-sign (C_Sign ends the process with exit status 3)
  *   P11MOCK_PIN     the user PIN (default 1234)
  *   P11MOCK_COUNT   a file that gets one line per C_Login call ("user" / "context")
  *   P11MOCK_QUIRKS  comma list of what real modules do: nulpad (token info text fields padded
@@ -13,13 +15,17 @@
  *                   as tpm2_ptool --id stores it), mechrange (CKM_RSA_PKCS claims 512..1024 bits)
  *   P11MOCK_NOISE   when set, C_Initialize prints three lines on stderr (as the tpm2 module's
  *                   TSS layer does without a TPM)
+ *   P11MOCK_WHERE   a file that C_Initialize writes the process that loaded the module into:
+ *                   "pid P parent-comm C" (C: the name of that process's parent)
  *
  * Objects: handle 1 the public key (CKA_ID 01, label "mockkey"), handle 2 the private key (only
  * after login). Mechanism: CKM_RSA_PKCS.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -56,6 +62,29 @@ static int quirk(const char *w)
 
 #define EXTRA_SLOT 3
 
+/* P11MOCK_WHERE: which process loaded the module, and the name of its parent */
+static void where(void)
+{
+	const char *path = getenv("P11MOCK_WHERE");
+	char proc[64], comm[64] = "?";
+	FILE *f;
+
+	if (path == NULL) {
+		return;
+	}
+	snprintf(proc, sizeof(proc), "/proc/%ld/comm", (long)getppid());
+	if ((f = fopen(proc, "r")) != NULL) {
+		if (fgets(comm, sizeof(comm), f) != NULL) {
+			comm[strcspn(comm, "\n")] = '\0';
+		}
+		fclose(f);
+	}
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "pid %ld parent-comm %s\n", (long)getpid(), comm);
+		fclose(f);
+	}
+}
+
 static void count_login(const char *what)
 {
 	const char *path = getenv("P11MOCK_COUNT");
@@ -80,6 +109,7 @@ static CK_RV m_Initialize(CK_VOID_PTR args)
 	FILE *f;
 
 	(void)args;
+	where();
 	if (getenv("P11MOCK_NOISE") != NULL) {
 		fprintf(stderr, "mock-noise: ERROR:tcti:connect failed\nmock-noise: second line\n"
 		                "mock-noise: \033[31mcolour\033[0m");
@@ -465,6 +495,12 @@ static CK_RV m_Sign(
 	(void)s;
 	if (!signing) {
 		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	if (flag("crash-sign")) {
+		raise(SIGSEGV);
+	}
+	if (flag("exit-sign")) {
+		_exit(3);
 	}
 	if (sig == NULL) {
 		*siglen = modlen;

@@ -219,6 +219,7 @@ static const struct {
     {"X509CertificateFile", "/c.pem"},
     {"IdentitiesOnly", "yes"},
     {"PKCS11Provider", "/p.so"},
+    {"PKCS11Helper", "no"},
     {"IdentityAgent", "~/.ssh/agent.sock"},
     {"ForwardAgent", "yes"},
     {"AddKeysToAgent", "confirm 10m"},

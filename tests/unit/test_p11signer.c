@@ -4,7 +4,11 @@
  * reports back) ends as a failed signature instead of a worker spinning forever, and the signer
  * still signs afterwards; the PIN asked through the caller (SIGNER_NEED_SECRET) once per token,
  * a second signer of the token waiting for that question. Each case runs in a child process that
- * the parent kills after 60 s: a hang is a failure, not a stuck test run.
+ * the parent kills after 60 s: a hang is a failure, not a stuck test run. Every case runs twice:
+ * with the module in this process, and in the token helper (this program run again, as the
+ * client's programs do); a module that crashes in C_Sign in the helper fails the signature with
+ * "the token module crashed (signal SEGV)", and the signer fails the same way afterwards; one
+ * that exits there, with "the token module exited with status 3".
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,10 +31,11 @@
 #define CHILD_SECONDS 60
 
 static char mock[PATH_MAX];
+static int use_helper; /* the modules in the token helper */
 
 static struct signer **load(size_t *n)
 {
-	struct p11_opts o = {.batch_mode = 1};
+	struct p11_opts o = {.batch_mode = 1, .helper = use_helper};
 	struct signer **v = NULL;
 	char uri[PATH_MAX + 128], err[512];
 
@@ -115,7 +120,7 @@ static int gone_caller(void)
 /* a mock key whose PIN the caller asks (no pin-value); C_Login calls counted in a fresh file */
 static struct signer **load_ask(size_t *n)
 {
-	struct p11_opts o = {.can_ask = 1};
+	struct p11_opts o = {.can_ask = 1, .helper = use_helper};
 	struct signer **v = NULL;
 	char uri[PATH_MAX + 128], err[512];
 
@@ -343,7 +348,7 @@ static int queue_asker_left(void)
 /* nobody to ask (can_ask 0, no PIN in the URI): the error of before, no question */
 static int nobody_to_ask(void)
 {
-	struct p11_opts o = {.can_ask = 0};
+	struct p11_opts o = {.can_ask = 0, .helper = use_helper};
 	struct signer **v = NULL;
 	char uri[PATH_MAX + 128], err[512];
 	size_t n = 0;
@@ -356,6 +361,55 @@ static int nobody_to_ask(void)
 	}
 	ok = start(v[0]) == SIGNER_ERR_PASSPHRASE &&
 	     strstr(signer_error(v[0]), "a PIN is needed and nobody can be asked") != NULL;
+	p11_free_signers(v, n);
+	return ok;
+}
+
+/* the helper's module crashes in C_Sign: the signature in flight fails with the helper's death,
+ * and so does the next one */
+static int helper_crash(void)
+{
+	struct signer **v;
+	size_t n = 0;
+	int ok = 1;
+
+	setenv("P11MOCK_FLAGS", "crash-sign", 1);
+	if ((v = load(&n)) == NULL || n != 1) {
+		return 0;
+	}
+	if (sign_now(v[0]) != SIGNER_ERR_DEVICE ||
+	    strcmp(signer_error(v[0]), "the token module crashed (signal SEGV)") != 0) {
+		fprintf(stderr, "  crash: \"%s\"\n", signer_error(v[0]));
+		ok = 0;
+	}
+	if (p11_helper_failure() == NULL ||
+	    strcmp(p11_helper_failure(), "the token module crashed (signal SEGV)") != 0) {
+		ok = 0;
+	}
+	if (sign_now(v[0]) >= 0 || strstr(signer_error(v[0]), "crashed (signal SEGV)") == NULL) {
+		fprintf(stderr, "  after the crash: \"%s\"\n", signer_error(v[0]));
+		ok = 0;
+	}
+	p11_free_signers(v, n);
+	return ok;
+}
+
+/* the helper's module exits in C_Sign: its status is the error */
+static int helper_exit(void)
+{
+	struct signer **v;
+	size_t n = 0;
+	int ok;
+
+	setenv("P11MOCK_FLAGS", "exit-sign", 1);
+	if ((v = load(&n)) == NULL || n != 1) {
+		return 0;
+	}
+	ok = sign_now(v[0]) == SIGNER_ERR_DEVICE &&
+	     strcmp(signer_error(v[0]), "the token module exited with status 3") == 0;
+	if (!ok) {
+		fprintf(stderr, "  exit: \"%s\"\n", signer_error(v[0]));
+	}
 	p11_free_signers(v, n);
 	return ok;
 }
@@ -390,19 +444,34 @@ static int in_child(const char *what, int (*fn)(void))
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)p11_helper_main(argc, argv); /* this program as the token helper: never returns */
 	if (t_find_mock(mock, sizeof(mock)) != 0) {
 		fprintf(stderr, "p11mock.so not found next to this program (%s)\n", mock);
 		CHECK(0);
 		T_DONE();
 	}
-	CHECK(in_child("caller gone before the worker reports", gone_caller));
-	CHECK(in_child("the PIN asked once for two signers of a token", queue_once));
-	CHECK(in_child("the first PIN question given up: the second asks", queue_cancelled));
-	CHECK(in_child("a refused PIN is not sent by the waiting signer", queue_refused));
-	CHECK(in_child("a waiting signer given up leaves the queue", queue_left));
-	CHECK(in_child("the asking signer given up during its login", queue_asker_left));
-	CHECK(in_child("nobody to ask for the PIN", nobody_to_ask));
+	for (use_helper = 0; use_helper <= 1; use_helper++) {
+		CHECK_MSG(in_child("caller gone before the worker reports", gone_caller),
+		    "helper %d", use_helper);
+		CHECK_MSG(in_child("the PIN asked once for two signers of a token", queue_once),
+		    "helper %d", use_helper);
+		CHECK_MSG(
+		    in_child("the first PIN question given up: the second asks", queue_cancelled),
+		    "helper %d", use_helper);
+		CHECK_MSG(
+		    in_child("a refused PIN is not sent by the waiting signer", queue_refused),
+		    "helper %d", use_helper);
+		CHECK_MSG(in_child("a waiting signer given up leaves the queue", queue_left),
+		    "helper %d", use_helper);
+		CHECK_MSG(in_child("the asking signer given up during its login", queue_asker_left),
+		    "helper %d", use_helper);
+		CHECK_MSG(
+		    in_child("nobody to ask for the PIN", nobody_to_ask), "helper %d", use_helper);
+	}
+	use_helper = 1;
+	CHECK(in_child("the helper's module crashes in C_Sign", helper_crash));
+	CHECK(in_child("the helper's module exits in C_Sign", helper_exit));
 	T_DONE();
 }

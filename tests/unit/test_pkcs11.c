@@ -2,7 +2,9 @@
  * Token signers against SoftHSM2 (provisioned by ../lib/softhsm.sh in a temp dir) and the
  * test-only p11mock module (what SoftHSM never reports: final try, locked PIN, pinpad, and a
  * count of C_Login calls). OpenSC's pkcs11-spy.so counts SoftHSM's C_Login calls for the
- * always-authenticate key.
+ * always-authenticate key. The SoftHSM loads and signatures by module path and by URI run again
+ * with the modules in the token helper (this program run again; the cases that change the
+ * environment between loads stay in-process: the helper keeps the environment of its start).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,10 +126,12 @@ static int usable(void *arg, const EVP_PKEY *pub, int with_cert, int listed)
 	return sshsig_key_usable(pub, with_cert, usable_prefs);
 }
 
+static int helper_mode; /* the modules in the token helper */
+
 #define OPTS(batch, askfn)                                                                         \
 	{                                                                                          \
 		.batch_mode = (batch), .can_ask = (askfn) != NULL, .build_chain = x509chain_token, \
-		.chain_arg = &chain_src, .key_usable = usable                                      \
+		.chain_arg = &chain_src, .key_usable = usable, .helper = helper_mode               \
 	}
 
 /* sign for alg and verify with the exported public key */
@@ -652,10 +656,11 @@ static void test_mock(void)
 	EVP_PKEY_free(pk);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char cmd[512];
 
+	(void)p11_helper_main(argc, argv); /* this program as the token helper: never returns */
 	snprintf(dir, sizeof(dir), "/tmp/x509ssh-p11-XXXXXX");
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -673,6 +678,12 @@ int main(void)
 	test_always_auth_spy();
 	test_mismatch();
 	test_mock();
+	helper_mode = 1;
+	answer = "123456"; /* test_mock's PIN was the mock's */
+	test_module_path();
+	test_uris();
+	CHECK(p11_helper_failure() == NULL);
+	helper_mode = 0;
 	test_batch_and_bad_pin(); /* last: a wrong PIN leaves SoftHSM's COUNT_LOW set */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (t_fail == 0 && system(cmd) != 0) {
