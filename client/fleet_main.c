@@ -723,6 +723,7 @@ int main(int argc, char **argv)
 		fleet_fail("config", "cannot make the process non-dumpable: %s", strerror(errno));
 		return FAIL;
 	}
+	log_set_program(1); /* the flags' and the run's error lines name x509ssh-fleet */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	memset(&f, 0, sizeof(f));
 	memset(&a, 0, sizeof(a));
