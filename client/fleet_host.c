@@ -108,6 +108,10 @@ int fleet_host_prepare(struct fleet_host_state *h, const struct fleet_host_cfg *
 	drop_forwardings(&h->o);
 	h->o.session_type = SESSION_DEFAULT;
 	h->o.fork_after_authentication = 0;
+	/* --shell: a pty on the server, as a device's shell session has; never one otherwise
+	 * (decided here, so that no host says its stdin is not a terminal) */
+	h->o.no_tty = !cfg->shell;
+	h->o.force_tty = cfg->shell ? 2 : 0;
 	if ((dest = calloc(1, sizeof(*dest))) == NULL) {
 		snprintf(err, errlen, "config: out of memory");
 		goto out;
@@ -116,7 +120,7 @@ int fleet_host_prepare(struct fleet_host_state *h, const struct fleet_host_cfg *
 	if (target_prepare(dest, &h->o, cfg->shell ? NULL : h->command, err, errlen) != 0) {
 		goto out;
 	}
-	dest->cfg.want_tty = cfg->shell; /* --shell: a pty, as a device's shell session has */
+	dest->cfg.tty_required = cfg->shell; /* --shell without a pty is not what was asked */
 	if (h->o.proxy_jump != NULL) {
 		if (target_jumps(&h->o, h->config, &hops, &h->nhops) != 0) {
 			h->hops = hops;
