@@ -16,6 +16,11 @@
 #include "target.h"
 #include "ssh/x509key.h"
 
+/* the session channel's window and largest packet: a fleet connection holds at most this much
+ * of a host's unread output (x509ssh's own is 8 MiB; see x509ssh-fleet(1), MEMORY) */
+#define FLEET_CHAN_WINDOW    (128u * 1024)
+#define FLEET_CHAN_MAXPACKET (16u * 1024)
+
 char **fleet_host_argv(const struct fleet_host_cfg *cfg, const char *user, const char *host,
     int port, int *argc, char **dest_buf)
 {
@@ -121,6 +126,8 @@ int fleet_host_prepare(struct fleet_host_state *h, const struct fleet_host_cfg *
 		goto out;
 	}
 	dest->cfg.tty_required = cfg->shell; /* --shell without a pty is not what was asked */
+	dest->cfg.chan_window = FLEET_CHAN_WINDOW;
+	dest->cfg.chan_max_packet = FLEET_CHAN_MAXPACKET;
 	if (h->o.proxy_jump != NULL) {
 		if (target_jumps(&h->o, h->config, &hops, &h->nhops) != 0) {
 			h->hops = hops;

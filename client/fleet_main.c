@@ -33,7 +33,7 @@
 #define FAIL             255
 #define PARALLEL_DEFAULT 64
 #define KEEP_DEFAULT     (1024u * 1024) /* bytes kept per stream without --max-output */
-#define FLEET_IOBUF      (32u * 1024)   /* per-connection read size */
+#define FLEET_IOBUF      (16u * 1024)   /* per-connection read size */
 #define FDS_PER_HOST     4              /* socket, agent, --outdir and --errdir files */
 #define FDS_SPARE        64
 #define KEEP_IDS_MAX     16
