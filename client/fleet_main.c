@@ -26,6 +26,7 @@
 #include "gather.h"
 #include "hostlist.h"
 #include "identity.h"
+#include "known_hosts.h"
 #include "log.h"
 #include "report.h"
 #include "trust_x509.h"
@@ -751,6 +752,7 @@ int main(int argc, char **argv)
 	raise_nofile(&a.parallel);
 	f.progress = isatty(STDERR_FILENO) && !f.quiet;
 	identities_queue_tokens(1); /* hosts sharing a token sign one at a time */
+	known_hosts_keep(1);        /* each known_hosts file read once for the run */
 
 	memset(&rc, 0, sizeof(rc));
 	rc.hosts = f.hl.n;
@@ -811,6 +813,7 @@ out:
 	}
 	free(in);
 	fleet_hostlist_free(&f.hl);
+	known_hosts_keep(0);
 	trust_x509_cleanup();
 	log_close();
 	return status;
