@@ -219,6 +219,9 @@ static int cb_prepare(
 		return -1;
 	}
 	keep_tokens(f, &h->o);
+	for (size_t k = 0; k <= h->nhops; k++) {
+		identities_unlock_kept(h->lt[k].ids); /* asked once, for the first host */
+	}
 	*t = h->lt;
 	*n = h->nhops + 1;
 	return 0;
@@ -753,6 +756,7 @@ int main(int argc, char **argv)
 	f.progress = isatty(STDERR_FILENO) && !f.quiet;
 	identities_queue_tokens(1); /* hosts sharing a token sign one at a time */
 	known_hosts_keep(1);        /* each known_hosts file read once for the run */
+	identities_keep_keys(1);    /* each key file decrypted once for the run */
 
 	memset(&rc, 0, sizeof(rc));
 	rc.hosts = f.hl.n;
@@ -814,6 +818,7 @@ out:
 	free(in);
 	fleet_hostlist_free(&f.hl);
 	known_hosts_keep(0);
+	identities_keep_keys(0);
 	trust_x509_cleanup();
 	log_close();
 	return status;
