@@ -1,8 +1,9 @@
 /*
- * Fleet mode: key files decrypted once for the run (identities_keep_keys). The first host that
- * names an encrypted key file asks its passphrase (on the spot, as prompt_secret) and the
- * decrypted key is kept; every later host uses it without asking. A key whose passphrase was
- * not given (an empty answer, wrong three times, no way to ask) is not asked for again.
+ * Fleet mode: key files loaded and decrypted once for the run (identities_keep_keys). The first
+ * host that names a key file loads it, asking the passphrase of an encrypted one on the spot
+ * (as prompt_secret), and the key is kept; every later host uses it without reading the file or
+ * asking. A key whose passphrase was not given (an empty answer, wrong three times, no way to
+ * ask) is not asked for again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #include "signer_file.h"
 #include "ssh/err.h"
 
-#define KEEP_KEYS_MAX 16 /* more distinct encrypted files are asked for per host */
+#define KEEP_KEYS_MAX 16 /* more distinct files are loaded (and asked for) per host */
 
 struct kept_key {
 	char *path;
@@ -103,9 +104,10 @@ void identities_unlock_kept(struct identities *ids)
 	struct stat st;
 	EVP_PKEY *pk = NULL;
 	char err[256];
+	int r;
 
-	if (!keeping || ids == NULL || ids->batch_mode) {
-		return; /* BatchMode: never asked, each host skips the key as x509ssh does */
+	if (!keeping || ids == NULL) {
+		return;
 	}
 	for (size_t i = 0; i < ids->n && n_kept < KEEP_KEYS_MAX; i++) {
 		const struct identity *id = &ids->v[i];
@@ -115,16 +117,20 @@ void identities_unlock_kept(struct identities *ids)
 		    (st.st_uid == getuid() && (st.st_mode & 077) != 0)) {
 			continue; /* a token, the agent's, kept, missing, or ignored (too open) */
 		}
-		if (keyfile_load(id->path, NULL, &pk, err, sizeof(err)) != SSH_ERR_PASSPHRASE) {
-			EVP_PKEY_free(pk); /* not encrypted (or unreadable): each host loads it */
-			pk = NULL;
-			continue;
+		r = keyfile_load(id->path, NULL, &pk, err, sizeof(err));
+		if (r != 0 && (r != SSH_ERR_PASSPHRASE || ids->batch_mode)) {
+			continue; /* unreadable, or never asked (BatchMode): each host says so */
 		}
 		memset(k, 0, sizeof(*k));
 		if ((k->path = strdup(id->path)) == NULL) {
+			EVP_PKEY_free(pk);
 			return;
 		}
 		n_kept++;
-		unlock_one(id->path, k);
+		k->pk = pk; /* a key without passphrase; NULL until the passphrase is given */
+		pk = NULL;
+		if (r == SSH_ERR_PASSPHRASE) {
+			unlock_one(id->path, k);
+		}
 	}
 }

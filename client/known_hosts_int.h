@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* 1 when the file is kept (*fp: a stream over the copy, NULL when it is empty or missing, or
- * when the stream cannot be opened), 0 when the caller reads the file itself. */
+/* 1 when the file is kept (*fp: a stream over the copy, NULL when it is empty or missing), 0
+ * when the caller reads the file itself. */
 int kh_keep_open(const char *path, FILE **fp);
 /* a line the run appended to path: added to the kept copy, if any */
 void kh_keep_append(const char *path, const char *line, size_t len);

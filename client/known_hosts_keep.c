@@ -104,8 +104,8 @@ int kh_keep_open(const char *path, FILE **fp)
 		}
 		n_kept++;
 	}
-	if (k->len > 0) {
-		*fp = fmemopen(k->data, k->len, "r");
+	if (k->len > 0 && (*fp = fmemopen(k->data, k->len, "r")) == NULL) {
+		return 0; /* no stream over the copy: the caller reads the file */
 	}
 	return 1;
 }
