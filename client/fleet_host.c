@@ -16,6 +16,11 @@
 #include "target.h"
 #include "ssh/x509key.h"
 
+/* the session channel's window and largest packet: a fleet connection holds at most this much
+ * of a host's unread output (x509ssh's own is 8 MiB; see x509ssh-fleet(1), MEMORY) */
+#define FLEET_CHAN_WINDOW    (128u * 1024)
+#define FLEET_CHAN_MAXPACKET (16u * 1024)
+
 char **fleet_host_argv(const struct fleet_host_cfg *cfg, const char *user, const char *host,
     int port, int *argc, char **dest_buf)
 {
@@ -108,6 +113,10 @@ int fleet_host_prepare(struct fleet_host_state *h, const struct fleet_host_cfg *
 	drop_forwardings(&h->o);
 	h->o.session_type = SESSION_DEFAULT;
 	h->o.fork_after_authentication = 0;
+	/* --shell: a pty on the server, as a device's shell session has; never one otherwise
+	 * (decided here, so that no host says its stdin is not a terminal) */
+	h->o.no_tty = !cfg->shell;
+	h->o.force_tty = cfg->shell ? 2 : 0;
 	if ((dest = calloc(1, sizeof(*dest))) == NULL) {
 		snprintf(err, errlen, "config: out of memory");
 		goto out;
@@ -116,7 +125,9 @@ int fleet_host_prepare(struct fleet_host_state *h, const struct fleet_host_cfg *
 	if (target_prepare(dest, &h->o, cfg->shell ? NULL : h->command, err, errlen) != 0) {
 		goto out;
 	}
-	dest->cfg.want_tty = cfg->shell; /* --shell: a pty, as a device's shell session has */
+	dest->cfg.tty_required = cfg->shell; /* --shell without a pty is not what was asked */
+	dest->cfg.chan_window = FLEET_CHAN_WINDOW;
+	dest->cfg.chan_max_packet = FLEET_CHAN_MAXPACKET;
 	if (h->o.proxy_jump != NULL) {
 		if (target_jumps(&h->o, h->config, &hops, &h->nhops) != 0) {
 			h->hops = hops;

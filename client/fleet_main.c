@@ -27,6 +27,7 @@
 #include "gather.h"
 #include "hostlist.h"
 #include "identity.h"
+#include "known_hosts.h"
 #include "log.h"
 #include "report.h"
 #include "trust_x509.h"
@@ -34,7 +35,7 @@
 #define FAIL             255
 #define PARALLEL_DEFAULT 64
 #define KEEP_DEFAULT     (1024u * 1024) /* bytes kept per stream without --max-output */
-#define FLEET_IOBUF      (32u * 1024)   /* per-connection read size */
+#define FLEET_IOBUF      (16u * 1024)   /* per-connection read size */
 #define FDS_PER_HOST     4              /* socket, agent, --outdir and --errdir files */
 #define FDS_SPARE        64
 #define KEEP_IDS_MAX     16
@@ -219,6 +220,9 @@ static int cb_prepare(
 		return -1;
 	}
 	keep_tokens(f, &h->o);
+	for (size_t k = 0; k <= h->nhops; k++) {
+		identities_unlock_kept(h->lt[k].ids); /* asked once, for the first host */
+	}
 	*t = h->lt;
 	*n = h->nhops + 1;
 	return 0;
@@ -726,6 +730,7 @@ int main(int argc, char **argv)
 		fleet_fail("config", "cannot make the process non-dumpable: %s", strerror(errno));
 		return FAIL;
 	}
+	log_set_program(1); /* the flags' and the run's error lines name x509ssh-fleet */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	memset(&f, 0, sizeof(f));
 	memset(&a, 0, sizeof(a));
@@ -753,6 +758,8 @@ int main(int argc, char **argv)
 	raise_nofile(&a.parallel);
 	f.progress = isatty(STDERR_FILENO) && !f.quiet;
 	identities_queue_tokens(1); /* hosts sharing a token sign one at a time */
+	known_hosts_keep(1);        /* each known_hosts file read once for the run */
+	identities_keep_keys(1);    /* each key file decrypted once for the run */
 
 	memset(&rc, 0, sizeof(rc));
 	rc.hosts = f.hl.n;
@@ -813,6 +820,8 @@ out:
 	}
 	free(in);
 	fleet_hostlist_free(&f.hl);
+	known_hosts_keep(0);
+	identities_keep_keys(0);
 	trust_x509_cleanup();
 	log_close();
 	return status;

@@ -387,6 +387,12 @@ struct signer *identities_next(struct identities *ids)
 			continue;
 		}
 		id->owner = ids;
+		if ((r = identity_kept_key(id->path, &pk)) != 0) { /* fleet mode */
+			if (r == 1 && (s = key_signer(ids, id, pk, 0)) != NULL) {
+				return s;
+			}
+			continue;
+		}
 		err_buf[0] = '\0';
 		r = keyfile_load(id->path, NULL, &pk, err_buf, sizeof(err_buf));
 		if (r == SSH_ERR_PASSPHRASE) {

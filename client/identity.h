@@ -58,6 +58,14 @@ void identities_free(struct identities *ids);
  * own that queue the signatures of the connections sharing a token, one at a time (signq.h). */
 void identities_queue_tokens(int on);
 
+/* Fleet mode: on: key files are loaded and decrypted once for the run (identity_keep.c): the
+ * first identities_unlock_kept that meets a key file loads it, asking the passphrase of an
+ * encrypted one on the spot, and keeps the key; every identity list then uses it without
+ * asking (one whose passphrase was not given is skipped). off: the kept keys are freed (the
+ * default: none kept). */
+void identities_keep_keys(int on);
+void identities_unlock_kept(struct identities *ids);
+
 /* UserFromCertificate: the CN (upn = 0) or the subjectAltName UPN (upn = 1) of the first
  * identity's certificate (a token key's, or the first certificate in a PKIX-SSH identity file),
  * malloc'd; SSH_ERR_NOT_FOUND when no certificate has one. */

@@ -87,6 +87,10 @@ void identity_token_release(struct signer **v, size_t n);
 int identity_key_chain(
     struct identities *ids, const char *path, EVP_PKEY *pk, STACK_OF(X509) * *out);
 
+/* identity_keep.c: fleet mode's key kept for path: 1 with *pk (a reference of the caller's),
+ * 2 when the key is not to be used (its passphrase was not given), 0 when none is kept */
+int identity_kept_key(const char *path, EVP_PKEY **pk);
+
 /* identity.c: the public key in an OpenSSH public key file ("type base64 [comment]"), or NULL */
 EVP_PKEY *identity_read_pub(const char *pubpath);
 

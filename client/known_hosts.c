@@ -4,6 +4,7 @@
  */
 #include "textfile.h"
 #include "known_hosts.h"
+#include "known_hosts_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -169,7 +170,9 @@ static int kh_foreach(
 		unsigned long lineno = 0;
 		int bad = 0;
 
-		if (files == NULL || files[i] == NULL || (fp = fopen(files[i], "re")) == NULL) {
+		if (files == NULL || files[i] == NULL ||
+		    (!kh_keep_open(files[i], &fp) && (fp = fopen(files[i], "re")) == NULL) ||
+		    fp == NULL) {
 			continue; /* missing or unreadable files are skipped */
 		}
 		while (textfile_read_line(fp, line, KH_MAX_LINE + 1, &bad)) {
@@ -520,6 +523,9 @@ int known_hosts_add(
 	}
 	r = close(fd) == 0 ? 0 : SSH_ERR_SYSTEM;
 	fd = -1;
+	if (r == 0) {
+		kh_keep_append(file, (const char *)buf_ptr(&line), buf_len(&line));
+	}
 out:
 	saved = errno;
 	if (fd >= 0) {

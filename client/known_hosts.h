@@ -43,4 +43,9 @@ int known_hosts_hostname(const char *host, int port, char *out, size_t outlen);
 int known_hosts_add(
     const char *file, const char *khname, const uint8_t *blob, size_t bloblen, int hash);
 
+/* on: from now on each file is read once and kept in memory (the lines known_hosts_add writes
+ * are added to the copy); off: the copies are dropped and files are read each time (the
+ * default). x509ssh-fleet keeps them for its run. */
+void known_hosts_keep(int on);
+
 #endif

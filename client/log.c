@@ -13,6 +13,7 @@
 
 static int log_level = LOG_INFO;
 static FILE *log_file = NULL;
+static const char *log_prog = "x509ssh: ";
 
 int log_init(int level, const char *logfile)
 {
@@ -27,6 +28,11 @@ int log_init(int level, const char *logfile)
 		log_file = f;
 	}
 	return 0;
+}
+
+void log_set_program(int fleet)
+{
+	log_prog = fleet ? "x509ssh-fleet: " : "x509ssh: ";
 }
 
 void log_set_level(int level)
@@ -116,9 +122,9 @@ void fatal_line(const char *msg)
 	/* printed at every level, QUIET included: a failure always says why */
 	snprintf(line, sizeof(line), "%s", msg != NULL ? msg : "internal error");
 	sanitise(line);
-	emit(stderr, "x509ssh: ", line);
+	emit(stderr, log_prog, line);
 	if (log_file != NULL) {
-		emit(log_file, "x509ssh: ", line);
+		emit(log_file, log_prog, line);
 	}
 }
 

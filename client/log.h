@@ -36,6 +36,8 @@ void log_vmsg(int level, const char *fmt, va_list ap) __attribute__((format(prin
 void fatal_error(const char *category, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same with a preformatted "category: cause" message (e.g. ssh_conn_error()). */
 void fatal_line(const char *msg);
+/* The program those lines name: x509ssh (0, the default) or x509ssh-fleet (1). */
+void log_set_program(int fleet);
 
 /* errfmt(err, errlen, fmt, ...): "cause" messages into a caller's buffer (errfmt.h) */
 

@@ -36,8 +36,8 @@ int channel_open(struct ssh_conn *c)
 	ch->id = CHAN_LOCAL_ID;
 	if ((r = buf_put_u8(&b, SSH_MSG_CHANNEL_OPEN)) == 0 &&
 	    (r = buf_put_cstring(&b, "session")) == 0 &&
-	    (r = buf_put_u32(&b, CHAN_LOCAL_ID)) == 0 && (r = buf_put_u32(&b, CHAN_WINDOW)) == 0 &&
-	    (r = buf_put_u32(&b, CHAN_MAXPACKET)) == 0) {
+	    (r = buf_put_u32(&b, CHAN_LOCAL_ID)) == 0 && (r = buf_put_u32(&b, ch->lwin_max)) == 0 &&
+	    (r = buf_put_u32(&b, ch->lmaxpkt)) == 0) {
 		r = transport_send(c, &b);
 	}
 	buf_free(&b);
@@ -83,6 +83,21 @@ static int start_refused(struct ssh_conn *c)
 	    has_command(c) ? "the command" : "a shell");
 }
 
+/* The pty-req's reply: a refusal fails the session when the caller needs the pty, else the
+ * session goes on without one (OpenSSH's message). */
+static int pty_reply(struct ssh_conn *c, struct chan *ch, int granted)
+{
+	ch->pty_pending = 0;
+	if (granted) {
+		return 0;
+	}
+	if (c->cfg.tty_required) {
+		return conn_fail(c, SSH_ERR_PROTOCOL, "channel: the server refused a pty");
+	}
+	conn_log(c, SSH_LOG_INFO, "PTY allocation request failed on channel %u", ch->id);
+	return 0;
+}
+
 static int send_session_requests(struct ssh_conn *c)
 {
 	struct buf b;
@@ -115,7 +130,7 @@ static int send_session_requests(struct ssh_conn *c)
 	}
 	if (c->cfg.want_tty) {
 		buf_reset(&b);
-		if ((r = chan_request_head(c, &b, "pty-req", 0)) != 0 ||
+		if ((r = chan_request_head(c, &b, "pty-req", 1)) != 0 ||
 		    (r = buf_put_cstring(&b, c->cfg.term != NULL ? c->cfg.term : "vt100")) != 0 ||
 		    (r = buf_put_u32(&b, c->cfg.cols)) != 0 ||
 		    (r = buf_put_u32(&b, c->cfg.rows)) != 0 || (r = buf_put_u32(&b, 0)) != 0 ||
@@ -123,6 +138,7 @@ static int send_session_requests(struct ssh_conn *c)
 		    (r = transport_send(c, &b)) != 0) {
 			goto out;
 		}
+		c->ch.pty_pending = 1;
 	}
 	buf_reset(&b);
 	if ((r = chan_request_head(c, &b, start_request(c), 1)) != 0) {
@@ -231,6 +247,9 @@ int session_handle(struct ssh_conn *c, struct chan *ch, uint8_t type, struct rd 
 		return r;
 	case SSH_MSG_CHANNEL_SUCCESS:
 	case SSH_MSG_CHANNEL_FAILURE:
+		if (ch->pty_pending) { /* replies come in the order of the requests */
+			return pty_reply(c, ch, type == SSH_MSG_CHANNEL_SUCCESS);
+		}
 		if (!ch->req_pending) {
 			return 0; /* a reply to nothing we asked: ignore */
 		}

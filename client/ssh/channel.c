@@ -25,6 +25,7 @@ void chan_init(
 	ch->id = id;
 	ch->lwin_max = lwin_max;
 	ch->lwin = lwin_max;
+	ch->lmaxpkt = lmaxpkt;
 	buf_init(&ch->out[0]);
 	buf_init(&ch->out[1]);
 	buf_set_max(&ch->out[0], (size_t)lwin_max + lmaxpkt);

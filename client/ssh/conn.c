@@ -84,6 +84,25 @@ static void cfg_free_strings(struct ssh_conn *c)
 	}
 }
 
+/* the session channel's window and largest packet: the caller's, kept in sane bounds */
+static uint32_t session_window(const struct ssh_conn_config *cfg)
+{
+	if (cfg->chan_window == 0 || cfg->chan_window > CHAN_WINDOW) {
+		return CHAN_WINDOW;
+	}
+	return cfg->chan_window < CHAN_WINDOW_MIN ? CHAN_WINDOW_MIN : cfg->chan_window;
+}
+
+static uint32_t session_max_packet(const struct ssh_conn_config *cfg)
+{
+	uint32_t win = session_window(cfg), pkt = cfg->chan_max_packet;
+
+	if (pkt == 0 || pkt > CHAN_MAXPACKET) {
+		pkt = CHAN_MAXPACKET;
+	}
+	return pkt > win ? win : pkt;
+}
+
 int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 {
 	struct ssh_conn *c = NULL;
@@ -142,7 +161,7 @@ int ssh_conn_new(const struct ssh_conn_config *cfg, struct ssh_conn **out)
 	buf_init_secret(&c->kex.shared);
 	buf_init(&c->auth.blob);
 	buf_init(&c->auth.signdata);
-	chan_init(&c->ch, CHAN_SESSION, 0, CHAN_WINDOW, CHAN_MAXPACKET);
+	chan_init(&c->ch, CHAN_SESSION, 0, session_window(cfg), session_max_packet(cfg));
 	c->kex.first = 1;
 	snprintf(c->client_version, sizeof(c->client_version), "%s", CLIENT_VERSION);
 	/* our identification line goes out first, then our KEXINIT right behind it */

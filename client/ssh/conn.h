@@ -72,6 +72,9 @@ struct ssh_conn_config {
 	const char *user;       /* login name */
 	const char *command;    /* NULL or "" = shell; the subsystem's name */
 	int want_tty;           /* send pty-req */
+	int tty_required;       /* with want_tty: a refused pty fails the session ("channel: the
+	                         * server refused a pty"); without it the refusal is logged and the
+	                         * session goes on without one, as OpenSSH's ssh */
 	const char *term;       /* TERM for pty-req */
 	uint32_t cols, rows;    /* window size for pty-req */
 	const char *const *env; /* NULL-terminated "NAME=value" list for env requests */
@@ -82,6 +85,10 @@ struct ssh_conn_config {
 	size_t x509_max_chain;  /* X509MaxChain: cap on certificates in a host key
 	                         * (0 = X509_MAX_CHAIN_DEFAULT of limits/x509_limits.h) */
 	int cisco_gex_cap;      /* reserved: cap GEX at 4096 bits for Cisco banners */
+	/* the session channel's receive window and largest data packet we accept (0 = the
+	 * defaults, 8 MiB and 128 KiB; the window is at least 32 KiB and the packet at most the
+	 * window): a smaller window holds less of the server's output per connection */
+	uint32_t chan_window, chan_max_packet;
 	/* exec of command / shell, a subsystem named by command (non-empty), or no session */
 	enum ssh_session_kind session;
 	/* ForwardAgent: send auth-agent-req@openssh.com on the session channel (before the shell,

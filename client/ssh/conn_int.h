@@ -65,6 +65,7 @@
 #define AUTH_MAX_KB_ROUNDS      64                 /* keyboard-interactive rounds in one attempt */
 #define CHAN_WINDOW             (8u * 1024 * 1024) /* our receive window (session channel) */
 #define CHAN_MAXPACKET          (128u * 1024)      /* largest data packet we accept (session) */
+#define CHAN_WINDOW_MIN         (32u * 1024)       /* smallest session window a caller may set */
 #define CHAN_TCP_WINDOW         (2u * 1024 * 1024) /* our receive window on a TCP/IP channel */
 #define CHAN_TCP_MAXPACKET      (32u * 1024)       /* largest data packet we accept there */
 #define CONN_CHAN_SLOTS         (SSH_CONN_MAX_CHANNELS + 1) /* TCP/IP channels + the session */
@@ -149,12 +150,14 @@ struct chan {
 	int closed_out;    /* TCP: SSH_EV_CHAN_CLOSED was handed out (the data stays readable
 	                    * until the caller closes too: then the row is released) */
 	int req_pending;   /* exec/shell/subsystem request awaiting reply */
+	int pty_pending;   /* pty-req awaiting reply (answered before the start request) */
 	int ready;         /* data may be written (session: SESSION_READY raised, or at once without
 	                    * a channel for SSH_SESSION_NONE; TCP: open) */
 	uint32_t remote_id;
 	uint64_t rwin; /* what we may still send */
 	uint32_t rmaxpkt;
 	uint32_t lwin_max;  /* the window we grant (CHAN_WINDOW or CHAN_TCP_WINDOW) */
+	uint32_t lmaxpkt;   /* the largest data packet we accept */
 	uint32_t lwin;      /* what the server may still send */
 	uint32_t lconsumed; /* consumed by the caller, not yet granted back */
 	struct buf out[2];  /* remote stdout, stderr (TCP: out[0] only) */

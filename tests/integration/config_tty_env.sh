@@ -65,4 +65,11 @@ set -e
 expect_exit 0 "SetEnv from a config file"
 expect_eq "remote environment from a config file" "with space|2|from-config" "$(cat "$OUT")"
 
+# ---- a server that refuses the pty: said once, and the session goes on without one (as OpenSSH)
+start_sshd "PermitTTY no"
+run_client -tt -o LogLevel=INFO -- 'tty >/dev/null && echo pty || echo nopty'
+expect_exit 0 "-tt, pty refused"
+expect_eq "pty refused: the command ran without one" "nopty" "$(tr -d '\r' <"$OUT")"
+expect_eq "pty refused: said once" 1 "$(grep -c '^PTY allocation request failed on channel 0$' "$ERR" || true)"
+
 t_done

@@ -7,7 +7,7 @@ X509SSH_PACKAGES=(
 	openssh-server openssh-client python3 python3-asyncssh python3-openssl
 	softhsm2 opensc gnutls-bin mandoc valgrind cppcheck clang-format clang
 	openssl tmux procps time libclang-rt-14-dev
-	rsync git sshfs fuse3 ansible-core pssh
+	rsync git sshfs fuse3 ansible-core pssh jq strace
 	swtpm tpm2-abrmd libtss2-tcti-tabrmd0 libtpm2-pkcs11-1 libtpm2-pkcs11-tools dbus
 )
 

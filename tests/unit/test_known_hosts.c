@@ -328,6 +328,58 @@ static void test_add(void)
 
 /* the sweep's input lives in a memfd (read back through /proc/self/fd/N): rewriting a file on
  * disk ~20000 times costs a minute of I/O on some file systems, a memfd costs nothing */
+/* known_hosts_keep: each file read once (a line written behind the run's back is not seen, a
+ * missing file stays missing), the run's own additions seen at once (after a last line without
+ * a newline too), and off reads the files again */
+static void test_keep(void)
+{
+	char dir[] = "/tmp/x509ssh-kh-XXXXXX";
+	char file[160], later[160];
+	const char *files[2];
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/known_hosts", dir);
+	snprintf(later, sizeof(later), "%s/created_later", dir);
+	files[0] = file;
+	files[1] = later;
+	f = fopen(file, "w");
+	CHECK(f != NULL);
+	if (f == NULL) {
+		return;
+	}
+	fputs("# no newline at the end", f);
+	fclose(f);
+
+	known_hosts_keep(1);
+	CHECK_EQ_INT(chk(files, 2, "kept.example", &ed), KH_NOT_FOUND);
+	CHECK_EQ_INT(known_hosts_add(file, "kept.example", ed.blob, ed.len, 0), 0);
+	CHECK_EQ_INT(chk(files, 2, "kept.example", &ed), KH_MATCH);
+	CHECK_EQ_INT(res.line, 2);
+	/* written behind the run's back, to a kept file and to one that was missing */
+	f = fopen(file, "a");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		fputs("behind.example * ", f);
+		fclose(f);
+	}
+	CHECK_EQ_INT(known_hosts_add(later, "behind.example", ec256.blob, ec256.len, 0), 0);
+	CHECK_EQ_INT(chk(files, 2, "behind.example", &ec256), KH_MATCH); /* the run's own */
+	CHECK_EQ_INT(known_hosts_add(file, "other.example", ed_b.blob, ed_b.len, 0), 0);
+	CHECK_EQ_INT(chk(files, 2, "other.example", &ed_b), KH_MATCH);
+	CHECK_EQ_INT(res.line, 3); /* the line written behind its back is not in the copy */
+	known_hosts_keep(0);
+	CHECK_EQ_INT(chk(files, 2, "other.example", &ed_b), KH_MATCH);
+	CHECK_EQ_INT(res.line, 4);
+	CHECK_EQ_INT(chk(files, 2, "kept.example", &ed), KH_MATCH);
+	unlink(file);
+	unlink(later);
+	rmdir(dir);
+}
+
 static int rewrite(int fd, const unsigned char *b, size_t n)
 {
 	if (ftruncate(fd, 0) != 0) {
@@ -430,6 +482,7 @@ int main(void)
 	test_hashed();
 	test_types();
 	test_add();
+	test_keep();
 	sweep_one("data/kh_hashed", "hashed.example", &ed, 1);
 	sweep_one("data/kh_second", "multi.example.org", &ed_b, 1);
 	sweep_one("data/kh_plain", "multi.example.org", &ed, 9);

@@ -3,7 +3,8 @@
  * exchange, password authentication, an exec channel with data, exit status and close. Then the
  * same with a forged host-key signature and with a corrupted MAC. Then the session types: a
  * subsystem (the request on the wire, data, exit status; a refusal), and none (no channel, the
- * connection stays up for keepalives and rekeys until the server closes it). */
+ * connection stays up for keepalives and rekeys until the server closes it). The session
+ * window a caller sets, and the pty-req's reply (refused: go on, or fail when required). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -529,6 +530,106 @@ static void test_session_none(void)
 	testsrv_free(&s);
 }
 
+/* CHANNEL_OPEN "session" in s->p: the window and largest packet it grants */
+static int open_grants(const struct buf *p, uint32_t *win, uint32_t *maxpkt)
+{
+	struct rd rd = buf_rd(p);
+	const uint8_t *v;
+	size_t n;
+	uint8_t t;
+	uint32_t id;
+
+	return rd_u8(&rd, &t) == 0 && t == 90 && rd_string(&rd, &v, &n) == 0 &&
+	               str_eq(v, n, "session") && rd_u32(&rd, &id) == 0 && rd_u32(&rd, win) == 0 &&
+	               rd_u32(&rd, maxpkt) == 0 && rd_end(&rd) == 0
+	           ? 0
+	           : -1;
+}
+
+/* the session window and largest packet a caller sets, kept in bounds (0 = 8 MiB, 128 KiB) */
+static void test_window(void)
+{
+	static const struct {
+		uint32_t win, pkt, want_win, want_pkt;
+	} cases[] = {
+	    {0, 0, 8u << 20, 128u << 10},
+	    {128u << 10, 16u << 10, 128u << 10, 16u << 10},
+	    {1000, 0, 32u << 10, 32u << 10},
+	    {64u << 20, 1u << 20, 8u << 20, 128u << 10},
+	};
+	struct ssh_conn_config cfg;
+	struct testsrv s;
+	uint32_t win = 0, pkt = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		session_cfg(&cfg, SSH_SESSION_DEFAULT, "true");
+		cfg.chan_window = cases[i].win;
+		cfg.chan_max_packet = cases[i].pkt;
+		CHECK_EQ_INT(authenticated(&s, &cfg), 0);
+		CHECK_EQ_INT(testsrv_next_type(&s), 90);
+		CHECK_EQ_INT(open_grants(&s.p, &win, &pkt), 0);
+		CHECK_MSG(win == cases[i].want_win && pkt == cases[i].want_pkt,
+		    "case %zu: window %u, packet %u", i, win, pkt);
+		testsrv_free(&s);
+	}
+}
+
+/* pty-req asks for a reply, answered before the shell's: granted, refused (the session goes
+ * on), refused with tty_required (the session fails, the shell is never ready) */
+static void test_pty_reply(void)
+{
+	static const struct {
+		int required;
+		uint8_t reply;
+		const char *err;
+	} cases[] = {
+	    {0, 99, ""},
+	    {0, 100, ""},
+	    {1, 99, ""},
+	    {1, 100, "channel: the server refused a pty"},
+	};
+	struct ssh_conn_config cfg;
+	struct testsrv s;
+	struct ssh_event ev;
+	struct rd rd;
+	const uint8_t *v;
+	size_t n;
+	uint8_t t;
+	uint32_t id;
+	int want = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		session_cfg(&cfg, SSH_SESSION_DEFAULT, NULL);
+		cfg.want_tty = 1;
+		cfg.tty_required = cases[i].required;
+		cfg.term = "vt100";
+		cfg.cols = 80;
+		cfg.rows = 24;
+		CHECK_EQ_INT(authenticated(&s, &cfg), 0);
+		CHECK_EQ_INT(open_confirmed(&s), 98);
+		rd = buf_rd(&s.p);
+		CHECK_MSG(rd_u8(&rd, &t) == 0 && rd_u32(&rd, &id) == 0 &&
+		              rd_string(&rd, &v, &n) == 0 && str_eq(v, n, "pty-req") &&
+		              rd_bool(&rd, &want) == 0 && want == 1,
+		    "case %zu: pty-req with want reply", i);
+		CHECK_EQ_INT(testsrv_next_type(&s), 98);
+		rd = buf_rd(&s.p);
+		CHECK_MSG(rd_u8(&rd, &t) == 0 && rd_u32(&rd, &id) == 0 &&
+		              rd_string(&rd, &v, &n) == 0 && str_eq(v, n, "shell") &&
+		              rd_bool(&rd, &want) == 0 && want == 1 && rd_end(&rd) == 0,
+		    "case %zu: then the shell", i);
+		srv_chan_msg(&s, cases[i].reply, NULL);
+		if (cases[i].err[0] == '\0') {
+			srv_chan_msg(&s, 99, NULL);
+			CHECK_MSG(
+			    testsrv_next_event(s.c, SSH_EV_SESSION_READY, &ev), "case %zu", i);
+		}
+		CHECK_MSG(
+		    strcmp(conn_err(s.c), cases[i].err) == 0, "case %zu: '%s'", i, conn_err(s.c));
+		testsrv_free(&s);
+	}
+}
+
 int main(void)
 {
 	const char *msg = NULL;
@@ -549,5 +650,7 @@ int main(void)
 	test_subsystem();
 	test_subsystem_refused();
 	test_session_none();
+	test_window();
+	test_pty_reply();
 	T_DONE();
 }

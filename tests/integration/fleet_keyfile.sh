@@ -1,0 +1,67 @@
+#!/bin/bash
+# x509ssh-fleet with an encrypted key file (no root needed): its passphrase is asked once per run,
+# not once per host (an askpass program counts the calls), with FILE.pub beside it and without;
+# a wrong passphrase is asked three times in all, then no host uses the key (status auth);
+# BatchMode never asks.
+. "$(dirname "$0")/../lib/common.sh"
+FLEET="${X509SSH_FLEET:-$X509SSH_BUILD/x509ssh-fleet}"
+[[ -x "$FLEET" ]] || die "no x509ssh-fleet at $FLEET"
+make_keys
+
+P2=$(free_port)
+P3=$(free_port)
+start_sshd "Port $P2" "Port $P3"
+P1=$SSHD_PORT
+KH="$T_DIR/kh"
+: >"$KH"
+for p in "$P1" "$P2" "$P3"; do
+	trust_host_keys "$T_DIR/kh.$p" "$p"
+	cat "$T_DIR/kh.$p" >>"$KH"
+done
+
+K="$T_DIR/enc"
+mkdir -p "$K"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$K/plain.pem" 2>/dev/null
+openssl pkcs8 -topk8 -in "$K/plain.pem" -out "$K/key" -passout pass:sekrit -v2 aes-256-cbc
+chmod 600 "$K/key" "$K/plain.pem"
+ssh-keygen -y -f "$K/plain.pem" >"$K/key.pub"
+cp "$K/key" "$K/nopub"
+cat "$K/key.pub" >>"$T_DIR/authorized_keys"
+ASKLOG="$T_DIR/asklog"
+printf '#!/bin/sh\necho "$1" >>"%s"\necho "${ASK_ANSWER:-sekrit}"\n' "$ASKLOG" >"$K/ask.sh"
+chmod +x "$K/ask.sh"
+calls() { if [[ -f "$ASKLOG" ]]; then wc -l <"$ASKLOG"; else echo 0; fi; }
+
+# fleet KEY ANSWER [option ...]: the three hosts with KEY only, askpass answering ANSWER
+fleet() {
+	local key=$1 answer=$2
+	shift 2
+	rm -f "$ASKLOG"
+	set +e
+	env -u SSH_AUTH_SOCK -u DISPLAY SSH_ASKPASS="$K/ask.sh" SSH_ASKPASS_REQUIRE=force \
+		ASK_ANSWER="$answer" setsid -w timeout -k 5 60 "$FLEET" -F /dev/null \
+		-o "UserKnownHostsFile=$KH" -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
+		-i "$K/$key" -l "$(id -un)" "$@" -H "127.0.0.1:$P1" -H "127.0.0.1:$P2" \
+		-H "127.0.0.1:$P3" -- echo in </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+}
+
+for key in key nopub; do
+	fleet "$key" sekrit
+	expect_exit 0 "$key: 3 hosts"
+	expect_eq "$key: every host ran the command" 3 "$(grep -c ' OK ' "$OUT")"
+	expect_eq "$key: one passphrase prompt for the run" 1 "$(calls)"
+	expect_file_matches "$ASKLOG" "passphrase for key '$K/$key'" "$key: the prompt names the key"
+done
+
+fleet key wrong
+expect_exit 255 "wrong passphrase"
+expect_eq "wrong passphrase: asked three times in all" 3 "$(calls)"
+expect_eq "wrong passphrase: no host logged in" 3 "$(grep -c ' AUTH ' "$OUT")"
+
+fleet key sekrit -o BatchMode=yes
+expect_exit 255 "BatchMode"
+expect_eq "BatchMode: never asked" 0 "$(calls)"
+
+t_done
