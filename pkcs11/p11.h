@@ -63,7 +63,9 @@ struct p11_opts {
 	int (*key_usable)(void *arg, const EVP_PKEY *pub, int with_cert, int listed);
 	void *usable_arg;
 	/* What the modules printed on fd 2 while loading (captured, never on the terminal): one
-	 * call per line, at most 40 lines, after fd 2 is restored. NULL: dropped. */
+	 * call per line, at most 40 lines, after fd 2 is restored. NULL: dropped. With the helper,
+	 * also what they print later (logging in, signing: any thread, one call at a time), so
+	 * output_arg must outlive the keys; in-process, that later output is not captured. */
 	void (*module_output)(void *arg, const char *line);
 	void *output_arg;
 	/* 1: the modules run in the token helper, a process of their own (p11_helper_main);

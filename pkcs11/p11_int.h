@@ -138,6 +138,8 @@ void p11_quiet_begin(struct p11_quiet *q);
 /* fd 2 restored; the captured lines (bounded, control bytes replaced) to out->line, or dropped
  * when out or out->line is NULL */
 void p11_quiet_end(struct p11_quiet *q, const struct p11_quiet_out *out);
+/* the lines of captured text buf[0..n) to out->line, as p11_quiet_end hands them on */
+void p11_quiet_lines(const char *buf, size_t n, const struct p11_quiet_out *out);
 
 /* p11load.c: drop one reference to a token (the last closes its session) */
 void p11_token_unref(struct p11_token *t);

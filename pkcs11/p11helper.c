@@ -35,7 +35,8 @@ static struct {
 	pid_t pid;
 	int dead;
 	char why[128];
-} H = {PTHREAD_MUTEX_INITIALIZER, -1, -1, 0, ""};
+	struct p11_quiet_out out; /* where the modules' output frames go (the last load's) */
+} H = {PTHREAD_MUTEX_INITIALIZER, -1, -1, 0, "", {NULL, NULL}};
 
 const char *p11_helper_failure(void)
 {
@@ -173,11 +174,36 @@ out:
 	return r;
 }
 
+/* 1 if the message is an output frame: its lines handed on (under H.mu); -1 if it is a broken
+ * one; 0 if it is a reply */
+static int output_frame(const uint8_t *msg, size_t len)
+{
+	struct p11rpc_r rd;
+	char line[256];
+	uint32_t n, i;
+
+	p11rpc_r_init(&rd, msg, len);
+	if (p11rpc_r_u64(&rd) != P11RPC_OUTPUT || rd.failed) {
+		return 0;
+	}
+	if ((n = p11rpc_r_u32(&rd)) > P11RPC_OUTPUT_MAX) {
+		return -1;
+	}
+	for (i = 0; i < n && !rd.failed; i++) {
+		p11rpc_r_str(&rd, line, sizeof(line));
+		if (!rd.failed && H.out.line != NULL) {
+			H.out.line(H.out.arg, line);
+		}
+	}
+	return p11rpc_r_end(&rd) != 0 ? -1 : 1;
+}
+
 /* one request and its reply: 0 with *msg (free with p11rpc_msg_free), or -1 (the helper is
- * dead, or never started); the request is wiped */
+ * dead, or never started); the request is wiped. The output frame the helper may send first is
+ * handed to H.out. */
 static int call(struct p11rpc_w *req, uint8_t **msg, size_t *len)
 {
-	int r = -1;
+	int r = -1, frames = 0, o;
 
 	*msg = NULL;
 	*len = 0;
@@ -185,9 +211,28 @@ static int call(struct p11rpc_w *req, uint8_t **msg, size_t *len)
 	if (H.fd < 0 || H.dead) {
 		goto out;
 	}
-	if (p11rpc_send(H.fd, req) != 0 || p11rpc_recv(H.fd, msg, len) != 0) {
+	if (p11rpc_send(H.fd, req) != 0) {
 		helper_died();
 		goto out;
+	}
+	for (;;) {
+		if (p11rpc_recv(H.fd, msg, len) != 0) {
+			helper_died();
+			goto out;
+		}
+		if ((o = output_frame(*msg, *len)) == 0) {
+			break;
+		}
+		p11rpc_msg_free(*msg, *len);
+		*msg = NULL;
+		*len = 0;
+		if (o < 0 || ++frames > 1) { /* one frame per call */
+			(void)kill(H.pid, SIGKILL);
+			helper_died();
+			errfmt(H.why, sizeof(H.why),
+			    "the token helper sent a malformed reply (stopped)");
+			goto out;
+		}
 	}
 	r = 0;
 out:
@@ -223,6 +268,11 @@ int p11_helper_load(const struct p11_helper_req *q, const struct p11_quiet_out *
 
 	*load = 0;
 	*nslots = 0;
+	if (qo != NULL && qo->line != NULL) {
+		pthread_mutex_lock(&H.mu);
+		H.out = *qo;
+		pthread_mutex_unlock(&H.mu);
+	}
 	p11rpc_w_init(&w);
 	p11rpc_w_u8(&w, P11RPC_LOAD);
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {

@@ -4,7 +4,9 @@
  * untrusted part: the helper caps everything it hands back and keeps no secret but the PIN of a
  * C_Login request, wiped with the message. Slots and sessions are named by the helper's own
  * handles (index + 1 in its tables), so that one function list in the program can reach the
- * modules of every load.
+ * modules of every load. The helper's fds 1 and 2 are an anonymous file: what a module prints
+ * while it logs in or signs goes ahead of the call's reply as an output frame (shown with -v),
+ * never on the user's terminal.
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -545,6 +548,64 @@ static const struct {
     {P11RPC_SIGN, op_sign},
 };
 
+/* ---- what the modules print ---- */
+
+static int out_fd = -1; /* fds 1 and 2 share its offset; -1: no capture */
+
+/* fds 1 and 2 on an anonymous file, for good */
+static void capture_output(void)
+{
+	int fd = memfd_create("x509ssh-module-output", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		return; /* no capture: what modules print reaches the program's stderr */
+	}
+	if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		close(fd);
+		return;
+	}
+	out_fd = fd;
+}
+
+/* what the last call printed, as one output frame (P11RPC_OUTPUT) ahead of its reply; the file
+ * is emptied. 0, or -1 when the frame could not be sent */
+static int send_output(int fd)
+{
+	static struct lines L; /* large: not on the stack */
+	static char text[16384];
+	struct p11_quiet_out qo = {.line = keep_line, .arg = &L};
+	struct p11rpc_w w;
+	off_t end;
+	ssize_t got;
+	size_t i;
+	int r;
+
+	if (out_fd < 0) {
+		return 0;
+	}
+	(void)fflush(NULL); /* a module's stdio buffers */
+	if ((end = lseek(out_fd, 0, SEEK_CUR)) <= 0) {
+		return 0;
+	}
+	got = pread(out_fd, text, (size_t)end < sizeof(text) ? (size_t)end : sizeof(text), 0);
+	(void)ftruncate(out_fd, 0);
+	(void)lseek(out_fd, 0, SEEK_SET);
+	L.n = 0;
+	p11_quiet_lines(text, got > 0 ? (size_t)got : 0, &qo);
+	if (L.n == 0) {
+		return 0;
+	}
+	p11rpc_w_init(&w);
+	p11rpc_w_u64(&w, P11RPC_OUTPUT);
+	p11rpc_w_u32(&w, (uint32_t)L.n);
+	for (i = 0; i < L.n; i++) {
+		p11rpc_w_str(&w, L.v[i]);
+	}
+	r = w.failed ? -1 : p11rpc_send(fd, &w);
+	p11rpc_w_free(&w);
+	return r;
+}
+
 /* one request and its reply: 0, 1 at EOF, -1 when the program cannot be answered */
 static int serve_one(struct srv *S, int fd)
 {
@@ -572,7 +633,7 @@ static int serve_one(struct srv *S, int fd)
 	p11rpc_w_u64(&out, rv);
 	p11rpc_w_raw(&out, body.p, body.len);
 	body.failed |= out.failed;
-	r = body.failed ? -1 : p11rpc_send(fd, &out);
+	r = body.failed || send_output(fd) != 0 ? -1 : p11rpc_send(fd, &out);
 	p11rpc_w_free(&body);
 	p11rpc_w_free(&out);
 	return r;
@@ -602,6 +663,7 @@ int p11_helper_main(int argc, char **argv)
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGQUIT, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
+	capture_output();
 	while ((r = serve_one(&S, P11RPC_FD)) == 0) {
 	}
 	for (i = 1; i <= MAX_LOADS; i++) {

@@ -5,7 +5,9 @@
  *
  * fd 2 is process-wide: the capture is only used around the synchronous loading path (module
  * initialisation, slot and token listing, object finding, finalisation), on the caller's thread,
- * while no other thread of ours writes. The worker thread's C_Login and C_Sign are not captured.
+ * while no other thread of ours writes. In-process, the worker thread's C_Login and C_Sign are not
+ * captured; the token helper (p11helper_main.c) keeps its fds 1 and 2 on an anonymous file for
+ * good and sends what every call printed ahead of its reply (p11_quiet_lines).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +76,7 @@ static void hand_on(const struct p11_quiet_out *out, const char *s, size_t n, si
 void p11_quiet_end(struct p11_quiet *q, const struct p11_quiet_out *out)
 {
 	char buf[QUIET_READ_MAX];
-	size_t n = 0, start = 0, i, lines = 0;
+	size_t n = 0;
 	ssize_t got;
 
 	if (q->sink < 0) {
@@ -96,6 +98,13 @@ void p11_quiet_end(struct p11_quiet *q, const struct p11_quiet_out *out)
 	}
 	close(q->sink);
 	q->sink = -1;
+	p11_quiet_lines(buf, n, out);
+}
+
+void p11_quiet_lines(const char *buf, size_t n, const struct p11_quiet_out *out)
+{
+	size_t start = 0, i, lines = 0;
+
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
 			hand_on(out, buf + start, i - start, &lines);

@@ -18,6 +18,10 @@
 #define P11RPC_FD         3                        /* the helper's end of the socketpair */
 #define P11RPC_MARK       "--x509ssh-token-helper" /* argv[1] of the helper */
 #define P11RPC_LOAD_SLOTS 256                      /* slots one LOAD reply lists at most */
+/* First field of an output frame: what the modules printed during a call, sent ahead of its
+ * reply (u32 count, that many strings). No reply starts with it: a CK_RV never has this value. */
+#define P11RPC_OUTPUT     UINT64_MAX
+#define P11RPC_OUTPUT_MAX 41 /* lines of one output frame */
 
 /* requests; a reply starts with the u64 CK_RV (or, for LOAD, a status) */
 enum p11rpc_op {

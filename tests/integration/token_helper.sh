@@ -28,6 +28,23 @@ expect_exit 0 "helper: exit status"
 expect_stdout_eq "helper ok" "helper: output"
 expect_file_matches "$WHERE" "^pid [0-9]+ parent-comm x509ssh\$" "helper: the module was loaded by a child of x509ssh"
 
+# a module that prints while logging in and signing (P11MOCK_NOISE: C_Login and C_Sign write
+# a line on stderr and one on stdout): none of it reaches our stderr or the session's stdout;
+# with -v the lines are debug lines
+CLIENT_ENV=("${MOCKENV[@]}" P11MOCK_NOISE=1)
+run_client_bare -I "$URI" -l "$(id -un)" -- 'echo quiet ok'
+expect_exit 0 "noisy login: exit status"
+expect_stdout_eq "quiet ok" "noisy login: the session's output alone"
+expect_eq "noisy login: nothing on stderr" "" "$(cat "$ERR")"
+CLIENT_ENV=("${MOCKENV[@]}" P11MOCK_NOISE=1)
+run_client_bare -v -I "$URI" -l "$(id -un)" -- 'echo quiet ok'
+expect_exit 0 "noisy login, -v: exit status"
+expect_stdout_eq "quiet ok" "noisy login, -v: the session's output alone"
+for l in "C_Login on stderr" "C_Login on stdout" "C_Sign on stderr" "C_Sign on stdout"; do
+	expect_stderr_matches "^debug1: pkcs11: module said: mock-noise: $l\$" "noisy login, -v: '$l' as a debug line"
+done
+expect_eq "noisy login, -v: no raw module line" "0" "$(grep -c '^mock-noise' "$ERR" || true)"
+
 # the module crashes in C_Sign: one clear error, x509ssh itself goes on to exit 255
 CLIENT_ENV=("${MOCKENV[@]}" P11MOCK_FLAGS=crash-sign)
 run_client_bare -I "$URI" -l "$(id -un)" -- 'echo not reached'

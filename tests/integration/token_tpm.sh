@@ -162,6 +162,8 @@ for run in 1 2 3; do
 	expect_exit 255 "wrong PIN file, run $run: exit status"
 	expect_error_line pkcs11 "wrong PIN file, run $run"
 	expect_eq "wrong PIN file, run $run: nothing ran" "" "$(cat "$OUT")"
+	# the TSS layer's warnings about the failed unseal stay in the token helper
+	expect_eq "wrong PIN file, run $run: one line on stderr" "1" "$(wc -l <"$ERR")"
 	cp "$ERR" "$T_DIR/err.pin$run"
 done
 expect_file_matches "$T_DIR/err.pin1" "C_Login.*CKR_PIN_INCORRECT" \

@@ -14,7 +14,8 @@
  *                   uninitialised token in slot 3, listed first), textid (CKA_ID the text "01",
  *                   as tpm2_ptool --id stores it), mechrange (CKM_RSA_PKCS claims 512..1024 bits)
  *   P11MOCK_NOISE   when set, C_Initialize prints three lines on stderr (as the tpm2 module's
- *                   TSS layer does without a TPM)
+ *                   TSS layer does without a TPM), C_Login and C_Sign one line each on stderr
+ *                   and one (buffered) on stdout (as it does when a PIN is wrong)
  *   P11MOCK_WHERE   a file that C_Initialize writes the process that loaded the module into:
  *                   "pid P parent-comm C" (C: the name of that process's parent)
  *
@@ -100,6 +101,15 @@ static void pad(CK_UTF8CHAR *dst, size_t n, const char *s)
 {
 	memset(dst, quirk("nulpad") ? '\0' : ' ', n);
 	memcpy(dst, s, strlen(s) < n ? strlen(s) : n);
+}
+
+/* P11MOCK_NOISE: one line on stderr and one on stdout, left in stdio's buffer */
+static void noise(const char *fn)
+{
+	if (getenv("P11MOCK_NOISE") != NULL) {
+		fprintf(stderr, "mock-noise: %s on stderr\n", fn);
+		printf("mock-noise: %s on stdout\n", fn);
+	}
 }
 
 static CK_RV m_Initialize(CK_VOID_PTR args)
@@ -300,6 +310,7 @@ static CK_RV m_Login(CK_SESSION_HANDLE s, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin,
 	const char *good = getenv("P11MOCK_PIN") != NULL ? getenv("P11MOCK_PIN") : "1234";
 
 	(void)s;
+	noise("C_Login");
 	count_login(who == CKU_CONTEXT_SPECIFIC ? "context" : "user");
 	if (flag("locked")) {
 		return CKR_PIN_LOCKED;
@@ -492,6 +503,9 @@ static CK_RV m_Sign(
 	size_t n = modlen;
 	CK_RV rv = CKR_FUNCTION_FAILED;
 
+	if (sig != NULL) {
+		noise("C_Sign");
+	}
 	(void)s;
 	if (!signing) {
 		return CKR_OPERATION_NOT_INITIALIZED;

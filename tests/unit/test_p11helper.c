@@ -4,7 +4,8 @@
  * Every lie ends the helper with one message and fails the load, without reading past what was
  * sent or writing past the caller's arrays: a LOAD reply listing more slots than the cap, a reply
  * cut short, a C_FindObjects reply with more handles than asked for, an attribute value longer
- * than the caller's buffer; a helper that exits is reported with its status. Each case runs in a
+ * than the caller's buffer, an output frame of more lines than the cap or two frames ahead of one
+ * reply; a helper that exits is reported with its status. Each case runs in a
  * child process (the helper is one per process).
  */
 #include <stdio.h>
@@ -49,6 +50,21 @@ static void load_reply(uint32_t slots, int cut)
 	reply(&w);
 }
 
+/* an output frame of n lines ahead of the reply */
+static void output_frame(uint32_t n)
+{
+	struct p11rpc_w w;
+	uint32_t i;
+
+	p11rpc_w_init(&w);
+	p11rpc_w_u64(&w, P11RPC_OUTPUT);
+	p11rpc_w_u32(&w, n);
+	for (i = 0; i < n; i++) {
+		p11rpc_w_str(&w, "module line");
+	}
+	reply(&w);
+}
+
 static void fake_helper(const char *how)
 {
 	CK_SLOT_INFO si;
@@ -66,6 +82,12 @@ static void fake_helper(const char *how)
 		if (op == P11RPC_LOAD) {
 			if (strcmp(how, "exit") == 0) {
 				_exit(7);
+			}
+			if (strcmp(how, "lines") == 0 || strcmp(how, "frames") == 0) {
+				output_frame(strcmp(how, "lines") == 0 ? 1000 : 1);
+			}
+			if (strcmp(how, "frames") == 0) {
+				output_frame(1);
 			}
 			load_reply(strcmp(how, "slots") == 0 ? 1000 : 1, strcmp(how, "cut") == 0);
 			continue;
@@ -160,6 +182,8 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(fails_with("cut", broken), 0);
 	CHECK_EQ_INT(fails_with("find", broken), 0);
 	CHECK_EQ_INT(fails_with("attr", broken), 0);
+	CHECK_EQ_INT(fails_with("lines", broken), 0);
+	CHECK_EQ_INT(fails_with("frames", broken), 0);
 	CHECK_EQ_INT(fails_with("exit", "the token module exited with status 7"), 0);
 	T_DONE();
 }
