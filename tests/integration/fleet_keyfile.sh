@@ -20,12 +20,7 @@ for p in "$P1" "$P2" "$P3"; do
 done
 
 K="$T_DIR/enc"
-mkdir -p "$K"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$K/plain.pem" 2>/dev/null
-openssl pkcs8 -topk8 -in "$K/plain.pem" -out "$K/key" -passout pass:sekrit -v2 aes-256-cbc
-chmod 600 "$K/key" "$K/plain.pem"
-ssh-keygen -y -f "$K/plain.pem" >"$K/key.pub"
-cp "$K/key" "$K/nopub"
+make_encrypted_key "$K"
 cat "$K/key.pub" >>"$T_DIR/authorized_keys"
 ASKLOG="$T_DIR/asklog"
 printf '#!/bin/sh\necho "$1" >>"%s"\necho "${ASK_ANSWER:-sekrit}"\n' "$ASKLOG" >"$K/ask.sh"

@@ -9,12 +9,7 @@ require_client
 start_sshd "PasswordAuthentication no" "KbdInteractiveAuthentication no"
 
 K="$T_DIR/enc"
-mkdir -p "$K"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$K/plain.pem" 2>/dev/null
-openssl pkcs8 -topk8 -in "$K/plain.pem" -out "$K/key" -passout pass:sekrit -v2 aes-256-cbc
-chmod 600 "$K/key" "$K/plain.pem"
-ssh-keygen -y -f "$K/plain.pem" >"$K/key.pub"
-cp "$K/key" "$K/nopub"
+make_encrypted_key "$K"
 ASKLOG="$T_DIR/asklog"
 printf '#!/bin/sh\necho "$1" >>"%s"\necho "${ASK_ANSWER:-sekrit}"\n' "$ASKLOG" >"$K/ask.sh"
 chmod +x "$K/ask.sh"

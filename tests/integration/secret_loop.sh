@@ -19,12 +19,7 @@ softhsm_use # $P, $M, $PIN, $TOK
 softhsm_spy # $SPY
 
 K="$T_DIR/enc"
-mkdir -p "$K"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$K/plain.pem" 2>/dev/null
-openssl pkcs8 -topk8 -in "$K/plain.pem" -out "$K/key" -passout pass:sekrit -v2 aes-256-cbc
-chmod 600 "$K/key" "$K/plain.pem"
-ssh-keygen -y -f "$K/plain.pem" >"$K/key.pub"
-cp "$K/key" "$K/nopub"
+make_encrypted_key "$K"
 {
 	cat "$K/key.pub"
 	ssh-keygen -i -m PKCS8 -f "$P/ec.pub.pem"

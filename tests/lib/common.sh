@@ -169,6 +169,19 @@ sha256_of() {
 
 # ---------------------------------------------------------------- keys and sshd
 
+# make_encrypted_key DIR: DIR/key, a P-256 key in PKCS#8 encrypted with the passphrase
+# "sekrit"; DIR/key.pub its public half; DIR/nopub the same key without a .pub beside it;
+# DIR/plain.pem the key unencrypted.
+make_encrypted_key() {
+	local k=$1
+	mkdir -p "$k"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$k/plain.pem" 2>/dev/null
+	openssl pkcs8 -topk8 -in "$k/plain.pem" -out "$k/key" -passout pass:sekrit -v2 aes-256-cbc
+	chmod 600 "$k/key" "$k/plain.pem"
+	ssh-keygen -y -f "$k/plain.pem" >"$k/key.pub"
+	cp "$k/key" "$k/nopub"
+}
+
 # make_keys: host keys (ed25519, ecdsa P-256, rsa) and a client ed25519 key in $T_DIR/keys,
 # authorized_keys with the client key. Idempotent.
 make_keys() {
