@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -499,8 +500,10 @@ int known_hosts_add(
 	if ((r = make_parent_dir(file)) != 0) {
 		goto out;
 	}
+	/* the lock keeps the newline check and the line of one writer together when several
+	 * clients (a fleet run beside an xargs loop) append at once; released by close() */
 	if ((fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    fstat(fd, &st) != 0) {
+	    flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
 		r = SSH_ERR_SYSTEM;
 		goto out;
 	}
