@@ -35,9 +35,10 @@ struct identity {
 struct id_agent {
 	struct agent_conn *conn; /* NULL: no agent */
 	struct agent_keys keys;
-	EVP_PKEY **pk;         /* per agent key: its public key, NULL when unusable */
-	unsigned char *used;   /* per agent key: offered as a configured identity */
-	struct signer **front; /* configured identities the agent holds, in their order */
+	EVP_PKEY **pk;          /* per agent key: its public key, NULL when unusable */
+	STACK_OF(X509) * *x509; /* per agent key: the chain of an x509v3-* blob, else NULL */
+	unsigned char *used;    /* per agent key: offered as a configured identity */
+	struct signer **front;  /* configured identities the agent holds, in their order */
 	size_t nfront, front_next;
 	struct signer **extra; /* per agent key: a signer made for it as an unconfigured key */
 	size_t extra_next, extra_offered;
