@@ -100,9 +100,9 @@ struct signer *identity_agent_next_front(struct identities *ids);
  * IdentitiesOnly, at most AGENT_EXTRA_MAX), or NULL */
 struct signer *identity_agent_next_extra(struct identities *ids);
 void identity_agent_free(struct identities *ids);
-/* identity_agent.c: AddKeysToAgent: give the agent the key file id's private key priv, just
- * decrypted for a signature (asking first with "ask", never in BatchMode); a failure is a -v
- * line, never an error of the connection */
+/* identity_agent.c: AddKeysToAgent: give the agent the key file id's private key priv once it
+ * made its first signature for a login, encrypted file or not, as OpenSSH (asking first with
+ * "ask", never in BatchMode); a failure is a -v line, never an error of the connection */
 void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv);
 
 #endif

@@ -4,7 +4,9 @@
 # askpass that fails the test on a second call, and given to the agent; a second login with the
 # key file gone signs through the agent; `ssh-add -l` lists it; a lifetime (the agent drops the
 # key: 2 s, then we wait) and confirm (the agent's askpass declines: the key is refused) are
-# passed as constraints; "no" and the default add nothing; a bad value is a config error.
+# passed as constraints; "no" and the default add nothing; a bad value is a config error. An
+# unencrypted key file is added as well once it signed (as OpenSSH), a key the server refused is
+# not.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 make_keys
@@ -72,6 +74,35 @@ for t in ed25519 ecdsa rsa; do
 	expect_file_matches "$T_DIR/slice" "Accepted publickey .*$(fp_re "$K/$t.pub")" "$t: sshd accepted the agent's key"
 	mv "$K/$t.away" "$K/$t"
 done
+
+# an unencrypted key file is added too once it signed for a login (as OpenSSH); a key the server
+# refuses is not: it never signed
+cp "$K/ecdsa.pub" "$K/ecdsa.plain.pub"
+openssl genpkey -algorithm ED25519 -out "$K/stray" 2>/dev/null
+chmod 600 "$K/stray"
+"$PYTHON" -c 'import sys
+from cryptography.hazmat.primitives import serialization as s
+k = s.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+print(k.public_key().public_bytes(s.Encoding.OpenSSH, s.PublicFormat.OpenSSH).decode())' "$K/stray" >"$K/stray.pub"
+rm -f "$T_DIR/askpass.calls"
+SSH_AUTH_SOCK=$AS ssh-add -q -D 2>/dev/null || true
+login "$K/stray" -i "$K/ecdsa.plain" -o AddKeysToAgent=yes
+expect_exit 0 "unencrypted: the login (the refused key first)"
+expect_eq "unencrypted: no passphrase asked" 0 "$(calls)"
+expect_eq "unencrypted: ssh-add -l lists the key that signed" 1 "$(listed | grep -Ec "$(fp_re "$K/ecdsa.pub")" || true)"
+expect_eq "unencrypted: with the file as its comment" 1 "$(listed | grep -c " $K/ecdsa.plain " || true)"
+expect_eq "unencrypted: the refused key is not added" 0 "$(listed | grep -Ec "$(fp_re "$K/stray.pub")" || true)"
+mv "$K/ecdsa.plain" "$K/ecdsa.plain.away"
+log_mark
+login "$K/ecdsa.plain"
+expect_exit 0 "unencrypted: the second login without the key file"
+log_since_mark >"$T_DIR/slice"
+expect_file_matches "$T_DIR/slice" "Accepted publickey .*$(fp_re "$K/ecdsa.pub")" "unencrypted: sshd accepted the agent's key"
+mv "$K/ecdsa.plain.away" "$K/ecdsa.plain"
+SSH_AUTH_SOCK=$AS ssh-add -q -D 2>/dev/null || true
+login "$K/ecdsa.plain" -o AddKeysToAgent=no
+expect_exit 0 "unencrypted, AddKeysToAgent no: the login"
+expect_eq "unencrypted, AddKeysToAgent no: the agent holds nothing" "" "$(listed | grep -v 'no identities' || true)"
 
 # no, and the default: nothing is added
 for v in no default; do
