@@ -1,5 +1,6 @@
 /* Identities: which key files to offer, loaded one at a time when their turn comes. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,13 +172,30 @@ out:
 	return r;
 }
 
+void identity_note(struct identities *ids, const char *fmt, ...)
+{
+	size_t l = strlen(ids->note);
+	va_list ap;
+
+	if (l > 0 && l + 16 < sizeof(ids->note)) {
+		snprintf(ids->note + l, sizeof(ids->note) - l, "; ");
+		l += 2;
+	}
+	if (l + 16 < sizeof(ids->note)) {
+		va_start(ap, fmt);
+		vsnprintf(ids->note + l, sizeof(ids->note) - l, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* an encrypted key skipped in BatchMode: one part of the note names them all */
 static void add_note(struct identities *ids, const char *path)
 {
 	size_t l = strlen(ids->note);
 
-	if (l == 0) {
-		snprintf(
-		    ids->note, sizeof(ids->note), "encrypted key %s skipped in BatchMode", path);
+	if (!ids->note_skipped) {
+		ids->note_skipped = 1;
+		identity_note(ids, "encrypted key %s skipped in BatchMode", path);
 	} else if (l + 16 < sizeof(ids->note)) {
 		snprintf(ids->note + l, sizeof(ids->note) - l, ", %s", path);
 	}

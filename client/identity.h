@@ -50,7 +50,7 @@ void identities_answer(struct identities *ids, const char *passphrase);
 struct ssh_conn;
 void identities_agent_bind(struct identities *ids, const struct ssh_conn *c);
 /* NULL, or a note for the final authentication error, e.g. "encrypted key ~/.ssh/id_rsa skipped
- * in BatchMode". */
+ * in BatchMode", "no agent at /run/a.sock (SSH_AUTH_SOCK): Connection refused" ("; " between). */
 const char *identities_note(const struct identities *ids);
 void identities_free(struct identities *ids);
 

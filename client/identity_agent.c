@@ -260,13 +260,15 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 		return 0;
 	}
 	if ((r = agent_conn_open(path, &a->conn)) != 0) {
-		log_verbose("agent socket %s (%s): %s", path, from,
-		    r == SSH_ERR_SYSTEM ? strerror(errno) : ssh_err_str(r));
+		const char *why = r == SSH_ERR_SYSTEM ? strerror(errno) : ssh_err_str(r);
+		log_verbose("agent socket %s (%s): %s", path, from, why);
+		identity_note(ids, "no agent at %s (%s): %s", path, from, why);
 		free(path);
 		return 0;
 	}
 	if ((r = agent_conn_list(a->conn, &a->keys)) != 0) {
 		log_verbose("agent %s: listing its keys: %s", path, agent_strerror(r));
+		identity_note(ids, "agent %s: listing its keys: %s", path, agent_strerror(r));
 		free(path);
 		agent_conn_unref(a->conn);
 		a->conn = NULL;

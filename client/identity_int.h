@@ -58,6 +58,7 @@ struct identities {
 	STACK_OF(X509) * cert_pool; /* their certificates, read at the first key file */
 	int pool_read;
 	char note[512];
+	int note_skipped; /* the note names encrypted keys skipped in BatchMode */
 	struct id_agent agent;
 	/* an encrypted key without FILE.pub: its passphrase asked before it is offered */
 	struct identity *asking; /* the key whose passphrase is to be asked, NULL = none */
@@ -87,6 +88,10 @@ void identity_token_release(struct signer **v, size_t n);
  * key is not to be used (the reason is logged). */
 int identity_key_chain(
     struct identities *ids, const char *path, EVP_PKEY *pk, STACK_OF(X509) * *out);
+
+/* identity.c: append a part to the note for the final authentication error ("; " between) */
+void identity_note(struct identities *ids, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* identity.c: the public key in an OpenSSH public key file ("type base64 [comment]"), or NULL */
 EVP_PKEY *identity_read_pub(const char *pubpath);

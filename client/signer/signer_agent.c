@@ -334,6 +334,23 @@ static int sa_sign(struct signer *s, const struct signer_req *req, uint8_t **sig
 	return SIGNER_AGAIN;
 }
 
+/* after a refusal: does the agent still list the key? (1 when it cannot tell) */
+static int still_listed(struct sa_key *k)
+{
+	struct agent_keys keys;
+	int found = 0;
+
+	if (agent_conn_list(k->conn, &keys) != 0) {
+		return 1;
+	}
+	for (size_t i = 0; i < keys.n && !found; i++) {
+		found = keys.v[i].bloblen == k->bloblen &&
+		        memcmp(keys.v[i].blob, k->blob, k->bloblen) == 0;
+	}
+	agent_keys_clear(&keys);
+	return found;
+}
+
 static int sa_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 {
 	struct sa_key *k = s->impl;
@@ -358,7 +375,15 @@ static int sa_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 		goto out;
 	}
 	if ((r = agent_dec_sign_response(msg, len, &blob, &bloblen)) != 0) {
-		snprintf(k->err, sizeof(k->err), "agent: %s", agent_strerror(r));
+		if (r == AGENT_ERR_REFUSED && !still_listed(k)) {
+			/* OpenSSH's agent also hides keys constrained to other destinations
+			 * from a connection bound to this one (ssh-add -h) */
+			snprintf(k->err, sizeof(k->err),
+			    "agent: the agent no longer lists the key (removed or locked since it "
+			    "was listed, or constrained to other destinations)");
+		} else {
+			snprintf(k->err, sizeof(k->err), "agent: %s", agent_strerror(r));
+		}
 		if (r != AGENT_ERR_REFUSED) {
 			k->conn->broken = 1;
 		}

@@ -8,7 +8,8 @@
 # sign request per login, for the x509v3 blob of the algorithm (SHA-256: with the SHA-2 flag).
 # UserFromCertificate takes the login name from the agent's certificate; with IdentitiesOnly the
 # unconfigured agent key is not offered, with X509CertificateFile naming its certificate it is
-# (with the chain the agent listed).
+# (with the chain the agent listed). A key removed from the agent between listing and signing is
+# one line that says so, and the next identity logs in.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 make_keys
@@ -19,6 +20,10 @@ CLIENT_EKU=1.3.6.1.5.5.7.3.21
 "$PKISH" "$PKI" init --key rsa2048 >/dev/null
 "$PKISH" "$PKI" leaf alice --key rsa2048 --eku "$CLIENT_EKU" >/dev/null
 "$PKISH" "$PKI" leaf ecuser --key ec256 --eku "$CLIENT_EKU" >/dev/null
+# another key of alice's, as a PKIX-SSH identity file (key, certificate, intermediate)
+"$PKISH" "$PKI" leaf alice2 --cn alice --key ec256 --eku "$CLIENT_EKU" >/dev/null
+cat "$PKI/alice2.key" "$PKI/alice2.chain.pem" >"$T_DIR/alice2.pkix"
+chmod 600 "$T_DIR/alice2.pkix"
 INTER_DN="CN=Test Intermediate CA"
 
 ROOT_B64=$(openssl x509 -in "$PKI/root.pem" -outform DER | base64 -w0)
@@ -30,18 +35,20 @@ CLIENT_PORT=$PEER_PORT
 known_hosts_line "$T_DIR/keys/host_ed25519.pub" "$PEER_PORT" >"$KNOWN_HOSTS"
 
 AGENT_PID=
-# agent NAME BLOBNAME: the scripted agent holding NAME's key and chain, listed as BLOBNAME; its
-# socket in $SOCK, its request log in $ALOG
+AGENT_N=0
+# agent NAME BLOBNAME [option]: the scripted agent holding NAME's key and chain, listed as
+# BLOBNAME; its socket in $SOCK, its request log in $ALOG
 agent() {
 	[[ -z "$AGENT_PID" ]] || { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null || true; }
-	SOCK="$T_DIR/agent.$2.sock"
-	ALOG="$T_DIR/agent.$2.log"
+	AGENT_N=$((AGENT_N + 1))
+	SOCK="$T_DIR/agent.$AGENT_N.sock"
+	ALOG="$T_DIR/agent.$AGENT_N.log"
 	"$PYTHON" "$PEERS_DIR/x509_agent.py" --socket "$SOCK" --key "$PKI/$1.key" \
-		--chain "$PKI/$1.chain.pem" --log "$ALOG" --blob-name "$2" >"$T_DIR/agent.$2.err" 2>&1 &
+		--chain "$PKI/$1.chain.pem" --log "$ALOG" --blob-name "$2" "${@:3}" >"$T_DIR/agent.$AGENT_N.err" 2>&1 &
 	AGENT_PID=$!
 	t_track_pid "$AGENT_PID"
 	for ((i = 0; i < 200; i++)); do [[ -S "$SOCK" ]] && break; sleep 0.05; done
-	[[ -S "$SOCK" ]] || die "x509_agent.py did not start: $(tail -n 3 "$T_DIR/agent.$2.err")"
+	[[ -S "$SOCK" ]] || die "x509_agent.py did not start: $(tail -n 3 "$T_DIR/agent.$AGENT_N.err")"
 }
 count() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
@@ -106,5 +113,22 @@ login "RSA listed as x509v3-ssh-rsa, SHA-256 asked" alice x509v3-rsa2048-sha256 
 agent ecuser x509v3-ecdsa-sha2-nistp256
 login "P-256 as x509v3-ecdsa-sha2-nistp256" ecuser x509v3-ecdsa-sha2-nistp256 \
 	"sign x509v3-ecdsa-sha2-nistp256 flags=0 ecdsa-sha2-nistp256" -l ecuser
+
+# the key removed from the agent between listing and signing: one line that says so, then the
+# next identity (another key of alice's, in a PKIX-SSH identity file) logs in
+agent alice x509v3-rsa2048-sha256 --drop-after-list
+: >"$PLOG"
+CLIENT_ENV=(SSH_AUTH_SOCK="$SOCK")
+run_client_bare -o "X509CertificateFile=$PKI/alice.pem" -i "$T_DIR/alice2.pkix" -l alice \
+	-o LogLevel=INFO -- echo next-ok
+expect_exit 0 "removed after listing: the next identity logs in"
+expect_eq "removed after listing: output" "next-ok" "$(cat "$OUT")"
+expect_eq "removed after listing: the agent refused the sign request" 1 \
+	"$(count "$ALOG" '^sign x509v3-rsa2048-sha256 flags=2 refused: removed$')"
+expect_eq "removed after listing: one line" 1 "$(wc -l <"$ERR")"
+expect_file_matches "$ERR" "^auth: signing with .* failed: agent: the agent no longer lists the key \\(removed or locked since it was listed" \
+	"removed after listing: the line says the key is gone"
+expect_file_matches "$PLOG" "^userauth publickey alice x509v3-ecdsa-sha2-nistp256\$" \
+	"removed after listing: the key file signed"
 
 t_done

@@ -4,6 +4,7 @@ x509v3-rsa2048-sha256 or x509v3-ecdsa-sha2-nistp*: --blob-name, by default the n
 type) and signs for it.
 
     x509_agent.py --socket PATH --key KEY.pem --chain CHAIN.pem --log FILE [--blob-name NAME]
+                  [--drop-after-list]
 
 CHAIN.pem holds the certificates the blob carries, leaf first (it must be the key's). As
 PKIX-SSH's agent, a SIGN_REQUEST is answered for the key's x509v3 blob under any x509v3 name
@@ -15,7 +16,9 @@ rsa-sha2-256 / -512). Every request is one line in the log file:
     sign BLOBNAME flags=N SIGNAME       (or "sign BLOBNAME flags=N refused: why")
     other TYPE
 
-Anything else gets SSH_AGENT_FAILURE. The socket file appears when the agent is ready.
+Anything else gets SSH_AGENT_FAILURE. With --drop-after-list the key is removed once it was
+listed (as `ssh-add -d` between a client's listing and its sign request): later lists are empty,
+sign requests are refused ("refused: removed"). The socket file appears when the agent is ready.
 Uses Debian's python3-cryptography (the one asyncssh uses) and the standard library.
 """
 
@@ -136,8 +139,9 @@ class Identity:
 
 
 class Agent:
-    def __init__(self, ident, log_path):
+    def __init__(self, ident, log_path, drop_after_list):
         self.ident, self.log_path, self.lock = ident, log_path, threading.Lock()
+        self.drop_after_list, self.removed = drop_after_list, False
 
     def log(self, line):
         with self.lock, open(self.log_path, "a") as f:
@@ -147,6 +151,9 @@ class Agent:
         mtype, body = msg[0], msg[1:]
         if mtype == IDENTITIES:
             self.log("list")
+            if self.removed:
+                return bytes([IDENTITIES_ANSWER]) + struct.pack(">I", 0)
+            self.removed = self.drop_after_list
             comment = ("x509 agent " + self.ident.blob_name).encode()
             return (bytes([IDENTITIES_ANSWER]) + struct.pack(">I", 1)
                     + sstr(self.ident.blob) + sstr(comment))
@@ -161,6 +168,8 @@ class Agent:
         except (ValueError, UnicodeDecodeError):
             self.log("sign (malformed)")
             return bytes([FAILURE])
+        if self.removed:
+            form = "removed"
         if isinstance(form, str):
             self.log("sign %s flags=%d refused: %s" % (name, flags, form))
             return bytes([FAILURE])
@@ -198,8 +207,9 @@ def main():
     ap.add_argument("--chain", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--blob-name")
+    ap.add_argument("--drop-after-list", action="store_true")
     args = ap.parse_args()
-    agent = Agent(Identity(args.key, args.chain, args.blob_name), args.log)
+    agent = Agent(Identity(args.key, args.chain, args.blob_name), args.log, args.drop_after_list)
     tmp = args.socket + ".tmp"
     if os.path.exists(tmp):
         os.unlink(tmp)
