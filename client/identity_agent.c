@@ -22,7 +22,6 @@
 #include "identity_int.h"
 #include "keyfile.h"
 #include "loop.h"
-#include "prompt.h"
 #include "log.h"
 #include "signer_agent.h"
 #include "ssh/err.h"
@@ -372,6 +371,7 @@ void identity_agent_free(struct identities *ids)
 		}
 	}
 	free(a->x509);
+	EVP_PKEY_free(a->ask_key);
 	free(a->front);
 	free(a->extra);
 	free(a->pk);
@@ -381,38 +381,12 @@ void identity_agent_free(struct identities *ids)
 	memset(a, 0, sizeof(*a));
 }
 
-/* AddKeysToAgent ask: the user's yes (never in BatchMode) */
-static int add_asked(struct identities *ids, const char *path)
+/* give the agent the key (the user said yes, or was not to be asked) */
+static void add_now(struct id_agent *a, struct identity *id, const EVP_PKEY *priv)
 {
-	char q[PATH_MAX_LEN + 64];
-	int yes = 0, r;
-
-	if (ids->batch_mode) {
-		log_verbose("AddKeysToAgent ask: not asked in BatchMode; %s not added", path);
-		return 0;
-	}
-	snprintf(q, sizeof(q), "Add key %s to the agent? (yes/no) ", path);
-	/* asked on the spot (rare: only with "ask", once per decrypted key) */
-	r = prompt_confirm(q, NULL, &yes);
-	return r == 0 && yes;
-}
-
-void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv)
-{
-	struct id_agent *a = &ids->agent;
 	struct buf b;
 	int r;
 
-	if (a->add.mode == ADDKEYS_NO || priv == NULL) {
-		return;
-	}
-	if (a->conn == NULL) {
-		log_verbose("AddKeysToAgent: no agent to add %s to", id->path);
-		return;
-	}
-	if (a->add.mode == ADDKEYS_ASK && !add_asked(ids, id->path)) {
-		return;
-	}
 	buf_init_secret(&b); /* holds the private key */
 	if ((r = agent_enc_add_identity(
 	         &b, priv, id->path, a->add.lifetime, a->add.mode == ADDKEYS_CONFIRM)) == 0) {
@@ -425,4 +399,56 @@ void identity_agent_add(struct identities *ids, struct identity *id, const EVP_P
 	}
 	log_debug1("AddKeysToAgent: %s added to the agent%s", id->path,
 	    a->add.mode == ADDKEYS_CONFIRM ? " (confirm)" : "");
+}
+
+void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv)
+{
+	struct id_agent *a = &ids->agent;
+
+	if (a->add.mode == ADDKEYS_NO || priv == NULL) {
+		return;
+	}
+	if (a->conn == NULL) {
+		log_verbose("AddKeysToAgent: no agent to add %s to", id->path);
+		return;
+	}
+	if (a->add.mode != ADDKEYS_ASK) {
+		add_now(a, id, priv);
+		return;
+	}
+	if (ids->batch_mode) {
+		log_verbose("AddKeysToAgent ask: not asked in BatchMode; %s not added", id->path);
+		return;
+	}
+	/* asked by the poll loop before the signature goes out (identities_add_question) */
+	EVP_PKEY_free(a->ask_key);
+	if (!EVP_PKEY_up_ref((EVP_PKEY *)priv)) {
+		a->ask_key = NULL;
+		return;
+	}
+	a->ask_key = (EVP_PKEY *)priv;
+	a->ask_id = id;
+	snprintf(a->ask_q, sizeof(a->ask_q), "Add key %s to the agent? (yes/no) ", id->path);
+}
+
+const char *identities_add_question(const struct identities *ids)
+{
+	return ids != NULL && ids->agent.ask_key != NULL ? ids->agent.ask_q : NULL;
+}
+
+void identities_add_answer(struct identities *ids, int yes)
+{
+	struct id_agent *a;
+
+	if (ids == NULL || (a = &ids->agent)->ask_key == NULL) {
+		return;
+	}
+	if (yes) {
+		add_now(a, a->ask_id, a->ask_key);
+	} else {
+		log_debug1("AddKeysToAgent ask: %s not added", a->ask_id->path);
+	}
+	EVP_PKEY_free(a->ask_key);
+	a->ask_key = NULL;
+	a->ask_id = NULL;
 }

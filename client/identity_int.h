@@ -45,6 +45,10 @@ struct id_agent {
 	int identities_only;
 	struct agent_addkeys add; /* AddKeysToAgent */
 	int bound;                /* session-bind@openssh.com went out (identity_bind.c) */
+	/* AddKeysToAgent ask: the key waiting for the user's answer (identities_add_question) */
+	struct identity *ask_id;
+	EVP_PKEY *ask_key;
+	char ask_q[PATH_MAX_LEN + 64];
 };
 
 struct identities {
@@ -106,8 +110,9 @@ struct signer *identity_agent_next_front(struct identities *ids);
 struct signer *identity_agent_next_extra(struct identities *ids);
 void identity_agent_free(struct identities *ids);
 /* identity_agent.c: AddKeysToAgent: give the agent the key file id's private key priv once it
- * made its first signature for a login, encrypted file or not, as OpenSSH (asking first with
- * "ask", never in BatchMode); a failure is a -v line, never an error of the connection */
+ * made its first signature for a login, encrypted file or not, as OpenSSH (with "ask": kept for
+ * identities_add_question, never asked in BatchMode); a failure is a -v line, never an error of
+ * the connection */
 void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv);
 
 #endif

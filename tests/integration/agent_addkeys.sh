@@ -142,6 +142,23 @@ expect_exit 0 "ask: the login"
 expect_eq "ask: the askpass said no to the question (1 call for the passphrase, 1 refused question)" 2 "$(calls)"
 expect_eq "ask: declined: not added" 0 "$(listed | grep -Ec "$(fp_re "$K/ed25519.pub")" || true)"
 
+# ask, answered yes (an unencrypted file: the question is the only prompt): added
+cat >"$T_DIR/askpass-yes" <<EOS
+#!/bin/sh
+echo "\$1" >>"$T_DIR/askpass-yes.calls"
+echo yes
+EOS
+chmod 755 "$T_DIR/askpass-yes"
+SSH_AUTH_SOCK=$AS ssh-add -q -D 2>/dev/null || true
+CLIENT_ENV=(SSH_ASKPASS="$T_DIR/askpass-yes" SSH_ASKPASS_REQUIRE=force DISPLAY=:0)
+run_client_bare -o BatchMode=no -l "$(id -un)" -i "$K/ecdsa.plain" -o "IdentityAgent=$AS" \
+	-o AddKeysToAgent=ask -- echo add-ok
+expect_exit 0 "ask, yes: the login"
+expect_eq "ask, yes: asked once" 1 "$(wc -l <"$T_DIR/askpass-yes.calls")"
+expect_file_matches "$T_DIR/askpass-yes.calls" "^Add key $K/ecdsa\.plain to the agent\? \(yes/no\) ?\$" \
+	"ask, yes: the question names the key file"
+expect_eq "ask, yes: added" 1 "$(listed | grep -Ec "$(fp_re "$K/ecdsa.pub")" || true)"
+
 # the value is checked, and -G prints it
 run_cmd "$X509SSH" -G -F /dev/null -o "AddKeysToAgent=confirm 1h30m" h.example
 expect_file_matches "$OUT" '^addkeystoagent confirm 1h30m$' "-G prints addkeystoagent"
