@@ -2,7 +2,7 @@
  * The auth driver: the answers to the engine's host-key, authentication, prompt and signing
  * events (trust decisions, PreferredAuthentications order, password and keyboard-interactive
  * prompts, synchronous and token signatures, the passphrases and PINs signers and key files
- * need). A question to the user is a prompt in the poll set (prompt.h): the connection waits for
+ * need, AddKeysToAgent's ask before a key file's signature goes out). A question to the user is a prompt in the poll set (prompt.h): the connection waits for
  * its answer, the others go on.
  */
 #include "loop.h"
@@ -25,7 +25,7 @@
 
 /* ---- questions to the user: one at a time per connection, in the poll set ---- */
 
-enum ask_kind { ASK_HOSTKEY, ASK_PASSWORD, ASK_KBDINT, ASK_SIGNER, ASK_KEYFILE };
+enum ask_kind { ASK_HOSTKEY, ASK_PASSWORD, ASK_KBDINT, ASK_SIGNER, ASK_KEYFILE, ASK_ADDKEY };
 
 /* The prompt under way and what its answer is for. */
 struct auth_ask {
@@ -34,7 +34,10 @@ struct auth_ask {
 	struct trust_question *q; /* ASK_HOSTKEY */
 	char *methods;    /* ASK_PASSWORD, ASK_KEYFILE: AUTH_NEXT's methods, to go on with */
 	struct signer *s; /* ASK_SIGNER: the signer waiting for its passphrase or PIN */
-	char **shown;     /* ASK_KBDINT: the round's prompts as shown */
+	struct signer *signed_by; /* ASK_ADDKEY: the key file's signer whose signature waits */
+	uint8_t *sig;             /* ASK_ADDKEY: that signature, handed on after the answer */
+	size_t siglen;
+	char **shown; /* ASK_KBDINT: the round's prompts as shown */
 	int *echo;
 	char **answers;
 	size_t n, i; /* prompts in the round, the one asked */
@@ -88,6 +91,7 @@ static void ask_end(struct loop *l)
 		free(sig);
 	}
 	prompt_cancel(a->p);
+	free(a->sig);
 	trust_question_free(a->q);
 	free(a->methods);
 	for (size_t i = 0; i < a->n; i++) {
@@ -419,6 +423,17 @@ static int sign_result(struct loop *l, struct signer *s, int r, uint8_t *sig, si
 		session_wait_begin(l); /* its timeouts stop meanwhile */
 		return 0;
 	}
+	if (r == SIGNER_OK && identities_add_question(l->ids) != NULL) {
+		/* AddKeysToAgent ask: the user's answer first, as OpenSSH asks before it signs */
+		if ((a = ask_new(l, ASK_ADDKEY)) == NULL) {
+			free(sig);
+			return SSH_ERR_ALLOC;
+		}
+		a->signed_by = s;
+		a->sig = sig;
+		a->siglen = len;
+		return ask_start(l, identities_add_question(l->ids), PROMPT_ECHO, 1, NULL);
+	}
 	if (r != SIGNER_NEED_SECRET) {
 		return answer_signature(l, s, r, sig, len);
 	}
@@ -453,6 +468,23 @@ static int signer_answered(struct loop *l, int r, char *secret, int yes)
 	prompt_free_secret(secret); /* the signer keeps its own copy */
 	ask_end(l);
 	return sign_result(l, s, r, sig, len);
+}
+
+/* AddKeysToAgent ask answered (no answer: no): the key added or not, the signature goes on */
+static int addkey_answered(struct loop *l, int r, char *answer, int yes)
+{
+	struct signer *s = l->ask->signed_by;
+	uint8_t *sig = l->ask->sig;
+	size_t len = l->ask->siglen;
+
+	prompt_free_secret(answer);
+	if (r != 0) {
+		log_debug1("AddKeysToAgent question: %s", ssh_err_str(r));
+	}
+	identities_add_answer(l->ids, r == 0 && yes);
+	l->ask->sig = NULL;
+	ask_end(l);
+	return answer_signature(l, s, 0, sig, len);
 }
 
 int authdrv_sign(struct loop *l, const struct ssh_event *ev)
@@ -542,6 +574,7 @@ static int (*const answered[])(struct loop *l, int r, char *answer, int yes) = {
     [ASK_KBDINT] = kbdint_answered,
     [ASK_SIGNER] = signer_answered,
     [ASK_KEYFILE] = keyfile_answered,
+    [ASK_ADDKEY] = addkey_answered,
 };
 
 void authdrv_fill(struct loop *l, struct pollfd *pfd, int *timeout)
@@ -560,7 +593,8 @@ int authdrv_after(struct loop *l, const struct pollfd *pfd)
 	if (a == NULL || a->p == NULL || !prompt_step(a->p, pfd)) {
 		return 0;
 	}
-	r = prompt_finish(a->p, a->kind == ASK_HOSTKEY ? NULL : &answer, &yes);
+	r = prompt_finish(
+	    a->p, a->kind == ASK_HOSTKEY || a->kind == ASK_ADDKEY ? NULL : &answer, &yes);
 	a->p = NULL;
 	return answered[a->kind](l, r, answer, yes);
 }

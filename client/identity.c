@@ -1,5 +1,6 @@
 /* Identities: which key files to offer, loaded one at a time when their turn comes. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,13 +172,30 @@ out:
 	return r;
 }
 
+void identity_note(struct identities *ids, const char *fmt, ...)
+{
+	size_t l = strlen(ids->note);
+	va_list ap;
+
+	if (l > 0 && l + 16 < sizeof(ids->note)) {
+		snprintf(ids->note + l, sizeof(ids->note) - l, "; ");
+		l += 2;
+	}
+	if (l + 16 < sizeof(ids->note)) {
+		va_start(ap, fmt);
+		vsnprintf(ids->note + l, sizeof(ids->note) - l, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* an encrypted key skipped in BatchMode: one part of the note names them all */
 static void add_note(struct identities *ids, const char *path)
 {
 	size_t l = strlen(ids->note);
 
-	if (l == 0) {
-		snprintf(
-		    ids->note, sizeof(ids->note), "encrypted key %s skipped in BatchMode", path);
+	if (!ids->note_skipped) {
+		ids->note_skipped = 1;
+		identity_note(ids, "encrypted key %s skipped in BatchMode", path);
 	} else if (l + 16 < sizeof(ids->note)) {
 		snprintf(ids->note + l, sizeof(ids->note) - l, ", %s", path);
 	}
@@ -239,8 +257,15 @@ static int unlock_identity(void *arg, const char *pass, EVP_PKEY **priv, char *w
 		log_info("Load key \"%s\": %s", id->path, why[0] ? why : ssh_err_str(r));
 		return SIGNER_ERR_DEVICE;
 	}
-	identity_agent_add(id->owner, id, *priv); /* AddKeysToAgent */
 	return 0;
+}
+
+/* signer_file used callback: a key file's key signed for a login (AddKeysToAgent) */
+static void key_used(void *arg, const EVP_PKEY *priv)
+{
+	struct identity *id = arg;
+
+	identity_agent_add(id->owner, id, priv);
 }
 
 /* The signer of a loaded key (pk, owned), with its chain; deferred: pk is the public half and
@@ -261,7 +286,9 @@ static struct signer *key_signer(
 		log_info("Load key \"%s\": %s", id->path, ssh_err_str(r));
 		return NULL;
 	}
-	if (deferred && signer_file_set_unlock(s, unlock_identity, id) != 0) {
+	id->owner = ids;
+	if ((deferred && signer_file_set_unlock(s, unlock_identity, id) != 0) ||
+	    (ids->agent.add.mode != ADDKEYS_NO && signer_file_set_used(s, key_used, id) != 0)) {
 		signer_free(s);
 		return NULL;
 	}
@@ -326,7 +353,6 @@ void identities_answer(struct identities *ids, const char *pass)
 		log_info("Load key \"%s\": %s", id->path, err[0] ? err : ssh_err_str(r));
 		return;
 	}
-	identity_agent_add(ids, id, pk); /* AddKeysToAgent */
 	ids->ready = key_signer(ids, id, pk, 0);
 }
 

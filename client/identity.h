@@ -45,12 +45,19 @@ const char *identities_question(const struct identities *ids, int *retry);
  * identities_next returns it), asked again after a wrong passphrase (3 tries in all), or
  * skipped. Then call identities_next again. */
 void identities_answer(struct identities *ids, const char *passphrase);
+/*
+ * AddKeysToAgent ask: a key file's key that just signed waits for the user's yes before it goes
+ * to the agent. The question (NULL when none), asked by the caller's poll loop before it hands
+ * the signature on; identities_add_answer adds the key on yes and forgets it either way.
+ */
+const char *identities_add_question(const struct identities *ids);
+void identities_add_answer(struct identities *ids, int yes);
 /* Tell the agent (if any) which server this connection is, once, after the first key exchange
  * and before it signs (session-bind@openssh.com; identity_bind.c). */
 struct ssh_conn;
 void identities_agent_bind(struct identities *ids, const struct ssh_conn *c);
 /* NULL, or a note for the final authentication error, e.g. "encrypted key ~/.ssh/id_rsa skipped
- * in BatchMode". */
+ * in BatchMode", "no agent at /run/a.sock (SSH_AUTH_SOCK): Connection refused" ("; " between). */
 const char *identities_note(const struct identities *ids);
 void identities_free(struct identities *ids);
 

@@ -5,7 +5,9 @@
  * the agent (no passphrase, no PIN, no token login); then the other configured identities
  * (identity.c); then the agent's other keys, unless IdentitiesOnly, at most AGENT_EXTRA_MAX.
  * An agent key whose public key is a certificate's we can read without a PIN (the token's
- * certificate objects, a PKIX-SSH key file's, X509CertificateFile) carries that chain.
+ * certificate objects, a PKIX-SSH key file's, X509CertificateFile) carries that chain. An agent
+ * that holds X.509 identities itself (PKIX-SSH's) lists them as RFC 6187 blobs: their leaf's key
+ * with the chain the agent sent, used as they are (configured or not, as any agent key).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,12 +22,12 @@
 #include "identity_int.h"
 #include "keyfile.h"
 #include "loop.h"
-#include "prompt.h"
 #include "log.h"
 #include "signer_agent.h"
 #include "ssh/err.h"
 #include "ssh/sshkey.h"
 #include "ssh/sshsig.h"
+#include "ssh/x509key.h"
 
 /* the agent key with public key pk that is not yet used, or -1 */
 static long find_key(const struct id_agent *a, const EVP_PKEY *pk)
@@ -53,7 +55,91 @@ static struct signer *make_signer(struct id_agent *a, size_t k, const char *name
 		log_debug1("agent key %s: %s", name, ssh_err_str(r));
 		return NULL;
 	}
+	if (a->x509 != NULL && a->x509[k] != NULL &&
+	    signer_agent_set_chain(s, X509_chain_up_ref(a->x509[k])) != 0) {
+		log_debug1("agent key %s: its certificate chain is not usable", name);
+		signer_free(s);
+		return NULL;
+	}
 	return s;
+}
+
+/* An agent key known by its certificate (an RFC 6187 blob): the leaf's public key and the
+ * chain. SSH_ERR_NO_ALGO for a blob of another type. */
+static int x509_agent_key(const struct agent_key *ak, EVP_PKEY **pk, STACK_OF(X509) * *chain)
+{
+	struct rd rd = rd_make(ak->blob, ak->bloblen);
+	const struct hostkey_alg *row = NULL;
+	struct x509_blob xb;
+	const uint8_t *name, *p;
+	size_t n;
+	char type[64];
+	X509 *x;
+	int e;
+
+	*pk = NULL;
+	*chain = NULL;
+	if (rd_string(&rd, &name, &n) == 0 && n > 0 && n < sizeof(type) &&
+	    memchr(name, '\0', n) == NULL) {
+		memcpy(type, name, n);
+		type[n] = '\0';
+		row = hostkey_alg_by_name(type);
+	}
+	if (row == NULL || (row->flags & HK_FLAG_X509) == 0) {
+		return SSH_ERR_NO_ALGO;
+	}
+	if ((e = x509blob_parse(row, ak->blob, ak->bloblen, 0, &xb)) != 0 ||
+	    (e = x509blob_leaf_key(&xb, pk)) != 0) {
+		goto out;
+	}
+	if ((*chain = sk_X509_new_null()) == NULL) {
+		e = SSH_ERR_ALLOC;
+		goto out;
+	}
+	for (size_t i = 0; i < xb.ncerts; i++) {
+		p = xb.cert[i];
+		if ((x = d2i_X509(NULL, &p, (long)xb.cert_len[i])) == NULL ||
+		    p != xb.cert[i] + xb.cert_len[i] || sk_X509_push(*chain, x) <= 0) {
+			X509_free(x);
+			e = SSH_ERR_FORMAT;
+			goto out;
+		}
+	}
+	e = 0;
+out:
+	if (e != 0) {
+		EVP_PKEY_free(*pk);
+		*pk = NULL;
+		sk_X509_pop_free(*chain, X509_free);
+		*chain = NULL;
+		ERR_clear_error();
+	}
+	return e;
+}
+
+/* the public key of agent key k (and its chain when the agent holds it as X.509), or NULL */
+static void agent_key_decode(struct id_agent *a, size_t k)
+{
+	char *type = NULL;
+	int e;
+
+	if ((e = x509_agent_key(&a->keys.v[k], &a->pk[k], &a->x509[k])) == 0) {
+		log_debug1("agent key %s: an X.509 identity (%d certificate%s)",
+		    a->keys.v[k].comment, sk_X509_num(a->x509[k]),
+		    sk_X509_num(a->x509[k]) == 1 ? "" : "s");
+		return;
+	}
+	if (e != SSH_ERR_NO_ALGO) {
+		log_debug1("agent key %s: its X.509 blob is not usable: %s", a->keys.v[k].comment,
+		    ssh_err_str(e));
+		return;
+	}
+	if (sshkey_from_blob(a->keys.v[k].blob, a->keys.v[k].bloblen, &a->pk[k], &type) != 0) {
+		log_debug1("agent key %s: a key type x509ssh does not use", a->keys.v[k].comment);
+		a->pk[k] = NULL;
+		ERR_clear_error();
+	}
+	free(type);
 }
 
 static void add_front(struct id_agent *a, size_t k, struct signer *s)
@@ -129,7 +215,8 @@ static void match_file(struct identities *ids, struct identity *id)
 	add_front(a, (size_t)k, s);
 }
 
-/* agent keys with an X509CertificateFile certificate: configured identities too */
+/* agent keys with an X509CertificateFile certificate: configured identities too (an agent's
+ * own X.509 identity keeps the chain the agent listed) */
 static void match_cert_files(struct identities *ids)
 {
 	struct id_agent *a = &ids->agent;
@@ -145,7 +232,9 @@ static void match_cert_files(struct identities *ids)
 			sk_X509_pop_free(chain, X509_free);
 			continue;
 		}
-		if (signer_agent_set_chain(s, chain) != 0) {
+		if (a->x509[k] != NULL) {
+			sk_X509_pop_free(chain, X509_free);
+		} else if (signer_agent_set_chain(s, chain) != 0) {
 			signer_free(s);
 			continue;
 		}
@@ -157,7 +246,7 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 {
 	struct id_agent *a = &ids->agent;
 	const char *from;
-	char *path, *type = NULL;
+	char *path;
 	size_t n;
 	int r;
 
@@ -170,13 +259,15 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 		return 0;
 	}
 	if ((r = agent_conn_open(path, &a->conn)) != 0) {
-		log_verbose("agent socket %s (%s): %s", path, from,
-		    r == SSH_ERR_SYSTEM ? strerror(errno) : ssh_err_str(r));
+		const char *why = r == SSH_ERR_SYSTEM ? strerror(errno) : ssh_err_str(r);
+		log_verbose("agent socket %s (%s): %s", path, from, why);
+		identity_note(ids, "no agent at %s (%s): %s", path, from, why);
 		free(path);
 		return 0;
 	}
 	if ((r = agent_conn_list(a->conn, &a->keys)) != 0) {
 		log_verbose("agent %s: listing its keys: %s", path, agent_strerror(r));
+		identity_note(ids, "agent %s: listing its keys: %s", path, agent_strerror(r));
 		free(path);
 		agent_conn_unref(a->conn);
 		a->conn = NULL;
@@ -190,19 +281,12 @@ int identity_agent_setup(struct identities *ids, const struct options *o)
 	}
 	if ((a->pk = calloc(n, sizeof(*a->pk))) == NULL || (a->used = calloc(n, 1)) == NULL ||
 	    (a->front = calloc(n, sizeof(*a->front))) == NULL ||
-	    (a->extra = calloc(n, sizeof(*a->extra))) == NULL) {
+	    (a->extra = calloc(n, sizeof(*a->extra))) == NULL ||
+	    (a->x509 = calloc(n, sizeof(*a->x509))) == NULL) {
 		return SSH_ERR_ALLOC;
 	}
 	for (size_t k = 0; k < n; k++) {
-		if (sshkey_from_blob(a->keys.v[k].blob, a->keys.v[k].bloblen, &a->pk[k], &type) !=
-		    0) {
-			log_debug1(
-			    "agent key %s: a key type x509ssh does not use", a->keys.v[k].comment);
-			a->pk[k] = NULL;
-			ERR_clear_error();
-		}
-		free(type);
-		type = NULL;
+		agent_key_decode(a, k);
 	}
 	for (size_t i = 0; i < ids->n; i++) {
 		if (ids->v[i].p11v != NULL) {
@@ -282,7 +366,12 @@ void identity_agent_free(struct identities *ids)
 		if (a->pk != NULL) {
 			EVP_PKEY_free(a->pk[k]);
 		}
+		if (a->x509 != NULL) {
+			sk_X509_pop_free(a->x509[k], X509_free);
+		}
 	}
+	free(a->x509);
+	EVP_PKEY_free(a->ask_key);
 	free(a->front);
 	free(a->extra);
 	free(a->pk);
@@ -292,38 +381,12 @@ void identity_agent_free(struct identities *ids)
 	memset(a, 0, sizeof(*a));
 }
 
-/* AddKeysToAgent ask: the user's yes (never in BatchMode) */
-static int add_asked(struct identities *ids, const char *path)
+/* give the agent the key (the user said yes, or was not to be asked) */
+static void add_now(struct id_agent *a, struct identity *id, const EVP_PKEY *priv)
 {
-	char q[PATH_MAX_LEN + 64];
-	int yes = 0, r;
-
-	if (ids->batch_mode) {
-		log_verbose("AddKeysToAgent ask: not asked in BatchMode; %s not added", path);
-		return 0;
-	}
-	snprintf(q, sizeof(q), "Add key %s to the agent? (yes/no) ", path);
-	/* asked on the spot (rare: only with "ask", once per decrypted key) */
-	r = prompt_confirm(q, NULL, &yes);
-	return r == 0 && yes;
-}
-
-void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv)
-{
-	struct id_agent *a = &ids->agent;
 	struct buf b;
 	int r;
 
-	if (a->add.mode == ADDKEYS_NO || priv == NULL) {
-		return;
-	}
-	if (a->conn == NULL) {
-		log_verbose("AddKeysToAgent: no agent to add %s to", id->path);
-		return;
-	}
-	if (a->add.mode == ADDKEYS_ASK && !add_asked(ids, id->path)) {
-		return;
-	}
 	buf_init_secret(&b); /* holds the private key */
 	if ((r = agent_enc_add_identity(
 	         &b, priv, id->path, a->add.lifetime, a->add.mode == ADDKEYS_CONFIRM)) == 0) {
@@ -336,4 +399,56 @@ void identity_agent_add(struct identities *ids, struct identity *id, const EVP_P
 	}
 	log_debug1("AddKeysToAgent: %s added to the agent%s", id->path,
 	    a->add.mode == ADDKEYS_CONFIRM ? " (confirm)" : "");
+}
+
+void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv)
+{
+	struct id_agent *a = &ids->agent;
+
+	if (a->add.mode == ADDKEYS_NO || priv == NULL) {
+		return;
+	}
+	if (a->conn == NULL) {
+		log_verbose("AddKeysToAgent: no agent to add %s to", id->path);
+		return;
+	}
+	if (a->add.mode != ADDKEYS_ASK) {
+		add_now(a, id, priv);
+		return;
+	}
+	if (ids->batch_mode) {
+		log_verbose("AddKeysToAgent ask: not asked in BatchMode; %s not added", id->path);
+		return;
+	}
+	/* asked by the poll loop before the signature goes out (identities_add_question) */
+	EVP_PKEY_free(a->ask_key);
+	if (!EVP_PKEY_up_ref((EVP_PKEY *)priv)) {
+		a->ask_key = NULL;
+		return;
+	}
+	a->ask_key = (EVP_PKEY *)priv;
+	a->ask_id = id;
+	snprintf(a->ask_q, sizeof(a->ask_q), "Add key %s to the agent? (yes/no) ", id->path);
+}
+
+const char *identities_add_question(const struct identities *ids)
+{
+	return ids != NULL && ids->agent.ask_key != NULL ? ids->agent.ask_q : NULL;
+}
+
+void identities_add_answer(struct identities *ids, int yes)
+{
+	struct id_agent *a;
+
+	if (ids == NULL || (a = &ids->agent)->ask_key == NULL) {
+		return;
+	}
+	if (yes) {
+		add_now(a, a->ask_id, a->ask_key);
+	} else {
+		log_debug1("AddKeysToAgent ask: %s not added", a->ask_id->path);
+	}
+	EVP_PKEY_free(a->ask_key);
+	a->ask_key = NULL;
+	a->ask_id = NULL;
 }

@@ -245,5 +245,13 @@ int identities_cert_user(const struct identities *ids, int upn, char **out)
 		}
 		ERR_clear_error();
 	}
+	/* an X.509 identity the agent holds itself (offered unless IdentitiesOnly) */
+	for (i = 0; ids != NULL && ids->agent.x509 != NULL && !ids->agent.identities_only &&
+	            i < ids->agent.keys.n && *out == NULL;
+	     i++) {
+		if (ids->agent.x509[i] != NULL && !ids->agent.used[i]) {
+			*out = cert_login(sk_X509_value(ids->agent.x509[i], 0), upn);
+		}
+	}
 	return *out != NULL ? 0 : SSH_ERR_NOT_FOUND;
 }

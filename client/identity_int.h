@@ -35,15 +35,20 @@ struct identity {
 struct id_agent {
 	struct agent_conn *conn; /* NULL: no agent */
 	struct agent_keys keys;
-	EVP_PKEY **pk;         /* per agent key: its public key, NULL when unusable */
-	unsigned char *used;   /* per agent key: offered as a configured identity */
-	struct signer **front; /* configured identities the agent holds, in their order */
+	EVP_PKEY **pk;          /* per agent key: its public key, NULL when unusable */
+	STACK_OF(X509) * *x509; /* per agent key: the chain of an x509v3-* blob, else NULL */
+	unsigned char *used;    /* per agent key: offered as a configured identity */
+	struct signer **front;  /* configured identities the agent holds, in their order */
 	size_t nfront, front_next;
 	struct signer **extra; /* per agent key: a signer made for it as an unconfigured key */
 	size_t extra_next, extra_offered;
 	int identities_only;
 	struct agent_addkeys add; /* AddKeysToAgent */
 	int bound;                /* session-bind@openssh.com went out (identity_bind.c) */
+	/* AddKeysToAgent ask: the key waiting for the user's answer (identities_add_question) */
+	struct identity *ask_id;
+	EVP_PKEY *ask_key;
+	char ask_q[PATH_MAX_LEN + 64];
 };
 
 struct identities {
@@ -57,6 +62,7 @@ struct identities {
 	STACK_OF(X509) * cert_pool; /* their certificates, read at the first key file */
 	int pool_read;
 	char note[512];
+	int note_skipped; /* the note names encrypted keys skipped in BatchMode */
 	struct id_agent agent;
 	/* an encrypted key without FILE.pub: its passphrase asked before it is offered */
 	struct identity *asking; /* the key whose passphrase is to be asked, NULL = none */
@@ -91,6 +97,10 @@ int identity_key_chain(
  * 2 when the key is not to be used (its passphrase was not given), 0 when none is kept */
 int identity_kept_key(const char *path, EVP_PKEY **pk);
 
+/* identity.c: append a part to the note for the final authentication error ("; " between) */
+void identity_note(struct identities *ids, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* identity.c: the public key in an OpenSSH public key file ("type base64 [comment]"), or NULL */
 EVP_PKEY *identity_read_pub(const char *pubpath);
 
@@ -103,9 +113,10 @@ struct signer *identity_agent_next_front(struct identities *ids);
  * IdentitiesOnly, at most AGENT_EXTRA_MAX), or NULL */
 struct signer *identity_agent_next_extra(struct identities *ids);
 void identity_agent_free(struct identities *ids);
-/* identity_agent.c: AddKeysToAgent: give the agent the key file id's private key priv, just
- * decrypted for a signature (asking first with "ask", never in BatchMode); a failure is a -v
- * line, never an error of the connection */
+/* identity_agent.c: AddKeysToAgent: give the agent the key file id's private key priv once it
+ * made its first signature for a login, encrypted file or not, as OpenSSH (with "ask": kept for
+ * identities_add_question, never asked in BatchMode); a failure is a -v line, never an error of
+ * the connection */
 void identity_agent_add(struct identities *ids, struct identity *id, const EVP_PKEY *priv);
 
 #endif

@@ -1,7 +1,11 @@
 /*
  * Signers over ssh-agent keys (signer_agent.h). The request goes out at once; the answer is
  * collected by sign_finish() once the socket is readable. The agent returns a finished SSH
- * signature: it is unwrapped here, its name checked against what was asked.
+ * signature: it is unwrapped here, its name checked against what was asked. An agent that holds
+ * X.509 identities itself (PKIX-SSH's: the key blob is an RFC 6187 x509v3-* blob) is asked with
+ * the blob of the algorithm (x509v3-ssh-rsa for SHA-1, x509v3-rsa2048-sha256 for SHA-256, the
+ * curve's name for ECDSA; the plain blob where no x509v3 name fits) and may answer under the
+ * x509v3 signature name ("rsa2048-sha256") as well as the plain one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +38,10 @@ struct sa_key {
 	size_t bloblen;
 	EVP_PKEY *pk;
 	struct signer_der_chain chain;
+	int native;    /* the agent knows the key by its x509v3 blob (PKIX-SSH's agent) */
 	int pending;   /* a request is on its way */
 	char want[32]; /* the signature name the answer must carry */
+	char alt[32];  /* native: the x509v3 signature name it may carry instead, or "" */
 	size_t field;  /* ECDSA: bytes of one half */
 	char err[160];
 };
@@ -230,8 +236,10 @@ static void sa_chain(struct signer *s, const uint8_t *const **der, const size_t 
 	*n = k->chain.n;
 }
 
-/* the flags and the answer's name for a request: SIGNER_ERR_UNSUPPORTED when the key cannot */
-static int request_form(struct sa_key *k, const struct signer_req *req, uint32_t *flags)
+/* the flags, the answer's name(s) and the key blob for a request: SIGNER_ERR_UNSUPPORTED when
+ * the key cannot */
+static int request_form(
+    struct sa_key *k, const struct signer_req *req, uint32_t *flags, struct buf *blob)
 {
 	static const struct {
 		enum signer_prim prim;
@@ -239,15 +247,18 @@ static int request_form(struct sa_key *k, const struct signer_req *req, uint32_t
 		const char *digest;
 		uint32_t flags;
 		const char *name;
+		const char *x509; /* the x509v3 row a native key is asked with, or NULL: plain */
 	} rows[] = {
-	    {SIGNER_RSA_PKCS1, 0, "SHA1", 0, "ssh-rsa"},
-	    {SIGNER_RSA_PKCS1, 0, "SHA256", AGENT_RSA_SHA2_256, "rsa-sha2-256"},
-	    {SIGNER_RSA_PKCS1, 0, "SHA512", AGENT_RSA_SHA2_512, "rsa-sha2-512"},
-	    {SIGNER_ECDSA, 256, "SHA256", 0, "ecdsa-sha2-nistp256"},
-	    {SIGNER_ECDSA, 384, "SHA384", 0, "ecdsa-sha2-nistp384"},
-	    {SIGNER_ECDSA, 521, "SHA512", 0, "ecdsa-sha2-nistp521"},
-	    {SIGNER_ED25519, 0, NULL, 0, "ssh-ed25519"},
+	    {SIGNER_RSA_PKCS1, 0, "SHA1", 0, "ssh-rsa", "x509v3-ssh-rsa"},
+	    {SIGNER_RSA_PKCS1, 0, "SHA256", AGENT_RSA_SHA2_256, "rsa-sha2-256",
+	        "x509v3-rsa2048-sha256"},
+	    {SIGNER_RSA_PKCS1, 0, "SHA512", AGENT_RSA_SHA2_512, "rsa-sha2-512", NULL},
+	    {SIGNER_ECDSA, 256, "SHA256", 0, "ecdsa-sha2-nistp256", "x509v3-ecdsa-sha2-nistp256"},
+	    {SIGNER_ECDSA, 384, "SHA384", 0, "ecdsa-sha2-nistp384", "x509v3-ecdsa-sha2-nistp384"},
+	    {SIGNER_ECDSA, 521, "SHA512", 0, "ecdsa-sha2-nistp521", "x509v3-ecdsa-sha2-nistp521"},
+	    {SIGNER_ED25519, 0, NULL, 0, "ssh-ed25519", NULL},
 	};
+	const struct hostkey_alg *row;
 	int bits = EVP_PKEY_get_bits(k->pk);
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -260,8 +271,24 @@ static int request_form(struct sa_key *k, const struct signer_req *req, uint32_t
 		}
 		*flags = rows[i].flags;
 		snprintf(k->want, sizeof(k->want), "%s", rows[i].name);
+		k->alt[0] = '\0';
 		k->field = rows[i].bits != 0 ? ((size_t)rows[i].bits + 7) / 8 : 0;
-		return SIGNER_OK;
+		if (!k->native) {
+			return buf_put(blob, k->blob, k->bloblen) == 0 ? SIGNER_OK
+			                                               : SIGNER_ERR_ALLOC;
+		}
+		if (rows[i].x509 != NULL && k->chain.n > 0 &&
+		    (row = hostkey_alg_by_name(rows[i].x509)) != NULL) {
+			snprintf(k->alt, sizeof(k->alt), "%s", row->sig_name);
+			return x509blob_build(row, (const uint8_t *const *)k->chain.der,
+			           k->chain.len, k->chain.n, blob) == 0
+			           ? SIGNER_OK
+			           : SIGNER_ERR_UNSUPPORTED;
+		}
+		row = hostkey_alg_by_name(rows[i].name);
+		return row != NULL && sshkey_to_blob(k->pk, row, blob) == 0
+		           ? SIGNER_OK
+		           : SIGNER_ERR_UNSUPPORTED;
 	}
 	return SIGNER_ERR_UNSUPPORTED;
 }
@@ -269,7 +296,7 @@ static int request_form(struct sa_key *k, const struct signer_req *req, uint32_t
 static int sa_sign(struct signer *s, const struct signer_req *req, uint8_t **sig, size_t *siglen)
 {
 	struct sa_key *k;
-	struct buf b;
+	struct buf b, blob;
 	uint32_t flags = 0;
 	int r;
 
@@ -279,16 +306,20 @@ static int sa_sign(struct signer *s, const struct signer_req *req, uint8_t **sig
 		return SIGNER_ERR_INTERNAL;
 	}
 	k->err[0] = '\0';
-	if ((r = request_form(k, req, &flags)) != SIGNER_OK) {
+	buf_init(&blob);
+	if ((r = request_form(k, req, &flags, &blob)) != SIGNER_OK) {
+		buf_free(&blob);
 		return r;
 	}
 	if (k->conn->broken) {
+		buf_free(&blob);
 		snprintf(k->err, sizeof(k->err), "agent connection lost");
 		return SIGNER_ERR_DEVICE;
 	}
 	buf_init(&b);
-	if ((r = agent_enc_sign_request(&b, k->blob, k->bloblen, req->data, req->len, flags)) !=
-	    0) {
+	r = agent_enc_sign_request(&b, buf_ptr(&blob), buf_len(&blob), req->data, req->len, flags);
+	buf_free(&blob);
+	if (r != 0) {
 		buf_free(&b);
 		return r == SSH_ERR_ALLOC ? SIGNER_ERR_ALLOC : SIGNER_ERR_UNSUPPORTED;
 	}
@@ -301,6 +332,23 @@ static int sa_sign(struct signer *s, const struct signer_req *req, uint8_t **sig
 	}
 	k->pending = 1;
 	return SIGNER_AGAIN;
+}
+
+/* after a refusal: does the agent still list the key? (1 when it cannot tell) */
+static int still_listed(struct sa_key *k)
+{
+	struct agent_keys keys;
+	int found = 0;
+
+	if (agent_conn_list(k->conn, &keys) != 0) {
+		return 1;
+	}
+	for (size_t i = 0; i < keys.n && !found; i++) {
+		found = keys.v[i].bloblen == k->bloblen &&
+		        memcmp(keys.v[i].blob, k->blob, k->bloblen) == 0;
+	}
+	agent_keys_clear(&keys);
+	return found;
 }
 
 static int sa_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
@@ -327,16 +375,29 @@ static int sa_sign_finish(struct signer *s, uint8_t **sig, size_t *siglen)
 		goto out;
 	}
 	if ((r = agent_dec_sign_response(msg, len, &blob, &bloblen)) != 0) {
-		snprintf(k->err, sizeof(k->err), "agent: %s", agent_strerror(r));
+		if (r == AGENT_ERR_REFUSED && !still_listed(k)) {
+			/* OpenSSH's agent also hides keys constrained to other destinations
+			 * from a connection bound to this one (ssh-add -h) */
+			snprintf(k->err, sizeof(k->err),
+			    "agent: the agent no longer lists the key (removed or locked since it "
+			    "was listed, or constrained to other destinations)");
+		} else {
+			snprintf(k->err, sizeof(k->err), "agent: %s", agent_strerror(r));
+		}
 		if (r != AGENT_ERR_REFUSED) {
 			k->conn->broken = 1;
 		}
 		res = r == AGENT_ERR_REFUSED ? SIGNER_ERR_DECLINED : SIGNER_ERR_DEVICE;
 		goto out;
 	}
-	if ((r = agent_unwrap_sig(blob, bloblen, k->want, k->field, sig, siglen)) != 0) {
-		snprintf(k->err, sizeof(k->err), "agent: the signature is not %s: %s", k->want,
-		    agent_strerror(r));
+	if ((r = agent_unwrap_sig(blob, bloblen, k->want, k->field, sig, siglen)) ==
+	        SSH_ERR_SIGNATURE &&
+	    k->alt[0] != '\0') {
+		r = agent_unwrap_sig(blob, bloblen, k->alt, k->field, sig, siglen);
+	}
+	if (r != 0) {
+		snprintf(k->err, sizeof(k->err), "agent: the signature is not %s%s%s: %s", k->want,
+		    k->alt[0] != '\0' ? " or " : "", k->alt, agent_strerror(r));
 		res = r == SSH_ERR_ALLOC ? SIGNER_ERR_ALLOC : SIGNER_ERR_BAD_OUTPUT;
 		goto out;
 	}
@@ -394,6 +455,25 @@ int signer_is_agent(const struct signer *s)
 	return s != NULL && s->ops == &signer_agent_ops;
 }
 
+/* 1 when the blob's type is an RFC 6187 x509v3-* name */
+static int blob_is_x509(const uint8_t *blob, size_t len)
+{
+	struct rd r = rd_make(blob, len);
+	const struct hostkey_alg *row;
+	const uint8_t *name;
+	size_t n;
+	char s[64];
+
+	if (rd_string(&r, &name, &n) != 0 || n == 0 || n >= sizeof(s) ||
+	    memchr(name, '\0', n) != NULL) {
+		return 0;
+	}
+	memcpy(s, name, n);
+	s[n] = '\0';
+	row = hostkey_alg_by_name(s);
+	return row != NULL && (row->flags & HK_FLAG_X509) != 0;
+}
+
 int signer_agent_new(struct agent_conn *c, const uint8_t *blob, size_t bloblen, EVP_PKEY *pk,
     const char *name, struct signer **out)
 {
@@ -416,6 +496,7 @@ int signer_agent_new(struct agent_conn *c, const uint8_t *blob, size_t bloblen, 
 	}
 	memcpy(k->blob, blob, bloblen);
 	k->bloblen = bloblen;
+	k->native = blob_is_x509(blob, bloblen);
 	k->pk = pk;
 	pk = NULL;
 	k->conn = c;

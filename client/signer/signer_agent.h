@@ -4,7 +4,9 @@
  * agent's socket and returns SIGNER_AGAIN (poll_fd is the socket); sign_finish() reads the
  * answer, checks the signature's name and returns the raw primitive (signer.h). With a
  * certificate chain (X509CertificateFile, a key file's or a token's certificate) the engine
- * offers the key for the RFC 6187 algorithms; the agent is asked for the hash they need.
+ * offers the key for the RFC 6187 algorithms; the agent is asked for the hash they need. A key
+ * whose agent blob is itself an x509v3-* blob (PKIX-SSH's agent) is asked with the x509v3 blob
+ * of the algorithm (the hash follows from its name there) and its chain is set by the caller.
  */
 #ifndef X509SSH_SIGNER_AGENT_H
 #define X509SSH_SIGNER_AGENT_H

@@ -24,6 +24,9 @@ struct sf_key {
 	/* a key whose private half is loaded at its first signature (pk is public until then) */
 	int (*unlock)(void *arg, const char *pass, EVP_PKEY **priv, char *why, size_t whylen);
 	void *unlock_arg;
+	/* called once, after the first signature made with the private key */
+	void (*used)(void *arg, const EVP_PKEY *priv);
+	void *used_arg;
 	/* the signature waiting for the passphrase: a copy of the request */
 	int pending;
 	enum signer_prim prim;
@@ -84,6 +87,18 @@ static int pending_keep(struct sf_key *k, const struct signer_req *req)
 	return SIGNER_NEED_SECRET;
 }
 
+/* a signature made: the first one tells the used() callback */
+static int signed_once(struct sf_key *k, int r)
+{
+	void (*used)(void *, const EVP_PKEY *) = k->used;
+
+	if (r == SIGNER_OK && used != NULL) {
+		k->used = NULL;
+		used(k->used_arg, k->pk);
+	}
+	return r;
+}
+
 static int sf_sign(struct signer *s, const struct signer_req *req, uint8_t **sig, size_t *siglen)
 {
 	struct sf_key *k;
@@ -97,7 +112,7 @@ static int sf_sign(struct signer *s, const struct signer_req *req, uint8_t **sig
 	if (k->unlock != NULL) {
 		return pending_keep(k, req); /* the passphrase first */
 	}
-	return sshsig_raw_sign(k->pk, req, sig, siglen);
+	return signed_once(k, sshsig_raw_sign(k->pk, req, sig, siglen));
 }
 
 static const char *sf_secret_prompt(struct signer *s, int *flags)
@@ -164,7 +179,7 @@ static int sf_secret_answer(struct signer *s, const char *pass, uint8_t **sig, s
 	req.len = k->len;
 	r = sshsig_raw_sign(k->pk, &req, sig, siglen);
 	pending_clear(k);
-	return r;
+	return signed_once(k, r);
 }
 
 static const char *sf_error(struct signer *s)
@@ -192,6 +207,18 @@ int signer_file_set_unlock(struct signer *s,
 	k->prompt = prompt;
 	k->unlock = unlock;
 	k->unlock_arg = arg;
+	return 0;
+}
+
+int signer_file_set_used(struct signer *s, void (*used)(void *arg, const EVP_PKEY *priv), void *arg)
+{
+	struct sf_key *k;
+
+	if (s == NULL || s->ops != &signer_file_ops || (k = s->impl) == NULL) {
+		return SSH_ERR_INTERNAL;
+	}
+	k->used = used;
+	k->used_arg = arg;
 	return 0;
 }
 

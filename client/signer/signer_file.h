@@ -39,6 +39,11 @@ int signer_file_set_unlock(struct signer *s,
     int (*unlock)(void *arg, const char *passphrase, EVP_PKEY **priv, char *why, size_t whylen),
     void *arg);
 
+/* Call used(arg, private key) once, after the first signature s makes (a key file used for
+ * authentication: AddKeysToAgent). */
+int signer_file_set_used(
+    struct signer *s, void (*used)(void *arg, const EVP_PKEY *priv), void *arg);
+
 /* 1 when cert's public key is pkey's public key, else 0 */
 int signer_file_cert_matches(EVP_PKEY *pkey, X509 *cert);
 

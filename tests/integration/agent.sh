@@ -3,9 +3,10 @@
 # whose private half only the agent can use (encrypted on disk, BatchMode; or only KEY.pub left,
 # as ssh-copy-id does), RSA with each hash (the agent's SHA-2 flags), ECDSA P-384, Ed25519;
 # IdentityAgent (path, $VAR, none) and SSH_AUTH_SOCK; IdentitiesOnly keeps unconfigured agent
-# keys out; at most 5 unconfigured agent keys are offered; a missing agent is no error; a key
+# keys out; at most 5 unconfigured agent keys are offered; a missing agent, or one not running
+# (its socket left behind), is no error, but named in the error line when the login fails; a key
 # removed from the agent, or a confirmation the agent's askpass declines, goes on with the next
-# identity with one line.
+# identity with one line (agent_x509.sh: a key removed between listing and signing).
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 make_keys
@@ -100,6 +101,20 @@ expect_exit 0 "missing agent (IdentityAgent): the key file is used"
 expect_file_matches "$ERR" "agent socket $T_DIR/nonexistent\\.sock \\(IdentityAgent\\): No such file or directory" \
 	"missing agent: one -v line"
 
+# ---- an agent that is not running (its socket left behind): the same, and when the login fails
+# the one error line says the agent was not there
+"$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T_DIR/stale.sock"
+CLIENT_ENV=(SSH_AUTH_SOCK="$T_DIR/stale.sock")
+run_client_bare -l "$(id -un)" -i "$CLIENT_KEY" -o LogLevel=INFO -- echo agent-ok
+expect_exit 0 "agent not running: the key file is used"
+expect_eq "agent not running: nothing said at the default level" "" "$(cat "$ERR")"
+CLIENT_ENV=(SSH_AUTH_SOCK="$T_DIR/stale.sock")
+run_client_bare -l "$(id -un)" -i "$K/ed" -- echo agent-ok
+expect_exit 255 "agent not running, the key only usable through it: exit status"
+expect_error_line auth "agent not running"
+expect_file_matches "$ERR" "^x509ssh: auth: .*no agent at $T_DIR/stale\.sock \(SSH_AUTH_SOCK\): Connection refused" \
+	"agent not running: the error line says so"
+
 # ---- IdentitiesOnly: an agent key no IdentityFile names
 add "$K/extra"
 cp "$K/extra.pub" "$T_DIR/authorized_keys.extra"
@@ -143,6 +158,7 @@ log_mark
 run_client_bare -l "$(id -un)" -i "$K/ed" -i "$CLIENT_KEY" -o "IdentityAgent=$AS" -o LogLevel=INFO -- echo agent-ok
 expect_exit 0 "confirmation declined: the next identity logs in"
 expect_eq "confirmation declined: one line" 1 "$(grep -c 'agent refused operation' "$ERR" || true)"
+expect_file_not_matches "$ERR" "no longer lists the key" "confirmation declined: not taken for a removed key"
 log_since_mark >"$T_DIR/slice"
 expect_file_matches "$T_DIR/slice" "Accepted publickey .*$(fp_re "$CLIENT_KEY.pub")" "confirmation declined: the file key accepted"
 expect_eq "confirmation declined: nothing else on stderr" 1 "$(wc -l <"$ERR")"

@@ -4,7 +4,9 @@
 # askpass that fails the test on a second call, and given to the agent; a second login with the
 # key file gone signs through the agent; `ssh-add -l` lists it; a lifetime (the agent drops the
 # key: 2 s, then we wait) and confirm (the agent's askpass declines: the key is refused) are
-# passed as constraints; "no" and the default add nothing; a bad value is a config error.
+# passed as constraints; "no" and the default add nothing; a bad value is a config error. An
+# unencrypted key file is added as well once it signed (as OpenSSH), a key the server refused is
+# not.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 make_keys
@@ -73,6 +75,35 @@ for t in ed25519 ecdsa rsa; do
 	mv "$K/$t.away" "$K/$t"
 done
 
+# an unencrypted key file is added too once it signed for a login (as OpenSSH); a key the server
+# refuses is not: it never signed
+cp "$K/ecdsa.pub" "$K/ecdsa.plain.pub"
+openssl genpkey -algorithm ED25519 -out "$K/stray" 2>/dev/null
+chmod 600 "$K/stray"
+"$PYTHON" -c 'import sys
+from cryptography.hazmat.primitives import serialization as s
+k = s.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+print(k.public_key().public_bytes(s.Encoding.OpenSSH, s.PublicFormat.OpenSSH).decode())' "$K/stray" >"$K/stray.pub"
+rm -f "$T_DIR/askpass.calls"
+SSH_AUTH_SOCK=$AS ssh-add -q -D 2>/dev/null || true
+login "$K/stray" -i "$K/ecdsa.plain" -o AddKeysToAgent=yes
+expect_exit 0 "unencrypted: the login (the refused key first)"
+expect_eq "unencrypted: no passphrase asked" 0 "$(calls)"
+expect_eq "unencrypted: ssh-add -l lists the key that signed" 1 "$(listed | grep -Ec "$(fp_re "$K/ecdsa.pub")" || true)"
+expect_eq "unencrypted: with the file as its comment" 1 "$(listed | grep -c " $K/ecdsa.plain " || true)"
+expect_eq "unencrypted: the refused key is not added" 0 "$(listed | grep -Ec "$(fp_re "$K/stray.pub")" || true)"
+mv "$K/ecdsa.plain" "$K/ecdsa.plain.away"
+log_mark
+login "$K/ecdsa.plain"
+expect_exit 0 "unencrypted: the second login without the key file"
+log_since_mark >"$T_DIR/slice"
+expect_file_matches "$T_DIR/slice" "Accepted publickey .*$(fp_re "$K/ecdsa.pub")" "unencrypted: sshd accepted the agent's key"
+mv "$K/ecdsa.plain.away" "$K/ecdsa.plain"
+SSH_AUTH_SOCK=$AS ssh-add -q -D 2>/dev/null || true
+login "$K/ecdsa.plain" -o AddKeysToAgent=no
+expect_exit 0 "unencrypted, AddKeysToAgent no: the login"
+expect_eq "unencrypted, AddKeysToAgent no: the agent holds nothing" "" "$(listed | grep -v 'no identities' || true)"
+
 # no, and the default: nothing is added
 for v in no default; do
 	rm -f "$T_DIR/askpass.calls"
@@ -110,6 +141,23 @@ login "$K/ed25519" -o AddKeysToAgent=ask -v
 expect_exit 0 "ask: the login"
 expect_eq "ask: the askpass said no to the question (1 call for the passphrase, 1 refused question)" 2 "$(calls)"
 expect_eq "ask: declined: not added" 0 "$(listed | grep -Ec "$(fp_re "$K/ed25519.pub")" || true)"
+
+# ask, answered yes (an unencrypted file: the question is the only prompt): added
+cat >"$T_DIR/askpass-yes" <<EOS
+#!/bin/sh
+echo "\$1" >>"$T_DIR/askpass-yes.calls"
+echo yes
+EOS
+chmod 755 "$T_DIR/askpass-yes"
+SSH_AUTH_SOCK=$AS ssh-add -q -D 2>/dev/null || true
+CLIENT_ENV=(SSH_ASKPASS="$T_DIR/askpass-yes" SSH_ASKPASS_REQUIRE=force DISPLAY=:0)
+run_client_bare -o BatchMode=no -l "$(id -un)" -i "$K/ecdsa.plain" -o "IdentityAgent=$AS" \
+	-o AddKeysToAgent=ask -- echo add-ok
+expect_exit 0 "ask, yes: the login"
+expect_eq "ask, yes: asked once" 1 "$(wc -l <"$T_DIR/askpass-yes.calls")"
+expect_file_matches "$T_DIR/askpass-yes.calls" "^Add key $K/ecdsa\.plain to the agent\? \(yes/no\) ?\$" \
+	"ask, yes: the question names the key file"
+expect_eq "ask, yes: added" 1 "$(listed | grep -Ec "$(fp_re "$K/ecdsa.pub")" || true)"
 
 # the value is checked, and -G prints it
 run_cmd "$X509SSH" -G -F /dev/null -o "AddKeysToAgent=confirm 1h30m" h.example

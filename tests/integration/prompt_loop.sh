@@ -1,6 +1,6 @@
 #!/bin/bash
 # A question to the user does not stop the poll loop: through a jump host, the destination's
-# question (host key, password, keyboard-interactive) goes to an SSH_ASKPASS program that answers
+# question (host key, password, keyboard-interactive, AddKeysToAgent ask) goes to an SSH_ASKPASS program that answers
 # only once the client's log shows that the jump host's connection was still served meanwhile
 # (two keepalives with ServerAliveCountMax 1: the second is only sent when the reply to the first
 # was read). A client that blocks on the prompt never logs them: the program gives up and the
@@ -62,6 +62,12 @@ Host kbd
     UserKnownHostsFile $KHP
     PreferredAuthentications keyboard-interactive
     ProxyJump bastion
+Host addkey
+    Port $P2
+    UserKnownHostsFile $KH2
+    ProxyJump bastion
+    IdentityAgent $T_DIR/agent.sock
+    AddKeysToAgent ask
 Host *
     HostName 127.0.0.1
     User $(id -un)
@@ -80,6 +86,7 @@ case "$1" in
 *"password: ") a='Corr3ct horse' ;;
 *"Code: ") a=424242 ;;
 *"Colour: ") a=blue ;;
+*"to the agent? (yes/no) ") a=yes ;;
 *) exit 1 ;;
 esac
 for _ in $(seq 200); do
@@ -132,4 +139,16 @@ expect_stdout_eq "served" "the command ran after keyboard-interactive"
 expect_eq "both questions asked, in order" "2 Code: Colour: " \
 	"$(wc -l <"$ALOG") $(grep -o 'Code: \|Colour: ' "$ALOG" | tr -d '\n')"
 expect_file_not_matches "$ALOG" 'gave up' "the keepalives came during the questions"
+
+# ---- AddKeysToAgent ask: the question before the destination's key file signs
+command -v ssh-agent >/dev/null || die "ssh-agent missing"
+ssh-agent -D -a "$T_DIR/agent.sock" >/dev/null 2>&1 &
+t_track_pid $!
+for ((i = 0; i < 200; i++)); do [[ -S "$T_DIR/agent.sock" ]] && break; sleep 0.05; done
+run addkey
+expect_exit 0 "AddKeysToAgent ask answered while the jump host was served"
+expect_stdout_eq "served" "the command ran after the question"
+expect_file_matches "$ALOG" "^Add key .* to the agent\\? \\(yes/no\\) \$" "the question went to SSH_ASKPASS"
+expect_file_not_matches "$ALOG" 'gave up' "the keepalives came during the question"
+expect_eq "the key was added" 1 "$(SSH_AUTH_SOCK=$T_DIR/agent.sock ssh-add -l 2>/dev/null | grep -c "$CLIENT_KEY" || true)"
 t_done

@@ -2,13 +2,16 @@
  * The agent signer (client/signer/signer_agent.c) against a scripted agent on a Unix socket:
  * the request's flags for each hash (RSA SHA-1 none, SHA-256 2, SHA-512 4; ECDSA and Ed25519
  * none), the answer's name checked (an agent answering ssh-rsa to a SHA-256 request is refused),
- * ECDSA unwrapped to r || s, FAILURE as SIGNER_ERR_DECLINED, poll_fd only while pending.
+ * ECDSA unwrapped to r || s, FAILURE as SIGNER_ERR_DECLINED (the agent is then asked for its
+ * keys: a key it still lists was refused, one it no longer lists was removed), poll_fd only
+ * while pending.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -17,7 +20,8 @@
 #include "ssh/err.h"
 #include "t.h"
 
-static int srv; /* the scripted agent's end */
+static int srv;    /* the scripted agent's end */
+static int listed; /* after a FAILURE: the identities answer lists the key ("blob") */
 
 /* read one request; return its flags (the last 4 bytes), -1 on error */
 static long read_request(void)
@@ -70,7 +74,29 @@ static int sign_once(struct signer *s, enum signer_prim prim, const char *digest
 	if (ans_name != NULL) {
 		answer(ans_name, ans, anslen);
 	} else {
-		CHECK(write(srv, "\0\0\0\1\5", 5) == 5); /* SSH_AGENT_FAILURE */
+		/* SSH_AGENT_FAILURE; the listing that follows it is answered by a child (the key
+		 * "blob", or no key) once it was asked */
+		static const uint8_t keys[] = "\0\0\0\x18\x0c\0\0\0\1\0\0\0\4blob\0\0\0\7comment";
+		static const uint8_t none[] = "\0\0\0\5\x0c\0\0\0\0";
+		uint8_t req[5];
+		pid_t pid;
+		int st = -1;
+		CHECK(write(srv, "\0\0\0\1\5", 5) == 5);
+		if ((pid = fork()) == 0) {
+			int ok = read(srv, req, sizeof(req)) == 5 &&
+			         memcmp(req, "\0\0\0\1\x0b", 5) == 0 &&
+			         (listed ? write(srv, keys, sizeof(keys) - 1) ==
+			                       (ssize_t)sizeof(keys) - 1
+			                 : write(srv, none, sizeof(none) - 1) ==
+			                       (ssize_t)sizeof(none) - 1);
+			_exit(ok ? 0 : 1);
+		}
+		CHECK(pid > 0);
+		r = s->ops->sign_finish(s, raw, rawlen);
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		      WEXITSTATUS(st) == 0);
+		CHECK_EQ_INT(s->ops->poll_fd(s), -1);
+		return r;
 	}
 	r = s->ops->sign_finish(s, raw, rawlen);
 	CHECK_EQ_INT(s->ops->poll_fd(s), -1);
@@ -135,10 +161,21 @@ int main(void)
 	    SIGNER_ERR_BAD_OUTPUT);
 	CHECK(raw == NULL);
 	CHECK(strstr(signer_error(rsa), "not rsa-sha2-256") != NULL);
-	/* refused: the next identity */
+	/* refused (the agent still lists the key): the next identity */
+	listed = 1;
 	CHECK_EQ_INT(sign_once(rsa, SIGNER_RSA_PKCS1, "SHA256", &fl, NULL, NULL, 0, &raw, &rawlen),
 	    SIGNER_ERR_DECLINED);
 	CHECK_STR(signer_error(rsa), "agent: agent refused operation");
+	/* removed since it was listed: said so, the next identity too */
+	listed = 0;
+	CHECK_EQ_INT(sign_once(rsa, SIGNER_RSA_PKCS1, "SHA256", &fl, NULL, NULL, 0, &raw, &rawlen),
+	    SIGNER_ERR_DECLINED);
+	CHECK(strstr(signer_error(rsa), "the agent no longer lists the key") != NULL);
+	/* the connection is still in step: the next signature works */
+	CHECK_EQ_INT(sign_once(rsa, SIGNER_RSA_PKCS1, "SHA1", &fl, "ssh-rsa", (const uint8_t *)"s",
+	                 1, &raw, &rawlen),
+	    SIGNER_OK);
+	free(raw);
 
 	ec = make(c, "EC");
 	/* mpint r = 0x7f, mpint s = 0x00 0x80 */

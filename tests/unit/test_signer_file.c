@@ -454,10 +454,79 @@ static void test_deferred_passphrase(void)
 	ERR_clear_error();
 }
 
+/* ---- the used callback (AddKeysToAgent): once, after the first signature ---- */
+
+static int used_calls;
+static const EVP_PKEY *used_key;
+
+static void used(void *arg, const EVP_PKEY *priv)
+{
+	CHECK(arg == &used_calls);
+	used_calls++;
+	used_key = priv;
+}
+
+static void test_used(void)
+{
+	const struct hostkey_alg *row = hostkey_alg_by_name("ecdsa-sha2-nistp256");
+	struct signer_req req, bad;
+	struct signer *s = NULL, *d = NULL;
+	EVP_PKEY *pk = load_key("ec256");
+	BIGNUM *bn = NULL;
+	uint8_t *sig = NULL;
+	size_t len = 0;
+
+	/* an unencrypted key: not at a refused request, once at the first signature */
+	CHECK_EQ_INT(signer_file_new(pk, "/k/plain", &s), 0);
+	if (s == NULL) {
+		return;
+	}
+	CHECK_EQ_INT(signer_file_set_used(s, used, &used_calls), 0);
+	CHECK_EQ_INT(sshsig_request(row, msg, sizeof(msg), &req), 0);
+	bad = req;
+	bad.prim = SIGNER_ED25519;
+	bad.digest = NULL;
+	used_calls = 0;
+	CHECK_EQ_INT(s->ops->sign(s, &bad, &sig, &len), SIGNER_ERR_UNSUPPORTED);
+	CHECK_EQ_INT(used_calls, 0);
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_OK);
+	CHECK_EQ_INT(used_calls, 1);
+	CHECK(used_key == s->ops->pubkey(s));
+	free(sig);
+	sig = NULL;
+	CHECK_EQ_INT(s->ops->sign(s, &req, &sig, &len), SIGNER_OK);
+	CHECK_EQ_INT(used_calls, 1);
+	free(sig);
+	sig = NULL;
+	signer_free(s);
+
+	/* an encrypted one: not at the question, nor at a wrong passphrase; with the private key
+	 * once the passphrase made the signature */
+	CHECK_EQ_INT(signer_file_new(public_half("data/x509_ec256.key.pem"), "/k/enc", &d), 0);
+	if (d == NULL) {
+		return;
+	}
+	CHECK_EQ_INT(signer_file_set_unlock(d, unlock, NULL), 0);
+	CHECK_EQ_INT(signer_file_set_used(d, used, &used_calls), 0);
+	used_calls = 0;
+	CHECK_EQ_INT(d->ops->sign(d, &req, &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(answer(d, "wrong", &sig, &len), SIGNER_NEED_SECRET);
+	CHECK_EQ_INT(used_calls, 0);
+	CHECK_EQ_INT(answer(d, "right", &sig, &len), SIGNER_OK);
+	CHECK_EQ_INT(used_calls, 1);
+	CHECK(used_key == d->ops->pubkey(d)); /* the private key now */
+	CHECK(used_key != NULL && EVP_PKEY_get_bn_param(used_key, "priv", &bn) == 1);
+	BN_clear_free(bn);
+	free(sig);
+	signer_free(d);
+	ERR_clear_error();
+}
+
 int main(void)
 {
 	test_raw_output();
 	test_deferred_passphrase();
+	test_used();
 	test_rsa_chain();
 	test_ec_chain();
 	test_plain_and_refused();
