@@ -56,6 +56,12 @@ void identities_add_answer(struct identities *ids, int yes);
  * and before it signs (session-bind@openssh.com; identity_bind.c). */
 struct ssh_conn;
 void identities_agent_bind(struct identities *ids, const struct ssh_conn *c);
+/* session-bind@openssh.com with is_forwarding set, on a connection to the local agent made for
+ * a forwarded agent channel of c (as OpenSSH's ssh binds it): 0, AGENT_ERR_REFUSED (an agent
+ * without the extension), or an error (the connection is then out of step). Blocking, as the
+ * agent's other exchanges. */
+struct agent_conn;
+int agent_bind_forwarded(struct agent_conn *ac, const struct ssh_conn *c);
 /* NULL, or a note for the final authentication error, e.g. "encrypted key ~/.ssh/id_rsa skipped
  * in BatchMode", "no agent at /run/a.sock (SSH_AUTH_SOCK): Connection refused" ("; " between). */
 const char *identities_note(const struct identities *ids);

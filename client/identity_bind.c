@@ -2,8 +2,9 @@
  * session-bind@openssh.com (OpenSSH PROTOCOL.agent): before the agent signs anything for a
  * connection, it is told the server's host key, the session identifier and the server's
  * signature over it, as OpenSSH's ssh does, so that keys added with destination constraints
- * (ssh-add -h) are usable for that host only. is_forwarding is 0: this is our own connection to
- * the agent (a forwarded agent's binding is the far side's client's business).
+ * (ssh-add -h) are usable for that host only. is_forwarding is 0 on our own connection to the
+ * agent, 1 on each connection made for a forwarded agent channel (agent_bind_forwarded), so the
+ * agent knows that hop and applies the key's constraints to where the far side goes next.
  *
  * X.509 host keys: OpenSSH's agent parses the key blob and verifies the signature with it, and
  * knows no x509v3-* blob. The binding then carries the certificate's public key as a plain key
@@ -89,7 +90,8 @@ out:
 }
 
 /* the framed EXTENSION message */
-static int bind_message(const struct ssh_session_bind *sb, int x509, struct buf *out)
+static int bind_message(
+    const struct ssh_session_bind *sb, int x509, int forwarding, struct buf *out)
 {
 	struct buf key, sig, body;
 	int r;
@@ -110,7 +112,7 @@ static int bind_message(const struct ssh_session_bind *sb, int x509, struct buf 
 	    (r = buf_put_string(&body, buf_ptr(&key), buf_len(&key))) != 0 ||
 	    (r = buf_put_string(&body, sb->session_id, sb->session_id_len)) != 0 ||
 	    (r = buf_put_string(&body, buf_ptr(&sig), buf_len(&sig))) != 0 ||
-	    (r = buf_put_bool(&body, 0)) != 0 ||
+	    (r = buf_put_bool(&body, forwarding)) != 0 ||
 	    (r = buf_put_u32(out, (uint32_t)buf_len(&body))) != 0) {
 		goto out;
 	}
@@ -138,7 +140,7 @@ void identities_agent_bind(struct identities *ids, const struct ssh_conn *c)
 	row = hostkey_alg_by_name(sb.hostkey_alg);
 	x509 = row != NULL && (row->flags & HK_FLAG_X509) != 0;
 	buf_init(&m);
-	if ((r = bind_message(&sb, x509, &m)) == 0) {
+	if ((r = bind_message(&sb, x509, 0, &m)) == 0) {
 		r = agent_conn_call(a->conn, &m);
 	}
 	buf_free(&m);
@@ -149,4 +151,23 @@ void identities_agent_bind(struct identities *ids, const struct ssh_conn *c)
 	}
 	log_debug1(
 	    "agent: session bound to the host key%s", x509 ? " (the certificate's key)" : "");
+}
+
+int agent_bind_forwarded(struct agent_conn *ac, const struct ssh_conn *c)
+{
+	struct ssh_session_bind sb;
+	const struct hostkey_alg *row;
+	struct buf m;
+	int r;
+
+	if ((r = ssh_conn_session_bind(c, &sb)) != 0) {
+		return r;
+	}
+	row = hostkey_alg_by_name(sb.hostkey_alg);
+	buf_init(&m);
+	if ((r = bind_message(&sb, row != NULL && (row->flags & HK_FLAG_X509) != 0, 1, &m)) == 0) {
+		r = agent_conn_call(ac, &m);
+	}
+	buf_free(&m);
+	return r;
 }

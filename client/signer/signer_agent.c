@@ -98,12 +98,25 @@ int agent_conn_open(const char *path, struct agent_conn **out)
 	return 0;
 }
 
+int agent_conn_take_fd(struct agent_conn *c)
+{
+	int fd = c->broken ? -1 : c->fd;
+
+	if (fd >= 0) {
+		c->fd = -1;
+	}
+	agent_conn_unref(c);
+	return fd;
+}
+
 void agent_conn_unref(struct agent_conn *c)
 {
 	if (c == NULL || --c->refs > 0) {
 		return;
 	}
-	close(c->fd);
+	if (c->fd >= 0) {
+		close(c->fd);
+	}
 	free(c);
 }
 

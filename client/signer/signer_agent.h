@@ -35,6 +35,9 @@ int agent_conn_list(struct agent_conn *c, struct agent_keys *out);
 /* Send one framed request and read its SUCCESS / FAILURE (blocking, as agent_conn_list): 0,
  * AGENT_ERR_REFUSED, or an error. Never while a signature of c is pending. */
 int agent_conn_call(struct agent_conn *c, const struct buf *req);
+/* The socket (non-blocking), for the caller to keep, and c dropped (the caller's only
+ * reference); -1 when an exchange left it out of step (it is closed then). */
+int agent_conn_take_fd(struct agent_conn *c);
 /* Drop the caller's reference (the signers made from c keep theirs). */
 void agent_conn_unref(struct agent_conn *c);
 

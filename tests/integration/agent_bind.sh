@@ -75,6 +75,48 @@ expect_exit 0 "control: OpenSSH's ssh logs in with the key constrained to 127.0.
 ossh "$K/elsewhere.pub"
 expect_exit 255 "control: OpenSSH's ssh is refused the key constrained elsewhere"
 
+# ---- agent forwarding: each connection x509ssh makes to the agent for a forwarded channel is
+# bound to that hop (is_forwarding), as OpenSSH's ssh binds it, so the agent applies the key's
+# constraints to where the far side goes next: through `-o ForwardAgent=...`, the far side's
+# OpenSSH ssh logs in to 127.0.0.1 again with a key allowed "127.0.0.1>127.0.0.1", and is
+# refused the key allowed only from here to 127.0.0.1 (unbound, the agent would take the far
+# side for a local client and sign)
+ssh-keygen -q -t ed25519 -N '' -C two-hops -f "$K/twohop" </dev/null
+cat "$K/twohop.pub" "$CLIENT_KEY.pub" >>"$T_DIR/authorized_keys"
+SSH_AUTH_SOCK=$AS ssh-add -q -H "$HK" -h 127.0.0.1 -h "127.0.0.1>127.0.0.1" "$K/twohop" 2>/dev/null ||
+	die "ssh-add -h 127.0.0.1>127.0.0.1 failed"
+rm -f "$K/twohop"
+FAR="ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile=$T_DIR/known_hosts -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -p $SSHD_PORT -l $(id -un)"
+hop2() { # hop2 PUB [option ...]: the far side logs in again with the agent key PUB
+	local pub=$1
+	shift
+	CLIENT_ENV=()
+	run_client_bare -l "$(id -un)" -i "$CLIENT_KEY" -o IdentityAgent=none -o "ForwardAgent=$AS" \
+		"$@" -- "$FAR -i $pub 127.0.0.1 echo hop2-ok"
+}
+hop2 "$K/twohop.pub" -o LogLevel=DEBUG1
+expect_exit 0 "forwarded: a key allowed 127.0.0.1>127.0.0.1 signs for the far side's next hop"
+expect_eq "forwarded: the far side's output" "hop2-ok" "$(cat "$OUT")"
+expect_file_matches "$ERR" "agent forwarding \\(channel [0-9]+\\) -> .*: bound to the host key \\(forwarding\\)" \
+	"forwarded: -v says the agent connection was bound"
+hop2 "$K/here.pub"
+expect_eq "forwarded: a key allowed only from here is refused for the far side's next hop" "" "$(cat "$OUT")"
+expect_file_matches "$ERR" "Permission denied" "forwarded: the far side's ssh was refused"
+# the control: OpenSSH's ssh as the first hop
+ossh_fwd() {
+	set +e
+	env SSH_AUTH_SOCK="$AS" timeout -k 5 "$CLIENT_TIMEOUT" ssh -F /dev/null -o BatchMode=yes \
+		-o "UserKnownHostsFile=$T_DIR/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+		-o IdentitiesOnly=yes -i "$CLIENT_KEY" -A -p "$SSHD_PORT" -l "$(id -un)" 127.0.0.1 \
+		"$FAR -i $1 127.0.0.1 echo hop2-ok" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+}
+ossh_fwd "$K/twohop.pub"
+expect_eq "control: through OpenSSH's ssh -A, the two-hop key signs" "hop2-ok" "$(cat "$OUT")"
+ossh_fwd "$K/here.pub"
+expect_eq "control: through OpenSSH's ssh -A, the one-hop key is refused" "" "$(cat "$OUT")"
+
 # ---- X.509 host keys (asyncssh peer): bound with the certificate's key, for each algorithm
 for spec in "rsa x509v3-ssh-rsa" "rsa x509v3-rsa2048-sha256" "ec x509v3-ecdsa-sha2-nistp256"; do
 	read -r name alg <<<"$spec"
