@@ -198,6 +198,34 @@ out:
 	fleet_sb_free(&k);
 }
 
+/*
+ * Before the first connection, every host is resolved once and the key files it names are
+ * loaded (an encrypted one's passphrase asked, once for the run): a prompt then never stops the
+ * loop while other hosts are connected (a host that starts later with a key of its own would
+ * otherwise be asked for it with the others waiting). A host that does not resolve is left to
+ * its turn, which reports it; token lists are kept as its turn keeps them.
+ */
+static void unlock_keys_first(struct fleet *f)
+{
+	struct fleet_host_state h;
+	char err[512];
+
+	for (size_t i = 0; i < f->hl.n; i++) {
+		const struct fleet_dest *d = &f->hl.dest[i];
+
+		memset(&h, 0, sizeof(h));
+		h.out.fd = h.err.fd = -1;
+		if (fleet_host_prepare(&h, &f->hc, d->user, d->host, d->port, err, sizeof(err)) ==
+		    0) {
+			keep_tokens(f, &h.o);
+			for (size_t k = 0; k <= h.nhops; k++) {
+				identities_unlock_kept(h.lt[k].ids);
+			}
+		}
+		fleet_host_free(&h);
+	}
+}
+
 static int cb_prepare(
     void *arg, size_t i, const struct loop_target **t, size_t *n, char *err, size_t errlen)
 {
@@ -760,6 +788,7 @@ int main(int argc, char **argv)
 	identities_queue_tokens(1); /* hosts sharing a token sign one at a time */
 	known_hosts_keep(1);        /* each known_hosts file read once for the run */
 	identities_keep_keys(1);    /* each key file decrypted once for the run */
+	unlock_keys_first(&f);
 
 	memset(&rc, 0, sizeof(rc));
 	rc.hosts = f.hl.n;
