@@ -14,12 +14,7 @@
 require_client
 make_keys
 
-PKI="$T_DIR/pki"
-PKISH="$X509SSH_SRC/tests/lib/pki.sh"
-CLIENT_EKU=1.3.6.1.5.5.7.3.21
-"$PKISH" "$PKI" init --key rsa2048 >/dev/null
-"$PKISH" "$PKI" leaf alice --key rsa2048 --eku "$CLIENT_EKU" >/dev/null
-"$PKISH" "$PKI" leaf ecuser --key ec256 --eku "$CLIENT_EKU" >/dev/null
+user_pki # $PKI, $PKISH, $CLIENT_EKU; users alice (RSA) and ecuser (P-256)
 # another key of alice's, as a PKIX-SSH identity file (key, certificate, intermediate)
 "$PKISH" "$PKI" leaf alice2 --cn alice --key ec256 --eku "$CLIENT_EKU" >/dev/null
 cat "$PKI/alice2.key" "$PKI/alice2.chain.pem" >"$T_DIR/alice2.pkix"

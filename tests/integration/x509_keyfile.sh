@@ -14,12 +14,7 @@
 require_client
 make_keys
 
-PKI="$T_DIR/pki"
-PKISH="$X509SSH_SRC/tests/lib/pki.sh"
-CLIENT_EKU=1.3.6.1.5.5.7.3.21
-"$PKISH" "$PKI" init --key rsa2048 >/dev/null
-"$PKISH" "$PKI" leaf alice --key rsa2048 --eku "$CLIENT_EKU" >/dev/null
-"$PKISH" "$PKI" leaf ecuser --key ec256 --eku "$CLIENT_EKU" >/dev/null
+user_pki # $PKI, $PKISH, $CLIENT_EKU; users alice (RSA) and ecuser (P-256)
 "$PKISH" "$PKI" leaf stray --key ec256 --eku "$CLIENT_EKU" >/dev/null
 K="$T_DIR/ids"
 mkdir -p "$K"

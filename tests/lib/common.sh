@@ -169,6 +169,18 @@ sha256_of() {
 
 # ---------------------------------------------------------------- keys and sshd
 
+# user_pki: a CA (RSA-2048) in $T_DIR/pki and two users whose certificates carry the SSH
+# client EKU (id-kp-secureShellClient): alice (RSA-2048) and ecuser (P-256). Sets PKI, PKISH
+# (tests/lib/pki.sh, for more leaves) and CLIENT_EKU.
+user_pki() {
+	PKI="$T_DIR/pki"
+	PKISH="$X509SSH_SRC/tests/lib/pki.sh"
+	CLIENT_EKU=1.3.6.1.5.5.7.3.21
+	"$PKISH" "$PKI" init --key rsa2048 >/dev/null
+	"$PKISH" "$PKI" leaf alice --key rsa2048 --eku "$CLIENT_EKU" >/dev/null
+	"$PKISH" "$PKI" leaf ecuser --key ec256 --eku "$CLIENT_EKU" >/dev/null
+}
+
 # make_encrypted_key DIR: DIR/key, a P-256 key in PKCS#8 encrypted with the passphrase
 # "sekrit"; DIR/key.pub its public half; DIR/nopub the same key without a .pub beside it;
 # DIR/plain.pem the key unencrypted.
