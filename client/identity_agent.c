@@ -6,8 +6,9 @@
  * (identity.c); then the agent's other keys, unless IdentitiesOnly, at most AGENT_EXTRA_MAX.
  * An agent key whose public key is a certificate's we can read without a PIN (the token's
  * certificate objects, a PKIX-SSH key file's, X509CertificateFile) carries that chain. An agent
- * that holds X.509 identities itself (PKIX-SSH's) lists them as RFC 6187 blobs: their leaf's key
- * with the chain the agent sent, used as they are (configured or not, as any agent key).
+ * that holds X.509 identities itself (PKIX-SSH's) lists them as RFC 6187 blobs or, for
+ * x509v3-sign-rsa, as the bare certificate: their leaf's key with the chain (or the one
+ * certificate) the agent sent, used as they are (configured or not, as any agent key).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -64,28 +65,19 @@ static struct signer *make_signer(struct id_agent *a, size_t k, const char *name
 	return s;
 }
 
-/* An agent key known by its certificate (an RFC 6187 blob): the leaf's public key and the
- * chain. SSH_ERR_NO_ALGO for a blob of another type. */
+/* An agent key known by its certificate (an RFC 6187 blob, or PKIX-SSH's x509v3-sign-rsa: the
+ * bare certificate): the leaf's public key and the chain. SSH_ERR_NO_ALGO for another blob. */
 static int x509_agent_key(const struct agent_key *ak, EVP_PKEY **pk, STACK_OF(X509) * *chain)
 {
-	struct rd rd = rd_make(ak->blob, ak->bloblen);
-	const struct hostkey_alg *row = NULL;
+	const struct hostkey_alg *row = x509blob_row_of(ak->blob, ak->bloblen);
 	struct x509_blob xb;
-	const uint8_t *name, *p;
-	size_t n;
-	char type[64];
+	const uint8_t *p;
 	X509 *x;
 	int e;
 
 	*pk = NULL;
 	*chain = NULL;
-	if (rd_string(&rd, &name, &n) == 0 && n > 0 && n < sizeof(type) &&
-	    memchr(name, '\0', n) == NULL) {
-		memcpy(type, name, n);
-		type[n] = '\0';
-		row = hostkey_alg_by_name(type);
-	}
-	if (row == NULL || (row->flags & HK_FLAG_X509) == 0) {
+	if (row == NULL) {
 		return SSH_ERR_NO_ALGO;
 	}
 	if ((e = x509blob_parse(row, ak->blob, ak->bloblen, 0, &xb)) != 0 ||

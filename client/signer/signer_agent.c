@@ -5,7 +5,9 @@
  * X.509 identities itself (PKIX-SSH's: the key blob is an RFC 6187 x509v3-* blob) is asked with
  * the blob of the algorithm (x509v3-ssh-rsa for SHA-1, x509v3-rsa2048-sha256 for SHA-256, the
  * curve's name for ECDSA; the plain blob where no x509v3 name fits) and may answer under the
- * x509v3 signature name ("rsa2048-sha256") as well as the plain one.
+ * x509v3 signature name ("rsa2048-sha256") as well as the plain one. A key PKIX-SSH's agent lists
+ * as x509v3-sign-rsa (the bare certificate) is asked for SHA-1 with that blob, as PKIX-SSH signs
+ * x509v3-sign-rsa, and may answer "ssh-rsa" or "x509v3-sign-rsa"; for SHA-256 as any native key.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,7 @@ struct sa_key {
 	EVP_PKEY *pk;
 	struct signer_der_chain chain;
 	int native;    /* the agent knows the key by its x509v3 blob (PKIX-SSH's agent) */
+	int single;    /* native, listed as x509v3-sign-rsa: the blob is the bare certificate */
 	int pending;   /* a request is on its way */
 	char want[32]; /* the signature name the answer must carry */
 	char alt[32];  /* native: the x509v3 signature name it may carry instead, or "" */
@@ -261,15 +264,19 @@ static int request_form(
 		uint32_t flags;
 		const char *name;
 		const char *x509; /* the x509v3 row a native key is asked with, or NULL: plain */
+		int own;          /* a key listed as x509v3-sign-rsa is asked with its own blob */
 	} rows[] = {
-	    {SIGNER_RSA_PKCS1, 0, "SHA1", 0, "ssh-rsa", "x509v3-ssh-rsa"},
+	    {SIGNER_RSA_PKCS1, 0, "SHA1", 0, "ssh-rsa", "x509v3-ssh-rsa", 1},
 	    {SIGNER_RSA_PKCS1, 0, "SHA256", AGENT_RSA_SHA2_256, "rsa-sha2-256",
-	        "x509v3-rsa2048-sha256"},
-	    {SIGNER_RSA_PKCS1, 0, "SHA512", AGENT_RSA_SHA2_512, "rsa-sha2-512", NULL},
-	    {SIGNER_ECDSA, 256, "SHA256", 0, "ecdsa-sha2-nistp256", "x509v3-ecdsa-sha2-nistp256"},
-	    {SIGNER_ECDSA, 384, "SHA384", 0, "ecdsa-sha2-nistp384", "x509v3-ecdsa-sha2-nistp384"},
-	    {SIGNER_ECDSA, 521, "SHA512", 0, "ecdsa-sha2-nistp521", "x509v3-ecdsa-sha2-nistp521"},
-	    {SIGNER_ED25519, 0, NULL, 0, "ssh-ed25519", NULL},
+	        "x509v3-rsa2048-sha256", 0},
+	    {SIGNER_RSA_PKCS1, 0, "SHA512", AGENT_RSA_SHA2_512, "rsa-sha2-512", NULL, 0},
+	    {SIGNER_ECDSA, 256, "SHA256", 0, "ecdsa-sha2-nistp256", "x509v3-ecdsa-sha2-nistp256",
+	        0},
+	    {SIGNER_ECDSA, 384, "SHA384", 0, "ecdsa-sha2-nistp384", "x509v3-ecdsa-sha2-nistp384",
+	        0},
+	    {SIGNER_ECDSA, 521, "SHA512", 0, "ecdsa-sha2-nistp521", "x509v3-ecdsa-sha2-nistp521",
+	        0},
+	    {SIGNER_ED25519, 0, NULL, 0, "ssh-ed25519", NULL, 0},
 	};
 	const struct hostkey_alg *row;
 	int bits = EVP_PKEY_get_bits(k->pk);
@@ -286,7 +293,10 @@ static int request_form(
 		snprintf(k->want, sizeof(k->want), "%s", rows[i].name);
 		k->alt[0] = '\0';
 		k->field = rows[i].bits != 0 ? ((size_t)rows[i].bits + 7) / 8 : 0;
-		if (!k->native) {
+		if (!k->native || (k->single && rows[i].own)) {
+			if (k->single) {
+				snprintf(k->alt, sizeof(k->alt), "x509v3-sign-rsa");
+			}
 			return buf_put(blob, k->blob, k->bloblen) == 0 ? SIGNER_OK
 			                                               : SIGNER_ERR_ALLOC;
 		}
@@ -468,28 +478,10 @@ int signer_is_agent(const struct signer *s)
 	return s != NULL && s->ops == &signer_agent_ops;
 }
 
-/* 1 when the blob's type is an RFC 6187 x509v3-* name */
-static int blob_is_x509(const uint8_t *blob, size_t len)
-{
-	struct rd r = rd_make(blob, len);
-	const struct hostkey_alg *row;
-	const uint8_t *name;
-	size_t n;
-	char s[64];
-
-	if (rd_string(&r, &name, &n) != 0 || n == 0 || n >= sizeof(s) ||
-	    memchr(name, '\0', n) != NULL) {
-		return 0;
-	}
-	memcpy(s, name, n);
-	s[n] = '\0';
-	row = hostkey_alg_by_name(s);
-	return row != NULL && (row->flags & HK_FLAG_X509) != 0;
-}
-
 int signer_agent_new(struct agent_conn *c, const uint8_t *blob, size_t bloblen, EVP_PKEY *pk,
     const char *name, struct signer **out)
 {
+	const struct hostkey_alg *row;
 	struct signer *s = NULL;
 	struct sa_key *k = NULL;
 	int e = SSH_ERR_ALLOC;
@@ -509,7 +501,9 @@ int signer_agent_new(struct agent_conn *c, const uint8_t *blob, size_t bloblen, 
 	}
 	memcpy(k->blob, blob, bloblen);
 	k->bloblen = bloblen;
-	k->native = blob_is_x509(blob, bloblen);
+	row = x509blob_row_of(blob, bloblen);
+	k->native = row != NULL;
+	k->single = row != NULL && (row->flags & HK_FLAG_SINGLE_CERT) != 0;
 	k->pk = pk;
 	pk = NULL;
 	k->conn = c;

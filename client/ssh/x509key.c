@@ -127,6 +127,29 @@ static int parse_rfc6187(
 	return rd_end(r);
 }
 
+const struct hostkey_alg *x509blob_row_of(const uint8_t *blob, size_t len)
+{
+	const struct hostkey_alg *row = NULL;
+	struct rd r = rd_make(blob, len);
+	const uint8_t *name;
+	size_t n, i;
+	char type[64];
+
+	if (blob != NULL && der_one_sequence(blob, len) == 0) {
+		for (i = 0; (row = hostkey_alg_at(i)) != NULL && !is_sign_rsa(row); i++) {
+		}
+		return row;
+	}
+	if (blob == NULL || rd_string(&r, &name, &n) != 0 || n == 0 || n >= sizeof(type) ||
+	    memchr(name, '\0', n) != NULL) {
+		return NULL;
+	}
+	memcpy(type, name, n);
+	type[n] = '\0';
+	row = hostkey_alg_by_name(type);
+	return row != NULL && (row->flags & HK_FLAG_X509) != 0 && !is_sign_rsa(row) ? row : NULL;
+}
+
 int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t len, size_t max_chain,
     struct x509_blob *out)
 {

@@ -59,6 +59,13 @@ struct x509_blob {
  */
 int x509blob_parse(const struct hostkey_alg *alg, const uint8_t *blob, size_t len, size_t max_chain,
     struct x509_blob *out);
+/*
+ * The row of a key blob met without a negotiated name to hold it to (an agent's key list): the
+ * x509v3 row its name string gives for an RFC 6187 blob, x509v3-sign-rsa's when the blob is one
+ * bare DER certificate (PKIX-SSH's pre-RFC form); NULL for any other blob. Parse it with
+ * x509blob_parse and that row.
+ */
+const struct hostkey_alg *x509blob_row_of(const uint8_t *blob, size_t len);
 /* Move a parsed view to a copy of its blob: every pointer into from[] then points at the same
  * offset of to[] (the copy must be byte-for-byte the blob the view was parsed from). */
 void x509blob_rebase(struct x509_blob *b, const uint8_t *from, const uint8_t *to);

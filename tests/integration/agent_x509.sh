@@ -9,7 +9,10 @@
 # UserFromCertificate takes the login name from the agent's certificate; with IdentitiesOnly the
 # unconfigured agent key is not offered, with X509CertificateFile naming its certificate it is
 # (with the chain the agent listed). A key removed from the agent between listing and signing is
-# one line that says so, and the next identity logs in.
+# one line that says so, and the next identity logs in. PKIX-SSH's pre-RFC listing, the key blob
+# x509v3-sign-rsa (the bare certificate, of a leaf the root issued): the agent is asked with that
+# blob for SHA-1 and logs in as x509v3-ssh-rsa with that one certificate (asyncssh takes no
+# x509v3-sign-rsa userauth), as x509v3-rsa2048-sha256 with the RFC 6187 blob of it.
 . "$(dirname "$0")/../lib/common.sh"
 require_client
 make_keys
@@ -18,6 +21,8 @@ user_pki # $PKI, $PKISH, $CLIENT_EKU; users alice (RSA) and ecuser (P-256)
 # another key of alice's, as a PKIX-SSH identity file (key, certificate, intermediate)
 "$PKISH" "$PKI" leaf alice2 --cn alice --key ec256 --eku "$CLIENT_EKU" >/dev/null
 cat "$PKI/alice2.key" "$PKI/alice2.chain.pem" >"$T_DIR/alice2.pkix"
+# and one the root issued, whose certificate alone makes a chain (x509v3-sign-rsa sends no other)
+"$PKISH" "$PKI" leaf alice3 --cn alice --key rsa2048 --eku "$CLIENT_EKU" --issuer root >/dev/null
 chmod 600 "$T_DIR/alice2.pkix"
 INTER_DN="CN=Test Intermediate CA"
 
@@ -48,9 +53,12 @@ agent() {
 count() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
 # login WHAT USER ALG SIGNLINE [client options]: three logins through the agent alone; each is
-# ALG with leaf + intermediate, and the agent saw exactly one sign request per login (SIGNLINE)
+# ALG with leaf + intermediate (with CHAIN=1: the leaf alone), and the agent saw exactly one sign
+# request per login (SIGNLINE)
 login() {
 	local what=$1 user=$2 alg=$3 signline=$4 n
+	local chain="certs=2 result=ok subjects=CN=$user\\|$INTER_DN" says="leaf + intermediate"
+	[[ "${CHAIN:-2}" != 1 ]] || { chain="certs=1 result=ok subjects=CN=$user"; says="leaf alone"; }
 	shift 4
 	: >"$ALOG"
 	for n in 1 2 3; do
@@ -60,8 +68,8 @@ login() {
 		expect_exit 0 "$what ($n): exit status"
 		expect_eq "$what ($n): output" "agent x509 $n" "$(cat "$OUT")"
 		expect_file_matches "$PLOG" "^userauth publickey $user $alg\$" "$what ($n): signed with $alg as '$user'"
-		expect_file_matches "$PLOG" "^x509-chain $user certs=2 result=ok subjects=CN=$user\\|$INTER_DN\$" \
-			"$what ($n): the agent's chain (leaf + intermediate) received and accepted"
+		expect_file_matches "$PLOG" "^x509-chain $user $chain\$" \
+			"$what ($n): the agent's chain ($says) received and accepted"
 		expect_file_matches "$PLOG" "^auth-ok" "$what ($n): authenticated"
 	done
 	expect_eq "$what: one sign request per login" 3 "$(count "$ALOG" '^sign ')"
@@ -108,6 +116,22 @@ login "RSA listed as x509v3-ssh-rsa, SHA-256 asked" alice x509v3-rsa2048-sha256 
 agent ecuser x509v3-ecdsa-sha2-nistp256
 login "P-256 as x509v3-ecdsa-sha2-nistp256" ecuser x509v3-ecdsa-sha2-nistp256 \
 	"sign x509v3-ecdsa-sha2-nistp256 flags=0 ecdsa-sha2-nistp256" -l ecuser
+
+# PKIX-SSH's x509v3-sign-rsa listing: the bare certificate. SHA-1 is asked with that blob (and
+# answered "ssh-rsa"), SHA-256 with the x509v3-rsa2048-sha256 blob of that certificate.
+agent alice3 x509v3-sign-rsa
+CHAIN=1 login "RSA listed as x509v3-sign-rsa, as x509v3-ssh-rsa" alice x509v3-ssh-rsa \
+	"sign x509v3-sign-rsa flags=0 ssh-rsa" -l alice -o PubkeyAcceptedAlgorithms=x509v3-ssh-rsa
+CHAIN=1 login "RSA listed as x509v3-sign-rsa, as x509v3-rsa2048-sha256" alice \
+	x509v3-rsa2048-sha256 "sign x509v3-rsa2048-sha256 flags=2 rsa2048-sha256" -l alice \
+	-o PubkeyAcceptedAlgorithms=x509v3-rsa2048-sha256
+: >"$PLOG"
+CLIENT_ENV=(SSH_AUTH_SOCK="$SOCK")
+run_client_bare -o IdentitiesOnly=no -o UserFromCertificate=cn \
+	-o PubkeyAcceptedAlgorithms=x509v3-ssh-rsa -- echo sign-rsa-cn
+expect_exit 0 "x509v3-sign-rsa + UserFromCertificate cn: exit status"
+expect_file_matches "$PLOG" "^userauth publickey alice x509v3-ssh-rsa\$" \
+	"x509v3-sign-rsa + UserFromCertificate cn: the login name from the blob's certificate"
 
 # the key removed from the agent between listing and signing: one line that says so, then the
 # next identity (another key of alice's, in a PKIX-SSH identity file) logs in

@@ -1,7 +1,8 @@
 """A minimal ssh-agent that holds one X.509 identity itself, as PKIX-SSH's agent does (PKIX-SSH is
 not packaged for Debian): it lists its key as an RFC 6187 blob (x509v3-ssh-rsa,
 x509v3-rsa2048-sha256 or x509v3-ecdsa-sha2-nistp*: --blob-name, by default the name for the key
-type) and signs for it.
+type), or for an RSA key with --blob-name x509v3-sign-rsa in PKIX-SSH's pre-RFC form (the blob is
+the leaf certificate's DER alone), and signs for it.
 
     x509_agent.py --socket PATH --key KEY.pem --chain CHAIN.pem --log FILE [--blob-name NAME]
                   [--drop-after-list]
@@ -10,7 +11,9 @@ CHAIN.pem holds the certificates the blob carries, leaf first (it must be the ke
 PKIX-SSH's agent, a SIGN_REQUEST is answered for the key's x509v3 blob under any x509v3 name
 (the name picks the hash: x509v3-ssh-rsa SHA-1 "ssh-rsa", x509v3-rsa2048-sha256 SHA-256
 "rsa2048-sha256", ECDSA by its curve) and for its plain blob (RSA: the SHA-2 flags pick
-rsa-sha2-256 / -512). Every request is one line in the log file:
+rsa-sha2-256 / -512). The bare certificate of an x509v3-sign-rsa listing is signed for with
+SHA-1 under "ssh-rsa", as PKIX-SSH signs x509v3-sign-rsa (SHA-2 flags with it are refused).
+Every request is one line in the log file (a bare certificate's BLOBNAME is x509v3-sign-rsa):
 
     list
     sign BLOBNAME flags=N SIGNAME       (or "sign BLOBNAME flags=N refused: why")
@@ -69,6 +72,13 @@ class Reader:
         return v
 
 
+def blob_type(blob):
+    """the key type a blob names; a bare DER certificate is PKIX-SSH's x509v3-sign-rsa"""
+    if blob[:1] == b"\x30":
+        return "x509v3-sign-rsa"
+    return Reader(blob).string().decode()
+
+
 class Identity:
     def __init__(self, key_path, chain_path, blob_name):
         with open(key_path, "rb") as f:
@@ -99,7 +109,12 @@ class Identity:
                                  serialization.PublicFormat.SubjectPublicKeyInfo):
             sys.exit("x509_agent: the first certificate of the chain is not the key's")
         self.blob_name = blob_name or default
-        self.blob = self.x509_blob(self.blob_name.encode())
+        if self.blob_name == "x509v3-sign-rsa":
+            if self.curve is not None:
+                sys.exit("x509_agent: x509v3-sign-rsa is for RSA keys")
+            self.blob = self.chain[0]
+        else:
+            self.blob = self.x509_blob(self.blob_name.encode())
 
     def x509_blob(self, name):
         return (sstr(name) + struct.pack(">I", len(self.chain))
@@ -107,6 +122,12 @@ class Identity:
 
     def form(self, blob, flags):
         """(hash, signature name) for a sign request's blob, or a reason to refuse."""
+        if blob_type(blob) == "x509v3-sign-rsa":
+            if blob != self.chain[0]:
+                return "not my certificate"
+            if flags & (RSA_SHA2_256 | RSA_SHA2_512):
+                return "x509v3-sign-rsa is SHA-1 only"
+            return hashes.SHA1, b"ssh-rsa"
         name = Reader(blob).string()
         if name.startswith(b"x509v3-"):
             rd = Reader(blob)
@@ -163,7 +184,7 @@ class Agent:
         try:
             rd = Reader(body)
             blob, data, flags = rd.string(), rd.string(), rd.u32()
-            name = Reader(blob).string().decode()
+            name = blob_type(blob)
             form = self.ident.form(blob, flags)
         except (ValueError, UnicodeDecodeError):
             self.log("sign (malformed)")

@@ -149,6 +149,8 @@ static void check_fixture(const struct fixture *fx)
 	CHECK(b.alg == a);
 	CHECK_EQ_INT(b.ncerts, fx->ncerts);
 	CHECK_EQ_INT(b.nocsp, 0);
+	/* the blob alone names its row (an agent's key list) */
+	CHECK(x509blob_row_of(blob, blen) == a);
 	CHECK(b.cert_len[0] == leaflen && memcmp(b.cert[0], leaf, leaflen) == 0);
 	if (fx->ncerts == 2) {
 		CHECK(b.cert_len[1] == interlen && memcmp(b.cert[1], inter, interlen) == 0);
@@ -204,6 +206,31 @@ static void test_fixtures(void)
 	for (i = 0; i < N_FIXTURES; i++) {
 		check_fixture(&fixtures[i]);
 	}
+}
+
+/* blobs that are no X.509 key blob: no row */
+static void test_row_of(void)
+{
+	static const uint8_t ed[] = {
+	    0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 1, 0};
+	/* "x509v3-sign-rsa" as a name string: that row's blob is the bare certificate */
+	static const uint8_t named[] = {0, 0, 0, 15, 'x', '5', '0', '9', 'v', '3', '-', 's', 'i',
+	    'g', 'n', '-', 'r', 's', 'a', 0x30, 0};
+	static const uint8_t shortder[] = {0x30, 0x05, 0x02, 0x01};
+	size_t len;
+	uint8_t *blob = loadf("data/%s.bin", "x509_sign_rsa", &len);
+
+	CHECK(x509blob_row_of(ed, sizeof(ed)) == NULL);
+	CHECK(x509blob_row_of(named, sizeof(named)) == NULL);
+	CHECK(x509blob_row_of(shortder, sizeof(shortder)) == NULL);
+	CHECK(x509blob_row_of(NULL, 0) == NULL);
+	CHECK(blob != NULL && len > 1);
+	if (blob != NULL && len > 1) {
+		/* a certificate with a byte more or less is no bare certificate */
+		CHECK(x509blob_row_of(blob, len - 1) == NULL);
+		CHECK(x509blob_row_of(blob, len) == hostkey_alg_by_name("x509v3-sign-rsa"));
+	}
+	free(blob);
 }
 
 /* the inner signature name must equal the row's exactly */
@@ -762,6 +789,7 @@ int main(void)
 {
 	test_rows();
 	test_fixtures();
+	test_row_of();
 	test_inner_names();
 	test_rsa1024();
 	test_wrong_key_type();
