@@ -26,13 +26,7 @@ cat "$PKI/alice2.key" "$PKI/alice2.chain.pem" >"$T_DIR/alice2.pkix"
 chmod 600 "$T_DIR/alice2.pkix"
 INTER_DN="CN=Test Intermediate CA"
 
-ROOT_B64=$(openssl x509 -in "$PKI/root.pem" -outform DER | base64 -w0)
-printf 'cert-authority x509v3-ssh-rsa %s\n' "$ROOT_B64" >"$T_DIR/ak.x509"
-PLOG="$T_DIR/auth.log"
-start_peer x509 x509_server.py --key "$T_DIR/keys/host_ed25519" --client-ca "$PKI/root.pem" \
-	--authorized-keys "$T_DIR/ak.x509" --log "$PLOG"
-CLIENT_PORT=$PEER_PORT
-known_hosts_line "$T_DIR/keys/host_ed25519.pub" "$PEER_PORT" >"$KNOWN_HOSTS"
+start_user_x509_peer # $PLOG, $CLIENT_PORT
 
 AGENT_PID=
 AGENT_N=0

@@ -34,14 +34,7 @@ done
 # the command: what it does depends on the server port it reached
 CMD='set -- $SSH_CONNECTION; case $4 in '"$P_EXIT"') echo three; exit 3;; '"$P_KILL"') kill -9 $$;; esac; echo ok $4'
 
-fleet() {
-	set +e
-	env -u SSH_AUTH_SOCK timeout -k 5 120 "$FLEET" -F /dev/null -o "UserKnownHostsFile=$KH" \
-		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes \
-		-i "$CLIENT_KEY" -l "$(id -un)" "$@" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	set -e
-}
+fleet() { run_fleet 120 "$@"; }
 
 # status HOST: the JSON status of HOST
 status_of() {

@@ -26,14 +26,7 @@ for p in "$P_OK" "$P_EXIT" "$P_NOTTY" "$P_FORCED"; do
 done
 MARK="$T_DIR/ran"
 
-fleet() {
-	set +e
-	env -u SSH_AUTH_SOCK timeout -k 5 60 "$FLEET" -F /dev/null -o "UserKnownHostsFile=$KH" \
-		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes \
-		-i "$CLIENT_KEY" -l "$(id -un)" "$@" </dev/null >"$OUT" 2>"$ERR"
-	RC=$?
-	set -e
-}
+fleet() { run_fleet 60 "$@"; }
 field() { # HOST JQ-EXPR
 	jq -r --arg h "127.0.0.1:$1" "select(.type==\"host\" and .host==\$h) | $2" "$OUT"
 }

@@ -33,13 +33,7 @@ chmod 600 "$K"/*
 kf_run() { run_client_bare "$@"; }
 
 # the asyncssh server trusting the test root for client certificates, plain ed25519 host key
-ROOT_B64=$(openssl x509 -in "$PKI/root.pem" -outform DER | base64 -w0)
-printf 'cert-authority x509v3-ssh-rsa %s\n' "$ROOT_B64" >"$T_DIR/ak.x509"
-PLOG="$T_DIR/auth.log"
-start_peer x509 x509_server.py --key "$T_DIR/keys/host_ed25519" --client-ca "$PKI/root.pem" \
-	--authorized-keys "$T_DIR/ak.x509" --log "$PLOG"
-CLIENT_PORT=$PEER_PORT
-known_hosts_line "$T_DIR/keys/host_ed25519.pub" "$PEER_PORT" >"$KNOWN_HOSTS"
+start_user_x509_peer # $PLOG, $CLIENT_PORT
 
 INTER_DN="CN=Test Intermediate CA"
 # login WHAT USER ALG CERTS [client options]: an x509v3 login as USER with ALG, the command's

@@ -181,6 +181,33 @@ user_pki() {
 	"$PKISH" "$PKI" leaf ecuser --key ec256 --eku "$CLIENT_EKU" >/dev/null
 }
 
+# start_user_x509_peer: the asyncssh RFC 6187 peer (tests/peers/x509_server.py) with the plain
+# ed25519 host key, trusting $PKI's root for client certificates (user_pki) through a
+# cert-authority line; its log in PLOG; the client's port and known_hosts set for it.
+start_user_x509_peer() {
+	local root_b64
+	root_b64=$(openssl x509 -in "$PKI/root.pem" -outform DER | base64 -w0)
+	printf 'cert-authority x509v3-ssh-rsa %s\n' "$root_b64" >"$T_DIR/ak.x509"
+	PLOG="$T_DIR/auth.log"
+	start_peer x509 x509_server.py --key "$T_DIR/keys/host_ed25519" --client-ca "$PKI/root.pem" \
+		--authorized-keys "$T_DIR/ak.x509" --log "$PLOG"
+	CLIENT_PORT=$PEER_PORT
+	known_hosts_line "$T_DIR/keys/host_ed25519.pub" "$PEER_PORT" >"$KNOWN_HOSTS"
+}
+
+# run_fleet LIMIT [flag ...]: x509ssh-fleet ($FLEET) within LIMIT seconds with the usual client
+# flags (known_hosts $KH, BatchMode, only $CLIENT_KEY) and the given ones; sets RC, OUT, ERR.
+run_fleet() {
+	local limit=$1
+	shift
+	set +e
+	env -u SSH_AUTH_SOCK timeout -k 5 "$limit" "$FLEET" -F /dev/null -o "UserKnownHostsFile=$KH" \
+		-o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes \
+		-i "$CLIENT_KEY" -l "$(id -un)" "$@" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+	set -e
+}
+
 # make_encrypted_key DIR: DIR/key, a P-256 key in PKCS#8 encrypted with the passphrase
 # "sekrit"; DIR/key.pub its public half; DIR/nopub the same key without a .pub beside it;
 # DIR/plain.pem the key unencrypted.
