@@ -22,6 +22,7 @@
 
 #include "cmdline.h"
 #include "p11.h"
+#include "fleet_main.h"
 #include "fleet_host.h"
 #include "fleet_run.h"
 #include "gather.h"
@@ -32,37 +33,7 @@
 #include "report.h"
 #include "trust_x509.h"
 
-#define FAIL             255
-#define PARALLEL_DEFAULT 64
-#define KEEP_DEFAULT     (1024u * 1024) /* bytes kept per stream without --max-output */
-#define FLEET_IOBUF      (16u * 1024)   /* per-connection read size */
-#define FDS_PER_HOST     4              /* socket, agent, --outdir and --errdir files */
-#define FDS_SPARE        64
-#define KEEP_IDS_MAX     16
-#define HOSTS_FILE_MAX   (64u * 1024 * 1024)
-
-struct fleet {
-	struct fleet_hostlist hl;
-	struct fleet_host_cfg hc;
-	struct fleet_host_state **hs;
-	int json, inline_out, gather, quiet, progress;
-	const char *outdir, *errdir;
-	size_t max_output; /* shown in JSON (SIZE_MAX: all that was kept) */
-	struct fleet_summary sum;
-	struct fleet_gather *g;
-	size_t done;
-	uint64_t t0_ms, last_progress;
-	struct fleet_sb sb;
-	/* one identity list per distinct token configuration, kept for the run: the token's
-	 * login outlives the hosts that come and go */
-	char *keep_key[KEEP_IDS_MAX];
-	struct identities *keep_ids[KEEP_IDS_MAX];
-};
-
-static void fleet_fail(const char *category, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void fleet_fail(const char *category, const char *fmt, ...)
+void fleet_fail(const char *category, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -73,15 +44,7 @@ static void fleet_fail(const char *category, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void usage(void)
+void fleet_usage(void)
 {
 	fprintf(stderr,
 	    "usage: x509ssh-fleet [-46bqv] [-F configfile] [-I pkcs11-uri | module] [-i identity]\n"
@@ -89,6 +52,14 @@ static void usage(void)
 	    "           [-h hosts-file] [-H destination]... [--json] [--inline] [--outdir dir]\n"
 	    "           [--errdir dir] [--stdin file] [--rate n] [--max-output bytes] [--shell]\n"
 	    "           -- command [argument ...]\n");
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- reading files ---- */
@@ -425,233 +396,6 @@ static void cb_done(void *arg, size_t i, const struct fleet_outcome *oc)
 	}
 }
 
-/* ---- the command line ---- */
-
-enum {
-	OPT_JSON = 1000,
-	OPT_INLINE,
-	OPT_OUTDIR,
-	OPT_ERRDIR,
-	OPT_STDIN,
-	OPT_RATE,
-	OPT_MAXOUT,
-	OPT_SHELL,
-	OPT_HELP
-};
-
-static const struct option long_opts[] = {
-    {"json", no_argument, NULL, OPT_JSON},
-    {"inline", no_argument, NULL, OPT_INLINE},
-    {"outdir", required_argument, NULL, OPT_OUTDIR},
-    {"errdir", required_argument, NULL, OPT_ERRDIR},
-    {"stdin", required_argument, NULL, OPT_STDIN},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"max-output", required_argument, NULL, OPT_MAXOUT},
-    {"shell", no_argument, NULL, OPT_SHELL},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
-};
-
-struct args {
-	size_t parallel;
-	unsigned limit_s;
-	double rate;
-	const char *stdin_file;
-	char **hostfiles;
-	size_t nhostfiles;
-};
-
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9') {
-		return -1;
-	}
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max) {
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_rate(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || (strcmp(end, "") != 0 && strcmp(end, "/s") != 0) ||
-	    !(v > 0) || v > 1e6) {
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* the x509ssh flags as given, one or two argv words each */
-static int push_flag(struct fleet *f, int opt, const char *arg)
-{
-	char flag[3] = {'-', (char)opt, '\0'};
-
-	if ((f->hc.xargv[f->hc.xargc++] = strdup(flag)) == NULL) {
-		return -1;
-	}
-	if (arg != NULL && (f->hc.xargv[f->hc.xargc++] = strdup(arg)) == NULL) {
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_args(struct fleet *f, struct args *a, int argc, char **argv)
-{
-	unsigned long long v;
-	char err[1200];
-	int opt;
-
-	if ((f->hc.xargv = calloc((size_t)argc * 2 + 2, sizeof(char *))) == NULL ||
-	    (f->hc.xargv[f->hc.xargc++] = strdup("x509ssh")) == NULL ||
-	    (a->hostfiles = calloc((size_t)argc + 1, sizeof(char *))) == NULL) {
-		fleet_fail("config", "out of memory");
-		return -1;
-	}
-	opterr = 0;
-	while (
-	    (opt = getopt_long(argc, argv, "+:46qvF:i:I:l:o:p:h:H:j:t:b", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case '4':
-		case '6':
-		case 'v':
-		case 'q':
-			if (opt == 'q') {
-				f->quiet = 1;
-			}
-			if (push_flag(f, opt, NULL) != 0) {
-				goto oom;
-			}
-			break;
-		case 'F':
-		case 'i':
-		case 'I':
-		case 'l':
-		case 'o':
-		case 'p':
-			if (push_flag(f, opt, optarg) != 0) {
-				goto oom;
-			}
-			break;
-		case 'h':
-			a->hostfiles[a->nhostfiles++] = optarg;
-			break;
-		case 'H':
-			if (fleet_hostlist_add(&f->hl, optarg, "-H", 0, err, sizeof(err)) != 0) {
-				fleet_fail("config", "%s", err);
-				return -1;
-			}
-			break;
-		case 'j':
-			if (parse_uint(optarg, 100000, &v) != 0 || v == 0) {
-				fleet_fail(
-				    "config", "-j %s: a number of hosts from 1 to 100000", optarg);
-				return -1;
-			}
-			a->parallel = (size_t)v;
-			break;
-		case 't':
-			if (parse_uint(optarg, 86400 * 365, &v) != 0) {
-				fleet_fail("config", "-t %s: seconds (0 = no limit)", optarg);
-				return -1;
-			}
-			a->limit_s = (unsigned)v;
-			break;
-		case 'b':
-			f->gather = 1;
-			break;
-		case OPT_JSON:
-			f->json = 1;
-			break;
-		case OPT_INLINE:
-			f->inline_out = 1;
-			break;
-		case OPT_OUTDIR:
-			f->outdir = optarg;
-			break;
-		case OPT_ERRDIR:
-			f->errdir = optarg;
-			break;
-		case OPT_STDIN:
-			a->stdin_file = optarg;
-			break;
-		case OPT_RATE:
-			if (parse_rate(optarg, &a->rate) != 0) {
-				fleet_fail("config",
-				    "--rate %s: new connections per second (N or N/s)", optarg);
-				return -1;
-			}
-			break;
-		case OPT_MAXOUT:
-			if (parse_uint(optarg, SIZE_MAX / 2, &v) != 0) {
-				fleet_fail("config", "--max-output %s: a number of bytes", optarg);
-				return -1;
-			}
-			f->max_output = (size_t)v;
-			break;
-		case OPT_SHELL:
-			f->hc.shell = 1;
-			break;
-		case OPT_HELP:
-			usage();
-			exit(0);
-		case ':':
-			fleet_fail("config", "option %s needs an argument", argv[optind - 1]);
-			usage();
-			return -1;
-		default:
-			fleet_fail("config", "unknown option %s", argv[optind - 1]);
-			usage();
-			return -1;
-		}
-	}
-	f->hc.cmd = argv + optind;
-	f->hc.ncmd = argc - optind;
-	if (f->hc.ncmd == 0) {
-		fleet_fail("config", "no command given (x509ssh-fleet [options] -- command)");
-		usage();
-		return -1;
-	}
-	return 0;
-oom:
-	fleet_fail("config", "out of memory");
-	return -1;
-}
-
-/* the connection flags checked once, as x509ssh checks them; the log level they set */
-static int check_flags(struct fleet *f, int *level)
-{
-	struct options o;
-	struct cmdline a;
-	char **argv, *dbuf = NULL;
-	int argc, r;
-
-	options_init(&o);
-	if ((argv = fleet_host_argv(&f->hc, NULL, "localhost", 0, &argc, &dbuf)) == NULL) {
-		fleet_fail("config", "out of memory");
-		return -1;
-	}
-	r = cmdline_parse(argc, argv, &o, &a);
-	*level = a.log_level;
-	free(a.command);
-	free(argv[(size_t)f->hc.xargc + (size_t)f->hc.ncmd + 7]);
-	free(argv);
-	free(dbuf);
-	options_free(&o);
-	return r == CMDLINE_OK ? 0 : -1;
-}
-
 /* raise the soft open-file limit to what -j needs (as far as the hard limit allows) */
 static void raise_nofile(size_t *parallel)
 {
@@ -677,7 +421,7 @@ static void raise_nofile(size_t *parallel)
 	}
 }
 
-static int read_hosts(struct fleet *f, const struct args *a)
+static int read_hosts(struct fleet *f, const struct fleet_args *a)
 {
 	char err[1200];
 
@@ -703,7 +447,7 @@ static int read_hosts(struct fleet *f, const struct args *a)
 }
 
 /* what every host gets on stdin: --stdin's bytes; with --shell, the command line and exit */
-static int build_input(struct fleet *f, const struct args *a, char **in, size_t *inlen)
+static int build_input(struct fleet *f, const struct fleet_args *a, char **in, size_t *inlen)
 {
 	struct fleet_sb sb = FLEET_SB_INIT;
 
@@ -745,7 +489,7 @@ static int build_input(struct fleet *f, const struct args *a, char **in, size_t 
 int main(int argc, char **argv)
 {
 	struct fleet f;
-	struct args a;
+	struct fleet_args a;
 	struct fleet_run_cfg rc;
 	struct fleet_run_ops ops;
 	char *in = NULL;
@@ -765,7 +509,7 @@ int main(int argc, char **argv)
 	fleet_hostlist_init(&f.hl);
 	f.max_output = SIZE_MAX;
 	a.parallel = PARALLEL_DEFAULT;
-	if (parse_args(&f, &a, argc, argv) != 0 || check_flags(&f, &level) != 0) {
+	if (fleet_parse_args(&f, &a, argc, argv) != 0 || fleet_check_flags(&f, &level) != 0) {
 		goto out;
 	}
 	if (log_init(level != OPT_UNSET ? level : LOG_INFO, NULL) != 0) {
