@@ -289,15 +289,6 @@ int p11_helper_load(const struct p11_helper_req *q, const struct p11_quiet_out *
 	(void)p11rpc_r_u64(&rd); /* CKR_OK */
 	status = p11rpc_r_u32(&rd);
 	p11rpc_r_str(&rd, text, sizeof(text));
-	n = p11rpc_r_u32(&rd);
-	for (i = 0; i < n && !rd.failed && i < 64; i++) {
-		char line[256];
-
-		p11rpc_r_str(&rd, line, sizeof(line));
-		if (!rd.failed && qo != NULL && qo->line != NULL) {
-			qo->line(qo->arg, line);
-		}
-	}
 	*load = p11rpc_r_u32(&rd);
 	if ((n = p11rpc_r_u32(&rd)) > max) {
 		rd.failed = 1;

@@ -24,15 +24,14 @@
 #include "p11_int.h"
 #include "p11rpc.h"
 
-#define MAX_LOADS      64
-#define MAX_HSLOTS     512
-#define MAX_HSESSIONS  1024
-#define MAX_MOD_SLOTS  64
-#define MAX_TMPL       16
-#define MAX_DATA       65536 /* bytes signed in one request (a hash, or Ed25519's data) */
-#define MAX_SIG        16384 /* bytes of one signature */
-#define LOAD_LINES_MAX 41    /* p11quiet.c's 40 lines and its "more" line */
-#define LOAD_LINE_MAX  241
+#define MAX_LOADS     64
+#define MAX_HSLOTS    512
+#define MAX_HSESSIONS 1024
+#define MAX_MOD_SLOTS 64
+#define MAX_TMPL      16
+#define MAX_DATA      65536 /* bytes signed in one request (a hash, or Ed25519's data) */
+#define MAX_SIG       16384 /* bytes of one signature */
+#define OUT_LINE_MAX  241   /* p11quiet.c's 240 bytes of a line */
 
 struct hslot {
 	CK_FUNCTION_LIST *fl;
@@ -66,20 +65,6 @@ static struct hsession *sess_of(struct srv *S, uint64_t h)
 }
 
 /* ---- LOAD and UNLOAD ---- */
-
-struct lines {
-	char v[LOAD_LINES_MAX][LOAD_LINE_MAX];
-	size_t n;
-};
-
-static void keep_line(void *arg, const char *line)
-{
-	struct lines *l = arg;
-
-	if (l->n < LOAD_LINES_MAX) {
-		snprintf(l->v[l->n++], LOAD_LINE_MAX, "%s", line);
-	}
-}
 
 /* an optional string of the request: NULL when absent */
 static const char *opt_str(struct p11rpc_r *r, char *buf, size_t len)
@@ -196,24 +181,15 @@ static int do_load(struct srv *S, struct p11rpc_r *in, uint32_t *idp, char *err,
 
 static CK_RV op_load(struct srv *S, struct p11rpc_r *in, struct p11rpc_w *out)
 {
-	static struct lines L; /* large: not on the stack */
-	struct p11_quiet q;
-	struct p11_quiet_out qo = {.line = keep_line, .arg = &L};
 	char err[512] = "";
 	uint32_t id = 0, n = 0;
 	size_t i;
 	int r;
 
-	L.n = 0;
-	p11_quiet_begin(&q);
+	/* what the modules print goes ahead of the reply as its output frame (send_output) */
 	r = do_load(S, in, &id, err, sizeof(err));
-	p11_quiet_end(&q, &qo);
 	p11rpc_w_u32(out, (uint32_t)-r);
 	p11rpc_w_str(out, err);
-	p11rpc_w_u32(out, (uint32_t)L.n);
-	for (i = 0; i < L.n; i++) {
-		p11rpc_w_str(out, L.v[i]);
-	}
 	p11rpc_w_u32(out, id);
 	for (i = 0; r == 0 && i < MAX_HSLOTS; i++) {
 		n += S->slots[i].load == id;
@@ -551,6 +527,21 @@ static const struct {
 /* ---- what the modules print ---- */
 
 static int out_fd = -1; /* fds 1 and 2 share its offset; -1: no capture */
+
+/* the lines of one output frame */
+struct lines {
+	char v[P11RPC_OUTPUT_MAX][OUT_LINE_MAX];
+	size_t n;
+};
+
+static void keep_line(void *arg, const char *line)
+{
+	struct lines *l = arg;
+
+	if (l->n < P11RPC_OUTPUT_MAX) {
+		snprintf(l->v[l->n++], OUT_LINE_MAX, "%s", line);
+	}
+}
 
 /* fds 1 and 2 on an anonymous file, for good */
 static void capture_output(void)

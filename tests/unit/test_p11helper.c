@@ -38,7 +38,6 @@ static void load_reply(uint32_t slots, int cut)
 	p11rpc_w_u64(&w, CKR_OK);
 	p11rpc_w_u32(&w, 0);  /* status */
 	p11rpc_w_str(&w, ""); /* error */
-	p11rpc_w_u32(&w, 0);  /* lines */
 	if (!cut) {
 		p11rpc_w_u32(&w, 1); /* load id */
 		p11rpc_w_u32(&w, slots);
