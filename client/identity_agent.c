@@ -71,8 +71,6 @@ static int x509_agent_key(const struct agent_key *ak, EVP_PKEY **pk, STACK_OF(X5
 {
 	const struct hostkey_alg *row = x509blob_row_of(ak->blob, ak->bloblen);
 	struct x509_blob xb;
-	const uint8_t *p;
-	X509 *x;
 	int e;
 
 	*pk = NULL;
@@ -80,25 +78,10 @@ static int x509_agent_key(const struct agent_key *ak, EVP_PKEY **pk, STACK_OF(X5
 	if (row == NULL) {
 		return SSH_ERR_NO_ALGO;
 	}
-	if ((e = x509blob_parse(row, ak->blob, ak->bloblen, 0, &xb)) != 0 ||
-	    (e = x509blob_leaf_key(&xb, pk)) != 0) {
-		goto out;
+	if ((e = x509blob_parse(row, ak->blob, ak->bloblen, 0, &xb)) == 0 &&
+	    (e = x509blob_leaf_key(&xb, pk)) == 0) {
+		e = x509_der_stack(xb.cert, xb.cert_len, xb.ncerts, chain);
 	}
-	if ((*chain = sk_X509_new_null()) == NULL) {
-		e = SSH_ERR_ALLOC;
-		goto out;
-	}
-	for (size_t i = 0; i < xb.ncerts; i++) {
-		p = xb.cert[i];
-		if ((x = d2i_X509(NULL, &p, (long)xb.cert_len[i])) == NULL ||
-		    p != xb.cert[i] + xb.cert_len[i] || sk_X509_push(*chain, x) <= 0) {
-			X509_free(x);
-			e = SSH_ERR_FORMAT;
-			goto out;
-		}
-	}
-	e = 0;
-out:
 	if (e != 0) {
 		EVP_PKEY_free(*pk);
 		*pk = NULL;

@@ -553,22 +553,10 @@ int signer_agent_copy_chain(struct signer *s, struct signer *from)
 	const size_t *len;
 	size_t n = signer_chain(from, &der, &len);
 	STACK_OF(X509) * st;
-	X509 *x;
+	int r;
 
 	if (n == 0) {
 		return 0;
 	}
-	if ((st = sk_X509_new_null()) == NULL) {
-		return SSH_ERR_ALLOC;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const unsigned char *p = der[i];
-		if ((x = d2i_X509(NULL, &p, (long)len[i])) == NULL || sk_X509_push(st, x) <= 0) {
-			X509_free(x);
-			sk_X509_pop_free(st, X509_free);
-			ERR_clear_error();
-			return SSH_ERR_LIBCRYPTO;
-		}
-	}
-	return signer_agent_set_chain(s, st);
+	return (r = x509_der_stack(der, len, n, &st)) != 0 ? r : signer_agent_set_chain(s, st);
 }

@@ -280,6 +280,34 @@ out:
 	return e;
 }
 
+int x509_der_stack(const uint8_t *const *der, const size_t *len, size_t n, STACK_OF(X509) * *out)
+{
+	STACK_OF(X509) *st = sk_X509_new_null();
+	const unsigned char *p;
+	X509 *x;
+
+	*out = NULL;
+	if (st == NULL) {
+		return SSH_ERR_ALLOC;
+	}
+	for (size_t i = 0; i < n; i++) {
+		p = der[i];
+		if ((x = d2i_X509(NULL, &p, (long)len[i])) == NULL || p != der[i] + len[i]) {
+			X509_free(x);
+			sk_X509_pop_free(st, X509_free);
+			ERR_clear_error();
+			return SSH_ERR_FORMAT;
+		}
+		if (sk_X509_push(st, x) <= 0) {
+			X509_free(x);
+			sk_X509_pop_free(st, X509_free);
+			return SSH_ERR_ALLOC;
+		}
+	}
+	*out = st;
+	return 0;
+}
+
 int x509blob_leaf_key(const struct x509_blob *b, EVP_PKEY **out)
 {
 	X509 *x = NULL;

@@ -80,6 +80,10 @@ void x509blob_error_str(const struct x509_blob *b, int err, char *s, size_t n);
  * bytes after the certificate. */
 int x509blob_leaf_cert(const struct x509_blob *b, X509 **out);
 
+/* The certificates der[0..n) decoded, in order, into a new stack (caller frees):
+ * SSH_ERR_FORMAT when one does not decode or has bytes after it, SSH_ERR_ALLOC. */
+int x509_der_stack(const uint8_t *const *der, const size_t *len, size_t n, STACK_OF(X509) * *out);
+
 /* The leaf certificate's public key (caller frees); SSH_ERR_KEY_TYPE when it does not fit the
  * row (wrong type or curve, RSA under 1024 bits, under 2048 bits for x509v3-rsa2048-sha256). */
 int x509blob_leaf_key(const struct x509_blob *b, EVP_PKEY **out);

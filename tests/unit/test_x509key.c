@@ -233,6 +233,55 @@ static void test_row_of(void)
 	free(blob);
 }
 
+/* x509_der_stack: certificates in order; one that does not decode exactly fails the whole */
+static void test_der_stack(void)
+{
+	size_t lens[2], padlen;
+	uint8_t *der[2], *pad;
+	STACK_OF(X509) *st = NULL;
+
+	der[0] = t_slurp("data/x509_rsa2048.der", &lens[0]);
+	der[1] = t_slurp("data/x509_inter.der", &lens[1]);
+	CHECK(der[0] != NULL && der[1] != NULL);
+	if (der[0] == NULL || der[1] == NULL) {
+		goto out;
+	}
+	CHECK_EQ_INT(x509_der_stack((const uint8_t *const *)der, lens, 2, &st), 0);
+	CHECK(st != NULL && sk_X509_num(st) == 2);
+	if (st != NULL && sk_X509_num(st) == 2) {
+		X509 *leaf = NULL;
+		const unsigned char *p = der[0];
+		CHECK((leaf = d2i_X509(NULL, &p, (long)lens[0])) != NULL);
+		CHECK(leaf != NULL && X509_cmp(leaf, sk_X509_value(st, 0)) == 0);
+		X509_free(leaf);
+	}
+	sk_X509_pop_free(st, X509_free);
+	st = NULL;
+	CHECK_EQ_INT(x509_der_stack((const uint8_t *const *)der, lens, 0, &st), 0);
+	CHECK(st != NULL && sk_X509_num(st) == 0);
+	sk_X509_pop_free(st, X509_free);
+	st = NULL;
+	/* a byte after the second certificate */
+	if ((pad = malloc(lens[1] + 1)) != NULL) {
+		memcpy(pad, der[1], lens[1]);
+		pad[lens[1]] = 0;
+		padlen = lens[1] + 1;
+		const uint8_t *const bad[2] = {der[0], pad};
+		const size_t badlens[2] = {lens[0], padlen};
+		CHECK_EQ_INT(x509_der_stack(bad, badlens, 2, &st), SSH_ERR_FORMAT);
+		CHECK(st == NULL);
+		/* cut short */
+		CHECK_EQ_INT(x509_der_stack((const uint8_t *const *)der,
+		                 (size_t[]){lens[0] - 1, lens[1]}, 2, &st),
+		    SSH_ERR_FORMAT);
+		CHECK(st == NULL);
+		free(pad);
+	}
+out:
+	free(der[0]);
+	free(der[1]);
+}
+
 /* the inner signature name must equal the row's exactly */
 static void test_inner_names(void)
 {
@@ -790,6 +839,7 @@ int main(void)
 	test_rows();
 	test_fixtures();
 	test_row_of();
+	test_der_stack();
 	test_inner_names();
 	test_rsa1024();
 	test_wrong_key_type();
