@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include "known_hosts.h"
 #include "log.h"
 #include "report.h"
+#include "textfile.h"
 #include "trust_x509.h"
 
 void fleet_fail(const char *category, const char *fmt, ...)
@@ -66,50 +66,20 @@ static uint64_t now_ms(void)
 
 static int read_all(const char *path, char **out, size_t *len, size_t max)
 {
-	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC), r, e;
 
 	*out = NULL;
 	*len = 0;
 	if (fd < 0) {
 		return -1;
 	}
-	for (;;) {
-		ssize_t r;
-		if (n == cap) {
-			char *nb;
-			cap = cap == 0 ? 65536 : cap * 2;
-			if (cap > max + 1 || (nb = realloc(buf, cap)) == NULL) {
-				errno = cap > max + 1 ? EFBIG : ENOMEM;
-				goto fail;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR) {
-			continue;
-		}
-		if (r < 0) {
-			goto fail;
-		}
-		if (r == 0) {
-			break;
-		}
-		n += (size_t)r;
-	}
+	r = textfile_read_fd(fd, max, out, len);
+	e = errno;
 	if (fd != STDIN_FILENO) {
 		close(fd);
 	}
-	*out = buf;
-	*len = n;
-	return 0;
-fail:
-	if (fd != STDIN_FILENO) {
-		close(fd);
-	}
-	free(buf);
-	return -1;
+	errno = e;
+	return r;
 }
 
 /* ---- the hosts' callbacks ---- */

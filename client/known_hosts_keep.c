@@ -7,9 +7,13 @@
 #include "known_hosts_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "textfile.h"
 
 #define KEEP_FILES_MAX 16                  /* more distinct files are read each time */
 #define KEEP_FILE_MAX  (64u * 1024 * 1024) /* a larger file is read each time */
@@ -39,37 +43,13 @@ void known_hosts_keep(int on)
 /* the whole file (a missing one is empty); -1 when it cannot be kept */
 static int read_file(const char *path, struct kept_file *k)
 {
-	FILE *fp = fopen(path, "re");
-	size_t cap = 0;
-	int r = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
-	if (fp == NULL) {
+	if (fd < 0) {
 		return errno == ENOENT ? 0 : -1;
 	}
-	for (;;) {
-		size_t got;
-		if (k->len == cap) {
-			char *nd;
-			cap = cap == 0 ? 8192 : cap * 2;
-			if (cap > KEEP_FILE_MAX || (nd = realloc(k->data, cap)) == NULL) {
-				goto out;
-			}
-			k->data = nd;
-		}
-		got = fread(k->data + k->len, 1, cap - k->len, fp);
-		k->len += got;
-		if (got == 0) {
-			r = ferror(fp) ? -1 : 0;
-			goto out;
-		}
-	}
-out:
-	fclose(fp);
-	if (r != 0) {
-		free(k->data);
-		k->data = NULL;
-		k->len = 0;
-	}
+	r = textfile_read_fd(fd, KEEP_FILE_MAX, &k->data, &k->len);
+	close(fd);
 	return r;
 }
 

@@ -1,8 +1,10 @@
 #include "textfile.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -92,4 +94,41 @@ char *textfile_b64_encode(const uint8_t *p, size_t n)
 	}
 	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
 	return s;
+}
+
+int textfile_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL, *nb;
+	ssize_t r;
+
+	*out = NULL;
+	*len = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (n >= max + 1 ||
+			    (nb = realloc(buf, cap < max + 1 ? cap : max + 1)) == NULL) {
+				errno = n >= max + 1 ? EFBIG : ENOMEM;
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+			cap = cap < max + 1 ? cap : max + 1;
+		}
+		if ((r = read(fd, buf + n, cap - n)) < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r < 0) {
+			free(buf);
+			return -1;
+		}
+		if (r == 0) {
+			break;
+		}
+		n += (size_t)r;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
 }

@@ -10,6 +10,10 @@
  * than cap - 1 or held a NUL byte (the rest of the line is skipped). Returns 0 at EOF. */
 int textfile_read_line(FILE *fp, char *buf, size_t cap, int *bad);
 
+/* All of fd (to its end) into a malloc'd buffer (the caller frees it, also when it is empty):
+ * 0, or -1 with errno (EFBIG when it holds more than max bytes). */
+int textfile_read_fd(int fd, size_t max, char **out, size_t *len);
+
 #define TEXTFILE_B64_MAX (64 * 1024) /* longest base64 text decoded */
 
 /* Strict base64 (RFC 4648, padded, no whitespace) of len characters into a malloc'd buffer.

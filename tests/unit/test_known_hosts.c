@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,6 +82,48 @@ static void test_b64(void)
 		CHECK(textfile_b64_encode(big, TEXTFILE_B64_MAX / 4 * 3 + 1) == NULL);
 		free(big);
 	}
+}
+
+/* textfile_read_fd: the whole pipe, across reads larger than one step; over max: EFBIG */
+static void test_read_fd(void)
+{
+	static char big[200000];
+	char *out = NULL;
+	size_t len = 0;
+	int p[2];
+
+	for (size_t i = 0; i < sizeof(big); i++) {
+		big[i] = (char)('a' + i % 26);
+	}
+	for (int over = 0; over < 2; over++) {
+		CHECK_EQ_INT(pipe(p), 0);
+		if (fork() == 0) {
+			close(p[0]);
+			_exit(write(p[1], big, sizeof(big)) == (ssize_t)sizeof(big) ? 0 : 1);
+		}
+		close(p[1]);
+		if (!over) {
+			CHECK_EQ_INT(textfile_read_fd(p[0], sizeof(big), &out, &len), 0);
+			CHECK_EQ_INT(len, sizeof(big));
+			CHECK(out != NULL && memcmp(out, big, sizeof(big)) == 0);
+		} else {
+			errno = 0;
+			CHECK_EQ_INT(textfile_read_fd(p[0], sizeof(big) - 1, &out, &len), -1);
+			CHECK_EQ_INT(errno, EFBIG);
+			CHECK(out == NULL && len == 0);
+		}
+		free(out);
+		out = NULL;
+		close(p[0]);
+		wait(NULL);
+	}
+	/* empty: a buffer all the same */
+	CHECK_EQ_INT(pipe(p), 0);
+	close(p[1]);
+	CHECK_EQ_INT(textfile_read_fd(p[0], 10, &out, &len), 0);
+	CHECK(out != NULL && len == 0);
+	free(out);
+	close(p[0]);
 }
 
 static void test_hostname(void)
@@ -477,6 +520,7 @@ int main(void)
 	CHECK_EQ_INT(ec256.len, 104);
 
 	test_b64();
+	test_read_fd();
 	test_hostname();
 	test_plain();
 	test_hashed();
