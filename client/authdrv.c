@@ -2,8 +2,9 @@
  * The auth driver: the answers to the engine's host-key, authentication, prompt and signing
  * events (trust decisions, PreferredAuthentications order, password and keyboard-interactive
  * prompts, synchronous and token signatures, the passphrases and PINs signers and key files
- * need, AddKeysToAgent's ask before a key file's signature goes out). A question to the user is a prompt in the poll set (prompt.h): the connection waits for
- * its answer, the others go on.
+ * need, AddKeysToAgent's ask before a key file's signature goes out). A question to the user
+ * is a prompt in the poll set (prompt.h): the connection waits for its answer, the others go
+ * on.
  */
 #include "loop.h"
 #include "loop_int.h"
