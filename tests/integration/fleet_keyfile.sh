@@ -13,11 +13,7 @@ P3=$(free_port)
 start_sshd "Port $P2" "Port $P3"
 P1=$SSHD_PORT
 KH="$T_DIR/kh"
-: >"$KH"
-for p in "$P1" "$P2" "$P3"; do
-	trust_host_keys "$T_DIR/kh.$p" "$p"
-	cat "$T_DIR/kh.$p" >>"$KH"
-done
+trust_ports "$KH" "$P1" "$P2" "$P3"
 
 K="$T_DIR/enc"
 make_encrypted_key "$K"

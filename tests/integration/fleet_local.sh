@@ -21,11 +21,7 @@ start_sshd "Port $P_OK" "Port $P_EXIT" "Port $P_KILL" "Port $P_CHANGED"
 P_MAIN=$SSHD_PORT
 P_DEAD=$(free_port)
 KH="$T_DIR/kh"
-: >"$KH"
-for p in "$P_OK" "$P_EXIT" "$P_KILL" "$P_MAIN"; do
-	trust_host_keys "$T_DIR/kh.$p" "$p"
-	cat "$T_DIR/kh.$p" >>"$KH"
-done
+trust_ports "$KH" "$P_OK" "$P_EXIT" "$P_KILL" "$P_MAIN"
 # the changed host key: another key under this host's name
 for t in ed25519 ecdsa rsa; do
 	printf '[127.0.0.1]:%s %s\n' "$P_CHANGED" "$(cut -d' ' -f1,2 "$T_DIR/keys/id_ed25519.pub")" >>"$KH"

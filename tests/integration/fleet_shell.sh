@@ -19,11 +19,7 @@ P_NOTTY=$SSHD_PORT
 start_sshd "ForceCommand echo no shell here; exit 7"
 P_FORCED=$SSHD_PORT
 KH="$T_DIR/kh"
-: >"$KH"
-for p in "$P_OK" "$P_EXIT" "$P_NOTTY" "$P_FORCED"; do
-	trust_host_keys "$T_DIR/kh.$p" "$p"
-	cat "$T_DIR/kh.$p" >>"$KH"
-done
+trust_ports "$KH" "$P_OK" "$P_EXIT" "$P_NOTTY" "$P_FORCED"
 MARK="$T_DIR/ran"
 
 fleet() { run_fleet 60 "$@"; }

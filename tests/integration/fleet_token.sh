@@ -24,11 +24,9 @@ done
 start_sshd "${extra[@]}"
 PORTS+=("$SSHD_PORT")
 KH="$T_DIR/kh"
-: >"$KH"
 hosts=()
+trust_ports "$KH" "${PORTS[@]}"
 for p in "${PORTS[@]}"; do
-	trust_host_keys "$T_DIR/kh.$p" "$p"
-	cat "$T_DIR/kh.$p" >>"$KH"
 	hosts+=(-H "127.0.0.1:$p")
 done
 

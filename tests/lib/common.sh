@@ -339,10 +339,18 @@ known_hosts_line() {
 
 # trust_host_keys FILE [PORT]: FILE lists every host key of the current sshd (for PORT).
 trust_host_keys() {
-	local f=$1 port=${2:-$SSHD_PORT} t
+	trust_ports "$1" "${2:-$SSHD_PORT}"
+}
+
+# trust_ports FILE PORT...: FILE lists every host key of the current sshd(s) for each PORT.
+trust_ports() {
+	local f=$1 p t
+	shift
 	: >"$f"
-	for t in ed25519 ecdsa rsa; do
-		known_hosts_line "$T_DIR/keys/host_$t.pub" "$port" >>"$f"
+	for p in "$@"; do
+		for t in ed25519 ecdsa rsa; do
+			known_hosts_line "$T_DIR/keys/host_$t.pub" "$p" >>"$f"
+		done
 	done
 }
 
